@@ -1,0 +1,264 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { Agent, type Dispatcher, request } from "undici";
+import { createInterface } from "node:readline";
+import { KubeApiError } from "./errors.ts";
+import { type KubeList, type KubeObject, type ResourceType, apiVersionOf, collectionPath, objectPath } from "./resource.ts";
+
+export interface WatchEvent<T> {
+  readonly type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  readonly object: T;
+}
+
+export interface ListOptions {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly limit?: number;
+  readonly continue?: string;
+  readonly resourceVersion?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface WatchOptions extends Omit<ListOptions, "limit" | "continue"> {
+  readonly resourceVersion: string;
+  readonly timeoutSeconds?: number;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface Auth {
+  readonly dispatcher: Dispatcher;
+  readonly headers: Record<string, string>;
+  readonly expiresAt: number;
+}
+
+/** How long credentials read from the kubeconfig are trusted before re-reading (rotating SA tokens). */
+const AUTH_REFRESH_MS = 60_000;
+const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * A small Kubernetes REST client on undici. client-node supplies kubeconfig loading and auth;
+ * we own the transport so that LIST is paged, watches stream with bookmarks, and SSA is explicit.
+ */
+export class KubeClient {
+  readonly server: string;
+  readonly fieldManager: string;
+  readonly #config: KubeConfig;
+  #auth: Auth | undefined;
+  #authPending: Promise<Auth> | undefined;
+  #requests = 0;
+
+  constructor(config: KubeConfig, options: { fieldManager?: string } = {}) {
+    const cluster = config.getCurrentCluster();
+    if (cluster === null) throw new Error("kubeconfig has no current cluster");
+    this.#config = config;
+    this.server = cluster.server.replace(/\/+$/, "");
+    this.fieldManager = options.fieldManager ?? "certbridge";
+  }
+
+  static fromFile(path: string, options: { fieldManager?: string } = {}): KubeClient {
+    const config = new KubeConfig();
+    config.loadFromFile(path);
+    return new KubeClient(config, options);
+  }
+
+  /** In-cluster service account when present, else $KUBECONFIG or ~/.kube/config. */
+  static fromDefault(options: { kubeconfig?: string; fieldManager?: string } = {}): KubeClient {
+    const config = new KubeConfig();
+    if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
+    else config.loadFromDefault();
+    return new KubeClient(config, options);
+  }
+
+  /** Requests sent so far: benchmarks and tests assert "no API writes" with it. */
+  get requestCount(): number {
+    return this.#requests;
+  }
+
+  async close(): Promise<void> {
+    const auth = this.#auth;
+    this.#auth = undefined;
+    if (auth) await auth.dispatcher.close();
+  }
+
+  async #resolveAuth(): Promise<Auth> {
+    if (this.#auth && this.#auth.expiresAt > Date.now()) return this.#auth;
+    this.#authPending ??= (async () => {
+      const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string; headers?: Record<string, unknown> } = {};
+      await this.#config.applyToHTTPSOptions(opts as never);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = String(v);
+      const previous = this.#auth;
+      const auth: Auth = {
+        dispatcher: new Agent({
+          connect: {
+            ...(opts.ca ? { ca: opts.ca } : {}),
+            ...(opts.cert ? { cert: opts.cert } : {}),
+            ...(opts.key ? { key: opts.key } : {}),
+            ...(opts.servername ? { servername: opts.servername } : {}),
+            ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+          },
+          keepAliveTimeout: 30_000,
+          connections: 64,
+        }),
+        headers,
+        expiresAt: Date.now() + AUTH_REFRESH_MS,
+      };
+      this.#auth = auth;
+      // Let in-flight requests (including long watches) finish on the old agent.
+      if (previous) void previous.dispatcher.close().catch(() => {});
+      return auth;
+    })().finally(() => { this.#authPending = undefined; });
+    return this.#authPending;
+  }
+
+  async #send(method: string, path: string, init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number; headersTimeoutMs?: number } = {}): Promise<Dispatcher.ResponseData> {
+    const auth = await this.#resolveAuth();
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { ...auth.headers, accept: "application/json" };
+    let body: string | undefined;
+    if (init.body !== undefined) {
+      body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
+      headers["content-type"] = init.contentType ?? "application/json";
+    }
+    const signals = [init.signal, init.timeoutMs ? AbortSignal.timeout(init.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    this.#requests++;
+    return request(url, {
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body,
+      dispatcher: auth.dispatcher,
+      signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
+      headersTimeout: init.headersTimeoutMs ?? init.timeoutMs ?? 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  async #fail(res: Dispatcher.ResponseData, method: string, path: string): Promise<never> {
+    let text = "";
+    for await (const chunk of res.body) {
+      if (text.length < MAX_ERROR_BODY) text += String(chunk);
+    }
+    let reason = `HTTP${res.statusCode}`;
+    let message = text.slice(0, 500);
+    try {
+      const status = JSON.parse(text) as { reason?: string; message?: string };
+      reason = status.reason ?? reason;
+      message = status.message ?? message;
+    } catch { /* not a Status object: keep the text */ }
+    const retryAfter = Number(res.headers["retry-after"]);
+    throw new KubeApiError({ status: res.statusCode, reason, message, method, path, ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}) });
+  }
+
+  async call<T>(method: string, path: string, init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<T> {
+    const res = await this.#send(method, path, { timeoutMs: 30_000, ...init });
+    if (res.statusCode >= 400) return this.#fail(res, method, path);
+    return (await res.body.json()) as T;
+  }
+
+  get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<T> {
+    return this.call<T>("GET", objectPath(type, namespace, name), { signal });
+  }
+
+  /** One page of a LIST. Use `listAll` to walk every page. */
+  list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<KubeList<T>> {
+    return this.call<KubeList<T>>("GET", collectionPath(type, opts.namespace), {
+      query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit, continue: opts.continue, resourceVersion: opts.resourceVersion },
+      signal: opts.signal,
+      timeoutMs: 60_000,
+    });
+  }
+
+  /** Walks a paged LIST; the resourceVersion of the first page is the snapshot the items belong to. */
+  async listAll<T extends KubeObject>(type: ResourceType, opts: Omit<ListOptions, "continue"> = {}): Promise<{ items: T[]; resourceVersion: string }> {
+    const items: T[] = [];
+    let resourceVersion = "";
+    let token: string | undefined;
+    do {
+      const page: KubeList<T> = await this.list<T>(type, { ...opts, limit: opts.limit ?? 500, ...(token ? { continue: token } : {}) });
+      items.push(...page.items);
+      if (!token) resourceVersion = page.metadata.resourceVersion ?? "";
+      token = page.metadata.continue || undefined;
+    } while (token);
+    return { items, resourceVersion };
+  }
+
+  create<T extends KubeObject>(type: ResourceType, object: T, signal?: AbortSignal): Promise<T> {
+    return this.call<T>("POST", collectionPath(type, object.metadata.namespace ?? (type.namespaced ? "default" : undefined)), {
+      body: { apiVersion: apiVersionOf(type), kind: type.kind, ...object },
+      query: { fieldManager: this.fieldManager },
+      signal,
+    });
+  }
+
+  replace<T extends KubeObject>(type: ResourceType, object: T, signal?: AbortSignal): Promise<T> {
+    return this.call<T>("PUT", objectPath(type, object.metadata.namespace, object.metadata.name ?? ""), {
+      body: { apiVersion: apiVersionOf(type), kind: type.kind, ...object },
+      query: { fieldManager: this.fieldManager },
+      signal,
+    });
+  }
+
+  /**
+   * Server-side apply with this client's fixed field manager. `force` takes ownership of fields
+   * another manager set: right for objects we own, never for a foreign Secret (callers check first).
+   */
+  apply<T extends KubeObject>(type: ResourceType, object: T, opts: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+    const body = { apiVersion: apiVersionOf(type), kind: type.kind, ...object };
+    return this.call<T>("PATCH", objectPath(type, object.metadata.namespace, object.metadata.name ?? "", opts.subresource), {
+      body,
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager: this.fieldManager, force: opts.force ?? true, dryRun: opts.dryRun ? "All" : undefined },
+      signal: opts.signal,
+    });
+  }
+
+  /** JSON merge patch: for metadata edits such as finalizers, guarded by resourceVersion when given. */
+  mergePatch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, opts: { subresource?: string; signal?: AbortSignal } = {}): Promise<T> {
+    return this.call<T>("PATCH", objectPath(type, namespace, name, opts.subresource), {
+      body: patch,
+      contentType: "application/merge-patch+json",
+      query: { fieldManager: this.fieldManager },
+      signal: opts.signal,
+    });
+  }
+
+  async delete(type: ResourceType, namespace: string | undefined, name: string, opts: { signal?: AbortSignal; preconditionUid?: string } = {}): Promise<void> {
+    await this.call("DELETE", objectPath(type, namespace, name), {
+      ...(opts.preconditionUid ? { body: { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: opts.preconditionUid } } } : {}),
+      signal: opts.signal,
+    });
+  }
+
+  /**
+   * Opens a watch and yields events until the server ends the stream, the signal aborts, or the
+   * connection breaks (thrown). The caller owns reconnecting; see runtime/informer.
+   */
+  async *watch<T extends KubeObject>(type: ResourceType, opts: WatchOptions): AsyncGenerator<WatchEvent<T>> {
+    const path = collectionPath(type, opts.namespace);
+    const res = await this.#send("GET", path, {
+      query: {
+        watch: 1,
+        allowWatchBookmarks: true,
+        resourceVersion: opts.resourceVersion,
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+        timeoutSeconds: opts.timeoutSeconds,
+      },
+      signal: opts.signal,
+      headersTimeoutMs: 30_000,
+    });
+    if (res.statusCode >= 400) await this.#fail(res, "WATCH", path);
+    const lines = createInterface({ input: res.body, crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (line.length === 0) continue;
+        yield JSON.parse(line) as WatchEvent<T>;
+      }
+    } finally {
+      lines.close();
+      res.body.destroy();
+    }
+  }
+}
