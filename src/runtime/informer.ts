@@ -1,0 +1,275 @@
+import type { Logger } from "pino";
+import { type KubeClient } from "./kube/client.ts";
+import { KubeApiError, isGone } from "./kube/errors.ts";
+import { type KubeObject, type ResourceType, keyOf } from "./kube/resource.ts";
+import { type Backoff, backoffDelay, jitter } from "./timers.ts";
+
+export type ChangeListener<T> = (key: string, current: T | undefined, previous: T | undefined) => void;
+
+export interface InformerOptions<T extends KubeObject> {
+  readonly client: KubeClient;
+  readonly type: ResourceType;
+  readonly log: Logger;
+  readonly namespace?: string;
+  /** Secrets are only ever watched through a selector: never cache unrelated Secrets. */
+  readonly labelSelector?: string;
+  readonly pageSize?: number;
+  /** The server ends each watch after this long (randomised ±20 %), as client-go's reflector does. */
+  readonly watchTimeoutSeconds?: number;
+  /** No event or bookmark for this long means the watch has stalled: abort and resume it. */
+  readonly inactivityTimeoutMs?: number;
+  readonly reconnectBackoff?: Backoff;
+  /** Trim what the cache keeps (managedFields are dropped always). */
+  readonly transform?: (object: T) => T;
+}
+
+export interface InformerStats {
+  readonly lists: number;
+  readonly relistsAfterGone: number;
+  readonly watchesStarted: number;
+  readonly watchErrors: number;
+  readonly stalls: number;
+  readonly events: number;
+  readonly size: number;
+}
+
+type Outcome = "ended" | "gone" | "error" | "stalled";
+
+/**
+ * A list+watch cache of one kind. Owns reconnection: paged LIST, bookmarks, HTTP 410 → exactly one
+ * relist, jittered reconnect backoff, an inactivity watchdog, and a restart after any watch error.
+ * Listeners receive keys level-style: "this key may have changed", with current and previous state.
+ */
+export class Informer<T extends KubeObject> {
+  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "labelSelector" | "transform">> & Pick<InformerOptions<T>, "namespace" | "labelSelector" | "transform">;
+  readonly #cache = new Map<string, T>();
+  readonly #listeners: ChangeListener<T>[] = [];
+  #resourceVersion = "";
+  #synced = false;
+  #syncWaiters: Array<() => void> = [];
+  #stop = new AbortController();
+  #running: Promise<void> | undefined;
+  #stats = { lists: 0, relistsAfterGone: 0, watchesStarted: 0, watchErrors: 0, stalls: 0, events: 0 };
+
+  constructor(options: InformerOptions<T>) {
+    this.#o = {
+      pageSize: 500,
+      watchTimeoutSeconds: 300,
+      inactivityTimeoutMs: 75_000,
+      // Capped at 8 s so a watch resumes within ~8 s of the API server returning (TARGETS R4).
+      reconnectBackoff: { baseMs: 500, maxMs: 8_000 },
+      ...options,
+      log: options.log.child({ informer: options.type.plural }),
+    };
+  }
+
+  get type(): ResourceType {
+    return this.#o.type;
+  }
+
+  get hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  stats(): InformerStats {
+    return { ...this.#stats, size: this.#cache.size };
+  }
+
+  onChange(listener: ChangeListener<T>): void {
+    this.#listeners.push(listener);
+  }
+
+  get(key: string): T | undefined {
+    return this.#cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.#cache.values()];
+  }
+
+  keys(): string[] {
+    return [...this.#cache.keys()];
+  }
+
+  start(): void {
+    this.#running ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#running;
+    for (const resolve of this.#syncWaiters.splice(0)) resolve();
+  }
+
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.#synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#syncWaiters.push(resolve);
+      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal;
+    let failures = 0;
+    let needList = true;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.#relist(signal);
+          needList = false;
+          failures = 0;
+        }
+        const outcome = await this.#watchOnce(signal);
+        if (outcome === "gone") {
+          this.#stats.relistsAfterGone++;
+          this.#o.log.info({ resourceVersion: this.#resourceVersion }, "watch resourceVersion expired; relisting");
+          needList = true;
+          continue;
+        }
+        if (outcome === "ended") {
+          failures = 0;
+          continue;
+        }
+        if (outcome === "stalled") {
+          this.#stats.stalls++;
+          this.#o.log.warn({ inactivityTimeoutMs: this.#o.inactivityTimeoutMs }, "watch stalled; resuming");
+          continue;
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        if (isGone(error)) {
+          this.#stats.relistsAfterGone++;
+          needList = true;
+          continue;
+        }
+        this.#stats.watchErrors++;
+        this.#o.log.warn({ err: describe(error), needList }, "list/watch failed; retrying");
+      }
+      // Reached only after an error: back off with jitter so a returning API server is not stampeded.
+      const delay = jitter(backoffDelay(this.#o.reconnectBackoff, failures++), 0.5);
+      await sleep(delay, signal);
+    }
+  }
+
+  async #relist(signal: AbortSignal): Promise<void> {
+    this.#stats.lists++;
+    const { items, resourceVersion } = await this.#o.client.listAll<T>(this.#o.type, {
+      ...(this.#o.namespace ? { namespace: this.#o.namespace } : {}),
+      ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
+      limit: this.#o.pageSize,
+      signal,
+    });
+    const fresh = new Map<string, T>();
+    for (const item of items) fresh.set(keyOf(item.metadata), this.#trim(item));
+    const previous = new Map(this.#cache);
+    this.#cache.clear();
+    for (const [key, item] of fresh) this.#cache.set(key, item);
+    this.#resourceVersion = resourceVersion;
+    for (const [key, item] of fresh) {
+      const old = previous.get(key);
+      if (old?.metadata.resourceVersion !== item.metadata.resourceVersion) this.#emit(key, item, old);
+    }
+    for (const [key, old] of previous) if (!fresh.has(key)) this.#emit(key, undefined, old);
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#o.log.debug({ size: this.#cache.size }, "cache synced");
+      for (const resolve of this.#syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  async #watchOnce(parent: AbortSignal): Promise<Outcome> {
+    const abort = new AbortController();
+    const onParentAbort = () => abort.abort();
+    parent.addEventListener("abort", onParentAbort, { once: true });
+    let stalled = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => { stalled = true; abort.abort(); }, this.#o.inactivityTimeoutMs);
+      watchdog.unref();
+    };
+    this.#stats.watchesStarted++;
+    const timeoutSeconds = Math.round(jitter(this.#o.watchTimeoutSeconds * 1.2, 0.33));
+    try {
+      arm();
+      const events = this.#o.client.watch<T>(this.#o.type, {
+        resourceVersion: this.#resourceVersion,
+        timeoutSeconds,
+        ...(this.#o.namespace ? { namespace: this.#o.namespace } : {}),
+        ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
+        signal: abort.signal,
+      });
+      for await (const event of events) {
+        arm();
+        this.#stats.events++;
+        if (event.type === "ERROR") {
+          const status = event.object as unknown as { code?: number; reason?: string; message?: string };
+          if (status.code === 410) return "gone";
+          throw new KubeApiError({ status: status.code ?? 500, reason: status.reason ?? "WatchError", message: status.message ?? "watch error event", method: "WATCH", path: this.#o.type.plural });
+        }
+        const rv = event.object.metadata?.resourceVersion;
+        if (rv) this.#resourceVersion = rv;
+        if (event.type === "BOOKMARK") continue;
+        this.#apply(event.type, event.object);
+      }
+      return "ended";
+    } catch (error) {
+      if (stalled) return "stalled";
+      if (parent.aborted) return "ended";
+      throw error;
+    } finally {
+      clearTimeout(watchdog);
+      parent.removeEventListener("abort", onParentAbort);
+      abort.abort();
+    }
+  }
+
+  #apply(type: "ADDED" | "MODIFIED" | "DELETED", object: T): void {
+    const key = keyOf(object.metadata);
+    const previous = this.#cache.get(key);
+    if (type === "DELETED") {
+      this.#cache.delete(key);
+      this.#emit(key, undefined, previous ?? this.#trim(object));
+      return;
+    }
+    const current = this.#trim(object);
+    this.#cache.set(key, current);
+    this.#emit(key, current, previous);
+  }
+
+  #trim(object: T): T {
+    if (object.metadata.managedFields) {
+      object = { ...object, metadata: { ...object.metadata } };
+      delete object.metadata.managedFields;
+    }
+    return this.#o.transform ? this.#o.transform(object) : object;
+  }
+
+  #emit(key: string, current: T | undefined, previous: T | undefined): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(key, current, previous);
+      } catch (error) {
+        this.#o.log.error({ err: describe(error), key }, "change listener threw");
+      }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
