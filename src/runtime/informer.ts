@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { type KubeClient } from "./kube/client.ts";
 import { KubeApiError, isGone } from "./kube/errors.ts";
 import { type KubeObject, type ResourceType, keyOf } from "./kube/resource.ts";
-import { type Backoff, backoffDelay, jitter } from "./timers.ts";
+import { type Backoff, backoffDelay, jitter, sleep } from "./timers.ts";
 
 export type ChangeListener<T> = (key: string, current: T | undefined, previous: T | undefined) => void;
 
@@ -259,17 +259,4 @@ export class Informer<T extends KubeObject> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

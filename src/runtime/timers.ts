@@ -24,3 +24,17 @@ export function backoffDelay(b: Backoff, failures: number): number {
   const exp = Math.min(failures, 52);
   return Math.min(b.maxMs, b.baseMs * 2 ** exp);
 }
+
+/** Waits `ms`, or less if the signal aborts first; never rejects (loops check the signal themselves). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, clampDelay(ms));
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
