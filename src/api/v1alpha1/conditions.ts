@@ -1,0 +1,61 @@
+// Condition types and reasons, in one place. Reasons are PascalCase (metav1.Condition requires
+// `^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$`); messages are human sentences and never carry secrets.
+
+export const ConditionType = {
+  /** The resource's outcome is in place: certificate/key delivered and current, or connection verified. */
+  Ready: "Ready",
+  /** ManagedCertificate: an issuance is in flight (True while submitting, pending or awaiting approval). */
+  Issuing: "Issuing",
+  /** ProvisioningKey: the ZPA object matches the spec (or was observed, for ObserveOnly). */
+  Synced: "Synced",
+  /** ManagedCertificate: the certificate was uploaded to ZPA per spec.publish.zpa. */
+  Published: "Published",
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const Reason = {
+  // shared
+  InvalidSpec: "InvalidSpec",
+  CredentialsInvalid: "CredentialsInvalid",
+  ConnectionNotFound: "ConnectionNotFound",
+  ConnectionNotReady: "ConnectionNotReady",
+  /** A ClusterVendorConnection's namespaceSelector does not admit the resource's namespace. */
+  ConnectionNotPermitted: "ConnectionNotPermitted",
+  /** The connection is for another vendor than the resource's vendor block. */
+  ConnectionVendorMismatch: "ConnectionVendorMismatch",
+  VendorError: "VendorError",
+  RateLimited: "RateLimited",
+  /** The target Secret exists and is not owned by this resource; it is left untouched. */
+  SecretConflict: "SecretConflict",
+  /** A Secret referenced by the spec (credentials, PKCS#12 password, CA bundle) is missing or lacks the key. */
+  SecretNotFound: "SecretNotFound",
+  Deleting: "Deleting",
+  // ManagedCertificate
+  Issued: "Issued",
+  Pending: "Pending",
+  AwaitingApproval: "AwaitingApproval",
+  /** Sectigo: domain control validation is incomplete for a requested name. */
+  AwaitingValidation: "AwaitingValidation",
+  Renewing: "Renewing",
+  Expired: "Expired",
+  /** The vendor declined, rejected or revoked the order; a spec change or renew request starts over. */
+  Rejected: "Rejected",
+  /** Business backoff after failed issuance; status.failedIssuanceAttempts and lastFailureTime say when. */
+  Backoff: "Backoff",
+  /** The connection's paid-issuance budget per hour is spent. */
+  BudgetExhausted: "BudgetExhausted",
+  Published: "Published",
+  PublishFailed: "PublishFailed",
+  // ProvisioningKey
+  Created: "Created",
+  Adopted: "Adopted",
+  Updated: "Updated",
+  Rotated: "Rotated",
+  UsageExhausted: "UsageExhausted",
+  Disabled: "Disabled",
+  NotFound: "NotFound",
+  Conflict: "Conflict",
+  // connections
+  Verified: "Verified",
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];

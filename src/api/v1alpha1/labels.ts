@@ -1,0 +1,40 @@
+// Every label, annotation and finalizer name the operator reads or writes, in one place, all under
+// the API group's prefix so they are obviously ours (and greppable).
+import { GROUP } from "./group.ts";
+
+const p = `${GROUP}/`;
+
+export const labels = {
+  /** On every Secret the operator writes; the Secret informer watches only this selector (never all Secrets). */
+  managed: `${p}managed`,
+  /** Kind of the resource that owns a Secret (ManagedCertificate | ProvisioningKey). */
+  ownerKind: `${p}owner-kind`,
+  /** Name of the owning resource (the Secret is in the same namespace). */
+  ownerName: `${p}owner-name`,
+  /** UID of the owning resource: tells "ours" from "a same-named resource that was re-created". */
+  ownerUid: `${p}owner-uid`,
+} as const;
+
+/** The value of `labels.managed`. */
+export const MANAGED_LABEL_VALUE = "true";
+
+export const annotations = {
+  /** sha256 of the Secret's data, so workload reloaders can react to a changed certificate or key. */
+  contentHash: `${p}content-hash`,
+  /** Set to any new value (a timestamp is customary) to request re-issuance of a ManagedCertificate. */
+  renewRequest: `${p}renew-request`,
+  /** Set to any new value to request rotation of a ProvisioningKey (alternative to spec.rotation). */
+  rotateRequest: `${p}rotate-request`,
+  /** Revision of the ManagedCertificate that produced the certificate in the Secret. */
+  revision: `${p}revision`,
+  /** On a Secret: the vendor's id of the certificate or provisioning key it holds. */
+  vendorRef: `${p}vendor-ref`,
+} as const;
+
+export const finalizers = {
+  /** Held while vendor-side cleanup (revoke, delete key, unpublish) per the resource's policies is pending. */
+  cleanup: `${p}cleanup`,
+} as const;
+
+/** The server-side-apply field manager for everything the operator writes. */
+export const FIELD_MANAGER = "certbridge";
