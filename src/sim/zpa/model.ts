@@ -1,0 +1,184 @@
+// Stored objects of the ZPA simulator and how each one renders on the wire: ids, counts and epoch
+// seconds as strings, booleans as booleans, optional fields omitted rather than null.
+
+export const associationTypes = ["CONNECTOR_GRP", "SERVICE_EDGE_GRP"] as const;
+export type AssociationType = (typeof associationTypes)[number];
+
+export const DEFAULT_MICROTENANT = "0";
+
+export type Microtenant = { readonly id: string; readonly name: string };
+
+export type StoredGroup = {
+  id: string;
+  type: AssociationType;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  microtenantId: string;
+  creationTime: number;
+  modifiedTime?: number;
+  modifiedBy: string;
+  location?: string;
+};
+
+export type StoredEnrollmentCert = {
+  id: string;
+  name: string;
+  description?: string;
+  creationTime: number;
+  modifiedTime?: number;
+  modifiedBy: string;
+  cName?: string;
+  validFromInEpochSec?: number;
+  validToInEpochSec?: number;
+  certificate?: string;
+  issuedTo?: string;
+  issuedBy?: string;
+  serialNo?: string;
+  allowSigning: boolean;
+  privateKeyPresent: boolean;
+  clientCertType: "NONE" | "ZAPP_CLIENT" | "ISOLATION_CLIENT";
+  csr?: string;
+};
+
+export type StoredProvisioningKey = {
+  id: string;
+  associationType: AssociationType;
+  name: string;
+  maxUsage: number;
+  usageCount: number;
+  enabled: boolean;
+  enrollmentCertId: string;
+  zcomponentId: string;
+  provisioningKey: string;
+  autoSign?: string;
+  microtenantId: string;
+  creationTime: number;
+  modifiedTime?: number;
+  modifiedBy: string;
+};
+
+export type StoredCertificate = {
+  id: string;
+  name: string;
+  description?: string;
+  microtenantId: string;
+  creationTime: number;
+  modifiedTime?: number;
+  modifiedBy: string;
+  cName: string;
+  validFromInEpochSec: number;
+  validToInEpochSec: number;
+  certificate: string;
+  issuedTo: string;
+  issuedBy: string;
+  serialNo: string;
+  publicKey: string;
+  san: string[];
+  certChain?: string;
+};
+
+type Wire = Record<string, unknown>;
+
+const put = (o: Wire, k: string, v: unknown): void => {
+  if (v !== undefined) o[k] = v;
+};
+const str = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
+
+export function microtenantName(id: string, tenants: readonly Microtenant[]): string | undefined {
+  if (id === DEFAULT_MICROTENANT) return "Default";
+  return tenants.find((t) => t.id === id)?.name;
+}
+
+export function groupToWire(g: StoredGroup, tenants: readonly Microtenant[]): Wire {
+  const o: Wire = { id: g.id };
+  put(o, "modifiedTime", str(g.modifiedTime));
+  o["creationTime"] = String(g.creationTime);
+  o["modifiedBy"] = g.modifiedBy;
+  o["name"] = g.name;
+  put(o, "description", g.description);
+  o["enabled"] = g.enabled;
+  put(o, "location", g.location);
+  if (g.microtenantId !== DEFAULT_MICROTENANT) o["microtenantId"] = g.microtenantId;
+  put(o, "microtenantName", microtenantName(g.microtenantId, tenants));
+  return o;
+}
+
+export function enrollmentCertToWire(c: StoredEnrollmentCert): Wire {
+  const o: Wire = { id: c.id };
+  put(o, "modifiedTime", str(c.modifiedTime));
+  o["creationTime"] = String(c.creationTime);
+  o["modifiedBy"] = c.modifiedBy;
+  put(o, "cName", c.cName);
+  put(o, "validFromInEpochSec", str(c.validFromInEpochSec));
+  put(o, "validToInEpochSec", str(c.validToInEpochSec));
+  put(o, "certificate", c.certificate);
+  put(o, "issuedTo", c.issuedTo);
+  put(o, "issuedBy", c.issuedBy);
+  put(o, "serialNo", c.serialNo);
+  put(o, "description", c.description);
+  o["name"] = c.name;
+  o["allowSigning"] = c.allowSigning;
+  o["privateKeyPresent"] = c.privateKeyPresent;
+  o["clientCertType"] = c.clientCertType;
+  put(o, "csr", c.csr);
+  return o;
+}
+
+export type KeyJoins = {
+  readonly group?: StoredGroup | undefined;
+  readonly cert?: StoredEnrollmentCert | undefined;
+  readonly tenants: readonly Microtenant[];
+};
+
+/**
+ * `view: "created"` is the POST answer, which omits the joined names and modifiedTime exactly as the
+ * create example does; reads add zcomponentName, enrollmentCertName and (connector groups only)
+ * appConnectorGroupName.
+ */
+export function provisioningKeyToWire(k: StoredProvisioningKey, joins: KeyJoins, view: "read" | "created"): Wire {
+  const o: Wire = { id: k.id };
+  if (view === "read") put(o, "modifiedTime", str(k.modifiedTime));
+  o["creationTime"] = String(k.creationTime);
+  o["modifiedBy"] = k.modifiedBy;
+  o["name"] = k.name;
+  o["usageCount"] = String(k.usageCount);
+  o["maxUsage"] = String(k.maxUsage);
+  put(o, "autoSign", k.autoSign);
+  o["zcomponentId"] = k.zcomponentId;
+  o["enabled"] = k.enabled;
+  if (view === "read") {
+    put(o, "enrollmentCertName", joins.cert?.name);
+    put(o, "zcomponentName", joins.group?.name);
+  }
+  o["provisioningKey"] = k.provisioningKey;
+  o["enrollmentCertId"] = k.enrollmentCertId;
+  if (view === "read" && k.associationType === "CONNECTOR_GRP") put(o, "appConnectorGroupName", joins.group?.name);
+  if (k.microtenantId !== DEFAULT_MICROTENANT) {
+    o["microtenantId"] = k.microtenantId;
+    put(o, "microtenantName", microtenantName(k.microtenantId, joins.tenants));
+  }
+  return o;
+}
+
+/** `legacy`: the deprecated clientlessCertificate endpoints, which predate microtenants and carry certChain. */
+export function certificateToWire(c: StoredCertificate, tenants: readonly Microtenant[], opts: { legacy?: boolean } = {}): Wire {
+  const o: Wire = { id: c.id };
+  put(o, "modifiedTime", str(c.modifiedTime));
+  o["creationTime"] = String(c.creationTime);
+  o["modifiedBy"] = c.modifiedBy;
+  o["name"] = c.name;
+  put(o, "description", c.description);
+  o["cName"] = c.cName;
+  if (opts.legacy !== true) put(o, "microtenantName", microtenantName(c.microtenantId, tenants));
+  o["validFromInEpochSec"] = String(c.validFromInEpochSec);
+  o["validToInEpochSec"] = String(c.validToInEpochSec);
+  o["certificate"] = c.certificate;
+  o["issuedTo"] = c.issuedTo;
+  o["issuedBy"] = c.issuedBy;
+  o["serialNo"] = c.serialNo;
+  o["publicKey"] = c.publicKey;
+  if (opts.legacy === true) put(o, "certChain", c.certChain);
+  if (c.san.length > 0) o["san"] = [...c.san];
+  return o;
+}

@@ -1,0 +1,401 @@
+// The simulator's tenant: groups, enrollment certificates, provisioning keys and browser-access
+// certificates, with the validation ZPA applies (some of it inferred, marked (inf)) and counters a test
+// can assert on ("exactly one key created").
+
+import { zpaErrors } from "./errors.ts";
+import {
+  DEFAULT_MICROTENANT,
+  associationTypes,
+  certificateToWire,
+  enrollmentCertToWire,
+  groupToWire,
+  provisioningKeyToWire,
+  type AssociationType,
+  type Microtenant,
+  type StoredCertificate,
+  type StoredEnrollmentCert,
+  type StoredGroup,
+  type StoredProvisioningKey,
+} from "./model.ts";
+import type { ParsedCertBlob } from "./cert-blob.ts";
+
+export type Counters = {
+  created: { provisioningKey: Record<AssociationType, number>; certificate: number };
+  updated: { provisioningKey: Record<AssociationType, number>; certificate: number };
+  deleted: { provisioningKey: Record<AssociationType, number>; certificate: number };
+  rejectedWrites: number;
+};
+
+const zeroByType = (): Record<AssociationType, number> => ({ CONNECTOR_GRP: 0, SERVICE_EDGE_GRP: 0 });
+
+export type StoreOptions = {
+  readonly nowSeconds: () => number;
+  readonly newKeyValue: () => string;
+  readonly adminId: string;
+  readonly notFoundStatus: 400 | 404;
+};
+
+/** `undefined` or `"null"` on a read means every microtenant; anything else selects one. */
+export type MicrotenantScope = string | undefined;
+
+const visibleIn = (objectTenant: string, scope: MicrotenantScope): boolean =>
+  scope === undefined || scope === "null" || scope === "" || scope === objectTenant;
+
+const writeTenant = (query: string | undefined, body: unknown): string => {
+  if (query !== undefined && query !== "" && query !== "null") return query;
+  const b = body as { microtenantId?: unknown } | undefined;
+  if (typeof b?.microtenantId === "string" && b.microtenantId !== "") return b.microtenantId;
+  if (typeof b?.microtenantId === "number") return String(b.microtenantId);
+  return DEFAULT_MICROTENANT;
+};
+
+function requiredString(body: Record<string, unknown>, field: string): string {
+  const v = body[field];
+  if (typeof v === "string" && v.trim() !== "") return v;
+  throw zpaErrors.invalid(`${field} is required`, field);
+}
+
+/** ZPA accepts numeric fields as JSON strings or numbers (the doc examples send strings). */
+function requiredInteger(body: Record<string, unknown>, field: string): number {
+  const v = body[field];
+  const text = typeof v === "number" ? String(v) : typeof v === "string" ? v.trim() : undefined;
+  if (text === undefined || text === "") throw zpaErrors.invalid(`${field} is required`, field);
+  if (!/^\d+$/.test(text)) throw zpaErrors.invalid(`${field} must be an integer`, field);
+  return Number(text);
+}
+
+function requiredId(body: Record<string, unknown>, field: string): string {
+  const v = body[field];
+  // An id sent as a JSON number above 2^53 has already lost precision; ZPA would then look up a
+  // different id and answer not-found, which is what the lookup below does too.
+  const text = typeof v === "number" && Number.isInteger(v) ? BigInt(v).toString() : typeof v === "string" ? v.trim() : undefined;
+  if (text === undefined || text === "") throw zpaErrors.invalid(`${field} is required`, field);
+  if (!/^\d+$/.test(text)) throw zpaErrors.invalid(`${field} must be an integer`, field);
+  return text;
+}
+
+function optionalBoolean(body: Record<string, unknown>, field: string): boolean | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "boolean") return v;
+  if (v === "true" || v === "false") return v === "true";
+  throw zpaErrors.invalid(`${field} must be a boolean`, field);
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw zpaErrors.invalid("Request body must be a JSON object");
+  return body as Record<string, unknown>;
+}
+
+export class ZpaStore {
+  readonly tenants: Microtenant[] = [];
+  readonly groups = new Map<string, StoredGroup>();
+  readonly enrollmentCerts = new Map<string, StoredEnrollmentCert>();
+  readonly keys = new Map<string, StoredProvisioningKey>();
+  readonly certificates = new Map<string, StoredCertificate>();
+  readonly counters: Counters = {
+    created: { provisioningKey: zeroByType(), certificate: 0 },
+    updated: { provisioningKey: zeroByType(), certificate: 0 },
+    deleted: { provisioningKey: zeroByType(), certificate: 0 },
+    rejectedWrites: 0,
+  };
+  readonly #opts: StoreOptions;
+  // Ids above 2^53 on purpose: a client that passes one through Number corrupts it and the tests see it.
+  #nextId = 72057594038100000n;
+
+  constructor(opts: StoreOptions) {
+    this.#opts = opts;
+  }
+
+  /** Replace the tenant's contents and zero the counters. */
+  load(seed: { microtenants: readonly Microtenant[]; groups: readonly StoredGroup[]; enrollmentCerts: readonly StoredEnrollmentCert[]; certificates: readonly StoredCertificate[]; provisioningKeys: readonly StoredProvisioningKey[] }): void {
+    this.tenants.splice(0, this.tenants.length, ...seed.microtenants);
+    this.groups.clear();
+    this.enrollmentCerts.clear();
+    this.keys.clear();
+    this.certificates.clear();
+    for (const g of seed.groups) this.groups.set(g.id, structuredClone(g));
+    for (const c of seed.enrollmentCerts) this.enrollmentCerts.set(c.id, structuredClone(c));
+    for (const k of seed.provisioningKeys) this.keys.set(k.id, structuredClone(k));
+    for (const c of seed.certificates) this.certificates.set(c.id, structuredClone(c));
+    const zero = (): Counters => ({
+      created: { provisioningKey: zeroByType(), certificate: 0 },
+      updated: { provisioningKey: zeroByType(), certificate: 0 },
+      deleted: { provisioningKey: zeroByType(), certificate: 0 },
+      rejectedWrites: 0,
+    });
+    Object.assign(this.counters, zero());
+  }
+
+  newId(): string {
+    this.#nextId += 1n;
+    return this.#nextId.toString();
+  }
+
+  #notFound(id: string): Error {
+    return zpaErrors.notFound(id, this.#opts.notFoundStatus);
+  }
+
+  #rejecting<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      this.counters.rejectedWrites += 1;
+      throw e;
+    }
+  }
+
+  // ---- groups (read-only through the API here) ----
+  listGroups(type: AssociationType, scope: MicrotenantScope): Record<string, unknown>[] {
+    return [...this.groups.values()]
+      .filter((g) => g.type === type && visibleIn(g.microtenantId, scope))
+      .map((g) => groupToWire(g, this.tenants));
+  }
+
+  getGroup(type: AssociationType, id: string, scope: MicrotenantScope): Record<string, unknown> {
+    const g = this.groups.get(id);
+    if (g === undefined || g.type !== type || !visibleIn(g.microtenantId, scope)) throw this.#notFound(id);
+    return groupToWire(g, this.tenants);
+  }
+
+  // ---- enrollment certificates (read-only) ----
+  listEnrollmentCerts(): Record<string, unknown>[] {
+    return [...this.enrollmentCerts.values()].map(enrollmentCertToWire);
+  }
+
+  getEnrollmentCert(id: string): Record<string, unknown> {
+    const c = this.enrollmentCerts.get(id);
+    if (c === undefined) throw this.#notFound(id);
+    return enrollmentCertToWire(c);
+  }
+
+  // ---- provisioning keys ----
+  #keyWire(k: StoredProvisioningKey, view: "read" | "created"): Record<string, unknown> {
+    return provisioningKeyToWire(
+      k,
+      { group: this.groups.get(k.zcomponentId), cert: this.enrollmentCerts.get(k.enrollmentCertId), tenants: this.tenants },
+      view,
+    );
+  }
+
+  #key(type: AssociationType, id: string, scope: MicrotenantScope): StoredProvisioningKey {
+    const k = this.keys.get(id);
+    // A key exists only under its own association type: the other type answers not-found.
+    if (k === undefined || k.associationType !== type || !visibleIn(k.microtenantId, scope)) throw this.#notFound(id);
+    return k;
+  }
+
+  listKeys(type: AssociationType, scope: MicrotenantScope): Record<string, unknown>[] {
+    return [...this.keys.values()]
+      .filter((k) => k.associationType === type && visibleIn(k.microtenantId, scope))
+      .map((k) => this.#keyWire(k, "read"));
+  }
+
+  getKey(type: AssociationType, id: string, scope: MicrotenantScope): Record<string, unknown> {
+    return this.#keyWire(this.#key(type, id, scope), "read");
+  }
+
+  #validateKeyBody(type: AssociationType, raw: unknown) {
+    const body = asObject(raw);
+    const name = requiredString(body, "name");
+    const maxUsage = requiredInteger(body, "maxUsage");
+    if (maxUsage < 1) throw zpaErrors.invalid("maxUsage must be at least 1", "maxUsage");
+    const enrollmentCertId = requiredId(body, "enrollmentCertId");
+    const zcomponentId = requiredId(body, "zcomponentId");
+    const enabled = optionalBoolean(body, "enabled");
+    const cert = this.enrollmentCerts.get(enrollmentCertId);
+    if (cert === undefined) throw this.#notFound(enrollmentCertId);
+    // (inf) the field table says "ID of the existing enrollment certificate that has the private key".
+    if (!cert.privateKeyPresent)
+      throw zpaErrors.invalidAssociation("The enrollment certificate has no private key", "enrollmentCertId");
+    const group = this.groups.get(zcomponentId);
+    if (group === undefined) throw this.#notFound(zcomponentId);
+    if (group.type !== type)
+      throw zpaErrors.invalidAssociation(`The zcomponent is not a ${type} group`, "zcomponentId");
+    return { name, maxUsage, enrollmentCertId, zcomponentId, enabled };
+  }
+
+  createKey(type: AssociationType, raw: unknown, tenantQuery: string | undefined): Record<string, unknown> {
+    return this.#rejecting(() => {
+      const v = this.#validateKeyBody(type, raw);
+      const k: StoredProvisioningKey = {
+        id: this.newId(),
+        associationType: type,
+        name: v.name,
+        maxUsage: v.maxUsage,
+        usageCount: 0,
+        enabled: v.enabled ?? true,
+        enrollmentCertId: v.enrollmentCertId,
+        zcomponentId: v.zcomponentId,
+        provisioningKey: this.#opts.newKeyValue(),
+        microtenantId: writeTenant(tenantQuery, raw),
+        creationTime: this.#opts.nowSeconds(),
+        modifiedBy: this.#opts.adminId,
+      };
+      this.keys.set(k.id, k);
+      this.counters.created.provisioningKey[type] += 1;
+      return this.#keyWire(k, "created");
+    });
+  }
+
+  updateKey(type: AssociationType, id: string, raw: unknown, tenantQuery: string | undefined): void {
+    this.#rejecting(() => {
+      const k = this.#key(type, id, tenantQuery);
+      const v = this.#validateKeyBody(type, raw);
+      // Undocumented: lowering maxUsage below usageCount. Accepted here; the key simply stops enrolling.
+      k.name = v.name;
+      k.maxUsage = v.maxUsage;
+      k.enrollmentCertId = v.enrollmentCertId;
+      k.zcomponentId = v.zcomponentId;
+      if (v.enabled !== undefined) k.enabled = v.enabled;
+      k.modifiedTime = this.#opts.nowSeconds();
+      k.modifiedBy = this.#opts.adminId;
+      this.counters.updated.provisioningKey[type] += 1;
+    });
+  }
+
+  deleteKey(type: AssociationType, id: string, tenantQuery: string | undefined): void {
+    this.#rejecting(() => {
+      this.#key(type, id, tenantQuery);
+      this.keys.delete(id);
+      this.counters.deleted.provisioningKey[type] += 1;
+    });
+  }
+
+  // ---- browser-access certificates ----
+  #certificate(id: string, scope: MicrotenantScope): StoredCertificate {
+    const c = this.certificates.get(id);
+    if (c === undefined || !visibleIn(c.microtenantId, scope)) throw this.#notFound(id);
+    return c;
+  }
+
+  listCertificates(scope: MicrotenantScope, opts: { legacy?: boolean } = {}): Record<string, unknown>[] {
+    return [...this.certificates.values()]
+      .filter((c) => visibleIn(c.microtenantId, scope))
+      .map((c) => certificateToWire(c, this.tenants, opts));
+  }
+
+  getCertificate(id: string, scope: MicrotenantScope, opts: { legacy?: boolean } = {}): Record<string, unknown> {
+    return certificateToWire(this.#certificate(id, scope), this.tenants, opts);
+  }
+
+  async createCertificate(
+    raw: unknown,
+    tenantQuery: string | undefined,
+    parse: (blob: string) => Promise<ParsedCertBlob>,
+  ): Promise<Record<string, unknown>> {
+    let parsed: ParsedCertBlob;
+    let body: Record<string, unknown>;
+    try {
+      body = asObject(raw);
+      const certBlob = requiredString(body, "certBlob");
+      requiredString(body, "name");
+      parsed = await parse(certBlob);
+    } catch (e) {
+      this.counters.rejectedWrites += 1;
+      throw e;
+    }
+    return this.#rejecting(() => {
+      const name = requiredString(body, "name");
+      const description = body["description"];
+      if (description !== undefined && description !== null && typeof description !== "string")
+        throw zpaErrors.invalid("description must be a string", "description");
+      const c: StoredCertificate = {
+        id: this.newId(), // a client-sent `id` is ignored on create
+        name,
+        ...(typeof description === "string" ? { description } : {}),
+        microtenantId: writeTenant(tenantQuery, raw),
+        creationTime: this.#opts.nowSeconds(),
+        modifiedBy: this.#opts.adminId,
+        ...parsed,
+      };
+      this.certificates.set(c.id, c);
+      this.counters.created.certificate += 1;
+      return certificateToWire(c, this.tenants);
+    });
+  }
+
+  updateCertificate(id: string, raw: unknown, tenantQuery: string | undefined): void {
+    this.#rejecting(() => {
+      const c = this.#certificate(id, tenantQuery);
+      const body = asObject(raw);
+      const name = requiredString(body, "name");
+      const description = body["description"];
+      if (description !== undefined && description !== null && typeof description !== "string")
+        throw zpaErrors.invalid("description must be a string", "description");
+      // Only name and description can change; anything else in the body (certBlob too) is ignored.
+      c.name = name;
+      if (typeof description === "string") c.description = description;
+      else delete c.description;
+      c.modifiedTime = this.#opts.nowSeconds();
+      c.modifiedBy = this.#opts.adminId;
+      this.counters.updated.certificate += 1;
+    });
+  }
+
+  deleteCertificate(id: string, tenantQuery: string | undefined): void {
+    this.#rejecting(() => {
+      this.#certificate(id, tenantQuery);
+      this.certificates.delete(id);
+      this.counters.deleted.certificate += 1;
+    });
+  }
+
+  // ---- out-of-band changes (test hooks standing in for an admin or a connector enrolling) ----
+  findKeyAnyType(id: string): StoredProvisioningKey | undefined {
+    return this.keys.get(id);
+  }
+
+  removeKeyOutOfBand(id: string): boolean {
+    return this.keys.delete(id);
+  }
+
+  alterKeyOutOfBand(
+    id: string,
+    change: { name?: string; maxUsage?: number; enabled?: boolean; usageCount?: number; rotateKey?: boolean; zcomponentId?: string; enrollmentCertId?: string },
+  ): StoredProvisioningKey | undefined {
+    const k = this.keys.get(id);
+    if (k === undefined) return undefined;
+    if (change.name !== undefined) k.name = change.name;
+    if (change.maxUsage !== undefined) k.maxUsage = change.maxUsage;
+    if (change.enabled !== undefined) k.enabled = change.enabled;
+    if (change.zcomponentId !== undefined) k.zcomponentId = change.zcomponentId;
+    if (change.enrollmentCertId !== undefined) k.enrollmentCertId = change.enrollmentCertId;
+    if (change.rotateKey === true) k.provisioningKey = this.#opts.newKeyValue();
+    const configChanged = Object.keys(change).some((f) => f !== "usageCount");
+    // A connector enrolling bumps usageCount without making the key "modified" by an admin.
+    if (change.usageCount !== undefined) k.usageCount = change.usageCount;
+    if (configChanged) {
+      k.modifiedTime = this.#opts.nowSeconds();
+      k.modifiedBy = "72057594037928115";
+    }
+    return k;
+  }
+
+  /** A connector enrolling with the key: refused once disabled or used up (inf, the usual product rule). */
+  enrollWithKey(keyValue: string): { ok: true; keyId: string } | { ok: false; reason: "unknown" | "disabled" | "exhausted" } {
+    const k = [...this.keys.values()].find((x) => x.provisioningKey === keyValue);
+    if (k === undefined) return { ok: false, reason: "unknown" };
+    if (!k.enabled) return { ok: false, reason: "disabled" };
+    if (k.usageCount >= k.maxUsage) return { ok: false, reason: "exhausted" };
+    k.usageCount += 1;
+    return { ok: true, keyId: k.id };
+  }
+
+  snapshot() {
+    return {
+      counts: {
+        groups: this.groups.size,
+        enrollmentCerts: this.enrollmentCerts.size,
+        provisioningKeys: Object.fromEntries(
+          associationTypes.map((t) => [t, [...this.keys.values()].filter((k) => k.associationType === t).length]),
+        ) as Record<AssociationType, number>,
+        certificates: this.certificates.size,
+      },
+      ...structuredClone(this.counters),
+      // Key values are test data generated by the simulator, but they stay out of the report anyway.
+      provisioningKeys: [...this.keys.values()].map(({ provisioningKey: _secret, ...rest }) => ({ ...rest })),
+      certificates: [...this.certificates.values()].map((c) => ({ id: c.id, name: c.name, cName: c.cName, microtenantId: c.microtenantId })),
+    };
+  }
+}
