@@ -68,6 +68,11 @@ export interface SimServerOptions {
   readonly render?: SimRenderers;
   /** Request body cap; default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * Vendor test hooks under /__sim/<vendor>/… (e.g. "change this object behind the client's back").
+   * Served like the built-in admin routes: no faults, no rate limits, not counted as vendor requests.
+   */
+  readonly adminRoutes?: readonly SimRoute[];
 }
 
 export interface SimStats {
@@ -100,6 +105,7 @@ const HTML_ERROR = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title><
 
 export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
   const router = new Router(opts.routes);
+  const adminRouter = new Router(opts.adminRoutes ?? []);
   const faults = new FaultInjector();
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
   let requests: Record<string, number> = {};
@@ -142,7 +148,15 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     const headers = req.headers as Record<string, string | undefined>;
     const base = { method, path, query: url.searchParams, headers, rawBody: raw === "too-large" ? Buffer.alloc(0) : raw, remoteAddress, count: (n: string, by = 1) => void (counters[n] = (counters[n] ?? 0) + by) };
 
-    if (path.startsWith("/__sim/")) return send(res, method, admin(method, path, raw === "too-large" ? undefined : raw));
+    if (path.startsWith("/__sim/")) {
+      const hook = raw === "too-large" ? undefined : adminRouter.find(method, path);
+      if (hook !== undefined && "route" in hook) {
+        const body = parseBody(raw as Buffer, headers["content-type"] ?? "application/json");
+        if (!body.ok) return send(res, method, { status: 400, json: { error: body.reason } });
+        return send(res, method, await hook.route.handler({ ...base, route: hook.route.path, params: hook.params, body: body.value }));
+      }
+      return send(res, method, admin(method, path, raw === "too-large" ? undefined : raw));
+    }
     if (raw === "too-large") return send(res, method, { status: 413, json: { error: "request body too large" } });
 
     // HEAD is served by the GET route with the body dropped.
