@@ -1,0 +1,11 @@
+export { createSectigoClient, type SectigoClient } from "./client.ts";
+export { SslClient, type SslCertificate, type SslEnrollRequest, type SslListFilter, SSL_IN_PROGRESS } from "./ssl.ts";
+export { ClientCertClient, type ClientEnrollRequest, type ClientListFilter } from "./smime.ts";
+export { DeviceCertClient, type DeviceEnrollRequest, type DeviceListFilter, sameDeviceStatus } from "./device.ts";
+export { OrganizationClient } from "./organizations.ts";
+export { classifySectigoError, lookupSectigoCode } from "./errors.ts";
+export { SECTIGO_ERROR_CODES, type SectigoErrorCode } from "./error-codes.ts";
+export { commentsWithMarker, formatOrderMarker, markerMatches, parseOrderMarker, type OrderMarker } from "./order-marker.ts";
+export { SECTIGO_RATE_RULES, sectigoCredentialKey, type SectigoConnectionOptions, type SectigoCredentials } from "./transport.ts";
+export type { CollectedCertificate } from "./collect.ts";
+export { COLLECT_FORMATS, REVOCATION_REASONS, type CollectFormat, type RevocationReason, type DcvMode } from "./wire.ts";
