@@ -109,3 +109,11 @@ export function extractExamples(doc: ZpaDoc): DocExample[] {
   }
   return out;
 }
+
+/** The certBlob sample in zpa-certificates.txt as printed, and with its mangled PEM armor repaired (a doc artifact). */
+export function docCertBlobSample(): { mangled: string; repaired: string } {
+  const sample = extractExamples("certificates").find((e) => e.role === "payload" && typeof (e.json as { certBlob?: unknown }).certBlob === "string");
+  if (sample === undefined) throw new Error("zpa-certificates.txt: certBlob sample not found");
+  const mangled = (sample.json as { certBlob: string }).certBlob;
+  return { mangled, repaired: mangled.replace(/-+(BEGIN|END) ([A-Z ]+?)-+/g, "-----$1 $2-----") };
+}
