@@ -114,10 +114,10 @@ describe("CRDs generated from the zod schemas", () => {
     ]);
   });
 
-  it("defaults the server applies: nested policy objects default to {} so their own defaults reach stored objects", () => {
+  it("defaults the server applies: nested policy objects default to complete values (the server checks defaults against CEL)", () => {
     const spec = (rootOf(built[0]!.crd).properties as Record<string, JSONSchemaProps>).spec!.properties as Record<string, JSONSchemaProps>;
-    expect(spec.privateKey!.default).toEqual({});
-    expect(spec.revocationPolicy!.default).toEqual({});
+    expect(spec.privateKey!.default).toEqual({ algorithm: "RSA", encoding: "PKCS8", rotationPolicy: "Always" });
+    expect(spec.revocationPolicy!.default).toEqual({ onDelete: "Retain", superseded: "Retain" });
     expect((spec.privateKey!.properties as Record<string, JSONSchemaProps>).algorithm!.default).toBe("RSA");
   });
 

@@ -319,11 +319,12 @@ export function requestedLifetimeMs(spec: {
   return days === undefined ? undefined : days * 86_400_000;
 }
 
-// CEL twin of requestedLifetimeMs (0s when nothing is set, which disables the comparison).
-const CEL_LIFETIME =
-  "(has(self.duration) ? duration(self.duration) : " +
-  "(has(self.cloudflare) && has(self.cloudflare.validityDays)) ? duration(string(self.cloudflare.validityDays * 24) + 'h') : " +
-  "(has(self.sectigo) && has(self.sectigo.term)) ? duration(string(self.sectigo.term * 24) + 'h') : duration('0s'))";
+// CEL twin of requestedLifetimeMs compared with renewBefore. Days are compared as seconds: building a
+// duration string from an int is too costly for the API server's CEL cost estimate.
+const CEL_RENEW_BEFORE_LESS_THAN_LIFETIME =
+  "!has(self.renewBefore) || (has(self.duration) ? duration(self.renewBefore) < duration(self.duration) : " +
+  "(has(self.cloudflare) && has(self.cloudflare.validityDays)) ? duration(self.renewBefore).getSeconds() < self.cloudflare.validityDays * 86400 : " +
+  "(has(self.sectigo) && has(self.sectigo.term)) ? duration(self.renewBefore).getSeconds() < self.sectigo.term * 86400 : true)";
 
 const ManagedCertificateSpecBase = z
   .object({
@@ -343,7 +344,8 @@ const ManagedCertificateSpecBase = z
     emailAddresses: uniqueSet(z.email().max(254), 100, "Email subject alternative names.").optional(),
     uris: uniqueSet(z.url().max(2048), 100, "URI subject alternative names (for example SPIFFE ids).").optional(),
     subject: Subject.optional(),
-    privateKey: PrivateKey.prefault({}),
+    // Complete defaults (not {}): the API server validates a default against the CEL rules as written.
+    privateKey: PrivateKey.prefault({ algorithm: "RSA", encoding: "PKCS8", rotationPolicy: "Always" }),
     duration: withRules(duration, [
       { rule: "duration(self) >= duration('1h')", message: "duration must be at least 1h", check: (d) => (parseDuration(d) ?? 0) >= 3_600_000 },
     ])
@@ -356,8 +358,8 @@ const ManagedCertificateSpecBase = z
       .meta({ description: "How long before expiry to renew; must be less than the lifetime. Unset: renew at 2/3 of the lifetime." }),
     sectigo: SectigoCertificate.optional(),
     cloudflare: CloudflareCertificate.optional(),
-    revocationPolicy: RevocationPolicy.prefault({}),
-    secretPolicy: SecretPolicy.prefault({}),
+    revocationPolicy: RevocationPolicy.prefault({ onDelete: "Retain", superseded: "Retain" }),
+    secretPolicy: SecretPolicy.prefault({ onDelete: "Retain" }),
     additionalOutputFormats: z
       .array(OutputFormat)
       .max(3)
@@ -392,7 +394,7 @@ export const ManagedCertificateSpec = withRules(ManagedCertificateSpecBase, [
     check: (s) => s.duration === undefined || (s.cloudflare?.validityDays === undefined && s.sectigo?.term === undefined),
   },
   {
-    rule: `!has(self.renewBefore) || ${CEL_LIFETIME} == duration('0s') || duration(self.renewBefore) < ${CEL_LIFETIME}`,
+    rule: CEL_RENEW_BEFORE_LESS_THAN_LIFETIME,
     message: "renewBefore must be less than the certificate lifetime",
     fieldPath: ".renewBefore",
     check: (s) => {
