@@ -16,6 +16,8 @@ export interface SignOptions {
   readonly overrideSubject?: Subject;
   /** Replace the CSR's SANs. */
   readonly overrideSans?: SubjectAltNames;
+  /** Serial length in bytes (1..20); default 16. Cloudflare's serials are 20 bytes. */
+  readonly serialBytes?: number;
 }
 
 export interface SignedLeaf {
@@ -55,8 +57,9 @@ export interface TestCaOptions {
 const DAY_MS = 86_400_000;
 const BACKDATE_MS = 60_000; // tolerate small clock skew between sim and client
 
-function serial(): string {
-  const b = randomBytes(16);
+function serial(bytes = 16): string {
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > 20) throw new Error("serialBytes must be 1..20");
+  const b = randomBytes(bytes);
   b[0] = b[0]! & 0x7f; // positive
   if (b[0] === 0) b[0] = 1; // no leading zero: keeps the hex serial canonical
   return b.toString("hex");
@@ -115,7 +118,7 @@ export async function createTestCa(opts: TestCaOptions): Promise<TestCa> {
     const flags = x509.KeyUsageFlags.digitalSignature | (rsa && o.usage !== "client" ? x509.KeyUsageFlags.keyEncipherment : 0);
     const eku = o.usage === "server" ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
     const san = sansToExtension(sans);
-    const serialHex = serial();
+    const serialHex = serial(o.serialBytes);
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: serialHex,
       subject: subjectToName(subject),
