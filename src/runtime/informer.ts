@@ -179,6 +179,7 @@ export class Informer<T extends KubeObject> {
   }
 
   async #watchOnce(parent: AbortSignal): Promise<Outcome> {
+    if (parent.aborted) return "ended"; // stop() may land between the relist and this watch
     const abort = new AbortController();
     const onParentAbort = () => abort.abort();
     parent.addEventListener("abort", onParentAbort, { once: true });

@@ -1,6 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { Agent, type Dispatcher, request } from "undici";
-import { createInterface } from "node:readline";
 import { KubeApiError } from "./errors.ts";
 import { type KubeList, type KubeObject, type ResourceType, apiVersionOf, collectionPath, objectPath } from "./resource.ts";
 
@@ -35,6 +34,8 @@ interface Auth {
 /** How long credentials read from the kubeconfig are trusted before re-reading (rotating SA tokens). */
 const AUTH_REFRESH_MS = 60_000;
 const MAX_ERROR_BODY = 64 * 1024;
+/** One watch event is one object; the API server caps objects near 1.5 MiB (etcd), so allow headroom. */
+const MAX_WATCH_LINE = 16 * 1024 * 1024;
 
 /**
  * A small Kubernetes REST client on undici. client-node supplies kubeconfig loading and auth;
@@ -250,14 +251,21 @@ export class KubeClient {
       headersTimeoutMs: 30_000,
     });
     if (res.statusCode >= 400) await this.#fail(res, "WATCH", path);
-    const lines = createInterface({ input: res.body, crlfDelay: Infinity });
+    // Split the stream ourselves: readline's iterator can miss an error on its input and hang.
+    const decoder = new TextDecoder();
+    let buffered = "";
     try {
-      for await (const line of lines) {
-        if (line.length === 0) continue;
-        yield JSON.parse(line) as WatchEvent<T>;
+      for await (const chunk of res.body) {
+        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+        if (buffered.length > MAX_WATCH_LINE) throw new Error(`watch event larger than ${MAX_WATCH_LINE} bytes`);
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line.length > 0) yield JSON.parse(line) as WatchEvent<T>;
+        }
       }
     } finally {
-      lines.close();
       res.body.destroy();
     }
   }
