@@ -83,6 +83,7 @@ export class ZpaApi {
     this.rateLimited429.count = 0;
     this.zpaFaults = [];
     this.enforcer.reset();
+    this.#d.tokens.resetCounters();
   }
 
   configureRateLimits(c: Partial<RateLimitConfig>): void {

@@ -58,6 +58,11 @@ export class TokenStore {
     return m !== null && this.#sessions.delete(m[1]!);
   }
 
+  resetCounters(): void {
+    this.issued = { legacy: 0, oneapi: 0 };
+    this.rejectedSignins = 0;
+  }
+
   expireAll(): number {
     const n = this.#sessions.size;
     this.#sessions.clear();
