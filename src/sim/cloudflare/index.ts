@@ -95,6 +95,8 @@ export async function startCloudflareSimulator(opts: CloudflareSimOptions = {}):
         limits.reset();
         limits.configure({ rules: { default: PUBLISHED }, penaltyMs: PENALTY_MS });
         store.transitionDelayMs = opts.transitionDelayMs ?? 1000;
+        ctx.zones.clear();
+        ctx.zones.add(CLOUDFLARE_SIM_CREDENTIALS.zoneId);
       },
       configure,
     },
