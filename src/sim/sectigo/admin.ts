@@ -65,6 +65,11 @@ export interface SeedOrderInput {
   /** Imported/discovered certificates are the only ones DELETE accepts. */
   readonly imported?: boolean;
   readonly email?: string;
+  readonly backendCertId?: string;
+  readonly renewId?: string;
+  readonly customFields?: readonly { name: string; value: string }[];
+  /** With names outside the validated domains, the order waits for DCV. */
+  readonly dcvMode?: string;
 }
 
 export async function seedOrder(model: SectigoModel, input: SeedOrderInput): Promise<Order> {
@@ -74,6 +79,8 @@ export async function seedOrder(model: SectigoModel, input: SeedOrderInput): Pro
   const commonName = input.commonName ?? csr.commonName ?? "seeded.example.com";
   const order = model.enroll(input.family, {
     ...(input.id === undefined ? {} : { id: input.id }),
+    ...(input.backendCertId === undefined ? {} : { backendCertId: input.backendCertId }),
+    ...(input.renewId === undefined ? {} : { renewId: input.renewId }),
     orgId: input.orgId ?? org.id,
     profile,
     term: input.term ?? profile.terms[0] ?? 365,
@@ -83,7 +90,8 @@ export async function seedOrder(model: SectigoModel, input: SeedOrderInput): Pro
     keyAlgorithm: csr.keyAlgorithm,
     keySize: csr.keySize,
     comments: input.comments ?? "",
-    customFields: [],
+    customFields: input.customFields ?? [],
+    ...(input.dcvMode === undefined ? {} : { dcvMode: input.dcvMode }),
     imported: input.imported === true,
     requestedVia: input.imported === true ? "IMPORTED" : "REST API",
     ...(input.family === "smime" ? { person: { email: input.email ?? "person@example.com", firstName: "Seeded", lastName: "Person", secondaryEmails: [] } } : {}),

@@ -129,8 +129,10 @@ export interface EnrollInput {
   readonly optionalFields?: readonly { name: string; value: string }[];
   readonly requestedVia?: string;
   readonly imported?: boolean;
-  /** Force an id (admin seeding of documented examples). */
+  /** Force ids (admin seeding of documented examples). */
   readonly id?: number;
+  readonly backendCertId?: string;
+  readonly renewId?: string;
 }
 
 export interface Counters {
@@ -169,6 +171,7 @@ export class SectigoModel {
     rateLimitViolations: 0,
   };
   readonly validatedDomains: Set<string>;
+  readonly #initialIssuance: IssuanceSettings;
   readonly #issuer: Issuer;
   readonly #now: () => number;
   // One id space for all families keeps admin routes unambiguous; the doc's ids are all distinct too.
@@ -178,6 +181,7 @@ export class SectigoModel {
   constructor(opts: { seed: SectigoSeed; issuance: IssuanceSettings; issuer: Issuer; now: () => number }) {
     this.seed = opts.seed;
     this.issuance = opts.issuance;
+    this.#initialIssuance = { ...opts.issuance };
     this.#issuer = opts.issuer;
     this.#now = opts.now;
     this.validatedDomains = new Set(opts.seed.validatedDomains.map((d) => d.toLowerCase()));
@@ -185,6 +189,20 @@ export class SectigoModel {
 
   now(): number {
     return this.#now();
+  }
+
+  /** Back to the seeded account: no orders, zero counters, initial issuance mode and domains. */
+  reset(): void {
+    this.orders.clear();
+    Object.assign(this.issuance, this.#initialIssuance);
+    const c = this.counters;
+    c.requests = {};
+    for (const k of ["enrolls", "renewals", "collects", "pendingCollects", "revocations"] as const) c[k] = zeroes();
+    c.approvals = c.declines = c.authFailures = c.rateLimitViolations = 0;
+    this.validatedDomains.clear();
+    for (const d of this.seed.validatedDomains) this.validatedDomains.add(d.toLowerCase());
+    this.#nextId = 1000;
+    this.#nextBackend = 7_344_000;
   }
 
   // --- lookups ----------------------------------------------------------------------------------
@@ -246,9 +264,9 @@ export class SectigoModel {
     const order: Order = {
       family,
       id,
-      backendCertId: String(backend),
-      orderNumber: backend,
-      renewId: randomRenewId(),
+      backendCertId: input.backendCertId ?? String(backend),
+      orderNumber: input.backendCertId !== undefined && /^\d{1,9}$/.test(input.backendCertId) ? Number(input.backendCertId) : backend,
+      renewId: input.renewId ?? randomRenewId(),
       orgId: input.orgId,
       profile: input.profile,
       term: input.term,

@@ -47,7 +47,7 @@ export function commonRoutes(ctx: RouteContext): SimRoute[] {
         const id = pathId(req);
         const org = model.seed.organizations.find((o) => o.id === id);
         if (org === undefined) throw faults.orgNotFound(id);
-        return json(200, { ...orgView(org), certTypes: ["SSL", "Client", "Device"], sslCertsApiEnabled: true, clientCertsApiEnabled: true });
+        return json(200, { ...orgView(org), certTypes: ["SSL", "Client", "Device"], ...org.details, sslCertsApiEnabled: true, clientCertsApiEnabled: true });
       }),
     },
     ...perFamily("ssl"),

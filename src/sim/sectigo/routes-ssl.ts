@@ -181,6 +181,7 @@ export function sslRoutes(ctx: RouteContext): SimRoute[] {
               dcvMethod: order.dcvMode === "EMAIL" ? "EMAIL" : `${order.dcvMode ?? "CNAME"}_CSR_HASH`,
               lastCheck,
               nextCheck,
+              dcvEmailRefNumber: order.dcvMode === "EMAIL" ? order.orderNumber : 0,
             })),
           },
           instructions: [...pending].map((n) => dcvInstruction(order, n)),

@@ -20,6 +20,8 @@ export interface SeedOrganization {
   readonly id: number;
   readonly name: string;
   readonly departments: readonly { readonly id: number; readonly name: string }[];
+  /** Extra fields of organization details (address, contacts…). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface SeedCustomField {
@@ -47,6 +49,15 @@ export const DEFAULT_SEED: SectigoSeed = {
         { id: 8933, name: "Platform" },
         { id: 8934, name: "Security" },
       ],
+      details: {
+        contactEmails: "pki@example.com",
+        address1: "1 Example Street",
+        city: "Example City",
+        stateOrProvince: "Example State",
+        postalCode: "00000",
+        country: "US",
+        clientCertificate: { allowKeyRecoveryByMasterAdmins: false, allowKeyRecoveryByOrgAdmins: false, allowKeyRecoveryByDepartmentAdmins: false },
+      },
     },
   ],
   profiles: {

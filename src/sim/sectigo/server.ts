@@ -92,26 +92,11 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
   const ca = opts.ca ?? (await createTestCa({ name: "Sectigo Sim", now }));
   const seed = opts.seed ?? DEFAULT_SEED;
   const initialIssuance: IssuanceSettings = { delayMs: 0, collectsBeforeIssued: 0, approvalRequired: false, ...opts.issuance };
-  const newModel = (): SectigoModel => new SectigoModel({ seed, issuance: { ...initialIssuance }, issuer: testCaIssuer(ca), now });
-  let model = newModel();
+  const model = new SectigoModel({ seed, issuance: { ...initialIssuance }, issuer: testCaIssuer(ca), now });
   const credentials = opts.credentials === undefined ? [SIM_DEFAULT_CREDENTIALS] : Array.isArray(opts.credentials) ? (opts.credentials as readonly SimCredentials[]) : [opts.credentials as SimCredentials];
   const customerUri = opts.customerUri ?? SIM_DEFAULT_CUSTOMER_URI;
   const limiter = opts.rateLimit === undefined ? undefined : new RateLimitEnforcer({ rules: { default: opts.rateLimit }, clock: { now, sleep: async () => undefined } });
-  // Routes read the model through this context so reset() can swap it.
-  const ctx: RouteContext = {
-    get model() {
-      return model;
-    },
-    customerUri,
-    credentials,
-    limiter,
-  };
-  const modelProxy = new Proxy({} as SectigoModel, {
-    get: (_t, p) => {
-      const v = Reflect.get(model, p, model) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(model) : v;
-    },
-  });
+  const ctx: RouteContext = { model, customerUri, credentials, limiter };
 
   let tls: { certPem: string; keyPem: string } | undefined;
   let caPem: string | undefined;
@@ -148,7 +133,7 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
   const server = await startSimServer({
     name: "sectigo",
     routes: [...commonRoutes(ctx), ...sslRoutes(ctx), ...smimeRoutes(ctx), ...deviceRoutes(ctx)],
-    adminRoutes: adminRoutes(modelProxy),
+    adminRoutes: adminRoutes(model),
     ...(tls === undefined ? {} : { tls }),
     host: opts.host ?? "127.0.0.1",
     port: opts.port ?? 0,
@@ -156,7 +141,7 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
     state: {
       snapshot,
       reset: () => {
-        model = newModel();
+        model.reset();
         limiter?.reset();
       },
       configure: (knobs) => ({ issuance: applyIssuance(model, knobs) }),
@@ -176,9 +161,7 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
     ca,
     caPem,
     faults: server.faults,
-    get model() {
-      return model;
-    },
+    model,
     state: () => server.state() as unknown as SectigoSimState,
     reset: () => server.reset(),
     close: () => server.close(),

@@ -3,7 +3,7 @@
 // (-7 for a missing field, -1601 "Field ''{0}'' has invalid value." for a bad one).
 import { createPublicKey } from "node:crypto";
 import { parseCsr } from "../../pki/csr.ts";
-import { faults } from "./faults.ts";
+import { faults, scmFault } from "./faults.ts";
 import type { Family, SectigoModel } from "./model.ts";
 import type { SeedProfile } from "./seed.ts";
 
@@ -62,6 +62,7 @@ export async function checkCsr(body: Json): Promise<CheckedCsr> {
   const key = createPublicKey(parsed.publicKeyPem);
   const details = key.asymmetricKeyDetails ?? {};
   const rsa = key.asymmetricKeyType === "rsa";
+  if (!rsa && key.asymmetricKeyType !== "ec") throw scmFault(400, -11);
   const keySize = rsa ? (details.modulusLength ?? 0) : curveBits(details.namedCurve);
   if (rsa && keySize < MIN_RSA_BITS) throw faults.csrKeyTooSmall(MIN_RSA_BITS);
   return { pem: csr, commonName: parsed.subject.commonName, dnsNames: parsed.sans.dnsNames, keyAlgorithm: rsa ? "RSA" : "EC", keySize };

@@ -97,6 +97,19 @@ function keyView(o: Order): Record<string, unknown> {
   return { keyAlgorithm: o.keyAlgorithm, keySize: o.keySize, keyType: `${o.keyAlgorithm} - ${o.keySize}` };
 }
 
+// What the test CA puts in leaves, as SCM names usages (names for KU, OIDs for EKU).
+const EKU: Record<Order["family"], string[]> = {
+  ssl: ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"],
+  smime: ["1.3.6.1.5.5.7.3.2"],
+  device: ["1.3.6.1.5.5.7.3.2"],
+};
+
+function usageView(o: Order): Record<string, unknown> {
+  if (o.material === undefined) return {};
+  const ku = o.keyAlgorithm === "RSA" && o.family !== "smime" ? ["Digital Signature", "Key Encipherment"] : ["Digital Signature"];
+  return { keyUsages: ku, extendedKeyUsages: EKU[o.family] };
+}
+
 function serialView(o: Order): Record<string, string> {
   return o.material === undefined ? {} : { serialNumber: colonSerial(o.material.serialHex) };
 }
@@ -132,6 +145,7 @@ export function sslDetailsView(o: Order, datePattern: string): Record<string, un
     ...(o.renewedAt === undefined ? {} : { renewedDate: formatDate(o.renewedAt, datePattern) }),
     ...serialView(o),
     ...keyView(o),
+    ...usageView(o),
     subjectAlternativeNames: o.sans,
     customFields: o.customFields,
     certificateDetails: certificateDetails(o),
@@ -169,6 +183,7 @@ export function clientDetailsView(o: Order, datePattern: string): Record<string,
     ...revokedView(o),
     ...serialView(o),
     ...keyView(o),
+    ...usageView(o),
     ...(o.person === undefined ? {} : { subjectAlternativeNames: [o.person.email] }),
     customFields: o.customFields,
     certificateDetails: certificateDetails(o),
