@@ -96,9 +96,10 @@ export async function startZpaSimulator(opts: ZpaSimulatorOptions = {}): Promise
           ? { status: 405, json: { id: "method.not.allowed", reason: `Request method '${req.method}' is not supported` } }
           : { status: 404, json: { timestamp: clock.now(), status: 404, error: "Not Found", path: req.path } },
       badRequest: () => ({ status: 400, json: { id: "invalid.json", reason: "The request body is not valid JSON" } }),
+      // ZPA's 503 says "Refer to the Retry-After header" and carries one; other 5xx (inf) carry none.
       serverError: (status, retryAfter) => {
-        const e = zpaErrors.serverRetryable();
-        return { status, json: e.body, headers: { "retry-after": retryAfter ?? "10s" } };
+        if (status === 503) return { status, json: zpaErrors.serverRetryable().body, headers: { "retry-after": retryAfter ?? "10s" } };
+        return { status, json: { id: "internal.server.error", reason: "An internal error occurred" }, ...(retryAfter === undefined ? {} : { headers: { "retry-after": retryAfter } }) };
       },
       tooManyRequests: zpaTooMany,
     },
