@@ -149,7 +149,10 @@ describe("CloudflareClient against the simulator", () => {
     expect(e).toMatchObject({ kind: "rateLimited", httpStatus: 429, vendorCode: "971", retryAfterMs: 300_000 });
     expect(b.limiter.stats().pausedUntil).toBeGreaterThan(Date.now() + 290_000);
     const before = (sim.state()["requests"] as Record<string, number>)["GET /client/v4/zones/:zone/client_certificates"];
-    await expect(b.list({}, AbortSignal.timeout(50))).rejects.toThrow(); // waits in the limiter, then aborts
+    const held = await failure(b.list()); // fails fast on the client side: the pause outlasts any in-process wait
+    expect(held.kind).toBe("rateLimited");
+    expect(held.httpStatus).toBeUndefined();
+    expect(held.retryAfterMs).toBeGreaterThan(290_000);
     expect((sim.state()["requests"] as Record<string, number>)["GET /client/v4/zones/:zone/client_certificates"]).toBe(before);
     expect(sim.state()["rateLimitViolations"]).toBe(1);
   });
@@ -184,5 +187,23 @@ describe("CloudflareClient against the simulator", () => {
       const e = await failure(client({ maxAttempts: 1, timeoutMs: 50 }).list());
       expect(e.kind).toBe("transient");
     });
+  });
+});
+
+describe("CloudflareClient input checks (no request is sent)", () => {
+  const cases: Array<{ run: () => unknown; message: RegExp; reason: string }> = [
+    { run: () => new CloudflareClient({ zoneId: "../x", auth: token }), message: /zoneId/, reason: "zone id could escape the path" },
+    { run: () => new CloudflareClient({ zoneId: "abc", auth: token }).get("a/../b"), message: /invalid format/, reason: "certificate id could escape the path" },
+    { run: () => new CloudflareClient({ zoneId: "abc", auth: token }).create({ csr: "x", validityDays: 0 }), message: /validityDays/, reason: "validity must be positive" },
+    { run: () => new CloudflareClient({ zoneId: "abc", auth: token }).list({ perPage: 4 }), message: /5\.\.50/, reason: "documented per_page bounds" },
+  ];
+  it.each(cases)("$reason → VendorError invalid", async ({ run, message }) => {
+    const e = await (async () => run())().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(VendorError);
+    expect(e).toMatchObject({ kind: "invalid", vendor: "cloudflare" });
+    expect((e as Error).message).toMatch(message);
   });
 });

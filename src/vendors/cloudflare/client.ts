@@ -62,7 +62,7 @@ export class CloudflareClient {
   readonly limiter: RateLimiter;
 
   constructor(opts: CloudflareClientOptions) {
-    if (!ZONE_ID.test(opts.zoneId)) throw new Error("cloudflare zoneId must be 1-32 alphanumeric characters");
+    if (!ZONE_ID.test(opts.zoneId)) throw invalid("configure", "zoneId must be 1-32 alphanumeric characters");
     this.zoneId = opts.zoneId;
     const rules = opts.rateRules ?? CLOUDFLARE_RATE_RULES;
     this.limiter =
@@ -93,27 +93,27 @@ export class CloudflareClient {
 
   /** POST → 200 with the issued certificate (synchronous issuance). Never retried at the transport. */
   async create(req: { csr: string; validityDays: number }, signal?: AbortSignal): Promise<ClientCertificate> {
-    if (!Number.isInteger(req.validityDays) || req.validityDays < 1) throw new Error("validityDays must be a positive integer");
+    if (!Number.isInteger(req.validityDays) || req.validityDays < 1) throw invalid("createClientCertificate", "validityDays must be a positive integer");
     const json: CreateClientCertificateBody = { csr: req.csr, validity_days: req.validityDays };
     return this.#single("createClientCertificate", "POST", "", signal, json);
   }
 
   async get(id: string, signal?: AbortSignal): Promise<ClientCertificate> {
-    return this.#single("getClientCertificate", "GET", `/${checkId(id)}`, signal);
+    return this.#single("getClientCertificate", "GET", `/${checkId("getClientCertificate", id)}`, signal);
   }
 
   /** DELETE → 200; the certificate moves to pending_revocation, then revoked. Safe to repeat. */
   async revoke(id: string, signal?: AbortSignal): Promise<ClientCertificate> {
-    return this.#single("revokeClientCertificate", "DELETE", `/${checkId(id)}`, signal);
+    return this.#single("revokeClientCertificate", "DELETE", `/${checkId("revokeClientCertificate", id)}`, signal);
   }
 
   /** PATCH {reactivate:true}; only valid while pending_revocation. */
   async reactivate(id: string, signal?: AbortSignal): Promise<ClientCertificate> {
-    return this.#single("reactivateClientCertificate", "PATCH", `/${checkId(id)}`, signal, { reactivate: true });
+    return this.#single("reactivateClientCertificate", "PATCH", `/${checkId("reactivateClientCertificate", id)}`, signal, { reactivate: true });
   }
 
   async list(opts: ListOptions = {}, signal?: AbortSignal): Promise<ListPage> {
-    if (opts.perPage !== undefined && (opts.perPage < 5 || opts.perPage > 50)) throw new Error("perPage must be within 5..50");
+    if (opts.perPage !== undefined && (opts.perPage < 5 || opts.perPage > 50)) throw invalid("listClientCertificates", "perPage must be within 5..50");
     const res = await this.#http.request({
       operation: "listClientCertificates",
       method: "GET",
@@ -176,8 +176,13 @@ function authHeaders(auth: CloudflareAuth): Record<string, string> {
   return auth.kind === "apiToken" ? { authorization: `Bearer ${auth.token}` } : { "x-auth-email": auth.email, "x-auth-key": auth.key };
 }
 
-function checkId(id: string): string {
-  if (!ID.test(id)) throw new Error("cloudflare client certificate id has an invalid format");
+// Input we refuse to send is classified like a vendor refusal: the request is wrong.
+function invalid(operation: string, message: string): VendorError {
+  return new VendorError({ kind: "invalid", vendor: "cloudflare", operation, message });
+}
+
+function checkId(operation: string, id: string): string {
+  if (!ID.test(id)) throw invalid(operation, "client certificate id has an invalid format");
   return id;
 }
 

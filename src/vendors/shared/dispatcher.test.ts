@@ -1,5 +1,6 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestCa } from "../../pki/test-ca.ts";
@@ -36,6 +37,36 @@ describe("createDispatcher", () => {
     const err = await http(createDispatcher()).request({ operation: "get", method: "GET", path: "/", schema: z.unknown() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VendorError);
     expect(err).toMatchObject({ kind: "transient" });
+  });
+
+  it("tunnels HTTPS through an HTTP proxy with CONNECT, verifying the upstream with the CA bundle", async () => {
+    const connects: string[] = [];
+    const sockets = new Set<Socket>();
+    const proxy = createHttpServer();
+    proxy.on("connect", (req, client: Socket, head: Buffer) => {
+      connects.push(req.url ?? "");
+      const [host, port] = (req.url ?? "").split(":");
+      const upstream = connect(Number(port), host, () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("error", () => {});
+      }
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const res = await http(createDispatcher({ caBundlePem: caPem, proxyUrl })).request({ operation: "get", method: "GET", path: "/", schema: z.object({ ok: z.boolean() }) });
+      expect(res.data.ok).toBe(true);
+      expect(connects).toEqual([new URL(url).host]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it("builds a proxy agent and rejects unsupported proxy schemes", () => {

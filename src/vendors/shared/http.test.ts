@@ -226,6 +226,24 @@ describe("VendorHttp", () => {
       expect(seen).toHaveLength(1);
     });
 
+    it("a limiter paused longer than maxRetryAfterMs fails fast as rateLimited without calling the server", async () => {
+      handlers.set("/api/v1/p", (_q, res) => json(res, 200, { id: "p", n: 1 }));
+      const limiter = new RateLimiter({ rules: { default: { limit: 10, windowMs: 1000 } } });
+      limiter.pauseFor(300_000);
+      const err = await client({ limiter }).request({ operation: "get", method: "GET", path: "/p", schema: Thing }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ kind: "rateLimited" });
+      expect((err as VendorError).retryAfterMs).toBeGreaterThan(290_000);
+      expect(hits.get("/api/v1/p")).toBeUndefined();
+    });
+
+    it("a short limiter pause is waited out, and the timeout does not count the wait", async () => {
+      handlers.set("/api/v1/p", (_q, res) => json(res, 200, { id: "p", n: 1 }));
+      const limiter = new RateLimiter({ rules: { default: { limit: 10, windowMs: 1000 } } });
+      limiter.pauseFor(150);
+      const res = await client({ limiter }).request({ operation: "get", method: "GET", path: "/p", schema: Thing, timeoutMs: 100 });
+      expect(res.data.id).toBe("p");
+    });
+
     it("retries a GET after a connection reset, but not a POST", async () => {
       handlers.set("/api/v1/reset", (req, res, _b, n) => (n === 1 ? req.socket.destroy() : json(res, 200, { id: "x", n })));
       expect((await client().request({ operation: "get", method: "GET", path: "/reset", schema: Thing })).data.n).toBe(2);

@@ -189,7 +189,9 @@ export class VendorHttp {
   async #exchange(req: VendorRequestBase, attempt: number, accept: string): Promise<Exchanged> {
     if (!req.path.startsWith("/")) throw new Error(`path must start with "/": ${req.operation}`);
     req.signal?.throwIfAborted();
+    await this.#takeSlot(req);
     const started = this.#clock.now();
+    // The timeout covers the exchange itself, not the wait for a rate-limit slot.
     const timeoutMs = req.timeoutMs ?? this.#o.defaultTimeoutMs ?? 30_000;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.signal === undefined ? timeout : AbortSignal.any([req.signal, timeout]);
@@ -198,7 +200,6 @@ export class VendorHttp {
     let requestId: string | undefined;
     try {
       const auth = this.#o.authHeaders === undefined ? {} : await this.#o.authHeaders(signal);
-      await this.#o.limiter?.acquire(req.bucket ?? "default", signal);
       const { body, contentType } = encodeBody(req);
       const headers: Record<string, string> = {
         accept,
@@ -249,6 +250,24 @@ export class VendorHttp {
         ...(requestId === undefined ? {} : { requestId }),
       });
     }
+  }
+
+  // Waits for the limiter. A vendor-imposed pause longer than we would sleep in-process (Cloudflare:
+  // five minutes) fails fast as rateLimited, so the caller requeues instead of holding a worker.
+  async #takeSlot(req: VendorRequestBase): Promise<void> {
+    const limiter = this.#o.limiter;
+    if (limiter === undefined) return;
+    const paused = limiter.pausedForMs();
+    if (paused > (this.#o.maxRetryAfterMs ?? 60_000)) {
+      throw new VendorError({
+        kind: "rateLimited",
+        vendor: this.vendor,
+        operation: req.operation,
+        message: `held back by the client-side rate limiter for another ${Math.ceil(paused / 1000)} s after a rate-limit response`,
+        retryAfterMs: paused,
+      });
+    }
+    await limiter.acquire(req.bucket ?? "default", req.signal);
   }
 
   // Turns what the network threw into a typed error; caller aborts pass through untouched.

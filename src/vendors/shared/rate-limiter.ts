@@ -76,7 +76,12 @@ export class RateLimiter {
    */
   acquire(bucket: string, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const b = this.#bucket(bucket);
+    let b: Bucket;
+    try {
+      b = this.#bucket(bucket);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const now = this.#clock.now();
     b.prune(now);
     if (b.queue.length === 0 && now >= this.#pausedUntil && b.grants.length < b.rule.limit) {
@@ -108,6 +113,11 @@ export class RateLimiter {
     if (until <= this.#pausedUntil) return;
     this.#pausedUntil = until;
     for (const b of this.#buckets.values()) b.wake?.abort(); // re-plan sleeps with the new horizon
+  }
+
+  /** How long every bucket is still held by `pauseFor` (0 when not paused). */
+  pausedForMs(): number {
+    return Math.max(0, this.#pausedUntil - this.#clock.now());
   }
 
   stats(): RateLimiterStats {
