@@ -167,13 +167,11 @@ export class ZpaApi {
           throw zpaErrors.accessDenied();
       }
     }
-    if (this.#d.rateLimits !== false) {
-      const bucket = req.method === "GET" ? "get" : "write";
-      const decision = this.enforcer.check(`${this.#d.customerId}|${req.remoteAddress}`, bucket);
-      if (!decision.ok) {
-        this.rateLimited429.count += 1;
-        throw zpaErrors.tooManyRequests(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
-      }
+    // Per organisation and source IP, as ZPA counts. With no rules configured every call passes.
+    const decision = this.enforcer.check(`${this.#d.customerId}|${req.remoteAddress}`, req.method === "GET" ? "get" : "write");
+    if (!decision.ok) {
+      this.rateLimited429.count += 1;
+      throw zpaErrors.tooManyRequests(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
     }
   }
 

@@ -1,6 +1,6 @@
 // startZpaSimulator: the ZPA API on the shared simulator server, seeded with a realistic tenant.
 import type { FaultsApi } from "../shared/faults.ts";
-import { startSimServer, type SimResponse } from "../shared/server.ts";
+import { startSimServer, type SimResponse, type SimStats } from "../shared/server.ts";
 import { systemClock, type Clock } from "../../vendors/shared/clock.ts";
 import { ZPA_RATE_LIMITS, ZpaApi, type RateLimitConfig, type ZpaFaultKind } from "./api.ts";
 import { zpaErrors } from "./errors.ts";
@@ -39,7 +39,8 @@ export interface ZpaSimulator {
   readonly customerId: string;
   readonly credentials: readonly SimCredential[];
   readonly faults: FaultsApi;
-  state(): ReturnType<ZpaApi["report"]> & Record<string, unknown>;
+  /** The ZPA report (objects created/updated/deleted per kind, endpoint calls, violations, tokens) plus the framework counters. */
+  state(): ZpaState;
   reset(): Promise<void>;
   close(): Promise<void>;
   /** In-process test hooks (the same as the /__sim/zpa/ admin routes). */
@@ -54,6 +55,8 @@ export interface ZpaSimulator {
     newKeyValue(): string;
   };
 }
+
+export type ZpaState = ReturnType<ZpaApi["report"]> & SimStats;
 
 const EMPTY: SeedData = { microtenants: [], groups: [], enrollmentCerts: [], certificates: [], provisioningKeys: [] };
 
@@ -110,7 +113,7 @@ export async function startZpaSimulator(opts: ZpaSimulatorOptions = {}): Promise
     customerId,
     credentials,
     faults: server.faults,
-    state: () => server.state() as unknown as ReturnType<ZpaApi["report"]> & Record<string, unknown>,
+    state: () => server.state() as unknown as ZpaState,
     reset: async () => {
       server.reset();
       store.load(await seedFor());
