@@ -25,7 +25,12 @@ const CHAIN_ONLY: ReadonlySet<CollectFormat> = new Set(["x509IO", "x509IOR"]);
 /** Certificates out of a collect body, as PEM, in the order the body holds them. */
 export function readCertificates(body: Buffer): string[] {
   const text = body.toString("latin1");
-  if (text.includes("-----BEGIN CERTIFICATE-----")) return splitCertificates(body.toString("utf8"));
+  if (text.includes("-----BEGIN CERTIFICATE-----")) {
+    const pems = splitCertificates(body.toString("utf8"));
+    // A cut-off bundle still holds its first blocks; a dangling BEGIN means we lost the rest.
+    if ((text.match(/-----BEGIN /g) ?? []).length !== pems.length) throw new Error("incomplete PEM bundle");
+    return pems;
+  }
   if (/-----BEGIN (PKCS7|CMS)-----/.test(text)) return pkcs7ToCertificates(body.toString("utf8"));
   const trimmed = text.trim();
   // PKCS#7 as bare base64, or DER (SEQUENCE tag 0x30).
@@ -60,6 +65,11 @@ export function orderLeafFirst(pems: readonly string[]): { ordered: string[]; le
   return { ordered: ordered.map((c) => c.pem), leaf: leaf.pem };
 }
 
+function isCa(pem: string): boolean {
+  const bc = new x509.X509Certificate(pem).getExtension(x509.BasicConstraintsExtension);
+  return bc !== null && bc.ca;
+}
+
 export function fileNameOf(contentDisposition: string | undefined): string | undefined {
   if (contentDisposition === undefined) return undefined;
   const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(contentDisposition);
@@ -85,6 +95,8 @@ export function parseCollected(format: CollectFormat, body: Buffer, headers: Rec
     return { format, certificatesPem: pems, leafPem: undefined, chainPem: pems, fileName };
   }
   const { ordered, leaf } = orderLeafFirst(pems);
+  // A "leaf" that is a CA means the end-entity certificate is missing (truncated or wrong format).
+  if (leaf === undefined || isCa(leaf)) throw new VendorError({ kind: "transient", vendor: "sectigo", operation, httpStatus, message: `collect body (${format}) holds no end-entity certificate` });
   return { format, certificatesPem: ordered, leafPem: leaf, chainPem: ordered.slice(1), fileName };
 }
 

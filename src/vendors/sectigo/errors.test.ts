@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VENDOR_ERROR_KINDS } from "../shared/errors.ts";
+import { VENDOR_ERROR_KINDS, type VendorErrorKind } from "../shared/errors.ts";
 import type { ClassifyInput } from "../shared/http.ts";
 import { SECTIGO_ERROR_CODES } from "./error-codes.ts";
 import { classifySectigoError, lookupSectigoCode, readErrorBody } from "./errors.ts";
@@ -30,8 +30,7 @@ describe("SCM error code table", () => {
   });
 });
 
-describe("codes documented twice are told apart by their text", () => {
-  it.each([
+const DUPLICATED: ReadonlyArray<readonly [number, string, VendorErrorKind, string]> = [
     [-9, "Unknown notification type: X", "invalid", "notification type"],
     [-9, "The CSR is not valid Base-64 data!", "invalid", "CSR base-64"],
     [-62, "Missing mandatory custom field!", "invalid", "custom field"],
@@ -40,7 +39,10 @@ describe("codes documented twice are told apart by their text", () => {
     [-105, "Error was occurred while renewing cert. Status = Requested", "conflict", "renew in the wrong state"],
     [-159, "Your certificate already revoked", "conflict", "already revoked (revoke maps it to success)"],
     [-159, "Custom fields limit has been exceeded for this customer. Only 5 custom fields or fewer are allowed.", "permanent", "custom field quota"],
-  ] as const)("%i %s → %s (%s)", (code, description, kind) => {
+];
+
+describe("codes documented twice are told apart by their text", () => {
+  it.each(DUPLICATED)("%i %s → %s (%s)", (code, description, kind) => {
     expect(classifySectigoError(input(400, { code, description })).kind).toBe(kind);
     expect(lookupSectigoCode(code, description)?.kind).toBe(kind);
   });
