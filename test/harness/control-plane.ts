@@ -14,6 +14,8 @@ import { type ClientCredentials, type ControlPlanePki, createPki, issueClientCre
 export interface ControlPlaneOptions {
   readonly log?: (line: string) => void;
   readonly startTimeoutMs?: number;
+  /** Extra kube-apiserver flags, e.g. `--watch-cache=false` so watches read etcd directly. */
+  readonly extraApiServerArgs?: readonly string[];
 }
 
 async function freePort(): Promise<number> {
@@ -77,8 +79,9 @@ export class ControlPlane {
   #apiserver: Supervised | undefined;
   readonly #log: (line: string) => void;
   readonly #timeoutMs: number;
+  readonly #extraArgs: readonly string[];
 
-  private constructor(init: { dir: string; binaries: ControlPlaneBinaries; pki: ControlPlanePki; apiPort: number; etcdPort: number; admin: ClientCredentials; log: (l: string) => void; timeoutMs: number }) {
+  private constructor(init: { dir: string; binaries: ControlPlaneBinaries; pki: ControlPlanePki; apiPort: number; etcdPort: number; admin: ClientCredentials; log: (l: string) => void; timeoutMs: number; extraArgs: readonly string[] }) {
     this.dir = init.dir;
     this.binaries = init.binaries;
     this.pki = init.pki;
@@ -88,6 +91,7 @@ export class ControlPlane {
     this.kubeconfigPath = join(init.dir, "admin.kubeconfig");
     this.#log = init.log;
     this.#timeoutMs = init.timeoutMs;
+    this.#extraArgs = init.extraArgs;
   }
 
   get server(): string {
@@ -105,6 +109,7 @@ export class ControlPlane {
       apiPort: await freePort(),
       etcdPort: await freePort(),
       timeoutMs: options.startTimeoutMs ?? 120_000,
+      extraArgs: options.extraApiServerArgs ?? [],
     });
     await plane.#writeKubeconfig();
     try {
@@ -178,6 +183,7 @@ export class ControlPlane {
       "--authorization-mode=RBAC", "--allow-privileged=true",
       "--disable-admission-plugins=ServiceAccount",
       "-v=0",
+      ...this.#extraArgs,
     ], join(this.dir, "kube-apiserver.log"));
     const apiserver = this.#apiserver;
     const agent = new Agent({ connect: { ca: await readFile(p.caCert), cert: this.admin.certPem, key: this.admin.keyPem } });

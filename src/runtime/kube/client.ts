@@ -27,6 +27,7 @@ type Query = Record<string, string | number | boolean | undefined>;
 
 interface Auth {
   readonly dispatcher: Dispatcher;
+  readonly connect: Agent.Options["connect"];
   readonly headers: Record<string, string>;
   readonly expiresAt: number;
 }
@@ -90,18 +91,16 @@ export class KubeClient {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = String(v);
       const previous = this.#auth;
+      const connect = {
+        ...(opts.ca ? { ca: opts.ca } : {}),
+        ...(opts.cert ? { cert: opts.cert } : {}),
+        ...(opts.key ? { key: opts.key } : {}),
+        ...(opts.servername ? { servername: opts.servername } : {}),
+        ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+      };
       const auth: Auth = {
-        dispatcher: new Agent({
-          connect: {
-            ...(opts.ca ? { ca: opts.ca } : {}),
-            ...(opts.cert ? { cert: opts.cert } : {}),
-            ...(opts.key ? { key: opts.key } : {}),
-            ...(opts.servername ? { servername: opts.servername } : {}),
-            ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
-          },
-          keepAliveTimeout: 30_000,
-          connections: 64,
-        }),
+        dispatcher: new Agent({ connect, keepAliveTimeout: 30_000, connections: 64 }),
+        connect,
         headers,
         expiresAt: Date.now() + AUTH_REFRESH_MS,
       };
@@ -113,8 +112,10 @@ export class KubeClient {
     return this.#authPending;
   }
 
-  async #send(method: string, path: string, init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number; headersTimeoutMs?: number } = {}): Promise<Dispatcher.ResponseData> {
+  async #send(method: string, path: string, init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number; headersTimeoutMs?: number; dedicated?: boolean } = {}): Promise<Dispatcher.ResponseData & { release?: () => Promise<void> }> {
     const auth = await this.#resolveAuth();
+    // A watch gets a connection of its own: a stalled one is then torn down with it, never reused.
+    const dedicated = init.dedicated ? new Agent({ connect: auth.connect, connections: 1, pipelining: 0 }) : undefined;
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { ...auth.headers, accept: "application/json" };
@@ -125,15 +126,21 @@ export class KubeClient {
     }
     const signals = [init.signal, init.timeoutMs ? AbortSignal.timeout(init.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
     this.#requests++;
-    return request(url, {
-      method: method as Dispatcher.HttpMethod,
-      headers,
-      body,
-      dispatcher: auth.dispatcher,
-      signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
-      headersTimeout: init.headersTimeoutMs ?? init.timeoutMs ?? 0,
-      bodyTimeout: 0,
-    });
+    try {
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        dispatcher: dedicated ?? auth.dispatcher,
+        signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
+        headersTimeout: init.headersTimeoutMs ?? init.timeoutMs ?? 0,
+        bodyTimeout: 0,
+      });
+      return dedicated ? Object.assign(res, { release: () => dedicated.destroy() }) : res;
+    } catch (error) {
+      if (dedicated) void dedicated.destroy().catch(() => {});
+      throw error;
+    }
   }
 
   async #fail(res: Dispatcher.ResponseData, method: string, path: string): Promise<never> {
@@ -249,8 +256,11 @@ export class KubeClient {
       },
       signal: opts.signal,
       headersTimeoutMs: 30_000,
+      dedicated: true,
     });
-    if (res.statusCode >= 400) await this.#fail(res, "WATCH", path);
+    if (res.statusCode >= 400) {
+      try { await this.#fail(res, "WATCH", path); } finally { await res.release?.(); }
+    }
     // Split the stream ourselves: readline's iterator can miss an error on its input and hang.
     const decoder = new TextDecoder();
     let buffered = "";
@@ -267,6 +277,7 @@ export class KubeClient {
       }
     } finally {
       res.body.destroy();
+      await res.release?.();
     }
   }
 }
