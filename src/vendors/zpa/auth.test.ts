@@ -2,6 +2,8 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { SEED_IDS } from "../../sim/zpa/seed.ts";
 import { startZpaSimulator, type ZpaSimulator, type ZpaSimulatorOptions } from "../../sim/zpa/server.ts";
+import { createSimTls } from "../../sim/shared/tls.ts";
+import { createDispatcher } from "../shared/dispatcher.ts";
 import { VendorError } from "../shared/errors.ts";
 import { legacyClient, oneApiClient, rejection } from "./testing.ts";
 
@@ -96,5 +98,28 @@ describe("bad credentials", () => {
     const dump = JSON.stringify(e) + String((e as Error).message) + String((e as Error).stack) + JSON.stringify((e as Error).cause ?? null);
     expect(dump).not.toContain(secret);
     expect(s.state().tokens.rejectedSignins).toBe(1);
+  });
+});
+
+describe("sign-out and TLS", () => {
+  test("signOut ends the session on ZPA; the next call signs in again", async () => {
+    const s = await start();
+    const zpa = legacyClient(s);
+    await zpa.listCertificates();
+    await zpa.signOut();
+    expect(s.state().tokens.live).toBe(0);
+    await zpa.listCertificates();
+    expect(zpa.tokenFetches).toBe(2);
+    expect(s.state().unauthorized).toBe(0);
+  });
+
+  test("over HTTPS with the simulator's CA injected through the dispatcher", async () => {
+    const tls = await createSimTls();
+    const s = await start({ tls: { certPem: tls.certPem, keyPem: tls.keyPem } });
+    expect(s.url.startsWith("https://")).toBe(true);
+    const zpa = legacyClient(s, { dispatcher: createDispatcher({ caBundlePem: tls.caPem }) });
+    expect(await zpa.listCertificates()).toEqual([]);
+    const untrusted = legacyClient(s);
+    expect(await rejection(untrusted.listCertificates())).toMatchObject({ kind: "transient", operation: "signin" });
   });
 });

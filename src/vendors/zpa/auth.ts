@@ -4,6 +4,7 @@
 import type { Dispatcher } from "undici";
 import { systemClock, type Clock } from "../shared/clock.ts";
 import { VendorHttp } from "../shared/http.ts";
+import { ignoredBody } from "../shared/wire.ts";
 import { classifyZpa } from "./errors.ts";
 import { oauthTokenSchema, signinSchema } from "./wire.ts";
 
@@ -87,6 +88,21 @@ export class ZpaTokenSource {
 
   current(): string | undefined {
     return this.#token?.value;
+  }
+
+  /** Legacy mode: end the session on ZPA (`POST /signout`). OneAPI tokens simply expire. */
+  async signOut(signal?: AbortSignal): Promise<void> {
+    const token = this.#token?.value;
+    this.#token = undefined;
+    if (token === undefined || this.#auth.mode !== "legacy") return;
+    await this.#http.request({
+      operation: "signout",
+      method: "POST",
+      path: "/signout",
+      headers: { authorization: `Bearer ${token}` },
+      schema: ignoredBody,
+      ...(signal === undefined ? {} : { signal }),
+    });
   }
 
   async #fetch(): Promise<Token> {

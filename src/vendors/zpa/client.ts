@@ -113,6 +113,11 @@ export class ZpaClient {
     this.#pageSize = Math.min(Math.max(1, opts.pageSize ?? MAX_PAGE_SIZE), MAX_PAGE_SIZE);
   }
 
+  /** End the ZPA session (legacy sign-in only); the next call signs in again. */
+  signOut(o: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    return this.#tokens.signOut(o.signal);
+  }
+
   /** Sign-ins performed so far (the token is cached per connection). */
   get tokenFetches(): number {
     return this.#tokens.fetchCount;
