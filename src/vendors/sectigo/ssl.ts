@@ -93,7 +93,7 @@ export interface DcvInstruction {
   readonly dcvEmail?: string;
 }
 
-const dcvSchema = z.object({
+export const dcvSchema = z.object({
   dcvLog: z
     .object({
       log: z
