@@ -1,0 +1,78 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+/**
+ * Every operator setting, with its flag, environment variable and default in one table: the only
+ * place that reads process.env or argv. The README's flag table is kept in step with this one.
+ */
+export const settings = {
+  kubeconfig: { flag: "kubeconfig", env: "KUBECONFIG", help: "kubeconfig to use; default: in-cluster config, else ~/.kube/config" },
+  namespaces: { flag: "namespaces", env: "CERTBRIDGE_NAMESPACES", help: "comma-separated namespaces to watch; empty watches all" },
+  leaderElect: { flag: "leader-elect", env: "CERTBRIDGE_LEADER_ELECT", help: "campaign for a Lease before reconciling (true|false)", default: "true" },
+  leaderElectionNamespace: { flag: "leader-election-namespace", env: "CERTBRIDGE_LEADER_ELECTION_NAMESPACE", help: "namespace of the leader Lease; default: the pod's namespace, else default" },
+  leaderElectionId: { flag: "leader-election-id", env: "CERTBRIDGE_LEADER_ELECTION_ID", help: "name of the leader Lease", default: "certbridge-leader" },
+  metricsPort: { flag: "metrics-port", env: "CERTBRIDGE_METRICS_PORT", help: "port serving /metrics, /healthz and /readyz (0 = any free port)", default: "8080" },
+  metricsHost: { flag: "metrics-host", env: "CERTBRIDGE_METRICS_HOST", help: "address the metrics and health server binds", default: "0.0.0.0" },
+  logLevel: { flag: "log-level", env: "CERTBRIDGE_LOG_LEVEL", help: "trace|debug|info|warn|error", default: "info" },
+  concurrency: { flag: "concurrency", env: "CERTBRIDGE_CONCURRENCY", help: "workers per controller", default: "4" },
+  identity: { flag: "identity", env: "POD_NAME", help: "this replica's identity in the Lease; default: hostname plus a random suffix" },
+} as const;
+
+type SettingName = keyof typeof settings;
+
+const boolish = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const OperatorConfig = z.object({
+  kubeconfig: z.string().min(1).optional(),
+  namespaces: z.string().optional().transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)),
+  leaderElect: boolish,
+  leaderElectionNamespace: z.string().min(1),
+  leaderElectionId: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS subdomain name"),
+  metricsPort: port,
+  metricsHost: z.string().min(1),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+  concurrency: z.coerce.number().int().min(1).max(256),
+  identity: z.string().min(1),
+});
+export type OperatorConfig = z.infer<typeof OperatorConfig>;
+
+const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+function podNamespace(): string | undefined {
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Flags win over environment variables, which win over defaults. Throws a readable error on bad input. */
+export function loadOperatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const options = Object.fromEntries(Object.values(settings).map((s) => [s.flag, { type: "string" as const }]));
+  const { values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  const raw: Record<string, string | undefined> = {};
+  for (const [name, s] of Object.entries(settings) as Array<[SettingName, (typeof settings)[SettingName]]>) {
+    raw[name] = (values[s.flag] as string | undefined) ?? env[s.env] ?? ("default" in s ? s.default : undefined);
+  }
+  raw.leaderElectionNamespace ??= env.POD_NAMESPACE ?? podNamespace() ?? "default";
+  raw.identity ??= `${hostname()}-${randomBytes(3).toString("hex")}`;
+  const parsed = OperatorConfig.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const s = settings[i.path[0] as SettingName];
+      return `  --${s?.flag ?? String(i.path[0])} (${s?.env ?? "?"}): ${i.message}`;
+    });
+    throw new Error(`invalid configuration:\n${problems.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export function configHelp(): string {
+  return Object.values(settings)
+    .map((s) => `  --${s.flag.padEnd(27)} ${s.env.padEnd(38)} ${s.help}${"default" in s ? ` (default ${s.default})` : ""}`)
+    .join("\n");
+}

@@ -1,0 +1,32 @@
+import type { Logger } from "pino";
+import type { OperatorConfig } from "./config/operator.ts";
+import { KubeClient } from "./runtime/kube/client.ts";
+import { Manager } from "./runtime/manager.ts";
+import { OperatorMetrics } from "./observability/metrics.ts";
+import { FIELD_MANAGER } from "./api/v1alpha1/labels.ts";
+import { registerControllers } from "./controllers/index.ts";
+
+export interface OperatorHandle {
+  readonly manager: Manager;
+  stop(): Promise<void>;
+}
+
+/** Composition root: config → Kubernetes client → manager → controllers. */
+export async function startOperator(config: OperatorConfig, log: Logger, options: { onLostLeadership?: () => void } = {}): Promise<OperatorHandle> {
+  const client = KubeClient.fromDefault({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), fieldManager: FIELD_MANAGER });
+  const manager = new Manager({
+    client,
+    log,
+    metrics: new OperatorMetrics(),
+    healthPort: config.metricsPort,
+    healthHost: config.metricsHost,
+    ...(config.leaderElect
+      ? { leaderElection: { namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity: config.identity } }
+      : {}),
+    ...(options.onLostLeadership ? { onLostLeadership: options.onLostLeadership } : {}),
+  });
+  registerControllers(manager, config);
+  await manager.start();
+  log.info({ server: client.server, namespaces: config.namespaces.length ? config.namespaces : "all", leaderElect: config.leaderElect, identity: config.identity, metricsPort: manager.healthPort }, "certbridge started");
+  return { manager, stop: () => manager.stop() };
+}
