@@ -14,6 +14,7 @@ import { commonRoutes } from "./routes-common.ts";
 import { deviceRoutes } from "./routes-device.ts";
 import { smimeRoutes } from "./routes-smime.ts";
 import { sslRoutes } from "./routes-ssl.ts";
+import { updateRoutes } from "./routes-update.ts";
 import { DEFAULT_SEED, type SectigoSeed } from "./seed.ts";
 
 export interface SectigoSimulatorOptions {
@@ -132,7 +133,7 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
 
   const server = await startSimServer({
     name: "sectigo",
-    routes: [...commonRoutes(ctx), ...sslRoutes(ctx), ...smimeRoutes(ctx), ...deviceRoutes(ctx)],
+    routes: [...commonRoutes(ctx), ...sslRoutes(ctx), ...smimeRoutes(ctx), ...deviceRoutes(ctx), ...updateRoutes(ctx)],
     adminRoutes: adminRoutes(model),
     ...(tls === undefined ? {} : { tls }),
     host: opts.host ?? "127.0.0.1",

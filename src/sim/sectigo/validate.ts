@@ -3,6 +3,7 @@
 // (-7 for a missing field, -1601 "Field ''{0}'' has invalid value." for a bad one).
 import { createPublicKey } from "node:crypto";
 import { parseCsr } from "../../pki/csr.ts";
+import { toPem } from "../../pki/pem.ts";
 import { faults, scmFault } from "./faults.ts";
 import type { Family, SectigoModel } from "./model.ts";
 import type { SeedProfile } from "./seed.ts";
@@ -52,9 +53,11 @@ export function stringField(body: Json, name: string, opts: { required?: boolean
 export async function checkCsr(body: Json): Promise<CheckedCsr> {
   const csr = stringField(body, "csr", { required: true, max: 32767 })!;
   if (!CSR_TEXT.test(csr)) throw faults.csrNotBase64();
+  // The update example sends the CSR as bare base-64 without the PEM armour; accept both.
+  const pem = csr.includes("-----BEGIN") ? csr : toPem("CERTIFICATE REQUEST", Buffer.from(csr.replace(/\s+/g, ""), "base64"));
   let parsed;
   try {
-    parsed = await parseCsr(csr);
+    parsed = await parseCsr(pem);
   } catch {
     throw faults.csrDecode();
   }
@@ -65,7 +68,7 @@ export async function checkCsr(body: Json): Promise<CheckedCsr> {
   if (!rsa && key.asymmetricKeyType !== "ec") throw scmFault(400, -11);
   const keySize = rsa ? (details.modulusLength ?? 0) : curveBits(details.namedCurve);
   if (rsa && keySize < MIN_RSA_BITS) throw faults.csrKeyTooSmall(MIN_RSA_BITS);
-  return { pem: csr, commonName: parsed.subject.commonName, dnsNames: parsed.sans.dnsNames, keyAlgorithm: rsa ? "RSA" : "EC", keySize };
+  return { pem, commonName: parsed.subject.commonName, dnsNames: parsed.sans.dnsNames, keyAlgorithm: rsa ? "RSA" : "EC", keySize };
 }
 
 function curveBits(curve: string | undefined): number {
@@ -96,7 +99,7 @@ export function checkTerm(profile: SeedProfile, body: Json): number {
 }
 
 /** Every mandatory custom field present with a value; every named field must exist. */
-export function checkCustomFields(model: SectigoModel, family: Family, body: Json): { name: string; value: string }[] {
+export function checkCustomFields(model: SectigoModel, family: Family, body: Json, requireMandatory = true): { name: string; value: string }[] {
   const raw = body["customFields"];
   if (raw !== undefined && raw !== null && !Array.isArray(raw)) throw faults.invalidField("customFields");
   const given = (Array.isArray(raw) ? raw : []).map((f) => {
@@ -106,7 +109,7 @@ export function checkCustomFields(model: SectigoModel, family: Family, body: Jso
   });
   const defs = model.seed.customFields[family];
   for (const g of given) if (!defs.some((d) => d.name === g.name)) throw faults.customFieldUnknown();
-  for (const d of defs) if (d.mandatory && !given.some((g) => g.name === d.name && g.value.trim() !== "")) throw faults.missingCustomField();
+  if (requireMandatory) for (const d of defs) if (d.mandatory && !given.some((g) => g.name === d.name && g.value.trim() !== "")) throw faults.missingCustomField();
   return given;
 }
 

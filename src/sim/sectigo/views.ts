@@ -67,7 +67,8 @@ function hashes(pem: string): { md5Hash: string; sha1Hash: string; sha256Hash: s
 
 function certificateDetails(o: Order): Record<string, unknown> {
   const m = o.material;
-  if (m === undefined) return {};
+  // Before issuance the documented device examples (APPROVED) already show the requested subject.
+  if (m === undefined) return { subject: `CN=${o.commonName}` };
   return {
     issuer: m.issuer,
     subject: m.subject,
@@ -87,6 +88,10 @@ function dated(o: Order, pattern: string): Record<string, string> {
   if (o.material !== undefined) {
     out["issued"] = formatDate(o.material.notBefore.getTime(), pattern);
     out["expires"] = formatDate(o.material.notAfter.getTime(), pattern);
+  } else {
+    // Before issuance the documented examples (SSL update, device details) already show an expiry:
+    // the request date plus the term.
+    out["expires"] = formatDate(o.requestedAt + o.term * 86_400_000, pattern);
   }
   if (o.declinedAt !== undefined) out["declined"] = formatDate(o.declinedAt, pattern);
   if (o.revokedAt !== undefined) out["revoked"] = formatDate(o.revokedAt, pattern);
@@ -237,7 +242,7 @@ export function deviceListItemView(o: Order): Record<string, unknown> {
     id: o.id,
     status: statusText(o, "list"),
     backendCertId: o.backendCertId,
-    certificateDetails: o.material === undefined ? {} : { subject: o.material.subject },
+    certificateDetails: { subject: o.material?.subject ?? `CN=${o.commonName}` },
   };
 }
 

@@ -89,6 +89,18 @@ export class DeviceCertClient {
     return res.data;
   }
 
+  /** PUT /api/device/v1/{id} `{customFields, comments}` → 200 details. */
+  async update(id: number, req: { comments?: string; customFields?: readonly CustomFieldValue[] }, o?: CallOptions): Promise<DeviceCertificate> {
+    const res = await this.#http.request({ operation: "device.update", method: "PUT", path: `/api/device/v1/${id}`, headers: JSON_CONTENT_TYPE, json: req, schema: deviceDetailsSchema, ...sig(o) });
+    return res.data;
+  }
+
+  /** Re-writes the order marker, keeping the human part of the comments (renewals inherit comments). */
+  async mark(id: number, marker: OrderMarker, o?: CallOptions): Promise<DeviceCertificate> {
+    const current = await this.get(id, o);
+    return this.update(id, { comments: commentsWithMarker(marker, current.comments ?? "") }, o);
+  }
+
   list(filter: DeviceListFilter = {}, page: PageRequest = {}, o?: CallOptions): Promise<Page<DeviceListItem>> {
     return listPage(this.#http, "device.list", "/api/device/v1", filter as Query, page, deviceListSchema, o);
   }

@@ -1,5 +1,5 @@
 export { createSectigoClient, type SectigoClient } from "./client.ts";
-export { SslClient, type SslCertificate, type SslEnrollRequest, type SslListFilter, SSL_IN_PROGRESS } from "./ssl.ts";
+export { SslClient, type SslCertificate, type SslEnrollRequest, type SslListFilter, type SslUpdateRequest, SSL_IN_PROGRESS } from "./ssl.ts";
 export { ClientCertClient, type ClientEnrollRequest, type ClientListFilter } from "./smime.ts";
 export { DeviceCertClient, type DeviceEnrollRequest, type DeviceListFilter, sameDeviceStatus } from "./device.ts";
 export { OrganizationClient } from "./organizations.ts";

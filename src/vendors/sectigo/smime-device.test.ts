@@ -185,6 +185,16 @@ describe("DeviceCertClient", () => {
     expect((await scm.device.findOrders("device-7", { uid })).map((o) => o.id)).toEqual([mine.deviceCertId]);
   });
 
+  it("update and mark rewrite comments and custom fields", async () => {
+    const order = await scm.device.enroll(await device({ comments: "rack 4", marker: { uid: "d3v1c3-0002", revision: 1 } }));
+    const updated = await scm.device.update(order.deviceCertId, { customFields: [{ name: "custom field", value: "fleet-2" }] });
+    expect(updated.customFields).toEqual([{ name: "custom field", value: "fleet-2" }]);
+    expect((await scm.device.mark(order.deviceCertId, { uid: "d3v1c3-0002", revision: 2 })).comments).toBe("rack 4 [certbridge uid=d3v1c3-0002 rev=2]");
+    const client = await scm.smime.enroll({ orgId: SEED.orgId, csr: await makeCsr("x"), certType: SEED.smimeProfile, term: 365, email: "m@example.com", firstName: "M", lastName: "N" });
+    expect((await scm.smime.update(client.id!, { comments: "hello" })).comments).toBe("hello");
+    expect((await scm.smime.mark(client.id!, { uid: "u-1", revision: 3 })).comments).toBe("hello [certbridge uid=u-1 rev=3]");
+  });
+
   it.each([
     ["mandatory custom field missing", { customFields: [] }, "invalid", "-62"],
     ["unknown device profile", { certType: 77 }, "invalid", "-5109"],

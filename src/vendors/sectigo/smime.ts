@@ -108,6 +108,18 @@ export class ClientCertClient {
   }
 
   /** GET /api/smime/v2 — items carry `state` and `comments`. */
+  /** PUT /api/smime/v1/{id} `{customFields, comments}` → 200 details. */
+  async update(id: number, req: { comments?: string; customFields?: readonly CustomFieldValue[] }, o?: CallOptions): Promise<ClientCertificate> {
+    const res = await this.#http.request({ operation: "smime.update", method: "PUT", path: `/api/smime/v1/${id}`, headers: JSON_CONTENT_TYPE, json: req, schema: clientDetailsSchema, ...sig(o) });
+    return res.data;
+  }
+
+  /** Re-writes the order marker, keeping the human part of the comments (renewals inherit comments). */
+  async mark(id: number, marker: OrderMarker, o?: CallOptions): Promise<ClientCertificate> {
+    const current = await this.get(id, o);
+    return this.update(id, { comments: commentsWithMarker(marker, current.comments ?? "") }, o);
+  }
+
   list(filter: ClientListFilter = {}, page: PageRequest = {}, o?: CallOptions): Promise<Page<ClientListItem>> {
     return listPage(this.#http, "smime.list", "/api/smime/v2", filter as Query, page, clientListSchema, o);
   }

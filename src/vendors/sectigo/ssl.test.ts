@@ -214,6 +214,31 @@ describe("SslClient against the simulator", () => {
     expect(await scm.ssl.findOrders("nobody.example.com", { uid })).toEqual([]);
   });
 
+  it("update: comments and custom fields change at any time; core fields only while Requested", async () => {
+    const { sslId } = await scm.ssl.enroll(enrollReq());
+    await scm.ssl.collect(sslId);
+    const updated = await scm.ssl.update(sslId, { comments: "now owned by team B", customFields: [{ name: "cost center", value: "42" }], externalRequester: ["b@example.com"] });
+    expect(updated).toMatchObject({ id: sslId, status: "Issued", comments: "now owned by team B", customFields: [{ name: "cost center", value: "42" }], externalRequester: "b@example.com" });
+    const refused = await failure(scm.ssl.update(sslId, { term: 730 }));
+    expect([refused.kind, refused.vendorCode]).toEqual(["invalid", "-1601"]);
+
+    sim.setIssuance({ approvalRequired: true });
+    const held = await scm.ssl.enroll(enrollReq());
+    const edited = await scm.ssl.update(held.sslId, { term: 730, subjectAlternativeNames: ["app.example.com"] });
+    expect([edited.term, edited.subjectAlternativeNames]).toEqual([730, ["app.example.com"]]);
+  });
+
+  it("renewals inherit the marker; mark() re-tags the new order with the revision it serves", async () => {
+    const uid = "5e1f0000-0000-4000-8000-00000000abcd";
+    const { sslId } = await scm.ssl.enroll(enrollReq({ marker: { uid, revision: 1 }, comments: "team A" }));
+    await scm.ssl.collect(sslId);
+    const next = await scm.ssl.renewById(sslId);
+    expect((await scm.ssl.findOrders("app.example.com", { uid, revision: 1 })).map((o) => o.id)).toEqual([next.sslId, sslId]);
+    const marked = await scm.ssl.mark(next.sslId, { uid, revision: 2 });
+    expect(marked.comments).toBe(`team A [certbridge uid=${uid} rev=2]`);
+    expect((await scm.ssl.findOrders("app.example.com", { uid, revision: 2 })).map((o) => o.id)).toEqual([next.sslId]);
+  });
+
   // Each error class the enroll can meet, with the documented code.
   const ENROLL_ERRORS: ReadonlyArray<readonly [string, () => Promise<Partial<SslEnrollRequest>>, string, string]> = [
     ["term not in the profile's terms", async () => ({ term: 400 }), "invalid", "-36"],

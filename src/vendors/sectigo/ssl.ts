@@ -46,6 +46,23 @@ export interface SslEnrollRequest {
   readonly marker?: OrderMarker;
 }
 
+/**
+ * `PUT /api/ssl/v1` (the id goes in the body). Comments, custom fields and the external requester
+ * can change at any time; the core fields only while the order is Requested, Declined, Rejected or
+ * Invalid. Note the name quirks: `certTypeId` here, `certType` on enroll; SANs as an array here.
+ */
+export interface SslUpdateRequest {
+  readonly comments?: string;
+  readonly customFields?: readonly CustomFieldValue[];
+  readonly externalRequester?: readonly string[];
+  readonly term?: number;
+  readonly certTypeId?: number;
+  readonly orgId?: number;
+  readonly commonName?: string;
+  readonly csr?: string;
+  readonly subjectAlternativeNames?: readonly string[];
+}
+
 export interface SslCertificate {
   readonly id: number;
   readonly status: string;
@@ -204,6 +221,23 @@ export class SslClient {
 
   count(filter: SslListFilter = {}, o?: CallOptions): Promise<number> {
     return countVia(this.#http, "ssl.count", "/api/ssl/v1", filter as Query, o);
+  }
+
+  /** PUT /api/ssl/v1 → 200 details. */
+  async update(sslId: number, req: SslUpdateRequest, o?: CallOptions): Promise<SslCertificate> {
+    const { externalRequester, ...rest } = req;
+    const body = { sslId, ...rest, ...(externalRequester === undefined ? {} : { externalRequester: externalRequester.join(",") }) };
+    const res = await this.#http.request({ operation: "ssl.update", method: "PUT", path: "/api/ssl/v1", headers: JSON_CONTENT_TYPE, json: body, schema: sslDetailsSchema, ...sig(o) });
+    return toSslCertificate(res.data);
+  }
+
+  /**
+   * Re-writes the order marker, keeping the human part of the comments. Renewals inherit the
+   * original's comments, marker included: mark the new order with the revision it now serves.
+   */
+  async mark(sslId: number, marker: OrderMarker, o?: CallOptions): Promise<SslCertificate> {
+    const current = await this.get(sslId, o);
+    return this.update(sslId, { comments: commentsWithMarker(marker, current.comments ?? "") }, o);
   }
 
   /** POST /api/ssl/v1/renew/{renewId} → 204 with no body: the new sslId is NOT returned. */
