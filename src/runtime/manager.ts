@@ -31,6 +31,7 @@ export class Manager {
   readonly #options: ManagerOptions;
   readonly #informers: Informer<KubeObject>[] = [];
   readonly #controllers: Controller[] = [];
+  readonly #shared = new Map<string, unknown>();
   #elector: LeaderElector | undefined;
   #health: { port: number; close(): Promise<void> } | undefined;
   #controllersStarted = false;
@@ -54,6 +55,15 @@ export class Manager {
 
   get controllersRunning(): boolean {
     return this.#controllersStarted;
+  }
+
+  /**
+   * One instance per manager of something several controllers use (an informer on connections,
+   * the owned-Secret informer, a resolver): the first caller makes it, later callers get the same.
+   */
+  shared<T>(name: string, make: () => T): T {
+    if (!this.#shared.has(name)) this.#shared.set(name, make());
+    return this.#shared.get(name) as T;
   }
 
   informer<T extends KubeObject>(options: Omit<InformerOptions<T>, "client" | "log">): Informer<T> {
