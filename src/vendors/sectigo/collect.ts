@@ -16,6 +16,10 @@ export interface CollectedCertificate {
   readonly leafPem: string | undefined;
   /** The issuers of the leaf (or every certificate for chain-only formats), leaf-side first. */
   readonly chainPem: readonly string[];
+  /** `chainPem` without a self-signed root: what a server sends after its leaf. */
+  readonly intermediatesPem: readonly string[];
+  /** The self-signed root, when the format carried it. */
+  readonly rootPem: string | undefined;
   /** From `Content-Disposition`, when sent. */
   readonly fileName: string | undefined;
 }
@@ -65,6 +69,15 @@ export function orderLeafFirst(pems: readonly string[]): { ordered: string[]; le
   return { ordered: ordered.map((c) => c.pem), leaf: leaf.pem };
 }
 
+function splitRoot(chain: readonly string[]): { intermediatesPem: string[]; rootPem: string | undefined } {
+  const selfSigned = (pem: string): boolean => {
+    const c = new x509.X509Certificate(pem);
+    return c.subject === c.issuer;
+  };
+  const root = chain.find(selfSigned);
+  return { intermediatesPem: chain.filter((p) => p !== root), rootPem: root };
+}
+
 function isCa(pem: string): boolean {
   const bc = new x509.X509Certificate(pem).getExtension(x509.BasicConstraintsExtension);
   return bc !== null && bc.ca;
@@ -92,12 +105,12 @@ export function parseCollected(format: CollectFormat, body: Buffer, headers: Rec
   if (pems.length === 0) throw new VendorError({ kind: "transient", vendor: "sectigo", operation, httpStatus, message: "collect body holds no certificate" });
   const fileName = fileNameOf(headers["content-disposition"]);
   if (CHAIN_ONLY.has(format)) {
-    return { format, certificatesPem: pems, leafPem: undefined, chainPem: pems, fileName };
+    return { format, certificatesPem: pems, leafPem: undefined, chainPem: pems, ...splitRoot(pems), fileName };
   }
   const { ordered, leaf } = orderLeafFirst(pems);
   // A "leaf" that is a CA means the end-entity certificate is missing (truncated or wrong format).
   if (leaf === undefined || isCa(leaf)) throw new VendorError({ kind: "transient", vendor: "sectigo", operation, httpStatus, message: `collect body (${format}) holds no end-entity certificate` });
-  return { format, certificatesPem: ordered, leafPem: leaf, chainPem: ordered.slice(1), fileName };
+  return { format, certificatesPem: ordered, leafPem: leaf, chainPem: ordered.slice(1), ...splitRoot(ordered.slice(1)), fileName };
 }
 
 function pendingError(operation: string, httpStatus: number): never {

@@ -6,6 +6,7 @@ import type { CollectedCertificate } from "./collect.ts";
 import { collect, countVia, listCustomFields, listPage, listProfiles, noContent, revokeBody, revokeTolerant, sig, type CallOptions, type Query, type RevokeOutcome, type RevokeRequest } from "./common.ts";
 import { commentsWithMarker, markerMatches, type OrderMarker } from "./order-marker.ts";
 import { collectAll, type Page, type PageRequest } from "./pagination.ts";
+import { pollOnce, type PollOutcome } from "./progress.ts";
 import { JSON_CONTENT_TYPE } from "./transport.ts";
 import {
   deviceDetailsSchema,
@@ -80,8 +81,13 @@ export class DeviceCertClient {
   }
 
   /** GET /api/device/v1/collect/{id}?format= (PKCS#7 base64 by default). */
-  collect(id: number, format: CollectFormat = "x509CO", o?: CallOptions): Promise<CollectedCertificate> {
+  collect(id: number, format: CollectFormat = "x509", o?: CallOptions): Promise<CollectedCertificate> {
     return collect(this.#http, "device.collect", `/api/device/v1/collect/${id}`, format, o);
+  }
+
+  /** One safe-to-repeat poll: issued certificate, pending, or blocked (permanent error if it can never issue). */
+  poll(id: number, format: CollectFormat = "x509", o?: CallOptions): Promise<PollOutcome> {
+    return pollOnce("device", "device.poll", { collect: () => this.collect(id, format, o), status: async () => (await this.get(id, o)).status });
   }
 
   async get(id: number, o?: CallOptions): Promise<DeviceCertificate> {

@@ -8,4 +8,5 @@ export { SECTIGO_ERROR_CODES, type SectigoErrorCode } from "./error-codes.ts";
 export { commentsWithMarker, formatOrderMarker, markerMatches, parseOrderMarker, type OrderMarker } from "./order-marker.ts";
 export { SECTIGO_RATE_RULES, sectigoCredentialKey, type SectigoConnectionOptions, type SectigoCredentials } from "./transport.ts";
 export type { CollectedCertificate } from "./collect.ts";
+export { pollOnce, progressOf, type OrderProgress, type PollOutcome } from "./progress.ts";
 export { COLLECT_FORMATS, REVOCATION_REASONS, type CollectFormat, type RevocationReason, type DcvMode } from "./wire.ts";

@@ -6,6 +6,7 @@ import type { CollectedCertificate } from "./collect.ts";
 import { collect, countVia, listCustomFields, listPage, listProfiles, noContent, revokeBody, revokeTolerant, sig, type CallOptions, type Query, type RevokeOutcome, type RevokeRequest } from "./common.ts";
 import { commentsWithMarker, markerMatches, type OrderMarker } from "./order-marker.ts";
 import { collectAll, type Page, type PageRequest } from "./pagination.ts";
+import { pollOnce, type PollOutcome } from "./progress.ts";
 import { JSON_CONTENT_TYPE } from "./transport.ts";
 import {
   clientDetailsSchema,
@@ -92,16 +93,21 @@ export class ClientCertClient {
   }
 
   /** GET /api/smime/v2/collect/{id}?format= */
-  collect(id: number, format: CollectFormat = "x509CO", o?: CallOptions): Promise<CollectedCertificate> {
+  collect(id: number, format: CollectFormat = "x509", o?: CallOptions): Promise<CollectedCertificate> {
     return collect(this.#http, "smime.collect", `/api/smime/v2/collect/${id}`, format, o);
   }
 
   /** GET /api/smime/v2/collect/order/{backendCertId}?format= */
-  collectByBackendId(backendCertId: string, format: CollectFormat = "x509CO", o?: CallOptions): Promise<CollectedCertificate> {
+  collectByBackendId(backendCertId: string, format: CollectFormat = "x509", o?: CallOptions): Promise<CollectedCertificate> {
     return collect(this.#http, "smime.collectByBackendId", `/api/smime/v2/collect/order/${encodeURIComponent(backendCertId)}`, format, o);
   }
 
   /** GET /api/smime/v1/{id}; `status` is lower-case ("issued"). */
+  /** One safe-to-repeat poll: issued certificate, pending, or blocked (permanent error if it can never issue). */
+  poll(id: number, format: CollectFormat = "x509", o?: CallOptions): Promise<PollOutcome> {
+    return pollOnce("smime", "smime.poll", { collect: () => this.collect(id, format, o), status: async () => (await this.get(id, o)).status });
+  }
+
   async get(id: number, o?: CallOptions): Promise<ClientCertificate> {
     const res = await this.#http.request({ operation: "smime.get", method: "GET", path: `/api/smime/v1/${id}`, schema: clientDetailsSchema, ...sig(o) });
     return res.data;

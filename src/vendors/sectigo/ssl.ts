@@ -21,6 +21,7 @@ import {
   type SslListItem,
 } from "./wire.ts";
 import { z } from "zod";
+import { pollOnce, type PollOutcome } from "./progress.ts";
 
 export interface SslEnrollRequest {
   /** Organization or department id. */
@@ -202,8 +203,29 @@ export class SslClient {
    * GET /api/ssl/v1/collect/{sslId}?format=. Before issuance SCM answers 400 `{code: 0, "Being
    * processed by Sectigo"}`, which surfaces as a VendorError of kind "pending".
    */
-  collect(sslId: number, format: CollectFormat = "x509CO", o?: CallOptions): Promise<CollectedCertificate> {
+  collect(sslId: number, format: CollectFormat = "x509", o?: CallOptions): Promise<CollectedCertificate> {
     return collect(this.#http, "ssl.collect", `/api/ssl/v1/collect/${sslId}`, format, o);
+  }
+
+  /**
+   * One safe-to-repeat poll: the certificate if issued; otherwise pending, or blocked with the reason
+   * (awaiting approval, DCV); a VendorError of kind "permanent" if the order can never issue.
+   */
+  poll(sslId: number, format: CollectFormat = "x509", o?: CallOptions): Promise<PollOutcome> {
+    return pollOnce("ssl", "ssl.poll", {
+      collect: () => this.collect(sslId, format, o),
+      status: async () => (await this.get(sslId, o)).status,
+      dcvPending: async () => {
+        try {
+          const dcv = await this.dcv(sslId, o);
+          return dcv.log.filter((l) => l.dcvStatus !== undefined && !/^validated$/i.test(l.dcvStatus)).map((l) => l.domainName);
+        } catch (e) {
+          // DCV details are a hint; an account without DCV (-1608) or any refusal just means "no hint".
+          if (e instanceof VendorError && e.kind !== "transient" && e.kind !== "rateLimited") return [];
+          throw e;
+        }
+      },
+    });
   }
 
   async get(sslId: number, o?: CallOptions): Promise<SslCertificate> {
