@@ -93,6 +93,7 @@ export async function seedOrder(model: SectigoModel, input: SeedOrderInput): Pro
     customFields: input.customFields ?? [],
     ...(input.dcvMode === undefined ? {} : { dcvMode: input.dcvMode }),
     imported: input.imported === true,
+    seeded: true,
     requestedVia: input.imported === true ? "IMPORTED" : "REST API",
     ...(input.family === "smime" ? { person: { email: input.email ?? "person@example.com", firstName: "Seeded", lastName: "Person", secondaryEmails: [] } } : {}),
   });
