@@ -24,6 +24,7 @@ export class KubeEventRecorder implements EventRecorder {
   readonly #controller: string;
   readonly #instance: string;
   readonly #recent = new Map<string, number>();
+  #seq = 0;
 
   constructor(init: { client: KubeClient; log: Logger; controller: string; instance: string }) {
     this.#client = init.client;
@@ -43,7 +44,8 @@ export class KubeEventRecorder implements EventRecorder {
     if (this.#recent.size > 10_000) this.#prune(now);
     const namespace = meta.namespace ?? "default";
     const body = {
-      metadata: { generateName: `${meta.name ?? "object"}.`, namespace },
+      // As client-go names them: "<object>.<hex time>" (a generateName ending in "." is invalid here).
+      metadata: { name: `${meta.name ?? "object"}.${(BigInt(now) * 1_000_000n + BigInt(this.#seq++ % 1_000_000)).toString(16)}`, namespace },
       eventTime: microTime(new Date(now)),
       reportingController: this.#controller,
       reportingInstance: this.#instance,
