@@ -10,6 +10,12 @@ import { certProfilesSchema, customFieldDefsSchema, REVOCATION_REASONS, type Cer
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/**
+ * Without `dateFormat`, SCM answers dates in a different shape per endpoint (MM/dd/yyyy in details,
+ * yyyy-MM-dd in the client list) and to the day only; ISO_HMS is unambiguous and to the second.
+ */
+export const DATES = { dateFormat: "ISO_HMS" } as const;
+
 export interface CallOptions {
   readonly signal?: AbortSignal;
 }
@@ -40,7 +46,7 @@ export async function listCustomFields(http: VendorHttp, family: "ssl" | "smime"
 /** A list page: filters plus position/size, total from X-Total-Count. */
 export async function listPage<T>(http: VendorHttp, operation: string, path: string, filters: Query, page: PageRequest, schema: z.ZodType<T[]>, o?: CallOptions): Promise<Page<T>> {
   const { position, size } = pageParams(page);
-  const res = await http.request({ operation, method: "GET", path, query: { ...filters, position, size }, schema, ...sig(o) });
+  const res = await http.request({ operation, method: "GET", path, query: { ...filters, ...DATES, position, size }, schema, ...sig(o) });
   return { items: res.data, total: totalCount(res.headers), position, size };
 }
 

@@ -3,7 +3,7 @@
 // `status` is upper-case in list/enroll/renew ("APPROVED") and title-case in details ("Approved").
 import type { VendorHttp } from "../shared/http.ts";
 import type { CollectedCertificate } from "./collect.ts";
-import { collect, countVia, listCustomFields, listPage, listProfiles, noContent, revokeBody, revokeTolerant, sig, type CallOptions, type Query, type RevokeOutcome, type RevokeRequest } from "./common.ts";
+import { DATES, collect, countVia, listCustomFields, listPage, listProfiles, noContent, revokeBody, revokeTolerant, sig, type CallOptions, type Query, type RevokeOutcome, type RevokeRequest } from "./common.ts";
 import { commentsWithMarker, markerMatches, type OrderMarker } from "./order-marker.ts";
 import { collectAll, type Page, type PageRequest } from "./pagination.ts";
 import { pollOnce, type PollOutcome } from "./progress.ts";
@@ -91,13 +91,13 @@ export class DeviceCertClient {
   }
 
   async get(id: number, o?: CallOptions): Promise<DeviceCertificate> {
-    const res = await this.#http.request({ operation: "device.get", method: "GET", path: `/api/device/v1/${id}`, schema: deviceDetailsSchema, ...sig(o) });
+    const res = await this.#http.request({ operation: "device.get", method: "GET", path: `/api/device/v1/${id}`, query: DATES, schema: deviceDetailsSchema, ...sig(o) });
     return res.data;
   }
 
   /** PUT /api/device/v1/{id} `{customFields, comments}` → 200 details. */
   async update(id: number, req: { comments?: string; customFields?: readonly CustomFieldValue[] }, o?: CallOptions): Promise<DeviceCertificate> {
-    const res = await this.#http.request({ operation: "device.update", method: "PUT", path: `/api/device/v1/${id}`, headers: JSON_CONTENT_TYPE, json: req, schema: deviceDetailsSchema, ...sig(o) });
+    const res = await this.#http.request({ operation: "device.update", method: "PUT", path: `/api/device/v1/${id}`, query: DATES, headers: JSON_CONTENT_TYPE, json: req, schema: deviceDetailsSchema, ...sig(o) });
     return res.data;
   }
 

@@ -3,7 +3,7 @@
 // issuance answers 400 `{code: -183, "Certificate is not collectable."}` → kind "pending".
 import type { VendorHttp } from "../shared/http.ts";
 import type { CollectedCertificate } from "./collect.ts";
-import { collect, countVia, listCustomFields, listPage, listProfiles, noContent, revokeBody, revokeTolerant, sig, type CallOptions, type Query, type RevokeOutcome, type RevokeRequest } from "./common.ts";
+import { DATES, collect, countVia, listCustomFields, listPage, listProfiles, noContent, revokeBody, revokeTolerant, sig, type CallOptions, type Query, type RevokeOutcome, type RevokeRequest } from "./common.ts";
 import { commentsWithMarker, markerMatches, type OrderMarker } from "./order-marker.ts";
 import { collectAll, type Page, type PageRequest } from "./pagination.ts";
 import { pollOnce, type PollOutcome } from "./progress.ts";
@@ -109,14 +109,14 @@ export class ClientCertClient {
   }
 
   async get(id: number, o?: CallOptions): Promise<ClientCertificate> {
-    const res = await this.#http.request({ operation: "smime.get", method: "GET", path: `/api/smime/v1/${id}`, schema: clientDetailsSchema, ...sig(o) });
+    const res = await this.#http.request({ operation: "smime.get", method: "GET", path: `/api/smime/v1/${id}`, query: DATES, schema: clientDetailsSchema, ...sig(o) });
     return res.data;
   }
 
   /** GET /api/smime/v2 — items carry `state` and `comments`. */
   /** PUT /api/smime/v1/{id} `{customFields, comments}` → 200 details. */
   async update(id: number, req: { comments?: string; customFields?: readonly CustomFieldValue[] }, o?: CallOptions): Promise<ClientCertificate> {
-    const res = await this.#http.request({ operation: "smime.update", method: "PUT", path: `/api/smime/v1/${id}`, headers: JSON_CONTENT_TYPE, json: req, schema: clientDetailsSchema, ...sig(o) });
+    const res = await this.#http.request({ operation: "smime.update", method: "PUT", path: `/api/smime/v1/${id}`, query: DATES, headers: JSON_CONTENT_TYPE, json: req, schema: clientDetailsSchema, ...sig(o) });
     return res.data;
   }
 

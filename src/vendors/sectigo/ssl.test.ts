@@ -108,7 +108,9 @@ describe("SslClient against the simulator", () => {
     expect(d.externalRequester).toBe("a@example.com,b@example.com");
     const bare = (hex: string): string => hex.replace(/:/g, "").toLowerCase().replace(/^0+/, "");
     expect(bare(d.serialNumber!)).toBe(bare(info.serialHex));
-    expect(d.expires?.toISOString().slice(0, 10)).toBe(info.notAfter.toISOString().slice(0, 10));
+    // dateFormat=ISO_HMS: to the second, not just the day.
+    expect(d.expires?.getTime()).toBe(info.notAfter.getTime());
+    expect(d.issued?.getTime()).toBe(info.notBefore.getTime());
     expect(d.backendCertId).toMatch(/^\d+$/);
     expect(typeof d.orderNumber).toBe("number");
   });

@@ -2,7 +2,7 @@
 import type { VendorHttp } from "../shared/http.ts";
 import { VendorError } from "../shared/errors.ts";
 import type { CollectedCertificate } from "./collect.ts";
-import { collect, countVia, listCustomFields, listPage, listProfiles, noContent, revokeBody, revokeTolerant, sig, type CallOptions, type Query, type RevokeOutcome, type RevokeRequest } from "./common.ts";
+import { DATES, collect, countVia, listCustomFields, listPage, listProfiles, noContent, revokeBody, revokeTolerant, sig, type CallOptions, type Query, type RevokeOutcome, type RevokeRequest } from "./common.ts";
 import { commentsWithMarker, markerMatches, type OrderMarker } from "./order-marker.ts";
 import { collectAll, type Page, type PageRequest } from "./pagination.ts";
 import { JSON_CONTENT_TYPE } from "./transport.ts";
@@ -229,7 +229,7 @@ export class SslClient {
   }
 
   async get(sslId: number, o?: CallOptions): Promise<SslCertificate> {
-    const res = await this.#http.request({ operation: "ssl.get", method: "GET", path: `/api/ssl/v1/${sslId}`, schema: sslDetailsSchema, ...sig(o) });
+    const res = await this.#http.request({ operation: "ssl.get", method: "GET", path: `/api/ssl/v1/${sslId}`, query: DATES, schema: sslDetailsSchema, ...sig(o) });
     return toSslCertificate(res.data);
   }
 
@@ -249,7 +249,7 @@ export class SslClient {
   async update(sslId: number, req: SslUpdateRequest, o?: CallOptions): Promise<SslCertificate> {
     const { externalRequester, ...rest } = req;
     const body = { sslId, ...rest, ...(externalRequester === undefined ? {} : { externalRequester: externalRequester.join(",") }) };
-    const res = await this.#http.request({ operation: "ssl.update", method: "PUT", path: "/api/ssl/v1", headers: JSON_CONTENT_TYPE, json: body, schema: sslDetailsSchema, ...sig(o) });
+    const res = await this.#http.request({ operation: "ssl.update", method: "PUT", path: "/api/ssl/v1", query: DATES, headers: JSON_CONTENT_TYPE, json: body, schema: sslDetailsSchema, ...sig(o) });
     return toSslCertificate(res.data);
   }
 
