@@ -33,10 +33,11 @@ describe("createDispatcher", () => {
     expect(res.data.ok).toBe(true);
   });
 
-  it("without the CA the handshake fails as a typed transient error", async () => {
+  it("without the CA the handshake fails as a typed permanent error naming the caBundle (retrying cannot fix trust)", async () => {
     const err = await http(createDispatcher()).request({ operation: "get", method: "GET", path: "/", schema: z.unknown() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VendorError);
-    expect(err).toMatchObject({ kind: "transient" });
+    expect(err).toMatchObject({ kind: "permanent" });
+    expect((err as Error).message).toContain("caBundle");
   });
 
   it("tunnels HTTPS through an HTTP proxy with CONNECT, verifying the upstream with the CA bundle", async () => {

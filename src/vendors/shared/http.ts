@@ -282,6 +282,10 @@ export class VendorHttp {
     const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
     if (typeof code === "string") {
       const label = code;
+      // A certificate the endpoint presents that we do not trust is configuration (caBundle), not weather.
+      if (TLS_TRUST_CODES.has(code) || code.startsWith("ERR_TLS_CERT")) {
+        return new VendorError({ kind: "permanent", vendor: this.vendor, operation: req.operation, message: `TLS verification of the vendor endpoint failed (${label}); check the connection's caBundle`, ...ctx, cause: e });
+      }
       return new VendorError({ kind: "transient", vendor: this.vendor, operation: req.operation, message: `network error (${label})`, ...ctx, cause: e });
     }
     return e;
@@ -344,6 +348,13 @@ export class VendorHttp {
     return undefined;
   }
 }
+
+/** Node's TLS trust failures: retrying cannot fix them. */
+const TLS_TRUST_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID",
+  "CERT_SIGNATURE_FAILURE", "CERT_UNTRUSTED", "CERT_REJECTED", "HOSTNAME_MISMATCH",
+]);
 
 function encodeBody(req: VendorRequestBase): { body?: string; contentType?: string } {
   if (req.json !== undefined && req.form !== undefined) throw new Error(`${req.operation}: json and form are exclusive`);
