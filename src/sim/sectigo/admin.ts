@@ -156,9 +156,8 @@ export function adminRoutes(model: SectigoModel): SimRoute[] {
       method: "POST",
       path: "/__sim/sectigo/orders/:id/reject",
       handler: wrap((p) => {
-        const o = order(p);
-        o.phase = "rejected";
-        return { status: 200, json: orderSummary(o) };
+        model.reject(order(p));
+        return { status: 200, json: orderSummary(order(p)) };
       }),
     },
     {

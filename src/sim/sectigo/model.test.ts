@@ -65,6 +65,15 @@ describe("SectigoModel transitions", () => {
     expect(codeOf(() => n.m.renew(n.o))).toBe(renew);
   });
 
+  it.each([
+    ["requested", "ok", "an approver had not acted yet"],
+    ["applied", "ok", "the CA refuses what it was sent"],
+    ["issued", -1112, "too late to refuse"],
+  ] as const)("reject from %s → %s (%s)", async (phase, want) => {
+    const { m, o } = await inPhase(phase);
+    expect(codeOf(() => m.reject(o))).toBe(want);
+  });
+
   it("manual revoke marks even a non-issued order revoked (the CA is not contacted)", async () => {
     const { m, o } = await inPhase("applied");
     m.revoke(o, 0, "", true);

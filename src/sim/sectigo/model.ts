@@ -345,6 +345,12 @@ export class SectigoModel {
     this.counters.declines++;
   }
 
+  /** The CA refuses the order (only before issuance). */
+  reject(order: Order): void {
+    if (order.phase !== "requested" && order.phase !== "applied") throw faults.cannotApprove(statusText(order));
+    order.phase = "rejected";
+  }
+
   revoke(order: Order, reasonCode: number, reason: string, manual = false): void {
     if (order.phase === "revoked") throw faults.alreadyRevoked();
     if (!manual && order.phase !== "issued") throw faults.onlyIssuedRevoked();

@@ -49,6 +49,8 @@ export interface SectigoSimulator {
   close(): Promise<void>;
   approve(id: number): void;
   decline(id: number): void;
+  /** The CA refuses the order. */
+  reject(id: number): void;
   issueNow(id: number): Promise<void>;
   setIssuance(knobs: Partial<IssuanceSettings>): IssuanceSettings;
   validateDomain(domain: string): void;
@@ -168,6 +170,7 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
     close: () => server.close(),
     approve: (id) => model.approve(find(id)),
     decline: (id) => model.decline(find(id)),
+    reject: (id) => model.reject(find(id)),
     issueNow: (id) => model.issueNow(find(id)),
     setIssuance: (knobs) => {
       applyIssuance(model, knobs as Record<string, unknown>);

@@ -99,7 +99,7 @@ describe("poll() against the simulator", () => {
     sim.setIssuance({ delayMs: 3_600_000 });
     const device = await scm.device.enroll({ orgId: SEED.orgId, csr, certType: SEED.deviceProfile, term: 365, customFields: SEED.deviceCustomFields });
     expect((await scm.device.poll(device.deviceCertId)).state).toBe("pending");
-    sim.model.orders.get(device.deviceCertId)!.phase = "rejected";
+    sim.reject(device.deviceCertId);
     // collect of a rejected order answers -169 (permanent) directly; both paths end permanent.
     const err = await scm.device.poll(device.deviceCertId).catch((e: unknown) => e);
     expect(isVendorError(err) && err.kind).toBe("permanent");
