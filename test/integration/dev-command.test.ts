@@ -1,0 +1,151 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { access, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { request } from "undici";
+import { afterAll, describe, expect, it } from "vitest";
+import { resourceTypes } from "../../src/api/v1alpha1/group.ts";
+import type { DevReadyInfo } from "../../src/commands/dev.ts";
+import { KubeClient } from "../../src/runtime/kube/client.ts";
+import { core, type KubeObject } from "../../src/runtime/kube/resource.ts";
+
+const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+const READY_WITHIN_MS = 180_000;
+const EXIT_WITHIN_MS = 30_000;
+
+type Secret = KubeObject & { data?: Record<string, string> };
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+async function waitForFile(path: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`certbridge dev exited (${child.exitCode}) before it was ready:\n${output()}`);
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    if (text !== undefined) return text;
+    if (Date.now() > deadline) throw new Error(`no ready file within ${timeoutMs} ms:\n${output()}`);
+    await sleep(250);
+  }
+}
+
+/** Processes whose command line mentions `needle` (the control plane passes its data dir to etcd and kube-apiserver). */
+async function processesMentioning(needle: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes(needle)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+const scratch: string[] = [];
+afterAll(async () => {
+  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+});
+
+describe("certbridge dev (real process)", () => {
+  it("brings up control plane, simulators, connections, samples and the operator; SIGINT tears it all down", { timeout: READY_WITHIN_MS + EXIT_WITHIN_MS + 30_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "certbridge-dev-test-"));
+    scratch.push(dir);
+    const readyFile = join(dir, "ready.json");
+    const child = spawn(process.execPath, [CLI, "dev", "--ready-file", readyFile, "--state-dir", join(dir, "state")], {
+      env: { ...process.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (c: Buffer) => { stdout += c.toString(); });
+    child.stderr?.on("data", (c: Buffer) => { stderr += c.toString(); });
+    const exited = once(child, "exit").then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+
+    let client: KubeClient | undefined;
+    try {
+      const startedAt = Date.now();
+      const info = JSON.parse(await waitForFile(readyFile, child, () => stdout + stderr, READY_WITHIN_MS)) as DevReadyInfo;
+      process.stdout.write(`certbridge dev ready in ${Date.now() - startedAt} ms\n`);
+
+      // The printed block tells the user where things are.
+      expect(stdout).toContain(`export KUBECONFIG=${info.kubeconfig}`);
+      expect(stdout).toContain("kubectl get certbridge -A");
+      expect(stdout).toContain("kubectl explain managedcertificate.spec");
+      for (const url of Object.values(info.simulators)) expect(stdout).toContain(url);
+
+      client = KubeClient.fromFile(info.kubeconfig, { fieldManager: "certbridge-test" });
+      const ns = info.namespace;
+      expect(ns).toBe("certbridge-dev");
+
+      const connections = (await client.listAll<KubeObject & { spec: Record<string, unknown> }>(resourceTypes.vendorConnections, { namespace: ns })).items;
+      const byName = new Map(connections.map((c) => [c.metadata.name, c.spec]));
+      const cases = [
+        { name: "zpa", block: "zpa", url: info.simulators.zpa, reason: "ZPA legacy sign-in against the ZPA simulator" },
+        { name: "cloudflare", block: "cloudflare", url: info.simulators.cloudflare, reason: "Cloudflare API token against the Cloudflare simulator (/client/v4 base)" },
+        { name: "sectigo", block: "sectigo", url: info.simulators.sectigo, reason: "Sectigo password login against the SCM simulator" },
+      ];
+      for (const c of cases) {
+        const spec = byName.get(c.name);
+        expect(spec, c.reason).toBeDefined();
+        expect((spec![c.block] as { baseUrl?: string }).baseUrl, c.reason).toBe(c.url);
+        expect(spec!.caBundle, `${c.reason}: trusts the simulator CA`).toBe(await readFile(info.caFile!, "utf8"));
+        const secretName = (spec!.credentialsRef as { name: string }).name;
+        const secret = await client.get<Secret>(core.secrets, ns, secretName);
+        expect(Object.keys(secret.data ?? {}).length, `${c.reason}: credentials Secret has data`).toBeGreaterThan(0);
+      }
+
+      const certs = (await client.listAll<KubeObject & { spec: { connectionRef: { kind: string; name: string } } }>(resourceTypes.managedCertificates, { namespace: ns })).items;
+      const keys = (await client.listAll<KubeObject & { spec: { connectionRef: { kind: string; name: string } } }>(resourceTypes.provisioningKeys, { namespace: ns })).items;
+      expect(certs.map((c) => c.metadata.name).sort()).toEqual(["gateway-device", "jane-smime", "payments-client", "shop-tls"]);
+      expect(keys.map((k) => k.metadata.name).sort()).toEqual(["app-connectors", "service-edges"]);
+      for (const r of [...certs, ...keys]) {
+        expect(r.spec.connectionRef.kind, `${r.metadata.name} uses a connection in its own namespace`).toBe("VendorConnection");
+        expect(byName.has(r.spec.connectionRef.name), `${r.metadata.name} points at a dev connection`).toBe(true);
+      }
+
+      // Never print credentials: none of the Secret values the environment created may appear in its output.
+      const secrets = (await client.listAll<Secret>(core.secrets, { namespace: ns })).items;
+      const values = secrets.flatMap((s) => Object.values(s.data ?? {}).map((v) => Buffer.from(v, "base64").toString("utf8")));
+      expect(values.length).toBeGreaterThan(0);
+      for (const v of values) {
+        expect(stdout.includes(v) || stderr.includes(v), "a credential value leaked into the output").toBe(false);
+      }
+
+      expect(info.metricsPort).not.toBeNull();
+      const ready = await request(`http://127.0.0.1:${info.metricsPort}/readyz`);
+      await ready.body.dump();
+      expect(ready.statusCode).toBe(200);
+
+      expect(await processesMentioning(info.controlPlaneDir)).not.toEqual([]);
+
+      const stopAt = Date.now();
+      child.kill("SIGINT");
+      const result = await Promise.race([exited, sleep(EXIT_WITHIN_MS).then(() => "timeout" as const)]);
+      expect(result, `exit within ${EXIT_WITHIN_MS} ms:\n${stdout.slice(-2000)}`).not.toBe("timeout");
+      expect(result).toEqual({ code: 0, signal: null });
+      process.stdout.write(`certbridge dev stopped in ${Date.now() - stopAt} ms\n`);
+
+      // Everything it started is gone: the API server does not answer, no etcd or kube-apiserver is left,
+      // and its files are removed.
+      await expect(client.call("GET", "/version", { timeoutMs: 5_000 })).rejects.toThrow();
+      expect(await processesMentioning(info.controlPlaneDir)).toEqual([]);
+      expect(await exists(info.controlPlaneDir)).toBe(false);
+      expect(await exists(info.kubeconfig)).toBe(false);
+      expect(await exists(readyFile)).toBe(false);
+      await expect(request(`http://127.0.0.1:${info.metricsPort}/readyz`)).rejects.toThrow();
+      for (const url of Object.values(info.simulators)) {
+        await expect(request(url!, { headersTimeout: 5_000 }), `simulator ${url} closed`).rejects.toThrow();
+      }
+    } finally {
+      await client?.close();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await Promise.race([exited, sleep(EXIT_WITHIN_MS)]);
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    }
+  });
+});
