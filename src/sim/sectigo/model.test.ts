@@ -65,11 +65,12 @@ describe("SectigoModel transitions", () => {
     expect(codeOf(() => n.m.renew(n.o))).toBe(renew);
   });
 
-  it.each([
+  const REJECT: ReadonlyArray<readonly [Phase, number | "ok", string]> = [
     ["requested", "ok", "an approver had not acted yet"],
     ["applied", "ok", "the CA refuses what it was sent"],
     ["issued", -1112, "too late to refuse"],
-  ] as const)("reject from %s → %s (%s)", async (phase, want) => {
+  ];
+  it.each(REJECT)("reject from %s → %s (%s)", async (phase, want) => {
     const { m, o } = await inPhase(phase);
     expect(codeOf(() => m.reject(o))).toBe(want);
   });
