@@ -19,7 +19,12 @@ export interface ConnectionRef {
 export type ConnectionProblem = "ConnectionNotFound" | "ConnectionNotPermitted" | "ConnectionVendorMismatch" | "SecretNotFound" | "InvalidSpec";
 
 export type ConnectionLookup =
-  | { readonly ok: true; readonly connection: ResolvedConnection }
+  | {
+      readonly ok: true;
+      readonly connection: ResolvedConnection;
+      /** resourceVersion of the credentials Secret read (the connection controller records it in status). */
+      readonly credentialsResourceVersion?: string;
+    }
   | { readonly ok: false; readonly reason: ConnectionProblem; readonly message: string };
 
 interface SecretObject extends KubeObject {
@@ -81,8 +86,13 @@ export class ConnectionResolver {
     this.#namespaceLabels.clear();
   }
 
-  async resolve(ref: ConnectionRef, namespace: string, expectedVendor: Vendor | undefined, signal: AbortSignal): Promise<ConnectionLookup> {
+  /**
+   * `namespace` is the consumer's namespace. For a ClusterVendorConnection, `undefined` means "no
+   * consumer" (the connection's own controller verifying it): the namespaceSelector is not checked.
+   */
+  async resolve(ref: ConnectionRef, namespace: string | undefined, expectedVendor: Vendor | undefined, signal: AbortSignal): Promise<ConnectionLookup> {
     const cluster = ref.kind === "ClusterVendorConnection";
+    if (!cluster && namespace === undefined) return { ok: false, reason: "ConnectionNotFound", message: `VendorConnection ${ref.name} needs a namespace` };
     const raw = cluster ? this.#cluster.get(ref.name) : this.#namespaced.get(`${namespace}/${ref.name}`);
     if (raw === undefined) {
       return { ok: false, reason: "ConnectionNotFound", message: `${ref.kind} ${cluster ? ref.name : `${namespace}/${ref.name}`} does not exist` };
@@ -95,14 +105,14 @@ export class ConnectionResolver {
     if (expectedVendor !== undefined && vendor !== expectedVendor) {
       return { ok: false, reason: "ConnectionVendorMismatch", message: `${ref.kind} ${ref.name} is a ${vendor} connection; this resource needs ${expectedVendor}` };
     }
-    if (cluster) {
+    if (cluster && namespace !== undefined) {
       const selector = (spec as ClusterVendorConnection["spec"]).namespaceSelector;
       const labels = await this.#labelsOf(namespace, signal);
       if (!matchesLabelSelector(selector, labels)) {
         return { ok: false, reason: "ConnectionNotPermitted", message: `ClusterVendorConnection ${ref.name} does not admit namespace ${namespace} (namespaceSelector)` };
       }
     }
-    const secretNamespace = cluster ? (spec.credentialsRef as { namespace: string }).namespace : namespace;
+    const secretNamespace = cluster ? (spec.credentialsRef as { namespace: string }).namespace : (namespace as string);
     const secret = await this.#secret(secretNamespace, spec.credentialsRef.name, signal);
     if (secret === undefined) {
       return { ok: false, reason: "SecretNotFound", message: `credentials Secret ${secretNamespace}/${spec.credentialsRef.name} does not exist` };
@@ -121,7 +131,7 @@ export class ConnectionResolver {
     let caBundlePem = spec.caBundle;
     if (spec.caBundleSecretRef) {
       const ref = spec.caBundleSecretRef as { name: string; namespace?: string; key: string };
-      const caNamespace = cluster ? (ref.namespace ?? "") : namespace;
+      const caNamespace = cluster ? (ref.namespace ?? "") : (namespace as string);
       const caSecret = await this.#secret(caNamespace, ref.name, signal);
       const value = caSecret?.data?.[ref.key];
       if (value === undefined) return { ok: false, reason: "SecretNotFound", message: `CA bundle Secret ${caNamespace}/${ref.name} lacks key "${ref.key}"` };
@@ -140,7 +150,7 @@ export class ConnectionResolver {
       ...(spec.issuanceBudget ? { issuanceBudgetPerHour: spec.issuanceBudget.maxPerHour } : {}),
       fingerprint: fingerprint(ref, raw, secret, credentials, caBundlePem),
     };
-    return { ok: true, connection };
+    return { ok: true, connection, ...(secret.metadata.resourceVersion ? { credentialsResourceVersion: secret.metadata.resourceVersion } : {}) };
   }
 
   async #secret(namespace: string, name: string, signal: AbortSignal): Promise<SecretObject | undefined> {

@@ -1,0 +1,323 @@
+// The VendorPorts implementation: one vendor client per resolved connection (cached by fingerprint),
+// rate limiters shared per credential, and the adapters the controllers use. The only place that turns
+// connection settings into vendor client options.
+import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
+import type { CertificateAuthority } from "../ports/certificate-authority.ts";
+import type { ResolvedConnection } from "../ports/connection.ts";
+import type { BrowserCertificateStore, ProvisioningKeyService } from "../ports/provisioning-keys.ts";
+import type { VendorPorts } from "../ports/vendors.ts";
+import { CLOUDFLARE_DEFAULT_BASE_URL, CLOUDFLARE_RATE_RULES, CloudflareClient, type CloudflareAuth } from "./cloudflare/index.ts";
+import { createSectigoClient, SECTIGO_RATE_RULES, sectigoCredentialKey, type SectigoClient } from "./sectigo/index.ts";
+import { systemClock, type Clock } from "./shared/clock.ts";
+import { createDispatcher } from "./shared/dispatcher.ts";
+import { VendorError, type VendorName } from "./shared/errors.ts";
+import { RateLimiterRegistry, type RateLimitRule } from "./shared/rate-limiter.ts";
+import { search, ZpaClient, zpaLimiterKey, zpaRateLimitRules, type ZpaAuth } from "./zpa/index.ts";
+
+/** Legacy API hosts per ZPA cloud (the ZPA help pages and SDKs agree on these). */
+export const ZPA_CLOUD_BASE_URLS = {
+  PRODUCTION: "https://config.private.zscaler.com",
+  ZPATWO: "https://config.zpatwo.net",
+  BETA: "https://config.zpabeta.net",
+  GOV: "https://config.zpagov.net",
+  GOVUS: "https://config.zpagov.us",
+  PREVIEW: "https://config.zpapreview.net",
+} as const satisfies Record<string, string>;
+
+/** The OneAPI gateway; the ZPA client adds the /zpa prefix itself. */
+export const ZPA_ONEAPI_BASE_URL = "https://api.zsapi.net";
+const ONEAPI_TOKEN_PATH = "/oauth2/v1/token";
+const DEFAULT_SECTIGO_BASE_URL = "https://cert-manager.com";
+/** A name no connector group has: the verification list comes back with at most one small page. */
+const VERIFY_PROBE_NAME = "certbridge-connection-check";
+
+export type VendorClient =
+  | { readonly vendor: "zpa"; readonly client: ZpaClient }
+  | { readonly vendor: "cloudflare"; readonly client: CloudflareClient }
+  | { readonly vendor: "sectigo"; readonly client: SectigoClient };
+
+export interface VendorPortsOptions {
+  /** Supplies the HTTP dispatcher for a connection (tests); by default one is made from its CA bundle and proxy. */
+  readonly dispatcherFor?: (connection: ResolvedConnection) => Dispatcher | undefined;
+  readonly clock?: Clock;
+  readonly log?: Pick<Logger, "debug">;
+  /** How many clients stay cached (least recently used beyond this are dropped). */
+  readonly maxClients?: number;
+  /** Per-request timeout handed to the clients. */
+  readonly timeoutMs?: number;
+  /** How long a dropped client's own dispatcher stays open for requests already in flight. */
+  readonly closeGraceMs?: number;
+}
+
+export interface RegistryVendorPorts extends VendorPorts {
+  /** The cached client for a connection (built on first use). */
+  clientFor(connection: ResolvedConnection): VendorClient;
+  /** Cached clients right now (tests assert eviction with it). */
+  readonly cachedClients: number;
+  /** Closes every dispatcher this registry made. */
+  close(): Promise<void>;
+}
+
+interface Entry {
+  readonly fingerprint: string;
+  readonly identity: string;
+  readonly client: VendorClient;
+  /** Set when this registry made the dispatcher (and so must close it). */
+  readonly ownDispatcher?: Dispatcher;
+}
+
+export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendorPorts {
+  const clock = opts.clock ?? systemClock;
+  const limiters = new RateLimiterRegistry({ clock });
+  const maxClients = Math.max(1, opts.maxClients ?? 64);
+  const graceMs = opts.closeGraceMs ?? 150_000;
+  // Map order is recency order: a hit moves the entry to the end, eviction takes from the front.
+  const cache = new Map<string, Entry>();
+  const byIdentity = new Map<string, string>();
+  const retiring = new Map<Dispatcher, ReturnType<typeof setTimeout>>();
+
+  const retire = (entry: Entry, why: string): void => {
+    cache.delete(entry.fingerprint);
+    if (byIdentity.get(entry.identity) === entry.fingerprint) byIdentity.delete(entry.identity);
+    opts.log?.debug({ vendor: entry.client.vendor, connection: entry.identity, why }, "dropping cached vendor client");
+    const dispatcher = entry.ownDispatcher;
+    if (dispatcher === undefined) return;
+    // A reconcile may still hold an adapter built on this client: let its requests finish first.
+    const timer = setTimeout(() => {
+      retiring.delete(dispatcher);
+      void dispatcher.close().catch(() => undefined);
+    }, graceMs);
+    timer.unref();
+    retiring.set(dispatcher, timer);
+  };
+
+  const clientFor = (connection: ResolvedConnection): VendorClient => {
+    const hit = cache.get(connection.fingerprint);
+    if (hit !== undefined) {
+      cache.delete(connection.fingerprint);
+      cache.set(connection.fingerprint, hit);
+      return hit.client;
+    }
+    const identity = identityOf(connection);
+    // The same connection with a new fingerprint (rotated Secret, edited spec): the old client is stale.
+    const previous = byIdentity.get(identity);
+    const stale = previous === undefined ? undefined : cache.get(previous);
+    if (stale !== undefined) retire(stale, "connection changed");
+    const supplied = opts.dispatcherFor?.(connection);
+    const ownDispatcher = supplied === undefined ? dispatcherOf(connection) : undefined;
+    const dispatcher = supplied ?? ownDispatcher;
+    let client: VendorClient;
+    try {
+      client = buildClient(connection, { ...(dispatcher === undefined ? {} : { dispatcher }), clock, limiters, ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) });
+    } catch (e) {
+      void ownDispatcher?.close().catch(() => undefined);
+      throw e;
+    }
+    const entry: Entry = { fingerprint: connection.fingerprint, identity, client, ...(ownDispatcher === undefined ? {} : { ownDispatcher }) };
+    cache.set(connection.fingerprint, entry);
+    byIdentity.set(identity, connection.fingerprint);
+    while (cache.size > maxClients) {
+      const oldest = cache.values().next().value as Entry;
+      retire(oldest, "least recently used");
+    }
+    return client;
+  };
+
+  return {
+    clientFor,
+    get cachedClients() {
+      return cache.size;
+    },
+    async verify(connection, signal) {
+      await verifyClient(clientFor(connection), connection, signal);
+    },
+    certificateAuthority(connection): CertificateAuthority {
+      clientFor(connection);
+      throw notSupported(connection.vendor, "certificateAuthority", "certificate issuance through this registry is not supported yet");
+    },
+    provisioningKeys(connection): ProvisioningKeyService {
+      clientFor(connection);
+      throw notSupported(connection.vendor, "provisioningKeys", "provisioning keys through this registry are not supported yet");
+    },
+    browserCertificates(connection): BrowserCertificateStore {
+      clientFor(connection);
+      throw notSupported(connection.vendor, "browserCertificates", "browser certificates through this registry are not supported yet");
+    },
+    async close() {
+      const owned = [...cache.values()].map((e) => e.ownDispatcher).filter((d): d is Dispatcher => d !== undefined);
+      for (const [d, timer] of retiring) {
+        clearTimeout(timer);
+        owned.push(d);
+      }
+      retiring.clear();
+      cache.clear();
+      byIdentity.clear();
+      await Promise.all(owned.map((d) => d.close().catch(() => undefined)));
+    },
+  };
+}
+
+/** One cheap authenticated call per vendor; throws the client's classified VendorError. */
+async function verifyClient(vc: VendorClient, connection: ResolvedConnection, signal: AbortSignal): Promise<void> {
+  switch (vc.vendor) {
+    case "zpa": {
+      // Sign-in, then one filtered page of connector groups: proves the credentials, the customer
+      // id and (when set) the microtenant, without walking the tenant.
+      await vc.client.listConnectorGroups({ signal, search: search.eq("name", VERIFY_PROBE_NAME) });
+      return;
+    }
+    case "cloudflare":
+      // The smallest page the API accepts; proves the token and its access to the zone.
+      await vc.client.list({ page: 1, perPage: 5 }, signal);
+      return;
+    case "sectigo":
+      // Organizations list: authenticated, read-only, small.
+      await vc.client.organizations.list({ signal });
+      return;
+  }
+  const never: never = vc;
+  throw notSupported(connection.vendor, "verify", `unknown vendor ${String(never)}`);
+}
+
+interface BuildContext {
+  readonly dispatcher?: Dispatcher;
+  readonly clock: Clock;
+  readonly limiters: RateLimiterRegistry;
+  readonly timeoutMs?: number;
+}
+
+/** Builds the vendor client a connection describes. Throws VendorError kind "invalid" for settings it cannot use. */
+export function buildClient(connection: ResolvedConnection, ctx: BuildContext): VendorClient {
+  const s = connection.settings;
+  const c = connection.credentials;
+  const common = {
+    clock: ctx.clock,
+    ...(ctx.dispatcher === undefined ? {} : { dispatcher: ctx.dispatcher }),
+    ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+  };
+  switch (connection.vendor) {
+    case "zpa": {
+      const customerId = requireString(connection, "settings", "customerId", s.customerId);
+      const { baseUrl, auth } = zpaEndpoint(connection);
+      const rules = lowerRules(zpaRateLimitRules, connection.rateLimit);
+      const client = new ZpaClient({
+        ...common,
+        baseUrl,
+        customerId,
+        auth,
+        limiter: ctx.limiters.forCredential(zpaLimiterKey(baseUrl, customerId), rules),
+        ...(typeof s.microtenantId === "string" ? { microtenantId: s.microtenantId } : {}),
+      });
+      return { vendor: "zpa", client };
+    }
+    case "cloudflare": {
+      const zoneId = requireString(connection, "settings", "zoneId", s.zoneId);
+      const auth: CloudflareAuth =
+        s.authMode === "APIKey"
+          ? { kind: "globalKey", email: requireString(connection, "credentials", "email", c.email), key: requireString(connection, "credentials", "apiKey", c.apiKey) }
+          : { kind: "apiToken", token: requireString(connection, "credentials", "apiToken", c.apiToken) };
+      const client = new CloudflareClient({
+        ...common,
+        zoneId,
+        auth,
+        baseUrl: typeof s.baseUrl === "string" ? s.baseUrl : CLOUDFLARE_DEFAULT_BASE_URL,
+        limiters: ctx.limiters,
+        rateRules: lowerRules(CLOUDFLARE_RATE_RULES, connection.rateLimit),
+      });
+      return { vendor: "cloudflare", client };
+    }
+    case "sectigo": {
+      if (s.authMode === "ClientCertificate") {
+        throw notSupported("sectigo", "configure", "ClientCertificate authentication is not supported yet; use Password");
+      }
+      const baseUrl = typeof s.baseUrl === "string" ? s.baseUrl : DEFAULT_SECTIGO_BASE_URL;
+      const identity = {
+        baseUrl,
+        customerUri: requireString(connection, "settings", "customerUri", s.customerUri),
+        login: requireString(connection, "credentials", "login", c.login),
+      };
+      const client = createSectigoClient({
+        ...common,
+        ...identity,
+        password: requireString(connection, "credentials", "password", c.password),
+        limiter: ctx.limiters.forCredential(sectigoCredentialKey(identity), lowerRules(SECTIGO_RATE_RULES, connection.rateLimit)),
+      });
+      return { vendor: "sectigo", client };
+    }
+  }
+}
+
+/** Where a ZPA connection signs in and which API host it calls. */
+export function zpaEndpoint(connection: ResolvedConnection): { baseUrl: string; auth: ZpaAuth } {
+  const s = connection.settings;
+  const clientId = requireString(connection, "credentials", "clientId", connection.credentials.clientId);
+  const clientSecret = requireString(connection, "credentials", "clientSecret", connection.credentials.clientSecret);
+  if (s.authMode === "OneAPI") {
+    // The API schema documents the gateway with its /zpa prefix; the client adds that prefix itself.
+    const baseUrl = trimSlash(typeof s.baseUrl === "string" ? s.baseUrl : ZPA_ONEAPI_BASE_URL).replace(/\/zpa$/, "");
+    let identityBaseUrl: string;
+    if (typeof s.tokenUrl === "string") {
+      const tokenUrl = trimSlash(s.tokenUrl);
+      if (!tokenUrl.endsWith(ONEAPI_TOKEN_PATH)) throw notSupported("zpa", "configure", `tokenUrl must end with ${ONEAPI_TOKEN_PATH}`);
+      identityBaseUrl = tokenUrl.slice(0, -ONEAPI_TOKEN_PATH.length);
+    } else if (typeof s.vanityDomain === "string") {
+      identityBaseUrl = `https://${s.vanityDomain}.zslogin.net`;
+    } else {
+      throw notSupported("zpa", "configure", "OneAPI auth needs vanityDomain or tokenUrl");
+    }
+    return { baseUrl, auth: { mode: "oneapi", clientId, clientSecret, identityBaseUrl } };
+  }
+  let baseUrl: string;
+  if (typeof s.baseUrl === "string") baseUrl = trimSlash(s.baseUrl);
+  else if (typeof s.cloud === "string" && Object.hasOwn(ZPA_CLOUD_BASE_URLS, s.cloud)) baseUrl = ZPA_CLOUD_BASE_URLS[s.cloud as keyof typeof ZPA_CLOUD_BASE_URLS];
+  else throw notSupported("zpa", "configure", "Legacy auth needs cloud or baseUrl");
+  return { baseUrl, auth: { mode: "legacy", clientId, clientSecret } };
+}
+
+/**
+ * A connection's rateLimit may only lower the budget. Each rule keeps its own window (a per-minute
+ * override must not allow a burst the vendor's shorter window forbids): its limit becomes the
+ * override's share of that window, if smaller. Writes use writesPerMinute when given.
+ */
+export function lowerRules(rules: Record<string, RateLimitRule>, override: ResolvedConnection["rateLimit"]): Record<string, RateLimitRule> {
+  if (override?.requestsPerMinute === undefined && override?.writesPerMinute === undefined) return rules;
+  const out: Record<string, RateLimitRule> = {};
+  for (const [name, rule] of Object.entries(rules)) {
+    const perMinute = name === "write" ? (override.writesPerMinute ?? override.requestsPerMinute) : override.requestsPerMinute;
+    const cap = perMinute === undefined ? rule.limit : Math.max(1, Math.floor((perMinute * rule.windowMs) / 60_000));
+    out[name] = { limit: Math.min(rule.limit, cap), windowMs: rule.windowMs };
+  }
+  return out;
+}
+
+function dispatcherOf(connection: ResolvedConnection): Dispatcher | undefined {
+  if (connection.caBundlePem === undefined && connection.proxyUrl === undefined) return undefined;
+  try {
+    return createDispatcher({
+      ...(connection.caBundlePem === undefined ? {} : { caBundlePem: connection.caBundlePem }),
+      ...(connection.proxyUrl === undefined ? {} : { proxyUrl: connection.proxyUrl }),
+    });
+  } catch (e) {
+    throw notSupported(connection.vendor, "configure", e instanceof Error ? e.message : "unusable proxy or CA bundle");
+  }
+}
+
+/** Connections with the same kind, namespace and name: a new fingerprint replaces the old client. */
+function identityOf(c: ResolvedConnection): string {
+  return `${c.kind}/${c.namespace ?? ""}/${c.name}`;
+}
+
+function requireString(connection: ResolvedConnection, where: "settings" | "credentials", name: string, value: unknown): string {
+  if (typeof value === "string" && value !== "") return value;
+  // Names the missing field, never a value.
+  throw notSupported(connection.vendor, "configure", `${where === "credentials" ? "credentials lack" : "connection settings lack"} ${name}`);
+}
+
+function notSupported(vendor: VendorName, operation: string, message: string): VendorError {
+  return new VendorError({ kind: "invalid", vendor, operation, message });
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
