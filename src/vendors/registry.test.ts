@@ -27,7 +27,7 @@ const str = (v: unknown): string => String(v);
 /** A resolved connection for the running simulator of `vendor`, trusting the sim CA. */
 function connection(vendor: ResolvedConnection["vendor"], over: { credentials?: Record<string, string>; settings?: Record<string, unknown>; name?: string; fingerprint?: string; caBundlePem?: string | null } = {}): ResolvedConnection {
   const creds = sims.credentials[vendor]!;
-  const base = {
+  const base: Record<ResolvedConnection["vendor"], { settings: Record<string, unknown>; credentials: Record<string, string> }> = {
     zpa: {
       settings: { authMode: "Legacy", baseUrl: sims.urls.zpa, customerId: str(creds.customerId) },
       credentials: { clientId: str(creds.clientId), clientSecret: str(creds.clientSecret) },

@@ -1,0 +1,117 @@
+// The Sectigo CertificateAuthority against the simulated SCM: enroll → pending → issued per family,
+// approval surfaces as AwaitingApproval, find by marker after a lost answer, revoke with a reason.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { KeyObject } from "node:crypto";
+import type { CertificateOrder } from "../../ports/certificate-authority.ts";
+import { VendorError } from "../../ports/vendor-error.ts";
+import { createCsr } from "../../pki/csr.ts";
+import { keyMatchesCertificate, verifyChain } from "../../pki/inspect.ts";
+import { generateKey } from "../../pki/keys.ts";
+import { splitCertificates } from "../../pki/pem.ts";
+import { startSectigoSimulator, type SectigoSimulator } from "../../sim/sectigo/server.ts";
+import { clientFor, SEED } from "../../sim/sectigo/testing.ts";
+import { SectigoCertificateAuthority, parseVendorRef, pickTerm } from "./certificate-authority.ts";
+
+let sim: SectigoSimulator;
+let ca: SectigoCertificateAuthority;
+const signal = new AbortController().signal;
+const UID = "6f1c2d3e-0000-4000-8000-00000000abcd";
+
+beforeAll(async () => {
+  sim = await startSectigoSimulator();
+  ca = new SectigoCertificateAuthority({ client: clientFor(sim), orgId: SEED.orgId });
+});
+afterAll(() => sim.close());
+beforeEach(() => sim.reset());
+
+const families = {
+  ssl: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields },
+  client: { type: "Client", profile: { id: SEED.smimeProfile }, person: { email: "ada@example.com", firstName: "Ada", lastName: "Lovelace" } },
+  device: { type: "Device", profile: { id: SEED.deviceProfile }, customFields: SEED.deviceCustomFields },
+} as const;
+
+async function orderFor(family: keyof typeof families, revision = 1): Promise<{ order: CertificateOrder; key: KeyObject }> {
+  const { privateKey } = await generateKey({ algorithm: "ECDSA", size: 256 });
+  const cn = family === "client" ? "Ada Lovelace" : `${family}.example.com`;
+  const dnsNames = family === "client" ? [] : [`${family}.example.com`];
+  const emailAddresses = family === "client" ? ["ada@example.com"] : [];
+  const csrPem = await createCsr({ privateKey, subject: { commonName: cn }, sans: { dnsNames, emailAddresses } });
+  return {
+    key: privateKey,
+    order: {
+      owner: { uid: UID, namespace: "ns", name: family, revision },
+      csrPem, publicKeySha256: "0".repeat(64), commonName: cn, dnsNames, ipAddresses: [], emailAddresses, uris: [], lifetimeDays: 90,
+      vendorOptions: families[family],
+    },
+  };
+}
+
+describe("SectigoCertificateAuthority", () => {
+  it.each(["ssl", "client", "device"] as const)("%s: submit → pending(vendorRef) → collect issued, leaf first, root as caPem", async (family) => {
+    sim.setIssuance({ collectsBeforeIssued: 1 });
+    const { order, key } = await orderFor(family);
+    const placed = await ca.submit(order, signal);
+    expect(placed).toMatchObject({ state: "pending", reason: "Pending" });
+    expect(parseVendorRef(placed.vendorRef).family).toBe(family);
+    expect(await ca.collect(placed.vendorRef, order, signal)).toMatchObject({ state: "pending", reason: "Pending" });
+    const out = await ca.collect(placed.vendorRef, order, signal);
+    expect(out.state).toBe("issued");
+    if (out.state !== "issued") return;
+    const [leaf, ...intermediates] = splitCertificates(out.chainPem);
+    expect(keyMatchesCertificate(key, leaf!)).toBe(true);
+    expect(out.caPem).toBeDefined();
+    expect(verifyChain(leaf!, intermediates.join(""), out.caPem ?? "")).toMatchObject({ ok: true });
+    expect(verifyChain(leaf!, intermediates.join(""), sim.ca.root.certPem)).toMatchObject({ ok: true });
+  });
+
+  it("an order that needs approval is AwaitingApproval, and issues once approved", async () => {
+    sim.setIssuance({ approvalRequired: true });
+    const { order } = await orderFor("ssl");
+    const placed = await ca.submit(order, signal);
+    expect(await ca.collect(placed.vendorRef, order, signal)).toMatchObject({ state: "pending", reason: "AwaitingApproval" });
+    sim.approve(parseVendorRef(placed.vendorRef).id);
+    expect((await ca.collect(placed.vendorRef, order, signal)).state).toBe("issued");
+  });
+
+  it.each(["ssl", "client", "device"] as const)("%s: find recovers the order of exactly this UID and revision", async (family) => {
+    const { order } = await orderFor(family, 3);
+    const placed = await ca.submit(order, signal);
+    expect(await ca.find(order, signal)).toBe(placed.vendorRef);
+    const nextRevision = { ...order, owner: { ...order.owner, revision: 4 } };
+    expect(await ca.find(nextRevision, signal)).toBeUndefined();
+    const otherOwner = { ...order, owner: { ...order.owner, uid: "00000000-0000-4000-8000-000000000000" } };
+    expect(await ca.find(otherOwner, signal)).toBeUndefined();
+  });
+
+  it.each([
+    { ref: { name: "ov ssl" }, id: SEED.sslProfile, reason: "names match case-insensitively" },
+    { ref: { id: SEED.sslProfile }, id: SEED.sslProfile, reason: "an id is taken as is" },
+  ])("resolves profile $ref ($reason)", async ({ ref, id }) => {
+    expect((await ca.resolveProfile("ssl", ref, SEED.orgId, signal)).id).toBe(id);
+  });
+
+  it("an unknown profile is an invalid request (no order placed)", async () => {
+    const { order } = await orderFor("ssl");
+    const bad = { ...order, vendorOptions: { ...families.ssl, profile: { name: "No Such Profile" } } };
+    await expect(ca.submit(bad, signal)).rejects.toMatchObject({ kind: "invalid" });
+    expect(sim.state().enrolls).toEqual({ ssl: 0, smime: 0, device: 0 });
+  });
+
+  it("revoke of an issued certificate, then again, succeeds (already revoked is success)", async () => {
+    const { order } = await orderFor("ssl");
+    const placed = await ca.submit(order, signal);
+    await ca.collect(placed.vendorRef, order, signal);
+    await ca.revoke(placed.vendorRef, "superseded", signal);
+    await ca.revoke(placed.vendorRef, "superseded", signal);
+    await expect(ca.collect(placed.vendorRef, order, signal)).rejects.toBeInstanceOf(VendorError);
+  });
+
+  it.each([
+    { terms: [365, 730], want: 90, term: 365, reason: "the shortest term covering the request" },
+    { terms: [365, 730], want: 400, term: 730, reason: "rounds up to the next allowed term" },
+    { terms: [365], want: 1000, term: 365, reason: "the longest term when none covers it" },
+    { terms: [365, 730], want: undefined, term: 365, reason: "no request: the shortest term" },
+  ])("pickTerm $want of $terms → $term ($reason)", ({ terms, want, term }) => {
+    expect(pickTerm({ terms }, want)).toBe(term);
+  });
+});
