@@ -7,12 +7,16 @@ import type { CertificateAuthority } from "../ports/certificate-authority.ts";
 import type { ResolvedConnection } from "../ports/connection.ts";
 import type { BrowserCertificateStore, ProvisioningKeyService } from "../ports/provisioning-keys.ts";
 import type { VendorPorts } from "../ports/vendors.ts";
+import { CloudflareCertificateAuthority } from "./cloudflare/certificate-authority.ts";
 import { CLOUDFLARE_DEFAULT_BASE_URL, CLOUDFLARE_RATE_RULES, CloudflareClient, type CloudflareAuth } from "./cloudflare/index.ts";
+import { SectigoCertificateAuthority } from "./sectigo/certificate-authority.ts";
 import { createSectigoClient, SECTIGO_RATE_RULES, sectigoCredentialKey, type SectigoClient } from "./sectigo/index.ts";
 import { systemClock, type Clock } from "./shared/clock.ts";
 import { createDispatcher } from "./shared/dispatcher.ts";
 import { VendorError, type VendorName } from "./shared/errors.ts";
 import { RateLimiterRegistry, type RateLimitRule } from "./shared/rate-limiter.ts";
+import { ZpaBrowserCertificateStore } from "./zpa/browser-certificates.ts";
+import { ZpaProvisioningKeyService } from "./zpa/provisioning-keys.ts";
 import { search, ZpaClient, zpaLimiterKey, zpaRateLimitRules, type ZpaAuth } from "./zpa/index.ts";
 
 /** Legacy API hosts per ZPA cloud (the ZPA help pages and SDKs agree on these). */
@@ -65,6 +69,8 @@ interface Entry {
   readonly client: VendorClient;
   /** Set when this registry made the dispatcher (and so must close it). */
   readonly ownDispatcher?: Dispatcher;
+  /** Adapters keep caches of their own (profiles, groups): one of each per client. */
+  readonly adapters: { ca?: CertificateAuthority; keys?: ProvisioningKeyService; browser?: BrowserCertificateStore };
 }
 
 export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendorPorts {
@@ -92,12 +98,12 @@ export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendor
     retiring.set(dispatcher, timer);
   };
 
-  const clientFor = (connection: ResolvedConnection): VendorClient => {
+  const entryFor = (connection: ResolvedConnection): Entry => {
     const hit = cache.get(connection.fingerprint);
     if (hit !== undefined) {
       cache.delete(connection.fingerprint);
       cache.set(connection.fingerprint, hit);
-      return hit.client;
+      return hit;
     }
     const identity = identityOf(connection);
     // The same connection with a new fingerprint (rotated Secret, edited spec): the old client is stale.
@@ -114,15 +120,16 @@ export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendor
       void ownDispatcher?.close().catch(() => undefined);
       throw e;
     }
-    const entry: Entry = { fingerprint: connection.fingerprint, identity, client, ...(ownDispatcher === undefined ? {} : { ownDispatcher }) };
+    const entry: Entry = { fingerprint: connection.fingerprint, identity, client, adapters: {}, ...(ownDispatcher === undefined ? {} : { ownDispatcher }) };
     cache.set(connection.fingerprint, entry);
     byIdentity.set(identity, connection.fingerprint);
     while (cache.size > maxClients) {
       const oldest = cache.values().next().value as Entry;
       retire(oldest, "least recently used");
     }
-    return client;
+    return entry;
   };
+  const clientFor = (connection: ResolvedConnection): VendorClient => entryFor(connection).client;
 
   return {
     clientFor,
@@ -133,16 +140,25 @@ export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendor
       await verifyClient(clientFor(connection), connection, signal);
     },
     certificateAuthority(connection): CertificateAuthority {
-      clientFor(connection);
-      throw notSupported(connection.vendor, "certificateAuthority", "certificate issuance through this registry is not supported yet");
+      const entry = entryFor(connection);
+      const { adapters, client: vc } = entry;
+      if (adapters.ca !== undefined) return adapters.ca;
+      if (vc.vendor === "cloudflare") return (adapters.ca = new CloudflareCertificateAuthority(vc.client));
+      if (vc.vendor === "sectigo") {
+        const orgId = connection.settings.orgId;
+        return (adapters.ca = new SectigoCertificateAuthority({ client: vc.client, ...(typeof orgId === "number" ? { orgId } : {}), now: () => clock.now() }));
+      }
+      throw notSupported(vc.vendor, "certificateAuthority", "this vendor issues no certificates (use a cloudflare or sectigo connection)");
     },
     provisioningKeys(connection): ProvisioningKeyService {
-      clientFor(connection);
-      throw notSupported(connection.vendor, "provisioningKeys", "provisioning keys through this registry are not supported yet");
+      const { adapters, client: vc } = entryFor(connection);
+      if (vc.vendor !== "zpa") throw notSupported(vc.vendor, "provisioningKeys", "provisioning keys need a zpa connection");
+      return (adapters.keys ??= new ZpaProvisioningKeyService(vc.client, { clock }));
     },
     browserCertificates(connection): BrowserCertificateStore {
-      clientFor(connection);
-      throw notSupported(connection.vendor, "browserCertificates", "browser certificates through this registry are not supported yet");
+      const { adapters, client: vc } = entryFor(connection);
+      if (vc.vendor !== "zpa") throw notSupported(vc.vendor, "browserCertificates", "browser-access certificates need a zpa connection");
+      return (adapters.browser ??= new ZpaBrowserCertificateStore(vc.client));
     },
     async close() {
       const owned = [...cache.values()].map((e) => e.ownDispatcher).filter((d): d is Dispatcher => d !== undefined);
