@@ -1,0 +1,166 @@
+// Does this ManagedCertificate need a (new) certificate? A chain of small pure checks, each returning
+// why (a PascalCase reason and a human sentence) or undefined; the first answer wins. Everything they
+// need is computed beforehand (what the Secret holds, the spec hash), so each is tested alone.
+import { createHash } from "node:crypto";
+import type { ManagedCertificateSpec, ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
+import { parseDuration } from "../../api/v1alpha1/common.ts";
+
+export interface Decision {
+  readonly reason: ReissueReason;
+  readonly message: string;
+}
+
+export const ReissueReason = {
+  NotIssued: "NotIssued",
+  SecretMissing: "SecretMissing",
+  SecretMismatch: "SecretMismatch",
+  SpecChanged: "SpecChanged",
+  RenewRequested: "RenewRequested",
+  Renewing: "Renewing",
+  Expired: "Expired",
+} as const;
+export type ReissueReason = (typeof ReissueReason)[keyof typeof ReissueReason];
+
+/** What the target Secret holds, as far as the policies care (computed by the secret reader). */
+export interface SecretView {
+  readonly hasCertificate: boolean;
+  readonly hasKey: boolean;
+  /** tls.key belongs to the leaf in tls.crt. */
+  readonly keyMatchesCertificate: boolean;
+  /** Serial of the leaf in tls.crt (lowercase hex), if it parsed. */
+  readonly serialNumber?: string;
+}
+
+export interface PolicyInput {
+  readonly spec: ManagedCertificateSpec;
+  readonly status: ManagedCertificateStatus;
+  /** undefined: the Secret does not exist. */
+  readonly secret: SecretView | undefined;
+  readonly specHash: string;
+  readonly renewRequest: string | undefined;
+  readonly now: Date;
+}
+
+export type Policy = (input: PolicyInput) => Decision | undefined;
+
+export const neverIssued: Policy = ({ status }) =>
+  status.revision === undefined || status.serialNumber === undefined ? { reason: ReissueReason.NotIssued, message: "No certificate has been issued yet." } : undefined;
+
+export const secretMissing: Policy = ({ secret, spec }) =>
+  secret === undefined ? { reason: ReissueReason.SecretMissing, message: `Secret ${spec.secretName} does not exist.` } : undefined;
+
+export const secretMismatch: Policy = ({ secret, status, spec }) => {
+  if (secret === undefined) return undefined;
+  if (!secret.hasCertificate || !secret.hasKey) return { reason: ReissueReason.SecretMismatch, message: `Secret ${spec.secretName} lacks tls.crt or tls.key.` };
+  if (!secret.keyMatchesCertificate) return { reason: ReissueReason.SecretMismatch, message: `In Secret ${spec.secretName}, tls.key does not belong to the certificate in tls.crt.` };
+  if (status.serialNumber !== undefined && secret.serialNumber !== status.serialNumber.toLowerCase()) {
+    return { reason: ReissueReason.SecretMismatch, message: `Secret ${spec.secretName} holds a different certificate than the one issued (serial ${status.serialNumber}).` };
+  }
+  return undefined;
+};
+
+export const specChanged: Policy = ({ status, specHash }) =>
+  status.issuedSpecHash !== undefined && status.issuedSpecHash !== specHash
+    ? { reason: ReissueReason.SpecChanged, message: "The spec changed in a way that affects the certificate." }
+    : undefined;
+
+export const renewRequested: Policy = ({ renewRequest, status }) =>
+  renewRequest !== undefined && renewRequest !== "" && renewRequest !== status.observedRenewRequest
+    ? { reason: ReissueReason.RenewRequested, message: "Renewal was requested with the certbridge.dev/renew-request annotation." }
+    : undefined;
+
+export const expired: Policy = ({ status, now }) =>
+  status.notAfter !== undefined && now.getTime() >= Date.parse(status.notAfter)
+    ? { reason: ReissueReason.Expired, message: `The certificate expired at ${status.notAfter}.` }
+    : undefined;
+
+export const nearingRenewal: Policy = ({ status, now }) =>
+  status.renewalTime !== undefined && now.getTime() >= Date.parse(status.renewalTime)
+    ? { reason: ReissueReason.Renewing, message: `The certificate reached its renewal time ${status.renewalTime}.` }
+    : undefined;
+
+/** In order: the first policy that answers decides. */
+export const REISSUE_POLICIES: readonly Policy[] = [neverIssued, secretMissing, secretMismatch, specChanged, renewRequested, expired, nearingRenewal];
+
+export function needsIssuance(input: PolicyInput, policies: readonly Policy[] = REISSUE_POLICIES): Decision | undefined {
+  for (const policy of policies) {
+    const decision = policy(input);
+    if (decision !== undefined) return decision;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Spec hash: only the fields that shape the certificate. Secret template, policies and output
+// formats change the Secret or the cleanup, never the certificate, so they do not trigger a re-issue.
+
+export function certificateSpecHash(spec: ManagedCertificateSpec): string {
+  const sorted = (xs: readonly string[] | undefined) => [...(xs ?? [])].sort();
+  const shape = {
+    connectionRef: spec.connectionRef,
+    commonName: spec.commonName ?? null,
+    dnsNames: sorted(spec.dnsNames),
+    ipAddresses: sorted(spec.ipAddresses),
+    emailAddresses: sorted(spec.emailAddresses),
+    uris: sorted(spec.uris),
+    subject: spec.subject ?? null,
+    key: { algorithm: spec.privateKey.algorithm, size: spec.privateKey.size ?? null },
+    duration: spec.duration ?? null,
+    sectigo: spec.sectigo === undefined ? null : { type: spec.sectigo.type, profile: spec.sectigo.profile, term: spec.sectigo.term ?? null, orgId: spec.sectigo.orgId ?? null, person: spec.sectigo.person ?? null },
+    cloudflare: spec.cloudflare === undefined ? null : { validityDays: spec.cloudflare.validityDays ?? null },
+  };
+  return createHash("sha256").update(canonicalJson(shape)).digest("hex").slice(0, 32);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Renewal time
+
+/** notAfter − renewBefore when set (never before notBefore), else notBefore + 2/3 of the lifetime. */
+export function renewalTime(notBefore: Date, notAfter: Date, renewBefore: string | undefined): Date {
+  const lifetime = notAfter.getTime() - notBefore.getTime();
+  const before = renewBefore === undefined ? undefined : parseDuration(renewBefore);
+  if (before !== undefined && before < lifetime) return new Date(Math.max(notBefore.getTime(), notAfter.getTime() - before));
+  return new Date(notBefore.getTime() + Math.floor((lifetime * 2) / 3));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Business backoff (kept in status, so a restart does not retry every failed resource at once)
+
+export const BUSINESS_BACKOFF = { firstMs: 2 * 60_000, maxMs: 8 * 3_600_000 } as const;
+
+/** Delay after the n-th consecutive failure: 2 min, 4, 8, … capped at 8 h. */
+export function businessBackoffMs(failedAttempts: number, b: { firstMs: number; maxMs: number } = BUSINESS_BACKOFF): number {
+  if (failedAttempts <= 0) return 0;
+  return Math.min(b.maxMs, b.firstMs * 2 ** Math.min(failedAttempts - 1, 30));
+}
+
+/** How long until the next issuance attempt may start (0 = now). */
+export function backoffRemainingMs(status: Pick<ManagedCertificateStatus, "failedIssuanceAttempts" | "lastFailureTime">, now: Date, b?: { firstMs: number; maxMs: number }): number {
+  const n = status.failedIssuanceAttempts ?? 0;
+  if (n === 0 || status.lastFailureTime === undefined) return 0;
+  const until = Date.parse(status.lastFailureTime) + businessBackoffMs(n, b);
+  return Math.max(0, until - now.getTime());
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Polling a pending vendor order: doubling, slower when a person must act.
+
+export const POLL_BACKOFF = {
+  Pending: { firstMs: 5_000, maxMs: 30 * 60_000 },
+  AwaitingApproval: { firstMs: 60_000, maxMs: 3_600_000 },
+  AwaitingValidation: { firstMs: 60_000, maxMs: 3_600_000 },
+} as const;
+
+export function pollDelayMs(state: keyof typeof POLL_BACKOFF, pollCount: number, vendorHintMs?: number): number {
+  const b = POLL_BACKOFF[state];
+  const doubling = Math.min(b.maxMs, b.firstMs * 2 ** Math.min(Math.max(0, pollCount), 30));
+  return Math.max(doubling, vendorHintMs ?? 0);
+}
