@@ -5,6 +5,8 @@ import { Manager } from "./runtime/manager.ts";
 import { OperatorMetrics } from "./observability/metrics.ts";
 import { FIELD_MANAGER } from "./api/v1alpha1/labels.ts";
 import { registerControllers } from "./controllers/index.ts";
+import { provideVendorPorts } from "./controllers/shared/vendor-ports.ts";
+import { createVendorPorts } from "./vendors/registry.ts";
 
 export interface OperatorHandle {
   readonly manager: Manager;
@@ -25,8 +27,16 @@ export async function startOperator(config: OperatorConfig, log: Logger, options
       : {}),
     ...(options.onLostLeadership ? { onLostLeadership: options.onLostLeadership } : {}),
   });
+  const vendorPorts = createVendorPorts({ log });
+  provideVendorPorts(manager, vendorPorts);
   registerControllers(manager, config);
   await manager.start();
   log.info({ server: client.server, namespaces: config.namespaces.length ? config.namespaces : "all", leaderElect: config.leaderElect, identity: config.identity, metricsPort: manager.healthPort }, "certbridge started");
-  return { manager, stop: () => manager.stop() };
+  return {
+    manager,
+    stop: async () => {
+      await manager.stop();
+      await vendorPorts.close();
+    },
+  };
 }

@@ -1,0 +1,116 @@
+// Pure decisions for the connection controllers: is a vendor call due, what condition a verification
+// outcome becomes, and how to name the endpoint in a message. No I/O here; tested as tables.
+import { ConditionType, type ConnectionStatus, Reason, type Vendor } from "../../api/v1alpha1/index.ts";
+import { findCondition, type ConditionInput } from "../../runtime/conditions.ts";
+import type { VendorErrorKind } from "../../ports/vendor-error.ts";
+
+/** Re-verify a working connection this often: enough to notice revoked credentials, cheap for the vendor. */
+export const REVERIFY_INTERVAL_MS = 10 * 60_000;
+/** Credentials Secrets are not ours and not watched: look at them again this often. */
+export const SECRET_RECHECK_MS = 5 * 60_000;
+
+/** What the controller remembers (in memory) about its last vendor call for a connection. */
+export interface LastAttempt {
+  readonly fingerprint: string;
+  readonly at: number;
+  /** A retryable failure: the queue's backoff decides the next call, not the interval. */
+  readonly retryable: boolean;
+}
+
+export interface VerificationInput {
+  readonly status: ConnectionStatus | undefined;
+  readonly generation: number | undefined;
+  readonly credentialsResourceVersion: string | undefined;
+  readonly fingerprint: string;
+  readonly last: LastAttempt | undefined;
+  readonly now: number;
+  readonly intervalMs?: number;
+}
+
+export type VerificationDecision = { readonly due: true; readonly why: string } | { readonly due: false; readonly nextInMs: number };
+
+/** Whether to call the vendor now; a resync alone never does (TARGETS: no vendor calls when Ready). */
+export function verificationDue(input: VerificationInput): VerificationDecision {
+  const interval = input.intervalMs ?? REVERIFY_INTERVAL_MS;
+  const { status, last, now } = input;
+  if (last !== undefined && last.fingerprint !== input.fingerprint) return { due: true, why: "the connection or its credentials changed" };
+  const ready = findCondition(status?.conditions, ConditionType.Ready);
+  if (status !== undefined && ready?.status === "True" && ready.reason === Reason.Verified) {
+    if (status.observedGeneration !== input.generation) return { due: true, why: "the spec changed" };
+    if (status.credentialsResourceVersion !== input.credentialsResourceVersion) return { due: true, why: "the credentials Secret changed" };
+    const verifiedAt = status.lastVerifiedTime === undefined ? Number.NaN : Date.parse(status.lastVerifiedTime);
+    const age = now - verifiedAt;
+    if (!(age >= 0 && age < interval)) return { due: true, why: "periodic re-verification" };
+    return { due: false, nextInMs: interval - age };
+  }
+  // Not verified. A failure that retrying cannot fix waits for a change or the interval; anything
+  // else (first sight, a restart, a retryable failure coming back from backoff) calls now.
+  if (last !== undefined && !last.retryable) {
+    const age = now - last.at;
+    if (age >= 0 && age < interval) return { due: false, nextInMs: interval - age };
+  }
+  return { due: true, why: ready === undefined ? "not verified yet" : "not verified" };
+}
+
+export interface Outcome {
+  readonly condition: ConditionInput;
+  /** Retry through the queue's backoff (transient vendor trouble) rather than waiting for a change. */
+  readonly retry: boolean;
+}
+
+export function verifiedCondition(vendor: Vendor, endpoint: string): ConditionInput {
+  return { type: ConditionType.Ready, status: "True", reason: Reason.Verified, message: `${vendorLabel(vendor)} accepted the credentials at ${endpoint}` };
+}
+
+/** A failed verification as a condition. `detail` is the classified error's message (no payloads, no secrets). */
+export function failedVerification(vendor: Vendor, endpoint: string, kind: VendorErrorKind, detail: string): Outcome {
+  if (kind === "credentials") {
+    return {
+      condition: { type: ConditionType.Ready, status: "False", reason: Reason.CredentialsInvalid, message: `${vendorLabel(vendor)} at ${endpoint} rejected the credentials: ${detail}` },
+      retry: false,
+    };
+  }
+  const retry = kind === "transient" || kind === "rateLimited" || kind === "pending";
+  return {
+    condition: {
+      type: ConditionType.Ready,
+      status: "False",
+      reason: Reason.VendorError,
+      message: `verifying against ${vendorLabel(vendor)} at ${endpoint} failed (${kind}): ${detail}${retry ? "; retrying" : ""}`,
+    },
+    retry,
+  };
+}
+
+const LABELS: Record<Vendor, string> = { zpa: "ZPA", cloudflare: "Cloudflare", sectigo: "Sectigo" };
+
+export function vendorLabel(vendor: Vendor): string {
+  return LABELS[vendor];
+}
+
+/** The endpoint host a message names (never a path, query or credential). */
+export function endpointOf(vendor: Vendor, settings: Readonly<Record<string, unknown>>): string {
+  const host = typeof settings.baseUrl === "string" ? hostOf(settings.baseUrl) : undefined;
+  if (host !== undefined) return host;
+  if (vendor === "zpa") {
+    if (settings.authMode === "OneAPI") return "the OneAPI gateway";
+    if (typeof settings.cloud === "string") return `the ${settings.cloud} cloud`;
+  }
+  return "the default endpoint";
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Only spec, labels or annotations changing is "the connection changed" (a status write is not). */
+export function userChanged(current: { metadata: { generation?: number; labels?: unknown; annotations?: unknown } } | undefined, previous: typeof current): boolean {
+  if (current === undefined || previous === undefined) return true;
+  const a = current.metadata;
+  const b = previous.metadata;
+  return a.generation !== b.generation || JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) || JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {});
+}

@@ -1,0 +1,149 @@
+import { describe, expect, test } from "vitest";
+import pino from "pino";
+import type { ConnectionStatus } from "../../api/v1alpha1/index.ts";
+import type { ResolvedConnection } from "../../ports/connection.ts";
+import { VendorError } from "../../ports/vendor-error.ts";
+import type { KubeObject } from "../../runtime/kube/resource.ts";
+import { TerminalError } from "../../runtime/reconcile.ts";
+import type { ConnectionLookup } from "../shared/connections.ts";
+import { ConnectionReconciler } from "./reconciler.ts";
+
+const SECRET_VALUE = "s3cr3t-value";
+
+function connectionObject(over: { generation?: number; status?: ConnectionStatus; spec?: Record<string, unknown> } = {}): KubeObject & { status?: ConnectionStatus } {
+  return {
+    apiVersion: "certbridge.dev/v1alpha1",
+    kind: "VendorConnection",
+    metadata: { name: "cf", namespace: "team", uid: "u-1", generation: over.generation ?? 1, resourceVersion: "7" },
+    spec: over.spec ?? { cloudflare: { zoneId: "023e105f4ecef8ad9ca31a8372d0c353", baseUrl: "https://cf.example.test/client/v4" }, credentialsRef: { name: "cf-creds" } },
+    ...(over.status ? { status: over.status } : {}),
+  } as KubeObject & { status?: ConnectionStatus };
+}
+
+const resolved = (fingerprint = "fp-1"): Extract<ConnectionLookup, { ok: true }> => ({
+  ok: true,
+  credentialsResourceVersion: "100",
+  connection: { kind: "VendorConnection", namespace: "team", name: "cf", vendor: "cloudflare", settings: { baseUrl: "https://cf.example.test/client/v4" }, credentials: { apiToken: SECRET_VALUE }, fingerprint } satisfies ResolvedConnection,
+});
+
+/** A world of fakes: the object in the "cache", what the resolver and the vendor answer, and what was written. */
+function world(init: { object: KubeObject & { status?: ConnectionStatus }; lookup?: ConnectionLookup; verify?: () => Promise<void> }) {
+  const state = { object: init.object, lookup: init.lookup ?? resolved(), verify: init.verify ?? (async () => {}) };
+  const writes: Array<Record<string, unknown>> = [];
+  const events: Array<{ type: string; reason: string; note: string }> = [];
+  let verifies = 0;
+  let clock = Date.parse("2026-01-01T12:00:00Z");
+  const reconciler = new ConnectionReconciler({
+    kind: "VendorConnection",
+    get: () => state.object,
+    resolve: async () => state.lookup,
+    verifier: { verify: async () => { verifies++; await state.verify(); } },
+    writeStatus: async (_type, object, status) => {
+      // As applyStatus: an unchanged status is not written.
+      if (JSON.stringify((object as { status?: unknown }).status) === JSON.stringify(status)) return false;
+      writes.push(status);
+      // The API server now holds this status; the next reconcile sees it through the cache.
+      state.object = { ...(object as object), status } as typeof state.object;
+      return true;
+    },
+    events: { record: (_r, e) => events.push({ type: e.type, reason: e.reason, note: e.note }) },
+    now: () => new Date(clock),
+  });
+  const ctx = { log: pino({ level: "silent" }), signal: new AbortController().signal };
+  return {
+    state,
+    writes,
+    events,
+    get verifies() { return verifies; },
+    advance(ms: number) { clock += ms; },
+    run: () => reconciler.reconcile(ctx, "team/cf"),
+  };
+}
+
+const ready = (s: Record<string, unknown> | undefined) => (s?.conditions as Array<{ type: string; status: string; reason: string; message: string }> | undefined)?.find((c) => c.type === "Ready");
+
+describe("ConnectionReconciler", () => {
+  test("verifies once, reports Ready/Verified naming vendor and host, then stays quiet on resyncs", async () => {
+    const w = world({ object: connectionObject() });
+    const result = await w.run();
+    expect(ready(w.writes[0])).toMatchObject({ status: "True", reason: "Verified" });
+    expect(ready(w.writes[0])?.message).toContain("Cloudflare");
+    expect(ready(w.writes[0])?.message).toContain("cf.example.test");
+    expect(w.writes[0]).toMatchObject({ vendor: "cloudflare", observedGeneration: 1, credentialsResourceVersion: "100", lastVerifiedTime: "2026-01-01T12:00:00Z" });
+    expect(result.requeueAfterMs).toBeGreaterThan(0);
+    expect(w.events).toEqual([expect.objectContaining({ type: "Normal", reason: "Verified" })]);
+
+    w.advance(60_000);
+    await w.run();
+    await w.run();
+    expect(w.verifies).toBe(1);
+    expect(w.writes).toHaveLength(1);
+    expect(w.events).toHaveLength(1);
+  });
+
+  test("re-verifies when the credentials Secret changes, and after the interval", async () => {
+    const w = world({ object: connectionObject() });
+    await w.run();
+    w.state.lookup = { ...resolved("fp-2"), credentialsResourceVersion: "101" };
+    await w.run();
+    expect(w.verifies).toBe(2);
+    expect(w.writes.at(-1)).toMatchObject({ credentialsResourceVersion: "101" });
+    w.advance(11 * 60_000);
+    await w.run();
+    expect(w.verifies).toBe(3);
+  });
+
+  test("rejected credentials: CredentialsInvalid, a Warning once, no secret in status or events, no hammering", async () => {
+    const w = world({
+      object: connectionObject(),
+      verify: async () => { throw new VendorError({ kind: "credentials", vendor: "cloudflare", operation: "listClientCertificates", message: "Invalid API Token", httpStatus: 403 }); },
+    });
+    const result = await w.run();
+    expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "CredentialsInvalid" });
+    expect(result.requeueAfterMs).toBeGreaterThan(0);
+    await w.run();
+    expect(w.verifies).toBe(1);
+    expect(w.events).toEqual([expect.objectContaining({ type: "Warning", reason: "CredentialsInvalid" })]);
+    expect(JSON.stringify([w.writes, w.events])).not.toContain(SECRET_VALUE);
+
+    // Fixed credentials arrive: verified at once, one transition event.
+    w.state.verify = async () => {};
+    w.state.lookup = { ...resolved("fp-2"), credentialsResourceVersion: "101" };
+    await w.run();
+    expect(ready(w.writes.at(-1))).toMatchObject({ status: "True", reason: "Verified" });
+    expect(w.events.map((e) => e.reason)).toEqual(["CredentialsInvalid", "Verified"]);
+  });
+
+  test("transient vendor trouble: VendorError in status, and the error goes to the queue's backoff", async () => {
+    const boom = new VendorError({ kind: "transient", vendor: "cloudflare", operation: "listClientCertificates", message: "HTTP 503", retryAfterMs: 2_000 });
+    const w = world({ object: connectionObject(), verify: async () => { throw boom; } });
+    await expect(w.run()).rejects.toBe(boom);
+    expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "VendorError" });
+    await expect(w.run()).rejects.toBe(boom); // back from backoff: tries again
+    expect(w.verifies).toBe(2);
+    expect(w.writes).toHaveLength(1); // same status: not written twice
+  });
+
+  test("missing Secret: SecretNotFound with the resolver's message, a planned re-check, no vendor call", async () => {
+    const w = world({ object: connectionObject(), lookup: { ok: false, reason: "SecretNotFound", message: "credentials Secret team/cf-creds does not exist" } });
+    const result = await w.run();
+    expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "SecretNotFound", message: "credentials Secret team/cf-creds does not exist" });
+    expect(result.requeueAfterMs).toBe(5 * 60_000);
+    expect(w.verifies).toBe(0);
+  });
+
+  test("invalid spec: InvalidSpec and a terminal error, no resolve and no vendor call", async () => {
+    const w = world({ object: connectionObject({ spec: { credentialsRef: { name: "x" } } }) });
+    await expect(w.run()).rejects.toBeInstanceOf(TerminalError);
+    expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(ready(w.writes[0])?.message).toMatch(/exactly one vendor block/);
+    expect(w.verifies).toBe(0);
+  });
+
+  test("a deleted connection is forgotten quietly", async () => {
+    const w = world({ object: connectionObject() });
+    (w.state as { object: unknown }).object = undefined;
+    await expect(w.run()).resolves.toEqual({});
+    expect(w.writes).toHaveLength(0);
+  });
+});
