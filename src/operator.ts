@@ -20,6 +20,7 @@ export async function startOperator(config: OperatorConfig, log: Logger, options
     client,
     log,
     metrics: new OperatorMetrics(),
+    namespaces: config.namespaces,
     healthPort: config.metricsPort,
     healthHost: config.metricsHost,
     ...(config.leaderElect

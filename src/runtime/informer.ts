@@ -11,6 +11,8 @@ export interface InformerOptions<T extends KubeObject> {
   readonly type: ResourceType;
   readonly log: Logger;
   readonly namespace?: string;
+  /** Watch only these namespaces (one list+watch stream each, one cache); ignored when `namespace` is set. */
+  readonly namespaces?: readonly string[];
   /** Secrets are only ever watched through a selector: never cache unrelated Secrets. */
   readonly labelSelector?: string;
   readonly pageSize?: number;
@@ -35,17 +37,23 @@ export interface InformerStats {
 
 type Outcome = "ended" | "gone" | "error" | "stalled";
 
+interface Stream {
+  readonly namespace: string | undefined;
+  resourceVersion: string;
+  synced: boolean;
+}
+
 /**
  * A list+watch cache of one kind. Owns reconnection: paged LIST, bookmarks, HTTP 410 → exactly one
  * relist, jittered reconnect backoff, an inactivity watchdog, and a restart after any watch error.
  * Listeners receive keys level-style: "this key may have changed", with current and previous state.
  */
 export class Informer<T extends KubeObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "labelSelector" | "transform">> & Pick<InformerOptions<T>, "namespace" | "labelSelector" | "transform">;
+  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "namespaces" | "labelSelector" | "transform">> & Pick<InformerOptions<T>, "labelSelector" | "transform">;
+  /** One stream per watched namespace; `undefined` = all namespaces (or a cluster-scoped kind). */
+  readonly #streams: Array<{ namespace: string | undefined; resourceVersion: string; synced: boolean }>;
   readonly #cache = new Map<string, T>();
   readonly #listeners: ChangeListener<T>[] = [];
-  #resourceVersion = "";
-  #synced = false;
   #syncWaiters: Array<() => void> = [];
   #stop = new AbortController();
   #running: Promise<void> | undefined;
@@ -61,6 +69,8 @@ export class Informer<T extends KubeObject> {
       ...options,
       log: options.log.child({ informer: options.type.plural }),
     };
+    const namespaces = options.namespace !== undefined ? [options.namespace] : options.type.namespaced && options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
+    this.#streams = namespaces.map((namespace) => ({ namespace, resourceVersion: "", synced: false }));
   }
 
   get type(): ResourceType {
@@ -68,7 +78,7 @@ export class Informer<T extends KubeObject> {
   }
 
   get hasSynced(): boolean {
-    return this.#synced;
+    return this.#streams.every((s) => s.synced);
   }
 
   stats(): InformerStats {
@@ -92,7 +102,7 @@ export class Informer<T extends KubeObject> {
   }
 
   start(): void {
-    this.#running ??= this.#run();
+    this.#running ??= Promise.all(this.#streams.map((stream) => this.#run(stream))).then(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -102,28 +112,28 @@ export class Informer<T extends KubeObject> {
   }
 
   waitForSync(signal?: AbortSignal): Promise<void> {
-    if (this.#synced) return Promise.resolve();
+    if (this.hasSynced) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#syncWaiters.push(resolve);
       signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
     });
   }
 
-  async #run(): Promise<void> {
+  async #run(stream: Stream): Promise<void> {
     const signal = this.#stop.signal;
     let failures = 0;
     let needList = true;
     while (!signal.aborted) {
       try {
         if (needList) {
-          await this.#relist(signal);
+          await this.#relist(stream, signal);
           needList = false;
           failures = 0;
         }
-        const outcome = await this.#watchOnce(signal);
+        const outcome = await this.#watchOnce(stream, signal);
         if (outcome === "gone") {
           this.#stats.relistsAfterGone++;
-          this.#o.log.info({ resourceVersion: this.#resourceVersion }, "watch resourceVersion expired; relisting");
+          this.#o.log.info({ namespace: stream.namespace, resourceVersion: stream.resourceVersion }, "watch resourceVersion expired; relisting");
           needList = true;
           continue;
         }
@@ -152,33 +162,39 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  async #relist(signal: AbortSignal): Promise<void> {
+  async #relist(stream: Stream, signal: AbortSignal): Promise<void> {
     this.#stats.lists++;
     const { items, resourceVersion } = await this.#o.client.listAll<T>(this.#o.type, {
-      ...(this.#o.namespace ? { namespace: this.#o.namespace } : {}),
+      ...(stream.namespace !== undefined ? { namespace: stream.namespace } : {}),
       ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
       limit: this.#o.pageSize,
       signal,
     });
     const fresh = new Map<string, T>();
     for (const item of items) fresh.set(keyOf(item.metadata), this.#trim(item));
-    const previous = new Map(this.#cache);
-    this.#cache.clear();
+    // Only this stream's namespace is replaced; other streams' entries stay as they are.
+    const previous = new Map<string, T>();
+    for (const [key, item] of this.#cache) {
+      if (stream.namespace === undefined || item.metadata.namespace === stream.namespace) previous.set(key, item);
+    }
+    for (const key of previous.keys()) this.#cache.delete(key);
     for (const [key, item] of fresh) this.#cache.set(key, item);
-    this.#resourceVersion = resourceVersion;
+    stream.resourceVersion = resourceVersion;
     for (const [key, item] of fresh) {
       const old = previous.get(key);
       if (old?.metadata.resourceVersion !== item.metadata.resourceVersion) this.#emit(key, item, old);
     }
     for (const [key, old] of previous) if (!fresh.has(key)) this.#emit(key, undefined, old);
-    if (!this.#synced) {
-      this.#synced = true;
-      this.#o.log.debug({ size: this.#cache.size }, "cache synced");
-      for (const resolve of this.#syncWaiters.splice(0)) resolve();
+    if (!stream.synced) {
+      stream.synced = true;
+      if (this.hasSynced) {
+        this.#o.log.debug({ size: this.#cache.size }, "cache synced");
+        for (const resolve of this.#syncWaiters.splice(0)) resolve();
+      }
     }
   }
 
-  async #watchOnce(parent: AbortSignal): Promise<Outcome> {
+  async #watchOnce(stream: Stream, parent: AbortSignal): Promise<Outcome> {
     if (parent.aborted) return "ended"; // stop() may land between the relist and this watch
     const abort = new AbortController();
     const onParentAbort = () => abort.abort();
@@ -195,9 +211,9 @@ export class Informer<T extends KubeObject> {
     try {
       arm();
       const events = this.#o.client.watch<T>(this.#o.type, {
-        resourceVersion: this.#resourceVersion,
+        resourceVersion: stream.resourceVersion,
         timeoutSeconds,
-        ...(this.#o.namespace ? { namespace: this.#o.namespace } : {}),
+        ...(stream.namespace !== undefined ? { namespace: stream.namespace } : {}),
         ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
         signal: abort.signal,
       });
@@ -210,7 +226,7 @@ export class Informer<T extends KubeObject> {
           throw new KubeApiError({ status: status.code ?? 500, reason: status.reason ?? "WatchError", message: status.message ?? "watch error event", method: "WATCH", path: this.#o.type.plural });
         }
         const rv = event.object.metadata?.resourceVersion;
-        if (rv) this.#resourceVersion = rv;
+        if (rv) stream.resourceVersion = rv;
         if (event.type === "BOOKMARK") continue;
         this.#apply(event.type, event.object);
       }

@@ -11,6 +11,8 @@ export interface ManagerOptions {
   readonly client: KubeClient;
   readonly log: Logger;
   readonly metrics?: OperatorMetrics;
+  /** Watch namespaced kinds only in these namespaces (empty or omitted: all namespaces). */
+  readonly namespaces?: readonly string[];
   /** Omit to run without leader election (one replica, tests). */
   readonly leaderElection?: { namespace: string; name: string; identity: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /** Serve /healthz, /readyz and /metrics on this port (0 = any free port). Omit to serve nothing. */
@@ -67,7 +69,13 @@ export class Manager {
   }
 
   informer<T extends KubeObject>(options: Omit<InformerOptions<T>, "client" | "log">): Informer<T> {
-    const informer = new Informer<T>({ ...options, client: this.client, log: this.log });
+    const namespaces = this.#options.namespaces;
+    const informer = new Informer<T>({
+      ...(namespaces && namespaces.length > 0 && options.namespace === undefined ? { namespaces } : {}),
+      ...options,
+      client: this.client,
+      log: this.log,
+    });
     this.#informers.push(informer as unknown as Informer<KubeObject>);
     return informer;
   }

@@ -48,6 +48,24 @@ describe("informer", () => {
     expect(client.requestCount - before).toBeGreaterThanOrEqual(3); // 3 pages (+ the watch)
   });
 
+  it("watches only the namespaces it is given, one stream each, in one cache", async () => {
+    const [a, b, c] = [await freshNamespace(client), await freshNamespace(client), await freshNamespace(client)];
+    for (const ns of [a, b, c]) await client.create<ConfigMap>(configMaps, { metadata: { name: "x", namespace: ns } });
+    const informer = new Informer<ConfigMap>({ client, type: configMaps, namespaces: [a, b], log: testLogger() });
+    informer.start();
+    await informer.waitForSync();
+    try {
+      expect(informer.keys().sort()).toEqual([`${a}/x`, `${b}/x`].sort());
+      await client.create<ConfigMap>(configMaps, { metadata: { name: "y", namespace: b } });
+      await client.create<ConfigMap>(configMaps, { metadata: { name: "y", namespace: c } });
+      await eventually("b/y arrives", () => informer.get(`${b}/y`));
+      expect(informer.get(`${c}/y`)).toBeUndefined();
+      expect(informer.stats().lists).toBe(2);
+    } finally {
+      await informer.stop();
+    }
+  });
+
   it("caches only Secrets that match its label selector", async () => {
     const ns = await freshNamespace(client);
     const labelled = { metadata: { name: "ours", namespace: ns, labels: { "app.kubernetes.io/managed-by": "certbridge" } }, stringData: { a: "b" } };
