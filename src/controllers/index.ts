@@ -1,6 +1,8 @@
 import type { OperatorConfig } from "../config/operator.ts";
 import type { Manager } from "../runtime/manager.ts";
+import { provisioningKeySetup } from "./provisioningkey/index.ts";
 import { setupVendorConnectionControllers } from "./vendorconnection/index.ts";
+import { managedCertificateSetup } from "./managedcertificate/index.ts";
 
 /**
  * The controllers the operator runs, each registering its informers and reconciler on the manager.
@@ -10,6 +12,7 @@ export type ControllerSetup = (manager: Manager, config: OperatorConfig) => void
 
 export const controllerSetups: readonly ControllerSetup[] = [
   setupVendorConnectionControllers,
+  managedCertificateSetup,
 ];
 
 export function registerControllers(manager: Manager, config: OperatorConfig): void {

@@ -1,0 +1,78 @@
+// The key manager. The private key for revision R is generated and persisted BEFORE its CSR leaves
+// the operator, in an owned Secret of its own (`<name>-certbridge-key`, type Opaque, annotation
+// certbridge.dev/revision = R). Why a Secret of its own and not a field of the TLS Secret: the TLS
+// Secret is written exactly once per issuance (TARGETS R7), and workloads mounting it must not see a
+// key that belongs to no certificate yet. The key Secret keeps the current key after issuance, so a
+// deleted TLS Secret is re-created from it (the certificate is collected again, free) instead of
+// paying for a new one.
+import { createHash, type KeyObject } from "node:crypto";
+import { annotations } from "../../api/v1alpha1/labels.ts";
+import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
+import { exportPrivateKeyPem, generateKey, importPrivateKeyPem, keySpecOf, publicKeyOf, type KeySpec } from "../../pki/keys.ts";
+import { buildOwnedSecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+
+const SUFFIX = "-certbridge-key";
+const MAX_NAME = 253;
+
+export function keySecretName(resourceName: string): string {
+  const name = `${resourceName}${SUFFIX}`;
+  if (name.length <= MAX_NAME) return name;
+  const hash = createHash("sha256").update(resourceName).digest("hex").slice(0, 10);
+  return `${resourceName.slice(0, MAX_NAME - SUFFIX.length - 11)}-${hash}${SUFFIX}`;
+}
+
+export function keySpecFrom(spec: ManagedCertificateSpec): KeySpec {
+  const k = spec.privateKey;
+  switch (k.algorithm) {
+    case "RSA":
+      return { algorithm: "RSA", size: (k.size ?? 2048) as 2048 | 3072 | 4096 };
+    case "ECDSA":
+      return { algorithm: "ECDSA", size: (k.size ?? 256) as 256 | 384 };
+    case "Ed25519":
+      return { algorithm: "Ed25519" };
+  }
+}
+
+export function keyFitsSpec(key: KeyObject, spec: ManagedCertificateSpec): boolean {
+  try {
+    const have = keySpecOf(key);
+    const want = keySpecFrom(spec);
+    return have.algorithm === want.algorithm && ("size" in have ? have.size : undefined) === ("size" in want ? want.size : undefined);
+  } catch {
+    return false;
+  }
+}
+
+/** sha256 of the public key's SubjectPublicKeyInfo (DER), hex: how an intent names its key. */
+export function publicKeySha256(key: KeyObject): string {
+  return createHash("sha256").update(publicKeyOf(key).export({ type: "spki", format: "der" })).digest("hex");
+}
+
+/** The key stored for `revision`, if the key Secret holds one that still fits the spec. */
+export function storedKey(secret: Secret | undefined, revision: number, spec: ManagedCertificateSpec | undefined): KeyObject | undefined {
+  if (secret === undefined || secret.metadata.annotations?.[annotations.revision] !== String(revision)) return undefined;
+  const b64 = secret.data?.["tls.key"];
+  if (b64 === undefined) return undefined;
+  try {
+    const key = importPrivateKeyPem(Buffer.from(b64, "base64").toString("utf8"));
+    return spec === undefined || keyFitsSpec(key, spec) ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function desiredKeySecret(owner: SecretOwner, key: KeyObject, revision: number): Secret {
+  return buildOwnedSecret(owner, {
+    name: keySecretName(owner.name),
+    type: "Opaque",
+    data: { "tls.key": Buffer.from(exportPrivateKeyPem(key, "PKCS8")).toString("base64") },
+    extraAnnotations: { [annotations.revision]: String(revision) },
+    ownerReference: true,
+  });
+}
+
+/** A fresh key for the spec, or (rotationPolicy Never) the current one when it still fits. */
+export async function chooseKey(spec: ManagedCertificateSpec, current: KeyObject | undefined): Promise<KeyObject> {
+  if (spec.privateKey.rotationPolicy === "Never" && current !== undefined && keyFitsSpec(current, spec)) return current;
+  return (await generateKey(keySpecFrom(spec))).privateKey;
+}

@@ -1,0 +1,261 @@
+// The ManagedCertificate reconciler: level-based, keyed by "ns/name". Guard clauses first (gone,
+// invalid, deleting, connection, Secret conflicts), then one of three paths: an issuance in flight
+// continues; a reason to (re)issue starts one; otherwise the certificate is in place and nothing is
+// called or written. Issuance steps live in issuance.ts, cleanup in finalizer.ts and revocation.ts.
+import type { Logger } from "pino";
+import { Reason } from "../../api/v1alpha1/conditions.ts";
+import { annotations, finalizers } from "../../api/v1alpha1/labels.ts";
+import { resourceTypes } from "../../api/v1alpha1/group.ts";
+import type { ManagedCertificate } from "../../api/v1alpha1/managedcertificate.ts";
+import { parseManagedCertificate, problemsMessage } from "../../api/v1alpha1/parse.ts";
+import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
+import type { ResolvedConnection } from "../../ports/connection.ts";
+import type { VendorPorts } from "../../ports/vendors.ts";
+import type { EventRecorder } from "../../runtime/events.ts";
+import type { KubeClient } from "../../runtime/kube/client.ts";
+import { isNotFound } from "../../runtime/kube/errors.ts";
+import { type KubeObject, core, splitKey } from "../../runtime/kube/resource.ts";
+import type { ReconcileContext, Reconciler, Result } from "../../runtime/reconcile.ts";
+import { clampDelay, jitter } from "../../runtime/timers.ts";
+import type { ConnectionLookup, ConnectionRef } from "../shared/connections.ts";
+import { classifySecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+import type { IssuanceBudget } from "./budget.ts";
+import { finalize } from "./finalizer.ts";
+import { continueIssuance, restoreSecret, startIssuance } from "./issuance.ts";
+import type { CertificateMetrics } from "./metrics.ts";
+import { certificateSpecHash, needsIssuance, ReissueReason } from "./policies.ts";
+import { processRevocations } from "./revocation.ts";
+import { SecretReader } from "./secret.ts";
+import { type CertificateObject, FreshObjects, type Status, StatusWriter, notIssuing, readyOf, withConditions, type ConditionValue } from "./status.ts";
+
+/** Points in the issuance path where a test may inject a crash (throw) or observe progress. */
+export type IssuanceStep = "start" | "key-persisted" | "intent-recorded" | "found" | "submitted" | "vendor-ref-recorded" | "collected" | "secret-written" | "status-written";
+
+export interface ReconcilerHooks {
+  step?(step: IssuanceStep, key: string): void | Promise<void>;
+}
+
+export interface ManagedCertificateDeps {
+  readonly client: KubeClient;
+  readonly certificates: { get(key: string): KubeObject | undefined; list(): KubeObject[] };
+  readonly secrets: { get(key: string): Secret | undefined };
+  readonly connections: { resolve(ref: ConnectionRef, namespace: string, vendor: "cloudflare" | "sectigo", signal: AbortSignal): Promise<ConnectionLookup> };
+  readonly ports: Pick<VendorPorts, "certificateAuthority">;
+  readonly budget: IssuanceBudget;
+  readonly events?: EventRecorder;
+  readonly metrics?: CertificateMetrics;
+  readonly now?: () => Date;
+  readonly hooks?: ReconcilerHooks;
+  /** Ready resources are looked at again at least this often (jittered), besides their renewal time. */
+  readonly resyncMs?: number;
+}
+
+/** Everything one reconcile works with, passed to the step modules. */
+export interface Work {
+  readonly key: string;
+  obj: CertificateObject;
+  readonly mc: ManagedCertificate;
+  readonly owner: SecretOwner;
+  readonly vendor: "cloudflare" | "sectigo";
+  readonly connection: ResolvedConnection;
+  readonly ca: CertificateAuthority;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly now: Date;
+  readonly specHash: string;
+}
+
+export const CONFLICT_RECHECK_MS = 5 * 60_000;
+const CONNECTION_RECHECK_MS = 60_000;
+const DEFAULT_RESYNC_MS = 10 * 3_600_000;
+
+export class ManagedCertificateReconciler implements Reconciler {
+  readonly name = "managedcertificate";
+  readonly deps: ManagedCertificateDeps;
+  readonly fresh = new FreshObjects();
+  readonly statusWriter: StatusWriter;
+  readonly secretReader = new SecretReader();
+
+  constructor(deps: ManagedCertificateDeps) {
+    this.deps = deps;
+    this.statusWriter = new StatusWriter(deps.client, this.fresh);
+  }
+
+  now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  async step(step: IssuanceStep, key: string): Promise<void> {
+    await this.deps.hooks?.step?.(step, key);
+  }
+
+  async reconcile(ctx: ReconcileContext, key: string): Promise<Result> {
+    await this.step("start", key);
+    const obj = this.fresh.freshest(key, this.deps.certificates.get(key) as CertificateObject | undefined);
+    const { namespace, name } = splitKey(key);
+    if (obj === undefined) {
+      // Gone (finalizer done or never ours): forget what we remembered about it.
+      this.fresh.forget(key);
+      this.deps.metrics?.forget(namespace ?? "", name);
+      return {};
+    }
+    const now = this.now();
+    const parsed = parseManagedCertificate(obj);
+    if (!parsed.ok) {
+      if (obj.metadata.deletionTimestamp) return this.#dropFinalizer(obj, ctx.signal);
+      const message = `The spec is invalid: ${problemsMessage(parsed.problems)}`;
+      await this.save(obj, withConditions(obj.status ?? {}, obj.metadata.generation, now, { status: "False", reason: Reason.InvalidSpec, message }, notIssuing()), ctx.signal);
+      return {};
+    }
+    const mc = parsed.value;
+    const vendor = mc.spec.sectigo !== undefined ? "sectigo" : "cloudflare";
+    const owner: SecretOwner = { kind: "ManagedCertificate", namespace: namespace ?? "", name, uid: obj.metadata.uid ?? "" };
+
+    const lookup = await this.deps.connections.resolve(mc.spec.connectionRef, owner.namespace, vendor, ctx.signal);
+    if (obj.metadata.deletionTimestamp) {
+      return finalize(this, { obj, mc, owner, key, signal: ctx.signal, log: ctx.log, ...(lookup.ok ? { ca: this.deps.ports.certificateAuthority(lookup.connection), vendor } : {}) });
+    }
+    let current = obj;
+    if (!(current.metadata.finalizers ?? []).includes(finalizers.cleanup)) current = await this.#addFinalizer(current, ctx.signal);
+    if (!lookup.ok) {
+      const reason = lookup.reason === "SecretNotFound" ? Reason.SecretNotFound : lookup.reason;
+      await this.#notReady(current, now, { status: "False", reason, message: lookup.message }, ctx.signal);
+      return { requeueAfterMs: CONNECTION_RECHECK_MS };
+    }
+
+    const w: Work = {
+      key, obj: current, mc, owner, vendor, connection: lookup.connection, ca: this.deps.ports.certificateAuthority(lookup.connection),
+      signal: ctx.signal, log: ctx.log, now, specHash: certificateSpecHash(mc.spec),
+    };
+
+    const sibling = this.#olderSiblingNaming(w);
+    if (sibling !== undefined) {
+      await this.#notReady(w.obj, now, { status: "False", reason: Reason.SecretConflict, message: `Secret ${mc.spec.secretName} is also named by ManagedCertificate ${sibling}, which was created first; this one waits.` }, ctx.signal);
+      return {};
+    }
+    const target = await this.targetSecret(w, false);
+    if (target.ownership === "foreign") return this.#foreign(w);
+
+    const status = w.obj.status ?? {};
+    if (status.pendingIssuance !== undefined) return continueIssuance(this, w);
+
+    const decision = needsIssuance({
+      spec: mc.spec, status, specHash: w.specHash, now,
+      secret: target.secret === undefined ? undefined : this.secretReader.view(target.secret),
+      renewRequest: w.obj.metadata.annotations?.[annotations.renewRequest],
+    });
+    if (decision !== undefined && (decision.reason === ReissueReason.SecretMissing || decision.reason === ReissueReason.SecretMismatch)) {
+      // The cache may lag our own write: confirm with the API server before acting on the Secret.
+      const live = await this.targetSecret(w, true);
+      if (live.ownership === "foreign") return this.#foreign(w);
+      const again = needsIssuance({ spec: mc.spec, status, specHash: w.specHash, now, secret: live.secret === undefined ? undefined : this.secretReader.view(live.secret), renewRequest: w.obj.metadata.annotations?.[annotations.renewRequest] });
+      if (again === undefined) return this.steady(w);
+      if (again.reason === ReissueReason.SecretMissing || again.reason === ReissueReason.SecretMismatch) {
+        const restored = await restoreSecret(this, w, live.secret);
+        if (restored !== undefined) return restored;
+      }
+      return startIssuance(this, w, again, live.secret);
+    }
+    if (decision !== undefined) return startIssuance(this, w, decision, target.secret);
+    return this.steady(w);
+  }
+
+  /** The certificate is in place: no vendor calls; a status write only if something visible changed. */
+  async steady(w: Work): Promise<Result> {
+    const status = w.obj.status ?? {};
+    const ready: ConditionValue = { status: "True", reason: Reason.Issued, message: readyMessage(status, w.mc.spec.secretName) };
+    let next = withConditions({ ...status, secretName: w.mc.spec.secretName }, w.obj.metadata.generation, w.now, ready, notIssuing());
+    w.obj = await this.save(w.obj, next, w.signal);
+    if ((w.obj.status?.pendingRevocations ?? []).length > 0) {
+      next = await processRevocations(this, w);
+      w.obj = await this.save(w.obj, next, w.signal);
+    }
+    this.deps.metrics?.setExpiration(w.owner.namespace, w.owner.name, w.mc.spec.secretName, status.notAfter);
+    const renewIn = status.renewalTime === undefined ? 0 : Date.parse(status.renewalTime) - w.now.getTime();
+    const resync = jitter(this.deps.resyncMs ?? DEFAULT_RESYNC_MS, 0.2);
+    const retry = (w.obj.status?.pendingRevocations ?? []).length > 0 ? 60_000 : Infinity;
+    return { requeueAfterMs: clampDelay(Math.max(1_000, Math.min(renewIn, resync, retry))) };
+  }
+
+  /**
+   * The Secret named by the spec: from the owned-Secret cache, or (absent there, or `live`) from the
+   * API server, since a foreign Secret is never in our label-selected cache.
+   */
+  async targetSecret(w: Work, live: boolean): Promise<{ secret: Secret | undefined; ownership: "absent" | "ours" | "foreign" }> {
+    const name = w.mc.spec.secretName;
+    let secret = live ? undefined : this.deps.secrets.get(`${w.owner.namespace}/${name}`);
+    if (secret === undefined || classifySecret(secret, w.owner) !== "ours") {
+      try {
+        secret = await this.deps.client.get<Secret>(core.secrets, w.owner.namespace, name, w.signal);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        secret = undefined;
+      }
+    }
+    return { secret, ownership: classifySecret(secret, w.owner) };
+  }
+
+  /** Writes the status when it changed, and records an Event when Ready flips or changes reason. */
+  async save(obj: CertificateObject, status: Status, signal: AbortSignal, opts: { guard?: boolean } = {}): Promise<CertificateObject> {
+    const before = readyOf(obj.status);
+    const written = await this.statusWriter.write(obj, status, { signal, ...(opts.guard ? { guard: true } : {}) });
+    const after = readyOf(status);
+    const { namespace, name } = splitKey(`${obj.metadata.namespace}/${obj.metadata.name}`);
+    if (after !== undefined) this.deps.metrics?.setReady(namespace ?? "", name, after.status);
+    if (after !== undefined && (before?.status !== after.status || before.reason !== after.reason) && written !== obj) {
+      this.deps.events?.record(
+        { type: resourceTypes.managedCertificates, object: written },
+        { type: after.status === "True" || after.reason === Reason.Pending ? "Normal" : "Warning", reason: after.reason, action: "Reconcile", note: after.message },
+      );
+    }
+    return written;
+  }
+
+  async #notReady(obj: CertificateObject, now: Date, ready: ConditionValue, signal: AbortSignal): Promise<void> {
+    // A certificate already in the Secret stays usable; Ready says why the resource is not in order.
+    await this.save(obj, withConditions(obj.status ?? {}, obj.metadata.generation, now, ready, notIssuing()), signal);
+  }
+
+  async #foreign(w: Work): Promise<Result> {
+    await this.#notReady(w.obj, w.now, { status: "False", reason: Reason.SecretConflict, message: `Secret ${w.mc.spec.secretName} exists and is not managed by this ManagedCertificate; it is left untouched.` }, w.signal);
+    return { requeueAfterMs: CONFLICT_RECHECK_MS };
+  }
+
+  /** Another live ManagedCertificate in this namespace that names the same Secret and was created first. */
+  #olderSiblingNaming(w: Work): string | undefined {
+    const mine = { at: w.obj.metadata.creationTimestamp ?? "", name: w.owner.name };
+    for (const other of this.deps.certificates.list() as CertificateObject[]) {
+      if (other.metadata.namespace !== w.owner.namespace || other.metadata.uid === w.obj.metadata.uid || other.metadata.deletionTimestamp) continue;
+      if ((other.spec as { secretName?: string } | undefined)?.secretName !== w.mc.spec.secretName) continue;
+      const theirs = { at: other.metadata.creationTimestamp ?? "", name: other.metadata.name ?? "" };
+      if (theirs.at < mine.at || (theirs.at === mine.at && theirs.name < mine.name)) return theirs.name;
+    }
+    return undefined;
+  }
+
+  async #addFinalizer(obj: CertificateObject, signal: AbortSignal): Promise<CertificateObject> {
+    const list = [...(obj.metadata.finalizers ?? []), finalizers.cleanup];
+    const patched = await this.deps.client.mergePatch<CertificateObject>(resourceTypes.managedCertificates, obj.metadata.namespace, obj.metadata.name ?? "", { metadata: { finalizers: list, resourceVersion: obj.metadata.resourceVersion } }, { signal });
+    this.fresh.remember(patched);
+    return patched;
+  }
+
+  async #dropFinalizer(obj: CertificateObject, signal: AbortSignal): Promise<Result> {
+    await removeFinalizer(this.deps.client, obj, signal);
+    return {};
+  }
+}
+
+export async function removeFinalizer(client: KubeClient, obj: CertificateObject, signal: AbortSignal): Promise<void> {
+  const list = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizers.cleanup);
+  if (list.length === (obj.metadata.finalizers ?? []).length) return;
+  try {
+    await client.mergePatch(resourceTypes.managedCertificates, obj.metadata.namespace, obj.metadata.name ?? "", { metadata: { finalizers: list, resourceVersion: obj.metadata.resourceVersion } }, { signal });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+export function readyMessage(status: Status, secretName: string): string {
+  return `Certificate (serial ${status.serialNumber ?? "unknown"}) is in Secret ${secretName}, valid until ${status.notAfter ?? "unknown"}; renewal at ${status.renewalTime ?? "unknown"}.`;
+}
