@@ -11,6 +11,11 @@ export interface Caller {
 
 const TOKEN_FORMAT = /^Bearer ([A-Za-z0-9_-]{40})$/;
 const KEY_FORMAT = /^[0-9a-f]{37}$/;
+/**
+ * Further write tokens of the same account, each its own rate-limit identity (as separate API tokens
+ * are at Cloudflare): `certbridge-sim-cloudflare-api-token-0002` … `-9999`. Benchmarks spread load with them.
+ */
+const TOKEN_FAMILY = /^certbridge-sim-cloudflare-api-token-\d{4}$/;
 
 function invalidHeaders(chained: CfMessage): SimResponse {
   return fail(400, [{ ...SIM_CODES.invalidHeaders, error_chain: [chained] }]);
@@ -21,7 +26,7 @@ export function authenticate(req: Pick<SimRequest, "headers">): Caller | SimResp
   if (authorization !== undefined) {
     const m = TOKEN_FORMAT.exec(authorization);
     if (m === null) return invalidHeaders(SIM_CODES.invalidAuthorization);
-    if (m[1] === CREDS.apiToken) return { credential: `token:${m[1]}`, canWrite: true };
+    if (m[1] === CREDS.apiToken || TOKEN_FAMILY.test(m[1] ?? "")) return { credential: `token:${m[1]}`, canWrite: true };
     if (m[1] === CREDS.readOnlyApiToken) return { credential: `token:${m[1]}`, canWrite: false };
     return fail(403, [SIM_CODES.authenticationError]);
   }
