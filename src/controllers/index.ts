@@ -13,6 +13,7 @@ export type ControllerSetup = (manager: Manager, config: OperatorConfig) => void
 export const controllerSetups: readonly ControllerSetup[] = [
   setupVendorConnectionControllers,
   managedCertificateSetup,
+  provisioningKeySetup,
 ];
 
 export function registerControllers(manager: Manager, config: OperatorConfig): void {

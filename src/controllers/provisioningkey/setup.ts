@@ -1,0 +1,83 @@
+// Wires the ProvisioningKey controller onto a manager: informers, the reconciler, and the events
+// that enqueue a key (its own changes, its Secret's, its connection's).
+import { resourceTypes } from "../../api/v1alpha1/index.ts";
+import type { OperatorConfig } from "../../config/operator.ts";
+import type { VendorPorts } from "../../ports/vendors.ts";
+import type { Controller } from "../../runtime/controller.ts";
+import { KubeEventRecorder } from "../../runtime/events.ts";
+import type { Informer } from "../../runtime/informer.ts";
+import { keyOf, type KubeObject } from "../../runtime/kube/resource.ts";
+import type { Manager } from "../../runtime/manager.ts";
+import { sharedConnectionResolver } from "../shared/connections.ts";
+import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts";
+import { vendorPortsOf } from "../shared/vendor-ports.ts";
+import { PrometheusUsageMetrics } from "./metrics.ts";
+import { CONTROLLER_NAME, ProvisioningKeyReconciler, type Checkpoint, type ObjectCache } from "./reconciler.ts";
+
+/** ZPA allows 20 GET per 10 s per tenant; one GET per key per 10 min leaves room for ~1,600 keys. */
+export const DEFAULT_DRIFT_INTERVAL_MS = 10 * 60_000;
+
+export interface ProvisioningKeyControllerOptions {
+  /** Default: what the composition root handed the manager (provideVendorPorts). */
+  readonly ports?: VendorPorts;
+  readonly driftIntervalMs?: number;
+  readonly concurrency?: number;
+  readonly checkpoint?: (step: Checkpoint, key: string) => void | Promise<void>;
+}
+
+export function setupProvisioningKeyController(manager: Manager, config: Pick<OperatorConfig, "namespaces" | "concurrency" | "identity">, options: ProvisioningKeyControllerOptions = {}): { controller: Controller; reconciler: ProvisioningKeyReconciler } {
+  const keys = namespacedCache(manager, config.namespaces);
+  const secrets = sharedOwnedSecretInformer(manager);
+  const resolver = sharedConnectionResolver(manager);
+  const metrics = manager.shared("provisioningkey/metrics", () => new PrometheusUsageMetrics(manager.metrics.registry));
+  const ports = options.ports === undefined ? () => vendorPortsOf(manager) : () => options.ports!;
+  const reconciler = new ProvisioningKeyReconciler({
+    client: manager.client,
+    keys,
+    secrets,
+    connections: resolver,
+    ports,
+    events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: `certbridge.dev/${CONTROLLER_NAME}`, instance: config.identity }),
+    metrics,
+    driftIntervalMs: options.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS,
+    ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
+  });
+  const controller = manager.controller({ reconciler, concurrency: options.concurrency ?? config.concurrency });
+
+  for (const informer of keys.informers) informer.onChange((key) => controller.enqueue(key));
+  secrets.onChange((secretKey, current, previous) => {
+    reconciler.secretObserved(secretKey);
+    const owner = ownerKeyOf(current, "ProvisioningKey") ?? ownerKeyOf(previous, "ProvisioningKey");
+    if (owner !== undefined) controller.enqueue(owner);
+  });
+  const onConnection = (kind: "VendorConnection" | "ClusterVendorConnection") => (connectionKey: string) => {
+    for (const pk of keys.list()) {
+      const ref = (pk as { spec?: { connectionRef?: { kind?: string; name?: string } } }).spec?.connectionRef;
+      const refKind = ref?.kind ?? "VendorConnection";
+      const target = kind === "VendorConnection" ? `${pk.metadata.namespace ?? ""}/${ref?.name ?? ""}` : (ref?.name ?? "");
+      if (refKind === kind && target === connectionKey) controller.enqueue(keyOf(pk.metadata));
+    }
+  };
+  resolver.vendorConnections.onChange(onConnection("VendorConnection"));
+  resolver.clusterVendorConnections.onChange(onConnection("ClusterVendorConnection"));
+  return { controller, reconciler };
+}
+
+/** For controllerSetups: the operator's defaults. */
+export function provisioningKeySetup(manager: Manager, config: OperatorConfig): void {
+  setupProvisioningKeyController(manager, config);
+}
+
+/** One informer for all namespaces, or one per watched namespace, behind one cache interface. */
+function namespacedCache(manager: Manager, namespaces: readonly string[]): ObjectCache<KubeObject> & { informers: Informer<KubeObject>[] } {
+  const make = (namespace?: string) =>
+    manager.shared(`informer/provisioningkeys/${namespace ?? "*"}`, () =>
+      manager.informer<KubeObject>({ type: resourceTypes.provisioningKeys, ...(namespace === undefined ? {} : { namespace }) }));
+  const informers = namespaces.length === 0 ? [make()] : namespaces.map((ns) => make(ns));
+  const byNamespace = new Map(namespaces.map((ns, i) => [ns, informers[i]!]));
+  return {
+    informers,
+    get: (key) => (namespaces.length === 0 ? informers[0]!.get(key) : byNamespace.get(key.slice(0, key.indexOf("/")))?.get(key)),
+    list: () => informers.flatMap((i) => i.list()),
+  };
+}
