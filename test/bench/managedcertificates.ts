@@ -1,0 +1,174 @@
+// Benchmark (not a test): apply N ManagedCertificates against the Cloudflare simulator and print
+// time to all Ready, apply→Secret p50/p99, vendor calls per issuance, API writes, and operator RSS.
+//
+//   node test/bench/managedcertificates.ts [--n 1000] [--connections 4] [--concurrency 8] [--idle-seconds 30]
+//
+// Each connection is its own Cloudflare API token, hence its own vendor budget (960 requests per
+// 5 minutes at 80 % of the published limit): one token alone bounds throughput at ~3.2 issuances/s.
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { X509Certificate } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ControlPlane } from "../harness/control-plane.ts";
+import { installCrds } from "../harness/crds.ts";
+import { startOperatorProcess } from "../harness/operator-process.ts";
+import { KubeClient } from "../../src/runtime/kube/client.ts";
+import { Informer } from "../../src/runtime/informer.ts";
+import { type KubeObject, core } from "../../src/runtime/kube/resource.ts";
+import { resourceTypes } from "../../src/api/v1alpha1/group.ts";
+import { OWNED_SECRET_SELECTOR } from "../../src/controllers/shared/owned-secret.ts";
+import { startCloudflareSimulator } from "../../src/sim/cloudflare/index.ts";
+import { CLOUDFLARE_SIM_CREDENTIALS } from "../../src/sim/cloudflare/credentials.ts";
+import { silentLogger } from "../../src/observability/logger.ts";
+
+type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } };
+type Secret = KubeObject & { data?: Record<string, string> };
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "1000" },
+    connections: { type: "string", default: "4" },
+    concurrency: { type: "string", default: "8" },
+    "idle-seconds": { type: "string", default: "30" },
+    "timeout-minutes": { type: "string", default: "20" },
+  },
+});
+const N = Number(values.n);
+const K = Number(values.connections);
+const NS = "bench";
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const token = (i: number) => `certbridge-sim-cloudflare-api-token-${String(i + 1).padStart(4, "0")}`;
+const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  const plane = await ControlPlane.start({ log });
+  const client = KubeClient.fromFile(plane.kubeconfigPath, { fieldManager: "bench" });
+  const sim = await startCloudflareSimulator({ transitionDelayMs: 100 });
+  let operator: ReturnType<typeof startOperatorProcess> | undefined;
+  try {
+    await installCrds(client, new URL("../../crds", import.meta.url).pathname);
+    await client.create(core.namespaces, { metadata: { name: NS } });
+    for (let i = 0; i < K; i++) {
+      await client.create(core.secrets, { metadata: { name: `cf-${i}`, namespace: NS }, stringData: { apiToken: token(i) } } as KubeObject);
+      await client.create(resourceTypes.vendorConnections, {
+        metadata: { name: `cf-${i}`, namespace: NS },
+        spec: {
+          cloudflare: { baseUrl: sim.apiBaseUrl, zoneId: CLOUDFLARE_SIM_CREDENTIALS.zoneId, authMode: "APIToken" },
+          credentialsRef: { name: `cf-${i}` },
+          issuanceBudget: { maxPerHour: 100000 },
+        },
+      } as KubeObject);
+    }
+    operator = startOperatorProcess(["--kubeconfig", plane.kubeconfigPath, "--leader-elect", "false", "--concurrency", values.concurrency ?? "8", "--log-level", "warn"]);
+    await operator.port;
+    const pid = operator.child.pid ?? 0;
+
+    const applied = new Map<string, number>();
+    const secretAt = new Map<string, number>();
+    const readyAt = new Map<string, number>();
+    const certs = new Informer<Conditioned>({ client, type: resourceTypes.managedCertificates, namespace: NS, log: silentLogger() });
+    const secrets = new Informer<Secret>({ client, type: core.secrets, namespace: NS, labelSelector: OWNED_SECRET_SELECTOR, log: silentLogger() });
+    certs.onChange((key, cur) => {
+      if (!readyAt.has(key) && cur?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) readyAt.set(key, performance.now());
+    });
+    secrets.onChange((_key, cur) => {
+      const owner = cur?.metadata.labels?.["certbridge.dev/owner-name"];
+      if (owner && cur?.data?.["tls.crt"] && !secretAt.has(`${NS}/${owner}`)) secretAt.set(`${NS}/${owner}`, performance.now());
+    });
+    certs.start();
+    secrets.start();
+    await Promise.all([certs.waitForSync(), secrets.waitForSync()]);
+
+    let peakRss = await rssMiB(pid);
+    const sampler = setInterval(() => { void rssMiB(pid).then((r) => { peakRss = Math.max(peakRss, r); }, () => {}); }, 500);
+    const requestsBefore = client.requestCount;
+    log(`applying ${N} ManagedCertificates over ${K} Cloudflare connections`);
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      for (let i = next++; i < N; i = next++) {
+        const name = `cert-${i}`;
+        applied.set(`${NS}/${name}`, performance.now());
+        await client.create(resourceTypes.managedCertificates, {
+          metadata: { name, namespace: NS },
+          spec: {
+            connectionRef: { kind: "VendorConnection", name: `cf-${i % K}` },
+            secretName: `${name}-tls`,
+            commonName: `${name}.bench.example`,
+            privateKey: { algorithm: "ECDSA", size: 256 },
+            cloudflare: { validityDays: 30 },
+          },
+        } as KubeObject);
+      }
+    }));
+    const appliedAll = performance.now() - started;
+    const deadline = Date.now() + Number(values["timeout-minutes"]) * 60_000;
+    let lastReport = 0;
+    while (readyAt.size < N && Date.now() < deadline) {
+      await sleep(250);
+      if (Date.now() - lastReport > 10_000) { lastReport = Date.now(); log(`${readyAt.size}/${N} Ready after ${((performance.now() - started) / 1000).toFixed(1)} s`); }
+    }
+    const allReadyMs = Math.max(...readyAt.values()) - started;
+    clearInterval(sampler);
+    const latencies = [...secretAt.entries()].map(([k, at]) => at - (applied.get(k) ?? at)).sort((a, b) => a - b);
+    const state = sim.state() as { objects?: { client_certificate?: number }; requests?: Record<string, number>; rateLimitViolations?: number };
+    const vendorRequests = Object.values(state.requests ?? {}).reduce((a, b) => a + b, 0);
+
+    // Spot-check one Secret's chain against the simulator's root.
+    const sample = secrets.list()[0];
+    const leaf = sample?.data?.["tls.crt"] ? new X509Certificate(Buffer.from(sample.data["tls.crt"], "base64")) : undefined;
+
+    // Idle phase: nothing should call the vendor or write to the API server.
+    const vendorBeforeIdle = vendorRequests;
+    const idleWritesBefore = secrets.stats().events + certs.stats().events;
+    await sleep(Number(values["idle-seconds"]) * 1000);
+    const stateAfter = sim.state() as { requests?: Record<string, number> };
+    const vendorIdle = Object.values(stateAfter.requests ?? {}).reduce((a, b) => a + b, 0) - vendorBeforeIdle;
+    const idleWrites = secrets.stats().events + certs.stats().events - idleWritesBefore;
+    const rssEnd = await rssMiB(pid);
+
+    const figures = {
+      n: N,
+      connections: K,
+      ready: readyAt.size,
+      secrets: secretAt.size,
+      appliedAllSeconds: +(appliedAll / 1000).toFixed(2),
+      allReadySeconds: +(allReadyMs / 1000).toFixed(2),
+      issuancesPerSecond: +(readyAt.size / (allReadyMs / 1000)).toFixed(2),
+      applyToSecretP50Seconds: +(percentile(latencies, 50) / 1000).toFixed(3),
+      applyToSecretP99Seconds: +(percentile(latencies, 99) / 1000).toFixed(3),
+      vendorRequestsPerIssuance: +(vendorRequests / Math.max(1, readyAt.size)).toFixed(2),
+      vendorCertificatesCreated: state.objects?.client_certificate ?? "n/a",
+      vendorRateLimitViolations: state.rateLimitViolations ?? "n/a",
+      idleSeconds: Number(values["idle-seconds"]),
+      idleVendorRequests: vendorIdle,
+      idleObjectChanges: idleWrites,
+      operatorPeakRssMiB: +peakRss.toFixed(1),
+      operatorRssAfterMiB: +rssEnd.toFixed(1),
+      benchApiRequests: client.requestCount - requestsBefore,
+      sampleLeafIssuer: leaf?.issuer.split("\n").join(", "),
+    };
+    log("results:");
+    for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(28)} ${v}\n`);
+    process.stdout.write(`${JSON.stringify({ benchmark: "managedcertificates", ...figures })}\n`);
+    await certs.stop();
+    await secrets.stop();
+  } finally {
+    if (operator) {
+      operator.child.kill("SIGTERM");
+      await operator.exited();
+    }
+    await sim.close();
+    await client.close();
+    await plane.stop();
+  }
+}
+
+await main();
