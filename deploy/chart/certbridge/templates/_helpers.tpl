@@ -1,0 +1,80 @@
+{{- define "certbridge.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "certbridge.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else if contains (include "certbridge.name" .) .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name (include "certbridge.name" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "certbridge.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "certbridge.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Plain manifests (managedBy set) carry no Helm bookkeeping labels. */}}
+{{- define "certbridge.labels" -}}
+{{ include "certbridge.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: operator
+app.kubernetes.io/part-of: certbridge
+app.kubernetes.io/managed-by: {{ .Values.managedBy | default .Release.Service }}
+{{- if not .Values.managedBy }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end }}
+{{- end }}
+
+{{- define "certbridge.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "certbridge.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "certbridge.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
+{{- end }}
+
+{{/* The watched namespaces, deduplicated, in the order given. */}}
+{{- define "certbridge.watchNamespaces" -}}
+{{- uniq .Values.watchNamespaces | join "," }}
+{{- end }}
+
+{{/*
+RBAC rules for the namespaced kinds and the Secrets the operator owns; granted cluster-wide when all
+namespaces are watched, else by a Role in each watched namespace.
+*/}}
+{{- define "certbridge.namespacedRules" -}}
+# Read the namespaced kinds through informers (list+watch) and single GETs.
+- apiGroups: [certbridge.dev]
+  resources: [managedcertificates, provisioningkeys, vendorconnections]
+  verbs: [get, list, watch]
+# Add and remove the certbridge.dev/cleanup finalizer (merge patch on metadata).
+- apiGroups: [certbridge.dev]
+  resources: [managedcertificates, provisioningkeys]
+  verbs: [patch]
+# Conditions and status, by server-side apply on the status subresource.
+- apiGroups: [certbridge.dev]
+  resources: [managedcertificates/status, provisioningkeys/status, vendorconnections/status]
+  verbs: [patch]
+# Owned Secrets: watched only through the certbridge.dev/managed=true selector; created with POST so
+# an existing foreign Secret is never taken over, updated by server-side apply, deleted per policy;
+# credentials Secrets are read with GET by name.
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list, watch, create, patch, delete]
+# Events (events.k8s.io/v1) on transitions.
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create]
+{{- end }}
