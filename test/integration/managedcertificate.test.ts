@@ -208,4 +208,195 @@ describe("ManagedCertificate", () => {
     expect({ submit: calls.submit, collect: calls.collect, find: calls.find, revoke: calls.revoke }).toEqual({ submit: before.calls.submit, collect: before.calls.collect, find: before.calls.find, revoke: before.calls.revoke });
     expect(await rvs()).toEqual(before.rvs);
   });
+  it.each([
+    { kind: "cloudflare" as const, extra: { cloudflare: {}, duration: "24h", renewBefore: "23h59m52s" }, why: "renewal 8 s after notBefore" },
+    { kind: "ssl" as const, extra: { renewBefore: "8759h59m52s" }, why: "renewal 8 s after notBefore (term 365 d)" },
+  ])("$kind: a short-lived certificate renews before expiry with exactly one new order, and the superseded one is revoked ($why)", async ({ kind, extra }) => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    await startController();
+    const spec = { ...mcSpec(kind, "short-tls"), ...extra, revocationPolicy: { superseded: "Revoke", onDelete: "Retain" } };
+    const created = await createMc(ns, "short", spec);
+    const first = await readyMc(ns, "short");
+    const renewed = await readyMc(ns, "short", 40_000, 2);
+    // Stop renewing: renewBefore does not shape the certificate, so this is not a re-issue.
+    await client.mergePatch(resourceTypes.managedCertificates, ns, "short", { spec: { renewBefore: null } });
+    const settled = await eventually("renewal time recomputed", async () => {
+      const mc = await getMc(ns, "short");
+      return mc.status?.pendingIssuance === undefined && cond(mc, "Ready")?.status === "True" && Date.parse(mc.status?.renewalTime ?? "") > Date.now() + 3_600_000 ? mc : undefined;
+    });
+    const revisions = settled.status!.revision!;
+    expect(revisions).toBeGreaterThanOrEqual(2);
+    expect(calls.submitsByUid.get(created.metadata.uid!)).toBe(revisions);
+    if (kind === "ssl") expect(scmOrdersFor(created.metadata.uid!)).toBe(revisions);
+    expect(renewed.status?.vendorRef).not.toBe(first.status?.vendorRef);
+    // Every superseded certificate is revoked, the current one is not.
+    await eventually("superseded revoked", async () => (await getMc(ns, "short")).status?.pendingRevocations === undefined);
+    expect(calls.revoke).toBe(revisions - 1);
+    const secret = (await getSecret(ns, "short-tls"))!;
+    expect(secret.metadata.annotations?.[annotations.revision]).toBe(String(revisions));
+    if (kind === "cloudflare") checkTlsSecret(secret, sims.sims.cloudflare.ca.root.certPem, sims.sims.cloudflare.ca.intermediate.certPem);
+    else checkTlsSecret(secret, sectigo.ca.root.certPem);
+  });
+
+  it.each([
+    { onDelete: "Revoke", secretOnDelete: "Delete", revokes: 1, secretKept: false, why: "both policies act" },
+    { onDelete: "Retain", secretOnDelete: "Retain", revokes: 0, secretKept: true, why: "the defaults keep live TLS working" },
+  ])("delete: revocation $onDelete, Secret $secretOnDelete ($why)", async ({ onDelete, secretOnDelete, revokes, secretKept }) => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    await startController();
+    await createMc(ns, "gone", mcSpec("cloudflare", "gone-tls", { revocationPolicy: { onDelete, superseded: "Retain" }, secretPolicy: { onDelete: secretOnDelete } }));
+    const ready = await readyMc(ns, "gone");
+    expect((await getSecret(ns, keySecretName("gone")))?.type).toBe("Opaque");
+    await client.delete(resourceTypes.managedCertificates, ns, "gone");
+    await eventually("resource gone", async () => {
+      try { await getMc(ns, "gone"); return false; } catch (e) { return isNotFound(e); }
+    });
+    expect(calls.revoke).toBe(revokes);
+    expect((await getSecret(ns, "gone-tls")) !== undefined).toBe(secretKept);
+    expect(await getSecret(ns, keySecretName("gone"))).toBeUndefined();
+    if (revokes > 0) {
+      const cf = new CloudflareClient({ zoneId: (sims.credentials.cloudflare as { zoneId: string }).zoneId, auth: { kind: "apiToken", token: (sims.credentials.cloudflare as { apiToken: string }).apiToken }, baseUrl: sims.urls.cloudflare!, dispatcher: createDispatcher({ caBundlePem: sims.caPem! }) });
+      expect(["pending_revocation", "revoked"]).toContain((await cf.get(ready.status!.vendorRef!)).status);
+    }
+  });
+
+  it("a foreign Secret stays byte-identical: SecretConflict, no order, no key Secret", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    const foreign = await client.create<Secret>(core.secrets, { metadata: { name: "theirs", namespace: ns, labels: { app: "x" } }, type: "kubernetes.io/tls", data: { "tls.crt": b64("not ours"), "tls.key": b64("not ours either") } });
+    await startController();
+    await createMc(ns, "intruder", mcSpec("cloudflare", "theirs"));
+    const mc = await eventually("conflict", async () => { const m = await getMc(ns, "intruder"); return cond(m, "Ready")?.reason === "SecretConflict" ? m : undefined; });
+    expect(cond(mc, "Ready")?.status).toBe("False");
+    expect(cond(mc, "Ready")?.message).toMatch(/not managed by this ManagedCertificate/);
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = (await getSecret(ns, "theirs"))!;
+    expect(after.metadata.resourceVersion).toBe(foreign.metadata.resourceVersion);
+    expect(after.data).toEqual(foreign.data);
+    expect(after.metadata.labels).toEqual(foreign.metadata.labels);
+    expect(calls.submit).toBe(0);
+    expect(await getSecret(ns, keySecretName("intruder"))).toBeUndefined();
+  });
+
+  it("two resources naming one Secret: the first is Ready, the second reports SecretConflict, and nothing loops", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    const { controller } = await startController();
+    await createMc(ns, "a", mcSpec("cloudflare", "shared-tls"));
+    await readyMc(ns, "a");
+    await createMc(ns, "b", mcSpec("cloudflare", "shared-tls", { commonName: "other.example.com" }));
+    const b = await eventually("b conflicts", async () => { const m = await getMc(ns, "b"); return cond(m, "Ready")?.reason === "SecretConflict" ? m : undefined; });
+    expect(cond(b, "Ready")?.message).toMatch(/also named by ManagedCertificate a/);
+    const reconciles = controller.reconcileCount;
+    const rvA = (await getMc(ns, "a")).metadata.resourceVersion;
+    const rvSecret = (await getSecret(ns, "shared-tls"))?.metadata.resourceVersion;
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(controller.reconcileCount - reconciles).toBeLessThanOrEqual(2);
+    expect((await getMc(ns, "b")).metadata.resourceVersion).toBe(b.metadata.resourceVersion);
+    expect((await getMc(ns, "a")).metadata.resourceVersion).toBe(rvA);
+    expect((await getSecret(ns, "shared-tls"))?.metadata.resourceVersion).toBe(rvSecret);
+    expect(calls.submit).toBe(1);
+  });
+
+  it("a deleted Secret is re-created from the stored key without a new order", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    await startController();
+    await createMc(ns, "restore", mcSpec("ssl", "restore-tls"));
+    const ready = await readyMc(ns, "restore");
+    await client.delete(core.secrets, ns, "restore-tls");
+    const back = await eventually("Secret re-created", () => getSecret(ns, "restore-tls"));
+    const { serial } = checkTlsSecret(back, sectigo.ca.root.certPem);
+    expect(serial).toBe(ready.status?.serialNumber);
+    expect(calls.submit).toBe(1);
+    expect((await getMc(ns, "restore")).status?.revision).toBe(1);
+  });
+
+  it("an order awaiting approval is AwaitingApproval and is never submitted again", async () => {
+    sectigo.setIssuance({ approvalRequired: true });
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    const { controller } = await startController();
+    const created = await createMc(ns, "approve-me", mcSpec("ssl", "approve-tls"));
+    const mc = await eventually("awaiting approval", async () => { const m = await getMc(ns, "approve-me"); return cond(m, "Issuing")?.reason === "AwaitingApproval" ? m : undefined; });
+    expect(cond(mc, "Issuing")?.status).toBe("True");
+    expect(cond(mc, "Ready")).toMatchObject({ status: "False", reason: "AwaitingApproval" });
+    for (let i = 0; i < 3; i++) controller.enqueue(`${ns}/approve-me`);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(calls.submit).toBe(1);
+    expect(scmOrdersFor(created.metadata.uid!)).toBe(1);
+    expect(calls.collect).toBe(1); // the next poll waits for its planned time
+  });
+
+  it("the issuance budget per connection stops runaway ordering with BudgetExhausted", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    await client.mergePatch(resourceTypes.vendorConnections, ns, "cf", { spec: { issuanceBudget: { maxPerHour: 1 } } });
+    await startController();
+    await createMc(ns, "one", mcSpec("cloudflare", "one-tls"));
+    await readyMc(ns, "one");
+    await createMc(ns, "two", mcSpec("cloudflare", "two-tls"));
+    const two = await eventually("budget exhausted", async () => { const m = await getMc(ns, "two"); return cond(m, "Issuing")?.reason === "BudgetExhausted" ? m : undefined; });
+    expect(cond(two, "Ready")?.status).toBe("False");
+    expect(calls.submit).toBe(1);
+  });
+
+  it.each([
+    { why: "no vendor block", spec: (s: Record<string, unknown>) => { delete s.cloudflare; return s; }, message: /exactly one vendor block/ },
+    { why: "two vendor blocks", spec: (s: Record<string, unknown>) => ({ ...s, sectigo: { type: "SSL", profile: { id: 1 } } }), message: /exactly one vendor block/ },
+    { why: "no names at all", spec: (s: Record<string, unknown>) => { delete s.commonName; return s; }, message: /at least one of commonName/ },
+    { why: "RSA key of 1024 bits", spec: (s: Record<string, unknown>) => ({ ...s, privateKey: { algorithm: "RSA", size: 1024 } }), message: /RSA key size/ },
+    { why: "renewBefore longer than the lifetime", spec: (s: Record<string, unknown>) => ({ ...s, renewBefore: "2000h" }), message: /renewBefore must be less/ },
+  ])("an invalid spec is rejected at apply time: $why", async ({ spec, message }) => {
+    const ns = await freshNamespace(client, "mc");
+    const err = await createMc(ns, "bad", spec(mcSpec("cloudflare", "bad-tls"))).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/422|Invalid/);
+    expect(err?.message).toMatch(message);
+  });
+
+  it("a connection of the wrong vendor is reported, with no vendor call", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    await startController();
+    await createMc(ns, "mismatch", mcSpec("cloudflare", "mm-tls", { connectionRef: { kind: "VendorConnection", name: "scm" } }));
+    const mc = await eventually("mismatch", async () => { const m = await getMc(ns, "mismatch"); return cond(m, "Ready")?.reason === "ConnectionVendorMismatch" ? m : undefined; });
+    expect(cond(mc, "Ready")?.status).toBe("False");
+    expect(calls.submit + calls.find + calls.collect).toBe(0);
+  });
+});
+
+describe("crash safety", () => {
+  const STEPS: Record<"cloudflare" | "ssl", IssuanceStep[]> = {
+    cloudflare: ["start", "key-persisted", "intent-recorded", "submitted", "vendor-ref-recorded", "secret-written", "status-written"],
+    ssl: ["start", "key-persisted", "intent-recorded", "submitted", "vendor-ref-recorded", "collected", "secret-written", "status-written"],
+  };
+  const cases = (Object.entries(STEPS) as Array<["cloudflare" | "ssl", IssuanceStep[]]>).flatMap(([kind, steps]) => steps.map((step) => ({ kind, step })));
+
+  it.each(cases)("$kind: the operator dies right after \"$step\"; a fresh instance finishes with exactly one vendor order", async ({ kind, step }) => {
+    const ns = await freshNamespace(client, "crash");
+    await connections(ns);
+    const cfBefore = cfOrders();
+    let crashed = false;
+    const first = await startController({
+      hooks: {
+        step(s) {
+          if (crashed || s === step) { crashed = true; throw new Error(`injected crash after ${s}`); }
+        },
+      },
+    });
+    const created = await createMc(ns, "victim", mcSpec(kind, "victim-tls"));
+    await eventually(`crash after ${step}`, () => crashed);
+    await first.manager.stop();
+    await startController();
+    const ready = await readyMc(ns, "victim");
+    expect(ready.status?.revision).toBe(1);
+    if (kind === "cloudflare") expect(cfOrders() - cfBefore).toBe(1);
+    else expect(scmOrdersFor(created.metadata.uid!)).toBe(1);
+    expect(calls.submitsByUid.get(created.metadata.uid!)).toBe(1);
+    const secret = (await getSecret(ns, "victim-tls"))!;
+    if (kind === "cloudflare") checkTlsSecret(secret, sims.sims.cloudflare.ca.root.certPem, sims.sims.cloudflare.ca.intermediate.certPem);
+    else checkTlsSecret(secret, sectigo.ca.root.certPem);
+  });
 });

@@ -123,10 +123,11 @@ export async function startIssuance(r: ManagedCertificateReconciler, w: Work, de
   const next = withConditions({ ...status, pendingIssuance: pending }, w.obj.metadata.generation, w.now, readyWhileIssuing(w, { status: "False", reason: Reason.Pending, message: `Ordering revision ${revision} from ${w.vendor}.` }), issuing);
   w.obj = await r.save(w.obj, next, w.signal, { guard: true });
   await r.step("intent-recorded", w.key);
-  return continueIssuance(r, w, key);
+  // Nothing can have been ordered for this intent yet: go straight to the submit, no lookup.
+  return continueIssuance(r, w, key, true);
 }
 
-export async function continueIssuance(r: ManagedCertificateReconciler, w: Work, knownKey?: KeyObject): Promise<Result> {
+export async function continueIssuance(r: ManagedCertificateReconciler, w: Work, knownKey?: KeyObject, justRecorded = false): Promise<Result> {
   const p = w.obj.status?.pendingIssuance;
   if (p === undefined) return {};
   if (p.vendorRef !== undefined && p.nextPollTime !== undefined && Date.parse(p.nextPollTime) > w.now.getTime()) {
@@ -146,9 +147,12 @@ export async function continueIssuance(r: ManagedCertificateReconciler, w: Work,
   let vendorRef = p.vendorRef;
   try {
     if (vendorRef === undefined) {
-      vendorRef = await w.ca.find(order, w.signal);
-      metrics?.vendorCalls.inc({ vendor: w.vendor, operation: "find" });
-      await r.step("found", w.key);
+      if (!justRecorded) {
+        // An intent without a vendorRef: we may have crashed after the vendor accepted the order.
+        vendorRef = await w.ca.find(order, w.signal);
+        metrics?.vendorCalls.inc({ vendor: w.vendor, operation: "find" });
+        await r.step("found", w.key);
+      }
       if (vendorRef !== undefined) {
         w.log.info({ vendorRef, revision: p.revision }, "found the order placed before a restart; not ordering again");
         w.obj = await r.save(w.obj, { ...(w.obj.status ?? {}), pendingIssuance: { ...p, vendorRef, state: "Pending" } }, w.signal, { guard: true });

@@ -23,7 +23,7 @@ import type { IssuanceBudget } from "./budget.ts";
 import { finalize } from "./finalizer.ts";
 import { continueIssuance, restoreSecret, startIssuance } from "./issuance.ts";
 import type { CertificateMetrics } from "./metrics.ts";
-import { certificateSpecHash, needsIssuance, ReissueReason } from "./policies.ts";
+import { certificateSpecHash, needsIssuance, ReissueReason, renewalTime } from "./policies.ts";
 import { processRevocations } from "./revocation.ts";
 import { SecretReader } from "./secret.ts";
 import { type CertificateObject, FreshObjects, type Status, StatusWriter, notIssuing, readyOf, withConditions, type ConditionValue } from "./status.ts";
@@ -136,8 +136,8 @@ export class ManagedCertificateReconciler implements Reconciler {
     const target = await this.targetSecret(w, false);
     if (target.ownership === "foreign") return this.#foreign(w);
 
-    const status = w.obj.status ?? {};
-    if (status.pendingIssuance !== undefined) return continueIssuance(this, w);
+    if (w.obj.status?.pendingIssuance !== undefined) return continueIssuance(this, w);
+    const status = withRenewalTime(w.obj.status ?? {}, mc.spec.renewBefore);
 
     const decision = needsIssuance({
       spec: mc.spec, status, specHash: w.specHash, now,
@@ -162,7 +162,7 @@ export class ManagedCertificateReconciler implements Reconciler {
 
   /** The certificate is in place: no vendor calls; a status write only if something visible changed. */
   async steady(w: Work): Promise<Result> {
-    const status = w.obj.status ?? {};
+    const status = withRenewalTime(w.obj.status ?? {}, w.mc.spec.renewBefore);
     const ready: ConditionValue = { status: "True", reason: Reason.Issued, message: readyMessage(status, w.mc.spec.secretName) };
     let next = withConditions({ ...status, secretName: w.mc.spec.secretName }, w.obj.metadata.generation, w.now, ready, notIssuing());
     w.obj = await this.save(w.obj, next, w.signal);
@@ -254,6 +254,13 @@ export async function removeFinalizer(client: KubeClient, obj: CertificateObject
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
+}
+
+/** renewalTime follows spec.renewBefore, which may change without a new certificate. */
+export function withRenewalTime(status: Status, renewBefore: string | undefined): Status {
+  if (status.notBefore === undefined || status.notAfter === undefined) return status;
+  const at = renewalTime(new Date(status.notBefore), new Date(status.notAfter), renewBefore).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return at === status.renewalTime ? status : { ...status, renewalTime: at };
 }
 
 export function readyMessage(status: Status, secretName: string): string {
