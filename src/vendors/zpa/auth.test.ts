@@ -120,6 +120,6 @@ describe("sign-out and TLS", () => {
     const zpa = legacyClient(s, { dispatcher: createDispatcher({ caBundlePem: tls.caPem }) });
     expect(await zpa.listCertificates()).toEqual([]);
     const untrusted = legacyClient(s);
-    expect(await rejection(untrusted.listCertificates())).toMatchObject({ kind: "transient", operation: "signin" });
+    expect(await rejection(untrusted.listCertificates())).toMatchObject({ kind: "permanent", operation: "signin" });
   });
 });
