@@ -117,7 +117,10 @@ describe("helm chart", () => {
     }
   });
 
-  it("refuses several replicas without leader election, and a ServiceMonitor without the Service", async () => {
+  it("refuses several replicas without leader election, a ServiceMonitor without the Service, and misspelt or invalid values", async () => {
+    await expect(render("cb", "ns", { watchNamespace: ["a"] })).rejects.toThrow(/additional properties 'watchNamespace' not allowed/);
+    await expect(render("cb", "ns", { logLevel: "loud" })).rejects.toThrow(/logLevel/);
+    await expect(render("cb", "ns", { watchNamespaces: ["Not_A_Namespace"] })).rejects.toThrow(/watchNamespaces/);
     await expect(render("cb", "ns", { replicaCount: 2, leaderElection: { enabled: false } })).rejects.toThrow(/needs leaderElection.enabled/);
     await expect(render("cb", "ns", { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } })).rejects.toThrow(/needs metrics.service.enabled/);
   });
