@@ -21,11 +21,10 @@ import { Manager } from "../../src/runtime/manager.ts";
 import { startSimulators, type RunningSimulators } from "../../src/sim/index.ts";
 import type { SectigoSimulator } from "../../src/sim/sectigo/server.ts";
 import { SEED } from "../../src/sim/sectigo/testing.ts";
-import { CloudflareCertificateAuthority } from "../../src/vendors/cloudflare/certificate-authority.ts";
 import { CloudflareClient } from "../../src/vendors/cloudflare/client.ts";
-import { SectigoCertificateAuthority } from "../../src/vendors/sectigo/certificate-authority.ts";
-import { createSectigoClient } from "../../src/vendors/sectigo/client.ts";
+import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/registry.ts";
 import { createDispatcher } from "../../src/vendors/shared/dispatcher.ts";
+import type { PollBackoff } from "../../src/controllers/managedcertificate/policies.ts";
 
 interface Secret extends KubeObject { type?: string; data?: Record<string, string> }
 interface Condition { type: string; status: string; reason: string; message: string }
@@ -40,44 +39,42 @@ let sectigo: SectigoSimulator;
 const running: Array<() => Promise<void>> = [];
 
 /** Vendor calls per operation and per owner UID (submits), across every manager in a test. */
-const calls = { submit: 0, collect: 0, find: 0, revoke: 0, submitsByUid: new Map<string, number>() };
-const resetCalls = () => Object.assign(calls, { submit: 0, collect: 0, find: 0, revoke: 0, submitsByUid: new Map<string, number>() });
+const calls = { submit: 0, collect: 0, find: 0, revoke: 0, submitsByUid: new Map<string, number>(), collectTimes: [] as number[], submitErrors: [] as string[] };
+const resetCalls = () => Object.assign(calls, { submit: 0, collect: 0, find: 0, revoke: 0, submitsByUid: new Map<string, number>(), collectTimes: [], submitErrors: [] });
 
 function counting(inner: CertificateAuthority): CertificateAuthority {
   return {
+    // Counted when the vendor accepted the order (a refused or lost submit is recovered by find).
     submit: async (order, signal) => {
+      const out = await inner.submit(order, signal).catch((e: unknown) => { calls.submitErrors.push(e instanceof Error ? e.message : String(e)); throw e; });
       calls.submit++;
       calls.submitsByUid.set(order.owner.uid, (calls.submitsByUid.get(order.owner.uid) ?? 0) + 1);
-      return inner.submit(order, signal);
+      return out;
     },
-    collect: async (ref, order, signal) => { calls.collect++; return inner.collect(ref, order, signal); },
+    collect: async (ref, order, signal) => { calls.collect++; calls.collectTimes.push(Date.now()); return inner.collect(ref, order, signal); },
     find: async (order, signal) => { calls.find++; return inner.find(order, signal); },
     revoke: async (ref, reason, signal) => { calls.revoke++; return inner.revoke(ref, reason, signal); },
   };
 }
 
-/** VendorPorts from the adapters (until the registry lands): one CA per connection fingerprint. */
+/** The operator's own VendorPorts (vendors/registry.ts), each CertificateAuthority wrapped to count calls. */
+let registry: RegistryVendorPorts;
+const wrappers = new WeakMap<CertificateAuthority, CertificateAuthority>();
 function testPorts(): Pick<VendorPorts, "certificateAuthority"> {
-  const cache = new Map<string, CertificateAuthority>();
   return {
     certificateAuthority(c: ResolvedConnection): CertificateAuthority {
-      const hit = cache.get(c.fingerprint);
-      if (hit) return hit;
-      const dispatcher = createDispatcher(c.caBundlePem ? { caBundlePem: c.caBundlePem } : {});
-      const s = c.settings as Record<string, string | number | undefined>;
-      const ca = c.vendor === "cloudflare"
-        ? new CloudflareCertificateAuthority(new CloudflareClient({ zoneId: String(s.zoneId), auth: { kind: "apiToken", token: c.credentials.apiToken! }, baseUrl: String(s.baseUrl), dispatcher, maxAttempts: 3 }))
-        : new SectigoCertificateAuthority({ client: createSectigoClient({ baseUrl: String(s.baseUrl), login: c.credentials.login!, password: c.credentials.password!, customerUri: String(s.customerUri), dispatcher, backoffBaseMs: 20 }), ...(s.orgId ? { orgId: Number(s.orgId) } : {}) });
-      const wrapped = counting(ca);
-      cache.set(c.fingerprint, wrapped);
+      const inner = registry.certificateAuthority(c);
+      let wrapped = wrappers.get(inner);
+      if (wrapped === undefined) wrappers.set(inner, (wrapped = counting(inner)));
       return wrapped;
     },
   };
 }
 
-async function startController(opts: { hooks?: { step(step: IssuanceStep, key: string): void }; resyncMs?: number } = {}): Promise<ManagedCertificateController & { manager: Manager }> {
+/** A controller watching only the test's namespace (resources left by earlier tests stay theirs). */
+async function startController(namespace: string, opts: { hooks?: { step(step: IssuanceStep, key: string): void }; pollBackoff?: PollBackoff } = {}): Promise<ManagedCertificateController & { manager: Manager }> {
   const manager = new Manager({ client: adminClient(), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }) });
-  const mc = setupManagedCertificates(manager, { ports: testPorts(), concurrency: 4, ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}) });
+  const mc = setupManagedCertificates(manager, { namespace, ports: testPorts(), concurrency: 4, ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.pollBackoff ? { pollBackoff: opts.pollBackoff } : {}) });
   await manager.start();
   let stopped = false;
   const stop = async () => { if (!stopped) { stopped = true; await manager.stop(); } };
@@ -89,6 +86,7 @@ beforeAll(async () => {
   client = adminClient();
   sims = await startSimulators();
   sectigo = sims.sims.sectigo as unknown as SectigoSimulator;
+  registry = createVendorPorts();
 });
 afterEach(async () => {
   for (const stop of running.splice(0)) await stop();
@@ -96,6 +94,7 @@ afterEach(async () => {
   resetCalls();
 });
 afterAll(async () => {
+  await registry.close();
   await sims.close();
   await client.close();
 });
@@ -175,7 +174,7 @@ describe("ManagedCertificate", () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
     const cfBefore = cfOrders();
-    const { controller } = await startController();
+    const { controller, manager } = await startController(ns);
     const kinds: Kind[] = ["cloudflare", "ssl", "client", "device"];
     const created = await Promise.all(kinds.map((k) => createMc(ns, k, mcSpec(k, `${k}-tls`))));
     const ready = await Promise.all(kinds.map((k) => readyMc(ns, k)));
@@ -197,7 +196,19 @@ describe("ManagedCertificate", () => {
       expect(cond(ready[i], "Ready")?.reason).toBe("Issued");
     }
     expect(cfOrders() - cfBefore).toBe(1);
-    expect(calls.submit).toBe(4);
+    // Calls per issuance at the minimum (TARGETS P5): Cloudflare one create; Sectigo one enroll and one collect.
+    expect({ submit: calls.submit, collect: calls.collect, find: calls.find }).toEqual({ submit: 4, collect: 3, find: 0 });
+
+    // Events on the transition to Ready, metrics for expiry and readiness; no key material anywhere.
+    const events = await eventually("Issued events", async () => {
+      const list = await client.list<KubeObject & { reason?: string; note?: string }>(core.events, { namespace: ns });
+      return list.items.filter((e) => e.reason === "Issued").length === 4 ? list.items : undefined;
+    });
+    expect(events.every((e) => !/BEGIN|PRIVATE/.test(e.note ?? ""))).toBe(true);
+    expect(JSON.stringify(ready.map((m) => m.status))).not.toMatch(/BEGIN|PRIVATE KEY/);
+    const expiry = await manager.metrics.registry.getSingleMetricAsString("certbridge_certificate_expiration_timestamp_seconds");
+    for (const [i, k] of kinds.entries()) expect(expiry).toContain(`namespace="${ns}",name="${k}",secret="${k}-tls"} ${Math.floor(Date.parse(ready[i]!.status!.notAfter!) / 1000)}`);
+    expect(await manager.metrics.registry.getSingleMetricAsString("certbridge_certificate_issuances_total")).toMatch(/vendor="sectigo",result="issued"} 3/);
 
     // A resync pass over Ready resources: every key reconciled again, nothing called, nothing written.
     const rvs = async () => Promise.all(kinds.flatMap((k) => [getMc(ns, k).then((m) => m.metadata.resourceVersion), getSecret(ns, `${k}-tls`).then((s) => s?.metadata.resourceVersion)]));
@@ -214,7 +225,7 @@ describe("ManagedCertificate", () => {
   ])("$kind: a short-lived certificate renews before expiry with exactly one new order, and the superseded one is revoked ($why)", async ({ kind, extra }) => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
-    await startController();
+    await startController(ns);
     const spec = { ...mcSpec(kind, "short-tls"), ...extra, revocationPolicy: { superseded: "Revoke", onDelete: "Retain" } };
     const created = await createMc(ns, "short", spec);
     const first = await readyMc(ns, "short");
@@ -245,7 +256,7 @@ describe("ManagedCertificate", () => {
   ])("delete: revocation $onDelete, Secret $secretOnDelete ($why)", async ({ onDelete, secretOnDelete, revokes, secretKept }) => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
-    await startController();
+    await startController(ns);
     await createMc(ns, "gone", mcSpec("cloudflare", "gone-tls", { revocationPolicy: { onDelete, superseded: "Retain" }, secretPolicy: { onDelete: secretOnDelete } }));
     const ready = await readyMc(ns, "gone");
     expect((await getSecret(ns, keySecretName("gone")))?.type).toBe("Opaque");
@@ -266,7 +277,7 @@ describe("ManagedCertificate", () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
     const foreign = await client.create<Secret>(core.secrets, { metadata: { name: "theirs", namespace: ns, labels: { app: "x" } }, type: "kubernetes.io/tls", data: { "tls.crt": b64("not ours"), "tls.key": b64("not ours either") } });
-    await startController();
+    await startController(ns);
     await createMc(ns, "intruder", mcSpec("cloudflare", "theirs"));
     const mc = await eventually("conflict", async () => { const m = await getMc(ns, "intruder"); return cond(m, "Ready")?.reason === "SecretConflict" ? m : undefined; });
     expect(cond(mc, "Ready")?.status).toBe("False");
@@ -283,7 +294,7 @@ describe("ManagedCertificate", () => {
   it("two resources naming one Secret: the first is Ready, the second reports SecretConflict, and nothing loops", async () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
-    const { controller } = await startController();
+    const { controller } = await startController(ns);
     await createMc(ns, "a", mcSpec("cloudflare", "shared-tls"));
     await readyMc(ns, "a");
     await createMc(ns, "b", mcSpec("cloudflare", "shared-tls", { commonName: "other.example.com" }));
@@ -303,7 +314,7 @@ describe("ManagedCertificate", () => {
   it("a deleted Secret is re-created from the stored key without a new order", async () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
-    await startController();
+    await startController(ns);
     await createMc(ns, "restore", mcSpec("ssl", "restore-tls"));
     const ready = await readyMc(ns, "restore");
     await client.delete(core.secrets, ns, "restore-tls");
@@ -318,7 +329,7 @@ describe("ManagedCertificate", () => {
     sectigo.setIssuance({ approvalRequired: true });
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
-    const { controller } = await startController();
+    const { controller } = await startController(ns);
     const created = await createMc(ns, "approve-me", mcSpec("ssl", "approve-tls"));
     const mc = await eventually("awaiting approval", async () => { const m = await getMc(ns, "approve-me"); return cond(m, "Issuing")?.reason === "AwaitingApproval" ? m : undefined; });
     expect(cond(mc, "Issuing")?.status).toBe("True");
@@ -334,13 +345,57 @@ describe("ManagedCertificate", () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
     await client.mergePatch(resourceTypes.vendorConnections, ns, "cf", { spec: { issuanceBudget: { maxPerHour: 1 } } });
-    await startController();
+    await startController(ns);
     await createMc(ns, "one", mcSpec("cloudflare", "one-tls"));
     await readyMc(ns, "one");
     await createMc(ns, "two", mcSpec("cloudflare", "two-tls"));
     const two = await eventually("budget exhausted", async () => { const m = await getMc(ns, "two"); return cond(m, "Issuing")?.reason === "BudgetExhausted" ? m : undefined; });
     expect(cond(two, "Ready")?.status).toBe("False");
     expect(calls.submit).toBe(1);
+  });
+
+  it("a pending Sectigo order is collected on a doubling backoff, with one enroll", async () => {
+    sectigo.setIssuance({ collectsBeforeIssued: 3 });
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    const firstMs = 1000;
+    await startController(ns, { pollBackoff: { Pending: { firstMs, maxMs: 60_000 }, AwaitingApproval: { firstMs: 60_000, maxMs: 60_000 }, AwaitingValidation: { firstMs: 60_000, maxMs: 60_000 } } });
+    const created = await createMc(ns, "slow", mcSpec("device", "slow-tls"));
+    const pending = await eventually("pending", async () => { const m = await getMc(ns, "slow"); return cond(m, "Issuing")?.reason === "Pending" ? m : undefined; });
+    expect(cond(pending, "Ready")).toMatchObject({ status: "False", reason: "Pending" });
+    await readyMc(ns, "slow", 30_000);
+        expect(calls.submit).toBe(1);
+    expect(scmOrdersFor(created.metadata.uid!)).toBe(1);
+    expect(calls.collect).toBe(4); // three "not yet", then the certificate
+    const gaps = calls.collectTimes.slice(1).map((t, i) => t - calls.collectTimes[i]!);
+    // Planned polls: 1, 2, 4 s after each "not yet" (never early; late by up to the rounding to whole seconds).
+    expect(gaps[0]).toBeGreaterThanOrEqual(firstMs);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2 * firstMs);
+    expect(gaps[2]).toBeGreaterThanOrEqual(4 * firstMs);
+    expect(gaps[2]).toBeLessThan(4 * firstMs + 1500);
+  });
+
+  it("under a storm of 429s and 5xx, nothing is ordered twice, and everything is Ready once the faults stop", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    const cfBefore = cfOrders();
+    sims.sims.cloudflare.faults.set({ rate429Rate: 0.5, fail5xxRate: 0.2, retryAfter: "1", seed: 7 });
+    sectigo.faults.set({ rate429Rate: 0.5, fail5xxRate: 0.2, retryAfter: "1", seed: 11 });
+    try {
+      await startController(ns);
+      const names = ["s1", "s2", "s3", "s4", "s5", "s6"];
+      const created = await Promise.all(names.map((n, i) => createMc(ns, n, mcSpec(i % 2 === 0 ? "cloudflare" : "ssl", `${n}-tls`, i % 2 === 0 ? { commonName: `${n}.example.com` } : { dnsNames: [`${n}.example.com`] }))));
+      await new Promise((r) => setTimeout(r, 4_000));
+      sims.sims.cloudflare.faults.clear();
+      sectigo.faults.clear();
+      await Promise.all(names.map((n) => readyMc(ns, n, 90_000)));
+      expect(cfOrders() - cfBefore).toBe(3);
+      for (const [i, mc] of created.entries()) if (i % 2 === 1) expect(scmOrdersFor(mc.metadata.uid!)).toBe(1);
+      expect((sims.sims.cloudflare.state() as { rateLimitViolations: number }).rateLimitViolations).toBe(0);
+    } finally {
+      sims.sims.cloudflare.faults.clear();
+      sectigo.faults.clear();
+    }
   });
 
   it.each([
@@ -359,7 +414,7 @@ describe("ManagedCertificate", () => {
   it("a connection of the wrong vendor is reported, with no vendor call", async () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
-    await startController();
+    await startController(ns);
     await createMc(ns, "mismatch", mcSpec("cloudflare", "mm-tls", { connectionRef: { kind: "VendorConnection", name: "scm" } }));
     const mc = await eventually("mismatch", async () => { const m = await getMc(ns, "mismatch"); return cond(m, "Ready")?.reason === "ConnectionVendorMismatch" ? m : undefined; });
     expect(cond(mc, "Ready")?.status).toBe("False");
@@ -379,7 +434,7 @@ describe("crash safety", () => {
     await connections(ns);
     const cfBefore = cfOrders();
     let crashed = false;
-    const first = await startController({
+    const first = await startController(ns, {
       hooks: {
         step(s) {
           if (crashed || s === step) { crashed = true; throw new Error(`injected crash after ${s}`); }
@@ -389,7 +444,7 @@ describe("crash safety", () => {
     const created = await createMc(ns, "victim", mcSpec(kind, "victim-tls"));
     await eventually(`crash after ${step}`, () => crashed);
     await first.manager.stop();
-    await startController();
+    await startController(ns);
     const ready = await readyMc(ns, "victim");
     expect(ready.status?.revision).toBe(1);
     if (kind === "cloudflare") expect(cfOrders() - cfBefore).toBe(1);

@@ -28,6 +28,8 @@ export interface FinalizeInput {
 
 export async function finalize(r: ManagedCertificateReconciler, f: FinalizeInput): Promise<Result> {
   if (!(f.obj.metadata.finalizers ?? []).includes(finalizers.cleanup)) return {};
+  // A cache that lags our finalizer removal must not revoke again.
+  if (r.finishedCleanups.has(f.owner.uid)) return {};
   const status = f.obj.status ?? {};
   const toRevoke = (status.pendingRevocations ?? []).map((p) => ({ vendorRef: p.vendorRef, reason: p.reason === "Superseded" ? ("superseded" as const) : ("cessationOfOperation" as const) }));
   if (f.mc.spec.revocationPolicy.onDelete === "Revoke" && status.vendorRef !== undefined) toRevoke.push({ vendorRef: status.vendorRef, reason: "cessationOfOperation" });
@@ -49,6 +51,8 @@ export async function finalize(r: ManagedCertificateReconciler, f: FinalizeInput
   if (f.mc.spec.secretPolicy.onDelete === "Delete") await deleteIfOurs(r, f, f.mc.spec.secretName);
   await deleteIfOurs(r, f, keySecretName(f.owner.name));
   await removeFinalizer(r.deps.client, f.obj, f.signal);
+  if (r.finishedCleanups.size > 10_000) r.finishedCleanups.clear();
+  r.finishedCleanups.add(f.owner.uid);
   r.fresh.forget(f.key);
   r.deps.metrics?.forget(f.owner.namespace, f.owner.name);
   return {};

@@ -11,6 +11,7 @@ import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
 import { IssuanceBudget } from "./budget.ts";
 import { CertificateMetrics } from "./metrics.ts";
+import type { PollBackoff } from "./policies.ts";
 import { ManagedCertificateReconciler, type ReconcilerHooks } from "./reconciler.ts";
 
 export { ManagedCertificateReconciler, type IssuanceStep, type ReconcilerHooks } from "./reconciler.ts";
@@ -23,6 +24,7 @@ export interface ManagedCertificateOptions {
   readonly namespace?: string;
   readonly identity?: string;
   readonly resyncMs?: number;
+  readonly pollBackoff?: PollBackoff;
 }
 
 export interface ManagedCertificateController {
@@ -46,6 +48,7 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
     metrics,
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
+    ...(options.pollBackoff ? { pollBackoff: options.pollBackoff } : {}),
   });
   const controller = manager.controller({ reconciler, concurrency: options.concurrency ?? 4 });
 

@@ -130,9 +130,9 @@ export async function startIssuance(r: ManagedCertificateReconciler, w: Work, de
 export async function continueIssuance(r: ManagedCertificateReconciler, w: Work, knownKey?: KeyObject, justRecorded = false): Promise<Result> {
   const p = w.obj.status?.pendingIssuance;
   if (p === undefined) return {};
-  if (p.vendorRef !== undefined && p.nextPollTime !== undefined && Date.parse(p.nextPollTime) > w.now.getTime()) {
+  if (p.vendorRef !== undefined && p.nextPollTime !== undefined && Date.parse(p.nextPollTime) > Date.now()) {
     // Woken early (our own status write, a resync): keep the planned poll instead of polling now.
-    return { requeueAfterMs: Date.parse(p.nextPollTime) - w.now.getTime() };
+    return { requeueAfterMs: Date.parse(p.nextPollTime) - Date.now() };
   }
   const key = knownKey ?? (await loadKey(r, w, p.revision, false)).key;
   if (key === undefined) {
@@ -177,12 +177,13 @@ export async function continueIssuance(r: ManagedCertificateReconciler, w: Work,
     metrics?.vendorCalls.inc({ vendor: w.vendor, operation: "collect" });
     await r.step("collected", w.key);
     if (out.state === "issued") return await finish(r, w, key, p, out);
-    const delay = pollDelayMs(out.reason, p.pollCount ?? 0, out.retryAfterMs);
-    const pending: Pending = { ...p, vendorRef, state: out.reason, pollCount: (p.pollCount ?? 0) + 1, nextPollTime: iso(new Date(w.now.getTime() + delay)) };
+    // Planned from now (not from the start of this reconcile), rounded up to the second status keeps.
+    const nextPoll = Math.ceil((Date.now() + pollDelayMs(out.reason, p.pollCount ?? 0, out.retryAfterMs, r.deps.pollBackoff)) / 1000) * 1000;
+    const pending: Pending = { ...p, vendorRef, state: out.reason, pollCount: (p.pollCount ?? 0) + 1, nextPollTime: iso(new Date(nextPoll)) };
     const reason = out.reason === "Pending" ? Reason.Pending : out.reason === "AwaitingApproval" ? Reason.AwaitingApproval : Reason.AwaitingValidation;
     const issuing: ConditionValue = { status: "True", reason, message: out.message };
     w.obj = await r.save(w.obj, withConditions({ ...(w.obj.status ?? {}), pendingIssuance: pending }, w.obj.metadata.generation, w.now, readyWhileIssuing(w, { status: "False", reason, message: out.message }), issuing), w.signal);
-    return { requeueAfterMs: delay };
+    return { requeueAfterMs: Math.max(0, nextPoll - Date.now()) };
   } catch (error) {
     return failed(r, w, error, vendorRef);
   }

@@ -153,14 +153,17 @@ export function backoffRemainingMs(status: Pick<ManagedCertificateStatus, "faile
 // ---------------------------------------------------------------------------------------------------
 // Polling a pending vendor order: doubling, slower when a person must act.
 
-export const POLL_BACKOFF = {
+export type PollBackoff = Readonly<Record<"Pending" | "AwaitingApproval" | "AwaitingValidation", { readonly firstMs: number; readonly maxMs: number }>>;
+
+/** 5 s doubling to 30 min: a one-hour Sectigo issuance takes at most 8 collects (TARGETS P5). */
+export const POLL_BACKOFF: PollBackoff = {
   Pending: { firstMs: 5_000, maxMs: 30 * 60_000 },
   AwaitingApproval: { firstMs: 60_000, maxMs: 3_600_000 },
   AwaitingValidation: { firstMs: 60_000, maxMs: 3_600_000 },
-} as const;
+};
 
-export function pollDelayMs(state: keyof typeof POLL_BACKOFF, pollCount: number, vendorHintMs?: number): number {
-  const b = POLL_BACKOFF[state];
+export function pollDelayMs(state: keyof PollBackoff, pollCount: number, vendorHintMs?: number, table: PollBackoff = POLL_BACKOFF): number {
+  const b = table[state];
   const doubling = Math.min(b.maxMs, b.firstMs * 2 ** Math.min(Math.max(0, pollCount), 30));
   return Math.max(doubling, vendorHintMs ?? 0);
 }

@@ -13,7 +13,7 @@ import type { ResolvedConnection } from "../../ports/connection.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
 import type { KubeClient } from "../../runtime/kube/client.ts";
-import { isNotFound } from "../../runtime/kube/errors.ts";
+import { isConflict, isNotFound } from "../../runtime/kube/errors.ts";
 import { type KubeObject, core, splitKey } from "../../runtime/kube/resource.ts";
 import type { ReconcileContext, Reconciler, Result } from "../../runtime/reconcile.ts";
 import { clampDelay, jitter } from "../../runtime/timers.ts";
@@ -23,7 +23,7 @@ import type { IssuanceBudget } from "./budget.ts";
 import { finalize } from "./finalizer.ts";
 import { continueIssuance, restoreSecret, startIssuance } from "./issuance.ts";
 import type { CertificateMetrics } from "./metrics.ts";
-import { certificateSpecHash, needsIssuance, ReissueReason, renewalTime } from "./policies.ts";
+import { certificateSpecHash, needsIssuance, type PollBackoff, ReissueReason, renewalTime } from "./policies.ts";
 import { processRevocations } from "./revocation.ts";
 import { SecretReader } from "./secret.ts";
 import { type CertificateObject, FreshObjects, type Status, StatusWriter, notIssuing, readyOf, withConditions, type ConditionValue } from "./status.ts";
@@ -48,6 +48,8 @@ export interface ManagedCertificateDeps {
   readonly hooks?: ReconcilerHooks;
   /** Ready resources are looked at again at least this often (jittered), besides their renewal time. */
   readonly resyncMs?: number;
+  /** Poll backoff for pending vendor orders (tests shorten it). */
+  readonly pollBackoff?: PollBackoff;
 }
 
 /** Everything one reconcile works with, passed to the step modules. */
@@ -75,6 +77,8 @@ export class ManagedCertificateReconciler implements Reconciler {
   readonly fresh = new FreshObjects();
   readonly statusWriter: StatusWriter;
   readonly secretReader = new SecretReader();
+  /** UIDs whose deletion cleanup this instance completed. */
+  readonly finishedCleanups = new Set<string>();
 
   constructor(deps: ManagedCertificateDeps) {
     this.deps = deps;
@@ -246,13 +250,25 @@ export class ManagedCertificateReconciler implements Reconciler {
   }
 }
 
+/** Drops our finalizer, guarded by resourceVersion so another controller's finalizer is never lost; one re-read on conflict. */
 export async function removeFinalizer(client: KubeClient, obj: CertificateObject, signal: AbortSignal): Promise<void> {
-  const list = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizers.cleanup);
-  if (list.length === (obj.metadata.finalizers ?? []).length) return;
-  try {
-    await client.mergePatch(resourceTypes.managedCertificates, obj.metadata.namespace, obj.metadata.name ?? "", { metadata: { finalizers: list, resourceVersion: obj.metadata.resourceVersion } }, { signal });
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+  let current = obj;
+  for (let attempt = 0; ; attempt++) {
+    const list = (current.metadata.finalizers ?? []).filter((f) => f !== finalizers.cleanup);
+    if (list.length === (current.metadata.finalizers ?? []).length) return;
+    try {
+      await client.mergePatch(resourceTypes.managedCertificates, current.metadata.namespace, current.metadata.name ?? "", { metadata: { finalizers: list, resourceVersion: current.metadata.resourceVersion } }, { signal });
+      return;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      if (!isConflict(error) || attempt > 0) throw error;
+      try {
+        current = await client.get<CertificateObject>(resourceTypes.managedCertificates, obj.metadata.namespace, obj.metadata.name ?? "", signal);
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e;
+      }
+    }
   }
 }
 
