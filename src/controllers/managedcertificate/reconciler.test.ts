@@ -1,0 +1,170 @@
+// The reconciler with in-memory fakes (function fields, no API server): the whole issuance path,
+// then the no-op pass, InvalidSpec, and business backoff after a refused order.
+import { describe, expect, it } from "vitest";
+import pino from "pino";
+import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
+import type { ResolvedConnection } from "../../ports/connection.ts";
+import { VendorError } from "../../ports/vendor-error.ts";
+import { createTestCa, type TestCa } from "../../pki/test-ca.ts";
+import type { KubeClient } from "../../runtime/kube/client.ts";
+import { KubeApiError } from "../../runtime/kube/errors.ts";
+import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
+import type { Secret } from "../shared/owned-secret.ts";
+import { IssuanceBudget } from "./budget.ts";
+import { ManagedCertificateReconciler } from "./reconciler.ts";
+import type { CertificateObject } from "./status.ts";
+
+const log = pino({ level: "silent" });
+const signal = new AbortController().signal;
+const ctx = { log, signal };
+
+/** An in-memory API server for one namespace: objects, status subresource, Secrets; counts writes. */
+function fakeCluster() {
+  const certs = new Map<string, CertificateObject>();
+  const secrets = new Map<string, Secret>();
+  let rv = 100;
+  const writes: string[] = [];
+  const notFound = (path: string) => new KubeApiError({ status: 404, reason: "NotFound", message: "not found", method: "GET", path });
+  const client = {
+    get: async (type: { plural: string }, ns: string, name: string) => {
+      const hit = type.plural === "secrets" ? secrets.get(`${ns}/${name}`) : certs.get(`${ns}/${name}`);
+      if (!hit) throw notFound(name);
+      return structuredClone(hit);
+    },
+    create: async (_type: unknown, obj: Secret) => {
+      writes.push(`create secret ${obj.metadata.name}`);
+      const key = keyOf(obj.metadata);
+      if (secrets.has(key)) throw new KubeApiError({ status: 409, reason: "AlreadyExists", message: "exists", method: "POST", path: key });
+      const stored = { ...structuredClone(obj), metadata: { ...obj.metadata, uid: `uid-${rv}`, resourceVersion: String(++rv) } };
+      secrets.set(key, stored);
+      return stored;
+    },
+    apply: async (type: { plural: string }, obj: KubeObject & { status?: unknown }, opts: { subresource?: string } = {}) => {
+      const key = keyOf(obj.metadata);
+      if (type.plural === "secrets") {
+        writes.push(`apply secret ${obj.metadata.name}`);
+        const stored = { ...structuredClone(obj), metadata: { ...secrets.get(key)?.metadata, ...obj.metadata, resourceVersion: String(++rv) } } as Secret;
+        secrets.set(key, stored);
+        return stored;
+      }
+      writes.push(`apply ${opts.subresource ?? "object"} ${obj.metadata.name}`);
+      const current = certs.get(key)!;
+      if (obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
+        throw new KubeApiError({ status: 409, reason: "Conflict", message: "stale", method: "PATCH", path: key });
+      }
+      const next = { ...current, status: structuredClone(obj.status) as CertificateObject["status"], metadata: { ...current.metadata, resourceVersion: String(++rv) } };
+      certs.set(key, next);
+      return structuredClone(next);
+    },
+    mergePatch: async (_type: unknown, ns: string, name: string, patch: { metadata: { finalizers: string[] } }) => {
+      writes.push(`patch finalizers ${name}`);
+      const current = certs.get(`${ns}/${name}`)!;
+      const next = { ...current, metadata: { ...current.metadata, finalizers: patch.metadata.finalizers, resourceVersion: String(++rv) } };
+      certs.set(`${ns}/${name}`, next);
+      return structuredClone(next);
+    },
+    delete: async () => { writes.push("delete"); },
+  } as unknown as KubeClient;
+  return { certs, secrets, writes, client };
+}
+
+/** A CertificateAuthority of function fields that issues from a test CA at once. */
+function fakeCa(ca: TestCa, over: Partial<CertificateAuthority> = {}) {
+  const calls: string[] = [];
+  const impl: CertificateAuthority = {
+    submit: async (order) => {
+      calls.push("submit");
+      const leaf = await ca.signCsr(order.csrPem, { usage: "client" });
+      return { state: "issued", vendorRef: `ref-${order.owner.revision}`, chainPem: leaf.leafPem };
+    },
+    collect: async () => { calls.push("collect"); throw new Error("not expected"); },
+    find: async () => { calls.push("find"); return undefined; },
+    revoke: async () => { calls.push("revoke"); },
+    ...over,
+  };
+  return { impl, calls };
+}
+
+const connection: ResolvedConnection = { kind: "VendorConnection", namespace: "ns", name: "cf", vendor: "cloudflare", settings: {}, credentials: {}, fingerprint: "f" };
+
+function setup(ca: CertificateAuthority, spec: Record<string, unknown> = {}) {
+  const cluster = fakeCluster();
+  cluster.certs.set("ns/web", {
+    apiVersion: "certbridge.dev/v1alpha1", kind: "ManagedCertificate",
+    metadata: { name: "web", namespace: "ns", uid: "0000-web", generation: 1, resourceVersion: "1", creationTimestamp: "2026-01-01T00:00:00Z" },
+    spec: { connectionRef: { kind: "VendorConnection", name: "cf" }, secretName: "web-tls", commonName: "web.example.com", privateKey: { algorithm: "ECDSA", size: 256 }, cloudflare: { validityDays: 30 }, ...spec },
+  });
+  const reconciler = new ManagedCertificateReconciler({
+    client: cluster.client,
+    certificates: { get: (k) => cluster.certs.get(k), list: () => [...cluster.certs.values()] },
+    secrets: { get: (k) => cluster.secrets.get(k) },
+    connections: { resolve: async () => ({ ok: true, connection }) },
+    ports: { certificateAuthority: () => ca },
+    budget: new IssuanceBudget(),
+  });
+  return { cluster, reconciler };
+}
+
+describe("ManagedCertificateReconciler (in memory)", () => {
+  it("issues once, writes the Secret once, and a second pass calls nothing and writes nothing", async () => {
+    const testCa = await createTestCa({ name: "unit" });
+    const ca = fakeCa(testCa);
+    const { cluster, reconciler } = setup(ca.impl);
+    const result = await reconciler.reconcile(ctx, "ns/web");
+    expect(ca.calls).toEqual(["submit"]);
+    expect(cluster.writes.filter((w) => w === "create secret web-tls" || w === "apply secret web-tls")).toHaveLength(1);
+    expect(cluster.writes.filter((w) => w.includes("web-certbridge-key"))).toHaveLength(1);
+    const status = cluster.certs.get("ns/web")!.status!;
+    expect(status).toMatchObject({ revision: 1, vendorRef: "ref-1", secretName: "web-tls" });
+    expect(status.pendingIssuance).toBeUndefined();
+    expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True", reason: "Issued" });
+    // Renewal is planned at 2/3 of 30 days (≈ 20 days), clamped to the resync interval (≤ 10 h).
+    expect(result.requeueAfterMs).toBeGreaterThan(7 * 3_600_000);
+
+    const writesBefore = cluster.writes.length;
+    await reconciler.reconcile(ctx, "ns/web");
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(ca.calls).toEqual(["submit"]);
+    expect(cluster.writes.slice(writesBefore)).toEqual([]);
+  });
+
+  it("a spec the API server would have refused gets InvalidSpec and no vendor call", async () => {
+    const ca = fakeCa(await createTestCa({ name: "unit" }));
+    const { cluster, reconciler } = setup(ca.impl, { cloudflare: undefined });
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(ca.calls).toEqual([]);
+    const ready = cluster.certs.get("ns/web")!.status!.conditions!.find((c) => c.type === "Ready")!;
+    expect(ready).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(ready.message).toMatch(/exactly one vendor block/);
+  });
+
+  it("a refused order counts as a failed attempt; the retry waits for the business backoff, kept in status", async () => {
+    const ca = fakeCa(await createTestCa({ name: "unit" }), {
+      submit: async () => { throw new VendorError({ kind: "invalid", vendor: "cloudflare", operation: "createClientCertificate", message: "CSR refused", vendorCode: "1001" }); },
+    });
+    const { cluster, reconciler } = setup(ca.impl);
+    const first = await reconciler.reconcile(ctx, "ns/web");
+    expect(first.requeueAfterMs).toBe(120_000);
+    const status = cluster.certs.get("ns/web")!.status!;
+    expect(status).toMatchObject({ failedIssuanceAttempts: 1 });
+    expect(status.pendingIssuance).toBeUndefined();
+    expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "VendorError" });
+    // A restart (a fresh reconciler on the same status) does not retry at once.
+    const again = await new ManagedCertificateReconciler(reconciler.deps).reconcile(ctx, "ns/web");
+    expect(again.requeueAfterMs).toBeGreaterThan(100_000);
+    expect(cluster.certs.get("ns/web")!.status!.conditions?.find((c) => c.type === "Issuing")).toMatchObject({ reason: "Backoff" });
+    expect(ca.calls).toEqual([]);
+  });
+
+  it("an intent left without a vendorRef is looked up before anything is ordered again", async () => {
+    const testCa = await createTestCa({ name: "unit" });
+    let crashed = false;
+    const ca = fakeCa(testCa);
+    const { cluster, reconciler } = setup(ca.impl);
+    const crashing = new ManagedCertificateReconciler({ ...reconciler.deps, hooks: { step: (s) => { if (s === "intent-recorded" && !crashed) { crashed = true; throw new Error("crash"); } } } });
+    await expect(crashing.reconcile(ctx, "ns/web")).rejects.toThrow("crash");
+    expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({ revision: 1, state: "Submitting" });
+    await new ManagedCertificateReconciler(reconciler.deps).reconcile(ctx, "ns/web");
+    expect(ca.calls).toEqual(["find", "submit"]);
+  });
+});
