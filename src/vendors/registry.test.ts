@@ -76,7 +76,7 @@ describe("verify against the simulators (HTTPS, sim CA as the connection's caBun
 
   const wrong: Array<{ vendor: (typeof vendors)[number]; credentials: Record<string, string>; reason: string }> = [
     { vendor: "zpa", credentials: { clientSecret: "not-the-secret" }, reason: "sign-in refused" },
-    { vendor: "cloudflare", credentials: { apiToken: "certbridge-sim-cloudflare-api-token-9999" }, reason: "unknown token" },
+    { vendor: "cloudflare", credentials: { apiToken: "certbridge-sim-cloudflare-api-token-0bad" }, reason: "unknown token" },
     { vendor: "sectigo", credentials: { password: "not-the-password" }, reason: "login refused" },
   ];
   test.each(wrong)("$vendor: wrong credentials fail with kind credentials ($reason)", async ({ vendor, credentials }) => {
