@@ -152,7 +152,7 @@ describe("ProvisioningKey (Manage)", () => {
     const op = await startOperator(ns, { driftIntervalMs: 1000 });
     await client.create(resourceTypes.provisioningKeys, pkObject(ns, "edge"));
     const pk = await readyWith(ns, "edge", "Created");
-    const keyName = `certbridge-${ns}-edge`;
+    const keyName = `certbridge.${ns}.edge`;
     expect(simKeysNamed(keyName)).toHaveLength(1);
     expect(pk.status).toMatchObject({
       name: keyName, usageCount: 0, maxUsage: 3, enabled: true,
@@ -200,11 +200,11 @@ describe("ProvisioningKey (Manage)", () => {
     await adminCall("POST", `/__sim/zpa/provisioning-keys/${created.status!.id}/alter`, { enabled: false, name: "hand-edited", maxUsage: 100 });
     await eventually("drift reverted in ZPA", () => {
       const k = simKey(created.status?.id);
-      return k?.enabled === true && k.name === `certbridge-${ns}-upd` && k.maxUsage === 7;
+      return k?.enabled === true && k.name === `certbridge.${ns}.upd` && k.maxUsage === 7;
     });
     expect(await expectDelivered(ns, await getPk(ns, "upd"))).toBe(value);
     expect(sim.state().created.provisioningKey.CONNECTOR_GRP).toBeGreaterThan(0);
-    expect(simKeysNamed(`certbridge-${ns}-upd`)).toHaveLength(1);
+    expect(simKeysNamed(`certbridge.${ns}.upd`)).toHaveLength(1);
     await expectNoKeyMaterial(ns, op);
   });
 
@@ -219,7 +219,7 @@ describe("ProvisioningKey (Manage)", () => {
     const again = await readyWith(ns, "gone", "Created", (p) => p.status?.id !== first.status?.id);
     const newValue = await expectDelivered(ns, again);
     expect(newValue).not.toBe(oldValue);
-    expect(simKeysNamed(`certbridge-${ns}-gone`)).toHaveLength(1);
+    expect(simKeysNamed(`certbridge.${ns}.gone`)).toHaveLength(1);
     await eventually("Recreated event", async () => (await eventsOf(ns)).some((e) => e.reason === "Recreated"));
     await expectNoKeyMaterial(ns, op, [oldValue]);
   });
@@ -264,7 +264,7 @@ describe("ProvisioningKey (Manage)", () => {
     const third = await readyWith(ns, "rot", "Rotated", (p) => p.status?.id !== second.status?.id);
     const v3 = await expectDelivered(ns, third);
     expect(new Set([v1, v2, v3]).size).toBe(3);
-    expect(simKeysNamed(`certbridge-${ns}-rot`)).toHaveLength(1);
+    expect(simKeysNamed(`certbridge.${ns}.rot`)).toHaveLength(1);
     await eventually("Rotated event", async () => (await eventsOf(ns)).some((e) => e.reason === "Rotated"));
     await expectNoKeyMaterial(ns, op, [v1, v2]);
   });
@@ -317,7 +317,7 @@ describe("ProvisioningKey (Manage)", () => {
       return condition(p, "Ready")?.reason === "NotFound" ? p : undefined;
     });
     expect(condition(pk, "Synced")).toMatchObject({ status: "False", reason: "NotFound" });
-    expect(simKeysNamed(`certbridge-${ns}-nogroup`)).toHaveLength(0);
+    expect(simKeysNamed(`certbridge.${ns}.nogroup`)).toHaveLength(0);
   });
 });
 
@@ -380,12 +380,12 @@ describe("crash safety", () => {
 
     await startOperator(ns);
     const pk = await readyWith(ns, "k", "Created");
-    expect(simKeysNamed(`certbridge-${ns}-k`)).toHaveLength(1);
+    expect(simKeysNamed(`certbridge.${ns}.k`)).toHaveLength(1);
     await expectDelivered(ns, pk);
 
     await client.delete(resourceTypes.provisioningKeys, ns, "k");
     await eventually("gone", async () => getPk(ns, "k").then(() => false, (e) => isNotFound(e)));
-    expect(simKeysNamed(`certbridge-${ns}-k`)).toHaveLength(0);
+    expect(simKeysNamed(`certbridge.${ns}.k`)).toHaveLength(0);
   });
 
   const rotationPath: Checkpoint[] = ["rotation-deleted", "created", "secret-written"];
@@ -414,7 +414,7 @@ describe("crash safety", () => {
     await startOperator(ns);
     const after = await readyWith(ns, "r", "Rotated", (p) => p.status?.observedRotation === 1);
     expect(after.status?.id).not.toBe(before.status?.id);
-    expect(simKeysNamed(`certbridge-${ns}-r`)).toHaveLength(1);
+    expect(simKeysNamed(`certbridge.${ns}.r`)).toHaveLength(1);
     expect(sim.state().created.provisioningKey.CONNECTOR_GRP - createdBefore).toBe(1);
     await expectDelivered(ns, after);
   });

@@ -57,7 +57,7 @@ const ProvisioningKeySpecBase = z
       .optional()
       .meta({
         description:
-          "Name of the key in ZPA. Default: certbridge-<namespace>-<name>, deterministic so a crashed create is found, not repeated. Required for ObserveOnly.",
+          "Name of the key in ZPA. Default: certbridge.<namespace>.<name>, deterministic so a crashed create is found, not repeated. Required for ObserveOnly.",
       }),
     group: zpaObjectRef("App Connector or Service Edge group (zcomponent) the key enrolls into"),
     enrollmentCertificate: zpaObjectRef("enrollment certificate (one with a private key)")

@@ -16,7 +16,9 @@ function pk(over: { rotation?: number; annotation?: string; status?: Provisionin
 
 describe("defaultKeyName", () => {
   const cases = [
-    { reason: "short names read as certbridge-<namespace>-<name>", ns: "team", name: "edge", want: "certbridge-team-edge" },
+    { reason: "short names read as certbridge.<namespace>.<name>", ns: "team", name: "edge", want: "certbridge.team.edge" },
+    { reason: "dashes cannot make two resources collide (namespaces hold no dots)", ns: "a-b", name: "c", want: "certbridge.a-b.c" },
+    { reason: "…the other side of that pair", ns: "a", name: "b-c", want: "certbridge.a.b-c" },
     { reason: "the same inputs always give the same name (crash recovery finds it)", ns: "team", name: "edge", want: defaultKeyName("team", "edge") },
   ];
   test.each(cases)("$reason", ({ ns, name, want }) => expect(defaultKeyName(ns, name)).toBe(want));
@@ -26,7 +28,7 @@ describe("defaultKeyName", () => {
     const b = defaultKeyName("n".repeat(63), `${"x".repeat(252)}y`);
     expect(a.length).toBe(MAX_KEY_NAME);
     expect(a).not.toBe(b);
-    expect(a.startsWith("certbridge-nnn")).toBe(true);
+    expect(a.startsWith("certbridge.nnn")).toBe(true);
   });
 });
 

@@ -8,12 +8,14 @@ import type { NamedRef, ProvisioningKeyDesired, ProvisioningKeyRecord } from "..
 export const MAX_KEY_NAME = 255;
 
 /**
- * The key's name in ZPA when spec.name is unset: certbridge-<namespace>-<name>. Deterministic, so a
- * create interrupted by a crash is found by name afterwards instead of repeated. Names that would
- * be too long keep a readable prefix and end in a hash of the full name, so they stay distinct.
+ * The key's name in ZPA when spec.name is unset: certbridge.<namespace>.<name>. Deterministic, so a
+ * create interrupted by a crash is found by name afterwards instead of repeated. A namespace never
+ * holds a dot, so the first dot after the prefix ends it: no two resources share a name (a dash
+ * would: "a-b"/"c" and "a"/"b-c"). Names that would be too long keep a readable prefix and end in a
+ * hash of the full name, so they stay distinct.
  */
 export function defaultKeyName(namespace: string, name: string): string {
-  const full = `certbridge-${namespace}-${name}`;
+  const full = `certbridge.${namespace}.${name}`;
   if (full.length <= MAX_KEY_NAME) return full;
   const hash = createHash("sha256").update(`${namespace}/${name}`).digest("hex").slice(0, 10);
   return `${full.slice(0, MAX_KEY_NAME - hash.length - 1)}-${hash}`;
