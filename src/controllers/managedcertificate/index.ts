@@ -33,13 +33,14 @@ export interface ManagedCertificateController {
 }
 
 export function setupManagedCertificates(manager: Manager, options: ManagedCertificateOptions = {}): ManagedCertificateController {
+  const index = new SecretNameIndex();
   const certificates = manager.shared("informer/managedcertificates", () => manager.informer<KubeObject>({ type: resourceTypes.managedCertificates, ...(options.namespace ? { namespace: options.namespace } : {}) }));
   const secrets = sharedOwnedSecretInformer(manager);
   const resolver = sharedConnectionResolver(manager);
   const metrics = manager.shared("metrics/managedcertificate", () => new CertificateMetrics(manager.metrics.registry));
   const reconciler = new ManagedCertificateReconciler({
     client: manager.client,
-    certificates,
+    certificates: { get: (key) => certificates.get(key), list: () => certificates.list(), namingSecret: (ns, name) => index.keys(ns, name).map((k) => certificates.get(k)).filter((o): o is KubeObject => o !== undefined) },
     secrets,
     connections: resolver,
     ports: options.ports ?? vendorPortsOf(manager),
@@ -52,15 +53,14 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
   });
   const controller = manager.controller({ reconciler, concurrency: options.concurrency ?? 4 });
 
-  const secretNameOf = (o: KubeObject | undefined) => (o as { spec?: { secretName?: string } } | undefined)?.spec?.secretName;
   certificates.onChange((key, current, previous) => {
+    index.update(key, current, previous);
     controller.enqueue(key);
     // Resources naming the same Secret decide among themselves: wake the others too.
-    const ns = (current ?? previous)?.metadata.namespace;
-    const names = new Set([secretNameOf(current), secretNameOf(previous)].filter((n): n is string => n !== undefined));
-    if (names.size === 0) return;
-    for (const other of certificates.list()) {
-      if (other.metadata.namespace === ns && other.metadata.name !== (current ?? previous)?.metadata.name && names.has(secretNameOf(other) ?? "")) controller.enqueue(`${ns}/${other.metadata.name}`);
+    const ns = (current ?? previous)?.metadata.namespace ?? "";
+    for (const name of new Set([secretNameOf(current), secretNameOf(previous)])) {
+      if (name === undefined) continue;
+      for (const other of index.keys(ns, name)) if (other !== key) controller.enqueue(other);
     }
   });
   secrets.onChange((_key, current, previous) => {
@@ -80,6 +80,36 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
   resolver.vendorConnections.onChange(wakeUsers("VendorConnection"));
   resolver.clusterVendorConnections.onChange(wakeUsers("ClusterVendorConnection"));
   return { controller, reconciler };
+}
+
+const secretNameOf = (o: KubeObject | undefined): string | undefined => (o as { spec?: { secretName?: string } } | undefined)?.spec?.secretName;
+
+/** Which ManagedCertificates name which Secret: conflict checks stay O(1) per reconcile at 10k resources. */
+export class SecretNameIndex {
+  readonly #byName = new Map<string, Set<string>>();
+
+  update(key: string, current: KubeObject | undefined, previous: KubeObject | undefined): void {
+    const ns = (current ?? previous)?.metadata.namespace ?? "";
+    const before = secretNameOf(previous);
+    const after = secretNameOf(current);
+    if (before !== undefined && before !== after) this.#remove(`${ns}/${before}`, key);
+    if (after !== undefined) {
+      const k = `${ns}/${after}`;
+      const set = this.#byName.get(k) ?? new Set<string>();
+      set.add(key);
+      this.#byName.set(k, set);
+    }
+  }
+
+  keys(namespace: string, secretName: string): string[] {
+    return [...(this.#byName.get(`${namespace}/${secretName}`) ?? [])];
+  }
+
+  #remove(k: string, key: string): void {
+    const set = this.#byName.get(k);
+    set?.delete(key);
+    if (set?.size === 0) this.#byName.delete(k);
+  }
 }
 
 /** The ControllerSetup registered in controllers/index.ts. */

@@ -22,7 +22,7 @@ import { core } from "../../runtime/kube/resource.ts";
 import type { Result } from "../../runtime/reconcile.ts";
 import { classifySecret, type Secret, writeOwnedSecret } from "../shared/owned-secret.ts";
 import { chooseKey, desiredKeySecret, keySecretName, publicKeySha256, storedKey } from "./keys.ts";
-import { backoffRemainingMs, businessBackoffMs, type Decision, pollDelayMs, renewalTime } from "./policies.ts";
+import { backoffRemainingMs, businessBackoffMs, type Decision, pollDelayMs, ReissueReason, renewalTime } from "./policies.ts";
 import { CONFLICT_RECHECK_MS, type ManagedCertificateReconciler, readyMessage, type Work } from "./reconciler.ts";
 import { processRevocations } from "./revocation.ts";
 import { desiredTlsSecret, keyInSecret, leafOf } from "./secret.ts";
@@ -120,7 +120,10 @@ export async function startIssuance(r: ManagedCertificateReconciler, w: Work, de
     pollCount: 0,
   };
   const issuing: ConditionValue = { status: "True", reason: decision.reason, message: `${decision.message} Ordering revision ${revision} from ${w.vendor}.` };
-  const next = withConditions({ ...status, pendingIssuance: pending }, w.obj.metadata.generation, w.now, readyWhileIssuing(w, { status: "False", reason: Reason.Pending, message: `Ordering revision ${revision} from ${w.vendor}.` }), issuing);
+  // A missing or broken Secret is not Ready, whatever the certificate on record says.
+  const secretBroken = decision.reason === ReissueReason.SecretMissing || decision.reason === ReissueReason.SecretMismatch;
+  const notReady: ConditionValue = { status: "False", reason: Reason.Pending, message: `${decision.message} Ordering revision ${revision} from ${w.vendor}.` };
+  const next = withConditions({ ...status, pendingIssuance: pending }, w.obj.metadata.generation, w.now, secretBroken ? notReady : readyWhileIssuing(w, notReady), issuing);
   w.obj = await r.save(w.obj, next, w.signal, { guard: true });
   await r.step("intent-recorded", w.key);
   // Nothing can have been ordered for this intent yet: go straight to the submit, no lookup.

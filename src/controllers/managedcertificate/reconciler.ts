@@ -37,7 +37,12 @@ export interface ReconcilerHooks {
 
 export interface ManagedCertificateDeps {
   readonly client: KubeClient;
-  readonly certificates: { get(key: string): KubeObject | undefined; list(): KubeObject[] };
+  readonly certificates: {
+    get(key: string): KubeObject | undefined;
+    list(): KubeObject[];
+    /** Resources in `namespace` naming Secret `secretName` (an index; falls back to scanning list()). */
+    namingSecret?(namespace: string, secretName: string): KubeObject[];
+  };
   readonly secrets: { get(key: string): Secret | undefined };
   readonly connections: { resolve(ref: ConnectionRef, namespace: string, vendor: "cloudflare" | "sectigo", signal: AbortSignal): Promise<ConnectionLookup> };
   readonly ports: Pick<VendorPorts, "certificateAuthority">;
@@ -228,7 +233,8 @@ export class ManagedCertificateReconciler implements Reconciler {
   /** Another live ManagedCertificate in this namespace that names the same Secret and was created first. */
   #olderSiblingNaming(w: Work): string | undefined {
     const mine = { at: w.obj.metadata.creationTimestamp ?? "", name: w.owner.name };
-    for (const other of this.deps.certificates.list() as CertificateObject[]) {
+    const candidates = this.deps.certificates.namingSecret?.(w.owner.namespace, w.mc.spec.secretName) ?? this.deps.certificates.list();
+    for (const other of candidates as CertificateObject[]) {
       if (other.metadata.namespace !== w.owner.namespace || other.metadata.uid === w.obj.metadata.uid || other.metadata.deletionTimestamp) continue;
       if ((other.spec as { secretName?: string } | undefined)?.secretName !== w.mc.spec.secretName) continue;
       const theirs = { at: other.metadata.creationTimestamp ?? "", name: other.metadata.name ?? "" };
