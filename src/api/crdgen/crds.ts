@@ -61,9 +61,10 @@ export const definitions: readonly KindDefinition[] = [
     printerColumns: [
       ready,
       { name: "Secret", type: "string", jsonPath: ".spec.secretName", description: "The Secret holding the certificate." },
-      { name: "Expires", type: "date", jsonPath: ".status.notAfter", description: "Expiry of the current certificate." },
+      // Future times as "date" columns print as <invalid> in kubectl (it renders ages); show the timestamp.
+      { name: "Expires", type: "string", jsonPath: ".status.notAfter", description: "Expiry of the current certificate." },
       reason,
-      { name: "Renewal", type: "date", jsonPath: ".status.renewalTime", description: "When it will be renewed.", priority: 1 },
+      { name: "Renewal", type: "string", jsonPath: ".status.renewalTime", description: "When it will be renewed.", priority: 1 },
       age,
     ],
   },
