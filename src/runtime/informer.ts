@@ -21,6 +21,8 @@ export interface InformerOptions<T extends KubeObject> {
   /** No event or bookmark for this long means the watch has stalled: abort and resume it. */
   readonly inactivityTimeoutMs?: number;
   readonly reconnectBackoff?: Backoff;
+  /** Told each time a watch ends and is re-opened, with why (for a restarts metric). */
+  readonly onRestart?: (cause: "expired" | "error" | "stalled" | "closed") => void;
   /** Trim what the cache keeps (managedFields are dropped always). */
   readonly transform?: (object: T) => T;
 }
@@ -49,7 +51,7 @@ interface Stream {
  * Listeners receive keys level-style: "this key may have changed", with current and previous state.
  */
 export class Informer<T extends KubeObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "namespaces" | "labelSelector" | "transform">> & Pick<InformerOptions<T>, "labelSelector" | "transform">;
+  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "namespaces" | "labelSelector" | "transform" | "onRestart">> & Pick<InformerOptions<T>, "labelSelector" | "transform" | "onRestart">;
   /** One stream per watched namespace; `undefined` = all namespaces (or a cluster-scoped kind). */
   readonly #streams: Array<{ namespace: string | undefined; resourceVersion: string; synced: boolean }>;
   readonly #cache = new Map<string, T>();
@@ -132,16 +134,19 @@ export class Informer<T extends KubeObject> {
         }
         const outcome = await this.#watchOnce(stream, signal);
         if (outcome === "gone") {
+          this.#o.onRestart?.("expired");
           this.#stats.relistsAfterGone++;
           this.#o.log.info({ namespace: stream.namespace, resourceVersion: stream.resourceVersion }, "watch resourceVersion expired; relisting");
           needList = true;
           continue;
         }
         if (outcome === "ended") {
+          if (!signal.aborted) this.#o.onRestart?.("closed");
           failures = 0;
           continue;
         }
         if (outcome === "stalled") {
+          this.#o.onRestart?.("stalled");
           this.#stats.stalls++;
           this.#o.log.warn({ inactivityTimeoutMs: this.#o.inactivityTimeoutMs }, "watch stalled; resuming");
           continue;
@@ -149,11 +154,13 @@ export class Informer<T extends KubeObject> {
       } catch (error) {
         if (signal.aborted) break;
         if (isGone(error)) {
+          this.#o.onRestart?.("expired");
           this.#stats.relistsAfterGone++;
           needList = true;
           continue;
         }
         this.#stats.watchErrors++;
+        this.#o.onRestart?.("error");
         this.#o.log.warn({ err: describe(error), needList }, "list/watch failed; retrying");
       }
       // Reached only after an error: back off with jitter so a returning API server is not stampeded.

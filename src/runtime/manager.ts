@@ -72,6 +72,7 @@ export class Manager {
     const namespaces = this.#options.namespaces;
     const informer = new Informer<T>({
       ...(namespaces && namespaces.length > 0 && options.namespace === undefined ? { namespaces } : {}),
+      onRestart: (cause) => this.metrics.watchRestarts.inc({ resource: options.type.plural, cause }),
       ...options,
       client: this.client,
       log: this.log,
@@ -109,6 +110,7 @@ export class Manager {
     }
     const le = this.#options.leaderElection;
     if (le === undefined) {
+      this.metrics.isLeader.set(1); // the only instance: it acts as the leader
       void this.#startControllers();
       return;
     }
