@@ -325,6 +325,23 @@ describe("ManagedCertificate", () => {
     expect((await getMc(ns, "restore")).status?.revision).toBe(1);
   });
 
+  it("a deleted Secret whose key is gone too is re-issued: one new order, revision 2", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    await startController(ns);
+    const created = await createMc(ns, "lost", mcSpec("ssl", "lost-tls"));
+    const ready = await readyMc(ns, "lost");
+    await client.delete(core.secrets, ns, keySecretName("lost"));
+    await eventually("key Secret gone", async () => (await getSecret(ns, keySecretName("lost"))) === undefined);
+    await client.delete(core.secrets, ns, "lost-tls");
+    const reissued = await readyMc(ns, "lost", 30_000, 2);
+    const { serial } = checkTlsSecret((await getSecret(ns, "lost-tls"))!, sectigo.ca.root.certPem);
+    expect(serial).toBe(reissued.status?.serialNumber);
+    expect(serial).not.toBe(ready.status?.serialNumber);
+    expect(scmOrdersFor(created.metadata.uid!)).toBe(2);
+    expect(calls.submit).toBe(2);
+  });
+
   it("an order awaiting approval is AwaitingApproval and is never submitted again", async () => {
     sectigo.setIssuance({ approvalRequired: true });
     const ns = await freshNamespace(client, "mc");
