@@ -60,8 +60,9 @@ function counting(inner: CertificateAuthority): CertificateAuthority {
 /** The operator's own VendorPorts (vendors/registry.ts), each CertificateAuthority wrapped to count calls. */
 let registry: RegistryVendorPorts;
 const wrappers = new WeakMap<CertificateAuthority, CertificateAuthority>();
-function testPorts(): Pick<VendorPorts, "certificateAuthority"> {
+function testPorts(): Pick<VendorPorts, "certificateAuthority" | "browserCertificates"> {
   return {
+    browserCertificates: (c) => registry.browserCertificates(c),
     certificateAuthority(c: ResolvedConnection): CertificateAuthority {
       const inner = registry.certificateAuthority(c);
       let wrapped = wrappers.get(inner);
@@ -340,6 +341,35 @@ describe("ManagedCertificate", () => {
     expect(serial).not.toBe(ready.status?.serialNumber);
     expect(scmOrdersFor(created.metadata.uid!)).toBe(2);
     expect(calls.submit).toBe(2);
+  });
+
+  it("publish.zpa: uploaded after issuance, rotated on renewal (new uploaded, old deleted), removed with the resource", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    const zpa = sims.credentials.zpa as { clientId: string; clientSecret: string; customerId: string };
+    await client.create<Secret>(core.secrets, { metadata: { name: "zpa-creds", namespace: ns }, data: { clientId: b64(zpa.clientId), clientSecret: b64(zpa.clientSecret) } });
+    await client.create(resourceTypes.vendorConnections, { metadata: { name: "zpa", namespace: ns }, spec: { credentialsRef: { name: "zpa-creds" }, caBundle: sims.caPem, zpa: { authMode: "Legacy", baseUrl: sims.urls.zpa, customerId: zpa.customerId } } } as KubeObject);
+    const store = registry.browserCertificates({ kind: "VendorConnection", namespace: ns, name: "zpa", vendor: "zpa", settings: { authMode: "Legacy", baseUrl: sims.urls.zpa, customerId: zpa.customerId }, credentials: { clientId: zpa.clientId, clientSecret: zpa.clientSecret }, caBundlePem: sims.caPem!, fingerprint: `test-${ns}` });
+    await startController(ns);
+    await createMc(ns, "pub", mcSpec("cloudflare", "pub-tls", { publish: { zpa: { connectionRef: { kind: "VendorConnection", name: "zpa" }, name: `web-${ns}` } } }));
+    const published = await eventually("published", async () => { const m = await getMc(ns, "pub"); return cond(m, "Published")?.status === "True" ? m : undefined; });
+    const first = (published.status as { publish?: { zpa?: { certificateId: string; name: string; serialNumber: string } } }).publish!.zpa!;
+    expect(first).toMatchObject({ name: `web-${ns}-r1`, serialNumber: published.status?.serialNumber });
+    expect((await store.findByName(`web-${ns}-r1`, undefined, new AbortController().signal))?.id).toBe(first.certificateId);
+
+    await client.mergePatch(resourceTypes.managedCertificates, ns, "pub", { metadata: { annotations: { [annotations.renewRequest]: "now" } } });
+    await eventually("republished for revision 2", async () => {
+      const m = await getMc(ns, "pub");
+      return (m.status as { publish?: { zpa?: { name?: string } } }).publish?.zpa?.name === `web-${ns}-r2` ? m : undefined;
+    });
+    const signal = new AbortController().signal;
+    expect(await store.findByName(`web-${ns}-r1`, undefined, signal)).toBeUndefined();
+    const second = await store.findByName(`web-${ns}-r2`, undefined, signal);
+    expect(second).toBeDefined();
+
+    await client.delete(resourceTypes.managedCertificates, ns, "pub");
+    await eventually("resource gone", async () => { try { await getMc(ns, "pub"); return false; } catch (e) { return isNotFound(e); } });
+    expect(await store.findByName(`web-${ns}-r2`, undefined, signal)).toBeUndefined();
   });
 
   it("an order awaiting approval is AwaitingApproval and is never submitted again", async () => {

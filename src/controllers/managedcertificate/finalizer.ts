@@ -48,6 +48,7 @@ export async function finalize(r: ManagedCertificateReconciler, f: FinalizeInput
       f.log.warn({ err: error instanceof VendorError ? error.toJSON() : String(error), vendorRef: item.vendorRef }, "revocation on delete refused; continuing");
     }
   }
+  await unpublish(r, f);
   if (f.mc.spec.secretPolicy.onDelete === "Delete") await deleteIfOurs(r, f, f.mc.spec.secretName);
   await deleteIfOurs(r, f, keySecretName(f.owner.name));
   await removeFinalizer(r.deps.client, f.obj, f.signal);
@@ -71,5 +72,25 @@ async function deleteIfOurs(r: ManagedCertificateReconciler, f: FinalizeInput, n
     await r.deps.client.delete(core.secrets, f.owner.namespace, name, { signal: f.signal, ...(secret.metadata.uid ? { preconditionUid: secret.metadata.uid } : {}) });
   } catch (error) {
     if (!isNotFound(error)) throw error;
+  }
+}
+
+/** The ZPA copy holds the private key: it goes with the resource. */
+async function unpublish(r: ManagedCertificateReconciler, f: FinalizeInput): Promise<void> {
+  const id = f.obj.status?.publish?.zpa?.certificateId;
+  const ref = f.mc.spec.publish?.zpa?.connectionRef;
+  if (id === undefined || ref === undefined) return;
+  const lookup = await r.deps.connections.resolve(ref, f.owner.namespace, "zpa", f.signal);
+  const store = lookup.ok ? r.deps.ports.browserCertificates?.(lookup.connection) : undefined;
+  if (!lookup.ok || store === undefined) {
+    r.deps.events?.record({ type: resourceTypes.managedCertificates, object: f.obj }, { type: "Warning", reason: "UnpublishSkipped", action: "Delete", note: `Could not delete ZPA certificate ${id}: the ZPA connection is unavailable.` });
+    return;
+  }
+  const microtenantId = typeof lookup.connection.settings["microtenantId"] === "string" ? (lookup.connection.settings["microtenantId"] as string) : undefined;
+  try {
+    await store.delete(id, microtenantId, f.signal);
+  } catch (error) {
+    if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "credentials")) throw error;
+    f.log.warn({ err: error instanceof VendorError ? error.toJSON() : String(error), zpaCertificateId: id }, "ZPA delete refused; continuing");
   }
 }

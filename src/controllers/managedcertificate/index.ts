@@ -17,7 +17,7 @@ import { ManagedCertificateReconciler, type ReconcilerHooks } from "./reconciler
 export { ManagedCertificateReconciler, type IssuanceStep, type ReconcilerHooks } from "./reconciler.ts";
 
 export interface ManagedCertificateOptions {
-  readonly ports?: Pick<VendorPorts, "certificateAuthority">;
+  readonly ports?: Pick<VendorPorts, "certificateAuthority"> & Partial<Pick<VendorPorts, "browserCertificates">>;
   readonly hooks?: ReconcilerHooks;
   readonly budget?: IssuanceBudget;
   readonly concurrency?: number;

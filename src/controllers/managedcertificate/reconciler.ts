@@ -25,6 +25,7 @@ import { continueIssuance, restoreSecret, startIssuance } from "./issuance.ts";
 import type { CertificateMetrics } from "./metrics.ts";
 import { certificateSpecHash, needsIssuance, type PollBackoff, ReissueReason, renewalTime } from "./policies.ts";
 import { processRevocations } from "./revocation.ts";
+import { publishZpa } from "./publish.ts";
 import { SecretReader } from "./secret.ts";
 import { type CertificateObject, FreshObjects, type Status, StatusWriter, notIssuing, readyOf, withConditions, type ConditionValue } from "./status.ts";
 
@@ -44,8 +45,9 @@ export interface ManagedCertificateDeps {
     namingSecret?(namespace: string, secretName: string): KubeObject[];
   };
   readonly secrets: { get(key: string): Secret | undefined };
-  readonly connections: { resolve(ref: ConnectionRef, namespace: string, vendor: "cloudflare" | "sectigo", signal: AbortSignal): Promise<ConnectionLookup> };
-  readonly ports: Pick<VendorPorts, "certificateAuthority">;
+  readonly connections: { resolve(ref: ConnectionRef, namespace: string, vendor: "cloudflare" | "sectigo" | "zpa", signal: AbortSignal): Promise<ConnectionLookup> };
+  /** browserCertificates only for spec.publish.zpa. */
+  readonly ports: Pick<VendorPorts, "certificateAuthority"> & Partial<Pick<VendorPorts, "browserCertificates">>;
   readonly budget: IssuanceBudget;
   readonly events?: EventRecorder;
   readonly metrics?: CertificateMetrics;
@@ -174,6 +176,8 @@ export class ManagedCertificateReconciler implements Reconciler {
     const status = withRenewalTime(w.obj.status ?? {}, w.mc.spec.renewBefore);
     const ready: ConditionValue = { status: "True", reason: Reason.Issued, message: readyMessage(status, w.mc.spec.secretName) };
     let next = withConditions({ ...status, secretName: w.mc.spec.secretName }, w.obj.metadata.generation, w.now, ready, notIssuing());
+    const published = await publishZpa(this, w, next);
+    next = published.status;
     w.obj = await this.save(w.obj, next, w.signal);
     if ((w.obj.status?.pendingRevocations ?? []).length > 0) {
       next = await processRevocations(this, w);
@@ -182,7 +186,7 @@ export class ManagedCertificateReconciler implements Reconciler {
     this.deps.metrics?.setExpiration(w.owner.namespace, w.owner.name, w.mc.spec.secretName, status.notAfter);
     const renewIn = status.renewalTime === undefined ? 0 : Date.parse(status.renewalTime) - w.now.getTime();
     const resync = jitter(this.deps.resyncMs ?? DEFAULT_RESYNC_MS, 0.2);
-    const retry = (w.obj.status?.pendingRevocations ?? []).length > 0 ? 60_000 : Infinity;
+    const retry = Math.min((w.obj.status?.pendingRevocations ?? []).length > 0 ? 60_000 : Infinity, published.retryMs ?? Infinity);
     return { requeueAfterMs: clampDelay(Math.max(1_000, Math.min(renewIn, resync, retry))) };
   }
 
