@@ -3,7 +3,8 @@
 // the no-op resync, and crash safety at every await point of the issuance path.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { X509Certificate } from "node:crypto";
-import { adminClient, eventually, freshNamespace, testLogger } from "../harness/kube.ts";
+import { adminClient, eventually, freshNamespace } from "../harness/kube.ts";
+import { createLogger } from "../../src/observability/logger.ts";
 import { annotations, resourceTypes } from "../../src/api/v1alpha1/index.ts";
 import { setupManagedCertificates, type IssuanceStep, type ManagedCertificateController } from "../../src/controllers/managedcertificate/index.ts";
 import { keySecretName } from "../../src/controllers/managedcertificate/keys.ts";
@@ -73,8 +74,12 @@ function testPorts(): Pick<VendorPorts, "certificateAuthority" | "browserCertifi
 }
 
 /** A controller watching only the test's namespace (resources left by earlier tests stay theirs). */
+/** Every log line of every controller in this file, at debug level: scanned for key material. */
+const logLines: string[] = [];
+const capturingLogger = () => createLogger({ level: "debug", destination: { write: (line: string) => { logLines.push(line); } } });
+
 async function startController(namespace: string, opts: { hooks?: { step(step: IssuanceStep, key: string): void }; pollBackoff?: PollBackoff } = {}): Promise<ManagedCertificateController & { manager: Manager }> {
-  const manager = new Manager({ client: adminClient(), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }) });
+  const manager = new Manager({ client: adminClient(), log: capturingLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }) });
   const mc = setupManagedCertificates(manager, { namespace, ports: testPorts(), concurrency: 4, ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.pollBackoff ? { pollBackoff: opts.pollBackoff } : {}) });
   await manager.start();
   let stopped = false;
@@ -95,6 +100,10 @@ afterEach(async () => {
   resetCalls();
 });
 afterAll(async () => {
+  // TARGETS S2: no private keys, PEM blocks or credentials in any log line of the whole run.
+  expect(logLines.length).toBeGreaterThan(100);
+  const leaks = logLines.filter((l) => /BEGIN |PRIVATE KEY|sim-zpa-secret|certbridge-sim-cloudflare-api-token|sim-Password/.test(l));
+  expect(leaks).toEqual([]);
   await registry.close();
   await sims.close();
   await client.close();
