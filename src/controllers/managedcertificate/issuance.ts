@@ -23,10 +23,10 @@ import type { Result } from "../../runtime/reconcile.ts";
 import { classifySecret, type Secret, writeOwnedSecret } from "../shared/owned-secret.ts";
 import { chooseKey, desiredKeySecret, keySecretName, publicKeySha256, storedKey } from "./keys.ts";
 import { backoffRemainingMs, businessBackoffMs, type Decision, pollDelayMs, ReissueReason, renewalTime } from "./policies.ts";
-import { CONFLICT_RECHECK_MS, type ManagedCertificateReconciler, readyMessage, type Work } from "./reconciler.ts";
+import { CONFLICT_RECHECK_MS, issuedCondition, type ManagedCertificateReconciler, type Work } from "./reconciler.ts";
 import { processRevocations } from "./revocation.ts";
 import { desiredTlsSecret, keyInSecret, leafOf } from "./secret.ts";
-import { type ConditionValue, type Status, readyOf, withConditions } from "./status.ts";
+import { type ConditionValue, notIssuing, type Status, readyOf, withConditions } from "./status.ts";
 
 type Pending = NonNullable<Status["pendingIssuance"]>;
 
@@ -251,8 +251,8 @@ async function finish(r: ManagedCertificateReconciler, w: Work, key: KeyObject, 
     ...(renewRequest !== undefined ? { observedRenewRequest: renewRequest } : status.observedRenewRequest !== undefined ? { observedRenewRequest: status.observedRenewRequest } : {}),
     ...(revocations.length > 0 ? { pendingRevocations: revocations.slice(-32) } : {}),
   };
-  const ready: ConditionValue = { status: "True", reason: Reason.Issued, message: readyMessage(issued, w.mc.spec.secretName) };
-  w.obj = await r.save(w.obj, withConditions(issued, w.obj.metadata.generation, w.now, ready, { status: "False", reason: "Idle", message: `Revision ${p.revision} issued.` }), w.signal);
+  const ready = issuedCondition(issued, w.mc.spec);
+  w.obj = await r.save(w.obj, withConditions(issued, w.obj.metadata.generation, w.now, ready, notIssuing()), w.signal);
   await r.step("status-written", w.key);
   r.deps.metrics?.issuances.inc({ vendor: w.vendor, result: "issued" });
   w.log.info({ revision: p.revision, vendorRef: out.vendorRef, notAfter: iso(notAfter) }, "certificate issued");

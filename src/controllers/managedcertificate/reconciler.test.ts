@@ -128,6 +128,17 @@ describe("ManagedCertificateReconciler (in memory)", () => {
     expect(cluster.writes.slice(writesBefore)).toEqual([]);
   });
 
+  it("PKCS12 output, not supported yet, is said in the Ready message instead of being skipped silently", async () => {
+    const ca = fakeCa(await createTestCa({ name: "unit" }));
+    const { cluster, reconciler } = setup(ca.impl, { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "p12", key: "password" } }] });
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(cluster.writes.filter((w) => w.startsWith("apply status"))).toHaveLength(3); // intent, vendorRef, issued: no extra write for the message
+    const ready = cluster.certs.get("ns/web")!.status!.conditions!.find((c) => c.type === "Ready")!;
+    expect(ready.status).toBe("True");
+    expect(ready.message).toMatch(/PKCS12 output is not supported yet/);
+    expect(cluster.secrets.get("ns/web-tls")?.data?.["keystore.p12"]).toBeUndefined();
+  });
+
   it("a spec the API server would have refused gets InvalidSpec and no vendor call", async () => {
     const ca = fakeCa(await createTestCa({ name: "unit" }));
     const { cluster, reconciler } = setup(ca.impl, { cloudflare: undefined });

@@ -174,7 +174,7 @@ export class ManagedCertificateReconciler implements Reconciler {
   /** The certificate is in place: no vendor calls; a status write only if something visible changed. */
   async steady(w: Work): Promise<Result> {
     const status = withRenewalTime(w.obj.status ?? {}, w.mc.spec.renewBefore);
-    const ready: ConditionValue = { status: "True", reason: Reason.Issued, message: readyMessage(status, w.mc.spec.secretName) };
+    const ready = issuedCondition(status, w.mc.spec);
     let next = withConditions({ ...status, secretName: w.mc.spec.secretName }, w.obj.metadata.generation, w.now, ready, notIssuing());
     const published = await publishZpa(this, w, next);
     next = published.status;
@@ -287,6 +287,13 @@ export function withRenewalTime(status: Status, renewBefore: string | undefined)
   if (status.notBefore === undefined || status.notAfter === undefined) return status;
   const at = renewalTime(new Date(status.notBefore), new Date(status.notAfter), renewBefore).toISOString().replace(/\.\d{3}Z$/, "Z");
   return at === status.renewalTime ? status : { ...status, renewalTime: at };
+}
+
+/** Ready=True for the certificate on record. */
+export function issuedCondition(status: Status, spec: ManagedCertificate["spec"]): ConditionValue {
+  // Said rather than silently skipped: the Secret holds everything else that was asked for.
+  const pkcs12 = (spec.additionalOutputFormats ?? []).some((f) => f.type === "PKCS12") ? " PKCS12 output is not supported yet and was not written." : "";
+  return { status: "True", reason: Reason.Issued, message: readyMessage(status, spec.secretName) + pkcs12 };
 }
 
 export function readyMessage(status: Status, secretName: string): string {
