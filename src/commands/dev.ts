@@ -5,6 +5,7 @@ import { once } from "node:events";
 import { rename, rm, writeFile, copyFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { ControlPlane } from "../../test/harness/control-plane.ts";
 import { installCrds } from "../../test/harness/crds.ts";
@@ -16,9 +17,11 @@ import { type OperatorHandle, startOperator } from "../operator.ts";
 import { KubeClient } from "../runtime/kube/client.ts";
 import { core, type KubeObject, type ResourceType } from "../runtime/kube/resource.ts";
 import { type RunningSimulators, startSimulators } from "../sim/index.ts";
+import { presetZpaKeys, simulatorCatalog } from "./dev/catalog.ts";
 import { killChildrenMentioning } from "./dev/emergency.ts";
 import { repoKubectl } from "./dev/kubectl.ts";
-import { DEV_NAMESPACE, type DevObject, devObjects, readSamples, type SimulatorEndpoint } from "./dev/resources.ts";
+import { readiness, type SampleStatus } from "./dev/readiness.ts";
+import { DEV_NAMESPACE, type DevObject, devObjects, presetKeys, readSamples, type Sample, type SimulatorEndpoint } from "./dev/resources.ts";
 import { acquireStateDir, defaultStateDir, type StateDir } from "./dev/state-dir.ts";
 import { createTeardown } from "./dev/teardown.ts";
 
@@ -32,6 +35,8 @@ const USAGE = `usage: certbridge dev [--no-operator] [--ready-file PATH] [--stat
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const PREFERRED_METRICS_PORT = 8080;
+/** How long after start-up dev waits for every sample to be Ready before it says which are not. */
+const SAMPLES_READY_WITHIN_MS = 120_000;
 const VENDORS = ["zpa", "cloudflare", "sectigo"] as const;
 
 const TYPES: Record<DevObject["kind"], ResourceType> = {
@@ -207,7 +212,13 @@ export async function devCommand(
       if (url !== undefined && credentials !== undefined) endpoints[v] = { url, credentials };
     }
     const applied = await step(`applying connections and samples in namespace ${DEV_NAMESPACE}`, async () => {
-      const { objects, skipped } = devObjects(endpoints, sims.caPem, await readSamples(`${REPO}deploy/samples`));
+      // The samples name real tenants' orgs, profiles and groups: map them onto what the simulators hold.
+      const catalog = simulatorCatalog(sims);
+      const { objects, skipped } = devObjects(endpoints, sims.caPem, await readSamples(`${REPO}deploy/samples`), DEV_NAMESPACE, catalog);
+      const samples = objects.filter((o) => o.kind === "ManagedCertificate" || o.kind === "ProvisioningKey").map((o) => o.object as Sample);
+      const preset = catalog.zpa === undefined ? [] : presetKeys(samples, catalog.zpa);
+      presetZpaKeys(sims, preset);
+      for (const k of preset) progress(`  ZPA simulator now holds the ${k.associationType} provisioning key "${k.name}" a sample names`);
       await client.apply(core.namespaces, { metadata: { name: DEV_NAMESPACE } } as KubeObject);
       for (const o of objects) {
         try {
@@ -266,6 +277,7 @@ export async function devCommand(
 
     current = "running";
     io.out(summary(info, crds.length, flags["no-operator"] === true, elapsed()));
+    if (operator !== undefined) void reportSamplesReady(client, stop.signal, progress);
     void repoKubectl().then((k) => {
       if (!stop.signal.aborted && "path" in k) io.out(`kubectl 1.34 from the repo's test tooling: ${k.path}\n  alias kubectl=${k.path}\n`);
     });
@@ -297,9 +309,11 @@ function summary(info: DevReadyInfo, crdCount: number, noOperator: boolean, took
     `  kubeconfig   ${info.kubeconfig}`,
     `               export KUBECONFIG=${info.kubeconfig}`,
     `  API server   ${info.apiServer} (${crdCount} CRDs installed)`,
-    `  namespace    ${info.namespace}: one VendorConnection per simulator, and the ManagedCertificate and`,
-    "               ProvisioningKey samples. Their controllers are not written yet, so they exist but",
-    "               nothing reconciles them (no Ready condition).",
+    `  namespace    ${info.namespace}: one VendorConnection per simulator, and every ManagedCertificate and`,
+    "               ProvisioningKey sample mapped onto the simulated tenants (orgs, profiles, groups).",
+    noOperator
+      ? "               Nothing reconciles them until you start the operator."
+      : "               The operator reconciles them: each should be Ready within seconds (reported below).",
     "  simulators   (HTTPS; test credentials are in the Secrets beside the connections)",
     sim("zpa"),
     sim("cloudflare"),
@@ -317,4 +331,35 @@ function summary(info: DevReadyInfo, crdCount: number, noOperator: boolean, took
     "  Ctrl-C stops everything.",
     "",
   ].join("\n") + "\n";
+}
+
+/**
+ * Polls the samples until all are Ready and says so once (with the time since start-up); after
+ * SAMPLES_READY_WITHIN_MS it names those that are not, with their Ready reason, and stops looking.
+ */
+async function reportSamplesReady(client: KubeClient, signal: AbortSignal, progress: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + SAMPLES_READY_WITHIN_MS;
+  let last: ReturnType<typeof readiness> | undefined;
+  while (!signal.aborted) {
+    try {
+      const items: SampleStatus[] = [];
+      for (const type of [resourceTypes.managedCertificates, resourceTypes.provisioningKeys]) {
+        const list = await client.listAll<KubeObject & SampleStatus>(type, { namespace: DEV_NAMESPACE, signal });
+        items.push(...list.items.map((i) => ({ ...i, kind: type === resourceTypes.managedCertificates ? "ManagedCertificate" : "ProvisioningKey" })));
+      }
+      last = readiness(items);
+      if (last.waiting.length === 0) {
+        progress(`all ${last.ready.length} samples are Ready`);
+        return;
+      }
+    } catch {
+      // The API server may be going away (Ctrl-C); the loop ends on the abort.
+    }
+    if (Date.now() > deadline) {
+      progress(`not every sample is Ready after ${SAMPLES_READY_WITHIN_MS / 1000}s:`);
+      for (const w of last?.waiting ?? ["(could not list the samples)"]) progress(`  ${w}`);
+      return;
+    }
+    await sleep(1_000, undefined, { signal }).catch(() => undefined);
+  }
 }

@@ -9,14 +9,18 @@ import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 import { resourceTypes } from "../../src/api/v1alpha1/group.ts";
 import type { DevReadyInfo } from "../../src/commands/dev.ts";
+import { readiness, type SampleStatus } from "../../src/commands/dev/readiness.ts";
 import { KubeClient } from "../../src/runtime/kube/client.ts";
 import { core, type KubeObject } from "../../src/runtime/kube/resource.ts";
 
 const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 const READY_WITHIN_MS = 180_000;
+/** After the ready file: every sample issued/delivered by the operator against the simulators (takes ~3 s). */
+const SAMPLES_READY_WITHIN_MS = 60_000;
 const EXIT_WITHIN_MS = 30_000;
 
-type Secret = KubeObject & { data?: Record<string, string> };
+type Secret = KubeObject & { type?: string; data?: Record<string, string> };
+type Sample = KubeObject & SampleStatus & { spec: { connectionRef: { kind: string; name: string }; secretName: string; secretKey?: string } };
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
@@ -50,7 +54,7 @@ afterAll(async () => {
 });
 
 describe("certbridge dev (real process)", () => {
-  it("brings up control plane, simulators, connections, samples and the operator; SIGINT tears it all down", { timeout: READY_WITHIN_MS + EXIT_WITHIN_MS + 30_000 }, async () => {
+  it("brings up control plane, simulators, connections and samples; the operator makes every sample Ready; SIGINT tears it all down", { timeout: READY_WITHIN_MS + SAMPLES_READY_WITHIN_MS + EXIT_WITHIN_MS + 30_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "certbridge-dev-test-"));
     scratch.push(dir);
     const readyFile = join(dir, "ready.json");
@@ -97,8 +101,12 @@ describe("certbridge dev (real process)", () => {
         expect(Object.keys(secret.data ?? {}).length, `${c.reason}: credentials Secret has data`).toBeGreaterThan(0);
       }
 
-      const certs = (await client.listAll<KubeObject & { spec: { connectionRef: { kind: string; name: string } } }>(resourceTypes.managedCertificates, { namespace: ns })).items;
-      const keys = (await client.listAll<KubeObject & { spec: { connectionRef: { kind: string; name: string } } }>(resourceTypes.provisioningKeys, { namespace: ns })).items;
+      const list = async () => {
+        const certs = (await client!.listAll<Sample>(resourceTypes.managedCertificates, { namespace: ns })).items.map((c) => ({ ...c, kind: "ManagedCertificate" }));
+        const keys = (await client!.listAll<Sample>(resourceTypes.provisioningKeys, { namespace: ns })).items.map((k) => ({ ...k, kind: "ProvisioningKey" }));
+        return { certs, keys };
+      };
+      const { certs, keys } = await list();
       expect(certs.map((c) => c.metadata.name).sort()).toEqual(["gateway-device", "jane-smime", "payments-client", "shop-tls"]);
       expect(keys.map((k) => k.metadata.name).sort()).toEqual(["app-connectors", "service-edges"]);
       for (const r of [...certs, ...keys]) {
@@ -106,12 +114,45 @@ describe("certbridge dev (real process)", () => {
         expect(byName.has(r.spec.connectionRef.name), `${r.metadata.name} points at a dev connection`).toBe(true);
       }
 
-      // Never print credentials: none of the Secret values the environment created may appear in its output.
+      // Every sample becomes Ready=True for its current spec: dev maps each onto what the simulators hold.
+      const samplesFrom = Date.now();
+      let state = readiness([...certs, ...keys]);
+      let latest = { certs, keys };
+      while (state.waiting.length > 0 && Date.now() - samplesFrom < SAMPLES_READY_WITHIN_MS) {
+        await sleep(500);
+        latest = await list();
+        state = readiness([...latest.certs, ...latest.keys]);
+      }
+      expect(state.waiting, `samples not Ready within ${SAMPLES_READY_WITHIN_MS} ms`).toEqual([]);
+      expect(state.ready).toHaveLength(6);
+      process.stdout.write(`every sample Ready ${Date.now() - startedAt} ms after start (${Date.now() - samplesFrom} ms after the ready file)\n`);
+
+      // Each certificate is delivered: a kubernetes.io/tls Secret with a certificate and its key.
+      for (const c of latest.certs) {
+        const secret = await client.get<Secret>(core.secrets, ns, c.spec.secretName);
+        expect(secret.type, `${c.metadata.name}: TLS Secret type`).toBe("kubernetes.io/tls");
+        const crt = Buffer.from(secret.data?.["tls.crt"] ?? "", "base64").toString("utf8");
+        const key = Buffer.from(secret.data?.["tls.key"] ?? "", "base64").toString("utf8");
+        expect(crt, `${c.metadata.name}: tls.crt holds a certificate`).toMatch(/^-----BEGIN CERTIFICATE-----/);
+        expect(key, `${c.metadata.name}: tls.key holds a private key`).toMatch(/^-----BEGIN (EC |RSA )?PRIVATE KEY-----/);
+      }
+      // Each provisioning key is delivered under its secretKey.
+      for (const k of latest.keys) {
+        const secret = await client.get<Secret>(core.secrets, ns, k.spec.secretName);
+        expect(secret.data?.[k.spec.secretKey ?? "provisioningKey"], `${k.metadata.name}: key delivered`).toBeTruthy();
+      }
+      // dev says so itself, once every sample is Ready.
+      const saidReady = Date.now() + 5_000;
+      while (!stdout.includes("all 6 samples are Ready") && Date.now() < saidReady) await sleep(250);
+      expect(stdout).toContain("all 6 samples are Ready");
+
+      // Never print secrets: none of the Secret values in the namespace (credentials, private keys,
+      // provisioning keys) may appear in its output.
       const secrets = (await client.listAll<Secret>(core.secrets, { namespace: ns })).items;
       const values = secrets.flatMap((s) => Object.values(s.data ?? {}).map((v) => Buffer.from(v, "base64").toString("utf8")));
       expect(values.length).toBeGreaterThan(0);
       for (const v of values) {
-        expect(stdout.includes(v) || stderr.includes(v), "a credential value leaked into the output").toBe(false);
+        expect(stdout.includes(v) || stderr.includes(v), "a Secret value leaked into the output").toBe(false);
       }
 
       expect(info.metricsPort).not.toBeNull();

@@ -1,12 +1,15 @@
 // The objects `certbridge dev` puts into its namespace: one credentials Secret and one VendorConnection
-// per running simulator, and the ManagedCertificate/ProvisioningKey samples re-pointed at them. Pure
-// builders, so what the dev environment applies is tested without a cluster.
+// per running simulator, and the ManagedCertificate/ProvisioningKey samples re-pointed at them. The
+// samples document real tenants (their org, profile and group names), so each is mapped onto what the
+// simulators hold (a `SimCatalog`) to become Ready there. Pure builders, so what the dev environment
+// applies is tested without a cluster.
 import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadAll } from "js-yaml";
 import { API_VERSION } from "../../api/v1alpha1/group.ts";
 import { type ParseResult, parseResource, parseVendorConnection, problemsMessage } from "../../api/v1alpha1/parse.ts";
+import { DEFAULT_ENROLLMENT_CERTIFICATE } from "../../api/v1alpha1/provisioningkey.ts";
 import type { Vendor } from "../../api/v1alpha1/vendorconnection.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
 
@@ -21,6 +24,29 @@ export interface SimulatorEndpoint {
   readonly url: string;
   /** The simulator's non-secret test credentials, as `startSimulators()` reports them. */
   readonly credentials: Record<string, unknown>;
+}
+
+export type SectigoType = "SSL" | "Client" | "Device";
+export type ZpaAssociationType = "CONNECTOR_GRP" | "SERVICE_EDGE_GRP";
+
+/** What a Sectigo tenant offers enrollments: organizations (and departments), profiles and custom fields per type. */
+export interface SectigoCatalog {
+  /** Organization and department ids; the first is the dev connection's default org. */
+  readonly orgIds: readonly number[];
+  readonly profiles: Record<SectigoType, readonly { readonly id: number; readonly name: string; readonly renewable: boolean }[]>;
+  readonly customFields: Record<SectigoType, readonly { readonly name: string; readonly mandatory: boolean }[]>;
+}
+
+/** What a ZPA tenant offers provisioning keys: groups per association type and enrollment certificates. */
+export interface ZpaCatalog {
+  readonly groups: Record<ZpaAssociationType, readonly { readonly id: string; readonly name: string; readonly enabled: boolean; readonly microtenantId: string }[]>;
+  readonly enrollmentCertificates: readonly { readonly id: string; readonly name: string; readonly privateKeyPresent: boolean }[];
+}
+
+/** What the running simulators hold, per vendor; a vendor without an entry gets its samples as written. */
+export interface SimCatalog {
+  readonly sectigo?: SectigoCatalog;
+  readonly zpa?: ZpaCatalog;
 }
 
 export interface SecretObject extends KubeObject {
@@ -67,15 +93,18 @@ export function credentialsSecret(vendor: Vendor, sim: SimulatorEndpoint, namesp
   }
 }
 
-function vendorBlock(vendor: Vendor, sim: SimulatorEndpoint): Record<string, unknown> {
+function vendorBlock(vendor: Vendor, sim: SimulatorEndpoint, catalog: SimCatalog): Record<string, unknown> {
   const c = sim.credentials;
   switch (vendor) {
     case "zpa":
       return { zpa: { authMode: "Legacy", baseUrl: sim.url, customerId: field(vendor, c, "customerId") } };
     case "cloudflare":
       return { cloudflare: { authMode: "APIToken", baseUrl: sim.url, zoneId: field(vendor, c, "zoneId") } };
-    case "sectigo":
-      return { sectigo: { authMode: "Password", baseUrl: sim.url, customerUri: field(vendor, c, "customerUri") } };
+    case "sectigo": {
+      // Enrollments need an org; the simulator's first one is the default, as an SCM admin would set it.
+      const orgId = catalog.sectigo?.orgIds[0];
+      return { sectigo: { authMode: "Password", baseUrl: sim.url, customerUri: field(vendor, c, "customerUri"), ...(orgId === undefined ? {} : { orgId }) } };
+    }
   }
 }
 
@@ -84,13 +113,13 @@ function validated(what: string, result: ParseResult<unknown>): void {
 }
 
 /** A VendorConnection pointing at the simulator, trusting the simulator CA; validated before it is returned. */
-export function vendorConnection(vendor: Vendor, sim: SimulatorEndpoint, caPem: string | undefined, namespace = DEV_NAMESPACE): KubeObject {
+export function vendorConnection(vendor: Vendor, sim: SimulatorEndpoint, caPem: string | undefined, namespace = DEV_NAMESPACE, catalog: SimCatalog = {}): KubeObject {
   const object = {
     apiVersion: API_VERSION,
     kind: "VendorConnection",
     metadata: { name: CONNECTION_NAMES[vendor], namespace, labels: { ...DEV_LABELS } },
     spec: {
-      ...vendorBlock(vendor, sim),
+      ...vendorBlock(vendor, sim, catalog),
       credentialsRef: { name: CREDENTIAL_SECRETS[vendor] },
       ...(caPem === undefined ? {} : { caBundle: caPem }),
     },
@@ -104,7 +133,7 @@ export function vendorConnection(vendor: Vendor, sim: SimulatorEndpoint, caPem: 
 
 type SampleKind = "ManagedCertificate" | "ProvisioningKey";
 
-interface Sample extends KubeObject {
+export interface Sample extends KubeObject {
   kind: SampleKind;
   spec: Record<string, unknown>;
 }
@@ -133,14 +162,91 @@ export async function readSamples(dir: string): Promise<Sample[]> {
 
 const connectionRef = (vendor: Vendor) => ({ kind: "VendorConnection", name: CONNECTION_NAMES[vendor] });
 
+/** Value given to a mandatory custom field the sample does not fill (the sample's tenant has other fields). */
+export const DEV_CUSTOM_FIELD_VALUE = "certbridge-dev";
+
+type Ref<T> = { id?: T; name?: string };
+
+/** The same kind of reference (by id or by name) the sample used, now to `target`. */
+function sameForm<T>(ref: Ref<T>, target: { id: T; name: string }): Ref<T> {
+  return ref.id !== undefined ? { id: target.id } : { name: target.name };
+}
+
 /**
- * The sample moved into the dev namespace and pointed at the dev connections (a ZPA publish target
- * too), validated as the operator will parse it.
+ * The Sectigo block mapped onto the simulated tenant: a profile of the right type (the sample's if
+ * the tenant has it, else the first renewable one, referenced the same way), an org the tenant has,
+ * and custom fields under the tenant's names with every mandatory one filled.
  */
-export function rewriteSample(sample: Sample, namespace = DEV_NAMESPACE): Sample {
-  const spec: Record<string, unknown> = { ...sample.spec, connectionRef: connectionRef(sampleVendor(sample)) };
+function mapSectigo(block: Record<string, unknown>, catalog: SectigoCatalog): Record<string, unknown> {
+  const type = block.type as SectigoType;
+  const out: Record<string, unknown> = { ...block };
+  const profiles = catalog.profiles[type] ?? [];
+  const ref = (block.profile ?? {}) as Ref<number>;
+  const matches = (p: { id: number; name: string }) =>
+    ref.id !== undefined ? p.id === ref.id : ref.name !== undefined && p.name.toLowerCase() === ref.name.toLowerCase();
+  if (!profiles.some(matches)) {
+    const target = profiles.find((p) => p.renewable) ?? profiles[0];
+    if (target !== undefined) out.profile = sameForm(ref, target);
+  }
+  const orgId = block.orgId as number | undefined;
+  if (orgId !== undefined && !catalog.orgIds.includes(orgId) && catalog.orgIds[0] !== undefined) out.orgId = catalog.orgIds[0];
+  const defs = catalog.customFields[type] ?? [];
+  const given = (block.customFields as { name: string; value: string }[] | undefined) ?? [];
+  const fields: { name: string; value: string }[] = [];
+  for (const f of given) {
+    // Field names differ between tenants; one the tenant lacks would be refused, so it is left out.
+    const def = defs.find((d) => d.name.toLowerCase() === f.name.toLowerCase());
+    if (def !== undefined && !fields.some((x) => x.name === def.name)) fields.push({ name: def.name, value: f.value });
+  }
+  for (const d of defs) if (d.mandatory && !fields.some((x) => x.name === d.name && x.value.trim() !== "")) fields.push({ name: d.name, value: DEV_CUSTOM_FIELD_VALUE });
+  if (fields.length > 0) out.customFields = fields;
+  else delete out.customFields;
+  return out;
+}
+
+function usableGroups(catalog: ZpaCatalog, type: ZpaAssociationType) {
+  // The dev connection sets no microtenant: only default-microtenant groups are visible and usable.
+  return (catalog.groups[type] ?? []).filter((g) => g.enabled && g.microtenantId === "0");
+}
+
+/** The group a ProvisioningKey sample resolves to in the simulated tenant, if any. */
+function zpaGroup(spec: Record<string, unknown>, catalog: ZpaCatalog) {
+  const ref = spec.group as Ref<string>;
+  const groups = usableGroups(catalog, spec.associationType as ZpaAssociationType);
+  return groups.find((g) => (ref.id !== undefined ? g.id === ref.id : g.name === ref.name));
+}
+
+/** The enrollment certificate a ProvisioningKey sample resolves to (its own or the type's default name). */
+function zpaEnrollmentCertificate(spec: Record<string, unknown>, catalog: ZpaCatalog) {
+  const ref = (spec.enrollmentCertificate as Ref<string> | undefined) ?? { name: DEFAULT_ENROLLMENT_CERTIFICATE[spec.associationType as ZpaAssociationType] };
+  return catalog.enrollmentCertificates.find((c) => c.privateKeyPresent && (ref.id !== undefined ? c.id === ref.id : c.name === ref.name));
+}
+
+/**
+ * The ProvisioningKey spec mapped onto the simulated tenant: a group of the association type the
+ * tenant has (the sample's if present, else the first usable one, referenced the same way), and an
+ * enrollment certificate with a private key (else the controller's default for the type).
+ */
+function mapZpa(spec: Record<string, unknown>, catalog: ZpaCatalog): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...spec };
+  if (zpaGroup(spec, catalog) === undefined) {
+    const target = usableGroups(catalog, spec.associationType as ZpaAssociationType)[0];
+    if (target !== undefined) out.group = sameForm(spec.group as Ref<string>, target);
+  }
+  if (spec.enrollmentCertificate !== undefined && zpaEnrollmentCertificate(spec, catalog) === undefined) delete out.enrollmentCertificate;
+  return out;
+}
+
+/**
+ * The sample moved into the dev namespace, pointed at the dev connections (a ZPA publish target
+ * too), mapped onto what the simulators hold, and validated as the operator will parse it.
+ */
+export function rewriteSample(sample: Sample, namespace = DEV_NAMESPACE, catalog: SimCatalog = {}): Sample {
+  let spec: Record<string, unknown> = { ...sample.spec, connectionRef: connectionRef(sampleVendor(sample)) };
   const publish = spec.publish as { zpa?: Record<string, unknown> } | undefined;
   if (publish?.zpa !== undefined) spec.publish = { ...publish, zpa: { ...publish.zpa, connectionRef: connectionRef("zpa") } };
+  if (sample.kind === "ManagedCertificate" && spec.sectigo !== undefined && catalog.sectigo !== undefined) spec.sectigo = mapSectigo(spec.sectigo as Record<string, unknown>, catalog.sectigo);
+  if (sample.kind === "ProvisioningKey" && catalog.zpa !== undefined) spec = mapZpa(spec, catalog.zpa);
   const name = sample.metadata.name ?? "";
   const rewritten: Sample = {
     apiVersion: sample.apiVersion ?? API_VERSION,
@@ -150,6 +256,41 @@ export function rewriteSample(sample: Sample, namespace = DEV_NAMESPACE): Sample
   };
   validated(`sample ${sample.kind} ${name}`, parseResource(rewritten));
   return rewritten;
+}
+
+/** A provisioning key to put into the ZPA simulator before the samples are applied. */
+export interface PresetKey {
+  readonly associationType: ZpaAssociationType;
+  readonly name: string;
+  readonly groupId: string;
+  readonly enrollmentCertId: string;
+  readonly maxUsage: number;
+  readonly enabled: boolean;
+}
+
+/**
+ * The keys that rewritten ProvisioningKey samples expect to exist already: a sample that names its
+ * key (`spec.name`) names an existing key (ObserveOnly requires one; Manage adopts it), so dev puts
+ * it in the simulator as that tenant would hold it. Samples whose group or certificate the tenant
+ * lacks get none: the controller reports that as it would in production.
+ */
+export function presetKeys(rewritten: readonly Sample[], catalog: ZpaCatalog): PresetKey[] {
+  const keys: PresetKey[] = [];
+  for (const s of rewritten) {
+    if (s.kind !== "ProvisioningKey" || typeof s.spec.name !== "string") continue;
+    const group = zpaGroup(s.spec, catalog);
+    const cert = zpaEnrollmentCertificate(s.spec, catalog);
+    if (group === undefined || cert === undefined) continue;
+    keys.push({
+      associationType: s.spec.associationType as ZpaAssociationType,
+      name: s.spec.name,
+      groupId: group.id,
+      enrollmentCertId: cert.id,
+      maxUsage: typeof s.spec.maxUsage === "number" ? s.spec.maxUsage : 1,
+      enabled: s.spec.enabled !== false,
+    });
+  }
+  return keys;
 }
 
 /** Secrets a sample refers to that a user would create by hand (PKCS#12 keystore passwords): random values. */
@@ -169,12 +310,13 @@ export function devObjects(
   caPem: string | undefined,
   samples: readonly Sample[],
   namespace = DEV_NAMESPACE,
+  catalog: SimCatalog = {},
 ): { objects: DevObject[]; skipped: string[] } {
   const vendors = (["zpa", "cloudflare", "sectigo"] as const).filter((v) => sims[v] !== undefined);
   const objects: DevObject[] = [];
   const skipped: string[] = [];
   for (const v of vendors) objects.push({ kind: "Secret", object: credentialsSecret(v, sims[v]!, namespace) });
-  for (const v of vendors) objects.push({ kind: "VendorConnection", object: vendorConnection(v, sims[v]!, caPem, namespace) });
+  for (const v of vendors) objects.push({ kind: "VendorConnection", object: vendorConnection(v, sims[v]!, caPem, namespace, catalog) });
   for (const sample of samples) {
     const vendor = sampleVendor(sample);
     const needsZpa = (sample.spec.publish as { zpa?: unknown } | undefined)?.zpa !== undefined;
@@ -183,7 +325,7 @@ export function devObjects(
       continue;
     }
     for (const s of referencedSecrets(sample, namespace)) objects.push({ kind: "Secret", object: s });
-    objects.push({ kind: sample.kind, object: rewriteSample(sample, namespace) });
+    objects.push({ kind: sample.kind, object: rewriteSample(sample, namespace, catalog) });
   }
   return { objects, skipped };
 }
