@@ -19,6 +19,7 @@ export const settings = {
   logLevel: { flag: "log-level", env: "CERTBRIDGE_LOG_LEVEL", help: "trace|debug|info|warn|error", default: "info" },
   concurrency: { flag: "concurrency", env: "CERTBRIDGE_CONCURRENCY", help: "workers per controller", default: "4" },
   identity: { flag: "identity", env: "POD_NAME", help: "this replica's identity in the Lease; default: hostname plus a random suffix" },
+  crashAt: { flag: "debug-crash-at", env: "CERTBRIDGE_DEBUG_CRASH_AT", help: "testing only: SIGKILL this process the first time <controller>:<step> is reached (crash-safety tests)" },
 } as const;
 
 type SettingName = keyof typeof settings;
@@ -37,6 +38,10 @@ export const OperatorConfig = z.object({
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
   concurrency: z.coerce.number().int().min(1).max(256),
   identity: z.string().min(1),
+  crashAt: z
+    .string()
+    .regex(/^(managedcertificate|provisioningkey):[a-z-]+$/, "must be <controller>:<step>, e.g. managedcertificate:submitted")
+    .optional(),
 });
 export type OperatorConfig = z.infer<typeof OperatorConfig>;
 

@@ -14,6 +14,8 @@ import { CertificateMetrics } from "./metrics.ts";
 import type { PollBackoff } from "./policies.ts";
 import { ManagedCertificateReconciler, type ReconcilerHooks } from "./reconciler.ts";
 
+import { crashHook } from "../shared/crash.ts";
+
 export { ManagedCertificateReconciler, type IssuanceStep, type ReconcilerHooks } from "./reconciler.ts";
 
 export interface ManagedCertificateOptions {
@@ -114,5 +116,6 @@ export class SecretNameIndex {
 
 /** The ControllerSetup registered in controllers/index.ts. */
 export function managedCertificateSetup(manager: Manager, config: OperatorConfig): void {
-  setupManagedCertificates(manager, { concurrency: config.concurrency, identity: config.identity });
+  const crash = crashHook(config.crashAt, "managedcertificate");
+  setupManagedCertificates(manager, { concurrency: config.concurrency, identity: config.identity, ...(crash ? { hooks: { step: crash } } : {}) });
 }

@@ -11,6 +11,7 @@ import type { Manager } from "../../runtime/manager.ts";
 import { sharedConnectionResolver } from "../shared/connections.ts";
 import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts";
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
+import { crashHook } from "../shared/crash.ts";
 import { PrometheusUsageMetrics } from "./metrics.ts";
 import { CONTROLLER_NAME, ProvisioningKeyReconciler, type Checkpoint, type ObjectCache } from "./reconciler.ts";
 
@@ -65,7 +66,8 @@ export function setupProvisioningKeyController(manager: Manager, config: Pick<Op
 
 /** For controllerSetups: the operator's defaults. */
 export function provisioningKeySetup(manager: Manager, config: OperatorConfig): void {
-  setupProvisioningKeyController(manager, config);
+  const crash = crashHook(config.crashAt, "provisioningkey");
+  setupProvisioningKeyController(manager, config, crash ? { checkpoint: crash } : {});
 }
 
 /** One informer for all namespaces, or one per watched namespace, behind one cache interface. */
