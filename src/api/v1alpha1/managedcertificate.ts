@@ -492,6 +492,11 @@ export const ManagedCertificateStatus = z
       .optional()
       .meta({ description: "Consecutive failed issuances; drives the business backoff, reset on success." }),
     lastFailureTime: timestamp.optional().meta({ description: "When the last issuance failed." }),
+    lastFailureMessage: z
+      .string()
+      .max(512)
+      .optional()
+      .meta({ description: "Why the last issuance failed (vendor, operation, error class and the vendor's message); kept while backing off so the cause stays visible." }),
     observedRenewRequest: z
       .string()
       .max(256)

@@ -95,7 +95,8 @@ export async function startIssuance(r: ManagedCertificateReconciler, w: Work, de
   const wait = backoffRemainingMs(status, w.now);
   if (wait > 0) {
     const until = iso(new Date(w.now.getTime() + wait));
-    const message = `Issuance failed ${status.failedIssuanceAttempts ?? 0} time(s); the next attempt is at ${until}.`;
+    const cause = status.lastFailureMessage ? ` Last failure: ${status.lastFailureMessage}` : "";
+    const message = `Issuance failed ${status.failedIssuanceAttempts ?? 0} time(s); the next attempt is at ${until}.${cause}`;
     w.obj = await r.save(w.obj, withConditions(status, w.obj.metadata.generation, w.now, readyWhileIssuing(w, { status: "False", reason: Reason.Backoff, message }), { status: "False", reason: Reason.Backoff, message }), w.signal);
     return { requeueAfterMs: wait };
   }
@@ -142,7 +143,7 @@ export async function continueIssuance(r: ManagedCertificateReconciler, w: Work,
     // The key for this order is gone: a certificate for it would be useless. Start over.
     w.log.warn({ revision: p.revision }, "private key for the pending issuance is missing; abandoning it");
     const { pendingIssuance: _, ...rest } = w.obj.status ?? {};
-    w.obj = await r.save(w.obj, { ...rest, failedIssuanceAttempts: (rest.failedIssuanceAttempts ?? 0) + 1, lastFailureTime: iso(w.now) }, w.signal, { guard: true });
+    w.obj = await r.save(w.obj, { ...rest, failedIssuanceAttempts: (rest.failedIssuanceAttempts ?? 0) + 1, lastFailureTime: iso(w.now), lastFailureMessage: "the private key for the pending order was lost; starting over" }, w.signal, { guard: true });
     return { requeueAfterMs: 1_000 };
   }
   const order = await buildOrder(w, key, p.revision);
@@ -201,9 +202,10 @@ async function failed(r: ManagedCertificateReconciler, w: Work, error: unknown, 
   // Credentials trouble after the order was placed: the order is still good; keep it and retry later.
   const keepOrder = error.kind === "credentials" && vendorRef !== undefined;
   const { pendingIssuance, ...rest } = status;
-  const next: Status = { ...rest, ...(keepOrder && pendingIssuance ? { pendingIssuance: { ...pendingIssuance, vendorRef } } : {}), failedIssuanceAttempts: attempts, lastFailureTime: iso(w.now) };
+  const cause = `${error.vendor} ${error.operation} failed (${error.kind}${error.vendorCode ? ` ${error.vendorCode}` : ""}): ${error.detail.slice(0, 300)}`;
+  const next: Status = { ...rest, ...(keepOrder && pendingIssuance ? { pendingIssuance: { ...pendingIssuance, vendorRef } } : {}), failedIssuanceAttempts: attempts, lastFailureTime: iso(w.now), lastFailureMessage: cause.slice(0, 512) };
   const delay = businessBackoffMs(attempts);
-  const message = `${error.vendor} ${error.operation} failed (${error.kind}${error.vendorCode ? ` ${error.vendorCode}` : ""}): ${error.detail.slice(0, 300)}. Attempt ${attempts}; next in ${Math.round(delay / 60_000)} min.`;
+  const message = `${cause}. Attempt ${attempts}; next in ${Math.round(delay / 60_000)} min.`;
   w.log.warn({ err: error.toJSON(), attempts }, "issuance failed");
   r.deps.metrics?.issuances.inc({ vendor: w.vendor, result: "failed" });
   w.obj = await r.save(w.obj, withConditions(next, w.obj.metadata.generation, w.now, readyWhileIssuing(w, { status: "False", reason, message }), { status: "False", reason, message }), w.signal);
@@ -235,7 +237,7 @@ async function finish(r: ManagedCertificateReconciler, w: Work, key: KeyObject, 
     revocations.push({ vendorRef: status.vendorRef, ...(status.serialNumber === undefined ? {} : { serialNumber: status.serialNumber }), reason: "Superseded" });
   }
   const intentHash = markerSpecHash(p.marker);
-  const { pendingIssuance: _p, failedIssuanceAttempts: _f, lastFailureTime: _l, pendingRevocations: _r, ...rest } = status;
+  const { pendingIssuance: _p, failedIssuanceAttempts: _f, lastFailureTime: _l, lastFailureMessage: _m, pendingRevocations: _r, ...rest } = status;
   const renewRequest = w.obj.metadata.annotations?.[annotations.renewRequest];
   const issued: Status = {
     ...rest,
