@@ -3,10 +3,12 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { load } from "js-yaml";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { GROUP, kinds, parseResource, VERSION } from "../../src/api/v1alpha1/index.ts";
+import { KubeClient } from "../../src/runtime/kube/client.ts";
+import { KubeApiError } from "../../src/runtime/kube/errors.ts";
+import { core, objectPath, type ResourceType } from "../../src/runtime/kube/resource.ts";
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number }; spec?: any; status?: any };
 
@@ -16,10 +18,7 @@ const invalidDir = join(repo, "test", "fixtures", "invalid");
 const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
 const readYaml = (dir: string, file: string) => load(readFileSync(join(dir, file), "utf8")) as Obj;
 
-const kc = new KubeConfig();
-kc.loadFromFile(inject("kubeconfigPath"));
-const custom = kc.makeApiClient(CustomObjectsApi);
-const coreApi = kc.makeApiClient(CoreV1Api);
+const client = KubeClient.fromFile(inject("kubeconfigPath"));
 
 const suffix = () => randomBytes(3).toString("hex");
 
@@ -31,17 +30,7 @@ function namesOf(kind: string) {
 
 /** The API server's sentence from a failed call (Status.message), or the error itself. */
 function errorMessage(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body = error.body as unknown;
-    if (typeof body === "string") {
-      try {
-        return String((JSON.parse(body) as { message?: unknown }).message ?? body);
-      } catch {
-        return body;
-      }
-    }
-    return String((body as { message?: unknown } | undefined)?.message ?? JSON.stringify(body));
-  }
+  if (error instanceof KubeApiError) return error.message;
   return String(error);
 }
 
@@ -54,38 +43,25 @@ async function rejection(call: Promise<unknown>): Promise<string> {
   throw new Error("expected the API server to reject the request, but it was accepted");
 }
 
-const common = (o: Obj) => ({ group: GROUP, version: VERSION, plural: namesOf(o.kind).plural });
 const clusterScoped = (o: Obj) => namesOf(o.kind).scope === "Cluster";
+const typeOf = (o: Obj): ResourceType => ({ group: GROUP, version: VERSION, plural: namesOf(o.kind).plural, kind: o.kind, namespaced: !clusterScoped(o) });
+const pathOf = (o: Obj, subresource?: string) => objectPath(typeOf(o), o.metadata.namespace, o.metadata.name, subresource);
+const collectionOf = (o: Obj) => pathOf(o).replace(/\/[^/]+$/, "");
 
-async function create(o: Obj, opts: { dryRun?: boolean } = {}): Promise<Obj> {
-  const extra = { body: o, fieldValidation: "Strict", ...(opts.dryRun ? { dryRun: "All" } : {}) };
-  return (clusterScoped(o)
-    ? await custom.createClusterCustomObject({ ...common(o), ...extra })
-    : await custom.createNamespacedCustomObject({ ...common(o), namespace: o.metadata.namespace!, ...extra })) as Obj;
+function create(o: Obj, opts: { dryRun?: boolean } = {}): Promise<Obj> {
+  return client.call<Obj>("POST", collectionOf(o), { body: o, query: { fieldValidation: "Strict", ...(opts.dryRun ? { dryRun: "All" } : {}) } });
 }
 
-async function get(o: Obj): Promise<Obj> {
-  return (clusterScoped(o)
-    ? await custom.getClusterCustomObject({ ...common(o), name: o.metadata.name })
-    : await custom.getNamespacedCustomObject({ ...common(o), namespace: o.metadata.namespace!, name: o.metadata.name })) as Obj;
+function get(o: Obj): Promise<Obj> {
+  return client.call<Obj>("GET", pathOf(o));
 }
 
-async function replace(o: Obj): Promise<Obj> {
-  return (clusterScoped(o)
-    ? await custom.replaceClusterCustomObject({ ...common(o), name: o.metadata.name, body: o, fieldValidation: "Strict" })
-    : await custom.replaceNamespacedCustomObject({
-        ...common(o),
-        namespace: o.metadata.namespace!,
-        name: o.metadata.name,
-        body: o,
-        fieldValidation: "Strict",
-      })) as Obj;
+function replace(o: Obj): Promise<Obj> {
+  return client.call<Obj>("PUT", pathOf(o), { body: o, query: { fieldValidation: "Strict" } });
 }
 
-async function replaceStatus(o: Obj): Promise<Obj> {
-  return (clusterScoped(o)
-    ? await custom.replaceClusterCustomObjectStatus({ ...common(o), name: o.metadata.name, body: o })
-    : await custom.replaceNamespacedCustomObjectStatus({ ...common(o), namespace: o.metadata.namespace!, name: o.metadata.name, body: o })) as Obj;
+function replaceStatus(o: Obj): Promise<Obj> {
+  return client.call<Obj>("PUT", pathOf(o, "status"), { body: o });
 }
 
 /** Places an object in `namespace` (or gives a cluster-scoped one a unique name). */
@@ -100,7 +76,7 @@ let namespace = "";
 
 beforeAll(async () => {
   namespace = `crds-${suffix()}`;
-  await coreApi.createNamespace({ body: { metadata: { name: namespace } } });
+  await client.create(core.namespaces, { metadata: { name: namespace } });
 });
 
 describe("round trip", () => {
@@ -136,7 +112,7 @@ describe("round trip", () => {
     const fetched = await get(obj);
     expect(parseResource(fetched).ok, "what the server stores parses with zod").toBe(true);
 
-    const list = (await custom.listNamespacedCustomObject({ ...common(obj), namespace })) as { items: Obj[] };
+    const list = await client.call<{ items: Obj[] }>("GET", collectionOf(obj));
     expect(list.items.map((i) => i.metadata.name)).toContain(obj.metadata.name);
   });
 

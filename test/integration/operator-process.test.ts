@@ -22,9 +22,12 @@ describe("certbridge run (real processes)", () => {
       const b = startOperatorProcess([...args, "--identity", "replica-b"]);
       try {
         const portA = await a.port;
-        const ready = await request(`http://127.0.0.1:${portA}/readyz`);
-        expect(ready.statusCode).toBe(200);
-        await ready.body.dump();
+        // Leadership can be won before the caches have synced, and /readyz waits for the caches.
+        await eventually("replica-a is ready", async () => {
+          const ready = await request(`http://127.0.0.1:${portA}/readyz`);
+          await ready.body.dump();
+          return ready.statusCode === 200;
+        }, 10_000);
         const metrics = await request(`http://127.0.0.1:${portA}/metrics`);
         const text = await metrics.body.text();
         expect(text).toContain("certbridge_leader 1");

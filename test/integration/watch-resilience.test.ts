@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
 import { request } from "undici";
 import { ControlPlane } from "../harness/control-plane.ts";
 import { FreezableProxy } from "../harness/tcp-proxy.ts";
@@ -71,15 +69,11 @@ describe("watch resilience (own control plane)", () => {
 describe("stalled watch (shared control plane behind a freezable relay)", () => {
   it("is detected by the inactivity watchdog and resumed", async () => {
     const path = inject("kubeconfigPath");
-    const config = new KubeConfig();
-    config.loadFromString(await readFile(path, "utf8"));
-    const server = new URL(config.getCurrentCluster()!.server);
+    const direct = KubeClient.fromFile(path);
+    const server = new URL(direct.server);
     const proxy = new FreezableProxy({ host: server.hostname, port: Number(server.port) });
     const proxied = await proxy.listen();
-    const cluster = config.getCurrentCluster()!;
-    config.clusters = config.clusters.map((c) => (c.name === cluster.name ? { ...c, server: proxied } : c));
-    const direct = KubeClient.fromFile(path);
-    const viaProxy = new KubeClient(config);
+    const viaProxy = KubeClient.fromFile(path, { server: proxied });
     const ns = `stall-${Date.now()}`;
     await direct.create(core.namespaces, { metadata: { name: ns } });
     const informer = new Informer<ConfigMap>({ client: viaProxy, type: configMaps, namespace: ns, inactivityTimeoutMs: 2_000, log: testLogger() });

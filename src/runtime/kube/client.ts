@@ -1,5 +1,6 @@
-import { KubeConfig } from "@kubernetes/client-node";
+import { delimiter } from "node:path";
 import { Agent, type Dispatcher, request } from "undici";
+import { type KubeConnectionConfig, loadKubeConfig } from "./config.ts";
 import { KubeApiError } from "./errors.ts";
 import { type KubeList, type KubeObject, type ResourceType, apiVersionOf, collectionPath, objectPath } from "./resource.ts";
 
@@ -25,51 +26,55 @@ export interface WatchOptions extends Omit<ListOptions, "limit" | "continue"> {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
-interface Auth {
+interface Transport {
   readonly dispatcher: Dispatcher;
   readonly connect: Agent.Options["connect"];
-  readonly headers: Record<string, string>;
-  readonly expiresAt: number;
+  /** The exec plugin's client certificate this agent was built with, to notice when it changes. */
+  readonly clientCert: { cert: Buffer; key: Buffer } | undefined;
 }
 
-/** How long credentials read from the kubeconfig are trusted before re-reading (rotating SA tokens). */
-const AUTH_REFRESH_MS = 60_000;
 const MAX_ERROR_BODY = 64 * 1024;
 /** One watch event is one object; the API server caps objects near 1.5 MiB (etcd), so allow headroom. */
 const MAX_WATCH_LINE = 16 * 1024 * 1024;
 
+export interface KubeClientOptions {
+  readonly fieldManager?: string;
+  /** Overrides the kubeconfig's server, e.g. to go through a relay in tests. */
+  readonly server?: string;
+}
+
 /**
- * A small Kubernetes REST client on undici. client-node supplies kubeconfig loading and auth;
- * we own the transport so that LIST is paged, watches stream with bookmarks, and SSA is explicit.
+ * A small Kubernetes REST client on undici. `config.ts` supplies the server, TLS material and auth
+ * headers; we own the transport so that LIST is paged, watches stream with bookmarks, and SSA is explicit.
  */
 export class KubeClient {
   readonly server: string;
   readonly fieldManager: string;
-  readonly #config: KubeConfig;
-  #auth: Auth | undefined;
-  #authPending: Promise<Auth> | undefined;
+  readonly #config: KubeConnectionConfig;
+  #transport: Transport | undefined;
+  #transportPending: Promise<Transport> | undefined;
   #requests = 0;
 
-  constructor(config: KubeConfig, options: { fieldManager?: string } = {}) {
-    const cluster = config.getCurrentCluster();
-    if (cluster === null) throw new Error("kubeconfig has no current cluster");
+  constructor(config: KubeConnectionConfig, options: KubeClientOptions = {}) {
     this.#config = config;
-    this.server = cluster.server.replace(/\/+$/, "");
+    this.server = (options.server ?? config.server).replace(/\/+$/, "");
     this.fieldManager = options.fieldManager ?? "certbridge";
   }
 
-  static fromFile(path: string, options: { fieldManager?: string } = {}): KubeClient {
-    const config = new KubeConfig();
-    config.loadFromFile(path);
-    return new KubeClient(config, options);
+  static fromFile(path: string, options: KubeClientOptions = {}): KubeClient {
+    return new KubeClient(loadKubeConfig({ kubeconfigPath: path }), options);
   }
 
-  /** In-cluster service account when present, else $KUBECONFIG or ~/.kube/config. */
+  /**
+   * An explicit kubeconfig, else $KUBECONFIG, else the in-cluster service account, else ~/.kube/config.
+   * The operator's --kubeconfig also takes its value from KUBECONFIG, so a list there keeps list semantics.
+   */
   static fromDefault(options: { kubeconfig?: string; fieldManager?: string } = {}): KubeClient {
-    const config = new KubeConfig();
-    if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
-    else config.loadFromDefault();
-    return new KubeClient(config, options);
+    const { kubeconfig } = options;
+    const load = kubeconfig === undefined || kubeconfig === ""
+      ? {}
+      : kubeconfig.includes(delimiter) ? { env: { ...process.env, KUBECONFIG: kubeconfig } } : { kubeconfigPath: kubeconfig };
+    return new KubeClient(loadKubeConfig(load), options);
   }
 
   /** Requests sent so far: benchmarks and tests assert "no API writes" with it. */
@@ -78,47 +83,46 @@ export class KubeClient {
   }
 
   async close(): Promise<void> {
-    const auth = this.#auth;
-    this.#auth = undefined;
-    if (auth) await auth.dispatcher.close();
+    const transport = this.#transport;
+    this.#transport = undefined;
+    if (transport) await transport.dispatcher.close();
   }
 
-  async #resolveAuth(): Promise<Auth> {
-    if (this.#auth && this.#auth.expiresAt > Date.now()) return this.#auth;
-    this.#authPending ??= (async () => {
-      const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string; headers?: Record<string, unknown> } = {};
-      await this.#config.applyToHTTPSOptions(opts as never);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = String(v);
-      const previous = this.#auth;
+  /**
+   * One pooled agent for the life of the client. Only an exec plugin's client certificate can change
+   * the TLS material; then a new agent is built and in-flight requests (long watches too) finish on the old.
+   */
+  async #resolveTransport(): Promise<Transport> {
+    const clientCert = await this.#config.clientCertificate?.();
+    const current = this.#transport;
+    if (current && sameCert(current.clientCert, clientCert)) return current;
+    this.#transportPending ??= (async () => {
+      const tls = this.#config.tls;
+      const cert = clientCert ?? (tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : undefined);
       const connect = {
-        ...(opts.ca ? { ca: opts.ca } : {}),
-        ...(opts.cert ? { cert: opts.cert } : {}),
-        ...(opts.key ? { key: opts.key } : {}),
-        ...(opts.servername ? { servername: opts.servername } : {}),
-        ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(cert ? { cert: cert.cert, key: cert.key } : {}),
+        ...(tls.servername ? { servername: tls.servername } : {}),
+        ...(tls.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
       };
-      const auth: Auth = {
-        dispatcher: new Agent({ connect, keepAliveTimeout: 30_000, connections: 64 }),
-        connect,
-        headers,
-        expiresAt: Date.now() + AUTH_REFRESH_MS,
-      };
-      this.#auth = auth;
-      // Let in-flight requests (including long watches) finish on the old agent.
+      const transport: Transport = { dispatcher: new Agent({ connect, keepAliveTimeout: 30_000, connections: 64 }), connect, clientCert };
+      const previous = this.#transport;
+      this.#transport = transport;
       if (previous) void previous.dispatcher.close().catch(() => {});
-      return auth;
-    })().finally(() => { this.#authPending = undefined; });
-    return this.#authPending;
+      return transport;
+    })().finally(() => { this.#transportPending = undefined; });
+    return this.#transportPending;
   }
 
   async #send(method: string, path: string, init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number; headersTimeoutMs?: number; dedicated?: boolean } = {}): Promise<Dispatcher.ResponseData & { release?: () => Promise<void> }> {
-    const auth = await this.#resolveAuth();
+    const transport = await this.#resolveTransport();
+    const authHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(await this.#config.auth())) authHeaders[k.toLowerCase()] = v;
     // A watch gets a connection of its own: a stalled one is then torn down with it, never reused.
-    const dedicated = init.dedicated ? new Agent({ connect: auth.connect, connections: 1, pipelining: 0 }) : undefined;
+    const dedicated = init.dedicated ? new Agent({ connect: transport.connect, connections: 1, pipelining: 0 }) : undefined;
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { ...auth.headers, accept: "application/json" };
+    const headers: Record<string, string> = { ...authHeaders, accept: "application/json" };
     let body: string | undefined;
     if (init.body !== undefined) {
       body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
@@ -131,7 +135,7 @@ export class KubeClient {
         method: method as Dispatcher.HttpMethod,
         headers,
         body,
-        dispatcher: dedicated ?? auth.dispatcher,
+        dispatcher: dedicated ?? transport.dispatcher,
         signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
         headersTimeout: init.headersTimeoutMs ?? init.timeoutMs ?? 0,
         bodyTimeout: 0,
@@ -281,3 +285,6 @@ export class KubeClient {
     }
   }
 }
+
+const sameCert = (a: { cert: Buffer; key: Buffer } | undefined, b: { cert: Buffer; key: Buffer } | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.cert.equals(b.cert) && a.key.equals(b.key));
