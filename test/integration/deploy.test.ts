@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Reason } from "../../src/api/v1alpha1/conditions.ts";
 import { loadOperatorConfig, settings } from "../../src/config/operator.ts";
 import { chartDir, driftOf, healthCheckedKinds, helmTemplate, renderDeploy, repoRoot } from "../../deploy/render.ts";
-import { issueClientCredentials } from "../harness/pki.ts";
+import { kubeconfigForUser } from "../harness/identity.ts";
 import { ensureHelm, ensureKubectl } from "../harness/tools.ts";
 
 const execFileAsync = promisify(execFile);
@@ -85,21 +85,7 @@ async function dryRun(objects: readonly K8sObject[]): Promise<string> {
   return stderr;
 }
 
-/** A kubeconfig for another identity, signed by the shared control plane's CA (as ControlPlane.kubeconfigFor does). */
-async function kubeconfigFor(user: string, groups: readonly string[] = []): Promise<string> {
-  const adminPath = inject("kubeconfigPath");
-  const pkiDir = join(dirname(adminPath), "pki");
-  const pki = { dir: pkiDir, caCert: join(pkiDir, "ca.crt"), caKey: join(pkiDir, "ca.key"), serverCert: "", serverKey: "", serviceAccountKey: "", serviceAccountPub: "" };
-  const creds = await issueClientCredentials(pki, user, groups);
-  const config = load(readFileSync(adminPath, "utf8")) as { users: Array<{ user: Record<string, string> }> };
-  config.users[0]!.user = {
-    "client-certificate-data": Buffer.from(creds.certPem).toString("base64"),
-    "client-key-data": Buffer.from(creds.keyPem).toString("base64"),
-  };
-  const path = join(cacheDir, `${user.replace(/[^a-zA-Z0-9_.-]/g, "_")}.kubeconfig`);
-  writeFileSync(path, dump(config), { mode: 0o600 });
-  return path;
-}
+const kubeconfigFor = (user: string, groups: readonly string[] = []) => kubeconfigForUser(inject("kubeconfigPath"), cacheDir, user, groups);
 
 beforeAll(async () => {
   [helm, kubectlBin] = await Promise.all([ensureHelm(), ensureKubectl()]);
