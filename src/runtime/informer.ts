@@ -33,7 +33,9 @@ export interface InformerStats {
   readonly watchesStarted: number;
   readonly watchErrors: number;
   readonly stalls: number;
+  /** Object events (ADDED, MODIFIED, DELETED) applied to the cache; bookmarks are counted apart. */
   readonly events: number;
+  readonly bookmarks: number;
   readonly size: number;
 }
 
@@ -59,7 +61,7 @@ export class Informer<T extends KubeObject> {
   #syncWaiters: Array<() => void> = [];
   #stop = new AbortController();
   #running: Promise<void> | undefined;
-  #stats = { lists: 0, relistsAfterGone: 0, watchesStarted: 0, watchErrors: 0, stalls: 0, events: 0 };
+  #stats = { lists: 0, relistsAfterGone: 0, watchesStarted: 0, watchErrors: 0, stalls: 0, events: 0, bookmarks: 0 };
 
   constructor(options: InformerOptions<T>) {
     this.#o = {
@@ -226,7 +228,6 @@ export class Informer<T extends KubeObject> {
       });
       for await (const event of events) {
         arm();
-        this.#stats.events++;
         if (event.type === "ERROR") {
           const status = event.object as unknown as { code?: number; reason?: string; message?: string };
           if (status.code === 410) return "gone";
@@ -234,7 +235,11 @@ export class Informer<T extends KubeObject> {
         }
         const rv = event.object.metadata?.resourceVersion;
         if (rv) stream.resourceVersion = rv;
-        if (event.type === "BOOKMARK") continue;
+        if (event.type === "BOOKMARK") {
+          this.#stats.bookmarks++;
+          continue;
+        }
+        this.#stats.events++;
         this.#apply(event.type, event.object);
       }
       return "ended";
