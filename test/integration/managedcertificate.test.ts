@@ -3,6 +3,7 @@
 // the no-op resync, and crash safety at every await point of the issuance path.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { X509Certificate } from "node:crypto";
+import { createSecureContext } from "node:tls";
 import { adminClient, eventually, freshNamespace } from "../harness/kube.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { annotations, resourceTypes } from "../../src/api/v1alpha1/index.ts";
@@ -333,6 +334,31 @@ describe("ManagedCertificate", () => {
     expect(serial).toBe(ready.status?.serialNumber);
     expect(calls.submit).toBe(1);
     expect((await getMc(ns, "restore")).status?.revision).toBe(1);
+  });
+
+  it("Sectigo client certificate with PKCS12 output: keystore.p12 opens with the password from the user's Secret; without that Secret, SecretNotFound and no TLS Secret", async () => {
+    const ns = await freshNamespace(client, "mc");
+    await connections(ns);
+    await startController(ns);
+    const password = "p12-Pässword-7f3a";
+    await client.create<Secret>(core.secrets, { metadata: { name: "p12-pass", namespace: ns }, data: { pass: b64(password) } });
+    await createMc(ns, "keystore", mcSpec("client", "keystore-tls", { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "p12-pass", key: "pass" } }] }));
+    await readyMc(ns, "keystore");
+    const secret = (await getSecret(ns, "keystore-tls"))!;
+    checkTlsSecret(secret, sectigo.ca.root.certPem);
+    const pfx = Buffer.from(secret.data?.["keystore.p12"] ?? "", "base64");
+    const passphrase = unb64((await getSecret(ns, "p12-pass"))?.data?.["pass"]);
+    expect(() => createSecureContext({ pfx, passphrase })).not.toThrow();
+    expect(() => createSecureContext({ pfx, passphrase: "wrong" })).toThrow();
+
+    await createMc(ns, "nopass", mcSpec("client", "nopass-tls", { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "absent", key: "pass" } }] }));
+    const waiting = await eventually("nopass SecretNotFound", async () => {
+      const mc = await getMc(ns, "nopass");
+      return cond(mc, "Ready")?.reason === "SecretNotFound" ? mc : undefined;
+    }, 30_000, 100);
+    expect(cond(waiting, "Ready")?.message).toMatch(/absent does not exist/);
+    expect(await getSecret(ns, "nopass-tls")).toBeUndefined();
+    expect(logLines.filter((l) => l.includes(password))).toEqual([]);
   });
 
   it("a deleted Secret whose key is gone too is re-issued: one new order, revision 2", async () => {

@@ -25,6 +25,7 @@ import { chooseKey, desiredKeySecret, keySecretName, publicKeySha256, storedKey 
 import { backoffRemainingMs, businessBackoffMs, type Decision, pollDelayMs, ReissueReason, renewalTime } from "./policies.ts";
 import { CONFLICT_RECHECK_MS, issuedCondition, type ManagedCertificateReconciler, type Work } from "./reconciler.ts";
 import { processRevocations } from "./revocation.ts";
+import { KEYSTORE_RECHECK_MS, keystoreData } from "./keystore.ts";
 import { desiredTlsSecret, keyInSecret, leafOf } from "./secret.ts";
 import { type ConditionValue, notIssuing, type Status, readyOf, withConditions } from "./status.ts";
 
@@ -218,7 +219,10 @@ async function finish(r: ManagedCertificateReconciler, w: Work, key: KeyObject, 
     throw new VendorError({ kind: "permanent", vendor: w.vendor, operation: "collect", message: `order ${out.vendorRef} returned a certificate that does not belong to this resource's key` });
   }
   const target = await r.targetSecret(w, true);
-  const desired = desiredTlsSecret(w.owner, w.mc.spec, { chainPem: out.chainPem, ...(out.caPem === undefined ? {} : { caPem: out.caPem }), vendorRef: out.vendorRef, revision: p.revision }, key);
+  // No Secret without the keystore asked for: the order stays pending and is collected again (free).
+  const keystore = await keystoreData(r.deps.client, w.owner.namespace, w.owner.name, w.mc.spec, out.chainPem, key, w.signal);
+  if (!keystore.ok) return keystoreMissing(r, w, keystore.message, { status: "True", reason: Reason.SecretNotFound, message: keystore.message });
+  const desired = desiredTlsSecret(w.owner, w.mc.spec, { chainPem: out.chainPem, ...(out.caPem === undefined ? {} : { caPem: out.caPem }), vendorRef: out.vendorRef, revision: p.revision }, key, keystore.data);
   const wrote = target.ownership === "foreign" ? "conflict" : await writeOwnedSecret(r.deps.client, w.owner, desired, target.secret, w.signal);
   if (wrote === "conflict") {
     // The certificate is paid for: keep the order and write it once the Secret is free.
@@ -283,9 +287,17 @@ export async function restoreSecret(r: ManagedCertificateReconciler, w: Work, li
   if (out.state !== "issued") return undefined;
   const leaf = leafOf(out.chainPem);
   if (leaf === undefined || !keyMatchesCertificate(key, leaf) || new X509Certificate(leaf).serialNumber.toLowerCase() !== status.serialNumber.toLowerCase()) return undefined;
-  const desired = desiredTlsSecret(w.owner, w.mc.spec, { chainPem: out.chainPem, ...(out.caPem === undefined ? {} : { caPem: out.caPem }), vendorRef: status.vendorRef, revision: status.revision }, key);
+  const keystore = await keystoreData(r.deps.client, w.owner.namespace, w.owner.name, w.mc.spec, out.chainPem, key, w.signal);
+  if (!keystore.ok) return keystoreMissing(r, w, keystore.message, notIssuing());
+  const desired = desiredTlsSecret(w.owner, w.mc.spec, { chainPem: out.chainPem, ...(out.caPem === undefined ? {} : { caPem: out.caPem }), vendorRef: status.vendorRef, revision: status.revision }, key, keystore.data);
   const wrote = await writeOwnedSecret(r.deps.client, w.owner, desired, classifySecret(live, w.owner) === "absent" ? undefined : live, w.signal);
   if (wrote === "conflict") return undefined;
   w.log.info({ secret: w.mc.spec.secretName, revision: status.revision }, "re-created the Secret from the stored key and the vendor's copy of the certificate");
   return r.steady(w);
+}
+
+/** The PKCS12 password Secret or its key is missing: say so, write nothing, look again later. */
+async function keystoreMissing(r: ManagedCertificateReconciler, w: Work, message: string, issuing: ConditionValue): Promise<Result> {
+  w.obj = await r.save(w.obj, withConditions(w.obj.status ?? {}, w.obj.metadata.generation, w.now, { status: "False", reason: Reason.SecretNotFound, message }, issuing), w.signal);
+  return { requeueAfterMs: KEYSTORE_RECHECK_MS };
 }

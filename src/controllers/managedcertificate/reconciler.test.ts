@@ -2,6 +2,7 @@
 // then the no-op pass, InvalidSpec, and business backoff after a refused order.
 import { describe, expect, it } from "vitest";
 import pino from "pino";
+import { createSecureContext } from "node:tls";
 import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
@@ -128,15 +129,52 @@ describe("ManagedCertificateReconciler (in memory)", () => {
     expect(cluster.writes.slice(writesBefore)).toEqual([]);
   });
 
-  it("PKCS12 output, not supported yet, is said in the Ready message instead of being skipped silently", async () => {
+  it("PKCS12 output: keystore.p12 opens with the password from the user's Secret, written once with the rest", async () => {
     const ca = fakeCa(await createTestCa({ name: "unit" }));
     const { cluster, reconciler } = setup(ca.impl, { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "p12", key: "password" } }] });
+    cluster.secrets.set("ns/p12", { metadata: { name: "p12", namespace: "ns" }, data: { password: Buffer.from("hunter2").toString("base64") } });
     await reconciler.reconcile(ctx, "ns/web");
-    expect(cluster.writes.filter((w) => w.startsWith("apply status"))).toHaveLength(3); // intent, vendorRef, issued: no extra write for the message
+    expect(cluster.writes.filter((w) => w.includes("secret web-tls"))).toHaveLength(1);
+    const pfx = Buffer.from(cluster.secrets.get("ns/web-tls")!.data!["keystore.p12"]!, "base64");
+    expect(() => createSecureContext({ pfx, passphrase: "hunter2" })).not.toThrow();
     const ready = cluster.certs.get("ns/web")!.status!.conditions!.find((c) => c.type === "Ready")!;
-    expect(ready.status).toBe("True");
-    expect(ready.message).toMatch(/PKCS12 output is not supported yet/);
-    expect(cluster.secrets.get("ns/web-tls")?.data?.["keystore.p12"]).toBeUndefined();
+    expect(ready).toMatchObject({ status: "True", reason: "Issued" });
+    expect(ready.message).not.toMatch(/PKCS12|hunter2/);
+    // Random salts would change the bytes: the steady pass must not rebuild or rewrite it.
+    const writesBefore = cluster.writes.length;
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(cluster.writes.slice(writesBefore)).toEqual([]);
+  });
+
+  it.each([
+    { password: undefined, why: "the password Secret does not exist", message: /Secret ns\/p12 does not exist/ },
+    { password: { other: "eA==" }, why: "the password Secret lacks the key", message: /lacks key "password"/ },
+  ])("PKCS12 without its password: SecretNotFound and no TLS Secret, written once the password appears ($why)", async ({ password, message }) => {
+    const testCa = await createTestCa({ name: "unit" });
+    let issued: { chainPem: string } | undefined;
+    const ca = fakeCa(testCa, {
+      submit: async (order) => {
+        const leaf = await testCa.signCsr(order.csrPem, { usage: "client" });
+        issued = { chainPem: leaf.leafPem };
+        return { state: "issued", vendorRef: `ref-${order.owner.revision}`, chainPem: leaf.leafPem };
+      },
+      collect: async (vendorRef) => ({ state: "issued", vendorRef, chainPem: issued!.chainPem }),
+    });
+    const { cluster, reconciler } = setup(ca.impl, { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "p12", key: "password" } }] });
+    if (password !== undefined) cluster.secrets.set("ns/p12", { metadata: { name: "p12", namespace: "ns" }, data: password });
+    const first = await reconciler.reconcile(ctx, "ns/web");
+    expect(first.requeueAfterMs).toBe(60_000);
+    expect(cluster.secrets.has("ns/web-tls")).toBe(false);
+    const ready = cluster.certs.get("ns/web")!.status!.conditions!.find((c) => c.type === "Ready")!;
+    expect(ready).toMatchObject({ status: "False", reason: "SecretNotFound" });
+    expect(ready.message).toMatch(message);
+
+    cluster.secrets.set("ns/p12", { metadata: { name: "p12", namespace: "ns" }, data: { password: Buffer.from("pw").toString("base64") } });
+    await reconciler.reconcile(ctx, "ns/web");
+    const pfx = Buffer.from(cluster.secrets.get("ns/web-tls")!.data!["keystore.p12"]!, "base64");
+    expect(() => createSecureContext({ pfx, passphrase: "pw" })).not.toThrow();
+    expect(cluster.certs.get("ns/web")!.status!.conditions!.find((c) => c.type === "Ready")).toMatchObject({ status: "True", reason: "Issued" });
+    expect(cluster.writes.filter((w) => w.includes("secret web-tls"))).toHaveLength(1);
   });
 
   it("a spec the API server would have refused gets InvalidSpec and no vendor call", async () => {

@@ -291,9 +291,7 @@ export function withRenewalTime(status: Status, renewBefore: string | undefined)
 
 /** Ready=True for the certificate on record. */
 export function issuedCondition(status: Status, spec: ManagedCertificate["spec"]): ConditionValue {
-  // Said rather than silently skipped: the Secret holds everything else that was asked for.
-  const pkcs12 = (spec.additionalOutputFormats ?? []).some((f) => f.type === "PKCS12") ? " PKCS12 output is not supported yet and was not written." : "";
-  return { status: "True", reason: Reason.Issued, message: readyMessage(status, spec.secretName) + pkcs12 };
+  return { status: "True", reason: Reason.Issued, message: readyMessage(status, spec.secretName) };
 }
 
 export function readyMessage(status: Status, secretName: string): string {

@@ -75,8 +75,8 @@ export interface IssuedCertificate {
   readonly revision: number;
 }
 
-/** The desired TLS Secret for an issued certificate and its key. */
-export function desiredTlsSecret(owner: SecretOwner, spec: ManagedCertificateSpec, issued: IssuedCertificate, key: KeyObject): Secret {
+/** The desired TLS Secret for an issued certificate and its key; `extraData` (base64) is the PKCS12 keystore when asked for. */
+export function desiredTlsSecret(owner: SecretOwner, spec: ManagedCertificateSpec, issued: IssuedCertificate, key: KeyObject, extraData: Readonly<Record<string, string>> = {}): Secret {
   const certs = splitCertificates(issued.chainPem).map((p) => p.trim() + "\n");
   const data: Record<string, string> = {
     "tls.crt": b64(certs.join("")),
@@ -90,6 +90,7 @@ export function desiredTlsSecret(owner: SecretOwner, spec: ManagedCertificateSpe
       data["tls.der"] = new X509Certificate(certs[0]!).raw.toString("base64");
     }
   }
+  Object.assign(data, extraData);
   return buildOwnedSecret(owner, {
     name: spec.secretName,
     type: TLS_SECRET_TYPE,
