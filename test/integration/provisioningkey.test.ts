@@ -57,8 +57,8 @@ interface Operator {
 async function startOperator(ns: string, opts: { driftIntervalMs?: number; checkpoint?: (step: Checkpoint, key: string) => void } = {}): Promise<Operator> {
   const logs: string[] = [];
   const log = createLogger({ level: "debug", destination: { write: (line: string) => { logs.push(line); } } });
-  const manager = new Manager({ client: adminClient("certbridge"), log, metrics: new OperatorMetrics({ defaultMetrics: false }) });
-  setupProvisioningKeyController(manager, { namespaces: [ns], concurrency: 4, identity: "test" }, {
+  const manager = new Manager({ client: adminClient("certbridge"), log, metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces: [ns] });
+  setupProvisioningKeyController(manager, { concurrency: 4, identity: "test" }, {
     ports,
     driftIntervalMs: opts.driftIntervalMs ?? 60 * 60_000,
     ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),

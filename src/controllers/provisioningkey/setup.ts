@@ -5,7 +5,6 @@ import type { OperatorConfig } from "../../config/operator.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import type { Controller } from "../../runtime/controller.ts";
 import { KubeEventRecorder } from "../../runtime/events.ts";
-import type { Informer } from "../../runtime/informer.ts";
 import { keyOf, type KubeObject } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { sharedConnectionResolver } from "../shared/connections.ts";
@@ -13,7 +12,7 @@ import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
 import { crashHook } from "../shared/crash.ts";
 import { PrometheusUsageMetrics } from "./metrics.ts";
-import { CONTROLLER_NAME, ProvisioningKeyReconciler, type Checkpoint, type ObjectCache } from "./reconciler.ts";
+import { CONTROLLER_NAME, ProvisioningKeyReconciler, type Checkpoint } from "./reconciler.ts";
 
 /** ZPA allows 20 GET per 10 s per tenant; one GET per key per 10 min leaves room for ~1,600 keys. */
 export const DEFAULT_DRIFT_INTERVAL_MS = 10 * 60_000;
@@ -26,8 +25,9 @@ export interface ProvisioningKeyControllerOptions {
   readonly checkpoint?: (step: Checkpoint, key: string) => void | Promise<void>;
 }
 
-export function setupProvisioningKeyController(manager: Manager, config: Pick<OperatorConfig, "namespaces" | "concurrency" | "identity">, options: ProvisioningKeyControllerOptions = {}): { controller: Controller; reconciler: ProvisioningKeyReconciler } {
-  const keys = namespacedCache(manager, config.namespaces);
+export function setupProvisioningKeyController(manager: Manager, config: Pick<OperatorConfig, "concurrency" | "identity">, options: ProvisioningKeyControllerOptions = {}): { controller: Controller; reconciler: ProvisioningKeyReconciler } {
+  // The manager scopes every informer to the watched namespaces; one shared informer serves them all.
+  const keys = manager.shared("informer/provisioningkeys", () => manager.informer<KubeObject>({ type: resourceTypes.provisioningKeys }));
   const secrets = sharedOwnedSecretInformer(manager);
   const resolver = sharedConnectionResolver(manager);
   const metrics = manager.shared("provisioningkey/metrics", () => new PrometheusUsageMetrics(manager.metrics.registry));
@@ -45,7 +45,7 @@ export function setupProvisioningKeyController(manager: Manager, config: Pick<Op
   });
   const controller = manager.controller({ reconciler, concurrency: options.concurrency ?? config.concurrency });
 
-  for (const informer of keys.informers) informer.onChange((key) => controller.enqueue(key));
+  keys.onChange((key) => controller.enqueue(key));
   secrets.onChange((secretKey, current, previous) => {
     reconciler.secretObserved(secretKey);
     const owner = ownerKeyOf(current, "ProvisioningKey") ?? ownerKeyOf(previous, "ProvisioningKey");
@@ -68,18 +68,4 @@ export function setupProvisioningKeyController(manager: Manager, config: Pick<Op
 export function provisioningKeySetup(manager: Manager, config: OperatorConfig): void {
   const crash = crashHook(config.crashAt, "provisioningkey");
   setupProvisioningKeyController(manager, config, crash ? { checkpoint: crash } : {});
-}
-
-/** One informer for all namespaces, or one per watched namespace, behind one cache interface. */
-function namespacedCache(manager: Manager, namespaces: readonly string[]): ObjectCache<KubeObject> & { informers: Informer<KubeObject>[] } {
-  const make = (namespace?: string) =>
-    manager.shared(`informer/provisioningkeys/${namespace ?? "*"}`, () =>
-      manager.informer<KubeObject>({ type: resourceTypes.provisioningKeys, ...(namespace === undefined ? {} : { namespace }) }));
-  const informers = namespaces.length === 0 ? [make()] : namespaces.map((ns) => make(ns));
-  const byNamespace = new Map(namespaces.map((ns, i) => [ns, informers[i]!]));
-  return {
-    informers,
-    get: (key) => (namespaces.length === 0 ? informers[0]!.get(key) : byNamespace.get(key.slice(0, key.indexOf("/")))?.get(key)),
-    list: () => informers.flatMap((i) => i.list()),
-  };
 }

@@ -49,7 +49,8 @@ export const provisioningKeySchema = z.object({
 });
 export type ProvisioningKey = z.infer<typeof provisioningKeySchema>;
 
-export const enrollmentCertSchema = z.object({
+/** What ZPA reports about any certificate it holds (enrollment and browser-access alike). */
+const certificateCommon = {
   id: idString,
   name: z.string(),
   description: optionalText,
@@ -63,32 +64,23 @@ export const enrollmentCertSchema = z.object({
   issuedTo: optionalText,
   issuedBy: optionalText,
   serialNo: optionalText,
+  certChain: optionalText,
+};
+
+export const enrollmentCertSchema = z.object({
+  ...certificateCommon,
   allowSigning: flag,
   privateKeyPresent: flag,
   clientCertType: optionalText,
   csr: optionalText,
-  certChain: optionalText,
   parentCertId: optionalOmitted(idString),
   parentCertName: optionalText,
 });
 export type EnrollmentCert = z.infer<typeof enrollmentCertSchema>;
 
 export const certificateSchema = z.object({
-  id: idString,
-  name: z.string(),
-  description: optionalText,
-  creationTime: optionalEpoch,
-  modifiedTime: optionalEpoch,
-  modifiedBy: optionalOmitted(idString),
-  cName: optionalText,
-  validFromInEpochSec: optionalEpoch,
-  validToInEpochSec: optionalEpoch,
-  certificate: optionalText,
-  issuedTo: optionalText,
-  issuedBy: optionalText,
-  serialNo: optionalText,
+  ...certificateCommon,
   publicKey: optionalText,
-  certChain: optionalText,
   san: z
     .array(z.string())
     .nullish()
