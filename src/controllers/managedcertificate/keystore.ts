@@ -6,7 +6,7 @@ import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertifica
 import { exportPrivateKeyPem } from "../../pki/keys.ts";
 import { splitCertificates } from "../../pki/pem.ts";
 import { toPkcs12 } from "../../pki/pkcs12.ts";
-import type { KubeClient } from "../../runtime/kube/client.ts";
+import type { KubeApi } from "../../runtime/kube/api.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
 import type { Secret } from "../shared/owned-secret.ts";
@@ -18,7 +18,7 @@ export const KEYSTORE_RECHECK_MS = 60_000;
 /** Extra TLS Secret data (base64) for the keystore, or why it cannot be built. Never carries the password. */
 export type KeystoreData = { readonly ok: true; readonly data: Readonly<Record<string, string>> } | { readonly ok: false; readonly message: string };
 
-export async function keystoreData(client: KubeClient, namespace: string, name: string, spec: ManagedCertificateSpec, chainPem: string, key: KeyObject, signal?: AbortSignal): Promise<KeystoreData> {
+export async function keystoreData(client: KubeApi, namespace: string, name: string, spec: ManagedCertificateSpec, chainPem: string, key: KeyObject, signal?: AbortSignal): Promise<KeystoreData> {
   const format = (spec.additionalOutputFormats ?? []).find((f) => f.type === "PKCS12");
   if (format === undefined) return { ok: true, data: {} };
   const ref = format.passwordSecretRef;

@@ -12,7 +12,7 @@ import type { CertificateAuthority } from "../../ports/certificate-authority.ts"
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
-import type { KubeClient } from "../../runtime/kube/client.ts";
+import type { KubeApi } from "../../runtime/kube/api.ts";
 import { isConflict, isNotFound } from "../../runtime/kube/errors.ts";
 import { type KubeObject, core, splitKey } from "../../runtime/kube/resource.ts";
 import type { ReconcileContext, Reconciler, Result } from "../../runtime/reconcile.ts";
@@ -37,7 +37,7 @@ export interface ReconcilerHooks {
 }
 
 export interface ManagedCertificateDeps {
-  readonly client: KubeClient;
+  readonly client: KubeApi;
   readonly certificates: {
     get(key: string): KubeObject | undefined;
     list(): KubeObject[];
@@ -261,7 +261,7 @@ export class ManagedCertificateReconciler implements Reconciler {
 }
 
 /** Drops our finalizer, guarded by resourceVersion so another controller's finalizer is never lost; one re-read on conflict. */
-export async function removeFinalizer(client: KubeClient, obj: CertificateObject, signal: AbortSignal): Promise<void> {
+export async function removeFinalizer(client: KubeApi, obj: CertificateObject, signal: AbortSignal): Promise<void> {
   let current = obj;
   for (let attempt = 0; ; attempt++) {
     const list = (current.metadata.finalizers ?? []).filter((f) => f !== finalizers.cleanup);

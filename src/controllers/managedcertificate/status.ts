@@ -6,7 +6,7 @@ import { ConditionType } from "../../api/v1alpha1/conditions.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import type { ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
 import { type Condition, setCondition } from "../../runtime/conditions.ts";
-import type { KubeClient } from "../../runtime/kube/client.ts";
+import type { KubeApi } from "../../runtime/kube/api.ts";
 import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
 
 export type Status = ManagedCertificateStatus;
@@ -78,11 +78,11 @@ export class FreshObjects {
 }
 
 export class StatusWriter {
-  readonly #client: KubeClient;
+  readonly #client: KubeApi;
   readonly #fresh: FreshObjects;
   writes = 0;
 
-  constructor(client: KubeClient, fresh: FreshObjects) {
+  constructor(client: KubeApi, fresh: FreshObjects) {
     this.#client = client;
     this.#fresh = fresh;
   }

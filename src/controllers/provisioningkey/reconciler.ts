@@ -21,7 +21,7 @@ import { isVendorError, type VendorError } from "../../ports/vendor-error.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import { findCondition, type Condition } from "../../runtime/conditions.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
-import type { KubeClient } from "../../runtime/kube/client.ts";
+import type { KubeApi } from "../../runtime/kube/api.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core, splitKey, type KubeObject } from "../../runtime/kube/resource.ts";
 import { TerminalError, type ReconcileContext, type Reconciler, type Result } from "../../runtime/reconcile.ts";
@@ -61,7 +61,7 @@ export interface ConnectionLookupPort {
 }
 
 export interface ProvisioningKeyReconcilerDeps {
-  readonly client: KubeClient;
+  readonly client: KubeApi;
   readonly keys: ObjectCache<KubeObject>;
   /** Operator-owned Secrets (label-selected); a foreign Secret is never in here. */
   readonly secrets: ObjectCache<Secret>;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { API_VERSION, MANAGED_LABEL_VALUE, annotations, labels } from "../../api/v1alpha1/index.ts";
-import type { KubeClient } from "../../runtime/kube/client.ts";
+import type { KubeApi } from "../../runtime/kube/api.ts";
 import { isAlreadyExists } from "../../runtime/kube/errors.ts";
 import { type KubeObject, core } from "../../runtime/kube/resource.ts";
 import type { Informer } from "../../runtime/informer.ts";
@@ -96,7 +96,7 @@ export type SecretWrite = "created" | "updated" | "unchanged" | "conflict";
  * never taken over), server-side apply when ours and different, nothing when unchanged, and nothing
  * at all for a foreign Secret ("conflict"; it stays byte-identical).
  */
-export async function writeOwnedSecret(client: KubeClient, owner: SecretOwner, desired: Secret, current: Secret | undefined, signal?: AbortSignal): Promise<SecretWrite> {
+export async function writeOwnedSecret(client: KubeApi, owner: SecretOwner, desired: Secret, current: Secret | undefined, signal?: AbortSignal): Promise<SecretWrite> {
   const ownership = classifySecret(current, owner);
   if (ownership === "foreign") return "conflict";
   if (ownership === "ours" && current && secretUpToDate(current, desired)) return "unchanged";

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { KubeClient } from "../../runtime/kube/client.ts";
+import type { KubeApi } from "../../runtime/kube/api.ts";
 import type { KubeObject, ResourceType } from "../../runtime/kube/resource.ts";
 
 /**
@@ -7,7 +7,7 @@ import type { KubeObject, ResourceType } from "../../runtime/kube/resource.ts";
  * from what the object already shows (TARGETS P7: no writes for a resource that is already right).
  * Returns whether it wrote.
  */
-export async function applyStatus(client: KubeClient, type: ResourceType, object: KubeObject & { status?: unknown }, status: Record<string, unknown>, signal?: AbortSignal): Promise<boolean> {
+export async function applyStatus(client: KubeApi, type: ResourceType, object: KubeObject & { status?: unknown }, status: Record<string, unknown>, signal?: AbortSignal): Promise<boolean> {
   if (isDeepStrictEqual(stripUndefined(object.status ?? {}), stripUndefined(status))) return false;
   await client.apply(type, { metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, status } as KubeObject, {
     subresource: "status",
