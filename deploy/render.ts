@@ -37,6 +37,15 @@ function kustomization(resources: readonly string[], extra = ""): string {
   return `${HEADER}apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${resources.map((r) => `  - ${r}\n`).join("")}${extra}`;
 }
 
+/**
+ * helm's document separators as helm v4.1 printed them: later v4 releases end each document with a
+ * blank line before `---`. Dropping it keeps the generated manifests the same whichever helm v4 renders
+ * them (a compatible helm on PATH is used in place of the pinned one; test/harness/tools.ts).
+ */
+export function normalizeHelmOutput(text: string): string {
+  return text.replace(/\n(?:[ \t]*\n)+(---(?:\n|$))/g, "\n$1");
+}
+
 /** The kinds Argo CD should judge with health-check.lua. */
 export const healthCheckedKinds = ["ManagedCertificate", "ProvisioningKey", "VendorConnection", "ClusterVendorConnection"] as const;
 
@@ -84,7 +93,7 @@ export async function renderDeploy(helm: string): Promise<Map<string, string>> {
 
   const rendered = await helmTemplate(helm, MANIFESTS_RELEASE, MANIFESTS_NAMESPACE, ["--set", "managedBy=kustomize"]);
   files.set("deploy/manifests/operator/namespace.yaml", namespaceManifest());
-  files.set("deploy/manifests/operator/certbridge.yaml", `${HEADER}${rendered.replace(/^---\n/, "")}`);
+  files.set("deploy/manifests/operator/certbridge.yaml", `${HEADER}${normalizeHelmOutput(rendered).replace(/^---\n/, "")}`);
   files.set("deploy/manifests/operator/kustomization.yaml", kustomization(["namespace.yaml", "certbridge.yaml"],
     "# Point the placeholder image at your registry here (or with `kustomize edit set image`).\nimages:\n  - name: certbridge\n    newName: certbridge\n    newTag: \"0.1.0\"\n"));
   files.set("deploy/manifests/kustomization.yaml", kustomization(["crds", "operator"]));

