@@ -56,7 +56,8 @@ async function loadStarter(vendor: "zpa" | "sectigo"): Promise<Starter | string>
   const reasons: string[] = [];
   for (const spec of modules) {
     try {
-      const mod = (await import(new URL(spec, import.meta.url).href)) as Record<string, unknown>;
+      // A relative specifier (resolved against this module): the image's tsc build rewrites it to .js.
+      const mod = (await import(spec)) as Record<string, unknown>;
       const fn = mod[exportName];
       if (typeof fn === "function") return fn as Starter;
       reasons.push(`${spec} has no ${exportName}`);
