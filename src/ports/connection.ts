@@ -20,6 +20,10 @@ export interface ResolvedConnection {
   readonly rateLimit?: { readonly requestsPerMinute?: number; readonly writesPerMinute?: number };
   readonly issuanceBudgetPerHour?: number;
   readonly fingerprint: string;
+  /** The connection is being deleted (only a "cleanup" resolution returns one). */
+  readonly deleting?: boolean;
+  /** The credentials came from the operator's retained copy: the connection's own Secret is gone (cleanup only). */
+  readonly retainedCredentials?: boolean;
 }
 
 /** Verifies a connection with one cheap authenticated call; throws VendorError (e.g. kind "credentials"). */

@@ -23,6 +23,10 @@ export const Reason = {
   ConnectionNotPermitted: "ConnectionNotPermitted",
   /** The connection is for another vendor than the resource's vendor block. */
   ConnectionVendorMismatch: "ConnectionVendorMismatch",
+  /** Provisioning refused: the connection is being deleted (cleanup of existing objects still uses it). */
+  ConnectionDeleting: "ConnectionDeleting",
+  /** Provisioning refused: the resource's namespace is being deleted (nothing new is ordered during teardown). */
+  NamespaceTerminating: "NamespaceTerminating",
   VendorError: "VendorError",
   RateLimited: "RateLimited",
   /** The target Secret exists and is not owned by this resource; it is left untouched. */

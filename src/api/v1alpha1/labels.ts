@@ -13,6 +13,13 @@ export const labels = {
   ownerName: `${p}owner-name`,
   /** UID of the owning resource: tells "ours" from "a same-named resource that was re-created". */
   ownerUid: `${p}owner-uid`,
+  /**
+   * On the operator's retained copy of a connection's credentials (in the operator's namespace; ADR
+   * 0007). The retained-copy informer watches only this selector.
+   */
+  retainedCredentials: `${p}retained-credentials`,
+  /** UID of the connection a retained credentials copy belongs to (names can exceed a label value). */
+  connectionUid: `${p}connection-uid`,
 } as const;
 
 /** The value of `labels.managed`. */
@@ -29,11 +36,18 @@ export const annotations = {
   revision: `${p}revision`,
   /** On a Secret: the vendor's id of the certificate or provisioning key it holds. */
   vendorRef: `${p}vendor-ref`,
+  /** On a retained credentials copy: the connection it belongs to, as "VendorConnection <ns>/<name>" or "ClusterVendorConnection <name>". */
+  retainedFor: `${p}retained-for`,
 } as const;
 
 export const finalizers = {
   /** Held while vendor-side cleanup (revoke, delete key, unpublish) per the resource's policies is pending. */
   cleanup: `${p}cleanup`,
+  /**
+   * On a VendorConnection or ClusterVendorConnection while ManagedCertificates or ProvisioningKeys use
+   * it: their cleanup (revoke, cancel, delete keys) needs the connection after anything else is deleted.
+   */
+  inUse: `${p}in-use`,
 } as const;
 
 /** The server-side-apply field manager for everything the operator writes. */

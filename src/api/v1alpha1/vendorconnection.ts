@@ -345,6 +345,15 @@ export const ConnectionStatus = z
       .max(64)
       .optional()
       .meta({ description: "resourceVersion of the credentials Secret that was last verified; a change triggers re-verification." }),
+    consumers: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({
+        description:
+          "ManagedCertificates and ProvisioningKeys using this connection (for a ClusterVendorConnection, those in namespaces it admits). While there are any, the connection carries the certbridge.dev/in-use finalizer.",
+      }),
   })
   .meta({ description: "Observed state of the connection." });
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;

@@ -7,6 +7,7 @@ import type { KubeObject } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import type { Controller } from "../../runtime/controller.ts";
 import { sharedConnectionResolver } from "../shared/connections.ts";
+import { sharedConnectionConsumers } from "../shared/connection-consumers.ts";
 import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts";
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
 import { IssuanceBudget } from "./budget.ts";
@@ -69,18 +70,9 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
     const owner = ownerKeyOf(current ?? previous, "ManagedCertificate");
     if (owner !== undefined) controller.enqueue(owner);
   });
-  const wakeUsers = (kind: "VendorConnection" | "ClusterVendorConnection") => (_key: string, current: KubeObject | undefined, previous: KubeObject | undefined) => {
-    const c = current ?? previous;
-    resolver.invalidate();
-    for (const mc of certificates.list()) {
-      const ref = (mc as { spec?: { connectionRef?: { kind?: string; name?: string } } }).spec?.connectionRef;
-      if (ref?.kind !== kind || ref.name !== c?.metadata.name) continue;
-      if (kind === "VendorConnection" && mc.metadata.namespace !== c?.metadata.namespace) continue;
-      controller.enqueue(`${mc.metadata.namespace}/${mc.metadata.name}`);
-    }
-  };
-  resolver.vendorConnections.onChange(wakeUsers("VendorConnection"));
-  resolver.clusterVendorConnections.onChange(wakeUsers("ClusterVendorConnection"));
+  // Connection edits, deletion, new credentials and namespace admission or teardown wake exactly the
+  // certificates they affect (an index, not a scan; status writes and re-verifications wake nobody).
+  sharedConnectionConsumers(manager).attach("ManagedCertificate", certificates, (key) => controller.enqueue(key));
   return { controller, reconciler };
 }
 

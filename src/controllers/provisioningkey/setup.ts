@@ -5,9 +5,10 @@ import type { OperatorConfig } from "../../config/operator.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import type { Controller } from "../../runtime/controller.ts";
 import { KubeEventRecorder } from "../../runtime/events.ts";
-import { keyOf, type KubeObject } from "../../runtime/kube/resource.ts";
+import type { KubeObject } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { sharedConnectionResolver } from "../shared/connections.ts";
+import { sharedConnectionConsumers } from "../shared/connection-consumers.ts";
 import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts";
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
 import { crashHook } from "../shared/crash.ts";
@@ -51,16 +52,9 @@ export function setupProvisioningKeyController(manager: Manager, config: Pick<Op
     const owner = ownerKeyOf(current, "ProvisioningKey") ?? ownerKeyOf(previous, "ProvisioningKey");
     if (owner !== undefined) controller.enqueue(owner);
   });
-  const onConnection = (kind: "VendorConnection" | "ClusterVendorConnection") => (connectionKey: string) => {
-    for (const pk of keys.list()) {
-      const ref = (pk as { spec?: { connectionRef?: { kind?: string; name?: string } } }).spec?.connectionRef;
-      const refKind = ref?.kind ?? "VendorConnection";
-      const target = kind === "VendorConnection" ? `${pk.metadata.namespace ?? ""}/${ref?.name ?? ""}` : (ref?.name ?? "");
-      if (refKind === kind && target === connectionKey) controller.enqueue(keyOf(pk.metadata));
-    }
-  };
-  resolver.vendorConnections.onChange(onConnection("VendorConnection"));
-  resolver.clusterVendorConnections.onChange(onConnection("ClusterVendorConnection"));
+  // Connection edits, deletion, new credentials and namespace admission or teardown wake exactly the
+  // keys they affect (an index, not a scan; status writes and re-verifications wake nobody).
+  sharedConnectionConsumers(manager).attach("ProvisioningKey", keys, (key) => controller.enqueue(key));
   return { controller, reconciler };
 }
 

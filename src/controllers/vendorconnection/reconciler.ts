@@ -1,9 +1,12 @@
 // One reconciler for both connection kinds: parse, resolve the credentials Secret, verify with one
-// cheap vendor call when something changed (or the interval passed), and report Ready.
+// cheap vendor call when something changed (or the interval passed), and report Ready. While
+// resources use the connection it holds the in-use finalizer and the operator keeps a copy of its
+// credentials, so their cleanup still works during a teardown (ADR 0007).
 import {
   ConditionType,
   type ConnectionStatus,
   Reason,
+  finalizers,
   kinds,
   parseClusterVendorConnection,
   parseVendorConnection,
@@ -19,7 +22,10 @@ import type { KubeObject, ResourceType } from "../../runtime/kube/resource.ts";
 import { splitKey } from "../../runtime/kube/resource.ts";
 import { type Key, type ReconcileContext, type Reconciler, type Result, TerminalError } from "../../runtime/reconcile.ts";
 import type { ConnectionLookup, ConnectionRef } from "../shared/connections.ts";
+import type { ConnectionId, ConsumerSummary } from "../shared/connection-consumers.ts";
 import { endpointOf, failedVerification, type LastAttempt, REVERIFY_INTERVAL_MS, SECRET_RECHECK_MS, verificationDue, verifiedCondition } from "./policy.ts";
+import type { RetainedData } from "./retained.ts";
+import { heldDeletionCondition, teardownPlan } from "./teardown.ts";
 
 export type ConnectionKind = "VendorConnection" | "ClusterVendorConnection";
 
@@ -35,6 +41,15 @@ export interface ConnectionReconcilerDeps {
   /** Writes the status when it differs (applyStatus); returns whether it wrote. */
   readonly writeStatus: (type: ResourceType, object: KubeObject, status: Record<string, unknown>, signal: AbortSignal) => Promise<boolean>;
   readonly events: EventRecorder;
+  /** Who uses the connection (the consumer index). Without it, nothing holds a connection. */
+  readonly consumers?: (id: ConnectionId) => ConsumerSummary;
+  /** Adds or drops certbridge.dev/in-use (a merge patch guarded by resourceVersion). */
+  readonly finalizer?: { set(object: KubeObject, present: boolean, signal: AbortSignal): Promise<void> };
+  /** The retained credentials copies in the operator's namespace. */
+  readonly retained?: {
+    ensure(id: ConnectionId, connectionUid: string, data: RetainedData, signal: AbortSignal): Promise<boolean>;
+    remove(id: ConnectionId, keepUid: string | undefined, signal: AbortSignal, knownUid?: string): Promise<number>;
+  };
   readonly now?: () => Date;
   readonly reverifyIntervalMs?: number;
   readonly secretRecheckMs?: number;
@@ -53,15 +68,38 @@ export class ConnectionReconciler implements Reconciler {
   }
 
   async reconcile(ctx: ReconcileContext, key: Key): Promise<Result> {
+    const { namespace, name } = splitKey(key);
+    const id: ConnectionId = this.#d.kind === "VendorConnection" ? { kind: "VendorConnection", namespace: namespace ?? "", name } : { kind: "ClusterVendorConnection", name };
     const raw = this.#d.get(key) as ConnectionObject | undefined;
     if (raw === undefined) {
-      // Deleted: nothing of ours lives outside the object.
+      // Deleted: its retained copies go with it (normally already gone with the finalizer).
       this.#last.delete(key);
+      await this.#d.retained?.remove(id, undefined, ctx.signal);
       return {};
     }
     const now = (this.#d.now ?? (() => new Date()))();
     const generation = raw.metadata.generation;
-    const write = (condition: ConditionInput, extra: Partial<ConnectionStatus>) => this.#write(raw, condition, extra, generation, now, ctx.signal);
+    const uid = raw.metadata.uid ?? "";
+    const consumers = this.#d.consumers?.(id) ?? { count: 0, names: [] };
+    const deleting = raw.metadata.deletionTimestamp !== undefined;
+    const plan = teardownPlan({ deleting, holdsFinalizer: (raw.metadata.finalizers ?? []).includes(finalizers.inUse), consumers: consumers.count });
+    const counted: Partial<ConnectionStatus> = { consumers: consumers.count };
+    const write = (condition: ConditionInput, extra: Partial<ConnectionStatus>) => this.#write(raw, condition, { ...extra, ...counted }, generation, now, ctx.signal);
+
+    if (plan.addFinalizer) await this.#d.finalizer?.set(raw, true, ctx.signal);
+    if (plan.dropCopies) {
+      // Copies first, finalizer last: a crash in between leaves the finalizer, and the next pass ends it.
+      const dropped = await this.#d.retained?.remove(id, undefined, ctx.signal, uid);
+      if (dropped) ctx.log.debug({ dropped }, "retained credentials copy deleted (no resource uses the connection)");
+      if (plan.releaseFinalizer) await this.#d.finalizer?.set(raw, false, ctx.signal);
+    } else {
+      // A re-created namesake's copy is not this connection's.
+      await this.#d.retained?.remove(id, uid, ctx.signal);
+    }
+    if (plan.finished) {
+      this.#last.delete(key);
+      return {};
+    }
 
     const parsed = this.#d.kind === "VendorConnection" ? parseVendorConnection(raw) : parseClusterVendorConnection(raw);
     if (!parsed.ok) {
@@ -70,20 +108,29 @@ export class ConnectionReconciler implements Reconciler {
       throw new TerminalError(`invalid spec: ${problemsMessage(parsed.problems)}`);
     }
 
-    const { namespace, name } = splitKey(key);
     const lookup = await this.#d.resolve({ kind: this.#d.kind, name }, this.#d.kind === "VendorConnection" ? namespace : undefined, ctx.signal);
+    const recheck = this.#d.secretRecheckMs ?? SECRET_RECHECK_MS;
+    if (lookup.ok && plan.retain) {
+      const spec = parsed.value.spec as { caBundleSecretRef?: unknown };
+      const data: RetainedData = { credentials: lookup.connection.credentials, ...(spec.caBundleSecretRef !== undefined && lookup.connection.caBundlePem !== undefined ? { caBundlePem: lookup.connection.caBundlePem } : {}) };
+      if (await this.#d.retained?.ensure(id, uid, data, ctx.signal)) ctx.log.info("retained credentials copy written (resources use the connection)");
+    }
+    if (deleting) {
+      // Held for its consumers' cleanup: no vendor calls, just say who holds it. Their changes bring us back.
+      await write(heldDeletionCondition(consumers), {});
+      return { requeueAfterMs: recheck };
+    }
     if (!lookup.ok) {
       const reason = lookup.reason === "SecretNotFound" ? Reason.SecretNotFound : lookup.reason === "InvalidSpec" ? Reason.InvalidSpec : lookup.reason;
       await write({ type: ConditionType.Ready, status: "False", reason, message: lookup.message }, {});
       this.#last.delete(key);
       if (reason === Reason.InvalidSpec) throw new TerminalError(lookup.message);
       // The Secret is not ours to watch: look again later (and at once when the connection changes).
-      return { requeueAfterMs: this.#d.secretRecheckMs ?? SECRET_RECHECK_MS };
+      return { requeueAfterMs: recheck };
     }
 
     const connection = lookup.connection;
     const endpoint = endpointOf(connection.vendor, connection.settings);
-    const recheck = this.#d.secretRecheckMs ?? SECRET_RECHECK_MS;
     const decision = verificationDue({
       status: raw.status,
       generation,
@@ -93,7 +140,11 @@ export class ConnectionReconciler implements Reconciler {
       now: now.getTime(),
       intervalMs: this.#d.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS,
     });
-    if (!decision.due) return { requeueAfterMs: Math.min(recheck, decision.nextInMs) };
+    if (!decision.due) {
+      // Only the count may have moved; applyStatus writes nothing when it did not.
+      if (raw.status !== undefined && raw.status.consumers !== consumers.count) await this.#d.writeStatus(this.#type, raw, { ...raw.status, ...counted } as Record<string, unknown>, ctx.signal);
+      return { requeueAfterMs: Math.min(recheck, decision.nextInMs) };
+    }
 
     ctx.log.debug({ vendor: connection.vendor, why: decision.why }, "verifying connection");
     const attempted = lookup.credentialsResourceVersion === undefined ? {} : { credentialsResourceVersion: lookup.credentialsResourceVersion };
@@ -124,6 +175,7 @@ export class ConnectionReconciler implements Reconciler {
       // lastVerifiedTime says when the credentials last passed: a failure keeps the old one.
       ...(previous?.lastVerifiedTime === undefined ? {} : { lastVerifiedTime: previous.lastVerifiedTime }),
       ...(previous?.credentialsResourceVersion === undefined ? {} : { credentialsResourceVersion: previous.credentialsResourceVersion }),
+      ...(previous?.consumers === undefined ? {} : { consumers: previous.consumers }),
       ...extra,
     };
     await this.#d.writeStatus(this.#type, raw, status as Record<string, unknown>, signal);
@@ -131,7 +183,7 @@ export class ConnectionReconciler implements Reconciler {
     if (before?.status === condition.status && before.reason === condition.reason) return;
     this.#d.events.record(
       { type: this.#type, object: raw },
-      { type: condition.status === "True" ? "Normal" : "Warning", reason: condition.reason, action: "Verify", note: condition.message },
+      { type: condition.status === "True" || condition.reason === Reason.Deleting ? "Normal" : "Warning", reason: condition.reason, action: condition.reason === Reason.Deleting ? "Delete" : "Verify", note: condition.message },
     );
   }
 }
