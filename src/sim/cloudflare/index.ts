@@ -11,6 +11,7 @@ import { cloudflareRoutes, commonHeaders, type CloudflareSimContext } from "./ro
 import { CertificateStore } from "./store.ts";
 
 export { CLOUDFLARE_SIM_CREDENTIALS } from "./credentials.ts";
+export { CLOUDFLARE_CREATE_PATTERN, createProcessingDelay, createResponseLost } from "./order-faults.ts";
 
 /** The path prefix clients use as base URL: `${url}${CLOUDFLARE_SIM_BASE_PATH}`. */
 export const CLOUDFLARE_SIM_BASE_PATH = "/client/v4";

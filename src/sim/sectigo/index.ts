@@ -3,3 +3,4 @@ export { startSectigoSimulator, SIM_DEFAULT_CREDENTIALS, SIM_DEFAULT_CUSTOMER_UR
 export { DEFAULT_SEED, type SectigoSeed } from "./seed.ts";
 export type { SeedOrderInput } from "./admin.ts";
 export type { IssuanceSettings, Family } from "./model.ts";
+export { SECTIGO_ENROLL_PATTERN, enrollProcessingDelay, enrollResponseLost } from "./order-faults.ts";

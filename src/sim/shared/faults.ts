@@ -1,5 +1,7 @@
-// Fault injection shared by all simulators: latency, 5xx, 429, connection resets, malformed JSON,
-// HTML error pages and oversized bodies, optionally limited to a path and a number of requests.
+// Fault injection shared by all simulators: latency, 5xx, 429, connection resets, lost responses,
+// malformed JSON, HTML error pages and oversized bodies, optionally limited to a path and a number of
+// requests. Latency delays the handling itself: a request is processed (a create commits) after the
+// delay whether or not the client is still connected, and nothing it creates is visible before that.
 import { z } from "zod";
 import { seededRng, type Rng } from "./rng.ts";
 
@@ -12,6 +14,8 @@ export const FaultSpecSchema = z.strictObject({
   status5xx: z.number().int().min(500).max(599).optional(),
   rate429Rate: rate.optional(),
   resetRate: rate.optional(),
+  /** The request is processed (a create commits), then the connection is reset instead of answering. */
+  lostResponseRate: rate.optional(),
   malformedJsonRate: rate.optional(),
   htmlErrorRate: rate.optional(),
   oversizedRate: rate.optional(),
@@ -29,6 +33,7 @@ export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 
 export type FaultAction =
   | { readonly kind: "reset" }
+  | { readonly kind: "lostResponse" }
   | { readonly kind: "5xx"; readonly status: number; readonly retryAfter?: string }
   | { readonly kind: "429"; readonly retryAfter?: string }
   | { readonly kind: "html" }
@@ -122,6 +127,7 @@ function pick(f: ActiveFault): FaultAction | undefined {
   const s = f.spec;
   const roll = (p: number | undefined): boolean => p !== undefined && p > 0 && f.rng() < p;
   if (roll(s.resetRate)) return { kind: "reset" };
+  if (roll(s.lostResponseRate)) return { kind: "lostResponse" };
   if (roll(s.fail5xxRate)) return { kind: "5xx", status: s.status5xx ?? 503, ...(s.retryAfter === undefined ? {} : { retryAfter: s.retryAfter }) };
   if (roll(s.rate429Rate)) return { kind: "429", ...(s.retryAfter === undefined ? {} : { retryAfter: s.retryAfter }) };
   if (roll(s.htmlErrorRate)) return { kind: "html" };

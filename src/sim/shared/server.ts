@@ -191,6 +191,11 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
       if (mapped === undefined) throw e;
       out = mapped;
     }
+    if (decision.action?.kind === "lostResponse") {
+      // Done and committed, but the answer never arrives: the client sees a reset connection.
+      req.socket.destroy();
+      return;
+    }
     if (decision.action?.kind === "malformedJson") return record(res, method, routeKey, truncateJson(out));
     if (decision.action?.kind === "oversized") return oversized(res, decision.action.bytes);
     record(res, method, routeKey, out);
