@@ -1,6 +1,7 @@
 // Certificate signing requests: build one from a key, and read one back (for simulators and for
 // checking that a vendor echoed what we sent).
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
+import * as asn1js from "asn1js";
 import { signingAlgorithm, toCryptoKeyPair } from "./keys.ts";
 import { x509 } from "./x509.ts";
 
@@ -137,4 +138,18 @@ export async function parseCsr(pem: string): Promise<ParsedCsr> {
 export function csrFingerprint(pem: string): string {
   const csr = new x509.Pkcs10CertificateRequest(pem.trim());
   return createHash("sha256").update(Buffer.from(csr.rawData)).digest("hex");
+}
+
+/**
+ * sha256 (hex) of a CSR's certificationRequestInfo: the subject, the public key and the requested
+ * extensions, without the signature. Two CSRs built from the same key and names have the same value
+ * even when their signatures differ (ECDSA signs randomly), so it names "what was asked for".
+ */
+export function csrRequestInfoSha256(pem: string): string {
+  const der = new x509.Pkcs10CertificateRequest(pem.replace(/\\n/g, "\n").trim()).rawData;
+  const parsed = asn1js.fromBER(der);
+  const outer = parsed.result;
+  const info = outer instanceof asn1js.Sequence ? outer.valueBlock.value[0] : undefined;
+  if (parsed.offset === -1 || info === undefined) throw new Error("CSR could not be parsed");
+  return createHash("sha256").update(info.valueBeforeDecodeView).digest("hex");
 }
