@@ -4,7 +4,7 @@ import type { Informer } from "../../runtime/informer.ts";
 import type { KubeApi } from "../../runtime/kube/api.ts";
 import { KubeApiError } from "../../runtime/kube/errors.ts";
 import type { KubeObject, ResourceType } from "../../runtime/kube/resource.ts";
-import { type ConnectionLookup, ConnectionResolver, type ResolveOptions, type RetainedCredentials, trimNamespace } from "./connections.ts";
+import { type ConnectionLookup, ConnectionResolver, type ResolveOptions, type RetainedCredentials, connectionEdited, trimNamespace } from "./connections.ts";
 
 const TOKEN = "live-token";
 const RETAINED_TOKEN = "retained-token";
@@ -61,7 +61,7 @@ async function resolveVc(w: World, opts?: ResolveOptions): Promise<ConnectionLoo
 const outcome = (l: ConnectionLookup) => (l.ok ? { ok: true, token: l.connection.credentials.apiToken, deleting: l.connection.deleting ?? false, retained: l.connection.retainedCredentials ?? false } : { ok: false, reason: l.reason });
 
 describe("ConnectionResolver purposes (C1)", () => {
-  test.each([
+  test.each<{ why: string; w: World; opts: ResolveOptions | undefined; want: Record<string, unknown> }>([
     { why: "default purpose is provision: a deleting connection orders nothing", w: { deleting: true }, opts: undefined, want: { ok: false, reason: "ConnectionDeleting" } },
     { why: "provision: the consumer's namespace is Terminating", w: { namespace: { phase: "Terminating" } }, opts: { purpose: "provision" as const }, want: { ok: false, reason: "NamespaceTerminating" } },
     { why: "provision: the namespace has a deletionTimestamp (phase not yet updated)", w: { namespace: { deletionTimestamp: "2026-01-01T00:00:00Z" } }, opts: undefined, want: { ok: false, reason: "NamespaceTerminating" } },
@@ -87,7 +87,7 @@ describe("ConnectionResolver purposes (C1)", () => {
 
 describe("ClusterVendorConnection admission from the namespace informer", () => {
   const resolveCvc = (w: World, opts?: ResolveOptions) => resolver(w).resolver.resolve({ kind: "ClusterVendorConnection", name: "shared" }, "team", "cloudflare", signal, opts);
-  test.each([
+  test.each<{ why: string; w: World; opts: ResolveOptions | undefined; want: boolean }>([
     { why: "labels match the selector", w: { namespace: { labels: { tier: "gold" } } }, opts: undefined, want: true },
     { why: "labels do not match", w: { namespace: { labels: { tier: "bronze" } } }, opts: undefined, want: false },
     { why: "kubernetes.io/metadata.name is always there for selectors", w: { namespace: { labels: {} }, selector: { matchLabels: { "kubernetes.io/metadata.name": "team" } } }, opts: undefined, want: true },
@@ -113,5 +113,17 @@ describe("trimNamespace", () => {
   test("keeps name, uid, resourceVersion, labels, deletionTimestamp and phase; drops annotations and the rest", () => {
     const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "a", uid: "u", resourceVersion: "5", labels: { x: "1" }, annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{...}" }, finalizers: ["kubernetes"], deletionTimestamp: "t" }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Terminating", conditions: [{}] } };
     expect(trimNamespace(ns as KubeObject)).toEqual({ metadata: { name: "a", uid: "u", resourceVersion: "5", labels: { x: "1" }, deletionTimestamp: "t" }, status: { phase: "Terminating" } });
+  });
+});
+
+describe("connectionEdited (drops the resolver's cached Secrets)", () => {
+  const obj = (generation: number, annotations?: Record<string, string>) => ({ metadata: { uid: "u", generation, ...(annotations ? { annotations } : {}) } });
+  test.each([
+    { cur: obj(1), prev: obj(1), want: false, why: "a status write alone" },
+    { cur: obj(2), prev: obj(1), want: true, why: "a spec edit" },
+    { cur: obj(1, { touched: "now" }), prev: obj(1), want: true, why: "a touch through an annotation" },
+    { cur: obj(1), prev: undefined, want: true, why: "first sight" },
+  ])("$why → $want", ({ cur, prev, want }) => {
+    expect(connectionEdited(cur, prev)).toBe(want);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { ConnectionStatus } from "../../api/v1alpha1/index.ts";
-import { endpointOf, failedVerification, REVERIFY_INTERVAL_MS, userChanged, verificationDue, type VerificationInput } from "./policy.ts";
+import { endpointOf, failedVerification, REVERIFY_INTERVAL_MS, verificationDue, type VerificationInput } from "./policy.ts";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const min = 60_000;
@@ -71,17 +71,5 @@ describe("endpointOf", () => {
     { vendor: "cloudflare" as const, settings: { baseUrl: "https://127.0.0.1:8443/client/v4" }, want: "127.0.0.1:8443", why: "port kept" },
   ])("$why", ({ vendor, settings, want }) => {
     expect(endpointOf(vendor, settings)).toBe(want);
-  });
-});
-
-describe("userChanged", () => {
-  const obj = (generation: number, annotations?: Record<string, string>) => ({ metadata: { generation, ...(annotations ? { annotations } : {}) } });
-  test.each([
-    { cur: obj(1), prev: obj(1), want: false, why: "a status write alone" },
-    { cur: obj(2), prev: obj(1), want: true, why: "a spec edit" },
-    { cur: obj(1, { touched: "now" }), prev: obj(1), want: true, why: "a touch through an annotation" },
-    { cur: obj(1), prev: undefined, want: true, why: "first sight" },
-  ])("$why → $want", ({ cur, prev, want }) => {
-    expect(userChanged(cur, prev)).toBe(want);
   });
 });

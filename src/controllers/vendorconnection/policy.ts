@@ -106,11 +106,3 @@ function hostOf(url: string): string | undefined {
     return undefined;
   }
 }
-
-/** Only spec, labels or annotations changing is "the connection changed" (a status write is not). */
-export function userChanged(current: { metadata: { generation?: number; labels?: unknown; annotations?: unknown } } | undefined, previous: typeof current): boolean {
-  if (current === undefined || previous === undefined) return true;
-  const a = current.metadata;
-  const b = previous.metadata;
-  return a.generation !== b.generation || JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) || JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {});
-}

@@ -10,11 +10,11 @@ import { ConnectionReconciler } from "./reconciler.ts";
 
 const SECRET_VALUE = "s3cr3t-value";
 
-function connectionObject(over: { generation?: number; status?: ConnectionStatus; spec?: Record<string, unknown> } = {}): KubeObject & { status?: ConnectionStatus } {
+function connectionObject(over: { generation?: number; status?: ConnectionStatus; spec?: Record<string, unknown>; finalizers?: string[]; deleting?: boolean } = {}): KubeObject & { status?: ConnectionStatus } {
   return {
     apiVersion: "certbridge.dev/v1alpha1",
     kind: "VendorConnection",
-    metadata: { name: "cf", namespace: "team", uid: "u-1", generation: over.generation ?? 1, resourceVersion: "7" },
+    metadata: { name: "cf", namespace: "team", uid: "u-1", generation: over.generation ?? 1, resourceVersion: "7", ...(over.finalizers ? { finalizers: over.finalizers } : {}), ...(over.deleting ? { deletionTimestamp: "2026-01-01T11:00:00Z" } : {}) },
     spec: over.spec ?? { cloudflare: { zoneId: "023e105f4ecef8ad9ca31a8372d0c353", baseUrl: "https://cf.example.test/client/v4" }, credentialsRef: { name: "cf-creds" } },
     ...(over.status ? { status: over.status } : {}),
   } as KubeObject & { status?: ConnectionStatus };
@@ -27,9 +27,11 @@ const resolved = (fingerprint = "fp-1"): Extract<ConnectionLookup, { ok: true }>
 });
 
 /** A world of fakes: the object in the "cache", what the resolver and the vendor answer, and what was written. */
-function world(init: { object: KubeObject & { status?: ConnectionStatus }; lookup?: ConnectionLookup; verify?: () => Promise<void> }) {
-  const state = { object: init.object, lookup: init.lookup ?? resolved(), verify: init.verify ?? (async () => {}) };
+function world(init: { object: KubeObject & { status?: ConnectionStatus }; lookup?: ConnectionLookup; verify?: () => Promise<void>; consumers?: string[] }) {
+  const state = { object: init.object, lookup: init.lookup ?? resolved(), verify: init.verify ?? (async () => {}), consumers: init.consumers ?? [] };
   const writes: Array<Record<string, unknown>> = [];
+  /** Finalizer and retained-copy operations, in order. */
+  const ops: string[] = [];
   const events: Array<{ type: string; reason: string; note: string }> = [];
   let verifies = 0;
   let clock = Date.parse("2026-01-01T12:00:00Z");
@@ -47,6 +49,18 @@ function world(init: { object: KubeObject & { status?: ConnectionStatus }; looku
       return true;
     },
     events: { record: (_r, e) => events.push({ type: e.type, reason: e.reason, note: e.note }) },
+    consumers: () => ({ count: state.consumers.length, names: [...state.consumers].sort() }),
+    finalizer: {
+      set: async (object, present) => {
+        ops.push(present ? "add finalizer" : "release finalizer");
+        const rest = (object.metadata.finalizers ?? []).filter((f) => f !== "certbridge.dev/in-use");
+        state.object = { ...state.object, metadata: { ...state.object.metadata, finalizers: present ? [...rest, "certbridge.dev/in-use"] : rest } };
+      },
+    },
+    retained: {
+      ensure: async (_id, uid, data) => { ops.push(`retain ${uid} ${Object.keys(data.credentials).join(",")}`); return true; },
+      remove: async (_id, keepUid) => { ops.push(keepUid === undefined ? "drop copies" : `drop copies except ${keepUid}`); return 0; },
+    },
     now: () => new Date(clock),
   });
   const ctx = { log: pino({ level: "silent" }), signal: new AbortController().signal };
@@ -54,6 +68,7 @@ function world(init: { object: KubeObject & { status?: ConnectionStatus }; looku
     state,
     writes,
     events,
+    ops,
     get verifies() { return verifies; },
     advance(ms: number) { clock += ms; },
     run: () => reconciler.reconcile(ctx, "team/cf"),
@@ -145,5 +160,70 @@ describe("ConnectionReconciler", () => {
     (w.state as { object: unknown }).object = undefined;
     await expect(w.run()).resolves.toEqual({});
     expect(w.writes).toHaveLength(0);
+  });
+});
+
+describe("ConnectionReconciler: connections outlive their consumers (C2)", () => {
+  test("used: the in-use finalizer, a retained copy of the credentials, and the count in status", async () => {
+    const w = world({ object: connectionObject(), consumers: ["ManagedCertificate team/web", "ProvisioningKey team/key"] });
+    await w.run();
+    expect(w.ops).toEqual(["add finalizer", "drop copies except u-1", "retain u-1 apiToken"]);
+    expect(w.writes[0]).toMatchObject({ consumers: 2 });
+    expect(ready(w.writes[0])).toMatchObject({ status: "True", reason: "Verified" });
+    // The copy holds credentials only: nothing of them reaches status or events.
+    expect(JSON.stringify([w.writes, w.events])).not.toContain(SECRET_VALUE);
+  });
+
+  test("the last user gone: copies are deleted before the finalizer is released", async () => {
+    const w = world({ object: connectionObject({ finalizers: ["certbridge.dev/in-use"] }), consumers: ["ManagedCertificate team/web"] });
+    await w.run();
+    w.ops.length = 0;
+    w.state.consumers = [];
+    await w.run();
+    expect(w.ops).toEqual(["drop copies", "release finalizer"]);
+    expect(w.writes.at(-1)).toMatchObject({ consumers: 0 });
+    expect(w.verifies).toBe(1); // a count change is a status write, not a vendor call
+  });
+
+  test("deleting while used: held, no vendor call, Ready=False/Deleting names who holds it, the copy kept current", async () => {
+    const users = ["ManagedCertificate team/a", "ManagedCertificate team/b", "ManagedCertificate team/c", "ManagedCertificate team/d", "ManagedCertificate team/e", "ProvisioningKey team/k"];
+    const w = world({ object: connectionObject({ finalizers: ["certbridge.dev/in-use"], deleting: true }), consumers: users });
+    const result = await w.run();
+    expect(w.verifies).toBe(0);
+    expect(w.ops).toEqual(["drop copies except u-1", "retain u-1 apiToken"]);
+    const cond = ready(w.writes[0]);
+    expect(cond).toMatchObject({ status: "False", reason: "Deleting" });
+    expect(cond?.message).toContain("6 resources still use this connection");
+    expect(cond?.message).toContain("ManagedCertificate team/a");
+    expect(cond?.message).toContain("and 1 more");
+    expect(w.writes[0]).toMatchObject({ consumers: 6 });
+    expect(w.events).toEqual([expect.objectContaining({ type: "Normal", reason: "Deleting" })]);
+    expect(result.requeueAfterMs).toBeGreaterThan(0);
+  });
+
+  test("deleting, the Secret already gone: still held, and the copy is left as it was", async () => {
+    const w = world({
+      object: connectionObject({ finalizers: ["certbridge.dev/in-use"], deleting: true }),
+      consumers: ["ManagedCertificate team/web"],
+      lookup: { ok: false, reason: "SecretNotFound", message: "credentials Secret team/cf-creds does not exist" },
+    });
+    await w.run();
+    expect(w.ops).toEqual(["drop copies except u-1"]);
+    expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "Deleting" });
+  });
+
+  test("deleting and unused: copies deleted, finalizer released, nothing else (no status write, no vendor call)", async () => {
+    const w = world({ object: connectionObject({ finalizers: ["certbridge.dev/in-use"], deleting: true }) });
+    await expect(w.run()).resolves.toEqual({});
+    expect(w.ops).toEqual(["drop copies", "release finalizer"]);
+    expect(w.writes).toEqual([]);
+    expect(w.verifies).toBe(0);
+  });
+
+  test("never used: no finalizer added and nothing retained", async () => {
+    const w = world({ object: connectionObject() });
+    await w.run();
+    expect(w.ops).toEqual(["drop copies"]);
+    expect(w.writes[0]).toMatchObject({ consumers: 0 });
   });
 });
