@@ -190,7 +190,7 @@ describe("RBAC as rendered", () => {
       const clusterRole = only(objects, "ClusterRole")[0]!;
       expect(rulesOf(clusterRole).filter((r) => r.resources?.includes("secrets"))).toEqual([]);
       expect(only(objects, "Role").map((r) => `${r.metadata.namespace}/${r.metadata.name}`).sort()).toEqual(
-        ["a/cb-certbridge", "b/cb-certbridge", "c/cb-certbridge-credentials", "cb-system/cb-certbridge-credentials", "cb-system/cb-certbridge-leader-election", "default/cb-certbridge-events"]);
+        ["a/cb-certbridge", "b/cb-certbridge", "c/cb-certbridge-credentials", "cb-system/cb-certbridge-credentials", "cb-system/cb-certbridge-leader-election", "cb-system/cb-certbridge-retained", "default/cb-certbridge-events"]);
     }
   });
 });
@@ -294,14 +294,19 @@ describe("least privilege, proved as an identity bound only to the chart's roles
     ["watch", "clustervendorconnections.certbridge.dev", "", "yes", "ClusterVendorConnection informer"],
     ["patch", "clustervendorconnections.certbridge.dev --subresource=status", "", "yes", "connection status"],
     ["get", "namespaces", "", "yes", "namespaceSelector of ClusterVendorConnections"],
-    ["list", "namespaces", "", "no", "namespaces are read one by one"],
+    ["list", "namespaces", "", "yes", "namespace informer: labels for namespaceSelector, phase for teardown"],
+    ["watch", "namespaces", "", "yes", "namespace informer: admission changes reach Ready resources at once"],
+    ["update", "namespaces", "", "no", "namespaces are only read"],
+    ["patch", "clustervendorconnections.certbridge.dev", "", "yes", "in-use finalizer"],
     ["list", "managedcertificates.certbridge.dev", w, "yes", "informer"],
     ["watch", "provisioningkeys.certbridge.dev", w, "yes", "informer"],
     ["watch", "vendorconnections.certbridge.dev", w, "yes", "informer"],
     ["patch", "managedcertificates.certbridge.dev", w, "yes", "cleanup finalizer"],
     ["patch", "provisioningkeys.certbridge.dev --subresource=status", w, "yes", "status by server-side apply"],
     ["patch", "vendorconnections.certbridge.dev --subresource=status", w, "yes", "status by server-side apply"],
-    ["patch", "vendorconnections.certbridge.dev", w, "no", "never edits a user's connection"],
+    ["patch", "vendorconnections.certbridge.dev", w, "yes", "in-use finalizer (metadata.finalizers only)"],
+    ["update", "vendorconnections.certbridge.dev", w, "no", "patch only"],
+    ["delete", "vendorconnections.certbridge.dev", w, "no", "never deletes user resources"],
     ["create", "managedcertificates.certbridge.dev", w, "no", "never creates user resources"],
     ["delete", "managedcertificates.certbridge.dev", w, "no", "never deletes user resources"],
     ["update", "managedcertificates.certbridge.dev", w, "no", "patch only"],
@@ -353,7 +358,9 @@ describe("least privilege, proved as an identity bound only to the chart's roles
       ["get", "secrets", ns.cred!, "yes", "ClusterVendorConnection credentials, by name"],
       ["get", "secrets", ns.rel!, "yes", "credentials in the operator's namespace, by name"],
       ["list", "secrets", ns.cred!, "no", "credentials are never listed"],
-      ["watch", "secrets", ns.rel!, "no", "credentials are never watched"],
+      ["watch", "secrets", ns.rel!, "yes", "retained credentials copies (label-selected), in the operator's own namespace only"],
+      ["create", "secrets", ns.rel!, "yes", "retained credentials copies"],
+      ["watch", "secrets", ns.cred!, "no", "credentials are never watched"],
       ["create", "secrets", ns.cred!, "no", "credentials are read-only"],
       ["list", "managedcertificates.certbridge.dev", "*", "no", "only watched namespaces"],
       ["list", "managedcertificates.certbridge.dev", ns.other!, "no", "unwatched namespace"],

@@ -59,9 +59,10 @@ namespaces are watched, else by a Role in each watched namespace.
 - apiGroups: [certbridge.dev]
   resources: [managedcertificates, provisioningkeys, vendorconnections]
   verbs: [get, list, watch]
-# Add and remove the certbridge.dev/cleanup finalizer (merge patch on metadata).
+# Add and remove the certbridge.dev/cleanup finalizer, and on connections the certbridge.dev/in-use
+# finalizer (merge patch on metadata.finalizers; a connection's spec is never written).
 - apiGroups: [certbridge.dev]
-  resources: [managedcertificates, provisioningkeys]
+  resources: [managedcertificates, provisioningkeys, vendorconnections]
   verbs: [patch]
 # Conditions and status, by server-side apply on the status subresource.
 - apiGroups: [certbridge.dev]
