@@ -2,19 +2,24 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { SEED_IDS } from "./seed.ts";
 import { startZpaSimulator, type ZpaSimulator } from "./server.ts";
+import { systemClock } from "../../vendors/shared/clock.ts";
 import { mgmt, raw, signIn } from "./testing.ts";
 
 let sim: ZpaSimulator;
 let token: string;
+/** A clock the tests move: "not marked modified" only means something once time has passed. */
+let skewMs = 0;
+const clock = { now: () => Date.now() + skewMs, sleep: systemClock.sleep };
 let keyId: string;
 let keyValue: string;
 const keyUrl = () => `${mgmt(sim.customerId)}/associationType/CONNECTOR_GRP/provisioningKey/${keyId}`;
 
 beforeAll(async () => {
-  sim = await startZpaSimulator({ rateLimits: false });
+  sim = await startZpaSimulator({ rateLimits: false, clock });
 });
 afterAll(() => sim.close());
 beforeEach(async () => {
+  skewMs = 0;
   await sim.reset();
   token = await signIn(sim);
   const c = await raw(sim, "POST", `${mgmt(sim.customerId)}/associationType/CONNECTOR_GRP/provisioningKey`, {
@@ -26,20 +31,25 @@ beforeEach(async () => {
 
 describe("ZPA simulator admin hooks", () => {
   test("POST /__sim/zpa/provisioning-keys/{id}/usage bumps usageCount without marking the key modified", async () => {
+    const before = (await raw(sim, "GET", keyUrl(), { token })).json as Record<string, unknown>;
+    skewMs = 5_000;
     expect((await raw(sim, "POST", `/__sim/zpa/provisioning-keys/${keyId}/usage`, { json: {} })).status).toBe(200);
     await raw(sim, "POST", `/__sim/zpa/provisioning-keys/${keyId}/usage`, { json: { increment: 2 } });
     const k = (await raw(sim, "GET", keyUrl(), { token })).json as Record<string, unknown>;
     expect(k["usageCount"]).toBe("3");
-    expect(k).not.toHaveProperty("modifiedTime");
+    // Recorded keys carry modifiedTime = creationTime from birth; enrolling connectors do not move it.
+    expect(k["modifiedTime"]).toBe(before["modifiedTime"]);
+    expect(k["modifiedTime"]).toBe(k["creationTime"]);
   });
 
   test("POST /__sim/zpa/provisioning-keys/{id}/alter changes config (drift) and stamps modifiedTime", async () => {
+    skewMs = 5_000;
     const r = await raw(sim, "POST", `/__sim/zpa/provisioning-keys/${keyId}/alter`, { json: { name: "changed in UI", maxUsage: 50, enabled: false, rotateKey: true } });
     expect(r.status).toBe(200);
     const k = (await raw(sim, "GET", keyUrl(), { token })).json as Record<string, unknown>;
     expect(k).toMatchObject({ name: "changed in UI", maxUsage: "50", enabled: false });
     expect(k["provisioningKey"]).not.toBe(keyValue);
-    expect(k["modifiedTime"]).toMatch(/^\d+$/);
+    expect(Number(k["modifiedTime"])).toBeGreaterThanOrEqual(Number(k["creationTime"]) + 4);
     expect(sim.state().updated.provisioningKey.CONNECTOR_GRP).toBe(0); // not an API update
   });
 

@@ -7,6 +7,7 @@ import type { Clock } from "../../vendors/shared/clock.ts";
 import { parseCertBlob } from "./cert-blob.ts";
 import { ZpaSimError, zpaErrors, type ZpaErrorBody } from "./errors.ts";
 import { associationTypes, type AssociationType } from "./model.ts";
+import { GATEWAY_UNAUTHORIZED } from "./profile.ts";
 import { pageOf } from "./query.ts";
 import type { ZpaStore } from "./store.ts";
 import type { TokenStore } from "./tokens.ts";
@@ -36,6 +37,9 @@ const route = (method: Method, name: string, path: string, handler: Handler): Zp
 const ok = (json: unknown, status = 200): SimResponse => ({ status, json });
 const noContent = (): SimResponse => ({ status: 204 });
 const errorResponse = (e: ZpaSimError): SimResponse => ({ status: e.status, headers: { ...e.headers }, json: e.body });
+
+/** A bearer the OneAPI gateway itself refuses (recorded profile): answered before ZPA sees the call. */
+class GatewayUnauthorized extends Error {}
 
 /** Form fields as the shared server parsed them (an object of strings); anything else reads as empty. */
 function formField(body: unknown, name: string): string | undefined {
@@ -119,6 +123,7 @@ export class ZpaApi {
           return await r.handler({ req, params: req.params, body: req.body, tenant: tenantRaw === null ? undefined : tenantRaw });
         } catch (e) {
           if (e instanceof ZpaSimError) return errorResponse(e);
+          if (e instanceof GatewayUnauthorized) return { status: 401, json: { ...GATEWAY_UNAUTHORIZED } };
           throw e;
         }
       },
@@ -146,6 +151,7 @@ export class ZpaApi {
     const session = this.#d.tokens.check(req.headers["authorization"], mode);
     if (session === undefined || params["customerId"] !== this.#d.customerId) {
       this.unauthorized.count += 1;
+      if (mode === "oneapi" && session === undefined && this.#d.store.facts.gatewayUnauthorizedBody) throw new GatewayUnauthorized();
       throw zpaErrors.accessDenied();
     }
     const fault = this.zpaFaults.find((f) => f.count > 0 && (f.pathPattern === undefined || f.pathPattern.test(`${req.method} ${req.path}`)));
@@ -199,18 +205,25 @@ export class ZpaApi {
     const s = this.#d.store;
     const v1 = "/mgmtconfig/v1/admin/customers/:customerId";
     const v2 = "/mgmtconfig/v2/admin/customers/:customerId";
-    const page = (c: Ctx, items: Record<string, unknown>[]) =>
+    const seg = s.segments;
+    const page = (c: Ctx, items: Record<string, unknown>[], opts: { totalCountOverride?: string } = {}) =>
       ok(
-        pageOf(items, {
-          page: c.req.query.get("page") ?? undefined,
-          pagesize: c.req.query.get("pagesize") ?? undefined,
-          search: c.req.query.get("search") ?? undefined,
-        }),
+        pageOf(
+          items,
+          {
+            page: c.req.query.get("page") ?? undefined,
+            pagesize: c.req.query.get("pagesize") ?? undefined,
+            // Form-decoded, as a servlet container decodes it; a repeated parameter reads its first value.
+            search: c.req.query.get("search") ?? undefined,
+          },
+          { totalCountAlways: s.facts.totalCountAlways, ...opts },
+        ),
       );
+    const write = <T>(fn: () => T): T => s.rejecting(fn);
     return [
       route("GET", "provisioningKey", `${v1}/associationType/:type/provisioningKey`, (c) => page(c, s.listKeys(assocType(c.params["type"]), c.tenant))),
       route("POST", "provisioningKey", `${v1}/associationType/:type/provisioningKey`, (c) =>
-        ok(s.createKey(assocType(c.params["type"]), c.body, c.tenant), 201),
+        ok(s.createKey(assocType(c.params["type"]), c.body, c.tenant), s.facts.provisioningKeyCreateStatus),
       ),
       route("GET", "provisioningKey/{id}", `${v1}/associationType/:type/provisioningKey/:id`, (c) =>
         ok(s.getKey(assocType(c.params["type"]), c.params["id"]!, c.tenant)),
@@ -227,7 +240,7 @@ export class ZpaApi {
       route("GET", "enrollmentCert", `${v2}/enrollmentCert`, (c) => page(c, s.listEnrollmentCerts())),
       route("GET", "enrollmentCert/{id}", `${v1}/enrollmentCert/:id`, (c) => ok(s.getEnrollmentCert(c.params["id"]!))),
       route("GET", "certificate", `${v1}/certificate`, (c) => page(c, s.listCertificates(c.tenant))),
-      route("POST", "certificate", `${v1}/certificate`, async (c) => ok(await s.createCertificate(c.body, c.tenant, parseCertBlob))),
+      route("POST", "certificate", `${v1}/certificate`, async (c) => ok(await s.createCertificate(c.body, c.tenant, parseCertBlob), s.facts.certificateCreateStatus)),
       route("GET", "certificate/{id}", `${v1}/certificate/:id`, (c) => ok(s.getCertificate(c.params["id"]!, c.tenant))),
       route("PUT", "certificate/{id}", `${v1}/certificate/:id`, (c) => {
         s.updateCertificate(c.params["id"]!, c.body, c.tenant);
@@ -245,6 +258,47 @@ export class ZpaApi {
       route("GET", "appConnectorGroup/{id}", `${v1}/appConnectorGroup/:id`, (c) => ok(s.getGroup("CONNECTOR_GRP", c.params["id"]!, c.tenant))),
       route("GET", "serviceEdgeGroup", `${v1}/serviceEdgeGroup`, (c) => page(c, s.listGroups("SERVICE_EDGE_GRP", c.tenant))),
       route("GET", "serviceEdgeGroup/{id}", `${v1}/serviceEdgeGroup/:id`, (c) => ok(s.getGroup("SERVICE_EDGE_GRP", c.params["id"]!, c.tenant))),
+      // Application segments (app-segments.ts). getAppsByType before /application/{id}: first match wins.
+      route("GET", "application", `${v1}/application`, (c) => page(c, seg.listApplications(c.tenant))),
+      route("POST", "application", `${v1}/application`, (c) => ok(write(() => seg.createApplication(c.body, c.tenant)), 201)),
+      route("GET", "application/getAppsByType", `${v1}/application/getAppsByType`, (c) =>
+        page(c, seg.appsByType(c.req.query.get("applicationType") ?? undefined, c.tenant, c.req.query.get("expandAll") === "true"), {
+          // Recorded: "totalCount":"0" beside a non-empty list (TestApplicationSegmentInspection.yaml).
+          ...(s.facts.totalCountAlways ? { totalCountOverride: "0" } : {}),
+        }),
+      ),
+      route("GET", "application/{id}", `${v1}/application/:id`, (c) => ok(seg.getApplication(c.params["id"]!, c.tenant))),
+      route("PUT", "application/{id}", `${v1}/application/:id`, (c) => {
+        write(() => seg.updateApplication(c.params["id"]!, c.body, c.tenant));
+        return noContent();
+      }),
+      // The SDKs send forceDelete=true ("delete the mapping between the application segment and segment group").
+      route("DELETE", "application/{id}", `${v1}/application/:id`, (c) => {
+        write(() => seg.deleteApplication(c.params["id"]!, c.tenant));
+        return noContent();
+      }),
+      route("GET", "segmentGroup", `${v1}/segmentGroup`, (c) => page(c, seg.listSegmentGroups(c.tenant))),
+      route("POST", "segmentGroup", `${v1}/segmentGroup`, (c) => ok(write(() => seg.createSegmentGroup(c.body, c.tenant)), 201)),
+      route("GET", "segmentGroup/{id}", `${v1}/segmentGroup/:id`, (c) => ok(seg.getSegmentGroup(c.params["id"]!, c.tenant))),
+      route("PUT", "segmentGroup/{id}", `${v1}/segmentGroup/:id`, (c) => {
+        write(() => seg.updateSegmentGroup(c.params["id"]!, c.body, c.tenant));
+        return noContent();
+      }),
+      route("DELETE", "segmentGroup/{id}", `${v1}/segmentGroup/:id`, (c) => {
+        write(() => seg.deleteSegmentGroup(c.params["id"]!, c.tenant));
+        return noContent();
+      }),
+      route("GET", "serverGroup", `${v1}/serverGroup`, (c) => page(c, seg.listServerGroups(c.tenant))),
+      route("POST", "serverGroup", `${v1}/serverGroup`, (c) => ok(write(() => seg.createServerGroup(c.body, c.tenant)), 201)),
+      route("GET", "serverGroup/{id}", `${v1}/serverGroup/:id`, (c) => ok(seg.getServerGroup(c.params["id"]!, c.tenant))),
+      route("PUT", "serverGroup/{id}", `${v1}/serverGroup/:id`, (c) => {
+        write(() => seg.updateServerGroup(c.params["id"]!, c.body, c.tenant));
+        return noContent();
+      }),
+      route("DELETE", "serverGroup/{id}", `${v1}/serverGroup/:id`, (c) => {
+        write(() => seg.deleteServerGroup(c.params["id"]!, c.tenant));
+        return noContent();
+      }),
     ];
   }
 

@@ -1,4 +1,5 @@
-// Every example request and response in the three ZPA documents, replayed against the simulator. The
+// Every example request and response in the three ZPA documents, replayed against the simulator's
+// "documented" profile (recorded traffic differs in places: recorded.test.ts). The
 // examples are read out of the .txt files at test time (doc-examples.ts); each row below says which
 // example it is, how the request is made, and what the documents show.
 import { afterEach, describe, expect, test } from "vitest";
@@ -49,7 +50,7 @@ function expectEnvelopeLikeExample(actual: Record<string, unknown>, example: Rec
 }
 
 async function simFor(customerId: string, seed: SeedData): Promise<{ sim: ZpaSimulator; token: string }> {
-  sim = await startZpaSimulator({ customerId, seed, rateLimits: false });
+  sim = await startZpaSimulator({ customerId, seed, rateLimits: false, profile: "documented" });
   return { sim, token: await signIn(sim) };
 }
 

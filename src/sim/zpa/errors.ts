@@ -54,6 +54,26 @@ export const zpaErrors = {
   /** (inf) no source shows ZPA's validation body; the shape follows the documented error bodies. */
   invalid: (reason: string, field?: string) =>
     new ZpaSimError(400, { id: "invalid.input", reason, ...(field !== undefined ? { params: [field] } : {}) }),
+  /**
+   * A search ZPA cannot parse. Recorded bodies (zscaler/zscaler-sdk-go, zpa/services/trustednetwork,
+   * GetByName comment): `Invalid operand:- in Filtering criteria.` with params ["-"], and for
+   * `search=Corp++Trusted++Networks` the same with params [""]: the token after the field is checked as
+   * the operator.
+   */
+  invalidOperand: (operand: string) =>
+    new ZpaSimError(400, { params: [operand], id: "filtering.input.invalid.operand", reason: `Invalid operand:${operand} in Filtering criteria.` }),
+  /**
+   * Deleting an object another one still references. The help portal's application-segment page
+   * (nyvqwd22f5-gif/zscaler, zpa/zpa__configuring-browser-access-application-segments-using-api.md):
+   * "An object that is referenced in another object cannot be deleted. Error code 400", body
+   * {"params":["Application","<name>"],"id":"resource.referenced","reason":"Resource is being referenced in Application : <name>."}.
+   */
+  referenced: (referrerKind: string, referrerName: string) =>
+    new ZpaSimError(400, {
+      params: [referrerKind, referrerName],
+      id: "resource.referenced",
+      reason: `Resource is being referenced in ${referrerKind} : ${referrerName}.`,
+    }),
   /** (inf) what ZPA answers for an id whose type does not match the path. */
   invalidAssociation: (reason: string, field: string) =>
     new ZpaSimError(400, { id: "invalid.association", reason, params: [field] }),

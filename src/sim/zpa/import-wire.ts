@@ -104,6 +104,9 @@ export function mergeSeeds(...seeds: SeedData[]): SeedData {
     enrollmentCerts: byId(seeds.flatMap((x) => [...x.enrollmentCerts])),
     certificates: byId(seeds.flatMap((x) => [...x.certificates])),
     provisioningKeys: byId(seeds.flatMap((x) => [...x.provisioningKeys])),
+    segmentGroups: byId(seeds.flatMap((x) => [...(x.segmentGroups ?? [])])),
+    serverGroups: byId(seeds.flatMap((x) => [...(x.serverGroups ?? [])])),
+    applications: byId(seeds.flatMap((x) => [...(x.applications ?? [])])),
   };
 }
 
@@ -111,7 +114,7 @@ export function mergeSeeds(...seeds: SeedData[]): SeedData {
 export function seedFromExample(kind: "provisioningKey" | "enrollmentCert" | "certificate", json: unknown, type: AssociationType = "CONNECTOR_GRP"): SeedData {
   const body = json as W;
   const items = (Array.isArray(body["list"]) ? body["list"] : [body]) as W[];
-  const seed = emptySeed() as { -readonly [K in keyof SeedData]: SeedData[K][number][] };
+  const seed = emptySeed() as { -readonly [K in keyof SeedData]-?: NonNullable<SeedData[K]>[number][] };
   for (const w of items) {
     if (kind === "enrollmentCert") seed.enrollmentCerts.push(enrollmentCertFromWire(w));
     else if (kind === "certificate") seed.certificates.push(certificateFromWire(w));

@@ -1,5 +1,7 @@
 // Stored objects of the ZPA simulator and how each one renders on the wire: ids, counts and epoch
-// seconds as strings, booleans as booleans, optional fields omitted rather than null.
+// seconds as strings, booleans as booleans, optional fields omitted rather than null. What differs
+// between the documents and recorded traffic is decided by the profile's facts (profile.ts).
+import { PROFILES, type ProfileFacts } from "./profile.ts";
 
 export const associationTypes = ["CONNECTOR_GRP", "SERVICE_EDGE_GRP"] as const;
 export type AssociationType = (typeof associationTypes)[number];
@@ -132,13 +134,14 @@ export type KeyJoins = {
 };
 
 /**
- * `view: "created"` is the POST answer, which omits the joined names and modifiedTime exactly as the
- * create example does; reads add zcomponentName, enrollmentCertName and (connector groups only)
- * appConnectorGroupName.
+ * `view: "created"` is the POST answer, which omits the joined names (both the create example and the
+ * recorded create do); reads add zcomponentName, enrollmentCertName and, in the documents only,
+ * appConnectorGroupName (connector groups). Recorded keys also carry exportable/readOnly/zscalerManaged
+ * (zscaler-sdk-python cassette TestAppConnectorGroupProvisioningKey.yaml).
  */
-export function provisioningKeyToWire(k: StoredProvisioningKey, joins: KeyJoins, view: "read" | "created"): Wire {
+export function provisioningKeyToWire(k: StoredProvisioningKey, joins: KeyJoins, view: "read" | "created", facts: ProfileFacts = PROFILES.documented): Wire {
   const o: Wire = { id: k.id };
-  if (view === "read") put(o, "modifiedTime", str(k.modifiedTime));
+  if (view === "read" || facts.modifiedTimeOnCreate) put(o, "modifiedTime", str(k.modifiedTime));
   o["creationTime"] = String(k.creationTime);
   o["modifiedBy"] = k.modifiedBy;
   o["name"] = k.name;
@@ -151,9 +154,10 @@ export function provisioningKeyToWire(k: StoredProvisioningKey, joins: KeyJoins,
     put(o, "enrollmentCertName", joins.cert?.name);
     put(o, "zcomponentName", joins.group?.name);
   }
+  if (facts.auditFlags) Object.assign(o, { exportable: true, readOnly: false, zscalerManaged: false });
   o["provisioningKey"] = k.provisioningKey;
   o["enrollmentCertId"] = k.enrollmentCertId;
-  if (view === "read" && k.associationType === "CONNECTOR_GRP") put(o, "appConnectorGroupName", joins.group?.name);
+  if (view === "read" && facts.appConnectorGroupName && k.associationType === "CONNECTOR_GRP") put(o, "appConnectorGroupName", joins.group?.name);
   if (k.microtenantId !== DEFAULT_MICROTENANT) {
     o["microtenantId"] = k.microtenantId;
     put(o, "microtenantName", microtenantName(k.microtenantId, joins.tenants));
@@ -161,8 +165,16 @@ export function provisioningKeyToWire(k: StoredProvisioningKey, joins: KeyJoins,
   return o;
 }
 
-/** `legacy`: the deprecated clientlessCertificate endpoints, which predate microtenants and carry certChain. */
-export function certificateToWire(c: StoredCertificate, tenants: readonly Microtenant[], opts: { legacy?: boolean } = {}): Wire {
+/**
+ * `legacy`: the deprecated clientlessCertificate endpoints, which predate microtenants and carry certChain.
+ * `view: "created"`: the POST answer (recorded: no microtenantName until read, TestBACertificates.yaml).
+ */
+export function certificateToWire(
+  c: StoredCertificate,
+  tenants: readonly Microtenant[],
+  opts: { legacy?: boolean; facts?: ProfileFacts; view?: "read" | "created" } = {},
+): Wire {
+  const facts = opts.facts ?? PROFILES.documented;
   const o: Wire = { id: c.id };
   put(o, "modifiedTime", str(c.modifiedTime));
   o["creationTime"] = String(c.creationTime);
@@ -170,7 +182,7 @@ export function certificateToWire(c: StoredCertificate, tenants: readonly Microt
   o["name"] = c.name;
   put(o, "description", c.description);
   o["cName"] = c.cName;
-  if (opts.legacy !== true) put(o, "microtenantName", microtenantName(c.microtenantId, tenants));
+  if (opts.legacy !== true && (opts.view !== "created" || facts.microtenantNameOnCreate)) put(o, "microtenantName", microtenantName(c.microtenantId, tenants));
   o["validFromInEpochSec"] = String(c.validFromInEpochSec);
   o["validToInEpochSec"] = String(c.validToInEpochSec);
   o["certificate"] = c.certificate;
@@ -180,5 +192,6 @@ export function certificateToWire(c: StoredCertificate, tenants: readonly Microt
   o["publicKey"] = c.publicKey;
   if (opts.legacy === true) put(o, "certChain", c.certChain);
   if (c.san.length > 0) o["san"] = [...c.san];
+  if (facts.auditFlags) Object.assign(o, { readOnly: false, zscalerManaged: false });
   return o;
 }

@@ -1,12 +1,15 @@
 // Seed data for a simulated tenant: the default enrollment certificates ZPA creates (Root, Client,
 // Connector, Service Edge, Isolation Client) with real PEM, one imported CA without a private key, one
-// CSR-only certificate, several App Connector and Service Edge groups, and one browser-access cert.
+// CSR-only certificate, several App Connector and Service Edge groups, one browser-access cert, and a
+// browser-access application segment serving two apps with that cert (its segment group and server
+// group), beside an ordinary segment without browser access.
 // The PEM material is generated once per process: a test file pays for key generation once.
 import { createCsr } from "../../pki/csr.ts";
 import { generateKey } from "../../pki/keys.ts";
 import { createTestCa } from "../../pki/test-ca.ts";
 import { parseCertBlob, toRfc2253 } from "./cert-blob.ts";
 import { X509Certificate } from "node:crypto";
+import { SEGMENT_FLAG_DEFAULTS, SEGMENT_TEXT_DEFAULTS, type StoredApplication, type StoredSegmentGroup, type StoredServerGroup } from "./app-segments.ts";
 import type { AssociationType, Microtenant, StoredCertificate, StoredEnrollmentCert, StoredGroup, StoredProvisioningKey } from "./model.ts";
 
 export const SEED_IDS = {
@@ -15,6 +18,10 @@ export const SEED_IDS = {
   serviceEdgeGroups: { a: "217246660303030001", b: "217246660303030002" },
   microtenant: "216199618143191041",
   browserCertificate: "217246660303022175",
+  segmentGroups: { browserAccess: "217246660303031001", internal: "217246660303031002" },
+  serverGroups: { portal: "217246660303032001" },
+  applications: { portal: "217246660303033001", internal: "217246660303033002" },
+  clientlessApps: { portal: "217246660303033011", apps: "217246660303033012" },
 } as const;
 
 export type SeedData = {
@@ -23,6 +30,9 @@ export type SeedData = {
   readonly enrollmentCerts: readonly StoredEnrollmentCert[];
   readonly certificates: readonly StoredCertificate[];
   readonly provisioningKeys: readonly StoredProvisioningKey[];
+  readonly segmentGroups?: readonly StoredSegmentGroup[];
+  readonly serverGroups?: readonly StoredServerGroup[];
+  readonly applications?: readonly StoredApplication[];
 };
 
 type Material = {
@@ -138,5 +148,78 @@ export async function defaultSeed(nowSeconds: number): Promise<SeedData> {
     enrollmentCerts,
     certificates,
     provisioningKeys: [],
+    ...segmentSeed(t),
   };
+}
+
+/**
+ * The browser-access rollout a publishing certificate lands in. Some switches differ from the defaults
+ * on purpose, so a client that writes a segment back without them is seen to lose them.
+ */
+function segmentSeed(t: number): Pick<SeedData, "segmentGroups" | "serverGroups" | "applications"> {
+  const admin = "217246660302995849";
+  const ids = SEED_IDS;
+  const segmentGroups: StoredSegmentGroup[] = [
+    { id: ids.segmentGroups.browserAccess, name: "Browser Access Apps", description: "Published through Browser Access", enabled: true, microtenantId: "0", creationTime: t, modifiedTime: t, modifiedBy: admin },
+    { id: ids.segmentGroups.internal, name: "Internal Applications", enabled: true, microtenantId: "0", creationTime: t, modifiedBy: admin },
+  ];
+  const serverGroups: StoredServerGroup[] = [
+    { id: ids.serverGroups.portal, name: "Portal Servers", enabled: true, dynamicDiscovery: true, appConnectorGroupIds: [ids.connectorGroups.a], microtenantId: "0", creationTime: t, modifiedTime: t, modifiedBy: admin },
+  ];
+  const clientless = (id: string, domain: string, n: number) => ({
+    id,
+    name: domain,
+    domain,
+    applicationProtocol: "HTTPS" as const,
+    applicationPort: "443",
+    certificateId: ids.browserCertificate,
+    enabled: true,
+    trustUntrustedCert: false,
+    allowOptions: n === 2,
+    hidden: false,
+    path: "/",
+    cname: `${n}.217246660302995456.h.b.zpa-app.net`,
+    creationTime: t,
+    modifiedTime: t,
+    modifiedBy: admin,
+  });
+  const applications: StoredApplication[] = [
+    {
+      id: ids.applications.portal,
+      name: "Sim Portal",
+      description: "Seeded browser-access segment",
+      enabled: true,
+      domainNames: ["portal.sim.example", "apps.sim.example"],
+      segmentGroupId: ids.segmentGroups.browserAccess,
+      serverGroupIds: [ids.serverGroups.portal],
+      tcpPortRanges: ["443", "443"],
+      udpPortRanges: [],
+      text: { ...SEGMENT_TEXT_DEFAULTS, healthReporting: "CONTINUOUS", icmpAccessType: "PING" },
+      flags: { ...SEGMENT_FLAG_DEFAULTS, selectConnectorCloseToApp: true, isCnameEnabled: false },
+      clientlessApps: [clientless(ids.clientlessApps.portal, "portal.sim.example", 1), clientless(ids.clientlessApps.apps, "apps.sim.example", 2)],
+      commonApps: [],
+      microtenantId: "0",
+      creationTime: t,
+      modifiedTime: t + 120,
+      modifiedBy: admin,
+    },
+    {
+      id: ids.applications.internal,
+      name: "Internal Tools",
+      enabled: true,
+      domainNames: ["tools.internal.sim.example"],
+      segmentGroupId: ids.segmentGroups.internal,
+      serverGroupIds: [ids.serverGroups.portal],
+      tcpPortRanges: ["8080", "8090"],
+      udpPortRanges: [],
+      text: { ...SEGMENT_TEXT_DEFAULTS },
+      flags: { ...SEGMENT_FLAG_DEFAULTS },
+      clientlessApps: [],
+      commonApps: [],
+      microtenantId: "0",
+      creationTime: t,
+      modifiedBy: admin,
+    },
+  ];
+  return { segmentGroups, serverGroups, applications };
 }

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "../../vendors/shared/clock.ts";
 import { ZPA_RATE_LIMITS, ZpaApi, type RateLimitConfig, type ZpaFaultKind } from "./api.ts";
 import { zpaErrors } from "./errors.ts";
 import { provisioningKeyGenerator } from "./key-value.ts";
+import { PROFILES, type ZpaProfile } from "./profile.ts";
 import type { AssociationType, StoredProvisioningKey } from "./model.ts";
 import { defaultSeed, type SeedData } from "./seed.ts";
 import { ZpaStore } from "./store.ts";
@@ -29,6 +30,12 @@ export interface ZpaSimulatorOptions {
   readonly notFoundStatus?: 400 | 404;
   /** Host inside generated provisioning keys. */
   readonly cloudHost?: string;
+  /**
+   * Which side to play where ZPA's documents and its recorded traffic differ (profile.ts): create
+   * status codes, modifiedTime on new objects, totalCount, audit flags, key value shape, the gateway's
+   * 401 body. Default "recorded" (what real tenants answer); "documented" replays the help portal.
+   */
+  readonly profile?: ZpaProfile;
   /** The default tenant (real PEM, groups, enrollment certs), an empty one, or your own. */
   readonly seed?: "default" | "empty" | SeedData;
   readonly clock?: Clock;
@@ -37,6 +44,7 @@ export interface ZpaSimulatorOptions {
 export interface ZpaSimulator {
   readonly url: string;
   readonly customerId: string;
+  readonly profile: ZpaProfile;
   readonly credentials: readonly SimCredential[];
   readonly faults: FaultsApi;
   /** The ZPA report (objects created/updated/deleted per kind, endpoint calls, violations, tokens) plus the framework counters. */
@@ -63,11 +71,19 @@ const EMPTY: SeedData = { microtenants: [], groups: [], enrollmentCerts: [], cer
 export async function startZpaSimulator(opts: ZpaSimulatorOptions = {}): Promise<ZpaSimulator> {
   const clock = opts.clock ?? systemClock;
   const nowSeconds = (): number => Math.floor(clock.now() / 1000);
-  const newKeyValue = provisioningKeyGenerator(opts.cloudHost === undefined ? {} : { cloudHost: opts.cloudHost });
-  const store = new ZpaStore({ nowSeconds, newKeyValue, adminId: API_ADMIN_ID, notFoundStatus: opts.notFoundStatus ?? 400 });
+  const profile = opts.profile ?? "recorded";
+  const newKeyValue = provisioningKeyGenerator({ shape: profile, ...(opts.cloudHost === undefined ? {} : { cloudHost: opts.cloudHost }) });
+  const customerId = opts.customerId ?? DEFAULT_CUSTOMER_ID;
+  const store = new ZpaStore({
+    nowSeconds,
+    newKeyValue,
+    adminId: API_ADMIN_ID,
+    notFoundStatus: opts.notFoundStatus ?? 400,
+    facts: PROFILES[profile],
+    customerId: () => customerId,
+  });
   const credentials = opts.credentials ?? DEFAULT_CREDENTIALS;
   const tokens = new TokenStore(credentials, () => clock.now(), opts.tokenTtlSeconds ?? 3600);
-  const customerId = opts.customerId ?? DEFAULT_CUSTOMER_ID;
   const rateLimits = opts.rateLimits === false ? false : { ...ZPA_RATE_LIMITS, ...opts.rateLimits };
   const api = new ZpaApi({ store, tokens, clock, customerId, rateLimits });
 
@@ -111,6 +127,7 @@ export async function startZpaSimulator(opts: ZpaSimulatorOptions = {}): Promise
   return {
     url: server.url,
     customerId,
+    profile,
     credentials,
     faults: server.faults,
     state: () => server.state() as unknown as ZpaState,
@@ -140,4 +157,4 @@ export async function startZpaSimulator(opts: ZpaSimulatorOptions = {}): Promise
   };
 }
 
-export type { AssociationType, SeedData, SimCredential };
+export type { AssociationType, SeedData, SimCredential, ZpaProfile };

@@ -1,10 +1,23 @@
-// The simulator's tenant: groups, enrollment certificates, provisioning keys and browser-access
-// certificates, with the validation ZPA applies (some of it inferred, marked (inf)) and counters a test
-// can assert on ("exactly one key created").
+// The simulator's tenant: groups, enrollment certificates, provisioning keys, browser-access
+// certificates and (app-segments.ts) application segments with their segment and server groups, with
+// the validation ZPA applies (some of it inferred, marked (inf)) and counters a test can assert on
+// ("exactly one key created").
 
+import { AppSegmentStore, type StoredApplication, type StoredSegmentGroup, type StoredServerGroup } from "./app-segments.ts";
+import {
+  asObject,
+  optionalBoolean,
+  optionalString,
+  present,
+  requiredId,
+  requiredInteger,
+  requiredString,
+  visibleIn,
+  writeTenant,
+  type MicrotenantScope,
+} from "./body.ts";
 import { zpaErrors } from "./errors.ts";
 import {
-  DEFAULT_MICROTENANT,
   associationTypes,
   certificateToWire,
   enrollmentCertToWire,
@@ -18,6 +31,9 @@ import {
   type StoredProvisioningKey,
 } from "./model.ts";
 import type { ParsedCertBlob } from "./cert-blob.ts";
+import { PROFILES, type ProfileFacts } from "./profile.ts";
+
+export type { MicrotenantScope } from "./body.ts";
 
 export type Counters = {
   created: { provisioningKey: Record<AssociationType, number>; certificate: number };
@@ -33,59 +49,22 @@ export type StoreOptions = {
   readonly newKeyValue: () => string;
   readonly adminId: string;
   readonly notFoundStatus: 400 | 404;
+  /** Which side of the documents-vs-traffic differences to play (profile.ts). Default: recorded traffic. */
+  readonly facts?: ProfileFacts;
+  /** The tenant id, for the CNAMEs ZPA gives browser-access apps. */
+  readonly customerId?: () => string;
 };
 
-/** `undefined` or `"null"` on a read means every microtenant; anything else selects one. */
-export type MicrotenantScope = string | undefined;
-
-const visibleIn = (objectTenant: string, scope: MicrotenantScope): boolean =>
-  scope === undefined || scope === "null" || scope === "" || scope === objectTenant;
-
-const writeTenant = (query: string | undefined, body: unknown): string => {
-  if (query !== undefined && query !== "" && query !== "null") return query;
-  const b = body as { microtenantId?: unknown } | undefined;
-  if (typeof b?.microtenantId === "string" && b.microtenantId !== "") return b.microtenantId;
-  if (typeof b?.microtenantId === "number") return String(b.microtenantId);
-  return DEFAULT_MICROTENANT;
+export type StoreSeed = {
+  microtenants: readonly Microtenant[];
+  groups: readonly StoredGroup[];
+  enrollmentCerts: readonly StoredEnrollmentCert[];
+  certificates: readonly StoredCertificate[];
+  provisioningKeys: readonly StoredProvisioningKey[];
+  segmentGroups?: readonly StoredSegmentGroup[];
+  serverGroups?: readonly StoredServerGroup[];
+  applications?: readonly StoredApplication[];
 };
-
-function requiredString(body: Record<string, unknown>, field: string): string {
-  const v = body[field];
-  if (typeof v === "string" && v.trim() !== "") return v;
-  throw zpaErrors.invalid(`${field} is required`, field);
-}
-
-/** ZPA accepts numeric fields as JSON strings or numbers (the doc examples send strings). */
-function requiredInteger(body: Record<string, unknown>, field: string): number {
-  const v = body[field];
-  const text = typeof v === "number" ? String(v) : typeof v === "string" ? v.trim() : undefined;
-  if (text === undefined || text === "") throw zpaErrors.invalid(`${field} is required`, field);
-  if (!/^\d+$/.test(text)) throw zpaErrors.invalid(`${field} must be an integer`, field);
-  return Number(text);
-}
-
-function requiredId(body: Record<string, unknown>, field: string): string {
-  const v = body[field];
-  // An id sent as a JSON number above 2^53 has already lost precision; ZPA would then look up a
-  // different id and answer not-found, which is what the lookup below does too.
-  const text = typeof v === "number" && Number.isInteger(v) ? BigInt(v).toString() : typeof v === "string" ? v.trim() : undefined;
-  if (text === undefined || text === "") throw zpaErrors.invalid(`${field} is required`, field);
-  if (!/^\d+$/.test(text)) throw zpaErrors.invalid(`${field} must be an integer`, field);
-  return text;
-}
-
-function optionalBoolean(body: Record<string, unknown>, field: string): boolean | undefined {
-  const v = body[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "boolean") return v;
-  if (v === "true" || v === "false") return v === "true";
-  throw zpaErrors.invalid(`${field} must be a boolean`, field);
-}
-
-function asObject(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) throw zpaErrors.invalid("Request body must be a JSON object");
-  return body as Record<string, unknown>;
-}
 
 export class ZpaStore {
   readonly tenants: Microtenant[] = [];
@@ -100,15 +79,30 @@ export class ZpaStore {
     rejectedWrites: 0,
   };
   readonly #opts: StoreOptions;
+  /** Application segments, segment groups and server groups. */
+  readonly segments: AppSegmentStore;
+  facts: ProfileFacts;
   // Ids above 2^53 on purpose: a client that passes one through Number corrupts it and the tests see it.
   #nextId = 72057594038100000n;
 
   constructor(opts: StoreOptions) {
     this.#opts = opts;
+    this.facts = opts.facts ?? PROFILES.recorded;
+    this.segments = new AppSegmentStore({
+      nowSeconds: opts.nowSeconds,
+      newId: () => this.newId(),
+      adminId: opts.adminId,
+      customerId: opts.customerId ?? (() => "0"),
+      facts: () => this.facts,
+      notFound: (id) => this.#notFound(id),
+      tenants: this.tenants,
+      connectorGroup: (id) => this.groups.get(id),
+      certificate: (id) => this.certificates.get(id),
+    });
   }
 
   /** Replace the tenant's contents and zero the counters. */
-  load(seed: { microtenants: readonly Microtenant[]; groups: readonly StoredGroup[]; enrollmentCerts: readonly StoredEnrollmentCert[]; certificates: readonly StoredCertificate[]; provisioningKeys: readonly StoredProvisioningKey[] }): void {
+  load(seed: StoreSeed): void {
     this.tenants.splice(0, this.tenants.length, ...seed.microtenants);
     this.groups.clear();
     this.enrollmentCerts.clear();
@@ -118,6 +112,7 @@ export class ZpaStore {
     for (const c of seed.enrollmentCerts) this.enrollmentCerts.set(c.id, structuredClone(c));
     for (const k of seed.provisioningKeys) this.keys.set(k.id, structuredClone(k));
     for (const c of seed.certificates) this.certificates.set(c.id, structuredClone(c));
+    this.segments.load(seed);
     const zero = (): Counters => ({
       created: { provisioningKey: zeroByType(), certificate: 0 },
       updated: { provisioningKey: zeroByType(), certificate: 0 },
@@ -134,6 +129,17 @@ export class ZpaStore {
 
   #notFound(id: string): Error {
     return zpaErrors.notFound(id, this.#opts.notFoundStatus);
+  }
+
+  /** creationTime, modifiedBy and (recorded profile) modifiedTime for an object born now. */
+  #born(): { creationTime: number; modifiedBy: string; modifiedTime?: number } {
+    const now = this.#opts.nowSeconds();
+    return { creationTime: now, modifiedBy: this.#opts.adminId, ...(this.facts.modifiedTimeOnCreate ? { modifiedTime: now } : {}) };
+  }
+
+  /** Segment-store writes count towards rejectedWrites like the others. */
+  rejecting<T>(fn: () => T): T {
+    return this.#rejecting(fn);
   }
 
   #rejecting<T>(fn: () => T): T {
@@ -175,6 +181,7 @@ export class ZpaStore {
       k,
       { group: this.groups.get(k.zcomponentId), cert: this.enrollmentCerts.get(k.enrollmentCertId), tenants: this.tenants },
       view,
+      this.facts,
     );
   }
 
@@ -195,13 +202,22 @@ export class ZpaStore {
     return this.#keyWire(this.#key(type, id, scope), "read");
   }
 
-  #validateKeyBody(type: AssociationType, raw: unknown) {
+  /**
+   * On update, `current` fills what the body leaves out: ZPA answered 204 to a PUT of {"name": …} alone
+   * (recorded: zscaler/zscaler-sdk-python, cassettes TestAppConnectorGroupProvisioningKey.yaml), and the
+   * Python SDK's update_provisioning_key sends only the fields given. The official clients also send
+   * back read-only fields (id, usageCount, provisioningKey, associationType "", zcomponentName, ipAcl,
+   * appConnectorGroupId: the terraform-provider-zpa expandProvisioningKey payload) and nulls; those are
+   * ignored, as the real API does.
+   */
+  #validateKeyBody(type: AssociationType, raw: unknown, current?: StoredProvisioningKey) {
     const body = asObject(raw);
-    const name = requiredString(body, "name");
-    const maxUsage = requiredInteger(body, "maxUsage");
+    const has = (f: string) => current === undefined || present(body, f);
+    const name = has("name") ? requiredString(body, "name") : current!.name;
+    const maxUsage = has("maxUsage") ? requiredInteger(body, "maxUsage") : current!.maxUsage;
     if (maxUsage < 1) throw zpaErrors.invalid("maxUsage must be at least 1", "maxUsage");
-    const enrollmentCertId = requiredId(body, "enrollmentCertId");
-    const zcomponentId = requiredId(body, "zcomponentId");
+    const enrollmentCertId = has("enrollmentCertId") ? requiredId(body, "enrollmentCertId") : current!.enrollmentCertId;
+    const zcomponentId = has("zcomponentId") ? requiredId(body, "zcomponentId") : current!.zcomponentId;
     const enabled = optionalBoolean(body, "enabled");
     const cert = this.enrollmentCerts.get(enrollmentCertId);
     if (cert === undefined) throw this.#notFound(enrollmentCertId);
@@ -229,8 +245,7 @@ export class ZpaStore {
         zcomponentId: v.zcomponentId,
         provisioningKey: this.#opts.newKeyValue(),
         microtenantId: writeTenant(tenantQuery, raw),
-        creationTime: this.#opts.nowSeconds(),
-        modifiedBy: this.#opts.adminId,
+        ...this.#born(),
       };
       this.keys.set(k.id, k);
       this.counters.created.provisioningKey[type] += 1;
@@ -241,7 +256,7 @@ export class ZpaStore {
   updateKey(type: AssociationType, id: string, raw: unknown, tenantQuery: string | undefined): void {
     this.#rejecting(() => {
       const k = this.#key(type, id, tenantQuery);
-      const v = this.#validateKeyBody(type, raw);
+      const v = this.#validateKeyBody(type, raw, k);
       // Undocumented: lowering maxUsage below usageCount. Accepted here; the key simply stops enrolling.
       k.name = v.name;
       k.maxUsage = v.maxUsage;
@@ -272,11 +287,11 @@ export class ZpaStore {
   listCertificates(scope: MicrotenantScope, opts: { legacy?: boolean } = {}): Record<string, unknown>[] {
     return [...this.certificates.values()]
       .filter((c) => visibleIn(c.microtenantId, scope))
-      .map((c) => certificateToWire(c, this.tenants, opts));
+      .map((c) => certificateToWire(c, this.tenants, { ...opts, facts: this.facts }));
   }
 
   getCertificate(id: string, scope: MicrotenantScope, opts: { legacy?: boolean } = {}): Record<string, unknown> {
-    return certificateToWire(this.#certificate(id, scope), this.tenants, opts);
+    return certificateToWire(this.#certificate(id, scope), this.tenants, { ...opts, facts: this.facts });
   }
 
   async createCertificate(
@@ -305,13 +320,12 @@ export class ZpaStore {
         name,
         ...(typeof description === "string" ? { description } : {}),
         microtenantId: writeTenant(tenantQuery, raw),
-        creationTime: this.#opts.nowSeconds(),
-        modifiedBy: this.#opts.adminId,
+        ...this.#born(),
         ...parsed,
       };
       this.certificates.set(c.id, c);
       this.counters.created.certificate += 1;
-      return certificateToWire(c, this.tenants);
+      return certificateToWire(c, this.tenants, { facts: this.facts, view: "created" });
     });
   }
 
@@ -319,10 +333,10 @@ export class ZpaStore {
     this.#rejecting(() => {
       const c = this.#certificate(id, tenantQuery);
       const body = asObject(raw);
-      const name = requiredString(body, "name");
-      const description = body["description"];
-      if (description !== undefined && description !== null && typeof description !== "string")
-        throw zpaErrors.invalid("description must be a string", "description");
+      // zscaler-sdk-python's update_certificate sends only the keyword arguments given: a missing name
+      // keeps the current one (inf). A missing description clears it, as a segment-group PUT did (recorded).
+      const name = present(body, "name") ? requiredString(body, "name") : c.name;
+      const description = optionalString(body, "description");
       // Only name and description can change; anything else in the body (certBlob too) is ignored.
       c.name = name;
       if (typeof description === "string") c.description = description;
@@ -336,6 +350,9 @@ export class ZpaStore {
   deleteCertificate(id: string, tenantQuery: string | undefined): void {
     this.#rejecting(() => {
       this.#certificate(id, tenantQuery);
+      // ZPA refuses to delete an object another one references (400 resource.referenced, errors.ts).
+      const user = this.segments.applicationUsingCertificate(id);
+      if (user !== undefined) throw zpaErrors.referenced("Application", user.name);
       this.certificates.delete(id);
       this.counters.deleted.certificate += 1;
     });
@@ -396,6 +413,7 @@ export class ZpaStore {
       // Key values are test data generated by the simulator, but they stay out of the report anyway.
       provisioningKeys: [...this.keys.values()].map(({ provisioningKey: _secret, ...rest }) => ({ ...rest })),
       certificates: [...this.certificates.values()].map((c) => ({ id: c.id, name: c.name, cName: c.cName, microtenantId: c.microtenantId })),
+      segments: this.segments.snapshot(),
     };
   }
 }
