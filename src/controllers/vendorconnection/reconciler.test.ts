@@ -58,7 +58,7 @@ function world(init: { object: KubeObject & { status?: ConnectionStatus }; looku
       },
     },
     retained: {
-      ensure: async (_id, uid, data) => { ops.push(`retain ${uid} ${Object.keys(data.credentials).join(",")}`); return true; },
+      ensure: async (_id, uid, data, _signal, opts) => { ops.push(`${opts?.replace === false ? "retain if missing" : "retain"} ${uid} ${Object.keys(data.credentials).join(",")}`); return true; },
       remove: async (_id, keepUid) => { ops.push(keepUid === undefined ? "drop copies" : `drop copies except ${keepUid}`); return 0; },
     },
     now: () => new Date(clock),
@@ -167,11 +167,30 @@ describe("ConnectionReconciler: connections outlive their consumers (C2)", () =>
   test("used: the in-use finalizer, a retained copy of the credentials, and the count in status", async () => {
     const w = world({ object: connectionObject(), consumers: ["ManagedCertificate team/web", "ProvisioningKey team/key"] });
     await w.run();
-    expect(w.ops).toEqual(["add finalizer", "drop copies except u-1", "retain u-1 apiToken"]);
+    // A copy at once, replaced only once the vendor accepted the credentials.
+    expect(w.ops).toEqual(["add finalizer", "drop copies except u-1", "retain if missing u-1 apiToken", "retain u-1 apiToken"]);
     expect(w.writes[0]).toMatchObject({ consumers: 2 });
     expect(ready(w.writes[0])).toMatchObject({ status: "True", reason: "Verified" });
     // The copy holds credentials only: nothing of them reaches status or events.
     expect(JSON.stringify([w.writes, w.events])).not.toContain(SECRET_VALUE);
+  });
+
+  test("rejected credentials never replace the retained copy (a bad rotation keeps the last good ones)", async () => {
+    const w = world({
+      object: connectionObject({ finalizers: ["certbridge.dev/in-use"] }),
+      consumers: ["ManagedCertificate team/web"],
+      verify: async () => { throw new VendorError({ kind: "credentials", vendor: "cloudflare", operation: "listClientCertificates", message: "Invalid API Token", httpStatus: 403 }); },
+    });
+    await w.run();
+    expect(w.ops).toEqual(["drop copies except u-1", "retain if missing u-1 apiToken"]);
+    // Verified at steady state (e.g. after a restart): the copy is brought up to date, no vendor call.
+    w.state.verify = async () => {};
+    w.state.lookup = { ...resolved("fp-2"), credentialsResourceVersion: "101" };
+    await w.run();
+    w.ops.length = 0;
+    await w.run();
+    expect(w.ops).toEqual(["drop copies except u-1", "retain if missing u-1 apiToken", "retain u-1 apiToken"]);
+    expect(w.verifies).toBe(2);
   });
 
   test("the last user gone: copies are deleted before the finalizer is released", async () => {
@@ -190,7 +209,7 @@ describe("ConnectionReconciler: connections outlive their consumers (C2)", () =>
     const w = world({ object: connectionObject({ finalizers: ["certbridge.dev/in-use"], deleting: true }), consumers: users });
     const result = await w.run();
     expect(w.verifies).toBe(0);
-    expect(w.ops).toEqual(["drop copies except u-1", "retain u-1 apiToken"]);
+    expect(w.ops).toEqual(["drop copies except u-1", "retain if missing u-1 apiToken"]);
     const cond = ready(w.writes[0]);
     expect(cond).toMatchObject({ status: "False", reason: "Deleting" });
     expect(cond?.message).toContain("6 resources still use this connection");

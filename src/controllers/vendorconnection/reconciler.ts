@@ -47,7 +47,8 @@ export interface ConnectionReconcilerDeps {
   readonly finalizer?: { set(object: KubeObject, present: boolean, signal: AbortSignal): Promise<void> };
   /** The retained credentials copies in the operator's namespace. */
   readonly retained?: {
-    ensure(id: ConnectionId, connectionUid: string, data: RetainedData, signal: AbortSignal): Promise<boolean>;
+    /** `replace: false` writes only a missing copy: unverified credentials never replace known-good ones. */
+    ensure(id: ConnectionId, connectionUid: string, data: RetainedData, signal: AbortSignal, opts?: { replace?: boolean }): Promise<boolean>;
     remove(id: ConnectionId, keepUid: string | undefined, signal: AbortSignal, knownUid?: string): Promise<number>;
   };
   readonly now?: () => Date;
@@ -110,11 +111,16 @@ export class ConnectionReconciler implements Reconciler {
 
     const lookup = await this.#d.resolve({ kind: this.#d.kind, name }, this.#d.kind === "VendorConnection" ? namespace : undefined, ctx.signal);
     const recheck = this.#d.secretRecheckMs ?? SECRET_RECHECK_MS;
-    if (lookup.ok && plan.retain) {
-      const spec = parsed.value.spec as { caBundleSecretRef?: unknown };
-      const data: RetainedData = { credentials: lookup.connection.credentials, ...(spec.caBundleSecretRef !== undefined && lookup.connection.caBundlePem !== undefined ? { caBundlePem: lookup.connection.caBundlePem } : {}) };
-      if (await this.#d.retained?.ensure(id, uid, data, ctx.signal)) ctx.log.info("retained credentials copy written (resources use the connection)");
-    }
+    const spec = parsed.value.spec as { caBundleSecretRef?: unknown };
+    const retain = async (replace: boolean) => {
+      if (!lookup.ok || !plan.retain) return;
+      const c = lookup.connection;
+      const data: RetainedData = { credentials: c.credentials, ...(spec.caBundleSecretRef !== undefined && c.caBundlePem !== undefined ? { caBundlePem: c.caBundlePem } : {}) };
+      if (await this.#d.retained?.ensure(id, uid, data, ctx.signal, { replace })) ctx.log.info({ replace }, "retained credentials copy written (resources use the connection)");
+    };
+    // Some copy at once (the vendor may be down now and the namespace gone later); it is replaced
+    // only by credentials the vendor accepted, so a bad rotation never displaces the last good ones.
+    await retain(false);
     if (deleting) {
       // Held for its consumers' cleanup: no vendor calls, just say who holds it. Their changes bring us back.
       await write(heldDeletionCondition(consumers), {});
@@ -141,6 +147,7 @@ export class ConnectionReconciler implements Reconciler {
       intervalMs: this.#d.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS,
     });
     if (!decision.due) {
+      if (verifiedNow(raw.status, lookup.credentialsResourceVersion)) await retain(true);
       // Only the count may have moved; applyStatus writes nothing when it did not.
       if (raw.status !== undefined && raw.status.consumers !== consumers.count) await this.#d.writeStatus(this.#type, raw, { ...raw.status, ...counted } as Record<string, unknown>, ctx.signal);
       return { requeueAfterMs: Math.min(recheck, decision.nextInMs) };
@@ -159,6 +166,7 @@ export class ConnectionReconciler implements Reconciler {
       return { requeueAfterMs: recheck };
     }
     this.#last.set(key, { fingerprint: connection.fingerprint, at: now.getTime(), retryable: false });
+    await retain(true);
     await write(verifiedCondition(connection.vendor, endpoint), { ...attempted, lastVerifiedTime: rfc3339(now) });
     return { requeueAfterMs: Math.min(recheck, this.#d.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS) };
   }
@@ -186,6 +194,12 @@ export class ConnectionReconciler implements Reconciler {
       { type: condition.status === "True" || condition.reason === Reason.Deleting ? "Normal" : "Warning", reason: condition.reason, action: condition.reason === Reason.Deleting ? "Delete" : "Verify", note: condition.message },
     );
   }
+}
+
+/** Ready=True/Verified for exactly the credentials Secret version at hand. */
+function verifiedNow(status: ConnectionStatus | undefined, credentialsResourceVersion: string | undefined): boolean {
+  const ready = findCondition(status?.conditions as Condition[] | undefined, ConditionType.Ready);
+  return ready?.status === "True" && ready.reason === Reason.Verified && status?.credentialsResourceVersion === credentialsResourceVersion;
 }
 
 /** RFC 3339 without fractional seconds, as Kubernetes timestamps are written. */

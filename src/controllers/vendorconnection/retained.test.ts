@@ -47,6 +47,8 @@ describe("the retained credentials copy", () => {
     const store = new RetainedCredentialsStore({ client: api.client, namespace: NS });
     expect(await store.ensure(VC, "uid-1", { credentials: { apiToken: "one" } }, signal)).toBe(true);
     expect(await store.ensure(VC, "uid-1", { credentials: { apiToken: "one" } }, signal)).toBe(false);
+    // Unverified credentials only fill a missing copy; they never replace one.
+    expect(await store.ensure(VC, "uid-1", { credentials: { apiToken: "two" } }, signal, { replace: false })).toBe(false);
     expect(await store.ensure(VC, "uid-1", { credentials: { apiToken: "two" } }, signal)).toBe(true);
     expect(api.writes).toEqual(["create certbridge-retained-uid-1", "apply certbridge-retained-uid-1"]);
     expect((await store.read("uid-1", signal))?.credentials).toEqual({ apiToken: "two" });

@@ -95,12 +95,15 @@ export class RetainedCredentialsStore implements RetainedCredentialsReader {
     return { credentials, ...(caBundlePem === undefined ? {} : { caBundlePem }), version: `${secret!.metadata.uid ?? ""}/${secret!.metadata.resourceVersion ?? ""}` };
   }
 
-  /** Writes the copy when absent or different; returns whether it wrote. Never overwrites a Secret that is not a retained copy. */
-  async ensure(id: ConnectionId, connectionUid: string, data: RetainedData, signal: AbortSignal): Promise<boolean> {
+  /**
+   * Writes the copy when absent, or when different and `replace` is not false; returns whether it
+   * wrote. Never overwrites a Secret that is not a retained copy.
+   */
+  async ensure(id: ConnectionId, connectionUid: string, data: RetainedData, signal: AbortSignal, opts: { replace?: boolean } = {}): Promise<boolean> {
     const desired = desiredRetainedSecret(this.namespace, id, connectionUid, data);
     const current = await this.#get(connectionUid, signal);
     if (current !== undefined && !isRetainedCopy(current, connectionUid)) throw new Error(`Secret ${this.namespace}/${desired.metadata.name} exists and is not a certbridge retained copy; it is left alone`);
-    if (current !== undefined && upToDate(current, desired)) return false;
+    if (current !== undefined && (opts.replace === false || upToDate(current, desired))) return false;
     if (current === undefined) {
       try {
         await this.#client.create(core.secrets, desired, signal);
