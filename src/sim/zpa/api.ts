@@ -68,6 +68,8 @@ export class ZpaApi {
   readonly requests: Record<string, number> = {};
   readonly unauthorized = { count: 0 };
   readonly rateLimited429 = { count: 0 };
+  /** The last decoded `search` values lists received (tests: did a client search, or list everything?). */
+  readonly searches: string[] = [];
   zpaFaults: ZpaFault[] = [];
   readonly injectedZpaFaults: Partial<Record<ZpaFaultKind, number>> = {};
 
@@ -85,6 +87,7 @@ export class ZpaApi {
     for (const k of Object.keys(this.injectedZpaFaults)) delete this.injectedZpaFaults[k as ZpaFaultKind];
     this.unauthorized.count = 0;
     this.rateLimited429.count = 0;
+    this.searches.splice(0);
     this.zpaFaults = [];
     this.enforcer.reset();
     this.#d.tokens.resetCounters();
@@ -206,8 +209,13 @@ export class ZpaApi {
     const v1 = "/mgmtconfig/v1/admin/customers/:customerId";
     const v2 = "/mgmtconfig/v2/admin/customers/:customerId";
     const seg = s.segments;
-    const page = (c: Ctx, items: Record<string, unknown>[], opts: { totalCountOverride?: string } = {}) =>
-      ok(
+    const page = (c: Ctx, items: Record<string, unknown>[], opts: { totalCountOverride?: string } = {}) => {
+      const searched = c.req.query.get("search");
+      if (searched !== null) {
+        this.searches.push(searched);
+        if (this.searches.length > 100) this.searches.shift();
+      }
+      return ok(
         pageOf(
           items,
           {
@@ -219,6 +227,7 @@ export class ZpaApi {
           { totalCountAlways: s.facts.totalCountAlways, ...opts },
         ),
       );
+    };
     const write = <T>(fn: () => T): T => s.rejecting(fn);
     return [
       route("GET", "provisioningKey", `${v1}/associationType/:type/provisioningKey`, (c) => page(c, s.listKeys(assocType(c.params["type"]), c.tenant))),
@@ -382,6 +391,7 @@ export class ZpaApi {
       },
       unauthorized: this.unauthorized.count,
       injectedZpaFaults: { ...this.injectedZpaFaults },
+      searches: [...this.searches],
       tokens: { issued: { ...this.#d.tokens.issued }, live: this.#d.tokens.live, rejectedSignins: this.#d.tokens.rejectedSignins },
     };
   }
