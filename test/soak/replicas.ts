@@ -1,0 +1,200 @@
+// Operator replicas as real `certbridge run` child processes, supervised the way a kubelet would:
+// a process that dies (SIGKILLed by the chaos loop, or exiting on its own after losing the lease) is
+// started again. Every start, kill and exit is recorded with its time, for the leader-gap measure.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+
+export type ReplicaEventKind = "start" | "kill" | "exit" | "became-leader" | "lost-leadership" | "fatal";
+
+export interface ReplicaEvent {
+  readonly at: number;
+  readonly slot: string;
+  readonly identity: string;
+  readonly kind: ReplicaEventKind;
+  readonly detail?: string;
+}
+
+/** One process lifetime: the interval a given identity was running. */
+export interface Incarnation {
+  readonly slot: string;
+  readonly identity: string;
+  readonly startedAt: number;
+  endedAt: number | undefined;
+}
+
+interface Slot {
+  readonly name: string;
+  generation: number;
+  identity: string;
+  child: ChildProcess | undefined;
+  incarnation: Incarnation | undefined;
+  /** Set while a planned restart is pending, so a self-exit does not start a second process. */
+  restartTimer: NodeJS.Timeout | undefined;
+  /** The next start reuses the identity (a container restart in the same pod) unless told otherwise. */
+  nextIdentityFresh: boolean;
+  log: WriteStream;
+}
+
+export interface ReplicaSetOptions {
+  readonly kubeconfig: string;
+  readonly leaseNamespace: string;
+  readonly logDir: string;
+  readonly slots: readonly string[];
+  /** How long a replica that exited on its own waits before it is started again. */
+  readonly crashRestartDelayMs?: number;
+  readonly extraArgs?: readonly string[];
+}
+
+export class ReplicaSet {
+  readonly events: ReplicaEvent[] = [];
+  readonly incarnations: Incarnation[] = [];
+  readonly #o: ReplicaSetOptions;
+  readonly #slots = new Map<string, Slot>();
+  #stopping = false;
+  /** Exits nobody asked for (not a chaos kill, not shutdown): e.g. leadership lost during an API outage. */
+  selfExits = 0;
+
+  constructor(options: ReplicaSetOptions) {
+    this.#o = options;
+    for (const name of options.slots) {
+      this.#slots.set(name, {
+        name,
+        generation: 0,
+        identity: `replica-${name}-0`,
+        child: undefined,
+        incarnation: undefined,
+        restartTimer: undefined,
+        nextIdentityFresh: false,
+        log: createWriteStream(join(options.logDir, `replica-${name}.log`), { flags: "a" }),
+      });
+    }
+  }
+
+  get slotNames(): string[] {
+    return [...this.#slots.keys()];
+  }
+
+  startAll(): void {
+    for (const slot of this.#slots.values()) this.#start(slot);
+  }
+
+  isAlive(slot: string): boolean {
+    const s = this.#slots.get(slot);
+    return s?.child !== undefined && s.child.exitCode === null && s.child.signalCode === null;
+  }
+
+  aliveSlots(): string[] {
+    return this.slotNames.filter((s) => this.isAlive(s));
+  }
+
+  slotOf(identity: string): string | undefined {
+    return [...this.#slots.values()].find((s) => s.identity === identity)?.name;
+  }
+
+  identityOf(slot: string): string | undefined {
+    return this.#slots.get(slot)?.identity;
+  }
+
+  /**
+   * SIGKILL the slot's process now and start it again after `restartAfterMs`, under a fresh identity
+   * (a replacement pod) or the same one (the container restarted in place).
+   */
+  async kill(slotName: string, restartAfterMs: number, freshIdentity: boolean): Promise<boolean> {
+    const slot = this.#slots.get(slotName);
+    if (slot === undefined || !this.isAlive(slotName)) return false;
+    const child = slot.child!;
+    const exited = once(child, "exit");
+    this.#event(slot, "kill");
+    slot.nextIdentityFresh = freshIdentity;
+    // Scheduled before the signal: the exit handler sees a planned restart and leaves it alone.
+    this.#scheduleRestart(slot, restartAfterMs);
+    child.kill("SIGKILL");
+    await exited;
+    return true;
+  }
+
+  async stopAll(): Promise<void> {
+    this.#stopping = true;
+    const waits: Promise<unknown>[] = [];
+    for (const slot of this.#slots.values()) {
+      if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer);
+      slot.restartTimer = undefined;
+      const child = slot.child;
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        waits.push(exited.finally(() => clearTimeout(force)));
+      }
+    }
+    await Promise.all(waits);
+    await Promise.all([...this.#slots.values()].map((s) => new Promise<void>((resolve) => s.log.end(() => resolve()))));
+  }
+
+  #scheduleRestart(slot: Slot, delayMs: number): void {
+    if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer);
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (!this.#stopping) this.#start(slot);
+    }, delayMs);
+  }
+
+  #start(slot: Slot): void {
+    if (slot.nextIdentityFresh) {
+      slot.generation += 1;
+      slot.identity = `replica-${slot.name}-${slot.generation}`;
+      slot.nextIdentityFresh = false;
+    }
+    const args = [
+      CLI, "run",
+      "--kubeconfig", this.#o.kubeconfig,
+      "--leader-election-namespace", this.#o.leaseNamespace,
+      "--identity", slot.identity,
+      "--metrics-port", "0", "--metrics-host", "127.0.0.1",
+      "--log-level", "info",
+      ...(this.#o.extraArgs ?? []),
+    ];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
+    slot.child = child;
+    const incarnation: Incarnation = { slot: slot.name, identity: slot.identity, startedAt: Date.now(), endedAt: undefined };
+    slot.incarnation = incarnation;
+    this.incarnations.push(incarnation);
+    this.#event(slot, "start");
+    slot.log.write(`--- ${new Date().toISOString()} start ${slot.identity} (pid ${child.pid})\n`);
+    let buffered = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      slot.log.write(chunk);
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        this.#scan(slot, buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => slot.log.write(chunk));
+    child.once("exit", (code, signal) => {
+      incarnation.endedAt = Date.now();
+      slot.log.write(`--- ${new Date().toISOString()} exit ${slot.identity} code ${code} signal ${signal}\n`);
+      this.#event(slot, "exit", `code ${code} signal ${signal}`, incarnation.identity);
+      if (this.#stopping || slot.restartTimer !== undefined) return;
+      // Not ours to stop: the operator exited by itself (it does after losing the lease). Restart it.
+      this.selfExits += 1;
+      this.#scheduleRestart(slot, this.#o.crashRestartDelayMs ?? 1_000);
+    });
+  }
+
+  #scan(slot: Slot, line: string): void {
+    if (line.includes("became leader")) this.#event(slot, "became-leader");
+    else if (line.includes("lost leadership")) this.#event(slot, "lost-leadership");
+    else if (line.includes('"level":60') || line.includes("uncaught exception")) this.#event(slot, "fatal", line.slice(0, 300));
+  }
+
+  #event(slot: Slot, kind: ReplicaEventKind, detail?: string, identity = slot.identity): void {
+    this.events.push({ at: Date.now(), slot: slot.name, identity, kind, ...(detail === undefined ? {} : { detail }) });
+  }
+}
