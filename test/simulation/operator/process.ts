@@ -1,0 +1,200 @@
+// One simulated operator process: the REAL ManagedCertificate and ProvisioningKey reconcilers with
+// their informer caches, work queues and workers, wired the way their setup modules wire them
+// (managedcertificate/index.ts, provisioningkey/setup.ts), but with every dependency a model:
+// KubeApi → kube/facade.ts, vendor ports → vendors/*, connection resolver → connections.ts, clock
+// and randomness → the scheduler's. A crash throws the whole instance away (its caches, queues,
+// in-memory state); the world then starts a new one.
+import pino from "pino";
+import { resourceTypes } from "../../../src/api/v1alpha1/index.ts";
+import { IssuanceBudget } from "../../../src/controllers/managedcertificate/budget.ts";
+import { ManagedCertificateReconciler, SecretNameIndex } from "../../../src/controllers/managedcertificate/index.ts";
+import { ProvisioningKeyReconciler } from "../../../src/controllers/provisioningkey/reconciler.ts";
+import { OWNED_SECRET_SELECTOR, ownerKeyOf, type Secret } from "../../../src/controllers/shared/owned-secret.ts";
+import type { ResolvedConnection } from "../../../src/ports/connection.ts";
+import type { VendorPorts } from "../../../src/ports/vendors.ts";
+import type { EventRecorder } from "../../../src/runtime/events.ts";
+import { TerminalError, retryAfterOf, type Reconciler } from "../../../src/runtime/reconcile.ts";
+import { core, type KubeObject } from "../../../src/runtime/kube/resource.ts";
+import { InformerCache } from "../kube/cache.ts";
+import { kubeFacade } from "../kube/facade.ts";
+import type { KubeModel } from "../kube/model.ts";
+import type { Ledger } from "../ledger.ts";
+import type { Rng } from "../rng.ts";
+import { describe, type ProcessHandle, type Scheduler } from "../scheduler.ts";
+import type { CertificateVendorModel } from "../vendors/certificates.ts";
+import type { ZpaModel } from "../vendors/zpa.ts";
+import type { ConnectionsModel } from "./connections.ts";
+import { SimWorkQueue } from "./workqueue.ts";
+
+export const OPERATOR_NAMESPACE = "certbridge-system";
+const [selectorKey, selectorValue] = OWNED_SECRET_SELECTOR.split("=") as [string, string];
+
+export interface ProcessDeps {
+  readonly scheduler: Scheduler;
+  readonly model: KubeModel;
+  readonly ledger: Ledger;
+  readonly rng: Rng;
+  readonly certificates: CertificateVendorModel;
+  readonly zpa: ZpaModel;
+  readonly connections: ConnectionsModel;
+  /** How many events each cache may start behind the API server (a stale LIST after a restart). */
+  readonly staleStart: number;
+  readonly concurrency: number;
+}
+
+interface Worker {
+  readonly queue: SimWorkQueue;
+  readonly reconciler: Reconciler;
+  readonly controller: "managedcertificate" | "provisioningkey";
+  busy: number;
+}
+
+const silent = pino({ level: "silent" });
+const noEvents: EventRecorder = { record: () => {} };
+
+export class OperatorProcess implements ProcessHandle {
+  readonly id: number;
+  alive = true;
+  readonly caches: { readonly certificates: InformerCache; readonly keys: InformerCache; readonly secrets: InformerCache<Secret> };
+  readonly workers: readonly Worker[];
+  readonly #d: ProcessDeps;
+  reconciles = 0;
+
+  constructor(id: number, d: ProcessDeps) {
+    this.id = id;
+    this.#d = d;
+    const startAt = (plural: string) => d.model.log(plural).length - d.rng.int(d.staleStart + 1);
+    const certificates = new InformerCache(d.model, { plural: resourceTypes.managedCertificates.plural }, startAt(resourceTypes.managedCertificates.plural));
+    const keys = new InformerCache(d.model, { plural: resourceTypes.provisioningKeys.plural }, startAt(resourceTypes.provisioningKeys.plural));
+    const secrets = new InformerCache<Secret>(d.model, { plural: core.secrets.plural, matchLabels: { [selectorKey]: selectorValue } }, startAt(core.secrets.plural));
+    this.caches = { certificates, keys, secrets };
+
+    const s = d.scheduler;
+    const client = kubeFacade(s, d.model, d.rng, d.ledger, { operatorNamespace: OPERATOR_NAMESPACE });
+    const resolver = d.connections.port(s, d.rng);
+    const tenantOf = (c: ResolvedConnection) => c.credentials["apiToken"] ?? "";
+    const ports: VendorPorts = {
+      certificateAuthority: (c) => d.certificates.port(tenantOf(c), c.vendor === "sectigo" ? "sectigo" : "cloudflare"),
+      provisioningKeys: (c) => d.zpa.port(tenantOf(c)),
+      browserCertificates: () => { throw new Error("publish.zpa is not modelled"); },
+      verify: async () => {},
+    };
+    const now = () => s.clock.now();
+
+    const index = new SecretNameIndex();
+    const mc = new ManagedCertificateReconciler({
+      client,
+      certificates: {
+        get: (k) => certificates.get(k),
+        list: () => certificates.list(),
+        namingSecret: (ns, name) => index.keys(ns, name).map((k) => certificates.get(k)).filter((o): o is KubeObject => o !== undefined),
+      },
+      secrets,
+      connections: resolver,
+      ports,
+      budget: new IssuanceBudget({ now }),
+      events: noEvents,
+      now: () => s.clock.date(),
+    });
+    const pk = new ProvisioningKeyReconciler({
+      client,
+      keys,
+      secrets,
+      connections: resolver,
+      ports: () => ports,
+      events: noEvents,
+      metrics: { set: () => {}, remove: () => {} },
+      driftIntervalMs: 60 * 60_000,
+      now,
+      random: () => Math.random(),
+    });
+    const mcQueue = new SimWorkQueue(`p${id}/mc`, s);
+    const pkQueue = new SimWorkQueue(`p${id}/pk`, s);
+    this.workers = [
+      { queue: mcQueue, reconciler: mc, controller: "managedcertificate", busy: 0 },
+      { queue: pkQueue, reconciler: pk, controller: "provisioningkey", busy: 0 },
+    ];
+
+    // Wiring, as in managedcertificate/index.ts and provisioningkey/setup.ts.
+    const secretNameOf = (o: KubeObject | undefined) => (o as { spec?: { secretName?: string } } | undefined)?.spec?.secretName;
+    certificates.onChange((key, current, previous) => {
+      index.update(key, current, previous);
+      mcQueue.add(key);
+      const ns = (current ?? previous)?.metadata.namespace ?? "";
+      for (const name of new Set([secretNameOf(current), secretNameOf(previous)])) {
+        if (name === undefined) continue;
+        for (const other of index.keys(ns, name)) if (other !== key) mcQueue.add(other);
+      }
+    });
+    keys.onChange((key) => pkQueue.add(key));
+    secrets.onChange((secretKey, current, previous) => {
+      const mcOwner = ownerKeyOf(current ?? previous, "ManagedCertificate");
+      if (mcOwner !== undefined) mcQueue.add(mcOwner);
+      pk.secretObserved(secretKey);
+      const pkOwner = ownerKeyOf(current, "ProvisioningKey") ?? ownerKeyOf(previous, "ProvisioningKey");
+      if (pkOwner !== undefined) pkQueue.add(pkOwner);
+    });
+    certificates.announceAll();
+    keys.announceAll();
+  }
+
+  /** A connection changed: wake the resources that use it (setup modules do this from the connection informers). */
+  wakeAll(): void {
+    for (const w of this.workers) {
+      const cache = w.controller === "managedcertificate" ? this.caches.certificates : this.caches.keys;
+      for (const key of cache.keys()) w.queue.add(key);
+    }
+  }
+
+  /** Workers free to take a key that is ready. */
+  startable(): Worker[] {
+    if (!this.alive) return [];
+    return this.workers.filter((w) => w.busy < this.#d.concurrency && w.queue.ready > 0);
+  }
+
+  /** Takes the next key of `w` and runs one reconcile as a task, handling its result as runtime/controller.ts does. */
+  start(w: Worker): void {
+    const key = w.queue.take();
+    if (key === undefined) return;
+    const s = this.#d.scheduler;
+    const cache = w.controller === "managedcertificate" ? this.caches.certificates : this.caches.keys;
+    const cached = cache.get(key);
+    const info = { controller: w.controller, key, namespace: key.split("/")[0] ?? "", uid: cached?.metadata.uid };
+    w.busy++;
+    this.reconciles++;
+    const rng = this.#d.rng.fork(`task-${s.steps}-${key}`);
+    s.log(`▶ p${this.id} reconcile ${w.controller === "managedcertificate" ? "mc" : "pk"} ${key}${cached?.metadata.deletionTimestamp ? " (deleting)" : ""}`);
+    const handle = async (): Promise<void> => {
+      try {
+        const result = await w.reconciler.reconcile({ log: silent, signal: new AbortController().signal }, key);
+        if (!this.alive) return;
+        this.#d.ledger.lastErrors.delete(`${w.controller}/${key}`);
+        w.queue.forget(key);
+        s.log(`◀ p${this.id} ${label} done${result.requeueAfterMs !== undefined ? ` (requeue in ${Math.round(result.requeueAfterMs / 1000)} s)` : ""}`);
+        if (result.requeueAfterMs !== undefined && result.requeueAfterMs >= 0) w.queue.addAfter(key, result.requeueAfterMs);
+      } catch (error) {
+        if (!this.alive) return;
+        if (error instanceof TerminalError) {
+          w.queue.forget(key);
+          s.log(`◀ p${this.id} ${label} stopped: ${describe(error)}`);
+          return;
+        }
+        this.#d.ledger.lastErrors.set(`${w.controller}/${key}`, describe(error));
+        const delay = w.queue.addRateLimited(key, retryAfterOf(error));
+        s.log(`◀ p${this.id} ${label} failed: ${describe(error)} (retry in ${Math.round(delay)} ms)`);
+      } finally {
+        w.busy--;
+        w.queue.done(key);
+      }
+    };
+    const label = `${w.controller === "managedcertificate" ? "mc" : "pk"} ${key}`;
+    s.spawn(this, info, rng, handle, (task) => {
+      if (cached?.metadata.deletionTimestamp !== undefined) task.sawDeletion = true;
+    });
+  }
+
+  kill(): void {
+    this.alive = false;
+    for (const w of this.workers) w.queue.stop();
+  }
+}
