@@ -3,3 +3,4 @@ export * from "./connection.ts";
 export * from "./certificate-authority.ts";
 export * from "./provisioning-keys.ts";
 export * from "./vendors.ts";
+export * from "./application-segments.ts";

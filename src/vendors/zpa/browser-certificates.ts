@@ -1,8 +1,10 @@
 // BrowserCertificateStore over the ZPA client: where ManagedCertificate publishes a certificate and
 // its key for Browser Access. ZPA cannot replace a certificate in place (only name and description
-// change), so publishing a renewal means upload new → repoint → delete old, which callers drive.
+// change), so publishing a renewal means upload new → repoint (application-segments.ts) → delete old,
+// which callers drive. ZPA refuses to delete a certificate a segment still serves: that refusal
+// surfaces as a `conflict` VendorError with vendorCode "resource.referenced", never as success.
 import type { BrowserCertificateStore, NamedRef } from "../../ports/provisioning-keys.ts";
-import { isVendorError } from "../shared/errors.ts";
+import { isVendorError, type VendorError } from "../shared/errors.ts";
 import type { CallOptions, ZpaClient } from "./client.ts";
 
 export class ZpaBrowserCertificateStore implements BrowserCertificateStore {
@@ -35,9 +37,18 @@ export class ZpaBrowserCertificateStore implements BrowserCertificateStore {
       await this.#client.deleteCertificate(id, callOptions(signal, microtenantId));
     } catch (e) {
       if (isVendorError(e) && e.kind === "notFound") return;
+      if (isCertificateInUse(e)) throw e.with({ kind: "conflict", message: `certificate ${id} is still used: ${e.detail}` });
       throw e;
     }
   }
+}
+
+/**
+ * ZPA's answer to deleting an object another one references: 400 resource.referenced, "Resource is
+ * being referenced in Application : <segment>." (help portal, browser-access application segments page).
+ */
+export function isCertificateInUse(e: unknown): e is VendorError {
+  return isVendorError(e) && e.vendorCode === "resource.referenced";
 }
 
 function withNewline(pem: string): string {

@@ -1,5 +1,5 @@
-// The ZPA client: provisioning keys, enrollment certificates, browser-access certificates and the
-// group lookups the key flow needs. Every call goes through one VendorHttp (limiter, timeouts, typed
+// The ZPA client: provisioning keys, enrollment certificates, browser-access certificates, the group
+// lookups the key flow needs, and the application segments that serve browser-access certificates. Every call goes through one VendorHttp (limiter, timeouts, typed
 // errors), carries a cached bearer token and is re-authenticated once when ZPA rejects the session.
 import type { Dispatcher } from "undici";
 import { z } from "zod";
@@ -13,17 +13,23 @@ import { classifyZpa } from "./errors.ts";
 import { zpaLimiterKey, zpaRateLimitRules } from "./limits.ts";
 import { zpaPaths } from "./paths.ts";
 import {
+  appByTypeSchema,
+  applicationSegmentSchema,
   certificateSchema,
   enrollmentCertSchema,
   groupSchema,
+  jsonObjectSchema,
   pageSchema,
   provisioningKeyPayload,
   provisioningKeySchema,
+  type AppByType,
+  type ApplicationSegment,
   type AssociationType,
   type Certificate,
   type CertificateInput,
   type EnrollmentCert,
   type Group,
+  type JsonObject,
   type ProvisioningKey,
   type ProvisioningKeyInput,
 } from "./wire.ts";
@@ -59,11 +65,32 @@ export interface ZpaClientOptions {
 export type CallOptions = { readonly signal?: AbortSignal; readonly microtenantId?: string };
 export type ListOptions = CallOptions & { readonly search?: string };
 
-/** Quote nothing: ZPA's search grammar is `<field> <LIKE|EQ> <value>` with the rest of the string as the value. */
+/**
+ * ZPA's search grammar is `<field> <op> <value>`: one space or one `+` between the parts (after the
+ * query string is form-decoded) and the rest of the string as the value. We build the `+` form the
+ * official SDKs send, so the bytes on the wire are the recorded ones: the query encoder turns it into
+ * `search=name%2BEQ%2BService+Edge`, which real ZPA answered with the "Service Edge" certificate
+ * (zscaler/zscaler-sdk-python, tests/integration/zpa/cassettes/TestServiceEdgeGroupProvisioningKey.yaml;
+ * the same conversion in zscaler-sdk-go zpa/services/common/common.go, convertZPASearchToFilter).
+ * Nothing is quoted. Use it for lookups only through exactLookup below.
+ */
 export const search = {
-  eq: (field: string, value: string | number | boolean) => `${field} EQ ${String(value)}`,
-  like: (field: string, value: string) => `${field} LIKE ${value}`,
+  eq: (field: string, value: string | number | boolean) => `${field}+EQ+${String(value)}`,
+  like: (field: string, value: string) => `${field}+LIKE+${value}`,
 } as const;
+
+/**
+ * Names whose EQ search traffic shows to be exact enough to trust for "does it exist": letters,
+ * digits, '.', '_' and '-', with single spaces between words (recorded searches: "Service Edge",
+ * "tests-appsegment-vcr0006.bd-redhat.com"; the SDKs strip every other character before searching).
+ * Anything else ('+', '%', '&', quotes, unicode, leading/trailing or doubled blanks) has no evidence
+ * of how ZPA's filter treats it, and a lookup that misses an existing object makes a duplicate, so
+ * those names are found by listing every page and comparing here.
+ */
+const SEARCHABLE_NAME = /^[A-Za-z0-9._-]+(?: [A-Za-z0-9._-]+)*$/;
+export function nameIsSearchable(name: string): boolean {
+  return name.length <= 255 && SEARCHABLE_NAME.test(name);
+}
 
 type Sent = { readonly method: HttpMethod; readonly path: string; readonly query?: Record<string, string | undefined> };
 
@@ -129,10 +156,9 @@ export class ZpaClient {
     return this.#listAll(`listProvisioningKeys`, this.#paths.provisioningKeys(type), provisioningKeySchema, o);
   }
 
-  /** Exact-name lookup: `name EQ <name>` on the server, then an exact comparison here. */
-  async findProvisioningKeyByName(type: AssociationType, name: string, o: CallOptions = {}): Promise<ProvisioningKey | undefined> {
-    const found = await this.listProvisioningKeys(type, { ...o, search: search.eq("name", name) });
-    return found.find((k) => k.name === name);
+  /** Exact-name lookup for any name (see exactLookup): never misses an existing key. */
+  findProvisioningKeyByName(type: AssociationType, name: string, o: CallOptions = {}): Promise<ProvisioningKey | undefined> {
+    return exactLookup(name, (l) => this.listProvisioningKeys(type, { ...o, ...l }));
   }
 
   getProvisioningKey(type: AssociationType, id: string, o: CallOptions = {}): Promise<ProvisioningKey> {
@@ -179,9 +205,8 @@ export class ZpaClient {
     return this.listEnrollmentCerts({ ...o, search: search.eq("privateKeyPresent", true) });
   }
 
-  async findEnrollmentCertByName(name: string, o: CallOptions = {}): Promise<EnrollmentCert | undefined> {
-    const found = await this.listEnrollmentCerts({ ...o, search: search.eq("name", name) });
-    return found.find((c) => c.name === name);
+  findEnrollmentCertByName(name: string, o: CallOptions = {}): Promise<EnrollmentCert | undefined> {
+    return exactLookup(name, (l) => this.listEnrollmentCerts({ ...o, ...l }));
   }
 
   getEnrollmentCert(id: string, o: CallOptions = {}): Promise<EnrollmentCert> {
@@ -201,9 +226,9 @@ export class ZpaClient {
     return this.#listAll("listIssuedCertificates", this.#paths.issuedCertificates(), certificateSchema, o);
   }
 
-  async findCertificateByName(name: string, o: CallOptions = {}): Promise<Certificate | undefined> {
-    const found = await this.listCertificates({ ...o, search: search.eq("name", name) });
-    return found.find((c) => c.name === name);
+  /** Exact-name lookup for any name (see exactLookup): never misses an uploaded certificate. */
+  findCertificateByName(name: string, o: CallOptions = {}): Promise<Certificate | undefined> {
+    return exactLookup(name, (l) => this.listCertificates({ ...o, ...l }));
   }
 
   getCertificate(id: string, o: CallOptions = {}): Promise<Certificate> {
@@ -219,7 +244,7 @@ export class ZpaClient {
     });
   }
 
-  /** Only name and description can change. */
+  /** Only name and description can change. Answers 204 (the SDKs also accept 200). */
   async updateCertificate(id: string, input: { readonly name: string; readonly description?: string }, o: CallOptions = {}): Promise<void> {
     const json = { name: input.name, ...(input.description === undefined ? {} : { description: input.description }) };
     await this.#call("updateCertificate", { method: "PUT", path: this.#paths.certificate(id) }, ignoredBody, o, {
@@ -246,10 +271,9 @@ export class ZpaClient {
     return this.#call(type === "CONNECTOR_GRP" ? "getConnectorGroup" : "getServiceEdgeGroup", { method: "GET", path }, groupSchema, o);
   }
 
-  /** Exact-name lookup, as the SDK does: server-side search by name, exact match here. */
-  async findGroupByName(type: AssociationType, name: string, o: CallOptions = {}): Promise<Group | undefined> {
-    const found = await this.listGroups(type, { ...o, search: search.eq("name", name) });
-    return found.find((g) => g.name === name);
+  /** Exact-name lookup for any name (see exactLookup). */
+  findGroupByName(type: AssociationType, name: string, o: CallOptions = {}): Promise<Group | undefined> {
+    return exactLookup(name, (l) => this.listGroups(type, { ...o, ...l }));
   }
 
   listConnectorGroups(o: ListOptions = {}): Promise<Group[]> {
@@ -265,13 +289,53 @@ export class ZpaClient {
     return this.findGroupByName("SERVICE_EDGE_GRP", name, o);
   }
 
+  // ---------------------------------------------------------------- application segments
+
+  /** Every segment (browser-access or not), all pages. */
+  listApplications(o: ListOptions = {}): Promise<ApplicationSegment[]> {
+    return this.#listAll("listApplications", this.#paths.applications(), applicationSegmentSchema, o);
+  }
+
+  findApplicationByName(name: string, o: CallOptions = {}): Promise<ApplicationSegment | undefined> {
+    return exactLookup(name, (l) => this.listApplications({ ...o, ...l }));
+  }
+
+  getApplication(id: string, o: CallOptions = {}): Promise<ApplicationSegment> {
+    return this.#call("getApplication", { method: "GET", path: this.#paths.application(id) }, applicationSegmentSchema, o);
+  }
+
+  /**
+   * The segment exactly as ZPA sent it (every field, known or not) beside the parsed view: what a
+   * read-modify-write PUT starts from, so it sends back everything it did not mean to change.
+   */
+  async getApplicationJson(id: string, o: CallOptions = {}): Promise<{ json: JsonObject; segment: ApplicationSegment }> {
+    const json = await this.#call("getApplication", { method: "GET", path: this.#paths.application(id) }, jsonObjectSchema, o);
+    const parsed = applicationSegmentSchema.safeParse(json);
+    if (!parsed.success)
+      throw new VendorError({ kind: "permanent", vendor: "zpa", operation: "getApplication", message: `unexpected segment shape at ${parsed.error.issues[0]?.path.join(".") ?? "?"}` });
+    return { json, segment: parsed.data };
+  }
+
+  /** PUT of a whole segment (ZPA's update takes the full object); answers 204. Idempotent, so retried. */
+  async updateApplication(id: string, segment: JsonObject, o: CallOptions = {}): Promise<void> {
+    await this.#call("updateApplication", { method: "PUT", path: this.#paths.application(id) }, ignoredBody, o, {
+      json: segment,
+      expectStatus: [204, 200],
+    });
+  }
+
+  /** getAppsByType: one entry per app of the type, with its segment in `appId`. */
+  listAppsByType(applicationType: "BROWSER_ACCESS" | "INSPECT" | "SECURE_REMOTE_ACCESS", o: ListOptions = {}): Promise<AppByType[]> {
+    return this.#listAll("listAppsByType", this.#paths.applicationsByType(), appByTypeSchema, o, { applicationType, expandAll: "false" });
+  }
+
   // ---------------------------------------------------------------- plumbing
 
-  async #listAll<T>(operation: string, path: string, item: z.ZodType<T>, o: ListOptions): Promise<T[]> {
+  async #listAll<T>(operation: string, path: string, item: z.ZodType<T>, o: ListOptions, extraQuery: Record<string, string> = {}): Promise<T[]> {
     const schema = pageSchema(item) as unknown as z.ZodType<{ totalPages: number; list: T[] }>;
     const out: T[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const query = { page: String(page), pagesize: String(this.#pageSize), ...(o.search === undefined ? {} : { search: o.search }) };
+      const query = { ...extraQuery, page: String(page), pagesize: String(this.#pageSize), ...(o.search === undefined ? {} : { search: o.search }) };
       const res = await this.#call(operation, { method: "GET", path, query }, schema, o);
       out.push(...res.list);
       // totalPages drives paging; a short page ends it too (totalCount is unreliable and ignored).
@@ -317,4 +381,20 @@ export class ZpaClient {
       }
     }
   }
+}
+
+/**
+ * Find the one object named exactly `name` (case, spaces and all). A searchable name asks ZPA for
+ * `name EQ <name>` and checks every answer here (ZPA's EQ may ignore case or match more); any other
+ * name lists every page and compares here, because a lookup that misses an existing object leads its
+ * caller to create a duplicate. Several exact matches (a duplicate already exists) → the oldest.
+ */
+export async function exactLookup<T extends { readonly name: string; readonly creationTime?: Date | undefined }>(
+  name: string,
+  list: (o: { search?: string }) => Promise<T[]>,
+): Promise<T | undefined> {
+  const candidates = await list(nameIsSearchable(name) ? { search: search.eq("name", name) } : {});
+  const exact = candidates.filter((c) => c.name === name);
+  exact.sort((a, b) => (a.creationTime?.getTime() ?? 0) - (b.creationTime?.getTime() ?? 0));
+  return exact[0];
 }

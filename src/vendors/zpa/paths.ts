@@ -19,5 +19,12 @@ export function zpaPaths(prefix: "" | "/zpa", customerId: string) {
     connectorGroup: (id: string) => `${v1}/appConnectorGroup/${enc(id)}`,
     serviceEdgeGroups: () => `${v1}/serviceEdgeGroup`,
     serviceEdgeGroup: (id: string) => `${v1}/serviceEdgeGroup/${enc(id)}`,
+    // Application segments (browser access included) and what they hang on. getAppsByType takes
+    // applicationType=BROWSER_ACCESS|INSPECT|SECURE_REMOTE_ACCESS (help portal: Application Segment Management).
+    applications: () => `${v1}/application`,
+    application: (id: string) => `${v1}/application/${enc(id)}`,
+    applicationsByType: () => `${v1}/application/getAppsByType`,
+    segmentGroups: () => `${v1}/segmentGroup`,
+    serverGroups: () => `${v1}/serverGroup`,
   };
 }

@@ -104,6 +104,72 @@ export const groupSchema = z.object({
 });
 export type Group = z.infer<typeof groupSchema>;
 
+// ---- application segments (browser access) ----
+
+/** Ports arrive as strings ("443"), and as numbers in the documented update template. */
+const portText = z.union([z.string(), z.number()]).transform((v) => String(v));
+
+/**
+ * One browser-access app inside a segment (`clientlessApps[]`): its domain, port, protocol and the
+ * certificate it serves. Shape: help portal "Configuring Browser Access Application Segments Using
+ * API" examples; zscaler-sdk-go applicationsegmentbrowseraccess.ClientlessApps.
+ */
+export const clientlessAppSchema = z.object({
+  id: idString,
+  name: z.string(),
+  domain: z.string(),
+  applicationProtocol: optionalText,
+  applicationPort: optionalOmitted(portText),
+  certificateId: optionalOmitted(idString),
+  certificateName: optionalText,
+  enabled: flag,
+  appId: optionalOmitted(idString),
+  cname: optionalText,
+  modifiedTime: optionalEpoch,
+});
+export type ClientlessApp = z.infer<typeof clientlessAppSchema>;
+
+/** What the client reads of a segment; writes send the segment's own JSON back (see ZpaClient.updateApplication). */
+export const applicationSegmentSchema = z.object({
+  id: idString,
+  name: z.string(),
+  description: optionalText,
+  enabled: flag,
+  domainNames: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
+  segmentGroupId: optionalOmitted(idString),
+  segmentGroupName: optionalText,
+  clientlessApps: z
+    .array(clientlessAppSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+  creationTime: optionalEpoch,
+  modifiedTime: optionalEpoch,
+  microtenantId: optionalOmitted(idString),
+  microtenantName: optionalText,
+});
+export type ApplicationSegment = z.infer<typeof applicationSegmentSchema>;
+
+/** An entry of getAppsByType (recorded: zscaler-sdk-python cassette TestApplicationSegmentInspection.yaml). */
+export const appByTypeSchema = z.object({
+  id: idString,
+  appId: optionalOmitted(idString),
+  name: z.string(),
+  domain: optionalText,
+  applicationPort: optionalOmitted(portText),
+  applicationProtocol: optionalText,
+  certificateId: optionalOmitted(idString),
+  certificateName: optionalText,
+  enabled: flag,
+});
+export type AppByType = z.infer<typeof appByTypeSchema>;
+
+/** A JSON object kept exactly as ZPA sent it, so a read-modify-write PUT loses nothing. */
+export const jsonObjectSchema = z.record(z.string(), z.unknown());
+export type JsonObject = z.infer<typeof jsonObjectSchema>;
+
 /** Legacy `/signin`: `expires_in` arrives as a string. */
 export const signinSchema = z.object({
   token_type: optionalText,
