@@ -10,6 +10,7 @@ import {
   GROUP,
   type KindNames,
   kinds,
+  ManagedCertificate,
   ManagedCertificateSpec,
   ManagedCertificateStatus,
   ProvisioningKeySpec,
@@ -33,6 +34,8 @@ export interface KindDefinition {
   readonly spec: z.ZodType;
   readonly status: z.ZodType;
   readonly printerColumns: readonly PrinterColumn[];
+  /** The whole-object schema, when it carries CEL rules of its own (they may read metadata.name). */
+  readonly root?: z.ZodType;
 }
 
 const ready: PrinterColumn = {
@@ -58,6 +61,7 @@ export const definitions: readonly KindDefinition[] = [
       "ManagedCertificate keeps a certificate issued by Sectigo or Cloudflare valid in a kubernetes.io/tls Secret: it issues, renews before expiry, and revokes per policy.",
     spec: ManagedCertificateSpec,
     status: ManagedCertificateStatus,
+    root: ManagedCertificate,
     printerColumns: [
       ready,
       { name: "Secret", type: "string", jsonPath: ".spec.secretName", description: "The Secret holding the certificate." },
@@ -128,6 +132,7 @@ export function buildCrd(def: KindDefinition): BuiltCrd {
       status: status.schema,
     },
     required: ["spec"],
+    ...rootValidations(def.root),
   };
   const problems = [
     ...spec.problems,
@@ -167,6 +172,11 @@ export function buildCrd(def: KindDefinition): BuiltCrd {
     },
   };
   return { fileName: `${GROUP}_${n.plural}.yaml`, crd, problems };
+}
+
+function rootValidations(root: z.ZodType | undefined): JSONSchemaProps {
+  const rules = (root?.meta() as Record<string, unknown> | undefined)?.["x-kubernetes-validations"];
+  return Array.isArray(rules) && rules.length > 0 ? { "x-kubernetes-validations": rules } : {};
 }
 
 export function buildCrds(): BuiltCrd[] {

@@ -44,6 +44,11 @@ export const Reason = {
   Expired: "Expired",
   /** The vendor declined, rejected or revoked the order; a spec change or renew request starts over. */
   Rejected: "Rejected",
+  /**
+   * A paid order request got no answer (timeout, reset, 5xx, a crash): the vendor may still place it, so
+   * it is looked up until status.pendingIssuance.settleDeadline before anything is ordered again.
+   */
+  OutcomeUnknown: "OutcomeUnknown",
   /** Business backoff after failed issuance; status.failedIssuanceAttempts and lastFailureTime say when. */
   Backoff: "Backoff",
   /** The connection's paid-issuance budget per hour is spent. */

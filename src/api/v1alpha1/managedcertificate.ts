@@ -1,6 +1,7 @@
 // ManagedCertificate: a certificate issued by Sectigo or Cloudflare, kept valid in a kubernetes.io/tls
 // Secret. The spec says what the certificate must contain; the status records the issued certificate
 // and, before any paid vendor call, the intent of the issuance in flight (so a crash never pays twice).
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   Conditions,
@@ -421,33 +422,69 @@ export type ManagedCertificateSpec = z.infer<typeof ManagedCertificateSpec>;
 // ---------------------------------------------------------------------------------------------------
 // Status
 
-export const IssuanceState = z.enum(["Submitting", "Pending", "AwaitingApproval", "AwaitingValidation"]);
+export const IssuanceState = z.enum(["Submitting", "OutcomeUnknown", "Pending", "AwaitingApproval", "AwaitingValidation"]);
 
 const vendorRef = z.string().min(1).max(128);
+const sha256Hex = z.string().length(64).regex(/^[0-9a-f]{64}$/);
+const lookupName = z.string().min(1).max(320);
 
 export const PendingIssuance = z
   .object({
     revision: z.number().int().min(1).meta({ description: "The revision this issuance will produce." }),
     state: IssuanceState.meta({
-      description: "Submitting: intent recorded, vendor call not yet confirmed. Pending, AwaitingApproval, AwaitingValidation: ordered, waiting on the vendor.",
+      description:
+        "Submitting: intent recorded, the paid call sent or about to be. OutcomeUnknown: a paid call got no answer; the order is looked up until settleDeadline, never placed again before. Pending, AwaitingApproval, AwaitingValidation: ordered, waiting on the vendor.",
     }),
-    startedTime: timestamp.meta({ description: "When the intent was recorded (before the paid vendor call)." }),
+    startedTime: timestamp.meta({ description: "When the intent was recorded (before the paid vendor call); no order placed earlier belongs to it." }),
     vendorRef: vendorRef.optional().meta({ description: "The vendor's id for the order, recorded right after the vendor accepted it." }),
-    publicKeySha256: z
-      .string()
-      .length(64)
-      .regex(/^[0-9a-f]{64}$/)
+    publicKeySha256: sha256Hex
       .optional()
-      .meta({ description: "SHA-256 of the CSR's public key (hex): finds the order again after a crash (Cloudflare by CSR or SKI)." }),
+      .meta({ description: "SHA-256 of the CSR's public key (hex): part of what identifies the intent's orders." }),
     marker: z
       .string()
       .max(128)
       .optional()
-      .meta({ description: "The marker sent with the order (resource UID and revision), to find a Sectigo order again after a crash." }),
-    pollCount: z.number().int().min(0).default(0).meta({ description: "How many times the pending order was polled." }),
+      .meta({ description: "The marker sent with the order (resource UID, revision and spec hash); Sectigo orders are found again by it." }),
+    fingerprint: sha256Hex
+      .optional()
+      .meta({ description: "What the order asks for (CSR without its signature, validity), where the vendor echoes it (Cloudflare): orders are found again by it." }),
+    lookupName: lookupName
+      .optional()
+      .meta({ description: "The common name (or, for Sectigo client certificates, the email) the intent's orders are searched by." }),
+    submits: z.number().int().min(0).optional().meta({ description: "Paid calls sent (or possibly sent) for this revision." }),
+    submittedTime: timestamp.optional().meta({ description: "When the latest paid call was sent; written before the call." }),
+    settleDeadline: timestamp
+      .optional()
+      .meta({ description: "Set while the latest paid call's outcome is unknown: until then the vendor may still commit it, so the operator only looks it up and never orders again." }),
+    unknownOutcomes: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: "Paid calls of this revision whose answer was never seen; after issuance the operator sweeps for extra orders." }),
+    pollCount: z.number().int().min(0).default(0).meta({ description: "How many times the pending order (or, outcome unknown, the vendor's order list) was asked about." }),
     nextPollTime: timestamp.optional().meta({ description: "When the operator will next ask the vendor about the order." }),
   })
   .meta({ description: "The issuance in flight, persisted before the vendor is called so a restart looks it up instead of ordering again." });
+
+export const OrderSweep = z
+  .object({
+    revision: z.number().int().min(1).meta({ description: "The revision whose orders are swept." }),
+    marker: z.string().max(128).meta({ description: "The marker of that revision's intent (resource UID, revision, spec hash)." }),
+    publicKeySha256: sha256Hex.meta({ description: "SHA-256 of that revision's public key." }),
+    fingerprint: sha256Hex.optional().meta({ description: "What that revision's orders asked for (where the vendor echoes it)." }),
+    lookupName: lookupName.optional().meta({ description: "The name the orders are searched by." }),
+    since: timestamp.meta({ description: "When that intent was recorded: nothing placed earlier is its." }),
+    until: timestamp.meta({ description: "The last settle deadline of that revision plus a margin: sweeping stops after a pass at or after it." }),
+    nextTime: timestamp.optional().meta({ description: "When the next pass is due." }),
+    keep: z
+      .array(vendorRef)
+      .max(8)
+      .meta({ description: "Orders of that revision the resource uses (never cancelled by the sweep).", "x-kubernetes-list-type": "set" }),
+  })
+  .meta({
+    description: "A revision whose paid call went unanswered or was repeated: its extra orders (committed late) are looked for until `until` and cancelled or revoked, so no vendor object is left untracked.",
+  });
 
 export const PendingRevocation = z
   .object({
@@ -476,6 +513,11 @@ export const ManagedCertificateStatus = z
       .meta({ description: "Hash of the spec fields that shape the certificate, as issued; a different hash means re-issue." }),
     secretName: dns1123Subdomain.optional().meta({ description: "The Secret last written (to clean up after spec.secretName changes)." }),
     pendingIssuance: PendingIssuance.optional(),
+    orderSweeps: z
+      .array(OrderSweep)
+      .max(8)
+      .optional()
+      .meta({ description: "Revisions whose extra orders are still looked for (see OrderSweep).", "x-kubernetes-list-type": "atomic" }),
     pendingRevocations: z
       .array(PendingRevocation)
       .max(32)
@@ -520,11 +562,37 @@ export const ManagedCertificateStatus = z
   .meta({ description: "Observed state of the certificate." });
 export type ManagedCertificateStatus = z.infer<typeof ManagedCertificateStatus>;
 
-export const ManagedCertificate = z.object({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal("ManagedCertificate"),
-  metadata: ObjectMeta,
-  spec: ManagedCertificateSpec,
-  status: ManagedCertificateStatus.optional(),
-});
+// ---------------------------------------------------------------------------------------------------
+// The key Secret
+
+/** Suffix of the owned Opaque Secret where the operator keeps a ManagedCertificate's private key. */
+export const KEY_SECRET_SUFFIX = "-certbridge-key";
+
+/** `<name>-certbridge-key`; names too long for that get a hash in the middle (Secret names stop at 253). */
+export function keySecretNameOf(resourceName: string): string {
+  const name = `${resourceName}${KEY_SECRET_SUFFIX}`;
+  if (name.length <= 253) return name;
+  const hash = createHash("sha256").update(resourceName).digest("hex").slice(0, 10);
+  return `${resourceName.slice(0, 253 - KEY_SECRET_SUFFIX.length - 11)}-${hash}${KEY_SECRET_SUFFIX}`;
+}
+
+export const ManagedCertificate = withRules(
+  z.object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal("ManagedCertificate"),
+    metadata: ObjectMeta,
+    spec: ManagedCertificateSpec,
+    status: ManagedCertificateStatus.optional(),
+  }),
+  [
+    {
+      // The key Secret is written before the order leaves; a TLS Secret of the same name could never be written.
+      // (Names over 238 characters use the hashed form, which only the zod twin checks.)
+      rule: "!has(self.spec) || self.spec.secretName != self.metadata.name + '" + KEY_SECRET_SUFFIX + "'",
+      message: `spec.secretName must not be <metadata.name>${KEY_SECRET_SUFFIX}: that Secret holds the operator's copy of the private key`,
+      fieldPath: ".spec.secretName",
+      check: (mc) => mc.metadata.name === undefined || mc.spec.secretName !== keySecretNameOf(mc.metadata.name),
+    },
+  ],
+);
 export type ManagedCertificate = z.infer<typeof ManagedCertificate>;
