@@ -1,7 +1,12 @@
+import { VendorError } from "./vendor-error.ts";
+
 /** What a ManagedCertificate asks a vendor CA for. Names and the lifetime come from the spec. */
 export interface CertificateOrder {
-  /** UID and revision of the ManagedCertificate: the marker that ties a vendor order to it (crash recovery). */
-  readonly owner: { readonly uid: string; readonly namespace: string; readonly name: string; readonly revision: number };
+  /**
+   * UID and revision of the ManagedCertificate, and the hash of the spec the order is for (first 16
+   * hex digits): the marker that ties a vendor order to exactly one intent (crash recovery).
+   */
+  readonly owner: { readonly uid: string; readonly namespace: string; readonly name: string; readonly revision: number; readonly specHash?: string };
   readonly csrPem: string;
   /** sha256 of the CSR's SubjectPublicKeyInfo, hex: how an order is recognised by its key. */
   readonly publicKeySha256: string;
@@ -14,6 +19,38 @@ export interface CertificateOrder {
   readonly lifetimeDays: number;
   /** The resource's vendor block (spec.sectigo | spec.cloudflare) as parsed by the API schemas. */
   readonly vendorOptions: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Everything that identifies the orders of one intent (one revision of one resource), frozen when the
+ * intent was recorded, so orders are found again exactly even after the spec moved on: never "an order
+ * for the same key", never an order the resource already knows.
+ */
+export interface OrderIntent {
+  readonly owner: { readonly uid: string; readonly namespace: string; readonly name: string; readonly revision: number };
+  /** First 16 hex digits of the spec hash the intent was recorded for (Sectigo marker). */
+  readonly specHash: string;
+  /** sha256 (hex) of the revision's public key (SubjectPublicKeyInfo DER). */
+  readonly publicKeySha256: string;
+  /** What `fingerprint` said for the intent's order, when the vendor has one (Cloudflare). */
+  readonly fingerprint?: string;
+  /** The common name (or, for Sectigo client certificates, the email) the vendor is searched by. */
+  readonly lookupName?: string;
+  /** The resource's vendor block (the certificate family for Sectigo; it cannot change). */
+  readonly vendorOptions: Readonly<Record<string, unknown>>;
+  /** When the intent was recorded, before any of its orders was sent: nothing placed earlier is its. */
+  readonly recordedAt: Date;
+  /** Vendor references the resource already accounts for (current, superseded, kept): never "found". */
+  readonly knownVendorRefs: readonly string[];
+}
+
+/** An order found for an intent, and where it stands. */
+export interface FoundOrder {
+  readonly vendorRef: string;
+  /** issued: collectable; pending: still moving (or waiting on a person); failed: declined, rejected, revoked or expired. */
+  readonly state: "issued" | "pending" | "failed";
+  /** When the vendor says it was placed or issued, when it says. */
+  readonly placedAt?: Date;
 }
 
 export type IssueOutcome =
@@ -33,19 +70,65 @@ export type IssueOutcome =
       readonly message: string;
       /** A vendor hint for the next poll; the controller's doubling backoff applies otherwise. */
       readonly retryAfterMs?: number;
+    }
+  | {
+      /** The vendor says so explicitly: this order will never issue (declined, rejected, revoked, expired). */
+      readonly state: "failed";
+      readonly vendorRef: string;
+      readonly message: string;
     };
+
+/** What `cancel` achieved. */
+export type CancelOutcome =
+  | { readonly done: true; readonly how: "declined" | "revoked" | "alreadyFinal" | "gone" }
+  /** The vendor is still processing the order and cannot stop it now (Sectigo: at the CA): try again later. */
+  | { readonly done: false; readonly message: string; readonly retryAfterMs?: number };
 
 /**
  * A vendor certificate authority. Cloudflare: submit → issued. Sectigo: submit → pending(sslId),
  * collect until issued. Every method throws VendorError on failure, classified by kind.
  */
 export interface CertificateAuthority {
-  /** Places one (paid) order. Callers record their intent in status first and look up with `find` after a crash. */
+  /**
+   * Places one (paid) order. Callers record their intent (and the time of this attempt) in status
+   * first. A failure may still have placed the order: see `submitMayHavePlaced`. Errors raised before
+   * the paid request left are marked with `notPlaced`.
+   */
   submit(order: CertificateOrder, signal: AbortSignal): Promise<IssueOutcome>;
-  /** Asks for the order's state; safe to repeat. */
+  /** Asks for the order's state; safe to repeat. Only an explicit vendor verdict is `failed`. */
   collect(vendorRef: string, order: CertificateOrder, signal: AbortSignal): Promise<IssueOutcome>;
-  /** Finds an order placed for exactly this owner revision and key, if one exists (crash recovery). */
-  find(order: CertificateOrder, signal: AbortSignal): Promise<string | undefined>;
+  /** Every order placed for exactly this intent (see OrderIntent), oldest first. */
+  findOrders(intent: OrderIntent, signal: AbortSignal): Promise<readonly FoundOrder[]>;
+  /** A fingerprint of what `order` asks for, stable across re-signed CSRs (stored with the intent). */
+  fingerprint?(order: CertificateOrder): Promise<string | undefined>;
   /** Revokes; an already revoked certificate is success. */
   revoke(vendorRef: string, reason: "superseded" | "cessationOfOperation" | "keyCompromise" | "unspecified", signal: AbortSignal): Promise<void>;
+  /**
+   * Makes sure an order never becomes a usable certificate, whatever its state: declines it while it
+   * waits for approval, revokes it once issued, accepts it as done when already final or gone.
+   */
+  cancel(vendorRef: string, signal: AbortSignal): Promise<CancelOutcome>;
+}
+
+const NOT_PLACED = new WeakSet<object>();
+
+/** Marks an error a submit raised before its paid request left (checks, lookups, a client-side hold). */
+export function notPlaced<E>(error: E): E {
+  if (typeof error === "object" && error !== null) NOT_PLACED.add(error);
+  return error;
+}
+
+/**
+ * Could a failed submit have placed the order? Only a vendor's refusal (a 4xx answer other than 408
+ * and 429) or an error raised before the request left says "no". Timeouts, network errors, 5xx, 429,
+ * a 2xx we could not read, and anything unexpected leave the outcome unknown.
+ */
+export function submitMayHavePlaced(error: unknown): boolean {
+  if (typeof error === "object" && error !== null && NOT_PLACED.has(error)) return false;
+  if (!(error instanceof VendorError)) return true;
+  const status = error.httpStatus;
+  if (status !== undefined) return !(status >= 400 && status < 500 && status !== 408 && status !== 429);
+  // No response at all: our own checks and the client-side limiter refuse before sending; a TLS
+  // trust failure ends the handshake before the request. Transport trouble may have sent it.
+  return error.kind === "transient" || error.kind === "pending";
 }

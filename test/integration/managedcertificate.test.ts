@@ -54,8 +54,10 @@ function counting(inner: CertificateAuthority): CertificateAuthority {
       return out;
     },
     collect: async (ref, order, signal) => { calls.collect++; calls.collectTimes.push(Date.now()); return inner.collect(ref, order, signal); },
-    find: async (order, signal) => { calls.find++; return inner.find(order, signal); },
+    findOrders: async (intent, signal) => { calls.find++; return inner.findOrders(intent, signal); },
+    ...(inner.fingerprint ? { fingerprint: (order: Parameters<NonNullable<CertificateAuthority["fingerprint"]>>[0]) => inner.fingerprint!(order) } : {}),
     revoke: async (ref, reason, signal) => { calls.revoke++; return inner.revoke(ref, reason, signal); },
+    cancel: async (ref, signal) => inner.cancel(ref, signal),
   };
 }
 
@@ -81,7 +83,8 @@ const capturingLogger = () => createLogger({ level: "debug", destination: { writ
 
 async function startController(namespace: string, opts: { hooks?: { step(step: IssuanceStep, key: string): void }; pollBackoff?: PollBackoff } = {}): Promise<ManagedCertificateController & { manager: Manager }> {
   const manager = new Manager({ client: adminClient(), log: capturingLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }) });
-  const mc = setupManagedCertificates(manager, { namespace, ports: testPorts(), concurrency: 4, ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.pollBackoff ? { pollBackoff: opts.pollBackoff } : {}) });
+  // Unanswered orders settle in seconds here (the simulators commit at once unless told otherwise).
+  const mc = setupManagedCertificates(manager, { namespace, ports: testPorts(), concurrency: 4, settleWindowMs: { cloudflare: 3_000, sectigo: 3_000 }, lookupFirstMs: 500, ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.pollBackoff ? { pollBackoff: opts.pollBackoff } : {}) });
   await manager.start();
   let stopped = false;
   const stop = async () => { if (!stopped) { stopped = true; await manager.stop(); } };
@@ -364,12 +367,15 @@ describe("ManagedCertificate", () => {
   it("a deleted Secret whose key is gone too is re-issued: one new order, revision 2", async () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
-    await startController(ns);
+    const first = await startController(ns);
     const created = await createMc(ns, "lost", mcSpec("ssl", "lost-tls"));
     const ready = await readyMc(ns, "lost");
+    // Both lost while no operator runs (a running one writes the key Secret back from the TLS Secret).
+    await first.manager.stop();
     await client.delete(core.secrets, ns, keySecretName("lost"));
     await eventually("key Secret gone", async () => (await getSecret(ns, keySecretName("lost"))) === undefined);
     await client.delete(core.secrets, ns, "lost-tls");
+    await startController(ns);
     const reissued = await readyMc(ns, "lost", 30_000, 2);
     const { serial } = checkTlsSecret((await getSecret(ns, "lost-tls"))!, sectigo.ca.root.certPem);
     expect(serial).toBe(reissued.status?.serialNumber);

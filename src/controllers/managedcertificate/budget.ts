@@ -1,8 +1,9 @@
 // The issuance budget: paid issuances per connection per hour, as a brake on runaway loops (a bug or
 // a flapping spec must not order thousands of certificates). In memory, a sliding window per
-// connection, counted when a paid submit is about to go out.
+// connection, counted when a paid submit is about to go out. The default (no issuanceBudget on the
+// connection) is the documented one: 100 per hour, the same as the API default of maxPerHour.
 
-export const DEFAULT_ISSUANCES_PER_HOUR = 500;
+export const DEFAULT_ISSUANCES_PER_HOUR = 100;
 const WINDOW_MS = 3_600_000;
 
 export type BudgetAnswer = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number; readonly limit: number };
@@ -17,10 +18,10 @@ export class IssuanceBudget {
     this.#defaultLimit = opts.defaultPerHour ?? DEFAULT_ISSUANCES_PER_HOUR;
   }
 
-  /** Takes one issuance from `connection`'s budget, or says how long until one frees up. */
-  take(connection: string, limitPerHour?: number): BudgetAnswer {
+  /** Takes one issuance from `connection`'s budget, or says how long until one frees up. `nowMs`: the caller's clock. */
+  take(connection: string, limitPerHour?: number, nowMs?: number): BudgetAnswer {
     const limit = limitPerHour ?? this.#defaultLimit;
-    const now = this.#now();
+    const now = nowMs ?? this.#now();
     const times = (this.#spent.get(connection) ?? []).filter((t) => now - t < WINDOW_MS);
     if (times.length >= limit) {
       this.#spent.set(connection, times);

@@ -12,6 +12,7 @@ import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
 import { IssuanceBudget } from "./budget.ts";
 import { CertificateMetrics } from "./metrics.ts";
+import type { CertificateVendor } from "./ordering.ts";
 import type { PollBackoff } from "./policies.ts";
 import { ManagedCertificateReconciler, type ReconcilerHooks } from "./reconciler.ts";
 
@@ -28,6 +29,9 @@ export interface ManagedCertificateOptions {
   readonly identity?: string;
   readonly resyncMs?: number;
   readonly pollBackoff?: PollBackoff;
+  /** Settle windows for unanswered orders per vendor (ADR 0005); only tests shorten them. */
+  readonly settleWindowMs?: Partial<Record<CertificateVendor, number>>;
+  readonly lookupFirstMs?: number;
 }
 
 export interface ManagedCertificateController {
@@ -53,6 +57,8 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
     ...(options.pollBackoff ? { pollBackoff: options.pollBackoff } : {}),
+    ...(options.settleWindowMs ? { settleWindowMs: options.settleWindowMs } : {}),
+    ...(options.lookupFirstMs ? { lookupFirstMs: options.lookupFirstMs } : {}),
   });
   const controller = manager.controller({ reconciler, concurrency: options.concurrency ?? 4 });
 
@@ -109,5 +115,11 @@ export class SecretNameIndex {
 /** The ControllerSetup registered in controllers/index.ts. */
 export function managedCertificateSetup(manager: Manager, config: OperatorConfig): void {
   const crash = crashHook(config.crashAt, "managedcertificate");
-  setupManagedCertificates(manager, { concurrency: config.concurrency, identity: config.identity, ...(crash ? { hooks: { step: crash } } : {}) });
+  const settle = config.orderSettleMs;
+  setupManagedCertificates(manager, {
+    concurrency: config.concurrency,
+    identity: config.identity,
+    ...(crash ? { hooks: { step: crash } } : {}),
+    ...(settle === undefined ? {} : { settleWindowMs: { cloudflare: settle, sectigo: settle }, lookupFirstMs: Math.min(5_000, Math.max(200, Math.floor(settle / 5))) }),
+  });
 }

@@ -4,22 +4,16 @@
 // Secret is written exactly once per issuance (TARGETS R7), and workloads mounting it must not see a
 // key that belongs to no certificate yet. The key Secret keeps the current key after issuance, so a
 // deleted TLS Secret is re-created from it (the certificate is collected again, free) instead of
-// paying for a new one.
+// paying for a new one. A deleted key Secret is written back from the TLS Secret (the key there
+// belongs to the certificate on record), so that losing the TLS Secret later still costs nothing.
 import { createHash, type KeyObject } from "node:crypto";
 import { annotations } from "../../api/v1alpha1/labels.ts";
-import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
+import { keySecretNameOf, type ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
 import { exportPrivateKeyPem, generateKey, importPrivateKeyPem, keySpecOf, publicKeyOf, type KeySpec } from "../../pki/keys.ts";
-import { buildOwnedSecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+import { buildOwnedSecret, classifySecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
 
-const SUFFIX = "-certbridge-key";
-const MAX_NAME = 253;
-
-export function keySecretName(resourceName: string): string {
-  const name = `${resourceName}${SUFFIX}`;
-  if (name.length <= MAX_NAME) return name;
-  const hash = createHash("sha256").update(resourceName).digest("hex").slice(0, 10);
-  return `${resourceName.slice(0, MAX_NAME - SUFFIX.length - 11)}-${hash}${SUFFIX}`;
-}
+/** `<name>-certbridge-key` (the API forbids spec.secretName to be this name). */
+export const keySecretName = keySecretNameOf;
 
 export function keySpecFrom(spec: ManagedCertificateSpec): KeySpec {
   const k = spec.privateKey;
@@ -75,4 +69,12 @@ export function desiredKeySecret(owner: SecretOwner, key: KeyObject, revision: n
 export async function chooseKey(spec: ManagedCertificateSpec, current: KeyObject | undefined): Promise<KeyObject> {
   if (spec.privateKey.rotationPolicy === "Never" && current !== undefined && keyFitsSpec(current, spec)) return current;
   return (await generateKey(keySpecFrom(spec))).privateKey;
+}
+
+/**
+ * The key Secret holds the key of `revision` (a cheap look at what the cache has: annotation and data
+ * present; the key itself is parsed only when it is needed).
+ */
+export function keySecretCurrent(secret: Secret | undefined, owner: SecretOwner, revision: number): boolean {
+  return classifySecret(secret, owner) === "ours" && secret?.metadata.annotations?.[annotations.revision] === String(revision) && (secret.data?.["tls.key"] ?? "") !== "";
 }

@@ -12,6 +12,7 @@ import { KubeApiError } from "../../runtime/kube/errors.ts";
 import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
 import type { Secret } from "../shared/owned-secret.ts";
 import { IssuanceBudget } from "./budget.ts";
+import { SETTLE_WINDOW_MS } from "./ordering.ts";
 import { ManagedCertificateReconciler } from "./reconciler.ts";
 import type { CertificateObject } from "./status.ts";
 
@@ -79,8 +80,9 @@ function fakeCa(ca: TestCa, over: Partial<CertificateAuthority> = {}) {
       return { state: "issued", vendorRef: `ref-${order.owner.revision}`, chainPem: leaf.leafPem };
     },
     collect: async () => { calls.push("collect"); throw new Error("not expected"); },
-    find: async () => { calls.push("find"); return undefined; },
+    findOrders: async () => { calls.push("find"); return []; },
     revoke: async () => { calls.push("revoke"); },
+    cancel: async () => { calls.push("cancel"); return { done: true, how: "revoked" }; },
     ...over,
   };
   return { impl, calls };
@@ -88,7 +90,13 @@ function fakeCa(ca: TestCa, over: Partial<CertificateAuthority> = {}) {
 
 const connection: ResolvedConnection = { kind: "VendorConnection", namespace: "ns", name: "cf", vendor: "cloudflare", settings: {}, credentials: {}, fingerprint: "f" };
 
-function setup(ca: CertificateAuthority, spec: Record<string, unknown> = {}) {
+/** A clock the test moves by hand (C4: the reconciler reads no other). */
+function manualClock(start = Date.now()) {
+  let at = start;
+  return { now: () => new Date(at), advance: (ms: number) => { at += ms; } };
+}
+
+function setup(ca: CertificateAuthority, spec: Record<string, unknown> = {}, deps: Partial<ManagedCertificateReconciler["deps"]> = {}) {
   const cluster = fakeCluster();
   cluster.certs.set("ns/web", {
     apiVersion: "certbridge.dev/v1alpha1", kind: "ManagedCertificate",
@@ -102,6 +110,7 @@ function setup(ca: CertificateAuthority, spec: Record<string, unknown> = {}) {
     connections: { resolve: async () => ({ ok: true, connection }) },
     ports: { certificateAuthority: () => ca },
     budget: new IssuanceBudget(),
+    ...deps,
   });
   return { cluster, reconciler };
 }
@@ -205,15 +214,24 @@ describe("ManagedCertificateReconciler (in memory)", () => {
     expect(ca.calls).toEqual([]);
   });
 
-  it("an intent left without a vendorRef is looked up before anything is ordered again", async () => {
+  it("an intent left without a vendorRef is looked up, and ordered again only after its settle deadline", async () => {
     const testCa = await createTestCa({ name: "unit" });
     let crashed = false;
     const ca = fakeCa(testCa);
-    const { cluster, reconciler } = setup(ca.impl);
+    const clock = manualClock();
+    const { cluster, reconciler } = setup(ca.impl, {}, { now: clock.now });
     const crashing = new ManagedCertificateReconciler({ ...reconciler.deps, hooks: { step: (s) => { if (s === "intent-recorded" && !crashed) { crashed = true; throw new Error("crash"); } } } });
     await expect(crashing.reconcile(ctx, "ns/web")).rejects.toThrow("crash");
-    expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({ revision: 1, state: "Submitting" });
-    await new ManagedCertificateReconciler(reconciler.deps).reconcile(ctx, "ns/web");
-    expect(ca.calls).toEqual(["find", "submit"]);
+    expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({ revision: 1, state: "Submitting", submits: 1, settleDeadline: expect.any(String) });
+    // The crash may have come after the order left: not found yet means "look again", never "order again".
+    const restarted = new ManagedCertificateReconciler(reconciler.deps);
+    const first = await restarted.reconcile(ctx, "ns/web");
+    expect(ca.calls).toEqual(["find"]);
+    expect(first.requeueAfterMs).toBeGreaterThan(0);
+    expect(cluster.certs.get("ns/web")!.status!.conditions?.find((c) => c.type === "Issuing")).toMatchObject({ status: "True", reason: "OutcomeUnknown" });
+    clock.advance(SETTLE_WINDOW_MS.cloudflare + 1_000);
+    await restarted.reconcile(ctx, "ns/web");
+    expect(ca.calls).toEqual(["find", "find", "submit"]);
+    expect(cluster.certs.get("ns/web")!.status).toMatchObject({ revision: 1, vendorRef: "ref-1" });
   });
 });

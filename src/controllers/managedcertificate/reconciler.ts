@@ -1,7 +1,9 @@
 // The ManagedCertificate reconciler: level-based, keyed by "ns/name". Guard clauses first (gone,
 // invalid, deleting, connection, Secret conflicts), then one of three paths: an issuance in flight
 // continues; a reason to (re)issue starts one; otherwise the certificate is in place and nothing is
-// called or written. Issuance steps live in issuance.ts, cleanup in finalizer.ts and revocation.ts.
+// called or written. Issuance steps live in issuance.ts (ordering under unknown outcomes: ordering.ts,
+// ADR 0005), stray orders in sweep.ts, cleanup in finalizer.ts and revocation.ts. All time comes from
+// `deps.now` (C4): the reconciler reads no clock of its own and starts no timers.
 import type { Logger } from "pino";
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { annotations, finalizers } from "../../api/v1alpha1/labels.ts";
@@ -19,9 +21,13 @@ import type { ReconcileContext, Reconciler, Result } from "../../runtime/reconci
 import { clampDelay, jitter } from "../../runtime/timers.ts";
 import type { ConnectionLookup, ConnectionRef } from "../shared/connections.ts";
 import { classifySecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+import { adoptRetainedSecret } from "./adoption.ts";
 import type { IssuanceBudget } from "./budget.ts";
 import { finalize } from "./finalizer.ts";
 import { continueIssuance, restoreSecret, startIssuance } from "./issuance.ts";
+import { repairKeySecret } from "./key-repair.ts";
+import { type CertificateVendor, LOOKUP_FIRST_MS, settleWindowMs } from "./ordering.ts";
+import { nextSweepDue, runSweeps } from "./sweep.ts";
 import type { CertificateMetrics } from "./metrics.ts";
 import { certificateSpecHash, needsIssuance, type PollBackoff, ReissueReason, renewalTime } from "./policies.ts";
 import { processRevocations } from "./revocation.ts";
@@ -45,7 +51,8 @@ export interface ManagedCertificateDeps {
     namingSecret?(namespace: string, secretName: string): KubeObject[];
   };
   readonly secrets: { get(key: string): Secret | undefined };
-  readonly connections: { resolve(ref: ConnectionRef, namespace: string, vendor: "cloudflare" | "sectigo" | "zpa", signal: AbortSignal): Promise<ConnectionLookup> };
+  /** C1: purpose "provision" refuses a deleting connection or namespace; "cleanup" is for the deletion path. */
+  readonly connections: { resolve(ref: ConnectionRef, namespace: string, vendor: "cloudflare" | "sectigo" | "zpa", signal: AbortSignal, opts?: { purpose?: "provision" | "cleanup" }): Promise<ConnectionLookup> };
   /** browserCertificates only for spec.publish.zpa. */
   readonly ports: Pick<VendorPorts, "certificateAuthority"> & Partial<Pick<VendorPorts, "browserCertificates">>;
   readonly budget: IssuanceBudget;
@@ -57,6 +64,10 @@ export interface ManagedCertificateDeps {
   readonly resyncMs?: number;
   /** Poll backoff for pending vendor orders (tests shorten it). */
   readonly pollBackoff?: PollBackoff;
+  /** Settle windows per vendor (ordering.ts SETTLE_WINDOW_MS); tests and `--debug-order-settle-ms` shorten them. */
+  readonly settleWindowMs?: Partial<Record<CertificateVendor, number>>;
+  /** First look-up after an unanswered order (ordering.ts LOOKUP_FIRST_MS); tests shorten it. */
+  readonly lookupFirstMs?: number;
 }
 
 /** Everything one reconcile works with, passed to the step modules. */
@@ -92,8 +103,17 @@ export class ManagedCertificateReconciler implements Reconciler {
     this.statusWriter = new StatusWriter(deps.client, this.fresh);
   }
 
+  /** The injected clock; the system clock only when none was given (the composition root's default). */
   now(): Date {
     return this.deps.now?.() ?? new Date();
+  }
+
+  settleWindowMs(vendor: CertificateVendor): number {
+    return settleWindowMs(vendor, this.deps.settleWindowMs);
+  }
+
+  get lookupFirstMs(): number {
+    return this.deps.lookupFirstMs ?? LOOKUP_FIRST_MS;
   }
 
   async step(step: IssuanceStep, key: string): Promise<void> {
@@ -122,10 +142,13 @@ export class ManagedCertificateReconciler implements Reconciler {
     const vendor = mc.spec.sectigo !== undefined ? "sectigo" : "cloudflare";
     const owner: SecretOwner = { kind: "ManagedCertificate", namespace: namespace ?? "", name, uid: obj.metadata.uid ?? "" };
 
-    const lookup = await this.deps.connections.resolve(mc.spec.connectionRef, owner.namespace, vendor, ctx.signal);
     if (obj.metadata.deletionTimestamp) {
-      return finalize(this, { obj, mc, owner, key, signal: ctx.signal, log: ctx.log, ...(lookup.ok ? { ca: this.deps.ports.certificateAuthority(lookup.connection), vendor } : {}) });
+      // Cleanup may use a connection that is itself being deleted (C1).
+      const lookup = await this.deps.connections.resolve(mc.spec.connectionRef, owner.namespace, vendor, ctx.signal, { purpose: "cleanup" });
+      return finalize(this, { obj, mc, owner, key, signal: ctx.signal, log: ctx.log, now, vendor, ...(lookup.ok ? { ca: this.deps.ports.certificateAuthority(lookup.connection) } : {}) });
     }
+    // Anything from here may pay for an order: refused while the connection or namespace is being deleted (C1).
+    const lookup = await this.deps.connections.resolve(mc.spec.connectionRef, owner.namespace, vendor, ctx.signal, { purpose: "provision" });
     let current = obj;
     if (!(current.metadata.finalizers ?? []).includes(finalizers.cleanup)) current = await this.#addFinalizer(current, ctx.signal);
     if (!lookup.ok) {
@@ -145,14 +168,21 @@ export class ManagedCertificateReconciler implements Reconciler {
       return {};
     }
     const target = await this.targetSecret(w, false);
-    if (target.ownership === "foreign") return this.#foreign(w);
+    if (target.ownership === "foreign") return (await adoptRetainedSecret(this, w, target.secret)) ?? this.#foreign(w);
 
+    await this.#sweepIfDue(w);
+    return this.#withSweepTime(w, await this.#decide(w, target.secret));
+  }
+
+  async #decide(w: Work, targetSecret: Secret | undefined): Promise<Result> {
+    const mc = w.mc;
+    const now = w.now;
     if (w.obj.status?.pendingIssuance !== undefined) return continueIssuance(this, w);
     const status = withRenewalTime(w.obj.status ?? {}, mc.spec.renewBefore);
 
     const decision = needsIssuance({
       spec: mc.spec, status, specHash: w.specHash, now,
-      secret: target.secret === undefined ? undefined : this.secretReader.view(target.secret),
+      secret: targetSecret === undefined ? undefined : this.secretReader.view(targetSecret),
       renewRequest: w.obj.metadata.annotations?.[annotations.renewRequest],
     });
     if (decision !== undefined && (decision.reason === ReissueReason.SecretMissing || decision.reason === ReissueReason.SecretMismatch)) {
@@ -167,12 +197,38 @@ export class ManagedCertificateReconciler implements Reconciler {
       }
       return startIssuance(this, w, again, live.secret);
     }
-    if (decision !== undefined) return startIssuance(this, w, decision, target.secret);
+    if (decision !== undefined) return startIssuance(this, w, decision, targetSecret);
     return this.steady(w);
+  }
+
+  /**
+   * Stray-order sweeps that are due. Paused while the resource's own next order is unsettled (no
+   * vendorRef yet): its look-up must find a late commit before a sweep could cancel it.
+   */
+  async #sweepIfDue(w: Work): Promise<void> {
+    const status = w.obj.status ?? {};
+    const due = nextSweepDue(status);
+    if (due === undefined || due.getTime() > w.now.getTime()) return;
+    if (status.pendingIssuance !== undefined && status.pendingIssuance.vendorRef === undefined) return;
+    const swept = await runSweeps({
+      obj: w.obj, owner: w.owner, ca: w.ca, vendorOptions: w.mc.spec.sectigo ?? w.mc.spec.cloudflare ?? {}, vendor: w.vendor, now: w.now,
+      windowMs: this.settleWindowMs(w.vendor), signal: w.signal, log: w.log, ...(this.deps.events ? { events: this.deps.events } : {}),
+      onCall: (operation) => this.deps.metrics?.vendorCalls.inc({ vendor: w.vendor, operation }),
+    }, status);
+    w.obj = await this.save(w.obj, swept.status, w.signal);
+  }
+
+  /** A planned sweep pass wakes the resource even when nothing else would. */
+  #withSweepTime(w: Work, result: Result): Result {
+    const due = nextSweepDue(w.obj.status ?? {});
+    if (due === undefined) return result;
+    const inMs = Math.max(1_000, due.getTime() - w.now.getTime());
+    return { requeueAfterMs: Math.min(result.requeueAfterMs ?? Infinity, inMs) };
   }
 
   /** The certificate is in place: no vendor calls; a status write only if something visible changed. */
   async steady(w: Work): Promise<Result> {
+    await repairKeySecret(this, w, this.deps.secrets.get(`${w.owner.namespace}/${w.mc.spec.secretName}`));
     const status = withRenewalTime(w.obj.status ?? {}, w.mc.spec.renewBefore);
     const ready = issuedCondition(status, w.mc.spec);
     let next = withConditions({ ...status, secretName: w.mc.spec.secretName }, w.obj.metadata.generation, w.now, ready, notIssuing());

@@ -1,8 +1,8 @@
-// The Cloudflare CertificateAuthority against the simulator: issued at once, found again by CSR or
-// by key after a lost answer, revoke idempotent.
+// The Cloudflare CertificateAuthority against the simulator: issued at once, found again by what the
+// intent asked for (not just its key) after a lost answer, revoke and cancel idempotent.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
-import type { CertificateOrder } from "../../ports/certificate-authority.ts";
+import { submitMayHavePlaced, type CertificateOrder, type OrderIntent } from "../../ports/certificate-authority.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
 import { createCsr } from "../../pki/csr.ts";
 import { keyMatchesCertificate, verifyChain } from "../../pki/inspect.ts";
@@ -37,6 +37,14 @@ async function orderFor(commonName: string, key?: KeyObject, extra: Partial<Cert
   };
 }
 
+/** The intent of `order`, recorded `recordedAt` (default: just now, before anything was sent). */
+async function intentOf(order: CertificateOrder, extra: Partial<OrderIntent> = {}): Promise<OrderIntent> {
+  return {
+    owner: order.owner, specHash: "0123456789abcdef", publicKeySha256: order.publicKeySha256, fingerprint: await ca.fingerprint(order),
+    vendorOptions: order.vendorOptions, recordedAt: new Date(Date.now() - 1000), knownVendorRefs: [], ...extra,
+  };
+}
+
 const ordersIn = () => (sim.state() as { objects: { client_certificate: number } }).objects.client_certificate;
 
 describe("CloudflareCertificateAuthority", () => {
@@ -54,25 +62,63 @@ describe("CloudflareCertificateAuthority", () => {
 
   it.each([
     { how: "the same CSR", sameCsr: true, reason: "Cloudflare echoes the CSR we sent" },
-    { how: "a new CSR for the same key", sameCsr: false, reason: "ECDSA CSRs differ on every signing; the SKI of the key still matches" },
-  ])("find recovers a lost answer by $how ($reason)", async ({ sameCsr }) => {
+    { how: "a new CSR for the same key and names", sameCsr: false, reason: "ECDSA CSRs differ on every signing; what they ask for does not" },
+  ])("findOrders recovers a lost answer by $how ($reason)", async ({ sameCsr }) => {
     const { order, key } = await orderFor("device-2");
+    const intent = await intentOf(order);
     const out = await ca.submit(order, signal);
     const again = sameCsr ? order : (await orderFor("device-2", key)).order;
-    expect(await ca.find(again, signal)).toBe(out.vendorRef);
+    expect(await ca.findOrders(await intentOf(again, { recordedAt: intent.recordedAt }), signal)).toEqual([{ vendorRef: out.vendorRef, state: "issued", placedAt: expect.any(Date) }]);
   });
 
-  it("find returns nothing for a key that was never ordered", async () => {
-    await ca.submit((await orderFor("other")).order, signal);
-    expect(await ca.find((await orderFor("device-3")).order, signal)).toBeUndefined();
+  it.each([
+    { why: "a key that was never ordered", vary: async () => (await orderFor("device-3")).order, extra: {} },
+    { why: "the same key asking for another name (the previous spec under rotationPolicy Never)", vary: async (k: KeyObject) => (await orderFor("renamed", k)).order, extra: {} },
+    { why: "the same key and name for another validity", vary: async (k: KeyObject) => (await orderFor("device-3", k, { lifetimeDays: 90 })).order, extra: {} },
+  ])("findOrders does not mistake $why for the intent", async ({ vary }) => {
+    const { order, key } = await orderFor("device-3");
+    await ca.submit(order, signal);
+    expect(await ca.findOrders(await intentOf(await vary(key)), signal)).toEqual([]);
   });
 
-  it("revoke is idempotent, and a revoked certificate is no longer collectable", async () => {
+  it("findOrders leaves out what was issued before the intent was recorded and what the resource already knows", async () => {
+    // rotationPolicy Never: the same key and names for revision 1 and 2; only revision 2's order is its.
+    const { order, key } = await orderFor("device-5");
+    const first = await ca.submit(order, signal);
+    const again = (await orderFor("device-5", key)).order;
+    const later = await intentOf(again, { recordedAt: new Date(Date.now() + 5 * 60_000) });
+    expect(await ca.findOrders(later, signal)).toEqual([]);
+    expect(await ca.findOrders(await intentOf(again, { knownVendorRefs: [first.vendorRef] }), signal)).toEqual([]);
+    const second = await ca.submit(again, signal);
+    expect((await ca.findOrders(await intentOf(again, { knownVendorRefs: [first.vendorRef] }), signal)).map((f) => f.vendorRef)).toEqual([second.vendorRef]);
+  });
+
+  it("revoke is idempotent, and a revoked certificate collects as a failed order (the vendor's explicit verdict)", async () => {
     const { order } = await orderFor("device-4");
     const out = await ca.submit(order, signal);
     await ca.revoke(out.vendorRef, "superseded", signal);
     await ca.revoke(out.vendorRef, "superseded", signal);
-    await expect(ca.collect(out.vendorRef, order, signal)).rejects.toBeInstanceOf(VendorError);
+    expect(await ca.collect(out.vendorRef, order, signal)).toMatchObject({ state: "failed", vendorRef: out.vendorRef });
     expect((sim.state() as { revocations: number }).revocations).toBe(1);
+    expect(await ca.findOrders(await intentOf(order, { recordedAt: new Date(Date.now() - 60_000) }), signal)).toEqual([{ vendorRef: out.vendorRef, state: "failed", placedAt: expect.any(Date) }]);
+  });
+
+  it("cancel revokes an issued certificate; cancelling again or an unknown id is done too", async () => {
+    const { order } = await orderFor("device-6");
+    const out = await ca.submit(order, signal);
+    expect(await ca.cancel(out.vendorRef, signal)).toEqual({ done: true, how: "revoked" });
+    expect(await ca.cancel(out.vendorRef, signal)).toEqual({ done: true, how: "alreadyFinal" });
+    expect(await ca.cancel("0".repeat(32), signal)).toEqual({ done: true, how: "gone" });
+    expect((sim.state() as { revocations: number }).revocations).toBe(1);
+  });
+
+  it("a rejected create placed nothing; a lost answer may have (submitMayHavePlaced)", async () => {
+    const { order } = await orderFor("device-7");
+    sim.faults.set({ pathPattern: "^POST ", fail5xxRate: 1, count: 1 });
+    const e503 = await ca.submit(order, signal).catch((e: unknown) => e);
+    expect(submitMayHavePlaced(e503)).toBe(true);
+    const bad = await ca.submit({ ...order, csrPem: "not a csr" }, signal).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(VendorError);
+    expect(submitMayHavePlaced(bad)).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 // The Sectigo CertificateAuthority against the simulated SCM: enroll → pending → issued per family,
-// approval surfaces as AwaitingApproval, find by marker after a lost answer, revoke with a reason.
+// approval surfaces as AwaitingApproval, findOrders by marker (UID, revision, spec) after a lost
+// answer, only a final order status is a failed order, cancel declines or revokes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { KeyObject } from "node:crypto";
-import type { CertificateOrder } from "../../ports/certificate-authority.ts";
+import { submitMayHavePlaced, type CertificateOrder, type OrderIntent } from "../../ports/certificate-authority.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
 import { createCsr } from "../../pki/csr.ts";
 import { keyMatchesCertificate, verifyChain } from "../../pki/inspect.ts";
@@ -16,6 +17,15 @@ let sim: SectigoSimulator;
 let ca: SectigoCertificateAuthority;
 const signal = new AbortController().signal;
 const UID = "6f1c2d3e-0000-4000-8000-00000000abcd";
+const SPEC = "0123456789abcdef0123";
+
+function intentOf(order: CertificateOrder, extra: Partial<OrderIntent> = {}): OrderIntent {
+  const o = order.vendorOptions as { type: string; person?: { email: string } };
+  return {
+    owner: order.owner, specHash: SPEC.slice(0, 16), publicKeySha256: order.publicKeySha256, vendorOptions: order.vendorOptions,
+    lookupName: o.type === "Client" ? o.person!.email : (order.commonName ?? order.dnsNames[0]), recordedAt: new Date(0), knownVendorRefs: [], ...extra,
+  };
+}
 
 beforeAll(async () => {
   sim = await startSectigoSimulator();
@@ -39,7 +49,7 @@ async function orderFor(family: keyof typeof families, revision = 1): Promise<{ 
   return {
     key: privateKey,
     order: {
-      owner: { uid: UID, namespace: "ns", name: family, revision },
+      owner: { uid: UID, namespace: "ns", name: family, revision, specHash: SPEC },
       csrPem, publicKeySha256: "0".repeat(64), commonName: cn, dnsNames, ipAddresses: [], emailAddresses, uris: [], lifetimeDays: 90,
       vendorOptions: families[family],
     },
@@ -73,14 +83,68 @@ describe("SectigoCertificateAuthority", () => {
     expect((await ca.collect(placed.vendorRef, order, signal)).state).toBe("issued");
   });
 
-  it.each(["ssl", "client", "device"] as const)("%s: find recovers the order of exactly this UID and revision", async (family) => {
+  it.each(["ssl", "client", "device"] as const)("%s: findOrders recovers the order of exactly this UID, revision and spec", async (family) => {
     const { order } = await orderFor(family, 3);
     const placed = await ca.submit(order, signal);
-    expect(await ca.find(order, signal)).toBe(placed.vendorRef);
+    expect(await ca.findOrders(intentOf(order), signal)).toEqual([expect.objectContaining({ vendorRef: placed.vendorRef, state: expect.stringMatching(/^(pending|issued)$/) })]);
     const nextRevision = { ...order, owner: { ...order.owner, revision: 4 } };
-    expect(await ca.find(nextRevision, signal)).toBeUndefined();
+    expect(await ca.findOrders(intentOf(nextRevision), signal)).toEqual([]);
     const otherOwner = { ...order, owner: { ...order.owner, uid: "00000000-0000-4000-8000-000000000000" } };
-    expect(await ca.find(otherOwner, signal)).toBeUndefined();
+    expect(await ca.findOrders(intentOf(otherOwner), signal)).toEqual([]);
+    expect(await ca.findOrders(intentOf(order, { specHash: "fedcba9876543210" }), signal)).toEqual([]);
+    expect(await ca.findOrders(intentOf(order, { knownVendorRefs: [placed.vendorRef] }), signal)).toEqual([]);
+  });
+
+  it("a collect error that is not the order's own verdict (an oversized answer) leaves the order alone", async () => {
+    const { order } = await orderFor("ssl");
+    const placed = await ca.submit(order, signal);
+    sim.faults.set({ pathPattern: "^GET /api/ssl/v1/collect/", oversizedRate: 1, count: 1 });
+    await expect(ca.collect(placed.vendorRef, order, signal)).rejects.toMatchObject({ kind: "permanent" });
+    expect((await ca.collect(placed.vendorRef, order, signal)).state).toBe("issued");
+  });
+
+  it.each([
+    { why: "declined by an approver", act: (id: number) => { sim.setIssuance({ approvalRequired: true }); return () => sim.decline(id); }, approval: true },
+    { why: "rejected by the CA", act: (id: number) => () => sim.reject(id), approval: false },
+  ])("an order $why collects as failed", async ({ act, approval }) => {
+    if (approval) sim.setIssuance({ approvalRequired: true });
+    const { order } = await orderFor("ssl");
+    const placed = await ca.submit(order, signal);
+    act(parseVendorRef(placed.vendorRef).id)();
+    expect(await ca.collect(placed.vendorRef, order, signal)).toMatchObject({ state: "failed", vendorRef: placed.vendorRef });
+  });
+
+  it.each(["ssl", "device"] as const)("%s: cancel declines an order awaiting approval, so nobody can approve and pay for it later", async (family) => {
+    sim.setIssuance({ approvalRequired: true });
+    const { order } = await orderFor(family);
+    const placed = await ca.submit(order, signal);
+    expect(await ca.cancel(placed.vendorRef, signal)).toEqual({ done: true, how: "declined" });
+    expect(sim.orders().find((o) => o.id === parseVendorRef(placed.vendorRef).id)?.phase).toBe("declined");
+    expect(await ca.cancel(placed.vendorRef, signal)).toEqual({ done: true, how: "alreadyFinal" });
+  });
+
+  it("cancel: an order at the CA cannot be stopped (not done yet); once issued it is revoked", async () => {
+    sim.setIssuance({ delayMs: 60_000 });
+    const { order } = await orderFor("ssl");
+    const placed = await ca.submit(order, signal);
+    expect(await ca.cancel(placed.vendorRef, signal)).toMatchObject({ done: false });
+    await sim.issueNow(parseVendorRef(placed.vendorRef).id);
+    expect(await ca.cancel(placed.vendorRef, signal)).toEqual({ done: true, how: "revoked" });
+    expect(sim.state().revocations.ssl).toBe(1);
+    expect(await ca.cancel("ssl:999999", signal)).toEqual({ done: true, how: "gone" });
+  });
+
+  it("a submit refused before the enroll left placed nothing; a lost enroll may have", async () => {
+    const { order } = await orderFor("ssl");
+    const unknownProfile = await ca.submit({ ...order, vendorOptions: { ...families.ssl, profile: { name: "none" } } }, signal).catch((e: unknown) => e);
+    expect(submitMayHavePlaced(unknownProfile)).toBe(false);
+    sim.faults.set({ pathPattern: "^GET /api/ssl/v1/types", fail5xxRate: 1, count: 3 });
+    const profileOutage = await new SectigoCertificateAuthority({ client: clientFor(sim), orgId: SEED.orgId }).submit(order, signal).catch((e: unknown) => e);
+    expect(submitMayHavePlaced(profileOutage)).toBe(false);
+    sim.faults.set({ pathPattern: "^POST /api/ssl/v1/enroll", fail5xxRate: 1, count: 1 });
+    const lost = await ca.submit(order, signal).catch((e: unknown) => e);
+    expect(submitMayHavePlaced(lost)).toBe(true);
+    expect(sim.state().enrolls.ssl).toBe(0);
   });
 
   it.each([
@@ -97,13 +161,13 @@ describe("SectigoCertificateAuthority", () => {
     expect(sim.state().enrolls).toEqual({ ssl: 0, smime: 0, device: 0 });
   });
 
-  it("revoke of an issued certificate, then again, succeeds (already revoked is success)", async () => {
+  it("revoke of an issued certificate, then again, succeeds (already revoked is success); it then collects as failed", async () => {
     const { order } = await orderFor("ssl");
     const placed = await ca.submit(order, signal);
     await ca.collect(placed.vendorRef, order, signal);
     await ca.revoke(placed.vendorRef, "superseded", signal);
     await ca.revoke(placed.vendorRef, "superseded", signal);
-    await expect(ca.collect(placed.vendorRef, order, signal)).rejects.toBeInstanceOf(VendorError);
+    expect(await ca.collect(placed.vendorRef, order, signal)).toMatchObject({ state: "failed", vendorRef: placed.vendorRef });
   });
 
   it.each([

@@ -1,12 +1,15 @@
 // CertificateAuthority over Sectigo Certificate Manager: SSL, client (S/MIME) and device orders.
 // Enroll is asynchronous (submit → pending), collect is safe to repeat, and every order carries the
-// marker (resource UID + revision) in its comments so a crash between enroll and "id persisted" is
-// recovered with find instead of a second paid order. The vendorRef names the family ("ssl:812")
-// because revoke gets no order to tell them apart.
-import type { CertificateAuthority, CertificateOrder, IssueOutcome } from "../../ports/certificate-authority.ts";
-import { VendorError } from "../../ports/vendor-error.ts";
+// marker (resource UID, revision and spec hash) in its comments so an enroll whose answer was lost is
+// found again (by its common name or e-mail plus the marker) instead of paid for twice. The vendorRef
+// names the family ("ssl:812") because revoke gets no order to tell them apart. Only an order status
+// that can never issue (declined, rejected, revoked, …) is a failed order; any other error while
+// collecting leaves the order in place.
+import { type CancelOutcome, type CertificateAuthority, type CertificateOrder, type FoundOrder, type IssueOutcome, type OrderIntent, notPlaced } from "../../ports/certificate-authority.ts";
+import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import type { SectigoClient } from "./client.ts";
-import type { PollOutcome } from "./progress.ts";
+import type { OrderMarker } from "./order-marker.ts";
+import { progressOf, type PollOutcome } from "./progress.ts";
 import type { CertProfile, CustomFieldValue, DcvMode } from "./wire.ts";
 
 export type SectigoFamily = "ssl" | "client" | "device";
@@ -83,12 +86,19 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
 
   async submit(order: CertificateOrder, signal: AbortSignal): Promise<IssueOutcome> {
     const o = order.vendorOptions as SectigoOptions;
-    const family = familyOf(o.type);
+    // Everything up to the enroll itself only reads: a failure there has placed nothing.
+    const family = notPlacedOnError(() => familyOf(o.type));
     const orgId = o.orgId ?? this.#orgId;
-    if (orgId === undefined) throw new VendorError({ kind: "invalid", vendor: "sectigo", operation: "enroll", message: "no orgId: set spec.sectigo.orgId or the connection's orgId" });
-    const profile = await this.resolveProfile(family, o.profile ?? {}, orgId, signal);
+    if (orgId === undefined) throw notPlaced(new VendorError({ kind: "invalid", vendor: "sectigo", operation: "enroll", message: "no orgId: set spec.sectigo.orgId or the connection's orgId" }));
+    if (family === "client" && o.person === undefined) throw notPlaced(new VendorError({ kind: "invalid", vendor: "sectigo", operation: "smime.enroll", message: "client certificates need spec.sectigo.person" }));
+    let profile: CertProfile;
+    try {
+      profile = await this.resolveProfile(family, o.profile ?? {}, orgId, signal);
+    } catch (e) {
+      throw notPlaced(e);
+    }
     const term = pickTerm(profile, o.term ?? order.lifetimeDays);
-    const marker = { uid: order.owner.uid, revision: order.owner.revision };
+    const marker = markerOf(order);
     const common = { orgId, csr: order.csrPem, certType: profile.id, term, marker, ...(o.comments === undefined ? {} : { comments: o.comments }), ...(o.customFields === undefined ? {} : { customFields: o.customFields }) };
     const call = { signal };
     switch (family) {
@@ -106,8 +116,7 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
         return pending(formatVendorRef("ssl", res.sslId));
       }
       case "client": {
-        const p = o.person;
-        if (p === undefined) throw new VendorError({ kind: "invalid", vendor: "sectigo", operation: "smime.enroll", message: "client certificates need spec.sectigo.person" });
+        const p = o.person!;
         const res = await this.#scm.smime.enroll(
           {
             ...common,
@@ -125,9 +134,10 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
         );
         // The 25.5 edition answered without an id; the order is then found by its marker.
         if (res.id === undefined) {
-          const found = await this.find(order, signal);
-          if (found === undefined) throw new VendorError({ kind: "transient", vendor: "sectigo", operation: "smime.enroll", message: "enroll answered without an id and the order is not listed yet" });
-          return pending(found);
+          const found = await this.findOrders(intentOf(order, p.email), signal);
+          const newest = found[found.length - 1];
+          if (newest === undefined) throw new VendorError({ kind: "transient", vendor: "sectigo", operation: "smime.enroll", message: "enroll answered without an id and the order is not listed yet" });
+          return pending(newest.vendorRef);
         }
         return pending(formatVendorRef("client", res.id));
       }
@@ -143,16 +153,15 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
     const { family, id } = parseVendorRef(vendorRef);
     const call = { signal };
     let outcome: PollOutcome;
-    switch (family) {
-      case "ssl":
-        outcome = await this.#scm.ssl.poll(id, "x509", call);
-        break;
-      case "client":
-        outcome = await this.#scm.smime.poll(id, "x509", call);
-        break;
-      case "device":
-        outcome = await this.#scm.device.poll(id, "x509", call);
-        break;
+    try {
+      outcome = await this.#api(family).poll(id, "x509", call);
+    } catch (e) {
+      // Only the order's own status may end it; a proxy's garbage or a refused collect must not.
+      if (e instanceof VendorError && !isRetryable(e.kind) && e.kind !== "blocked") {
+        const verdict = await this.#terminalStatus(family, id, signal).catch(() => undefined);
+        if (verdict !== undefined) return { state: "failed", vendorRef, message: `Sectigo order ${vendorRef} cannot issue: ${verdict}` };
+      }
+      throw e;
     }
     if (outcome.state === "issued") {
       const c = outcome.certificate;
@@ -167,51 +176,94 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
     return { state: "pending", vendorRef, reason: "Pending", message: `Sectigo order ${vendorRef}: ${outcome.reason}` };
   }
 
-  /** Orders for this resource's UID and revision, newest first: by common name (SSL, device) or the person's email (client). */
-  async find(order: CertificateOrder, signal: AbortSignal): Promise<string | undefined> {
-    const o = order.vendorOptions as SectigoOptions;
+  /**
+   * Orders carrying this intent's marker (UID, revision, spec hash) under its common name (SSL,
+   * device) or the person's e-mail (client), oldest first; orders the resource knows are left out.
+   */
+  async findOrders(intent: OrderIntent, signal: AbortSignal): Promise<readonly FoundOrder[]> {
+    const o = intent.vendorOptions as SectigoOptions;
     const family = familyOf(o.type);
-    const marker = { uid: order.owner.uid, revision: order.owner.revision };
+    const name = intent.lookupName;
+    if (name === undefined || name === "") return [];
+    const marker = { uid: intent.owner.uid, revision: intent.owner.revision, spec: intent.specHash };
     const call = { signal };
+    const known = new Set(intent.knownVendorRefs);
+    const api = FAMILY_API[family];
+    let found: Array<{ id: number; status: string | undefined; requested?: Date | undefined }>;
     switch (family) {
-      case "ssl": {
-        const cn = order.commonName ?? order.dnsNames[0];
-        if (cn === undefined) return undefined;
-        const found = await this.#scm.ssl.findOrders(cn, marker, call);
-        return found[0] === undefined ? undefined : formatVendorRef("ssl", found[0].id);
-      }
-      case "client": {
-        const email = o.person?.email;
-        if (email === undefined) return undefined;
-        const found = await this.#scm.smime.findOrders(email, marker, call);
-        return found[0] === undefined ? undefined : formatVendorRef("client", found[0].id);
-      }
-      case "device": {
-        const cn = order.commonName ?? order.dnsNames[0];
-        if (cn === undefined) return undefined;
-        const found = await this.#scm.device.findOrders(cn, marker, call);
-        return found[0] === undefined ? undefined : formatVendorRef("device", found[0].id);
-      }
+      case "ssl":
+        found = await this.#scm.ssl.findOrders(name, marker, call);
+        break;
+      case "client":
+        found = (await this.#scm.smime.findOrders(name, marker, call)).map((c) => ({ id: c.id, status: c.state }));
+        break;
+      case "device":
+        found = await this.#scm.device.findOrders(name, marker, call);
+        break;
     }
+    return found
+      .filter((f) => !known.has(formatVendorRef(family, f.id)))
+      .sort((a, b) => a.id - b.id)
+      .map((f) => ({
+        vendorRef: formatVendorRef(family, f.id),
+        state: foundState(api, f.status),
+        ...(f.requested === undefined ? {} : { placedAt: f.requested }),
+      }));
   }
 
   async revoke(vendorRef: string, reason: "superseded" | "cessationOfOperation" | "keyCompromise" | "unspecified", signal: AbortSignal): Promise<void> {
     const { family, id } = parseVendorRef(vendorRef);
-    const req = { reason, message: `certbridge: ${reason}` };
-    const call = { signal };
-    switch (family) {
-      case "ssl":
-        await this.#scm.ssl.revoke(id, req, call);
-        return;
-      case "client":
-        await this.#scm.smime.revoke(id, req, call);
-        return;
-      case "device":
-        await this.#scm.device.revoke(id, req, call);
-        return;
+    await this.#api(family).revoke(id, { reason, message: `certbridge: ${reason}` }, { signal });
+  }
+
+  /**
+   * An order nobody will collect: declined while it awaits approval (SSL, device: the documented
+   * decline), revoked once issued, done when already final or gone. An order the CA is working on
+   * cannot be stopped through the API: "not yet", and the caller looks again until it issues.
+   */
+  async cancel(vendorRef: string, signal: AbortSignal): Promise<CancelOutcome> {
+    const { family, id } = parseVendorRef(vendorRef);
+    const api = this.#api(family);
+    let status: string;
+    try {
+      status = (await api.get(id, { signal })).status ?? "";
+    } catch (e) {
+      if (e instanceof VendorError && e.kind === "notFound") return { done: true, how: "gone" };
+      throw e;
+    }
+    const progress = progressOf(FAMILY_API[family], status);
+    switch (progress.state) {
+      case "failed":
+        return { done: true, how: "alreadyFinal" };
+      case "issued":
+        await api.revoke(id, { reason: "cessationOfOperation", message: "certbridge: the order was cancelled" }, { signal });
+        return { done: true, how: "revoked" };
+      case "blocked":
+        if (family !== "client" && /approval/i.test(progress.reason)) {
+          try {
+            await (family === "ssl" ? this.#scm.ssl : this.#scm.device).decline(id, "certbridge: the requesting resource was deleted or replaced; this order is no longer wanted", { signal });
+            return { done: true, how: "declined" };
+          } catch (e) {
+            // The state moved on under us (approved meanwhile): look again later.
+            if (e instanceof VendorError && (e.kind === "conflict" || e.kind === "invalid")) return { done: false, message: `Sectigo order ${vendorRef} could not be declined (${e.detail.slice(0, 120)}); it is looked at again` };
+            throw e;
+          }
+        }
+        return { done: false, message: `Sectigo order ${vendorRef} waits for ${progress.reason}; it is revoked once issued` };
+      case "pending":
+        return { done: false, message: `Sectigo order ${vendorRef} is ${progress.reason} and cannot be stopped through the API; it is revoked once issued` };
     }
   }
 
+  async #terminalStatus(family: SectigoFamily, id: number, signal: AbortSignal): Promise<string | undefined> {
+    const status = (await this.#api(family).get(id, { signal })).status ?? "";
+    const p = progressOf(FAMILY_API[family], status);
+    return p.state === "failed" ? `${p.reason} (status ${status.slice(0, 40)})` : undefined;
+  }
+
+  #api(family: SectigoFamily): SectigoClient["ssl"] | SectigoClient["smime"] | SectigoClient["device"] {
+    return { ssl: this.#scm.ssl, client: this.#scm.smime, device: this.#scm.device }[family];
+  }
   /** A profile by id or by name (case-insensitive), from a cached listing per family and organization. */
   async resolveProfile(family: SectigoFamily, ref: { id?: number; name?: string }, orgId: number | undefined, signal: AbortSignal): Promise<CertProfile> {
     const key = `${family}/${orgId ?? ""}`;
@@ -243,6 +295,30 @@ export function pickTerm(profile: Pick<CertProfile, "terms">, wantDays: number |
   if (terms.length === 0) return Math.max(1, Math.ceil(wantDays ?? 365));
   if (wantDays === undefined || wantDays <= 0) return terms[0]!;
   return terms.find((t) => t >= wantDays) ?? terms[terms.length - 1]!;
+}
+
+/** The marker an order carries: this resource, this revision, this spec. */
+function markerOf(order: CertificateOrder): OrderMarker {
+  return { uid: order.owner.uid, revision: order.owner.revision, ...(order.owner.specHash === undefined ? {} : { spec: order.owner.specHash.slice(0, 16) }) };
+}
+
+/** The intent of an order just placed (the 25.5 enroll answered without an id). */
+function intentOf(order: CertificateOrder, email: string): OrderIntent {
+  return { owner: order.owner, specHash: (order.owner.specHash ?? "").slice(0, 16), publicKeySha256: order.publicKeySha256, lookupName: email, vendorOptions: order.vendorOptions, recordedAt: new Date(0), knownVendorRefs: [] };
+}
+
+function foundState(api: "ssl" | "smime" | "device", status: string | undefined): FoundOrder["state"] {
+  if (status === undefined) return "pending";
+  const p = progressOf(api, status).state;
+  return p === "issued" ? "issued" : p === "failed" ? "failed" : "pending";
+}
+
+function notPlacedOnError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    throw notPlaced(e);
+  }
 }
 
 function pending(vendorRef: string): IssueOutcome {

@@ -31,6 +31,22 @@ describe("order marker", () => {
     expect(markerMatches(commentsWithMarker({ uid: UID, revision: 3 }), want)).toBe(ok);
   });
 
+  const SPEC = "0123456789abcdef";
+  it.each([
+    ["same uid, revision and spec", { uid: UID, revision: 3, spec: SPEC }, `[certbridge uid=${UID} rev=3 spec=${SPEC}]`, true],
+    ["same revision, another spec (the spec changed while the order was in flight)", { uid: UID, revision: 3, spec: "fedcba9876543210" }, `[certbridge uid=${UID} rev=3 spec=${SPEC}]`, false],
+    ["no spec asked for: any spec of that revision", { uid: UID, revision: 3 }, `[certbridge uid=${UID} rev=3 spec=${SPEC}]`, true],
+    ["a marker written before spec hashes: uid and revision decide", { uid: UID, revision: 3, spec: SPEC }, `[certbridge uid=${UID} rev=3]`, true],
+  ])("spec hash: %s", (_why, want, comments, ok) => {
+    expect(markerMatches(comments, want)).toBe(ok);
+  });
+
+  it("round-trips the spec hash", () => {
+    const c = commentsWithMarker({ uid: UID, revision: 5, spec: SPEC }, "team A");
+    expect(c).toBe(`team A [certbridge uid=${UID} rev=5 spec=${SPEC}]`);
+    expect(parseOrderMarker(c)).toEqual({ uid: UID, revision: 5, spec: SPEC });
+  });
+
   it.each([
     ["no comments", undefined],
     ["human text only", "renewed by hand"],
@@ -45,6 +61,7 @@ describe("order marker", () => {
     ["uid with brackets", { uid: "a]b", revision: 1 }],
     ["negative revision", { uid: "a", revision: -1 }],
     ["fractional revision", { uid: "a", revision: 1.5 }],
+    ["a spec that is not 16 hex digits", { uid: "a", revision: 1, spec: "XYZ" }],
   ])("refuses %s", (_why, m) => {
     expect(() => formatOrderMarker(m)).toThrow();
   });

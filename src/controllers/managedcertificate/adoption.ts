@@ -1,0 +1,124 @@
+// Re-adoption: a ManagedCertificate deleted with secretPolicy.onDelete Retain and applied again under
+// the same name (what a GitOps prune and re-create does) finds "its" Secret owned by the previous
+// incarnation's UID. If that Secret is provably what this operator wrote and still serves the spec,
+// the new incarnation takes it over instead of reporting SecretConflict or paying for a new order.
+//
+// What proves "written by certbridge for a previous incarnation of this resource" (all of them):
+// - labels certbridge.dev/managed=true, owner-kind=ManagedCertificate, owner-name=<this name> (same
+//   namespace by construction) and an owner-uid that is not ours;
+// - annotations certbridge.dev/revision and certbridge.dev/vendor-ref, and certbridge.dev/content-hash
+//   equal to the hash of the data as it is now (nobody changed what we wrote);
+// - no ownerReferences (a Secret whose owner is gone is about to be garbage-collected);
+// - type kubernetes.io/tls; tls.key belongs to the leaf in tls.crt; the certificate is valid now and
+//   carries the names and key type the spec asks for;
+// - and the vendor, asked with the recorded vendor-ref (a free collect), answers with that very
+//   certificate (same serial), not revoked. That also ties it to this resource's connection.
+import { X509Certificate } from "node:crypto";
+import { Reason } from "../../api/v1alpha1/conditions.ts";
+import { resourceTypes } from "../../api/v1alpha1/group.ts";
+import { API_VERSION, MANAGED_LABEL_VALUE, annotations, labels } from "../../api/v1alpha1/index.ts";
+import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
+import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
+import { inspectCertificate } from "../../pki/inspect.ts";
+import { keyMatchesCertificate } from "../../pki/inspect.ts";
+import { core } from "../../runtime/kube/resource.ts";
+import type { Result } from "../../runtime/reconcile.ts";
+import { contentHash, type Secret } from "../shared/owned-secret.ts";
+import { buildOrder, iso } from "./issuance.ts";
+import { keyFitsSpec } from "./keys.ts";
+import { renewalTime } from "./policies.ts";
+import { type ManagedCertificateReconciler, type Work, readyMessage } from "./reconciler.ts";
+import { keyInSecret, leafOf, TLS_SECRET_TYPE } from "./secret.ts";
+import { notIssuing, type Status, withConditions } from "./status.ts";
+
+/** Why a foreign Secret is not a previous incarnation's, or what it holds if it is. */
+export type RetainedSecret = { readonly ok: false; readonly why: string } | { readonly ok: true; readonly revision: number; readonly vendorRef: string; readonly leafPem: string };
+
+/** The local checks (no I/O): labels, annotations, content hash, certificate, key and names. */
+export async function retainedByPreviousIncarnation(secret: Secret | undefined, owner: { name: string; uid: string }, spec: ManagedCertificateSpec, now: Date): Promise<RetainedSecret> {
+  if (secret === undefined) return { ok: false, why: "absent" };
+  const l = secret.metadata.labels ?? {};
+  const a = secret.metadata.annotations ?? {};
+  if (l[labels.managed] !== MANAGED_LABEL_VALUE || l[labels.ownerKind] !== "ManagedCertificate" || l[labels.ownerName] !== owner.name) return { ok: false, why: "not written by certbridge for this name" };
+  if (l[labels.ownerUid] === undefined || l[labels.ownerUid] === owner.uid) return { ok: false, why: "no previous owner UID" };
+  if ((secret.metadata.ownerReferences ?? []).length > 0) return { ok: false, why: "it has an owner and will be garbage-collected" };
+  const revision = Number(a[annotations.revision]);
+  const vendorRef = a[annotations.vendorRef];
+  if (!Number.isSafeInteger(revision) || revision < 1 || vendorRef === undefined || vendorRef === "") return { ok: false, why: "no revision or vendor reference annotation" };
+  if (a[annotations.contentHash] !== contentHash(secret.data ?? {})) return { ok: false, why: "its data changed after certbridge wrote it" };
+  if (secret.type !== TLS_SECRET_TYPE) return { ok: false, why: "not a kubernetes.io/tls Secret" };
+  const key = keyInSecret(secret);
+  const leaf = leafOf(Buffer.from(secret.data?.["tls.crt"] ?? "", "base64").toString("utf8"));
+  if (key === undefined || leaf === undefined || !keyMatchesCertificate(key, leaf)) return { ok: false, why: "tls.key does not belong to tls.crt" };
+  if (!keyFitsSpec(key, spec)) return { ok: false, why: "the key does not match spec.privateKey" };
+  const info = await inspectCertificate(leaf);
+  if (now.getTime() < info.notBefore.getTime() || now.getTime() >= info.notAfter.getTime()) return { ok: false, why: "the certificate is not valid now" };
+  if (!namesMatch(info, spec)) return { ok: false, why: "the certificate's names differ from the spec" };
+  return { ok: true, revision, vendorRef, leafPem: leaf };
+}
+
+const norm = (xs: readonly string[] | undefined) => new Set((xs ?? []).map((x) => x.toLowerCase()));
+
+/** Every name the spec asks for is in the certificate, and it holds no DNS or IP name the spec does not ask for. */
+function namesMatch(info: Awaited<ReturnType<typeof inspectCertificate>>, spec: ManagedCertificateSpec): boolean {
+  const has = { dns: norm(info.sans.dnsNames), ip: norm(info.sans.ipAddresses), email: norm(info.sans.emailAddresses), uri: norm(info.sans.uris) };
+  const want = { dns: norm(spec.dnsNames), ip: norm(spec.ipAddresses), email: norm(spec.emailAddresses), uri: norm(spec.uris) };
+  for (const k of ["dns", "ip", "email", "uri"] as const) for (const n of want[k]) if (!has[k].has(n)) return false;
+  const cn = spec.commonName?.toLowerCase();
+  if (cn !== undefined && info.subjectCn?.toLowerCase() !== cn) return false;
+  for (const n of has.dns) if (!want.dns.has(n) && n !== cn) return false;
+  for (const n of has.ip) if (!want.ip.has(n) && n !== cn) return false;
+  return true;
+}
+
+/**
+ * Takes over a Secret a previous incarnation left behind, when it qualifies (see the module comment).
+ * Undefined when it does not: the caller reports SecretConflict as before.
+ */
+export async function adoptRetainedSecret(r: ManagedCertificateReconciler, w: Work, secret: Secret | undefined): Promise<Result | undefined> {
+  const status = w.obj.status ?? {};
+  if (status.revision !== undefined || status.pendingIssuance !== undefined) return undefined;
+  const local = await retainedByPreviousIncarnation(secret, w.owner, w.mc.spec, w.now);
+  if (!local.ok || secret === undefined) {
+    if (local.ok === false && local.why !== "absent" && local.why !== "not written by certbridge for this name") w.log.info({ secret: w.mc.spec.secretName, why: local.why }, "not re-adopting the Secret");
+    return undefined;
+  }
+  // The vendor must confirm the certificate is the one it issued under that reference, and still live.
+  const key = keyInSecret(secret)!;
+  let confirmed = false;
+  try {
+    const out = await w.ca.collect(local.vendorRef, await buildOrder(w, key, local.revision), w.signal);
+    r.deps.metrics?.vendorCalls.inc({ vendor: w.vendor, operation: "collect" });
+    const leaf = out.state === "issued" ? leafOf(out.chainPem) : undefined;
+    confirmed = leaf !== undefined && new X509Certificate(leaf).serialNumber === new X509Certificate(local.leafPem).serialNumber;
+  } catch (error) {
+    if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "credentials")) throw error;
+    if (!(error instanceof VendorError)) throw error;
+  }
+  if (!confirmed) {
+    w.log.info({ secret: w.mc.spec.secretName, vendorRef: local.vendorRef }, "not re-adopting the Secret: the vendor does not confirm its certificate");
+    return undefined;
+  }
+  const ownerReferences = w.mc.spec.secretPolicy.onDelete === "Delete" ? [{ apiVersion: API_VERSION, kind: "ManagedCertificate", name: w.owner.name, uid: w.owner.uid, controller: true, blockOwnerDeletion: false }] : undefined;
+  // Guarded by resourceVersion: a Secret changed since we read it is judged again.
+  await r.deps.client.mergePatch(core.secrets, w.owner.namespace, w.mc.spec.secretName, { metadata: { resourceVersion: secret.metadata.resourceVersion, labels: { [labels.ownerUid]: w.owner.uid }, ...(ownerReferences === undefined ? {} : { ownerReferences }) } }, { signal: w.signal });
+  const cert = new X509Certificate(local.leafPem);
+  const notBefore = cert.validFromDate;
+  const notAfter = cert.validToDate;
+  const adopted: Status = {
+    ...status,
+    revision: local.revision,
+    serialNumber: cert.serialNumber.toLowerCase(),
+    notBefore: iso(notBefore),
+    notAfter: iso(notAfter),
+    renewalTime: iso(renewalTime(notBefore, notAfter, w.mc.spec.renewBefore)),
+    vendorRef: local.vendorRef,
+    issuedSpecHash: w.specHash,
+    secretName: w.mc.spec.secretName,
+  };
+  const message = `${readyMessage(adopted, w.mc.spec.secretName)} Re-adopted from a previous ManagedCertificate of this name (no new order).`;
+  w.obj = await r.save(w.obj, withConditions(adopted, w.obj.metadata.generation, w.now, { status: "True", reason: Reason.Issued, message }, notIssuing()), w.signal);
+  r.deps.events?.record({ type: resourceTypes.managedCertificates, object: w.obj }, { type: "Normal", reason: Reason.Adopted, action: "Adopt", note: `Secret ${w.mc.spec.secretName} (serial ${adopted.serialNumber}, ${w.vendor} ${local.vendorRef}) was written for a previous ManagedCertificate of this name and still fits the spec; it is used as is.` });
+  w.log.info({ secret: w.mc.spec.secretName, vendorRef: local.vendorRef, revision: local.revision }, "re-adopted the Secret of a previous incarnation");
+  return r.steady(w);
+}
