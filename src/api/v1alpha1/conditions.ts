@@ -64,6 +64,12 @@ export const Reason = {
   Disabled: "Disabled",
   NotFound: "NotFound",
   Conflict: "Conflict",
+  /** Another ProvisioningKey holds the ZPA key this one names (ADR 0006); no ZPA call is made for it. */
+  KeyClaimed: "KeyClaimed",
+  /** A key of that name exists in ZPA and was not created by this resource; taking it over needs spec.adopt and the connection's consent. */
+  AdoptionNotAllowed: "AdoptionNotAllowed",
+  /** Deleting: the ZPA key cannot be deleted (connection or credentials gone); the finalizer is held for a bounded grace. */
+  CleanupBlocked: "CleanupBlocked",
   // connections
   Verified: "Verified",
 } as const;

@@ -25,6 +25,23 @@ import { API_VERSION } from "./group.ts";
 export const AssociationType = z.enum(["CONNECTOR_GRP", "SERVICE_EDGE_GRP"]);
 export type AssociationType = z.infer<typeof AssociationType>;
 
+/**
+ * The characters CEL's `trim()` removes (Go's `unicode.IsSpace`): the ASCII blanks, NEL, NBSP and the
+ * Unicode space separators. The zod check uses exactly this set, so the API server and the operator
+ * agree on which names are refused.
+ */
+const BLANK = "[\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+const EDGE_BLANKS = new RegExp(`^${BLANK}+|${BLANK}+$`, "g");
+
+/**
+ * A ZPA key name as certbridge compares it: without leading or trailing blanks. ZPA stores names
+ * verbatim, but its search trims the value it is given, so " edge" and "edge" are one name to every
+ * lookup; treating them as one is the only way a lookup cannot miss a key and create a duplicate.
+ */
+export function normalizeKeyName(name: string): string {
+  return name.replace(EDGE_BLANKS, "");
+}
+
 /** The enrollment certificate used when spec.enrollmentCertificate is unset (ZPA's default names). */
 export const DEFAULT_ENROLLMENT_CERTIFICATE = { CONNECTOR_GRP: "Connector", SERVICE_EDGE_GRP: "Service Edge" } as const satisfies Record<
   AssociationType,
@@ -50,14 +67,17 @@ const ProvisioningKeySpecBase = z
       AssociationType,
       "associationType cannot change: a ZPA key exists only under its association type; create a new ProvisioningKey",
     ).meta({ description: "CONNECTOR_GRP (App Connector group) or SERVICE_EDGE_GRP (Private Service Edge group)." }),
-    name: z
-      .string()
-      .min(1)
-      .max(255)
+    name: withRules(z.string().min(1).max(255), [
+      {
+        rule: "self == self.trim()",
+        message: "name must not begin or end with blanks: ZPA's search trims them, so such a key could not be found again",
+        check: (s) => normalizeKeyName(s) === s,
+      },
+    ])
       .optional()
       .meta({
         description:
-          "Name of the key in ZPA. Default: certbridge.<namespace>.<name>, deterministic so a crashed create is found, not repeated. Required for ObserveOnly.",
+          "Name of the key in ZPA (no leading or trailing blanks). Default: certbridge.<namespace>.<name>, deterministic so a crashed create is found, not repeated; names of the form certbridge.<other namespace>.… are reserved for that namespace. Required for ObserveOnly.",
       }),
     group: zpaObjectRef("App Connector or Service Edge group (zcomponent) the key enrolls into"),
     enrollmentCertificate: zpaObjectRef("enrollment certificate (one with a private key)")
@@ -86,6 +106,13 @@ const ProvisioningKeySpecBase = z
       .meta({
         description:
           "Manage: create the key and revert drift. ObserveOnly: adopt an existing key by name, only report it and deliver it to the Secret; never write to ZPA.",
+      }),
+    adopt: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          "Manage: take over a key that already exists in ZPA under this name but was not created by this resource. Also needs the connection's permission: always for a VendorConnection, per spec.adoption for a ClusterVendorConnection. Without it such a key is left alone (AdoptionNotAllowed).",
       }),
     rotation: withRules(z.number().int().min(0).max(2147483647), [
       { rule: "self >= oldSelf", message: "rotation may only increase" },
@@ -134,6 +161,16 @@ export const ProvisioningKeyStatus = z
       .optional()
       .meta({ description: "The certbridge.dev/rotate-request annotation value already carried out." }),
     secretName: dns1123Subdomain.optional().meta({ description: "The Secret last written (to clean up after spec.secretName changes)." }),
+    createIntent: z
+      .object({
+        name: z.string().max(255).meta({ description: "Name of the key about to be created." }),
+        since: timestamp.meta({ description: "When the first create for it was about to be sent." }),
+      })
+      .optional()
+      .meta({
+        description:
+          "Written before a create is sent and cleared once the key is recorded: after a crash, a key found under this name and made in this window is this resource's own, not a pre-existing one.",
+      }),
   })
   .meta({ description: "Observed state of the key in ZPA." });
 export type ProvisioningKeyStatus = z.infer<typeof ProvisioningKeyStatus>;

@@ -240,6 +240,30 @@ function rateLimitRule<T extends SharedSpec>(vendor: Vendor): CelRule<T> {
 /** The first `-----BEGIN CERTIFICATE-----` check; the controller parses it fully. */
 const PEM_CERT = "-----BEGIN CERTIFICATE-----";
 
+/**
+ * Which namespaces may take over vendor objects that already exist (today: ZPA provisioning keys that a
+ * ProvisioningKey did not create, by spec.adopt or managementPolicy ObserveOnly). A namespaced
+ * VendorConnection's namespace owns its credentials and may always; a ClusterVendorConnection serves
+ * several teams, so its owner decides here. Unset: no namespace may.
+ */
+export const AdoptionPolicy = z
+  .object({
+    namespaceSelector: LabelSelector.meta({
+      description: "Namespaces (among those namespaceSelector admits) whose resources may adopt or observe existing vendor objects; {} means all of them.",
+    }),
+    namePrefix: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .meta({ description: "Only objects whose vendor-side name starts with this prefix may be adopted; unset: any name." }),
+  })
+  .meta({
+    description:
+      "Lets resources in the selected namespaces take over vendor objects that exist already (ZPA provisioning keys by name). Unset: none may; keys a resource creates itself are unaffected.",
+  });
+export type AdoptionPolicy = z.infer<typeof AdoptionPolicy>;
+
 function connectionSpecBase(scope: ConnectionScope) {
   return z.object({
     zpa: ZpaConnection.optional(),
@@ -328,6 +352,7 @@ export const ClusterVendorConnectionSpec = withRules(
         description:
           "Namespaces whose resources may use this connection; {} admits every namespace. Required so that the choice is explicit.",
       }),
+      adoption: AdoptionPolicy.optional(),
     })
     .meta({ description: "A vendor endpoint and credentials, usable by resources in the namespaces the selector admits." }),
   connectionRules(),
