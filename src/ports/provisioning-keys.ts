@@ -1,3 +1,6 @@
+/** What "the same ZPA key name" means on both sides of this port (blanks at either end ignored). */
+export { normalizeKeyName } from "../api/v1alpha1/provisioningkey.ts";
+
 /** A ZPA provisioning key as the controller sees it. `value` is secret material: never log it. */
 export interface ProvisioningKeyRecord {
   readonly id: string;
@@ -10,6 +13,8 @@ export interface ProvisioningKeyRecord {
   readonly enrollmentCertId: string;
   readonly groupId: string;
   readonly microtenantId?: string;
+  /** When ZPA made the key (epoch ms), when it says; tells a key we just created from an older one. */
+  readonly createdAt?: number;
 }
 
 export interface ProvisioningKeyDesired {
@@ -29,6 +34,12 @@ export interface NamedRef {
 
 /** ZPA provisioning keys and the lookups they need. Throws VendorError; delete of a missing key is success. */
 export interface ProvisioningKeyService {
+  /**
+   * The key whose name equals `name` once leading and trailing blanks are ignored on both sides
+   * (`normalizeKeyName`), after reading every page: ZPA stores names verbatim but trims search values,
+   * so a server-side match alone can miss " name". An exact match wins over a blank-padded one; among
+   * several padded ones, the lowest id (the same answer every time).
+   */
   findByName(type: ProvisioningKeyDesired["associationType"], name: string, microtenantId: string | undefined, signal: AbortSignal): Promise<ProvisioningKeyRecord | undefined>;
   get(type: ProvisioningKeyDesired["associationType"], id: string, microtenantId: string | undefined, signal: AbortSignal): Promise<ProvisioningKeyRecord | undefined>;
   create(desired: ProvisioningKeyDesired, signal: AbortSignal): Promise<ProvisioningKeyRecord>;

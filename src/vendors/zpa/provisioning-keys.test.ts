@@ -94,6 +94,41 @@ describe("keys", () => {
   });
 });
 
+describe("findByName: names compared without blanks at either end, after every page", () => {
+  // ZPA stores names verbatim but trims the search value: a padded key must still be found, or a
+  // second key with the same name gets created (issue 9, finding 6).
+  const put = (id: string, name: string) =>
+    sim.zpa.putKey({ id, associationType: "CONNECTOR_GRP", name, maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a, microtenantId: "0" });
+  const cases: Array<{ reason: string; stored: Array<[string, string]>; asked: string; want: string | undefined }> = [
+    { reason: "a key stored with blanks is found by its bare name", stored: [["9001", "  padded-key "]], asked: "padded-key", want: "9001" },
+    { reason: "a bare key is found by a padded name", stored: [["9001", "bare-key"]], asked: " bare-key\t", want: "9001" },
+    { reason: "the exact name wins over a padded twin", stored: [["9001", " twin"], ["9002", "twin"]], asked: "twin", want: "9002" },
+    { reason: "among padded twins, the lowest id (the same answer every time)", stored: [["12", "twin "], ["9", " twin"]], asked: "twin", want: "9" },
+    { reason: "a longer name containing it is another key", stored: [["9001", "twin-2"]], asked: "twin", want: undefined },
+    { reason: "case matters", stored: [["9001", "Twin"]], asked: "twin", want: undefined },
+    { reason: "a name of blanks only names nothing", stored: [["9001", " "]], asked: "  ", want: undefined },
+  ];
+  test.each(cases)("$reason", async ({ stored, asked, want }) => {
+    for (const [id, name] of stored) put(id, name);
+    expect((await service().findByName("CONNECTOR_GRP", asked, undefined, signal))?.id).toBe(want);
+  });
+
+  test("every page is read: the one match among 1,100 candidates sits on the last of 3 pages", async () => {
+    for (let i = 0; i < 1100; i++) put(String(100_000 + i), `target-${i}`);
+    put("999999", " target");
+    const before = calls("GET provisioningKey");
+    const s = new ZpaProvisioningKeyService(legacyClient(sim, { ...fast, pageSize: 500 }));
+    expect((await s.findByName("CONNECTOR_GRP", "target", undefined, signal))?.id).toBe("999999");
+    expect(calls("GET provisioningKey") - before).toBe(3);
+  });
+
+  test("records carry ZPA's creation time (ms), so a key just created is told from an older one", async () => {
+    const created = await service().create(desired(), signal);
+    expect(created.createdAt).toBeTypeOf("number");
+    expect(Math.abs(created.createdAt! - Date.now())).toBeLessThan(60_000);
+  });
+});
+
 describe("lookups", () => {
   const groups: Array<{ reason: string; type: "CONNECTOR_GRP" | "SERVICE_EDGE_GRP"; ref: { id?: string; name?: string }; want: string | undefined }> = [
     { reason: "by name", type: "CONNECTOR_GRP", ref: { name: "Connector Group B" }, want: SEED_IDS.connectorGroups.b },

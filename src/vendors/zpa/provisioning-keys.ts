@@ -2,10 +2,10 @@
 // Name → id lookups for groups and enrollment certificates are cached per type and microtenant: a
 // whole list is fetched once per TTL (one GET serves every key in the tenant), concurrent callers
 // share the one request in flight, and a miss refreshes at most once per `missRefreshMs`.
-import type { NamedRef, ProvisioningKeyDesired, ProvisioningKeyRecord, ProvisioningKeyService } from "../../ports/provisioning-keys.ts";
+import { normalizeKeyName, type NamedRef, type ProvisioningKeyDesired, type ProvisioningKeyRecord, type ProvisioningKeyService } from "../../ports/provisioning-keys.ts";
 import { systemClock, type Clock } from "../shared/clock.ts";
 import { isVendorError } from "../shared/errors.ts";
-import type { CallOptions, ZpaClient } from "./client.ts";
+import { search, type CallOptions, type ZpaClient } from "./client.ts";
 import type { AssociationType, EnrollmentCert, Group, ProvisioningKey } from "./wire.ts";
 
 /** ZPA's default enrollment certificates, one per association type (names as the tenant creates them). */
@@ -88,7 +88,12 @@ export class ZpaProvisioningKeyService implements ProvisioningKeyService {
   }
 
   async findByName(type: AssociationType, name: string, microtenantId: string | undefined, signal: AbortSignal): Promise<ProvisioningKeyRecord | undefined> {
-    const found = await this.#client.findProvisioningKeyByName(type, name, callOptions(signal, microtenantId));
+    const wanted = normalizeKeyName(name);
+    if (wanted === "") return undefined;
+    // LIKE ("contains") rather than EQ: ZPA trims the search value, so EQ cannot find a key stored as
+    // " name". Every page is read (the client pages by totalPages), then the names are compared here.
+    const candidates = await this.#client.listProvisioningKeys(type, { ...callOptions(signal, microtenantId), search: search.like("name", wanted) });
+    const found = pickByName(candidates, wanted);
     return found === undefined ? undefined : toRecord(type, found);
   }
 
@@ -135,6 +140,17 @@ export class ZpaProvisioningKeyService implements ProvisioningKeyService {
   }
 }
 
+/** The exact name if present, else the lowest id among names equal once blanks are ignored. */
+export function pickByName<T extends { id: string; name: string }>(candidates: readonly T[], wanted: string): T | undefined {
+  const same = candidates.filter((k) => normalizeKeyName(k.name) === wanted);
+  return same.find((k) => k.name === wanted) ?? same.sort((a, b) => compareIds(a.id, b.id))[0];
+}
+
+/** ZPA ids are decimal strings beyond 2^53: compare by length, then lexically. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 function matcher<T extends { id: string; name: string }>(ref: Ref): ((item: T) => boolean) | undefined {
   if (ref.id !== undefined) return (item) => item.id === ref.id;
   if (ref.name !== undefined) return (item) => item.name === ref.name;
@@ -162,5 +178,6 @@ function toRecord(type: AssociationType, k: ProvisioningKey): ProvisioningKeyRec
     enrollmentCertId: k.enrollmentCertId,
     groupId: k.zcomponentId,
     ...(k.microtenantId === undefined ? {} : { microtenantId: k.microtenantId }),
+    ...(k.creationTime === undefined ? {} : { createdAt: k.creationTime.getTime() }),
   };
 }
