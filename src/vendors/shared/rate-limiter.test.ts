@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { systemClock } from "./clock.ts";
 import { ManualClock } from "./manual-clock.ts";
-import { credentialKey, RateLimiter, RateLimiterRegistry, scaledRule } from "./rate-limiter.ts";
+import { credentialKey, DEFAULT_WARM_UP, RateLimiter, RateLimiterRegistry, scaledRule, type WarmUp } from "./rate-limiter.ts";
 
 function maxInAnyWindow(times: readonly number[], windowMs: number): number {
   let best = 0;
@@ -138,5 +138,88 @@ describe("RateLimiterRegistry", () => {
     expect(reg.size).toBe(2);
     expect(credentialKey("x")).toMatch(/^[0-9a-f]{32}$/);
     expect(credentialKey("a", "b")).not.toBe(credentialKey("ab"));
+  });
+});
+
+describe("warm-up after a restart", () => {
+  it("grants no burst at the start: share × limit spread evenly over the first window, then the full limit", async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ rules: { default: { limit: 8, windowMs: 1000 } }, clock, warmUp: { share: 0.25 } });
+    const granted: number[] = [];
+    const start = clock.now();
+    const all = Array.from({ length: 10 }, () => limiter.acquire("default").then(() => granted.push(clock.now() - start)));
+    await clock.advance(0);
+    expect(granted, "nothing at once: the previous process may have just spent the window").toEqual([]);
+    expect(limiter.stats().buckets["default"]?.warmingUpUntil).toBe(start + 1000);
+    await clock.advance(999);
+    expect(granted, "0.25 × 8 = 2 per first window, evenly spaced: the first at 500 ms").toEqual([500]);
+    await clock.advance(1);
+    // At the window's end the sliding window alone rules: the limit of 8, counting the one at 500.
+    expect(granted).toEqual([500, 1000, 1000, 1000, 1000, 1000, 1000, 1000]);
+    await clock.advance(2000);
+    await Promise.all(all);
+    expect(maxInAnyWindow(granted, 1000)).toBeLessThanOrEqual(8);
+    expect(limiter.stats().buckets["default"]?.warmingUpUntil).toBeUndefined();
+  });
+
+  it("a limit too small for one warm-up grant waits out the first window instead", async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ rules: { default: { limit: 2, windowMs: 1000 } }, clock, warmUp: { share: 0.25 } });
+    let at: number | undefined;
+    const start = clock.now();
+    const p = limiter.acquire("default").then(() => (at = clock.now() - start));
+    await clock.advance(999);
+    expect(at).toBeUndefined();
+    await clock.advance(1);
+    await p;
+    expect(at).toBe(1000);
+  });
+
+  it("the registry warms up by default; false turns it off", async () => {
+    const clock = new ManualClock();
+    const rules = { default: { limit: 4, windowMs: 1000 } };
+    let warm = 0;
+    void new RateLimiterRegistry({ clock }).forCredential("a", rules).acquire("default").then(() => warm++);
+    await new RateLimiterRegistry({ clock, warmUp: false }).forCredential("a", rules).acquire("default");
+    await clock.advance(0);
+    expect(warm).toBe(0);
+    await clock.advance(1000);
+    expect(warm).toBe(1);
+    expect(DEFAULT_WARM_UP.share).toBe(0.25);
+  });
+
+  /**
+   * ZPA's read budget (20 GET per 10 s, the window starting at the first call; we keep 16 per 12 s).
+   * A long-running process spends its whole budget just before it dies; then the operator restarts
+   * every `lifeMs`, each new process asking for as much as it can get before it dies in turn.
+   */
+  async function restartStorm(warmUp: WarmUp | undefined, lifeMs: number): Promise<number[]> {
+    const clock = new ManualClock();
+    const rules = { read: scaledRule(20, 12_000) };
+    const grants: number[] = [];
+    const old = new RateLimiter({ rules, clock, ...(warmUp === undefined ? {} : { warmUp }) });
+    await clock.advance(60_000); // long past its own warm-up
+    await Promise.all(Array.from({ length: rules.read.limit }, () => old.acquire("read").then(() => grants.push(clock.now()))));
+    for (let restart = 0; restart < 30; restart++) {
+      const life = new AbortController();
+      const limiter = new RateLimiter({ rules, clock, ...(warmUp === undefined ? {} : { warmUp }) });
+      for (let i = 0; i < 40; i++) limiter.acquire("read", life.signal).then(() => grants.push(clock.now()), () => undefined);
+      await clock.advance(lifeMs);
+      life.abort(new Error("killed"));
+    }
+    return grants.sort((a, b) => a - b);
+  }
+
+  const storms = [
+    { reason: "a crash loop faster than the first warm-up grant (3 s) gets no call at all", lifeMs: 700 },
+    { reason: "restarts every 4 s each get their one warm-up call", lifeMs: 4_000 },
+    { reason: "restarts every 9 s (just under ZPA's window) get three each", lifeMs: 9_000 },
+  ];
+  it.each(storms)("very fast restarts stay within ZPA's 20 GET per 10 s: $reason", async ({ lifeMs }) => {
+    const without = await restartStorm(undefined, lifeMs);
+    expect(maxInAnyWindow(without, 10_000), "each restart used to start with a full burst").toBeGreaterThan(20);
+    const withWarmUp = await restartStorm(DEFAULT_WARM_UP, lifeMs);
+    expect(maxInAnyWindow(withWarmUp, 10_000)).toBeLessThanOrEqual(20);
+    expect(withWarmUp.length - 16, "calls the restarted processes made").toBe(30 * Math.floor(lifeMs / 3_000));
   });
 });

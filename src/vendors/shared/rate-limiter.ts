@@ -1,5 +1,12 @@
 // Client-side sliding-window limiter, one per credential: we stay under the vendor's budget instead
 // of discovering it through 429s (Cloudflare punishes a 429 with five minutes of silence).
+//
+// A new limiter knows nothing of the process before it: that one may have spent its whole budget just
+// before it died. So a limiter can start warming up: during its first window it grants at most
+// `share × limit × elapsed / window` (no burst at all at the start, evenly spaced after), which keeps
+// any vendor window that spans one or many restarts within limit + share × limit. With the rules at
+// 80 % of the published limit and share 0.25 that is the published limit itself. The registry (one
+// limiter per credential, what the operator uses) warms up by default.
 import { createHash } from "node:crypto";
 import { abortReason, systemClock, type Clock } from "./clock.ts";
 
@@ -9,9 +16,22 @@ export interface RateLimitRule {
   readonly windowMs: number;
 }
 
+/**
+ * The start-up budget: during each bucket's first window after the limiter is made, at most `share` of
+ * the rule's limit, granted evenly over that window (the first grant after window / (share × limit)).
+ */
+export interface WarmUp {
+  readonly share: number;
+}
+
+/** The headroom between our 80 % budgets and the published limits: sound across any restarts. */
+export const DEFAULT_WARM_UP: WarmUp = { share: 0.25 };
+
 export interface RateLimiterOptions {
   readonly rules: Record<string, RateLimitRule>;
   readonly clock?: Clock;
+  /** Omitted: the full limit from the first call (a limiter that outlives no process, e.g. in tests). */
+  readonly warmUp?: WarmUp;
 }
 
 export interface BucketStats {
@@ -20,6 +40,8 @@ export interface BucketStats {
   readonly inWindow: number;
   readonly queued: number;
   readonly granted: number;
+  /** Epoch ms until which the bucket is still warming up, if it is. */
+  readonly warmingUpUntil?: number;
 }
 
 export interface RateLimiterStats {
@@ -47,12 +69,35 @@ class Bucket {
   pumping = false;
   wake: AbortController | undefined;
   readonly rule: RateLimitRule;
-  constructor(rule: RateLimitRule) {
+  /** Grants allowed per ms while warming up (0: no warm-up), and when the warm-up started. */
+  readonly #warmRate: number;
+  readonly #startedAt: number;
+  constructor(rule: RateLimitRule, startedAt: number, warmUp: WarmUp | undefined) {
     this.rule = rule;
+    this.#startedAt = startedAt;
+    this.#warmRate = warmUp === undefined ? 0 : (warmUp.share * rule.limit) / rule.windowMs;
   }
 
   prune(now: number): void {
     while (this.grants.length > 0 && this.grants[0]! <= now - this.rule.windowMs) this.grants.shift();
+  }
+
+  get warmUpEndsAt(): number | undefined {
+    return this.#warmRate > 0 ? this.#startedAt + this.rule.windowMs : undefined;
+  }
+
+  /** When the next grant is allowed by the window and the warm-up together (may be `now`). */
+  nextSlotAt(now: number): number {
+    const windowSlot = this.grants.length < this.rule.limit ? now : this.grants[0]! + this.rule.windowMs;
+    return Math.max(windowSlot, this.#warmUpSlot(now));
+  }
+
+  #warmUpSlot(now: number): number {
+    const end = this.warmUpEndsAt;
+    if (end === undefined || now >= end) return now;
+    // The (granted + 1)-th grant is due once that many have accrued; never later than the window's end.
+    const due = this.#startedAt + Math.ceil((this.granted + 1) / this.#warmRate);
+    return Math.max(now, Math.min(due, end));
   }
 }
 
@@ -60,14 +105,19 @@ export class RateLimiter {
   readonly #rules: Record<string, RateLimitRule>;
   readonly #clock: Clock;
   readonly #buckets = new Map<string, Bucket>();
+  readonly #warmUp: WarmUp | undefined;
+  readonly #startedAt: number;
   #pausedUntil = 0;
 
   constructor(opts: RateLimiterOptions) {
     for (const [name, rule] of Object.entries(opts.rules)) {
       if (!(rule.limit >= 1) || !(rule.windowMs > 0)) throw new Error(`rate limit rule ${name} needs limit >= 1 and windowMs > 0`);
     }
+    if (opts.warmUp !== undefined && !(opts.warmUp.share > 0 && opts.warmUp.share <= 1)) throw new Error("warm-up share must be in (0, 1]");
     this.#rules = { ...opts.rules };
     this.#clock = opts.clock ?? systemClock;
+    this.#warmUp = opts.warmUp;
+    this.#startedAt = this.#clock.now();
   }
 
   /**
@@ -84,7 +134,7 @@ export class RateLimiter {
     }
     const now = this.#clock.now();
     b.prune(now);
-    if (b.queue.length === 0 && now >= this.#pausedUntil && b.grants.length < b.rule.limit) {
+    if (b.queue.length === 0 && now >= this.#pausedUntil && b.nextSlotAt(now) <= now) {
       b.grants.push(now);
       b.granted++;
       return Promise.resolve();
@@ -125,7 +175,11 @@ export class RateLimiter {
     const buckets: Record<string, BucketStats> = {};
     for (const [name, b] of this.#buckets) {
       b.prune(now);
-      buckets[name] = { limit: b.rule.limit, windowMs: b.rule.windowMs, inWindow: b.grants.length, queued: b.queue.length, granted: b.granted };
+      const warm = b.warmUpEndsAt;
+      buckets[name] = {
+        limit: b.rule.limit, windowMs: b.rule.windowMs, inWindow: b.grants.length, queued: b.queue.length, granted: b.granted,
+        ...(warm !== undefined && warm > now ? { warmingUpUntil: warm } : {}),
+      };
     }
     return this.#pausedUntil > now ? { buckets, pausedUntil: this.#pausedUntil } : { buckets };
   }
@@ -135,7 +189,8 @@ export class RateLimiter {
     if (b !== undefined) return b;
     const rule = this.#rules[name] ?? this.#rules["default"];
     if (rule === undefined) throw new Error(`rate limiter has no rule for bucket "${name}" and no "default" rule`);
-    b = new Bucket(rule);
+    // Every bucket warms up from the limiter's start: the previous process spent from all of them.
+    b = new Bucket(rule, this.#startedAt, this.#warmUp);
     this.#buckets.set(name, b);
     return b;
   }
@@ -149,7 +204,8 @@ export class RateLimiter {
         while (b.queue.length > 0) {
           const now = this.#clock.now();
           b.prune(now);
-          if (now >= this.#pausedUntil && b.grants.length < b.rule.limit) {
+          const slotAt = b.nextSlotAt(now);
+          if (now >= this.#pausedUntil && slotAt <= now) {
             const w = b.queue.shift()!;
             w.signal?.removeEventListener("abort", w.onAbort);
             b.grants.push(now);
@@ -157,7 +213,6 @@ export class RateLimiter {
             w.resolve();
             continue;
           }
-          const slotAt = b.grants.length < b.rule.limit ? now : b.grants[0]! + b.rule.windowMs;
           const wait = Math.max(1, Math.max(slotAt, this.#pausedUntil) - now);
           b.wake = new AbortController();
           try {
@@ -186,16 +241,27 @@ export function credentialKey(...identity: readonly string[]): string {
 export class RateLimiterRegistry {
   readonly #limiters = new Map<string, RateLimiter>();
   readonly #clock: Clock | undefined;
+  readonly #warmUp: WarmUp | undefined;
 
-  constructor(opts: { clock?: Clock } = {}) {
+  /**
+   * `warmUp` defaults to DEFAULT_WARM_UP: the registry lives as long as the process, and a process
+   * restarted after a crash must not spend, on top of what its predecessor spent, a second full budget.
+   * `false` turns it off (tests that measure the steady budget).
+   */
+  constructor(opts: { clock?: Clock; warmUp?: WarmUp | false } = {}) {
     this.#clock = opts.clock;
+    this.#warmUp = opts.warmUp === false ? undefined : (opts.warmUp ?? DEFAULT_WARM_UP);
   }
 
   forCredential(key: string, rules: Record<string, RateLimitRule>): RateLimiter {
     const hashed = credentialKey(key);
     let limiter = this.#limiters.get(hashed);
     if (limiter === undefined) {
-      limiter = new RateLimiter(this.#clock === undefined ? { rules } : { rules, clock: this.#clock });
+      limiter = new RateLimiter({
+        rules,
+        ...(this.#clock === undefined ? {} : { clock: this.#clock }),
+        ...(this.#warmUp === undefined ? {} : { warmUp: this.#warmUp }),
+      });
       this.#limiters.set(hashed, limiter);
     }
     return limiter;
