@@ -69,7 +69,7 @@ afterAll(async () => {
 async function startOperator(namespace: string): Promise<Manager> {
   const manager = new Manager({ client: adminClient("certbridge"), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces: [namespace] });
   provideVendorPorts(manager, ports);
-  setupVendorConnectionControllers(manager, { concurrency: 2, namespaces: [namespace], identity: "teardown-test", leaderElectionNamespace: operatorNs } as Parameters<typeof setupVendorConnectionControllers>[1]);
+  setupVendorConnectionControllers(manager, { concurrency: 2, namespaces: [namespace], identity: "teardown-test", leaderElectionNamespace: operatorNs });
   setupManagedCertificates(manager, { concurrency: 2 });
   await manager.start();
   running.push(manager);
