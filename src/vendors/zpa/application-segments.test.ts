@@ -192,6 +192,14 @@ describe("repoint → confirm → delete the old certificate", () => {
   });
 });
 
+test("the client's getAppsByType lists browser-access apps with their segment (applicationType in the query)", async () => {
+  const apps = await legacyClient(sim, fast).listAppsByType("BROWSER_ACCESS");
+  expect(apps.map((a) => [a.id, a.appId, a.domain, a.certificateId])).toEqual([
+    [SEED_IDS.clientlessApps.portal, P, "portal.sim.example", OLD],
+    [SEED_IDS.clientlessApps.apps, P, "apps.sim.example", OLD],
+  ]);
+});
+
 test("repointed: entries not chosen and non-object entries pass through untouched", () => {
   const json = { id: "1", extra: { nested: [1, 2] }, clientlessApps: [{ id: "a", certificateId: "old", certificateName: "old" }, { id: "b", certificateId: "old" }, null] };
   const out = repointed(json, new Set(["a"]), "1", "new");
