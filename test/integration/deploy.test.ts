@@ -380,7 +380,8 @@ describe("Dockerfile", () => {
     { what: "is multi-stage", ok: () => stages.length >= 2 },
     { what: "installs production dependencies only, from the lock file", ok: () => /npm ci\b[^\n]*--omit=dev/.test(dockerfile) && !/npm (install|i)\s/.test(dockerfile) },
     { what: "runs the final stage as a numeric non-root user", ok: () => /^USER\s+([1-9]\d*)(:[1-9]\d*)?$/.test(final.filter((l) => /^USER\s/.test(l)).at(-1) ?? "") },
-    { what: "starts node directly (no npm, no shell) on the run command", ok: () => final.includes('ENTRYPOINT ["node", "bin/certbridge.js"]') && final.includes('CMD ["run"]') },
+    { what: "starts node directly (no npm, no shell) on the compiled run command", ok: () => final.includes('ENTRYPOINT ["node", "dist/cli.js"]') && final.includes('CMD ["run"]') },
+    { what: "compiles with tsc in a build stage and ships only its JavaScript output", ok: () => /RUN node node_modules\/typescript\/bin\/tsc -p tsconfig\.build\.json/.test(dockerfile) && final.some((l) => l === "COPY --from=build /src/dist/src ./dist") && !final.some((l) => /^COPY\s+(src|bin)\b/.test(l)) },
     { what: "copies node_modules into the final stage only from the deps stage", ok: () => final.filter((l) => l.includes("node_modules") && l.startsWith("COPY")).every((l) => l.includes("--from=deps")) },
     { what: "names no registry host in the base image", ok: () => stages.every((l) => !/[a-z0-9-]+\.[a-z]{2,}\//i.test(l)) && /ARG NODE_IMAGE=node:\d+/.test(dockerfile) },
     { what: "exposes the metrics port the chart uses", ok: () => final.includes("EXPOSE 8080") },
@@ -389,10 +390,10 @@ describe("Dockerfile", () => {
     expect(ok()).toBe(true);
   });
 
-  it("ships with .dockerignore an allow-list: package files, bin/ and src/, no tests", () => {
+  it("ships with .dockerignore an allow-list: package files, tsconfig, src/ and the harness dev mode imports, no tests", () => {
     const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
     expect(ignore[0]).toBe("*");
-    expect(ignore.filter((l) => l.startsWith("!")).sort()).toEqual(["!bin/", "!package-lock.json", "!package.json", "!src/"]);
+    expect(ignore.filter((l) => l.startsWith("!")).sort()).toEqual(["!package-lock.json", "!package.json", "!src/", "!test/harness/*.ts", "!tsconfig.build.json", "!tsconfig.json"]);
     expect(ignore).toContain("**/*.test.ts");
   });
 
@@ -401,8 +402,8 @@ describe("Dockerfile", () => {
     const builtins = new Set(builtinModules);
     const problems: string[] = [];
     const seen = new Set<string>();
-    // cli.ts loads commands lazily; the image promises `run` (dev needs the test harness and tools).
-    const queue = [join(repoRoot, "bin", "certbridge.js"), join(repoRoot, "src", "commands", "run.ts")];
+    // cli.ts loads commands lazily; the image promises `run`, and `sim` for the chart's demo (dev needs the test harness and tools).
+    const queue = [join(repoRoot, "src", "cli.ts"), join(repoRoot, "src", "commands", "run.ts"), join(repoRoot, "src", "commands", "sim.ts")];
     const importRe = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm;
     while (queue.length) {
       const file = queue.pop()!;
