@@ -8,11 +8,11 @@
 //   namespace by construction) and an owner-uid that is not ours;
 // - annotations certbridge.dev/revision and certbridge.dev/vendor-ref, and certbridge.dev/content-hash
 //   equal to the hash of the data as it is now (nobody changed what we wrote);
-// - no ownerReferences (a Secret whose owner is gone is about to be garbage-collected);
-// - type kubernetes.io/tls; tls.key belongs to the leaf in tls.crt; the certificate is valid now and
-//   carries the names and key type the spec asks for;
-// - and the vendor, asked with the recorded vendor-ref (a free collect), answers with that very
-//   certificate (same serial), not revoked. That also ties it to this resource's connection.
+// - no ownerReferences (a Secret whose owner is gone is about to be garbage-collected).
+// Used as is only when moreover: type kubernetes.io/tls; tls.key belongs to the leaf in tls.crt; the
+// certificate is valid now and carries the names and key type the spec asks for; and the vendor,
+// asked with the recorded vendor-ref (a free collect), answers with that very certificate (same
+// serial), not revoked — which also ties it to this resource's connection.
 import { X509Certificate } from "node:crypto";
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
@@ -31,10 +31,16 @@ import { type ManagedCertificateReconciler, type Work, readyMessage } from "./re
 import { keyInSecret, leafOf, TLS_SECRET_TYPE } from "./secret.ts";
 import { notIssuing, type Status, withConditions } from "./status.ts";
 
-/** Why a foreign Secret is not a previous incarnation's, or what it holds if it is. */
-export type RetainedSecret = { readonly ok: false; readonly why: string } | { readonly ok: true; readonly revision: number; readonly vendorRef: string; readonly leafPem: string };
+/**
+ * What a foreign Secret is to this resource: not ours at all; written by certbridge for a previous
+ * incarnation but no longer usable (taken over, then re-issued into); or usable as is.
+ */
+export type RetainedSecret =
+  | { readonly ok: false; readonly why: string }
+  | { readonly ok: true; readonly usable: false; readonly why: string }
+  | { readonly ok: true; readonly usable: true; readonly revision: number; readonly vendorRef: string; readonly leafPem: string };
 
-/** The local checks (no I/O): labels, annotations, content hash, certificate, key and names. */
+/** The local checks (no I/O): provenance first (labels, annotations, content hash), then usability. */
 export async function retainedByPreviousIncarnation(secret: Secret | undefined, owner: { name: string; uid: string }, spec: ManagedCertificateSpec, now: Date): Promise<RetainedSecret> {
   if (secret === undefined) return { ok: false, why: "absent" };
   const l = secret.metadata.labels ?? {};
@@ -46,15 +52,16 @@ export async function retainedByPreviousIncarnation(secret: Secret | undefined, 
   const vendorRef = a[annotations.vendorRef];
   if (!Number.isSafeInteger(revision) || revision < 1 || vendorRef === undefined || vendorRef === "") return { ok: false, why: "no revision or vendor reference annotation" };
   if (a[annotations.contentHash] !== contentHash(secret.data ?? {})) return { ok: false, why: "its data changed after certbridge wrote it" };
-  if (secret.type !== TLS_SECRET_TYPE) return { ok: false, why: "not a kubernetes.io/tls Secret" };
+  // Provenance is proven from here on: what is left decides between using it and re-issuing into it.
+  if (secret.type !== TLS_SECRET_TYPE) return { ok: true, usable: false, why: "not a kubernetes.io/tls Secret" };
   const key = keyInSecret(secret);
   const leaf = leafOf(Buffer.from(secret.data?.["tls.crt"] ?? "", "base64").toString("utf8"));
-  if (key === undefined || leaf === undefined || !keyMatchesCertificate(key, leaf)) return { ok: false, why: "tls.key does not belong to tls.crt" };
-  if (!keyFitsSpec(key, spec)) return { ok: false, why: "the key does not match spec.privateKey" };
+  if (key === undefined || leaf === undefined || !keyMatchesCertificate(key, leaf)) return { ok: true, usable: false, why: "tls.key does not belong to tls.crt" };
+  if (!keyFitsSpec(key, spec)) return { ok: true, usable: false, why: "the key does not match spec.privateKey" };
   const info = await inspectCertificate(leaf);
-  if (now.getTime() < info.notBefore.getTime() || now.getTime() >= info.notAfter.getTime()) return { ok: false, why: "the certificate is not valid now" };
-  if (!namesMatch(info, spec)) return { ok: false, why: "the certificate's names differ from the spec" };
-  return { ok: true, revision, vendorRef, leafPem: leaf };
+  if (now.getTime() < info.notBefore.getTime() || now.getTime() >= info.notAfter.getTime()) return { ok: true, usable: false, why: "the certificate is not valid now" };
+  if (!namesMatch(info, spec)) return { ok: true, usable: false, why: "the certificate's names differ from the spec" };
+  return { ok: true, usable: true, revision, vendorRef, leafPem: leaf };
 }
 
 const norm = (xs: readonly string[] | undefined) => new Set((xs ?? []).map((x) => x.toLowerCase()));
@@ -72,36 +79,27 @@ function namesMatch(info: Awaited<ReturnType<typeof inspectCertificate>>, spec: 
 }
 
 /**
- * Takes over a Secret a previous incarnation left behind, when it qualifies (see the module comment).
- * Undefined when it does not: the caller reports SecretConflict as before.
+ * Takes over a Secret a previous incarnation left behind, when its provenance is proven (see the
+ * module comment): used as is when it still serves the spec and the vendor confirms it (no order);
+ * otherwise only taken over, and the normal policies re-issue into it. Undefined when it is not
+ * ours to take: the caller reports SecretConflict as before.
  */
 export async function adoptRetainedSecret(r: ManagedCertificateReconciler, w: Work, secret: Secret | undefined): Promise<Result | undefined> {
   const status = w.obj.status ?? {};
-  if (status.revision !== undefined || status.pendingIssuance !== undefined) return undefined;
+  if (status.revision !== undefined || status.pendingIssuance !== undefined || secret === undefined) return undefined;
   const local = await retainedByPreviousIncarnation(secret, w.owner, w.mc.spec, w.now);
-  if (!local.ok || secret === undefined) {
-    if (local.ok === false && local.why !== "absent" && local.why !== "not written by certbridge for this name") w.log.info({ secret: w.mc.spec.secretName, why: local.why }, "not re-adopting the Secret");
+  if (!local.ok) {
+    if (local.why !== "absent" && local.why !== "not written by certbridge for this name") w.log.info({ secret: w.mc.spec.secretName, why: local.why }, "not taking over the Secret");
     return undefined;
   }
-  // The vendor must confirm the certificate is the one it issued under that reference, and still live.
-  const key = keyInSecret(secret)!;
-  let confirmed = false;
-  try {
-    const out = await w.ca.collect(local.vendorRef, await buildOrder(w, key, local.revision), w.signal);
-    r.deps.metrics?.vendorCalls.inc({ vendor: w.vendor, operation: "collect" });
-    const leaf = out.state === "issued" ? leafOf(out.chainPem) : undefined;
-    confirmed = leaf !== undefined && new X509Certificate(leaf).serialNumber === new X509Certificate(local.leafPem).serialNumber;
-  } catch (error) {
-    if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "credentials")) throw error;
-    if (!(error instanceof VendorError)) throw error;
+  const usable = local.usable ? await vendorConfirms(r, w, secret, local) : false;
+  await takeOver(r, w, secret);
+  if (!local.usable || !usable) {
+    const why = local.usable ? "the vendor does not confirm its certificate (revoked, or not this connection's)" : local.why;
+    w.log.info({ secret: w.mc.spec.secretName, why }, "took over the Secret of a previous incarnation; its certificate cannot be used, a new one is issued into it");
+    r.deps.events?.record({ type: resourceTypes.managedCertificates, object: w.obj }, { type: "Normal", reason: "SecretTakenOver", action: "Adopt", note: `Secret ${w.mc.spec.secretName} was written for a previous ManagedCertificate of this name; ${why}, so a new certificate is issued into it.` });
+    return { requeueAfterMs: 1_000 };
   }
-  if (!confirmed) {
-    w.log.info({ secret: w.mc.spec.secretName, vendorRef: local.vendorRef }, "not re-adopting the Secret: the vendor does not confirm its certificate");
-    return undefined;
-  }
-  const ownerReferences = w.mc.spec.secretPolicy.onDelete === "Delete" ? [{ apiVersion: API_VERSION, kind: "ManagedCertificate", name: w.owner.name, uid: w.owner.uid, controller: true, blockOwnerDeletion: false }] : undefined;
-  // Guarded by resourceVersion: a Secret changed since we read it is judged again.
-  await r.deps.client.mergePatch(core.secrets, w.owner.namespace, w.mc.spec.secretName, { metadata: { resourceVersion: secret.metadata.resourceVersion, labels: { [labels.ownerUid]: w.owner.uid }, ...(ownerReferences === undefined ? {} : { ownerReferences }) } }, { signal: w.signal });
   const cert = new X509Certificate(local.leafPem);
   const notBefore = cert.validFromDate;
   const notAfter = cert.validToDate;
@@ -121,4 +119,23 @@ export async function adoptRetainedSecret(r: ManagedCertificateReconciler, w: Wo
   r.deps.events?.record({ type: resourceTypes.managedCertificates, object: w.obj }, { type: "Normal", reason: Reason.Adopted, action: "Adopt", note: `Secret ${w.mc.spec.secretName} (serial ${adopted.serialNumber}, ${w.vendor} ${local.vendorRef}) was written for a previous ManagedCertificate of this name and still fits the spec; it is used as is.` });
   w.log.info({ secret: w.mc.spec.secretName, vendorRef: local.vendorRef, revision: local.revision }, "re-adopted the Secret of a previous incarnation");
   return r.steady(w);
+}
+
+/** A free collect with the recorded reference must answer with this very certificate, not revoked. */
+async function vendorConfirms(r: ManagedCertificateReconciler, w: Work, secret: Secret, local: Extract<RetainedSecret, { usable: true }>): Promise<boolean> {
+  try {
+    const out = await w.ca.collect(local.vendorRef, await buildOrder(w, keyInSecret(secret)!, local.revision), w.signal);
+    r.deps.metrics?.vendorCalls.inc({ vendor: w.vendor, operation: "collect" });
+    const leaf = out.state === "issued" ? leafOf(out.chainPem) : undefined;
+    return leaf !== undefined && new X509Certificate(leaf).serialNumber === new X509Certificate(local.leafPem).serialNumber;
+  } catch (error) {
+    if (!(error instanceof VendorError) || isRetryable(error.kind) || error.kind === "credentials") throw error;
+    return false;
+  }
+}
+
+/** Our UID on the Secret, guarded by its resourceVersion (a Secret changed since we read it is judged again). */
+async function takeOver(r: ManagedCertificateReconciler, w: Work, secret: Secret): Promise<void> {
+  const ownerReferences = w.mc.spec.secretPolicy.onDelete === "Delete" ? [{ apiVersion: API_VERSION, kind: "ManagedCertificate", name: w.owner.name, uid: w.owner.uid, controller: true, blockOwnerDeletion: false }] : undefined;
+  await r.deps.client.mergePatch(core.secrets, w.owner.namespace, w.mc.spec.secretName, { metadata: { resourceVersion: secret.metadata.resourceVersion, labels: { [labels.ownerUid]: w.owner.uid }, ...(ownerReferences === undefined ? {} : { ownerReferences }) } }, { signal: w.signal });
 }

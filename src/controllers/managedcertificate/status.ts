@@ -1,6 +1,6 @@
 // Status: conditions computed as values, then written once through the status subresource (skipped
-// when nothing changed). Writes that guard a paid call carry the resourceVersion we read, so a stale
-// cache makes the write fail (409) instead of ordering twice.
+// when nothing changed). Every write carries the resourceVersion we read, so a stale cache makes the
+// write fail (409) instead of ordering twice or erasing a recorded intent.
 import { isDeepStrictEqual } from "node:util";
 import { ConditionType } from "../../api/v1alpha1/conditions.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
@@ -88,15 +88,18 @@ export class StatusWriter {
   }
 
   /**
-   * Writes `status` if it differs. With `guard`, the write is conditional on the resourceVersion we
-   * read (a conflict throws and the reconcile retries on fresh data). Returns the object as written.
+   * Writes `status` if it differs, always conditional on the resourceVersion we read: a server-side
+   * apply drops every field of ours it does not carry, so a write computed from a lagging cache would
+   * erase an intent recorded meanwhile (and the next reconcile would order again). A conflict throws
+   * and the reconcile retries on fresh data. Returns the object as written. (`guard` is kept for
+   * callers that say so explicitly; every write is guarded.)
    */
   async write(object: CertificateObject, status: Status, opts: { guard?: boolean; signal?: AbortSignal } = {}): Promise<CertificateObject> {
     if (sameStatus(object.status, status)) return object;
     const metadata = {
       name: object.metadata.name,
       namespace: object.metadata.namespace,
-      ...(opts.guard && object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
+      ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
     };
     this.writes++;
     const written = await this.#client.apply<CertificateObject>(resourceTypes.managedCertificates, { metadata, status } as CertificateObject, {
