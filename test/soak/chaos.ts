@@ -28,8 +28,10 @@ export interface ChaosCounters {
   apiRestarts: number;
   faultWindows: number;
   readonly faultsByName: Record<string, number>;
-  /** Kills that happened while at least one resource of the vendor was live or deleting. */
+  /** Kills that happened while the vendor had resources (live or deleting). */
   readonly killsWithVendorWork: Record<SoakVendor, number>;
+  /** Kills that happened while one of the vendor's resources had work in flight (not Ready, pending, deleting). */
+  readonly killsWithVendorBusy: Record<SoakVendor, number>;
   workloadErrors: number;
 }
 
@@ -39,8 +41,6 @@ export interface ChaosDeps {
   readonly replicas: ReplicaSet;
   readonly sims: SimulatorProcess;
   readonly workload: Workload;
-  /** Who holds the Lease now (the lease monitor's last readable sample). */
-  readonly currentHolder: () => string | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -49,7 +49,7 @@ export class Chaos {
   readonly outages: ApiOutage[] = [];
   readonly counters: ChaosCounters = {
     kills: 0, leaderKills: 0, skippedKills: 0, freshIdentityRestarts: 0, apiRestarts: 0, faultWindows: 0,
-    faultsByName: {}, killsWithVendorWork: { cloudflare: 0, sectigo: 0, zpa: 0 }, workloadErrors: 0,
+    faultsByName: {}, killsWithVendorWork: { cloudflare: 0, sectigo: 0, zpa: 0 }, killsWithVendorBusy: { cloudflare: 0, sectigo: 0, zpa: 0 }, workloadErrors: 0,
   };
   readonly #d: ChaosDeps;
   readonly #activeFault = new Map<SoakVendor, string>();
@@ -71,7 +71,7 @@ export class Chaos {
   async run(until: number): Promise<void> {
     const o = this.#d.options;
     await Promise.all([
-      this.#loop("kills", o.killsPerMinute, until, () => this.#kill()),
+      this.#loop("kills", o.killsPerMinute, until, () => this.#kill(until)),
       this.#loop("api", o.apiRestartsPerMinute, until, () => this.#restartApi()),
       this.#loop("faults", o.faultsPerMinute, until, () => this.#faultWindow(until)),
       this.#loop("workload", o.actionsPerMinute, until, async () => {
@@ -105,23 +105,35 @@ export class Chaos {
     }
   }
 
-  readonly #killRandom = () => new Random(this.#d.options.seed, "kills");
   #killRnd: Random | undefined;
 
-  async #kill(): Promise<void> {
-    const rnd = (this.#killRnd ??= this.#killRandom());
-    const alive = this.#d.replicas.aliveSlots();
+  /**
+   * Mostly the leader (killing the standby only delays a failover), mostly restarted in place under
+   * the same identity (a container restart: it takes its Lease back at once), sometimes as a new
+   * identity (a replacement pod: the standby must wait out the Lease first).
+   */
+  async #kill(until: number): Promise<void> {
+    const rnd = (this.#killRnd ??= new Random(this.#d.options.seed, "kills"));
     // Drawn whatever happens, so the sequence of choices does not depend on timing.
-    const preferLeader = rnd.chance(0.75);
+    const preferLeader = rnd.chance(0.8);
     const pickIndex = rnd.float();
-    const restartAfterMs = Math.round(rnd.between(200, 3_000));
-    const fresh = rnd.chance(0.5);
+    const restartAfterMs = Math.round(rnd.between(200, 2_000));
+    const fresh = rnd.chance(0.2);
+    const afterElectionMs = Math.round(rnd.between(0, 5_000));
+    // A kill aimed at the leader while nobody leads waits for the next leader and strikes within its
+    // first seconds (caches syncing, the backlog of reconciles): killing candidates that are still
+    // waiting out the Lease only restarts their wait and starves the election.
+    if (preferLeader && this.#d.replicas.leaderSlot === undefined) {
+      const deadline = Math.min(Date.now() + 60_000, until);
+      while (this.#d.replicas.leaderSlot === undefined && Date.now() < deadline) await sleep(100);
+      if (this.#d.replicas.leaderSlot !== undefined) await sleep(Math.max(0, Math.min(afterElectionMs, until - Date.now())));
+    }
+    const alive = this.#d.replicas.aliveSlots();
     if (alive.length === 0) {
       this.counters.skippedKills += 1;
       return;
     }
-    const holder = this.#d.currentHolder();
-    const leaderSlot = holder === undefined ? undefined : this.#d.replicas.slotOf(holder);
+    const leaderSlot = this.#d.replicas.leaderSlot;
     const victim = preferLeader && leaderSlot !== undefined && alive.includes(leaderSlot) ? leaderSlot : alive[Math.floor(pickIndex * alive.length)]!;
     const wasLeader = victim === leaderSlot;
     const identity = this.#d.replicas.identityOf(victim);
@@ -134,6 +146,7 @@ export class Chaos {
     if (fresh) this.counters.freshIdentityRestarts += 1;
     for (const v of this.#d.options.vendors) {
       if (this.#d.workload.resources.some((r) => r.vendor === v && r.phase !== "gone")) this.counters.killsWithVendorWork[v] += 1;
+      if (this.#d.workload.busy(v)) this.counters.killsWithVendorBusy[v] += 1;
     }
     this.note(`SIGKILL ${identity}${wasLeader ? " (leader)" : ""}; restart in ${restartAfterMs} ms${fresh ? " as a new identity" : ""}`);
   }

@@ -3,8 +3,12 @@
 // on every simulator (src/sim/shared/faults.ts); note where each strikes relative to the vendor's
 // commit, because that is what decides whether a retry may pay twice:
 //   before the handler runs (nothing happened): 5xx, 429, reset, HTML error page;
-//   after the handler ran (the object exists, the answer is lost): malformedJson, oversized;
-//   latency delays the handler: a client that gives up or dies meanwhile is followed by a commit.
+//   after the handler ran (the object exists, the answer is lost): lostResponse (connection reset),
+//   malformedJson, oversized;
+//   latency delays the handler: a client that gives up or dies meanwhile is followed by a commit,
+//   and the object is in no list until then (src/sim/{cloudflare,sectigo}/order-faults.ts).
+import { CLOUDFLARE_CREATE_PATTERN } from "../../src/sim/cloudflare/order-faults.ts";
+import { SECTIGO_ENROLL_PATTERN } from "../../src/sim/sectigo/order-faults.ts";
 import type { FaultSpec } from "../../src/sim/shared/faults.ts";
 import type { SoakVendor } from "./options.ts";
 import type { Random } from "./random.ts";
@@ -18,8 +22,8 @@ export interface FaultChoice {
 
 /** Paths of the paid / key-creating calls, where a lost answer or a late commit matters most. */
 const CREATE_PATH: Record<SoakVendor, string> = {
-  cloudflare: "^POST /client/v4/zones/[^/]+/client_certificates$",
-  sectigo: "^POST /api/ssl/v1(/enroll|/renewById/|/renew/)",
+  cloudflare: CLOUDFLARE_CREATE_PATTERN,
+  sectigo: SECTIGO_ENROLL_PATTERN,
   zpa: "^POST /mgmtconfig/v1/admin/customers/[^/]+/associationType/[^/]+/provisioningKey$",
 };
 
@@ -32,8 +36,10 @@ export function pickFault(vendor: SoakVendor, rnd: Random): FaultChoice {
     [2, () => ({ name: "slow vendor", generic: { latencyMs: rnd.int(1_000, 8_000), seed } })],
     [2, () => ({ name: "connection resets", generic: { resetRate: rnd.between(0.2, 0.6), seed } })],
     [1, () => ({ name: "HTML error pages", generic: { htmlErrorRate: rnd.between(0.2, 0.6), seed } })],
-    // The create is committed, its answer is cut in half: the client cannot know the outcome.
-    [3, () => ({ name: "lost create responses", generic: { malformedJsonRate: rnd.between(0.5, 1), pathPattern: create, seed } })],
+    // The create is committed, then the connection drops (or the answer is cut in half): the client
+    // cannot know the outcome.
+    [3, () => ({ name: "lost create responses", generic: { lostResponseRate: rnd.between(0.5, 1), pathPattern: create, seed } })],
+    [1, () => ({ name: "truncated create responses", generic: { malformedJsonRate: rnd.between(0.5, 1), pathPattern: create, seed } })],
     [1, () => ({ name: "truncated responses", generic: { malformedJsonRate: rnd.between(0.1, 0.4), seed } })],
     [1, () => ({ name: "oversized responses", generic: { oversizedRate: rnd.between(0.1, 0.3), oversizeBytes: 2 * 1024 * 1024, seed } })],
     // Creates take seconds: a replica SIGKILLed meanwhile dies before the vendor commits.

@@ -25,6 +25,11 @@ export interface SoakOptions {
   readonly outDir: string | undefined;
   /** Report file (default <outDir>/report.txt). */
   readonly reportPath: string | undefined;
+  /**
+   * Passed to the replicas as --debug-order-settle-ms: how long an unanswered order may still be
+   * committed. Must exceed the longest commit delay the fault catalog can cause (40 s).
+   */
+  readonly orderSettleMs: number | undefined;
   /** Print progress lines while running. */
   readonly verbose: boolean;
 }
@@ -39,6 +44,8 @@ export const USAGE = `usage: npm run soak -- [flags]
   --vendors LIST        comma-separated: cloudflare,sectigo,zpa (default all)
   --seed N              seed for every random choice (default: random, printed)
   --converge-timeout D  how long convergence may take after the chaos (default 10m)
+  --order-settle D      operator's settle window for unanswered orders (default 90s; "vendor" keeps the
+                        operator's per-vendor defaults, Cloudflare 3 min, Sectigo 10 min)
   --out DIR             directory for operator logs and the report (default: a new temp directory)
   --report FILE         report path (default <out>/report.txt)
   --quiet               no progress lines
@@ -100,6 +107,7 @@ export function parseSoakOptions(args: readonly string[], randomSeed: () => numb
       vendors: { type: "string", default: VENDORS.join(",") },
       seed: { type: "string" },
       "converge-timeout": { type: "string", default: "10m" },
+      "order-settle": { type: "string", default: "90s" },
       out: { type: "string" },
       report: { type: "string" },
       quiet: { type: "boolean", default: false },
@@ -122,6 +130,7 @@ export function parseSoakOptions(args: readonly string[], randomSeed: () => numb
     vendors,
     seed,
     convergeTimeoutMs: parseDuration(values["converge-timeout"], "--converge-timeout"),
+    orderSettleMs: values["order-settle"] === "vendor" ? undefined : parseDuration(values["order-settle"], "--order-settle"),
     outDir: values.out,
     reportPath: values.report,
     verbose: !values.quiet,

@@ -56,6 +56,8 @@ export class ReplicaSet {
   readonly #o: ReplicaSetOptions;
   readonly #slots = new Map<string, Slot>();
   #stopping = false;
+  /** The slot whose current process last logged "became leader" (cleared when it exits or loses the lease). */
+  leaderSlot: string | undefined;
   /** Exits nobody asked for (not a chaos kill, not shutdown): e.g. leadership lost during an API outage. */
   selfExits = 0;
 
@@ -179,6 +181,7 @@ export class ReplicaSet {
     child.stderr?.on("data", (chunk: Buffer) => slot.log.write(chunk));
     child.once("exit", (code, signal) => {
       incarnation.endedAt = Date.now();
+      if (this.leaderSlot === slot.name) this.leaderSlot = undefined;
       slot.log.write(`--- ${new Date().toISOString()} exit ${slot.identity} code ${code} signal ${signal}\n`);
       this.#event(slot, "exit", `code ${code} signal ${signal}`, incarnation.identity);
       if (this.#stopping || slot.restartTimer !== undefined) return;
@@ -189,8 +192,13 @@ export class ReplicaSet {
   }
 
   #scan(slot: Slot, line: string): void {
-    if (line.includes("became leader")) this.#event(slot, "became-leader");
-    else if (line.includes("lost leadership")) this.#event(slot, "lost-leadership");
+    if (line.includes("became leader")) {
+      this.leaderSlot = slot.name;
+      this.#event(slot, "became-leader");
+    } else if (line.includes("lost leadership")) {
+      if (this.leaderSlot === slot.name) this.leaderSlot = undefined;
+      this.#event(slot, "lost-leadership");
+    }
     else if (line.includes('"level":60') || line.includes("uncaught exception")) this.#event(slot, "fatal", line.slice(0, 300));
   }
 

@@ -30,7 +30,7 @@ export function fullReport(r: SoakResult): string {
   const lines: string[] = [];
   const h = (t: string) => lines.push("", t, "-".repeat(t.length));
   lines.push(`certbridge soak report — ${iso(r.startedAt)}`, "", summaryLine(r));
-  lines.push("", `reproduce: npm run soak -- --seed ${o.seed} --duration ${Math.round(o.durationMs / 1000)}s --kill-rate ${o.killsPerMinute} --fault-rate ${o.faultsPerMinute} --api-restart-rate ${o.apiRestartsPerMinute} --action-rate ${o.actionsPerMinute} --resources ${o.vendors.map((v) => `${v}=${o.resources[v]}`).join(",")} --vendors ${o.vendors.join(",")}`);
+  lines.push("", `reproduce: npm run soak -- --seed ${o.seed} --duration ${Math.round(o.durationMs / 1000)}s --kill-rate ${o.killsPerMinute} --fault-rate ${o.faultsPerMinute} --api-restart-rate ${o.apiRestartsPerMinute} --action-rate ${o.actionsPerMinute} --resources ${o.vendors.map((v) => `${v}=${o.resources[v]}`).join(",")} --vendors ${o.vendors.join(",")} --order-settle ${o.orderSettleMs === undefined ? "vendor" : `${o.orderSettleMs / 1000}s`}`);
   lines.push(`(the seed fixes every choice — which replica, which fault, which resource and action; timing still depends on the machine)`);
   lines.push(`logs: ${r.outDir} (replica-a.log, replica-b.log, simulators.log, timeline.txt)`);
 
@@ -40,7 +40,8 @@ export function fullReport(r: SoakResult): string {
 
   h("Chaos");
   lines.push(`operator SIGKILLs: ${c.kills} (of the leader: ${c.leaderKills}; restarted as a new identity: ${c.freshIdentityRestarts}; skipped, no replica alive: ${c.skippedKills})`);
-  lines.push(`kills while each vendor had resources in play: ${o.vendors.map((v) => `${v} ${c.killsWithVendorWork[v]}`).join(", ")}`);
+  lines.push(`kills while each vendor had resources: ${o.vendors.map((v) => `${v} ${c.killsWithVendorWork[v]}`).join(", ")}; while it had work in flight (a resource not Ready, pending or deleting): ${o.vendors.map((v) => `${v} ${c.killsWithVendorBusy[v]}`).join(", ")}`);
+  lines.push(`kill rate achieved: ${(c.kills / (o.durationMs / 60_000)).toFixed(1)}/min (asked ${o.killsPerMinute}/min; a kill aimed at the leader waits for one to be elected)`);
   lines.push(`operator exits on its own (lease lost during an API outage, crash): ${r.replicas.selfExits}`);
   lines.push(`API server restarts: ${r.chaos.outages.length}, down ${r.chaos.outages.map((x) => s((x.to ?? x.from) - x.from)).join(", ") || "-"}`);
   lines.push(`simulator fault windows: ${c.faultWindows}: ${Object.entries(c.faultsByName).map(([k, n]) => `${k} ×${n}`).join(", ") || "-"}`);

@@ -66,7 +66,8 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     await sims.call("sectigo", "POST", "/__sim/config", { delayMs: 3_000, approvalRequired: false });
     await setUpNamespaces(client, sims, options.vendors);
 
-    replicas = new ReplicaSet({ kubeconfig: plane.kubeconfigPath, leaseNamespace: OPERATOR_NAMESPACE, logDir: outDir, slots: ["a", "b"] });
+    replicas = new ReplicaSet({ kubeconfig: plane.kubeconfigPath, leaseNamespace: OPERATOR_NAMESPACE, logDir: outDir, slots: ["a", "b"],
+      extraArgs: options.orderSettleMs === undefined ? [] : ["--debug-order-settle-ms", String(options.orderSettleMs)] });
     replicas.startAll();
     monitor = new LeaseMonitor(client, OPERATOR_NAMESPACE);
     monitor.start();
@@ -74,8 +75,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     const workload = new Workload({ client, random: new Random(options.seed, "workload"), targets: options.resources, log });
     observer = new Observer(client, workload, options.vendors, reader);
     observer.start();
-    const mon = monitor;
-    const chaos = new Chaos({ options, plane, replicas, sims, workload, currentHolder: () => mon.currentHolder, log });
+    const chaos = new Chaos({ options, plane, replicas, sims, workload, log });
 
     await workload.fill();
     chaos.note(`initial resources created: ${workload.resources.length}`);

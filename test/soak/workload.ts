@@ -52,6 +52,8 @@ export interface TrackedResource {
   /** The newest status the observer saw (vendorRef/revision, or the ZPA key id). */
   lastVendorRef: string | undefined;
   lastRevision: number | undefined;
+  /** Last observer sample: not Ready, behind its generation, or with an issuance/revocation pending. */
+  busy: boolean;
   /** Every vendor ref the resource's status ever named (observer samples). */
   readonly seenVendorRefs: Set<string>;
   readonly history: string[];
@@ -196,6 +198,7 @@ export class Workload {
       enabled: true,
       lastVendorRef: undefined,
       lastRevision: undefined,
+      busy: true,
       seenVendorRefs: new Set(),
       history: [],
     };
@@ -300,6 +303,18 @@ export class Workload {
       r.seenVendorRefs.add(ref);
     }
     if (typeof status["revision"] === "number") r.lastRevision = status["revision"];
+    const conditions = (status["conditions"] as Array<{ type: string; status: string }> | undefined) ?? [];
+    const pendingRevocations = status["pendingRevocations"] as unknown[] | undefined;
+    r.busy = !conditions.some((c) => c.type === "Ready" && c.status === "True")
+      || status["observedGeneration"] !== obj.metadata.generation
+      || status["pendingIssuance"] !== undefined
+      || (pendingRevocations !== undefined && pendingRevocations.length > 0)
+      || obj.metadata.deletionTimestamp !== undefined;
+  }
+
+  /** Whether the vendor's resources had work in flight at the last observer sample. */
+  busy(vendor: SoakVendor): boolean {
+    return this.resources.some((r) => r.vendor === vendor && (r.phase === "deleting" || (r.phase === "live" && r.busy)));
   }
 
   /** The observer saw the full list of a namespace: deleting resources not in it are gone. */
