@@ -45,6 +45,27 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end }}
 {{- end }}
 
+{{/* The demo simulators (demo.enabled): a name of their own, so no operator selector matches their pods. */}}
+{{- define "certbridge.demoName" -}}
+{{- printf "%s-demo-simulators" (include "certbridge.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "certbridge.demoSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-demo-simulators" (include "certbridge.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "certbridge.demoLabels" -}}
+{{ include "certbridge.demoSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: demo
+app.kubernetes.io/part-of: certbridge
+app.kubernetes.io/managed-by: {{ .Values.managedBy | default .Release.Service }}
+{{- if not .Values.managedBy }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end }}
+{{- end }}
+
 {{/* The watched namespaces, deduplicated, in the order given. */}}
 {{- define "certbridge.watchNamespaces" -}}
 {{- uniq .Values.watchNamespaces | join "," }}
