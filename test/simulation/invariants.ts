@@ -24,14 +24,16 @@ type Resource = KubeObject & {
 };
 
 type McSpec = { secretName: string; commonName?: string; dnsNames?: string[]; revocationPolicy?: { onDelete?: string; superseded?: string } };
-type McStatus = { vendorRef?: string; serialNumber?: string; revision?: number; pendingIssuance?: { vendorRef?: string } };
+type McStatus = { vendorRef?: string; serialNumber?: string; revision?: number; pendingIssuance?: { vendorRef?: string; startedTime?: string } };
 type PkSpec = { name?: string; secretName: string; secretKey?: string; managementPolicy?: string; deletionPolicy?: string; enabled?: boolean; maxUsage?: number };
 
 export interface Expectations {
   /** Whether this resource should end Ready (default: yes). */
-  readonly ready?: (kind: "ManagedCertificate" | "ProvisioningKey", namespace: string, name: string) => boolean;
+  readonly ready?: (world: World, kind: "ManagedCertificate" | "ProvisioningKey", namespace: string, name: string) => boolean;
 }
 
+/** An issuance in progress this long (vendor delays and approval are minutes) is stuck. */
+const STUCK_ISSUANCE_MS = 60 * 60_000;
 const LIVE_ORDER = new Set(["issued", "pending", "awaiting-approval"]); // see vendors/certificates.ts isLive
 const keyOf = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 const ready = (o: Resource) => o.status?.conditions?.find((c) => c.type === ConditionType.Ready);
@@ -68,10 +70,12 @@ function checkConvergence(w: World, l: Ledger, expect: Expectations): void {
       if (seen !== o.metadata.generation) {
         l.flag(Invariant.Converges, `${kind} ${keyOf(o)} Ready condition is for generation ${seen}, the spec is at ${o.metadata.generation}`);
       }
-      const wantReady = expect.ready?.(kind, o.metadata.namespace ?? "", o.metadata.name ?? "") ?? true;
+      const wantReady = expect.ready?.(w, kind, o.metadata.namespace ?? "", o.metadata.name ?? "") ?? true;
       if (wantReady && r.status !== "True") l.flag(Invariant.Converges, `${kind} ${keyOf(o)} did not become Ready: ${r.reason}: ${r.message.slice(0, 200)}${failing}`);
-      if (kind === "ManagedCertificate" && (o.status as McStatus | undefined)?.pendingIssuance !== undefined && wantReady) {
-        l.flag(Invariant.Converges, `ManagedCertificate ${keyOf(o)} still has an issuance in progress`);
+      // A renewal may be under way when the schedule ends; one that started long before is stuck.
+      const started = Date.parse((o.status as McStatus | undefined)?.pendingIssuance?.startedTime ?? "");
+      if (kind === "ManagedCertificate" && wantReady && Number.isFinite(started) && w.clock.now() - started > STUCK_ISSUANCE_MS) {
+        l.flag(Invariant.Converges, `ManagedCertificate ${keyOf(o)} has had an issuance in progress since ${new Date(started).toISOString()}`);
       }
     }
   }
@@ -80,10 +84,23 @@ function checkConvergence(w: World, l: Ledger, expect: Expectations): void {
   }
 }
 
+/**
+ * Should a deleted resource have revoked this certificate? onDelete: Revoke covers the one it held when
+ * deleted; superseded: Revoke covers the ones it had replaced (still waiting to be revoked).
+ */
+function isCurrentAtDelete(l: Ledger, uid: string, ref: string): boolean {
+  const d = l.deleted.get(uid);
+  const policy = (d?.spec as McSpec | undefined)?.revocationPolicy;
+  const current = (d?.status as McStatus | undefined)?.vendorRef === ref;
+  return current ? policy?.onDelete === "Revoke" : policy?.superseded === "Revoke";
+}
+
 function checkCertificates(w: World, l: Ledger): void {
-  const live = new Map(w.model.all<Resource>(resourceTypes.managedCertificates).map((o) => [o.metadata.uid ?? "", o]));
+  const all = w.model.all<Resource>(resourceTypes.managedCertificates);
+  const live = new Map(all.map((o) => [keyOf(o), o]));
   const orders = w.certificates.orders;
-  const describe = (o: OrderRecord) => `${o.ref} (${o.vendor}, ${o.state}, rev ${o.owner.revision}, for ${o.owner.namespace}/${o.owner.name} uid ${o.owner.uid}, sent at ${((o.sentAt - w.start) / 1000).toFixed(1)} s)`;
+  const ownerKey = (o: OrderRecord) => `${o.owner.namespace}/${o.owner.name}`;
+  const describe = (o: OrderRecord) => `${o.ref} (${o.vendor}, ${o.state}, rev ${o.owner.revision}, for ${ownerKey(o)} uid ${o.owner.uid}, sent at ${((o.sentAt - w.start) / 1000).toFixed(1)} s)`;
 
   // ≤ 1 live order per (resource, revision).
   const byIntent = new Map<string, OrderRecord[]>();
@@ -98,28 +115,26 @@ function checkCertificates(w: World, l: Ledger): void {
 
   for (const o of orders) {
     if (!LIVE_ORDER.has(o.state)) continue;
-    const mc = live.get(o.owner.uid);
+    // The resource of that namespace/name now (a re-created one may have re-adopted the certificate).
+    const mc = live.get(ownerKey(o));
     const status = mc?.status as McStatus | undefined;
-    const deleted = l.deleted.get(o.owner.uid);
-    const spec = (mc?.spec ?? deleted?.spec) as McSpec | undefined;
-    const recorded = l.recordedCertificates.get(o.ref) === o.owner.uid;
+    if (status?.vendorRef === o.ref || status?.pendingIssuance?.vendorRef === o.ref) continue;
     if (o.state !== "issued") {
-      // A pending order must be the one its (live) resource is waiting for.
-      if (status?.pendingIssuance?.vendorRef !== o.ref) l.flag(Invariant.NoUntrackedVendorObject, `pending order ${describe(o)} is not awaited by any resource`);
+      l.flag(Invariant.NoUntrackedVendorObject, `pending order ${describe(o)} is not awaited by any resource`);
       continue;
     }
-    if (mc !== undefined && status?.vendorRef === o.ref) continue;
-    if (mc !== undefined && status?.pendingIssuance?.vendorRef === o.ref) continue;
-    if (!recorded) {
+    const recorder = l.recordedCertificates.get(o.ref);
+    if (recorder === undefined || recorder.key !== ownerKey(o)) {
       l.flag(Invariant.NoUntrackedVendorObject, `issued order ${describe(o)} was never recorded by its resource and is not revoked`);
       continue;
     }
-    // A certificate the resource had and replaced or left behind: kept only if the policy says so.
-    if (mc !== undefined && spec?.revocationPolicy?.superseded === "Revoke") {
-      l.flag(Invariant.CleanupPerPolicy, `superseded certificate ${describe(o)} is not revoked (revocationPolicy.superseded: Revoke)`);
-    }
-    if (mc === undefined && deleted !== undefined && spec?.revocationPolicy?.onDelete === "Revoke") {
-      l.flag(Invariant.CleanupPerPolicy, `certificate ${describe(o)} of deleted ${deleted.namespace}/${deleted.name} is not revoked (revocationPolicy.onDelete: Revoke)`);
+    // A certificate its (last) holder replaced, or left behind when deleted: kept only if that one's policy says so.
+    if (mc !== undefined && mc.metadata.uid === recorder.uid) {
+      if ((mc.spec as McSpec).revocationPolicy?.superseded === "Revoke") {
+        l.flag(Invariant.CleanupPerPolicy, `superseded certificate ${describe(o)} is not revoked (revocationPolicy.superseded: Revoke)`);
+      }
+    } else if (isCurrentAtDelete(l, recorder.uid, o.ref)) {
+      l.flag(Invariant.CleanupPerPolicy, `certificate ${describe(o)} of deleted ${ownerKey(o)} (uid ${recorder.uid}) is not revoked (its revocationPolicy says Revoke)`);
     }
   }
 
@@ -133,7 +148,7 @@ function checkCertificates(w: World, l: Ledger): void {
       l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} names vendorRef ${status.vendorRef}, which the vendor does not know`);
       continue;
     }
-    if (order.owner.uid !== mc.metadata.uid) l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} names ${describe(order)}, an order for another resource`);
+    if (ownerKey(order) !== keyOf(mc)) l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} names ${describe(order)}, an order for another resource`);
     if (order.state !== "issued") l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} names ${describe(order)}, which is not a valid certificate`);
     const names = [...(spec.dnsNames ?? [])].sort().join(",");
     if (order.commonName !== (spec.commonName ?? spec.dnsNames?.[0]) || [...order.dnsNames].sort().join(",") !== names) {
@@ -148,7 +163,7 @@ function checkCertificates(w: World, l: Ledger): void {
 
   // Leftovers of deleted resources: the key Secret always goes.
   for (const d of l.deleted.values()) {
-    if (d.kind !== "ManagedCertificate" || live.has(d.uid)) continue;
+    if (d.kind !== "ManagedCertificate" || live.has(`${d.namespace}/${d.name}`)) continue;
     const keySecret = w.model.peek<KubeObject>(core.secrets, d.namespace, keySecretName(d.name));
     if (keySecret !== undefined && keySecret.metadata.labels?.["certbridge.dev/owner-uid"] === d.uid) {
       l.flag(Invariant.CleanupPerPolicy, `the private key Secret of deleted ${d.namespace}/${d.name} is still there`);

@@ -44,8 +44,8 @@ export class Ledger {
   readonly violations: Violation[] = [];
   readonly #start: number;
   readonly #now: () => number;
-  /** vendorRef → uid of the ManagedCertificate that recorded it as its issued certificate. */
-  readonly recordedCertificates = new Map<string, string>();
+  /** vendorRef → the ManagedCertificate (uid, namespace/name) that recorded it as its issued certificate. */
+  readonly recordedCertificates = new Map<string, { readonly uid: string; readonly key: string }>();
   /** ZPA key id → uid of the ProvisioningKey that recorded it in status.id. */
   readonly recordedKeys = new Map<string, string>();
   readonly deleted = new Map<string, DeletedResource>();

@@ -20,6 +20,8 @@ export interface ScheduleOptions {
   /** After faults stop, how far (virtual) the schedule may run to settle. */
   readonly settleMs?: number;
   readonly maxSteps?: number;
+  /** Look for reconciler code reading the global clock (C4): a stack trace per read, so not every schedule. */
+  readonly checkClock?: boolean;
 }
 
 export interface ScheduleResult {
@@ -47,7 +49,7 @@ export async function runSchedule(o: ScheduleOptions): Promise<ScheduleResult> {
   const restore = installVirtualEnvironment({
     clock: w.clock,
     random: () => (currentTask()?.rng ?? global).next(),
-    onGlobalRead: (site) => {
+    onGlobalRead: o.checkClock === false ? undefined : (site) => {
       if (currentTask() === undefined) return;
       w.ledger.globalReads.set(site, (w.ledger.globalReads.get(site) ?? 0) + 1);
     },
@@ -147,4 +149,5 @@ async function run(w: World, o: ScheduleOptions): Promise<void> {
 function finish(w: World, o: ScheduleOptions): void {
   w.scheduler.log(`quiescent at +${((w.clock.now() - w.start) / 1000).toFixed(1)} s; checking invariants`);
   checkInvariants(w, o.family.expect);
+  o.family.check?.(w);
 }

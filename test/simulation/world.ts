@@ -32,7 +32,7 @@ export class World {
   #processes = 0;
   crashes = 0;
   /** Knobs a scenario family may turn. */
-  staleStart = 2;
+  staleStartMs = 5_000;
   concurrency = 2;
 
   constructor(rng: Rng, traceKeep: number) {
@@ -58,7 +58,7 @@ export class World {
     this.process = new OperatorProcess(id, {
       scheduler: this.scheduler, model: this.model, ledger: this.ledger, rng: this.rng.fork(`process-${id}`),
       certificates: this.certificates, zpa: this.zpa, connections: this.connections,
-      staleStart: this.staleStart, concurrency: this.concurrency,
+      staleStartMs: this.staleStartMs, concurrency: this.concurrency,
     });
   }
 
@@ -111,7 +111,7 @@ export class World {
           this.ledger.flag(Invariant.NoCrossNamespaceAccess, `${actor.label} recorded order ${order.ref} (placed by ${order.actor.key}) in its status`);
         }
       }
-      if (status.vendorRef !== undefined) this.ledger.recordedCertificates.set(status.vendorRef, after.metadata.uid ?? "");
+      if (status.vendorRef !== undefined) this.ledger.recordedCertificates.set(status.vendorRef, { uid: after.metadata.uid ?? "", key: `${ns}/${after.metadata.name}` });
     }
     if (plural === resourceTypes.provisioningKeys.plural && status.id !== undefined) {
       const key = this.zpa.byId(status.id);

@@ -13,6 +13,8 @@ export type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
 export interface KubeEvent {
   readonly rv: number;
+  /** Virtual time of the change. */
+  readonly at: number;
   readonly type: EventType;
   readonly key: string;
   readonly object: KubeObject;
@@ -105,7 +107,7 @@ export class KubeModel {
 
   #emit(plural: string, type: EventType, before: Obj | undefined, after: Obj, actor: Actor): void {
     const frozen = deepFreeze(structuredClone(after));
-    (this.log(plural) as KubeEvent[]).push({ rv: this.#rv, type, key: objKey(after.metadata.namespace, after.metadata.name ?? ""), object: frozen });
+    (this.log(plural) as KubeEvent[]).push({ rv: this.#rv, at: this.#now(), type, key: objKey(after.metadata.namespace, after.metadata.name ?? ""), object: frozen });
     for (const hook of this.hooks) hook(plural, type, before, frozen, actor);
   }
 

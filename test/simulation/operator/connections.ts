@@ -1,110 +1,94 @@
-// The connection resolver as the contracts C1/C2 define it (docs: notes/contracts.md), over the
-// Kubernetes model. It is a model of TEARDOWN's resolver, not that code: the simulation tests the
-// ManagedCertificate and ProvisioningKey reconcilers given those guarantees.
-//   purpose "provision" (the default): fails with ConnectionDeleting / NamespaceTerminating.
-//   purpose "cleanup": returns the connection even while it is deleting; without its credentials
-//   Secret it falls back on the operator's retained copy (kept while the connection has consumers).
-// A connection holds the in-use finalizer while any resource refers to it (C2); `releaseUnused`
-// plays the connection controller that releases it.
-import { matchesLabelSelector, resourceTypes } from "../../../src/api/v1alpha1/index.ts";
-import type { ResolvedConnection } from "../../../src/ports/connection.ts";
-import { core, type KubeObject } from "../../../src/runtime/kube/resource.ts";
-import type { ConnectionLookup, ConnectionRef } from "../../../src/controllers/shared/connections.ts";
+// Connections: the REAL ConnectionResolver (src/controllers/shared/connections.ts, contracts C1/C2)
+// over the model's caches and API, plus a model of the part of the VendorConnection controller the
+// resolver relies on: the operator's retained credentials copy (written while a connection has
+// consumers, read for cleanup once the user's Secret is gone) and the in-use finalizer (released when
+// no resource refers to a deleting connection any more).
+import pino from "pino";
+import { resourceTypes } from "../../../src/api/v1alpha1/index.ts";
+import { ConnectionResolver, type ConnectionLookup, type ConnectionRef, type RetainedCredentials, type RetainedCredentialsReader } from "../../../src/controllers/shared/connections.ts";
+import type { KubeApi } from "../../../src/runtime/kube/api.ts";
+import type { Informer } from "../../../src/runtime/informer.ts";
+import type { KubeObject } from "../../../src/runtime/kube/resource.ts";
 import { kubeRefused } from "../faults.ts";
+import type { InformerCache } from "../kube/cache.ts";
 import type { KubeModel } from "../kube/model.ts";
 import type { Rng } from "../rng.ts";
-import type { Scheduler } from "../scheduler.ts";
+import { currentTask, type Scheduler } from "../scheduler.ts";
 
 export const IN_USE_FINALIZER = "certbridge.dev/in-use";
 
 type Vendor = "cloudflare" | "sectigo" | "zpa";
 type Purpose = "provision" | "cleanup";
 
-interface ConnectionObject extends KubeObject {
-  spec: {
-    credentialsRef: { name: string; namespace?: string };
-    namespaceSelector?: { matchLabels?: Record<string, string> };
-    cloudflare?: Record<string, unknown>;
-    sectigo?: Record<string, unknown>;
-    zpa?: Record<string, unknown>;
-  };
-}
-
 export interface ConnectionResolverPort {
   resolve(ref: ConnectionRef, namespace: string, vendor: Vendor, signal: AbortSignal, opts?: { purpose?: Purpose }): Promise<ConnectionLookup>;
+  invalidate(): void;
+}
+
+/** The credential keys each vendor's connection reads (DEFAULT_CREDENTIAL_KEYS), all naming the tenant. */
+export function credentialData(vendor: Vendor, tenant: string): Record<string, string> {
+  switch (vendor) {
+    case "cloudflare":
+      return { apiToken: tenant };
+    case "sectigo":
+      return { login: tenant, password: "sim" };
+    case "zpa":
+      return { clientId: tenant, clientSecret: "sim" };
+  }
+}
+
+/** The tenant a resolved connection's credentials name (what the vendor models serve). */
+export function tenantOf(credentials: Readonly<Record<string, string>>): string {
+  return credentials["apiToken"] ?? credentials["login"] ?? credentials["clientId"] ?? "";
 }
 
 export class ConnectionsModel {
   readonly #model: KubeModel;
-  /** Connection uid → tenant of the retained credentials copy (C2). */
-  readonly #retained = new Map<string, string>();
+  /** Connection uid → the operator's retained copy of its credentials (C2). */
+  readonly #retained = new Map<string, RetainedCredentials>();
 
   constructor(model: KubeModel) {
     this.#model = model;
   }
 
-  resolveNow(ref: ConnectionRef, namespace: string, vendor: Vendor, purpose: Purpose): { lookup: ConnectionLookup; sawDeletion: boolean } {
-    const cluster = ref.kind === "ClusterVendorConnection";
-    const conn = cluster
-      ? this.#model.peek<ConnectionObject>(resourceTypes.clusterVendorConnections, undefined, ref.name)
-      : this.#model.peek<ConnectionObject>(resourceTypes.vendorConnections, namespace, ref.name);
-    const ns = this.#model.peek(core.namespaces, undefined, namespace);
-    const terminating = ns === undefined || ns.metadata.deletionTimestamp !== undefined;
-    const deleting = conn?.metadata.deletionTimestamp !== undefined;
-    const sawDeletion = terminating || deleting;
-    const fail = (reason: string, message: string) => ({ lookup: { ok: false, reason, message } as ConnectionLookup, sawDeletion });
-    if (conn === undefined) return fail("ConnectionNotFound", `${ref.kind} ${ref.name} does not exist`);
-    if (purpose === "provision" && deleting) return fail("ConnectionDeleting", `${ref.kind} ${ref.name} is being deleted`);
-    if (purpose === "provision" && terminating) return fail("NamespaceTerminating", `namespace ${namespace} is being deleted`);
-    const connVendor = (["cloudflare", "sectigo", "zpa"] as const).find((v) => conn.spec[v] !== undefined);
-    if (connVendor !== vendor) return fail("ConnectionVendorMismatch", `${ref.kind} ${ref.name} is a ${connVendor} connection`);
-    if (cluster) {
-      const labels = { "kubernetes.io/metadata.name": namespace, ...(ns?.metadata.labels ?? {}) };
-      if (!matchesLabelSelector({ matchLabels: { ...(conn.spec.namespaceSelector?.matchLabels ?? {}) } }, labels)) {
-        return fail("ConnectionNotPermitted", `ClusterVendorConnection ${ref.name} does not admit namespace ${namespace}`);
-      }
-    }
-    const secretNs = cluster ? (conn.spec.credentialsRef.namespace ?? "") : namespace;
-    const secret = this.#model.peek<KubeObject & { data?: Record<string, string> }>(core.secrets, secretNs, conn.spec.credentialsRef.name);
-    const uid = conn.metadata.uid ?? "";
-    let tenant = secret?.data?.["apiToken"] === undefined ? undefined : Buffer.from(secret.data["apiToken"], "base64").toString("utf8");
-    if (tenant === undefined && purpose === "cleanup") tenant = this.#retained.get(uid);
-    if (tenant === undefined) return fail("SecretNotFound", `credentials Secret ${secretNs}/${conn.spec.credentialsRef.name} does not exist`);
-    if (secret !== undefined) this.#retained.set(uid, tenant);
-    const connection: ResolvedConnection = {
-      kind: ref.kind,
-      ...(cluster ? {} : { namespace }),
-      name: ref.name,
-      vendor,
-      settings: { ...(conn.spec[vendor] ?? {}) },
-      credentials: { apiToken: tenant },
-      fingerprint: `${uid}/${tenant}`,
-    };
-    return { lookup: { ok: true, connection, ...(deleting ? { deleting: true } : {}) } as ConnectionLookup, sawDeletion };
+  /** The connection controller copied the credentials (it does so while the connection has consumers). */
+  retain(connectionUid: string, credentials: Record<string, string>): void {
+    this.#retained.set(connectionUid, { credentials: { ...credentials }, version: `copy-of-${connectionUid}` });
   }
 
-  /** The resolver a process gets: each resolve is one parked call (a failed GET throws, as the real one does). */
-  port(s: Scheduler, rng: Rng): ConnectionResolverPort {
+  /** The real resolver a process gets, over its caches; every API call it makes parks like any other. */
+  resolver(s: Scheduler, rng: Rng, client: KubeApi, caches: { vendorConnections: InformerCache; clusterVendorConnections: InformerCache; namespaces: InformerCache }): ConnectionResolverPort {
+    const retained: RetainedCredentialsReader = {
+      // A GET of the copy in the operator's namespace.
+      read: (uid) => s.op({ kind: "kube", label: `GET retained credentials of ${uid}`, fail: () => kubeRefused(rng, "GET", `secrets/${uid}`), effect: () => this.#retained.get(uid) }),
+    };
+    const real = new ConnectionResolver({
+      client,
+      vendorConnections: caches.vendorConnections as unknown as Informer<KubeObject>,
+      clusterVendorConnections: caches.clusterVendorConnections as unknown as Informer<KubeObject>,
+      namespaces: caches.namespaces as unknown as Informer<KubeObject>,
+      retained,
+      log: pino({ level: "silent" }),
+    });
     return {
-      resolve: (ref, namespace, vendor, _signal, opts) => {
-        const purpose = opts?.purpose ?? "provision";
-        return s.op({
-          kind: "connection",
-          label: `resolve ${ref.kind} ${ref.name} for ${namespace} (${purpose})`,
-          fail: () => kubeRefused(rng, "GET", `secrets/${namespace}`),
-          effect: () => this.resolveNow(ref, namespace, vendor, purpose),
-          observe: (task, r) => {
-            if (r.sawDeletion) task.sawDeletion = true;
-          },
-        }).then((r) => r.lookup);
+      resolve: async (ref, namespace, vendor, signal, opts) => {
+        const lookup = await real.resolve(ref, namespace, vendor, signal, opts ?? {});
+        // What the answer told the reconcile: its namespace or connection is being deleted.
+        const reason = lookup.ok ? undefined : (lookup.reason as string);
+        const task = currentTask();
+        if (task !== undefined && (reason === "NamespaceTerminating" || reason === "ConnectionDeleting" || (lookup.ok && (lookup.connection as { deleting?: boolean }).deleting === true))) {
+          task.sawDeletion = true;
+        }
+        return lookup;
       },
+      invalidate: () => real.invalidate(),
     };
   }
 
   /** The connection controller's part of C2: a deleting connection no resource refers to loses its in-use finalizer. */
   releaseUnused(): void {
     for (const type of [resourceTypes.vendorConnections, resourceTypes.clusterVendorConnections]) {
-      for (const conn of this.#model.all<ConnectionObject>(type)) {
+      for (const conn of this.#model.all(type)) {
         if (conn.metadata.deletionTimestamp === undefined || !(conn.metadata.finalizers ?? []).includes(IN_USE_FINALIZER)) continue;
         const cluster = type === resourceTypes.clusterVendorConnections;
         const users = [...this.#model.all(resourceTypes.managedCertificates), ...this.#model.all(resourceTypes.provisioningKeys)].filter((r) => {

@@ -23,7 +23,7 @@ import type { Rng } from "../rng.ts";
 import { describe, type ProcessHandle, type Scheduler } from "../scheduler.ts";
 import type { CertificateVendorModel } from "../vendors/certificates.ts";
 import type { ZpaModel } from "../vendors/zpa.ts";
-import type { ConnectionsModel } from "./connections.ts";
+import { tenantOf, type ConnectionsModel } from "./connections.ts";
 import { SimWorkQueue } from "./workqueue.ts";
 
 export const OPERATOR_NAMESPACE = "certbridge-system";
@@ -37,8 +37,8 @@ export interface ProcessDeps {
   readonly certificates: CertificateVendorModel;
   readonly zpa: ZpaModel;
   readonly connections: ConnectionsModel;
-  /** How many events each cache may start behind the API server (a stale LIST after a restart). */
-  readonly staleStart: number;
+  /** How far behind the API server (virtual ms of changes) each cache may start: a stale LIST after a restart. */
+  readonly staleStartMs: number;
   readonly concurrency: number;
 }
 
@@ -55,7 +55,14 @@ const noEvents: EventRecorder = { record: () => {} };
 export class OperatorProcess implements ProcessHandle {
   readonly id: number;
   alive = true;
-  readonly caches: { readonly certificates: InformerCache; readonly keys: InformerCache; readonly secrets: InformerCache<Secret> };
+  readonly caches: {
+    readonly certificates: InformerCache;
+    readonly keys: InformerCache;
+    readonly secrets: InformerCache<Secret>;
+    readonly vendorConnections: InformerCache;
+    readonly clusterVendorConnections: InformerCache;
+    readonly namespaces: InformerCache;
+  };
   readonly workers: readonly Worker[];
   readonly #d: ProcessDeps;
   reconciles = 0;
@@ -63,19 +70,31 @@ export class OperatorProcess implements ProcessHandle {
   constructor(id: number, d: ProcessDeps) {
     this.id = id;
     this.#d = d;
-    const startAt = (plural: string) => d.model.log(plural).length - d.rng.int(d.staleStart + 1);
+    // A restarted process LISTs; the API server may answer from a watch cache that is a little
+    // behind: each cache starts up to `staleStartMs` (of changes) in the past, and catches up.
+    const startAt = (plural: string) => {
+      const log = d.model.log(plural);
+      const cutoff = d.scheduler.clock.now() - d.rng.int(d.staleStartMs + 1);
+      let i = log.length;
+      while (i > 0 && log[i - 1]!.at > cutoff) i--;
+      return i;
+    };
     const certificates = new InformerCache(d.model, { plural: resourceTypes.managedCertificates.plural }, startAt(resourceTypes.managedCertificates.plural));
     const keys = new InformerCache(d.model, { plural: resourceTypes.provisioningKeys.plural }, startAt(resourceTypes.provisioningKeys.plural));
     const secrets = new InformerCache<Secret>(d.model, { plural: core.secrets.plural, matchLabels: { [selectorKey]: selectorValue } }, startAt(core.secrets.plural));
-    this.caches = { certificates, keys, secrets };
+    const cache = (plural: string) => new InformerCache(d.model, { plural }, startAt(plural));
+    const vendorConnections = cache(resourceTypes.vendorConnections.plural);
+    const clusterVendorConnections = cache(resourceTypes.clusterVendorConnections.plural);
+    const namespaces = cache(core.namespaces.plural);
+    this.caches = { certificates, keys, secrets, vendorConnections, clusterVendorConnections, namespaces };
 
     const s = d.scheduler;
     const client = kubeFacade(s, d.model, d.rng, d.ledger, { operatorNamespace: OPERATOR_NAMESPACE });
-    const resolver = d.connections.port(s, d.rng);
-    const tenantOf = (c: ResolvedConnection) => c.credentials["apiToken"] ?? "";
+    const resolver = d.connections.resolver(s, d.rng, client, { vendorConnections, clusterVendorConnections, namespaces });
+    const tenant = (c: ResolvedConnection) => tenantOf(c.credentials);
     const ports: VendorPorts = {
-      certificateAuthority: (c) => d.certificates.port(tenantOf(c), c.vendor === "sectigo" ? "sectigo" : "cloudflare"),
-      provisioningKeys: (c) => d.zpa.port(tenantOf(c)),
+      certificateAuthority: (c) => d.certificates.port(tenant(c), c.vendor === "sectigo" ? "sectigo" : "cloudflare"),
+      provisioningKeys: (c) => d.zpa.port(tenant(c)),
       browserCertificates: () => { throw new Error("publish.zpa is not modelled"); },
       verify: async () => {},
     };
@@ -134,16 +153,18 @@ export class OperatorProcess implements ProcessHandle {
       const pkOwner = ownerKeyOf(current, "ProvisioningKey") ?? ownerKeyOf(previous, "ProvisioningKey");
       if (pkOwner !== undefined) pkQueue.add(pkOwner);
     });
+    // A connection or namespace changed: forget cached credentials, wake every resource (the real
+    // setup wakes only the consumers it indexes; waking more costs reconciles, never correctness).
+    const wakeAll = () => {
+      resolver.invalidate();
+      for (const key of certificates.keys()) mcQueue.add(key);
+      for (const key of keys.keys()) pkQueue.add(key);
+    };
+    vendorConnections.onChange(wakeAll);
+    clusterVendorConnections.onChange(wakeAll);
+    namespaces.onChange(wakeAll);
     certificates.announceAll();
     keys.announceAll();
-  }
-
-  /** A connection changed: wake the resources that use it (setup modules do this from the connection informers). */
-  wakeAll(): void {
-    for (const w of this.workers) {
-      const cache = w.controller === "managedcertificate" ? this.caches.certificates : this.caches.keys;
-      for (const key of cache.keys()) w.queue.add(key);
-    }
   }
 
   /** Workers free to take a key that is ready. */

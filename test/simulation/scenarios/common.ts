@@ -6,7 +6,7 @@ import { keySecretName } from "../../../src/controllers/managedcertificate/keys.
 import { core, type KubeObject } from "../../../src/runtime/kube/resource.ts";
 import type { Expectations } from "../invariants.ts";
 import type { Rng } from "../rng.ts";
-import { IN_USE_FINALIZER } from "../operator/connections.ts";
+import { credentialData, IN_USE_FINALIZER } from "../operator/connections.ts";
 import { OPERATOR_NAMESPACE } from "../operator/process.ts";
 import { USER, type World } from "../world.ts";
 
@@ -31,6 +31,8 @@ export interface Family {
   readonly actionCount: readonly [number, number];
   /** What the end state should be, where it is not "every resource Ready". */
   readonly expect?: Expectations;
+  /** Invariants of this family alone, checked with the others. */
+  readonly check?: (world: World) => void;
 }
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
@@ -40,26 +42,37 @@ export function namespace(w: World, name: string, labels: Record<string, string>
   w.model.create(core.namespaces, { metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } } }, USER, "kubectl");
 }
 
-/** A credentials Secret: its apiToken names the vendor tenant the models serve. */
-export function credentials(w: World, ns: string, name: string, tenant: string): void {
-  w.model.create(core.secrets, { metadata: { name, namespace: ns }, type: "Opaque", data: { apiToken: b64(tenant) } } as KubeObject, USER, "kubectl");
+/** A credentials Secret: the credential keys of the vendor, each naming the tenant the models serve. */
+export function credentials(w: World, ns: string, name: string, vendor: Vendor, tenant: string): void {
+  const data = Object.fromEntries(Object.entries(credentialData(vendor, tenant)).map(([k, v]) => [k, b64(v)]));
+  w.model.create(core.secrets, { metadata: { name, namespace: ns }, type: "Opaque", data } as KubeObject, USER, "kubectl");
 }
+
+/** The connection's vendor block (valid for the API schemas; the endpoints are never called). */
+const VENDOR_BLOCK: Record<Vendor, Record<string, unknown>> = {
+  cloudflare: { zoneId: "0123456789abcdef0123456789abcdef" },
+  sectigo: { customerUri: "simulation", orgId: 1 },
+  zpa: { customerId: "216196257331281920", cloud: "PRODUCTION" },
+};
 
 export function vendorConnection(w: World, ns: string, name: string, vendor: Vendor, tenant: string): void {
-  credentials(w, ns, `${name}-credentials`, tenant);
-  w.model.create(resourceTypes.vendorConnections, {
+  credentials(w, ns, `${name}-credentials`, vendor, tenant);
+  const conn = w.model.create(resourceTypes.vendorConnections, {
     metadata: { name, namespace: ns, finalizers: [IN_USE_FINALIZER] },
-    spec: { [vendor]: {}, credentialsRef: { name: `${name}-credentials` } },
+    spec: { [vendor]: VENDOR_BLOCK[vendor], credentialsRef: { name: `${name}-credentials` } },
   } as KubeObject, USER, "kubectl");
+  // Resources use it from the start: the connection controller has copied its credentials (C2).
+  w.connections.retain(conn.metadata.uid ?? "", credentialData(vendor, tenant));
 }
 
-export function clusterVendorConnection(w: World, name: string, vendor: Vendor, tenant: string, admit: Record<string, string>): void {
+export function clusterVendorConnection(w: World, name: string, vendor: Vendor, tenant: string, admit: Record<string, string>, extra: Record<string, unknown> = {}): void {
   namespace(w, OPERATOR_NAMESPACE);
-  credentials(w, OPERATOR_NAMESPACE, `${name}-credentials`, tenant);
-  w.model.create(resourceTypes.clusterVendorConnections, {
+  credentials(w, OPERATOR_NAMESPACE, `${name}-credentials`, vendor, tenant);
+  const conn = w.model.create(resourceTypes.clusterVendorConnections, {
     metadata: { name, finalizers: [IN_USE_FINALIZER] },
-    spec: { [vendor]: {}, credentialsRef: { name: `${name}-credentials`, namespace: OPERATOR_NAMESPACE }, namespaceSelector: { matchLabels: admit } },
+    spec: { [vendor]: VENDOR_BLOCK[vendor], credentialsRef: { name: `${name}-credentials`, namespace: OPERATOR_NAMESPACE }, namespaceSelector: { matchLabels: admit }, ...extra },
   } as KubeObject, USER, "kubectl");
+  w.connections.retain(conn.metadata.uid ?? "", credentialData(vendor, tenant));
 }
 
 export interface CertificateShape {
@@ -88,6 +101,11 @@ export function certificateSpec(c: CertificateShape): Record<string, unknown> {
     revocationPolicy: { onDelete: c.revokeOnDelete ? "Revoke" : "Retain", superseded: c.revokeSuperseded ? "Revoke" : "Retain" },
     secretPolicy: { onDelete: c.deleteSecret ? "Delete" : "Retain" },
   };
+}
+
+/** A Secret a user made (not the operator's): what a resource must never touch or take over. */
+export function foreignSecret(w: World, ns: string, name: string): void {
+  w.model.create(core.secrets, { metadata: { name, namespace: ns, labels: { app: "someone-elses" } }, type: "Opaque", data: { "tls.crt": b64("theirs") } } as KubeObject, USER, "kubectl");
 }
 
 export function managedCertificate(w: World, ns: string, name: string, spec: Record<string, unknown>): void {
@@ -139,6 +157,17 @@ export const mcActions = {
   deleteTlsSecret: {
     name: "delete the TLS Secret",
     run: (w, rng) => deleteSecretOf(w, rng, (mc) => String(mc.spec?.["secretName"])),
+  },
+  corruptTlsSecret: {
+    name: "overwrite the TLS Secret's certificate",
+    run: (w, rng) => {
+      const mc = anyLive(w, rng, resourceTypes.managedCertificates);
+      if (mc === undefined) return undefined;
+      const name = String(mc.spec?.["secretName"]);
+      if (w.model.peek(core.secrets, mc.metadata.namespace, name) === undefined) return undefined;
+      w.model.mergePatch(core.secrets, mc.metadata.namespace, name, { data: { "tls.crt": b64("not a certificate") } }, undefined, USER);
+      return `user overwrites tls.crt in Secret ${mc.metadata.namespace}/${name}`;
+    },
   },
   deleteKeySecret: {
     name: "delete the key Secret",

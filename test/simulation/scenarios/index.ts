@@ -1,10 +1,11 @@
 import type { Family } from "./common.ts";
 import { certificateFamilies } from "./certificates.ts";
+import { foreignSecretFamily } from "./foreign-secrets.ts";
 import { keyFamilies } from "./provisioning-keys.ts";
 
 export type { Family } from "./common.ts";
 
-const all = [...certificateFamilies, ...keyFamilies];
+const all = [...certificateFamilies, ...keyFamilies, foreignSecretFamily];
 
 /** Every family, by name. */
 export const FAMILIES: ReadonlyMap<string, Family> = new Map(all.map((f) => [f.name, f]));

@@ -82,6 +82,6 @@ export const keyFamilies: readonly Family[] = [
     actions: everyday,
     actionCount: [0, 2],
     // The intruder must be refused (not Ready, with a reason); the victim must not notice.
-    expect: { ready: (_kind, ns, name) => !(ns === "team-b" && name === "intruder") },
+    expect: { ready: (_w, _kind, ns, name) => !(ns === "team-b" && name === "intruder") },
   },
 ];
