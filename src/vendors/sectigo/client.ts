@@ -1,15 +1,15 @@
-// The SCM client: one connection, one client per certificate family, plus organizations.
+// The SCM client: one connection, one client per certificate family (each driven by its row in
+// families.ts), plus organizations.
 import type { VendorHttp } from "../shared/http.ts";
-import { ClientCertClient } from "./smime.ts";
-import { DeviceCertClient } from "./device.ts";
+import { CertificateFamilyClient } from "./certificates.ts";
+import { DEVICE, SMIME, SSL } from "./families.ts";
 import { OrganizationClient } from "./organizations.ts";
-import { SslClient } from "./ssl.ts";
 import { createSectigoHttp, type SectigoConnectionOptions } from "./transport.ts";
 
 export interface SectigoClient {
-  readonly ssl: SslClient;
-  readonly smime: ClientCertClient;
-  readonly device: DeviceCertClient;
+  readonly ssl: CertificateFamilyClient<"ssl">;
+  readonly smime: CertificateFamilyClient<"smime">;
+  readonly device: CertificateFamilyClient<"device">;
   readonly organizations: OrganizationClient;
   readonly http: VendorHttp;
 }
@@ -17,9 +17,9 @@ export interface SectigoClient {
 export function createSectigoClient(opts: SectigoConnectionOptions): SectigoClient {
   const http = createSectigoHttp(opts);
   return {
-    ssl: new SslClient(http),
-    smime: new ClientCertClient(http),
-    device: new DeviceCertClient(http),
+    ssl: new CertificateFamilyClient(http, SSL),
+    smime: new CertificateFamilyClient(http, SMIME),
+    device: new CertificateFamilyClient(http, DEVICE),
     organizations: new OrganizationClient(http),
     http,
   };

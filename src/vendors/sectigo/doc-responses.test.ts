@@ -8,21 +8,17 @@ import type { DocExample } from "../../sim/sectigo/doc-examples.ts";
 import { x509 } from "../../pki/x509.ts";
 import { orderLeafFirst, readCertificates } from "./collect.ts";
 import { classifySectigoError } from "./errors.ts";
-import { dcvSchema, toSslCertificate } from "./ssl.ts";
+import { toCertificateDetails } from "./certificates.ts";
 import {
   certProfilesSchema,
-  clientDetailsSchema,
-  clientListSchema,
   clientOrderResponseSchema,
   customFieldDefsSchema,
-  deviceDetailsSchema,
-  deviceListSchema,
+  dcvSchema,
   deviceOrderResponseSchema,
+  listedOrdersSchema,
+  orderDetailsSchema,
   organizationsSchema,
-  sslDetailsSchema,
   sslEnrollResponseSchema,
-  sslListSchema,
-  sslRenewByIdResponseSchema,
 } from "./wire.ts";
 
 const EXAMPLES = JSON.parse(readFileSync(new URL("../../sim/sectigo/fixtures/doc-examples.json", import.meta.url), "utf8")) as DocExample[];
@@ -39,23 +35,24 @@ const SCHEMAS: ReadonlyArray<readonly [number, string, z.ZodType]> = [
   [503, "SSL custom fields", customFieldDefsSchema],
   [2653, "client custom fields", customFieldDefsSchema],
   [4007, "device custom fields", customFieldDefsSchema],
-  [753, "SSL list", sslListSchema],
-  [2848, "client list", clientListSchema],
-  [4202, "device list", deviceListSchema],
-  [861, "SSL details", sslDetailsSchema],
-  [1899, "SSL update (answers details)", sslDetailsSchema],
+  [753, "SSL list", listedOrdersSchema],
+  [2848, "client list", listedOrdersSchema],
+  [2964, "client list by person id", listedOrdersSchema],
+  [3030, "client list by person e-mail", listedOrdersSchema],
+  [4202, "device list", listedOrdersSchema],
+  [861, "SSL details", orderDetailsSchema],
+  [1899, "SSL update (answers details)", orderDetailsSchema],
   [1138, "SSL DCV details", dcvSchema],
   [1305, "SSL enroll", sslEnrollResponseSchema],
   [1408, "SSL enroll-keygen (same answer)", sslEnrollResponseSchema],
-  [2328, "SSL renew by id", sslRenewByIdResponseSchema],
-  [3096, "client details", clientDetailsSchema],
-  [3433, "client update (answers details)", clientDetailsSchema],
+  [3096, "client details", orderDetailsSchema],
+  [3433, "client update (answers details)", orderDetailsSchema],
   [3310, "client enroll", clientOrderResponseSchema],
   [3594, "client renew by id", clientOrderResponseSchema],
   [3624, "client renew by backend id", clientOrderResponseSchema],
   [3654, "client renew by serial", clientOrderResponseSchema],
-  [4304, "device details", deviceDetailsSchema],
-  [4606, "device update (answers details)", deviceDetailsSchema],
+  [4304, "device details", orderDetailsSchema],
+  [4606, "device update (answers details)", orderDetailsSchema],
   [4484, "device enroll", deviceOrderResponseSchema],
   [4883, "device renew by id", deviceOrderResponseSchema],
   [4916, "device renew by serial", deviceOrderResponseSchema],
@@ -72,19 +69,19 @@ describe("documented response bodies parse with the client's schemas", () => {
   });
 
   it("line 861: details read into the domain shape (US dates, odd serial kept verbatim)", () => {
-    const d = toSslCertificate(sslDetailsSchema.parse(JSON.parse(byLine(861).response.body!)));
-    expect(d).toMatchObject({ id: 811, status: "Issued", commonName: "ccmqa.com", orgId: 8928, profileId: 5149, term: 365, backendCertId: "7344326", orderNumber: 7344326, serialNumber: "00:0::11::2:2::33", comments: "some comments", renewed: false });
+    const d = toCertificateDetails(orderDetailsSchema.parse(JSON.parse(byLine(861).response.body!)), "ssl.get");
+    expect(d).toMatchObject({ id: 811, status: "Issued", commonName: "ccmqa.com", orgId: 8928, term: 365, backendCertId: "7344326", serialNumber: "00:0::11::2:2::33", comments: "some comments", renewed: false });
     expect(d.requested?.toISOString()).toBe("2025-12-04T00:00:00.000Z");
     expect(d.expires?.toISOString()).toBe("2026-12-04T00:00:00.000Z");
   });
 
   it("line 4304/4484: device status spelled title-case in details, upper-case on enroll", () => {
-    expect(deviceDetailsSchema.parse(JSON.parse(byLine(4304).response.body!)).status).toBe("Approved");
+    expect(orderDetailsSchema.parse(JSON.parse(byLine(4304).response.body!)).status).toBe("Approved");
     expect(deviceOrderResponseSchema.parse(JSON.parse(byLine(4484).response.body!)).status).toBe("APPROVED");
   });
 
   it("line 2848: the client list's ISO expires date", () => {
-    expect(clientListSchema.parse(JSON.parse(byLine(2848).response.body!))[0]?.expires?.toISOString()).toBe("2345-06-07T00:00:00.000Z");
+    expect(listedOrdersSchema.parse(JSON.parse(byLine(2848).response.body!))[0]?.expires?.toISOString()).toBe("2345-06-07T00:00:00.000Z");
   });
 
   it("line 1603: the documented SSL download (a PEM bundle, root first) reads leaf first", () => {

@@ -98,8 +98,8 @@ describe("hostile responses → typed errors", () => {
 
   it("an HTML 200 where JSON was expected → transient", async () => {
     const scm = clientFor(sim, { maxAttempts: 1 });
-    sim.faults.set({ htmlErrorRate: 1, pathPattern: "^GET /api/ssl/v1/customFields" });
-    expect(((await outcome(scm.ssl.listCustomFields())) as VendorError).kind).toBe("transient");
+    sim.faults.set({ htmlErrorRate: 1, pathPattern: "^GET /api/ssl/v1/types" });
+    expect(((await outcome(scm.ssl.listProfiles())) as VendorError).kind).toBe("transient");
   });
 });
 

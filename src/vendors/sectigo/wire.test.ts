@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { clientOrderResponseSchema, deviceOrderResponseSchema, parseScmDate, sslDetailsSchema, sslEnrollResponseSchema, sslListSchema } from "./wire.ts";
-import { toSslCertificate } from "./ssl.ts";
+import { clientOrderResponseSchema, deviceOrderResponseSchema, listedOrdersSchema, orderDetailsSchema, parseScmDate, sslEnrollResponseSchema } from "./wire.ts";
+import { toCertificateDetails } from "./certificates.ts";
+
+const details = (body: unknown) => toCertificateDetails(orderDetailsSchema.parse(body), "ssl.get");
 
 describe("parseScmDate", () => {
   it.each([
@@ -37,15 +39,15 @@ describe("wire quirks", () => {
     ["deprecated `sslId` only", { sslId: 811, status: "Issued" }, 811],
     ["both", { id: 811, sslId: 811, status: "Issued" }, 811],
   ])("details carry the id as %s", (_why, body, id) => {
-    expect(toSslCertificate(sslDetailsSchema.parse(body)).id).toBe(id);
+    expect(details(body).id).toBe(id);
   });
 
   it("details without any id are a typed error", () => {
-    expect(() => toSslCertificate(sslDetailsSchema.parse({ status: "Issued" }))).toThrow(/neither id nor sslId/);
+    expect(() => details({ status: "Issued" })).toThrow(/neither id nor sslId/);
   });
 
   it("details: absent arrays read as empty, null comments as absent, dates parsed", () => {
-    const d = toSslCertificate(sslDetailsSchema.parse({ id: 1, status: "Requested", comments: null, requested: "12/04/2025" }));
+    const d = details({ id: 1, status: "Requested", comments: null, requested: "12/04/2025" });
     expect(d.subjectAlternativeNames).toEqual([]);
     expect(d.customFields).toEqual([]);
     expect(d.comments).toBeUndefined();
@@ -65,7 +67,15 @@ describe("wire quirks", () => {
     expect(deviceOrderResponseSchema.parse({ deviceCertId: 1, backendCertId: 5655 }).backendCertId).toBe("5655");
   });
 
-  it("a list item without optional fields", () => {
-    expect(sslListSchema.parse([{ sslId: 905, commonName: "ccmqa.com" }])).toEqual([{ sslId: 905, commonName: "ccmqa.com", subjectAlternativeNames: [], serialNumber: undefined }]);
+  it.each([
+    ["SSL: `sslId`, no state", { sslId: 905, commonName: "ccmqa.com" }, { id: 905, state: undefined, commonName: "ccmqa.com" }],
+    ["client: `id` and a lower-case `state`", { id: 1, state: "issued", comments: "c" }, { id: 1, state: "issued", comments: "c" }],
+    ["device: `id` and an upper-case `status`", { id: 335, status: "APPROVED" }, { id: 335, state: "APPROVED" }],
+  ])("a listed order, %s, reads into one shape", (_why, item, want) => {
+    expect(listedOrdersSchema.parse([item])[0]).toMatchObject(want);
+  });
+
+  it("a listed order without any id is refused, not guessed", () => {
+    expect(listedOrdersSchema.safeParse([{ commonName: "ccmqa.com" }]).success).toBe(false);
   });
 });

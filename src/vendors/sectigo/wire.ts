@@ -85,94 +85,16 @@ export const organizationSchema = z.object({
 export type Organization = z.infer<typeof organizationSchema>;
 export const organizationsSchema = z.array(organizationSchema);
 
-// --- shared pieces of details -------------------------------------------------------------------
+// --- orders (every family) ----------------------------------------------------------------------
 
 export const customFieldValueSchema = z.object({ name: z.string(), value: z.string().nullish().transform((v) => v ?? "") });
 export type CustomFieldValue = { readonly name: string; readonly value: string };
 
-const certificateDetailsSchema = z
-  .object({
-    issuer: optionalOmitted(z.string()),
-    subject: optionalOmitted(z.string()),
-    subjectAltNames: optionalOmitted(z.string()),
-    md5Hash: optionalOmitted(z.string()),
-    sha1Hash: optionalOmitted(z.string()),
-    sha256Hash: optionalOmitted(z.string()),
-  })
-  .nullish()
-  .transform((v) => v ?? {});
-
-const csrDetailsSchema = z
-  .object({
-    csr: optionalOmitted(z.string()),
-    md5Hash: optionalOmitted(z.string()),
-    sha1Hash: optionalOmitted(z.string()),
-    sha256Hash: optionalOmitted(z.string()),
-  })
-  .nullish()
-  .transform((v) => v ?? {});
-
-// --- SSL ----------------------------------------------------------------------------------------
-
-export const SSL_STATUSES = ["Invalid", "Requested", "Approved", "Declined", "Applied", "Issued", "Revoked", "Expired", "Replaced", "Rejected", "Unmanaged", "SAApproved", "Init"] as const;
-export type SslStatus = (typeof SSL_STATUSES)[number];
-
+/** Enroll answers differ per family: SSL `{sslId, renewId}`. */
 export const sslEnrollResponseSchema = z.object({ sslId: scmId, renewId: z.string().min(1) });
 export type SslEnrollResponse = z.infer<typeof sslEnrollResponseSchema>;
 
-export const sslRenewByIdResponseSchema = z.object({ sslId: scmId });
-
-export const sslListItemSchema = z.object({
-  sslId: scmId,
-  commonName: optionalOmitted(z.string()),
-  subjectAlternativeNames: arrayOrEmpty(z.string()),
-  serialNumber: optionalOmitted(z.string()),
-});
-export type SslListItem = z.infer<typeof sslListItemSchema>;
-export const sslListSchema = z.array(sslListItemSchema);
-
-export const sslDetailsSchema = z.object({
-  // `sslId` is deprecated in details but still sent; `id` is the current name.
-  id: optionalOmitted(scmId),
-  sslId: optionalOmitted(scmId),
-  commonName: optionalOmitted(z.string()),
-  orgId: optionalOmitted(scmId),
-  status: z.string(),
-  orderNumber: optionalOmitted(integerish),
-  backendCertId: optionalOmitted(looseString),
-  vendor: optionalOmitted(z.string()),
-  certType: optionalOmitted(certProfileSchema),
-  validationType: optionalOmitted(z.string()),
-  term: optionalOmitted(integerish),
-  owner: optionalOmitted(z.string()),
-  requester: optionalOmitted(z.string()),
-  requestedVia: optionalOmitted(z.string()),
-  externalRequester: optionalOmitted(z.string()),
-  comments: optionalOmitted(z.string()),
-  requested: optionalOmitted(scmDate),
-  approved: optionalOmitted(scmDate),
-  issued: optionalOmitted(scmDate),
-  declined: optionalOmitted(scmDate),
-  expires: optionalOmitted(scmDate),
-  revoked: optionalOmitted(scmDate),
-  reasonCode: optionalOmitted(integerish),
-  renewed: optionalOmitted(z.boolean()),
-  serialNumber: optionalOmitted(z.string()),
-  keyAlgorithm: optionalOmitted(z.string()),
-  keySize: optionalOmitted(integerish),
-  keyType: optionalOmitted(z.string()),
-  subjectAlternativeNames: arrayOrEmpty(z.string()),
-  customFields: arrayOrEmpty(customFieldValueSchema),
-  certificateDetails: certificateDetailsSchema,
-  csrDetails: csrDetailsSchema,
-});
-export type SslDetailsWire = z.infer<typeof sslDetailsSchema>;
-
-// --- client (S/MIME) ----------------------------------------------------------------------------
-
-export const CLIENT_STATES = ["blank", "created", "requested", "issued", "downloaded", "expired", "revoked", "rejected", "pre_revoked"] as const;
-
-/** Enroll and every renew answer this. The 25.5 edition's enroll had no `id` [P10]. */
+/** Client enroll (and renew) answers `{id, orderNumber, backendCertId}`; the 25.5 edition's had no `id` [P10]. */
 export const clientOrderResponseSchema = z.object({
   id: optionalOmitted(scmId),
   orderNumber: optionalOmitted(integerish),
@@ -180,50 +102,7 @@ export const clientOrderResponseSchema = z.object({
 });
 export type ClientOrderResponse = z.infer<typeof clientOrderResponseSchema>;
 
-export const clientListItemSchema = z.object({
-  id: scmId,
-  state: optionalOmitted(z.string()),
-  certificateDetails: certificateDetailsSchema,
-  serialNumber: optionalOmitted(z.string()),
-  orderNumber: optionalOmitted(integerish),
-  backendCertId: optionalOmitted(looseString),
-  expires: optionalOmitted(scmDate),
-  comments: optionalOmitted(z.string()),
-});
-export type ClientListItem = z.infer<typeof clientListItemSchema>;
-export const clientListSchema = z.array(clientListItemSchema);
-
-export const clientDetailsSchema = z.object({
-  id: scmId,
-  commonName: optionalOmitted(z.string()),
-  orgId: optionalOmitted(scmId),
-  status: z.string(),
-  backendCertId: optionalOmitted(looseString),
-  certType: optionalOmitted(certProfileSchema),
-  term: optionalOmitted(integerish),
-  requestedVia: optionalOmitted(z.string()),
-  comments: optionalOmitted(z.string()),
-  requested: optionalOmitted(scmDate),
-  issued: optionalOmitted(scmDate),
-  expires: optionalOmitted(scmDate),
-  revoked: optionalOmitted(scmDate),
-  reasonCode: optionalOmitted(integerish),
-  serialNumber: optionalOmitted(z.string()),
-  keyAlgorithm: optionalOmitted(z.string()),
-  keySize: optionalOmitted(integerish),
-  keyType: optionalOmitted(z.string()),
-  subjectAlternativeNames: arrayOrEmpty(z.string()),
-  customFields: arrayOrEmpty(customFieldValueSchema),
-  certificateDetails: certificateDetailsSchema,
-  csrDetails: csrDetailsSchema,
-});
-export type ClientDetailsWire = z.infer<typeof clientDetailsSchema>;
-
-// --- device -------------------------------------------------------------------------------------
-
-export const DEVICE_STATUSES = ["REQUESTED", "APPROVED", "DECLINED", "APPLIED", "ISSUED", "DOWNLOADED", "EXPIRED", "REVOKED", "REJECTED", "AWAITING_APPROVAL"] as const;
-
-/** Enroll and renew answer this; `status` is upper-case here ("APPROVED"). */
+/** Device enroll (and renew) answers `deviceCertId` and an upper-case status ("APPROVED"). */
 export const deviceOrderResponseSchema = z.object({
   deviceCertId: scmId,
   status: optionalOmitted(z.string()),
@@ -232,40 +111,71 @@ export const deviceOrderResponseSchema = z.object({
 });
 export type DeviceOrderResponse = z.infer<typeof deviceOrderResponseSchema>;
 
-export const deviceListItemSchema = z.object({
-  id: scmId,
-  status: optionalOmitted(z.string()),
-  backendCertId: optionalOmitted(looseString),
-  certificateDetails: certificateDetailsSchema,
-});
-export type DeviceListItem = z.infer<typeof deviceListItemSchema>;
-export const deviceListSchema = z.array(deviceListItemSchema);
-
-/** Details: `status` is title-case here ("Approved"), unlike list/enroll. */
-export const deviceDetailsSchema = z.object({
-  id: scmId,
+/**
+ * An order's details, any family, read down to what the operator uses. SSL names the id `id` and the
+ * deprecated `sslId`; the status is title-case for SSL and device ("Approved"), lower-case for client
+ * certificates ("issued"). Absent fields are omitted by SCM.
+ */
+export const orderDetailsSchema = z.object({
+  id: optionalOmitted(scmId),
+  sslId: optionalOmitted(scmId),
+  status: z.string(),
   commonName: optionalOmitted(z.string()),
   orgId: optionalOmitted(scmId),
-  status: z.string(),
-  orderNumber: optionalOmitted(integerish),
   backendCertId: optionalOmitted(looseString),
-  certType: optionalOmitted(certProfileSchema),
   term: optionalOmitted(integerish),
-  owner: optionalOmitted(z.string()),
-  requester: optionalOmitted(z.string()),
   comments: optionalOmitted(z.string()),
+  externalRequester: optionalOmitted(z.string()),
   requested: optionalOmitted(scmDate),
-  approved: optionalOmitted(scmDate),
+  issued: optionalOmitted(scmDate),
   expires: optionalOmitted(scmDate),
-  keyAlgorithm: optionalOmitted(z.string()),
-  keySize: optionalOmitted(integerish),
-  keyType: optionalOmitted(z.string()),
+  revoked: optionalOmitted(scmDate),
+  reasonCode: optionalOmitted(integerish),
+  renewed: optionalOmitted(z.boolean()),
   serialNumber: optionalOmitted(z.string()),
+  subjectAlternativeNames: arrayOrEmpty(z.string()),
   customFields: arrayOrEmpty(customFieldValueSchema),
-  certificateDetails: certificateDetailsSchema,
-  csrDetails: csrDetailsSchema,
 });
-export type DeviceDetailsWire = z.infer<typeof deviceDetailsSchema>;
+export type OrderDetailsWire = z.infer<typeof orderDetailsSchema>;
+
+/**
+ * One entry of a family's list: SSL lists `sslId` (no status, no comments), client certificates `id`,
+ * `state` and `comments`, device certificates `id` and an upper-case `status`. `state` here is whichever
+ * of `state` or `status` the family sends.
+ */
+export const listedOrderSchema = z
+  .object({
+    id: optionalOmitted(scmId),
+    sslId: optionalOmitted(scmId),
+    state: optionalOmitted(z.string()),
+    status: optionalOmitted(z.string()),
+    commonName: optionalOmitted(z.string()),
+    comments: optionalOmitted(z.string()),
+    serialNumber: optionalOmitted(z.string()),
+    backendCertId: optionalOmitted(looseString),
+    expires: optionalOmitted(scmDate),
+  })
+  .refine((w) => w.id !== undefined || w.sslId !== undefined, "a listed order carries neither id nor sslId")
+  .transform((w) => ({
+    id: (w.id ?? w.sslId)!,
+    state: w.state ?? w.status,
+    commonName: w.commonName,
+    comments: w.comments,
+    serialNumber: w.serialNumber,
+    backendCertId: w.backendCertId,
+    expires: w.expires,
+  }));
+export type ListedOrder = z.output<typeof listedOrderSchema>;
+export const listedOrdersSchema = z.array(listedOrderSchema);
+
+/** Per-domain DCV state of an SSL order and what to publish (`GET /api/ssl/v1/{id}/dcv`). */
+export const dcvSchema = z.object({
+  dcvLog: z
+    .object({
+      log: arrayOrEmpty(z.object({ domainName: z.string(), dcvStatus: optionalOmitted(z.string()) })),
+    })
+    .nullish(),
+});
 
 // --- requests (what we send; typed, not parsed) -------------------------------------------------
 
