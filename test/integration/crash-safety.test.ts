@@ -36,7 +36,9 @@ const isReady = (o: Conditioned | undefined) => o?.status?.conditions?.some((c) 
 
 /** Runs the operator until it SIGKILLs itself at `crashAt` (or finishes without reaching it), then a clean one until `done`. */
 async function crashThenRecover(crashAt: string, done: () => Promise<boolean>): Promise<{ killed: boolean }> {
-  const args = ["--kubeconfig", inject("kubeconfigPath"), "--leader-elect", "false", "--log-level", "info"];
+  // A process killed right after recording an order's intent may have sent it: the restart looks it up
+  // until the settle deadline before ordering (ADR 0005); seconds here instead of the vendors' minutes.
+  const args = ["--kubeconfig", inject("kubeconfigPath"), "--leader-elect", "false", "--log-level", "info", "--debug-order-settle-ms", "3000"];
   const doomed = startOperatorProcess([...args, "--debug-crash-at", crashAt]);
   let finishedFirst = false;
   const exit = await Promise.race([

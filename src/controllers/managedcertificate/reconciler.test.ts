@@ -235,3 +235,214 @@ describe("ManagedCertificateReconciler (in memory)", () => {
     expect(cluster.certs.get("ns/web")!.status).toMatchObject({ revision: 1, vendorRef: "ref-1" });
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Ordering under unknown outcomes (ADR 0005), against a vendor model with late commits.
+
+interface FakeOrder { ref: string; uid: string; revision: number; spec: string; visibleAt: number; state: "pending" | "issued" | "failed"; chainPem: string }
+
+/** A vendor that can lose answers and commit late: orders become visible (to lookups) at `visibleAt`. */
+async function lateVendor(clock: ReturnType<typeof manualClock>) {
+  const testCa = await createTestCa({ name: "late" });
+  const orders: FakeOrder[] = [];
+  const calls: string[] = [];
+  /** Per submit, in order: "ok", "lost" (placed, answer lost, listed 20 s later), "lostLate" (listed 200 s later: after a 3 min settle deadline), "unplaced" (timed out before the vendor saw it), "pending" (asynchronous). */
+  const plan: string[] = [];
+  const collectErrors: unknown[] = [];
+  let seq = 0;
+  const impl: CertificateAuthority = {
+    submit: async (order) => {
+      calls.push("submit");
+      const mode = plan.shift() ?? "ok";
+      if (mode === "unplaced") throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "createClientCertificate", message: "timed out after 30000 ms" });
+      const leaf = await testCa.signCsr(order.csrPem, { usage: "client" });
+      const o: FakeOrder = { ref: `ref-${++seq}`, uid: order.owner.uid, revision: order.owner.revision, spec: order.owner.specHash ?? "", visibleAt: clock.now().getTime() + (mode === "lostLate" ? 200_000 : mode === "lost" ? 20_000 : 0), state: mode === "pending" ? "pending" : "issued", chainPem: leaf.leafPem };
+      orders.push(o);
+      if (mode === "lost" || mode === "lostLate") throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "createClientCertificate", message: "network error (ECONNRESET)" });
+      return o.state === "pending" ? { state: "pending", vendorRef: o.ref, reason: "Pending", message: "placed" } : { state: "issued", vendorRef: o.ref, chainPem: o.chainPem };
+    },
+    collect: async (ref) => {
+      calls.push(`collect ${ref}`);
+      const e = collectErrors.shift();
+      if (e !== undefined) throw e;
+      const o = orders.find((x) => x.ref === ref)!;
+      if (o.state === "failed") return { state: "failed", vendorRef: ref, message: "declined by an approver" };
+      if (o.state === "pending") { o.state = "issued"; return { state: "pending", vendorRef: ref, reason: "Pending", message: "not yet" }; }
+      return { state: "issued", vendorRef: ref, chainPem: o.chainPem };
+    },
+    findOrders: async (intent) => {
+      calls.push("find");
+      return orders
+        .filter((o) => o.uid === intent.owner.uid && o.revision === intent.owner.revision && o.spec.startsWith(intent.specHash) && o.visibleAt <= clock.now().getTime() && !intent.knownVendorRefs.includes(o.ref))
+        .map((o) => ({ vendorRef: o.ref, state: o.state }));
+    },
+    revoke: async (ref) => { calls.push(`revoke ${ref}`); },
+    cancel: async (ref) => {
+      calls.push(`cancel ${ref}`);
+      const o = orders.find((x) => x.ref === ref);
+      if (o === undefined) return { done: true, how: "gone" };
+      const was = o.state;
+      o.state = "failed";
+      return { done: true, how: was === "failed" ? "alreadyFinal" : was === "issued" ? "revoked" : "declined" };
+    },
+  };
+  return { impl, orders, calls, plan, collectErrors };
+}
+
+const issuing = (c: ReturnType<typeof fakeCluster>) => c.certs.get("ns/web")!.status!.conditions?.find((x) => x.type === "Issuing");
+
+describe("ordering under unknown outcomes", () => {
+  it("an unanswered create is looked up, never re-ordered, and used once it shows up: one paid call", async () => {
+    const clock = manualClock();
+    const vendor = await lateVendor(clock);
+    vendor.plan.push("lost");
+    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({ state: "OutcomeUnknown", submits: 1, unknownOutcomes: 1 });
+    expect(issuing(cluster)).toMatchObject({ status: "True", reason: "OutcomeUnknown" });
+    expect(issuing(cluster)!.message).toMatch(/ECONNRESET.*looked up until/);
+    for (let i = 0; i < 20 && cluster.certs.get("ns/web")!.status!.pendingIssuance !== undefined; i++) {
+      clock.advance(6_000);
+      await reconciler.reconcile(ctx, "ns/web");
+    }
+    expect(vendor.calls.filter((c) => c === "submit")).toHaveLength(1);
+    expect(vendor.calls.filter((c) => c === "find").length).toBeGreaterThanOrEqual(2);
+    expect(cluster.certs.get("ns/web")!.status).toMatchObject({ revision: 1, vendorRef: "ref-1" });
+    expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toBeUndefined();
+  });
+
+  it("nothing found by the deadline: ordered again; an order that commits even later is swept and cancelled, the one in use is kept", async () => {
+    const clock = manualClock();
+    const vendor = await lateVendor(clock);
+    vendor.plan.push("lostLate");
+    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    await reconciler.reconcile(ctx, "ns/web");
+    clock.advance(SETTLE_WINDOW_MS.cloudflare + 1_000);
+    await reconciler.reconcile(ctx, "ns/web");
+    const status = cluster.certs.get("ns/web")!.status!;
+    expect(status).toMatchObject({ revision: 1, vendorRef: "ref-2" });
+    expect(status.orderSweeps).toEqual([expect.objectContaining({ revision: 1, keep: ["ref-2"] })]);
+    // The first call commits after the deadline; the sweep finds it and cancels it, and then ends.
+    clock.advance(SETTLE_WINDOW_MS.cloudflare * 2);
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(vendor.calls).toContain("cancel ref-1");
+    expect(vendor.calls).not.toContain("cancel ref-2");
+    expect(cluster.certs.get("ns/web")!.status!.orderSweeps).toBeUndefined();
+    expect(vendor.calls.filter((c) => c === "submit")).toHaveLength(2);
+  });
+
+  it("an answered first call costs no lookup and no sweep (the normal path)", async () => {
+    const clock = manualClock();
+    const vendor = await lateVendor(clock);
+    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    await reconciler.reconcile(ctx, "ns/web");
+    clock.advance(3_600_000);
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(vendor.calls).toEqual(["submit"]);
+    expect(cluster.certs.get("ns/web")!.status!.orderSweeps).toBeUndefined();
+  });
+
+  it.each([
+    { why: "an oversized answer", error: new VendorError({ kind: "permanent", vendor: "sectigo", operation: "ssl.collect", message: "response body exceeds the 4194304-byte limit", httpStatus: 200 }), reason: "VendorError" },
+    { why: "a schema mismatch", error: new VendorError({ kind: "permanent", vendor: "sectigo", operation: "ssl.get", message: "response did not match the expected schema (status: invalid_type)", httpStatus: 200 }), reason: "VendorError" },
+    { why: "credentials revoked meanwhile", error: new VendorError({ kind: "credentials", vendor: "sectigo", operation: "ssl.collect", message: "code -16: Unknown user", httpStatus: 401 }), reason: "CredentialsInvalid" },
+    { why: "throttling", error: new VendorError({ kind: "rateLimited", vendor: "sectigo", operation: "ssl.collect", message: "rate limited (HTTP 429)", httpStatus: 429, retryAfterMs: 30_000 }), reason: "RateLimited" },
+    { why: "an unexpected bug", error: new TypeError("cannot read properties of undefined"), reason: "VendorError" },
+  ])("an error after the order exists keeps it, says so, and collects again ($why)", async ({ error, reason }) => {
+    const clock = manualClock();
+    const vendor = await lateVendor(clock);
+    vendor.plan.push("pending");
+    vendor.collectErrors.push(error);
+    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    await reconciler.reconcile(ctx, "ns/web");
+    const status = cluster.certs.get("ns/web")!.status!;
+    expect(status.pendingIssuance).toMatchObject({ vendorRef: "ref-1" });
+    expect(status.failedIssuanceAttempts).toBeUndefined();
+    expect(issuing(cluster)).toMatchObject({ status: "True", reason });
+    expect(issuing(cluster)!.message).toMatch(/Order ref-1 is kept/);
+    for (let i = 0; i < 4 && cluster.certs.get("ns/web")!.status!.pendingIssuance !== undefined; i++) {
+      clock.advance(60_000);
+      await reconciler.reconcile(ctx, "ns/web");
+    }
+    expect(cluster.certs.get("ns/web")!.status).toMatchObject({ revision: 1, vendorRef: "ref-1" });
+    expect(vendor.calls.filter((c) => c === "submit")).toHaveLength(1);
+  });
+
+  it("only the vendor's verdict on the order (declined) makes a failed attempt, and the next one is a new revision", async () => {
+    const clock = manualClock();
+    const vendor = await lateVendor(clock);
+    vendor.plan.push("pending");
+    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    vendor.orders.length = 0;
+    const submitted = vendor.impl.submit;
+    vendor.impl.submit = async (order, signal) => {
+      const out = await submitted(order, signal);
+      vendor.orders[vendor.orders.length - 1]!.state = "failed";
+      return out;
+    };
+    await reconciler.reconcile(ctx, "ns/web");
+    const status = cluster.certs.get("ns/web")!.status!;
+    expect(status).toMatchObject({ failedIssuanceAttempts: 1 });
+    expect(status.pendingIssuance).toBeUndefined();
+    expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "Rejected" });
+  });
+
+  it("purpose provision refuses a deleting connection: no order, the reason shown", async () => {
+    const vendor = await lateVendor(manualClock());
+    const purposes: Array<string | undefined> = [];
+    const { cluster, reconciler } = setup(vendor.impl, {}, {
+      connections: { resolve: async (_r, _n, _v, _s, opts) => { purposes.push(opts?.purpose); return { ok: false, reason: "ConnectionDeleting", message: "VendorConnection ns/cf is being deleted" }; } },
+    });
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(purposes).toEqual(["provision"]);
+    expect(vendor.calls).toEqual([]);
+    expect(cluster.certs.get("ns/web")!.status!.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "ConnectionDeleting" });
+  });
+
+  it("delete: the pending order is cancelled (purpose cleanup), then the finalizer goes", async () => {
+    const clock = manualClock();
+    const vendor = await lateVendor(clock);
+    vendor.plan.push("pending");
+    const purposes: Array<string | undefined> = [];
+    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now, connections: { resolve: async (_r, _n, _v, _s, opts) => { purposes.push(opts?.purpose); return { ok: true, connection }; } } });
+    await reconciler.reconcile(ctx, "ns/web");
+    const obj = cluster.certs.get("ns/web")!;
+    cluster.certs.set("ns/web", { ...obj, metadata: { ...obj.metadata, deletionTimestamp: clock.now().toISOString() } });
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(purposes.at(-1)).toBe("cleanup");
+    expect(vendor.calls).toContain("cancel ref-1");
+    expect(cluster.certs.get("ns/web")!.metadata.finalizers).toEqual([]);
+  });
+
+  it("delete while the create got no answer: waits (Deleting) until the late commit shows up, cancels it, then lets go", async () => {
+    const clock = manualClock();
+    const vendor = await lateVendor(clock);
+    vendor.plan.push("lost");
+    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    await reconciler.reconcile(ctx, "ns/web");
+    const obj = cluster.certs.get("ns/web")!;
+    cluster.certs.set("ns/web", { ...obj, metadata: { ...obj.metadata, deletionTimestamp: clock.now().toISOString() } });
+    const waiting = await reconciler.reconcile(ctx, "ns/web");
+    expect(waiting.requeueAfterMs).toBeGreaterThan(0);
+    expect(cluster.certs.get("ns/web")!.metadata.finalizers).toEqual(["certbridge.dev/cleanup"]);
+    expect(cluster.certs.get("ns/web")!.status!.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "Deleting" });
+    clock.advance(25_000);
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(vendor.calls).toContain("cancel ref-1");
+    expect(cluster.certs.get("ns/web")!.metadata.finalizers).toEqual([]);
+  });
+
+  it("a deleted key Secret is written back from the TLS Secret (same key, current revision)", async () => {
+    const clock = manualClock();
+    const vendor = await lateVendor(clock);
+    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    await reconciler.reconcile(ctx, "ns/web");
+    const key = cluster.secrets.get("ns/web-certbridge-key")!.data!["tls.key"];
+    cluster.secrets.delete("ns/web-certbridge-key");
+    await reconciler.reconcile(ctx, "ns/web");
+    const back = cluster.secrets.get("ns/web-certbridge-key")!;
+    expect(back.data!["tls.key"]).toBe(key);
+    expect(back.metadata.annotations?.["certbridge.dev/revision"]).toBe("1");
+    expect(vendor.calls).toEqual(["submit"]);
+  });
+});
