@@ -2,7 +2,9 @@
 # Builds kubectl and helm from the Go module proxy into a cache folder outside the repository, the way
 # build-control-plane.sh builds kube-apiserver (docs/adr/0009-image-and-release.md). Prints the absolute
 # path of each requested binary on stdout, one per line, in argument order; progress goes to stderr.
-#   usage: build-tools.sh [kubectl] [helm]      (no argument: both)
+#   usage: build-tools.sh [kubectl] [helm] [kind] [actionlint]     (no argument: kubectl and helm)
+# kind (npm run e2e:kind, Docker hosts only) and actionlint (the release workflow's test) are built on
+# first use only.
 # Idempotent and safe to run concurrently: each tool is built under its own flock, into a temp file
 # that is renamed into place, so a crash or a second caller never sees a half-written binary.
 set -euo pipefail
@@ -12,11 +14,15 @@ set -euo pipefail
 KUBECTL_VERSION="${CERTBRIDGE_KUBECTL_VERSION:-1.34.4}"
 # helm v4 installs straight from the proxy (no replace directives in its go.mod).
 HELM_VERSION="${CERTBRIDGE_HELM_VERSION:-4.3.2}"
+KIND_VERSION="${CERTBRIDGE_KIND_VERSION:-0.33.0}"
+ACTIONLINT_VERSION="${CERTBRIDGE_ACTIONLINT_VERSION:-1.7.12}"
 CACHE_ROOT="${CERTBRIDGE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/certbridge}"
 TOOLS_DIR="$CACHE_ROOT/tools"
 
 kubectl_path() { echo "$TOOLS_DIR/kubectl-v$KUBECTL_VERSION/kubectl"; }
 helm_path() { echo "$TOOLS_DIR/helm-v$HELM_VERSION/helm"; }
+kind_path() { echo "$TOOLS_DIR/kind-v$KIND_VERSION/kind"; }
+actionlint_path() { echo "$TOOLS_DIR/actionlint-v$ACTIONLINT_VERSION/actionlint"; }
 
 need_go() {
   command -v go >/dev/null || { echo "go is required to build kubectl and helm (or put a compatible one on PATH)" >&2; exit 1; }
@@ -54,17 +60,30 @@ build_kubectl() {
   mv "$out.tmp.$$" "$out"
 }
 
-build_helm() {
-  local out; out=$(helm_path)
-  local bin="$TOOLS_DIR/.helm-build.$$"
-  # helm's go line may be newer than the local Go: let the go command fetch that toolchain through the proxy.
+# `go install pkg@version` into a private GOBIN, then renamed into place. The module's go line may be
+# newer than the local Go: the go command then fetches that toolchain through the proxy.
+go_install() {
+  local out=$1 pkg=$2 ldflags=$3
+  local bin="$TOOLS_DIR/.build.$(basename "$out").$$"
   export CGO_ENABLED=0 GOFLAGS= GOBIN="$bin"
   rm -rf "$bin" && mkdir -p "$bin" "$(dirname "$out")"
-  go install -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION \
-    -X helm.sh/helm/v4/internal/version.metadata= -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
-    "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
-  mv "$bin/helm" "$out.tmp.$$" && mv "$out.tmp.$$" "$out"
+  go install -trimpath -ldflags "-s -w $ldflags" "$pkg"
+  mv "$bin/$(basename "$out")" "$out.tmp.$$" && mv "$out.tmp.$$" "$out"
   rm -rf "$bin"
+}
+
+build_helm() {
+  go_install "$(helm_path)" "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION" \
+    "-X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v4/internal/version.metadata= -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
+}
+
+build_kind() {
+  go_install "$(kind_path)" "sigs.k8s.io/kind@v$KIND_VERSION" ""
+}
+
+build_actionlint() {
+  go_install "$(actionlint_path)" "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" \
+    "-X github.com/rhysd/actionlint.version=v$ACTIONLINT_VERSION"
 }
 
 ensure() {
@@ -91,7 +110,7 @@ ensure() {
 [[ $# -gt 0 ]] || set -- kubectl helm
 for tool in "$@"; do
   case "$tool" in
-    kubectl|helm) ensure "$tool" ;;
-    *) echo "usage: build-tools.sh [kubectl] [helm]" >&2; exit 2 ;;
+    kubectl|helm|kind|actionlint) ensure "$tool" ;;
+    *) echo "usage: build-tools.sh [kubectl] [helm] [kind] [actionlint]" >&2; exit 2 ;;
   esac
 done

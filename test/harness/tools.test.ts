@@ -43,6 +43,10 @@ describe("acceptsVersion", () => {
     { reason: "helm of the pinned major renders the manifests the same way", tool: "helm", output: "v4.1.4+g05fa379\n", want: true },
     { reason: "helm v3 renders differently from the checked-in manifests", tool: "helm", output: "v3.19.0+g3d8990f", want: false },
     { reason: "helm output without a version", tool: "helm", output: "unknown", want: false },
+    { reason: "kind of the pinned minor", tool: "kind", output: "kind v0.33.0 go1.26.8 linux/amd64", want: true },
+    { reason: "kind older than the pinned minor may lack the flags the e2e script uses", tool: "kind", output: "kind v0.20.0 go1.20.4 linux/amd64", want: false },
+    { reason: "actionlint of a newer minor knows every workflow key the pinned one does", tool: "actionlint", output: "v1.8.0\ninstalled by building from source", want: true },
+    { reason: "actionlint of an older minor may reject newer workflow syntax", tool: "actionlint", output: "1.6.26\ninstalled by homebrew", want: false },
   ] as const;
   it.each(cases)("$reason", ({ tool, output, want }) => {
     expect(acceptsVersion(tool, output)).toBe(want);

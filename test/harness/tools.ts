@@ -12,10 +12,10 @@ const run = promisify(execFile);
  * cache (the machine reaches binaries only through package registries and the Go proxy, and the
  * distribution's kubectl is outside the control plane's version skew). See docs/adr/0009.
  */
-export type Tool = "kubectl" | "helm";
+export type Tool = "kubectl" | "helm" | "kind" | "actionlint";
 
 /** The versions build-tools.sh builds (keep in step with its defaults). */
-export const PINNED = { kubectl: "1.34.4", helm: "4.3.2" } as const satisfies Record<Tool, string>;
+export const PINNED = { kubectl: "1.34.4", helm: "4.3.2", kind: "0.33.0", actionlint: "1.7.12" } as const satisfies Record<Tool, string>;
 
 /** The test control plane's minor version; kubectl's supported skew is one minor either way. */
 const CONTROL_PLANE_MINOR = 34;
@@ -33,8 +33,9 @@ export function pinnedPath(tool: Tool, env: NodeJS.ProcessEnv = process.env): st
 
 /**
  * Whether a tool found on PATH may stand in for the pinned one, judged from its version output
- * (`kubectl version --client -o json`, `helm version --short`): kubectl within one minor of the
- * control plane; helm of the pinned major, whose `helm template` output the generated manifests hold.
+ * (`kubectl version --client -o json`, `helm version --short`, `kind version`, `actionlint --version`):
+ * kubectl within one minor of the control plane; helm of the pinned major, whose `helm template` output
+ * the generated manifests hold; kind and actionlint of the pinned minor or newer.
  */
 export function acceptsVersion(tool: Tool, output: string): boolean {
   if (tool === "kubectl") {
@@ -47,11 +48,16 @@ export function acceptsVersion(tool: Tool, output: string): boolean {
     const m = typeof gitVersion === "string" ? /^v1\.(\d+)\.\d+/.exec(gitVersion) : null;
     return m !== null && Math.abs(Number(m[1]) - CONTROL_PLANE_MINOR) <= 1;
   }
-  const m = /^v(\d+)\.\d+\.\d+/.exec(output.trim());
-  return m !== null && m[1] === PINNED.helm.split(".")[0];
+  if (tool === "helm") {
+    const m = /^v(\d+)\.\d+\.\d+/.exec(output.trim());
+    return m !== null && m[1] === PINNED.helm.split(".")[0];
+  }
+  const m = (tool === "kind" ? /^kind v(\d+)\.(\d+)\.\d+/ : /^v?(\d+)\.(\d+)\.\d+/).exec(output.trim());
+  const [major, minor] = PINNED[tool].split(".").map(Number) as [number, number];
+  return m !== null && Number(m[1]) === major && Number(m[2]) >= minor;
 }
 
-const VERSION_ARGS: Record<Tool, string[]> = { kubectl: ["version", "--client", "-o", "json"], helm: ["version", "--short"] };
+const VERSION_ARGS: Record<Tool, string[]> = { kubectl: ["version", "--client", "-o", "json"], helm: ["version", "--short"], kind: ["version"], actionlint: ["--version"] };
 
 async function isExecutable(path: string): Promise<boolean> {
   try {
@@ -124,4 +130,14 @@ export async function ensureKubectl(options: ToolOptions = {}): Promise<string> 
 /** Absolute path of a helm v4: PATH's if compatible, else the pinned build. */
 export async function ensureHelm(options: ToolOptions = {}): Promise<string> {
   return ensure("helm", options);
+}
+
+/** Absolute path of kind (npm run e2e:kind): PATH's if compatible, else the pinned build. */
+export async function ensureKind(options: ToolOptions = {}): Promise<string> {
+  return ensure("kind", options);
+}
+
+/** Absolute path of actionlint (the release workflow's check): PATH's if compatible, else the pinned build. */
+export async function ensureActionlint(options: ToolOptions = {}): Promise<string> {
+  return ensure("actionlint", options);
 }
