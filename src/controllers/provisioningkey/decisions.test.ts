@@ -1,7 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { annotations, type ProvisioningKey } from "../../api/v1alpha1/index.ts";
 import type { ProvisioningKeyDesired, ProvisioningKeyRecord } from "../../ports/provisioning-keys.ts";
-import { defaultKeyName, driftedFields, mustRotate, nextDriftCheckAt, rotationRequest, syncReason, usageExhausted, MAX_KEY_NAME } from "./decisions.ts";
+import {
+  cleanupGraceOver, createIntentFor, defaultKeyName, driftedFields, INTENT_AFTER_MS, mustRotate, nextDriftCheckAt, originOf, reservedNameProblem, rotationRequest,
+  syncReason, usageExhausted, MAX_KEY_NAME,
+} from "./decisions.ts";
 
 const desired: ProvisioningKeyDesired = { name: "k", associationType: "CONNECTOR_GRP", enabled: true, maxUsage: 5, enrollmentCertId: "1", groupId: "2" };
 const record = (over: Partial<ProvisioningKeyRecord> = {}): ProvisioningKeyRecord => ({ id: "9", value: "3|h|x", usageCount: 0, ...desired, ...over });
@@ -93,4 +96,57 @@ describe("nextDriftCheckAt", () => {
     { reason: "overdue (after a restart): spread over the next interval, not now", last: 0, random: 0.25, want: 115_000 },
   ];
   test.each(cases)("$reason", ({ last, random, want }) => expect(nextDriftCheckAt(last, 60_000, 100_000, () => random)).toBe(want));
+});
+
+describe("reservedNameProblem", () => {
+  const cases = [
+    { reason: "no spec.name: the default name is the namespace's own", name: undefined, ok: true },
+    { reason: "any other name", name: "edge-connectors", ok: true },
+    { reason: "the namespace's own default-name form", name: "certbridge.team.other", ok: true },
+    { reason: "another namespace's default-name form would squat its keys", name: "certbridge.victim.edge", ok: false },
+    { reason: "…also behind blanks", name: " certbridge.victim.edge", ok: false },
+    { reason: "certbridge.<x> without a resource part is nobody's default", name: "certbridge.victim", ok: true },
+  ];
+  test.each(cases)("$reason", ({ name, ok }) => expect(reservedNameProblem(name, "team") === undefined).toBe(ok));
+});
+
+describe("originOf", () => {
+  const since = "2030-01-01T00:00:00Z";
+  const t = Date.parse(since);
+  const intent = { name: "edge", since };
+  const cases: Array<{ reason: string; found: { id: string; name: string; createdAt?: number }; recorded?: string; intent?: typeof intent; want: string }> = [
+    { reason: "the recorded key", found: { id: "9", name: "edge" }, recorded: "9", intent, want: "recorded" },
+    { reason: "no intent: someone else made it", found: { id: "9", name: "edge", createdAt: t }, want: "preExisting" },
+    { reason: "our intent, made just after it: the create we sent", found: { id: "9", name: "edge", createdAt: t + 2000 }, intent, want: "createdByUs" },
+    { reason: "our intent, ZPA gives no creation time: trusted", found: { id: "9", name: "edge" }, intent, want: "createdByUs" },
+    { reason: "made long before the intent: it was there already", found: { id: "9", name: "edge", createdAt: t - 3_600_000 }, intent, want: "preExisting" },
+    { reason: "made long after the intent: not what we sent", found: { id: "9", name: "edge", createdAt: t + INTENT_AFTER_MS + 1000 }, intent, want: "preExisting" },
+    { reason: "the intent named another key", found: { id: "9", name: "other", createdAt: t }, intent, want: "preExisting" },
+    { reason: "blank-padded in ZPA is the same name", found: { id: "9", name: " edge ", createdAt: t }, intent, want: "createdByUs" },
+  ];
+  test.each(cases)("$reason", ({ found, recorded, intent: i, want }) => expect(originOf(found, recorded, i)).toBe(want));
+});
+
+describe("createIntentFor", () => {
+  const now = new Date("2030-01-01T00:10:00.123Z");
+  test("a fresh intent is stamped now (seconds, as status timestamps are)", () => {
+    expect(createIntentFor(undefined, "edge", now)).toEqual({ name: "edge", since: "2030-01-01T00:10:00Z" });
+  });
+  test("a recent intent for the same name keeps its time: its create may still land", () => {
+    const earlier = { name: "edge", since: "2030-01-01T00:05:00Z" };
+    expect(createIntentFor(earlier, "edge", now)).toBe(earlier);
+  });
+  test("a stale or other-named intent is replaced", () => {
+    expect(createIntentFor({ name: "edge", since: "2029-12-31T00:00:00Z" }, "edge", now).since).toBe("2030-01-01T00:10:00Z");
+    expect(createIntentFor({ name: "old", since: "2030-01-01T00:09:00Z" }, "edge", now).name).toBe("edge");
+  });
+});
+
+describe("cleanupGraceOver", () => {
+  const cases = [
+    { reason: "within the grace", deletion: "2030-01-01T00:00:00Z", now: Date.parse("2030-01-01T00:14:59Z"), want: false },
+    { reason: "at its end", deletion: "2030-01-01T00:00:00Z", now: Date.parse("2030-01-01T00:15:00Z"), want: true },
+    { reason: "no readable deletion time: nothing to wait for", deletion: undefined, now: 0, want: true },
+  ];
+  test.each(cases)("$reason", ({ deletion, now, want }) => expect(cleanupGraceOver(deletion, now, 15 * 60_000)).toBe(want));
 });

@@ -1,7 +1,7 @@
 // Pure decisions for the ProvisioningKey controller: what ZPA should hold, whether it does, whether
 // a rotation is asked for, and when ZPA must be looked at again. No I/O here; tested as tables.
 import { createHash } from "node:crypto";
-import { annotations, type ProvisioningKey, type ProvisioningKeySpec } from "../../api/v1alpha1/index.ts";
+import { annotations, normalizeKeyName, type ProvisioningKey, type ProvisioningKeySpec, type ProvisioningKeyStatus } from "../../api/v1alpha1/index.ts";
 import type { NamedRef, ProvisioningKeyDesired, ProvisioningKeyRecord } from "../../ports/provisioning-keys.ts";
 
 /** ZPA accepts names up to 255 characters (the API schema caps spec.name there too). */
@@ -23,6 +23,62 @@ export function defaultKeyName(namespace: string, name: string): string {
 
 export function keyNameOf(spec: Pick<ProvisioningKeySpec, "name">, namespace: string, name: string): string {
   return spec.name ?? defaultKeyName(namespace, name);
+}
+
+/**
+ * certbridge.<namespace>.… names are the default names of that namespace's resources: another
+ * namespace naming one could squat a key before its owner is even created. Undefined when allowed.
+ */
+export function reservedNameProblem(specName: string | undefined, namespace: string): string | undefined {
+  if (specName === undefined) return undefined;
+  const owner = /^certbridge\.([^.]*)\./.exec(normalizeKeyName(specName))?.[1];
+  if (owner === undefined || owner === namespace) return undefined;
+  return `spec.name: names certbridge.${owner}.… are reserved for the default key names of namespace ${owner}`;
+}
+
+/** Where a key found in ZPA came from, as far as this resource can tell. */
+export type KeyOrigin = "recorded" | "createdByUs" | "preExisting";
+
+/** A create that was sent may be committed this long after its intent (client timeout, slow vendor, clock skew). */
+export const INTENT_AFTER_MS = 15 * 60_000;
+/** ZPA's creationTime has second precision and its clock is not ours. */
+export const INTENT_BEFORE_MS = 5 * 60_000;
+
+/**
+ * Ours if status recorded it; ours if our create intent names it and ZPA made it in the intent's
+ * window (a create that ran but was not recorded, say before a crash); anything else pre-existed
+ * (made in the console, by Terraform, by another resource) and may only be adopted.
+ */
+export function originOf(found: { readonly id: string; readonly name: string; readonly createdAt?: number | undefined }, recordedId: string | undefined, intent: ProvisioningKeyStatus["createIntent"]): KeyOrigin {
+  if (recordedId !== undefined && found.id === recordedId) return "recorded";
+  if (intent === undefined || normalizeKeyName(intent.name) !== normalizeKeyName(found.name)) return "preExisting";
+  const since = Date.parse(intent.since);
+  if (found.createdAt === undefined || !Number.isFinite(since)) return "createdByUs";
+  return found.createdAt >= since - INTENT_BEFORE_MS && found.createdAt <= since + INTENT_AFTER_MS ? "createdByUs" : "preExisting";
+}
+
+/**
+ * The intent to write before a create. A recent one for the same name keeps its time: the create it
+ * announced may still land. One older than INTENT_AFTER_MS is renewed: whatever it announced would
+ * have landed by now, and the lookup just before this create found nothing.
+ */
+export function createIntentFor(current: ProvisioningKeyStatus["createIntent"], keyName: string, now: Date): NonNullable<ProvisioningKeyStatus["createIntent"]> {
+  const since = current === undefined ? Number.NaN : Date.parse(current.since);
+  const recent = Number.isFinite(since) && now.getTime() - since < INTENT_AFTER_MS;
+  if (current !== undefined && recent && normalizeKeyName(current.name) === normalizeKeyName(keyName)) return current;
+  return { name: keyName, since: now.toISOString().replace(/\.\d{3}Z$/, "Z") };
+}
+
+/**
+ * A ProvisioningKey being deleted whose key cannot be deleted (its connection or credentials are gone
+ * for good) holds its finalizer this long after deletion was asked for, then lets go and leaves the key.
+ */
+export const DEFAULT_CLEANUP_GRACE_MS = 15 * 60_000;
+
+/** Is the grace for an impossible cleanup over? */
+export function cleanupGraceOver(deletionTimestamp: string | undefined, now: number, graceMs: number): boolean {
+  const since = deletionTimestamp === undefined ? Number.NaN : Date.parse(deletionTimestamp);
+  return !Number.isFinite(since) || now >= since + graceMs;
 }
 
 /** The key ZPA should hold, once group and enrollment certificate are resolved to ids. */

@@ -2,10 +2,18 @@
 //
 // Vendor calls happen only when something asks for them (no key recorded yet, a spec change, a
 // rotation, a Secret that needs repair, a failed last sync, or the jittered drift check); a Ready
-// key costs nothing between checks. Create is crash-safe without a marker: the name is deterministic
-// and always looked up before a create, so a key created by a run that died is found, not repeated.
+// key costs nothing between checks. Create is crash-safe: the name is deterministic, always looked up
+// before a create, and a create intent is recorded in status before the create is sent, so a key
+// created by a run that died is found and known as ours, not repeated.
+//
+// Tenancy (ADR 0006): before any vendor call, the resource must hold its claim on the key (no other
+// ProvisioningKey, in any namespace, reaches the same key through the same tenant), its Secret must
+// not be foreign, and a key it did not create is taken over only when spec.adopt asks and the
+// connection allows it (ObserveOnly always counts as taking over).
 import {
+  annotations,
   finalizers,
+  normalizeKeyName,
   kinds,
   parseProvisioningKey,
   problemsMessage,
@@ -16,7 +24,7 @@ import {
   type ProvisioningKeyStatus,
 } from "../../api/v1alpha1/index.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
-import type { NamedRef, ProvisioningKeyRecord, ProvisioningKeyService } from "../../ports/provisioning-keys.ts";
+import type { NamedRef, ProvisioningKeyDesired, ProvisioningKeyRecord, ProvisioningKeyService } from "../../ports/provisioning-keys.ts";
 import { isVendorError, type VendorError } from "../../ports/vendor-error.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import { findCondition, type Condition } from "../../runtime/conditions.ts";
@@ -27,12 +35,17 @@ import { core, splitKey, type KubeObject } from "../../runtime/kube/resource.ts"
 import { TerminalError, type ReconcileContext, type Reconciler, type Result } from "../../runtime/reconcile.ts";
 import { clampDelay } from "../../runtime/timers.ts";
 import type { ConnectionLookup, ConnectionRef } from "../shared/connections.ts";
-import { classifySecret, writeOwnedSecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+import { classifySecret, writeOwnedSecret, type Secret, type SecretOwner, type SecretOwnership } from "../shared/owned-secret.ts";
 import { applyStatus } from "../shared/status.ts";
-import { desiredKey, driftedFields, keyNameOf, mustRotate, nextDriftCheckAt, rotationRequest, syncReason, type RotationRequest } from "./decisions.ts";
+import { claimantFromRaw, claimantOf, claimLostMessage, idClaim, verdictOf, type Claim, type Claimant, type ClaimVerdict } from "./claims.ts";
+import {
+  cleanupGraceOver, createIntentFor, DEFAULT_CLEANUP_GRACE_MS, desiredKey, driftedFields, keyNameOf, mustRotate, nextDriftCheckAt, originOf,
+  reservedNameProblem, rotationRequest, syncReason, type KeyOrigin, type RotationRequest,
+} from "./decisions.ts";
 import type { UsageMetrics } from "./metrics.ts";
 import { desiredSecret, secretIntact } from "./secret.ts";
 import { nextStatus, onlySyncTimeChanged, type Outcome, type SyncAction } from "./status.ts";
+import { connectionIdentityTenancy, type TenancyPort } from "./tenancy.ts";
 
 export const CONTROLLER_NAME = "provisioningkey";
 
@@ -45,6 +58,7 @@ export type Checkpoint =
   | "connection-resolved"
   | "references-resolved"
   | "looked-up"
+  | "intent-recorded"
   | "created"
   | "rotation-deleted"
   | "updated"
@@ -57,7 +71,16 @@ export interface ObjectCache<T> {
 }
 
 export interface ConnectionLookupPort {
-  resolve(ref: ConnectionRef, namespace: string, expectedVendor: "zpa", signal: AbortSignal): Promise<ConnectionLookup>;
+  /** purpose "cleanup" only on the deletion path (contract C1); the default is "provision". */
+  resolve(ref: ConnectionRef, namespace: string, expectedVendor: "zpa", signal: AbortSignal, opts?: { purpose?: "provision" | "cleanup" }): Promise<ConnectionLookup>;
+}
+
+/** Every resource's claims on ZPA keys (claims.ts), kept by the caller from the informer. */
+export interface ClaimsPort {
+  /** The resources claiming `claimId` (this one may be among them). */
+  claimants(claimId: string): Iterable<Claimant>;
+  /** This resource's claims as just computed (its connection, hence its tenant, may have changed). */
+  refresh?(claimant: Claimant): void;
 }
 
 export interface ProvisioningKeyReconcilerDeps {
@@ -72,6 +95,12 @@ export interface ProvisioningKeyReconcilerDeps {
   readonly metrics: UsageMetrics;
   /** How often ZPA is checked for drift and usage (jittered by up to 20 %). */
   readonly driftIntervalMs: number;
+  /** Default: a scan of `keys` with connection identities as tenants (setup passes the index). */
+  readonly claims?: ClaimsPort;
+  /** Default: connectionIdentityTenancy (a ClusterVendorConnection never allows adoption). */
+  readonly tenancy?: TenancyPort;
+  /** How long a deletion whose ZPA key cannot be deleted holds the finalizer (default 15 min). */
+  readonly cleanupGraceMs?: number;
   readonly now?: () => number;
   readonly random?: () => number;
   /** A seam for crash tests; throwing here stops the reconcile exactly as a kill would. */
@@ -82,6 +111,10 @@ const FINALIZER = finalizers.cleanup;
 const CONNECTION_RETRY_MS = 5 * 60_000;
 const NOT_FOUND_RETRY_MS = 5 * 60_000;
 const CREDENTIALS_RETRY_MS = 10 * 60_000;
+/** A refusal that changes only when another resource or the connection does (both wake us) or by time. */
+const REFUSED_RETRY_MS = 5 * 60_000;
+const SECRET_CONFLICT_RETRY_MS = 60_000;
+const CLEANUP_RETRY_MS = 60_000;
 /** How long a Secret we wrote may be missing from the cache before it counts as deleted. */
 const SECRET_CACHE_GRACE_MS = 10_000;
 
@@ -92,6 +125,8 @@ export class ProvisioningKeyReconciler implements Reconciler {
   readonly #d: ProvisioningKeyReconcilerDeps;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #tenancy: TenancyPort;
+  readonly #claims: ClaimsPort;
   /** uid → when ZPA is next looked at; planned once so repeated reconciles do not re-roll the jitter. */
   readonly #nextCheck = new Map<string, number>();
   readonly #uidByKey = new Map<string, string>();
@@ -108,6 +143,8 @@ export class ProvisioningKeyReconciler implements Reconciler {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
     this.#random = deps.random ?? Math.random;
+    this.#tenancy = deps.tenancy ?? connectionIdentityTenancy;
+    this.#claims = deps.claims ?? scanningClaims(deps.keys, this.#tenancy);
   }
 
   /** The Secret cache reported a change to `secretKey` ("ns/name"): it is no longer behind our write. */
@@ -121,7 +158,8 @@ export class ProvisioningKeyReconciler implements Reconciler {
       this.#forget(key);
       return {};
     }
-    const raw = this.#freshest(cached);
+    // A copy: the create intent is written into it mid-reconcile, and the cache's object is not ours.
+    const raw = { ...this.#freshest(cached) };
     const parsed = parseProvisioningKey({ apiVersion: "certbridge.dev/v1alpha1", kind: kinds.ProvisioningKey.kind, ...raw });
     if (!parsed.ok) {
       if (raw.metadata.deletionTimestamp !== undefined) {
@@ -150,6 +188,19 @@ export class ProvisioningKeyReconciler implements Reconciler {
     const owner = ownerOf(pk);
     const observeOnly = pk.spec.managementPolicy === "ObserveOnly";
     const rotation = rotationRequest(pk);
+    const keyName = keyNameOf(pk.spec, ns, name);
+
+    const reserved = reservedNameProblem(pk.spec.name, ns);
+    if (reserved !== undefined) {
+      await this.#fail(raw, { reason: Reason.InvalidSpec, message: reserved, keepReady: false }, ctx.signal);
+      throw new TerminalError(`invalid spec: ${reserved}`);
+    }
+    // Checked on every reconcile, not only before a sync: a Ready resource can lose its claim too
+    // (two resources that recorded one key before claims existed).
+    const me = this.#claimant(pk, keyName);
+    const verdict = this.#verdict(me, me.claims);
+    if (!verdict.held) return this.#claimLost(ctx, raw, pk, verdict);
+
     const secretKey = `${ns}/${pk.spec.secretName}`;
     const secret = this.#d.secrets.get(secretKey);
     const now = this.#now();
@@ -171,9 +222,22 @@ export class ProvisioningKeyReconciler implements Reconciler {
     }
     ctx.log.debug({ reason }, "syncing with ZPA");
 
-    const lookup = await this.#d.connections.resolve(pk.spec.connectionRef, ns, "zpa", ctx.signal);
+    // The Secret must be free before anything is asked of ZPA: a key that can never be delivered is
+    // not created, and its value is not even read.
+    if (!secretPending && (await this.#secretOwnership(secret, owner, pk.spec.secretName, ctx.signal)) === "foreign") {
+      const message = `Secret ${pk.spec.secretName} exists and is not owned by this ProvisioningKey; it is left untouched and nothing is done in ZPA until it is free (choose another secretName or delete that Secret)`;
+      await this.#refuse(raw, Reason.SecretConflict, message, ctx.signal);
+      return { requeueAfterMs: SECRET_CONFLICT_RETRY_MS };
+    }
+
+    const lookup = await this.#d.connections.resolve(pk.spec.connectionRef, ns, "zpa", ctx.signal, { purpose: "provision" });
     if (!lookup.ok) {
       await this.#fail(raw, { reason: lookup.reason, message: lookup.message, keepReady: false }, ctx.signal);
+      return { requeueAfterMs: CONNECTION_RETRY_MS };
+    }
+    if (lookup.connection.deleting === true) {
+      // Only a cleanup resolution returns a deleting connection; never provision through one anyway.
+      await this.#fail(raw, { reason: "ConnectionDeleting", message: `${pk.spec.connectionRef.kind} ${pk.spec.connectionRef.name} is being deleted; nothing new is made through it`, keepReady: false }, ctx.signal);
       return { requeueAfterMs: CONNECTION_RETRY_MS };
     }
     await this.#checkpoint("connection-resolved", key);
@@ -182,13 +246,22 @@ export class ProvisioningKeyReconciler implements Reconciler {
 
     let outcome: Outcome;
     try {
+      if (observeOnly) {
+        // Observing is taking over a key this resource did not make: the connection must allow it.
+        const permission = await this.#tenancy.adoption(pk.spec.connectionRef, ns, keyName, ctx.signal);
+        if (!permission.allowed) {
+          await this.#refuse(raw, Reason.AdoptionNotAllowed, `ObserveOnly delivers an existing ZPA key, which is taking it over: ${permission.message}`, ctx.signal);
+          return { requeueAfterMs: REFUSED_RETRY_MS };
+        }
+      }
       const service = this.#d.ports().provisioningKeys(connection);
       const synced = observeOnly
-        ? await this.#observe(ctx, key, pk, service, microtenantId)
-        : await this.#manage(ctx, key, pk, service, microtenantId, rotation);
+        ? await this.#observe(ctx, key, pk, me, service, microtenantId)
+        : await this.#manage(ctx, key, raw, pk, me, service, microtenantId, rotation);
       if (synced.kind === "failed") {
-        await this.#fail(raw, synced, ctx.signal);
-        return { requeueAfterMs: NOT_FOUND_RETRY_MS };
+        if (synced.refused) await this.#refuse(raw, synced.reason, synced.message, ctx.signal);
+        else await this.#fail(raw, synced, ctx.signal);
+        return { requeueAfterMs: synced.refused ? REFUSED_RETRY_MS : NOT_FOUND_RETRY_MS };
       }
       const write = await writeOwnedSecret(this.#d.client, owner, desiredSecret(owner, pk.spec, synced.key), secret, ctx.signal);
       if (write === "created" || write === "updated") this.#pendingSecrets.set(secretKey, this.#now());
@@ -223,10 +296,11 @@ export class ProvisioningKeyReconciler implements Reconciler {
   }
 
   /** Manage: make ZPA hold the desired key, creating, updating or rotating as needed. */
-  async #manage(ctx: ReconcileContext, key: string, pk: ProvisioningKey, svc: ProvisioningKeyService, microtenantId: string | undefined, rotation: RotationRequest): Promise<SyncResult> {
+  async #manage(ctx: ReconcileContext, key: string, raw: Raw, pk: ProvisioningKey, me: Claimant, svc: ProvisioningKeyService, microtenantId: string | undefined, rotation: RotationRequest): Promise<SyncResult> {
     const type = pk.spec.associationType;
     const { namespace, name } = splitKey(key);
-    const keyName = keyNameOf(pk.spec, namespace ?? "", name);
+    const ns = namespace ?? "";
+    const keyName = keyNameOf(pk.spec, ns, name);
     const group = await svc.resolveGroup(type, pk.spec.group, microtenantId, ctx.signal);
     if (group === undefined) return notFound(`${type === "CONNECTOR_GRP" ? "App Connector" : "Service Edge"} group ${describeRef(pk.spec.group)} does not exist in ZPA`);
     const cert = await svc.resolveEnrollmentCertificate(type, pk.spec.enrollmentCertificate, ctx.signal);
@@ -238,16 +312,34 @@ export class ProvisioningKeyReconciler implements Reconciler {
     const recordedId = pk.status?.id;
 
     let observed = recordedId === undefined ? undefined : await svc.get(type, recordedId, microtenantId, ctx.signal);
-    observed ??= await svc.findByName(type, keyName, microtenantId, ctx.signal);
+    let origin: KeyOrigin = "recorded";
+    if (observed === undefined) {
+      observed = await svc.findByName(type, keyName, microtenantId, ctx.signal);
+      if (observed !== undefined) {
+        const refused = this.#foundElsewhere(me, observed.id, ns);
+        if (refused !== undefined) return refused;
+        origin = originOf(observed, recordedId, pk.status?.createIntent);
+      }
+    }
     await this.#checkpoint("looked-up", key);
+
+    if (observed !== undefined && origin === "preExisting") {
+      // Made outside this resource (console, Terraform, an earlier resource): never taken over silently.
+      const what = `a provisioning key named ${observed.name} (id ${observed.id}) already exists in ZPA and was not created by this resource`;
+      if (!pk.spec.adopt) return refusedAdoption(`${what}; set spec.adopt: true to take it over (the connection must allow it), or choose another spec.name`);
+      const permission = await this.#tenancy.adoption(pk.spec.connectionRef, ns, keyName, ctx.signal);
+      if (!permission.allowed) return refusedAdoption(`${what}; ${permission.message}`);
+    }
 
     let action: SyncAction;
     if (observed === undefined) {
+      await this.#recordCreateIntent(raw, keyName, key, ctx.signal);
       observed = await svc.create(desired, ctx.signal);
       await this.#checkpoint("created", key);
       // Gone with a rotation pending: a rotation that died after its delete; this create completes it.
       action = recordedId === undefined ? "Created" : rotation.requested ? "Rotated" : "Recreated";
     } else if (mustRotate(rotation, observed.id, recordedId)) {
+      await this.#recordCreateIntent(raw, keyName, key, ctx.signal);
       await svc.delete(type, observed.id, microtenantId, ctx.signal);
       await this.#checkpoint("rotation-deleted", key);
       observed = await svc.create(desired, ctx.signal);
@@ -259,34 +351,76 @@ export class ProvisioningKeyReconciler implements Reconciler {
         await svc.update(observed.id, desired, ctx.signal);
         await this.#checkpoint("updated", key);
         ctx.log.info({ fields: drift, id: observed.id }, "updated the ZPA key to match the spec");
-        observed = { ...observed, ...desired, id: observed.id, value: observed.value, usageCount: observed.usageCount };
-        action = "Updated";
-      } else if (recordedId === undefined) {
-        action = "Created"; // made by an earlier run that stopped before recording it
-      } else if (observed.id !== recordedId) {
-        // Not the key we recorded: after a rotation's re-create that was not recorded, that is the rotation.
-        action = rotation.requested ? "Rotated" : "Adopted";
-      } else {
-        action = "InSync";
+        observed = merged(observed, desired);
       }
+      if (origin === "preExisting") action = "Adopted";
+      // Made by an earlier run that stopped before recording it: its create, its (re-)creation or rotation.
+      else if (origin === "createdByUs") action = recordedId === undefined ? "Created" : rotation.requested ? "Rotated" : "Recreated";
+      else action = drift.length > 0 ? "Updated" : "InSync";
     }
     return { kind: "synced", key: observed, action, group, enrollmentCertificate: cert };
   }
 
   /** ObserveOnly: find the named key, report it and deliver it; never write to ZPA. */
-  async #observe(ctx: ReconcileContext, key: string, pk: ProvisioningKey, svc: ProvisioningKeyService, microtenantId: string | undefined): Promise<SyncResult> {
+  async #observe(ctx: ReconcileContext, key: string, pk: ProvisioningKey, me: Claimant, svc: ProvisioningKeyService, microtenantId: string | undefined): Promise<SyncResult> {
     const type = pk.spec.associationType;
     const { namespace, name } = splitKey(key);
     const keyName = keyNameOf(pk.spec, namespace ?? "", name);
     const recordedId = pk.status?.id;
     let observed = recordedId === undefined ? undefined : await svc.get(type, recordedId, microtenantId, ctx.signal);
-    if (observed !== undefined && observed.name !== keyName) observed = undefined; // spec.name now names another key
-    observed ??= await svc.findByName(type, keyName, microtenantId, ctx.signal);
+    if (observed !== undefined && normalizeKeyName(observed.name) !== normalizeKeyName(keyName)) observed = undefined; // spec.name now names another key
+    if (observed === undefined) {
+      observed = await svc.findByName(type, keyName, microtenantId, ctx.signal);
+      const refused = observed === undefined ? undefined : this.#foundElsewhere(me, observed.id, namespace ?? "");
+      if (refused !== undefined) return refused;
+    }
     await this.#checkpoint("looked-up", key);
     if (observed === undefined) return notFound(`no ${type} provisioning key named ${keyName} exists in ZPA to observe`);
     const group = await svc.resolveGroup(type, { id: observed.groupId }, microtenantId, ctx.signal);
     const cert = await svc.resolveEnrollmentCertificate(type, { id: observed.enrollmentCertId }, ctx.signal);
     return { kind: "synced", key: observed, action: recordedId === observed.id ? "InSync" : "Adopted", group, enrollmentCertificate: cert };
+  }
+
+  /**
+   * A key found by name may be one another resource recorded (renamed since, or found through a
+   * padded name): it is theirs, whatever this resource's name claim said. Its value goes nowhere.
+   */
+  #foundElsewhere(me: Claimant, id: string, namespace: string): SyncResult | undefined {
+    const claim = idClaim(me, id);
+    if (claim === undefined) return undefined;
+    const verdict = this.#verdict(me, [claim]);
+    if (verdict.held) return undefined;
+    return { kind: "failed", reason: Reason.KeyClaimed, message: claimLostMessage(verdict, namespace), keepReady: false, refused: true };
+  }
+
+  /** Status says which key is about to be created before the create is sent (the crash-safety record). */
+  async #recordCreateIntent(raw: Raw, keyName: string, key: string, signal: AbortSignal): Promise<void> {
+    const intent = createIntentFor(raw.status?.createIntent, keyName, new Date(this.#now()));
+    if (raw.status?.createIntent?.since === intent.since && raw.status.createIntent.name === intent.name) return;
+    const next: ProvisioningKeyStatus = { ...(raw.status ?? {}), createIntent: intent };
+    await this.#writeStatus(raw, next, signal);
+    raw.status = next; // later writes of this reconcile (a failure, say) keep the intent
+    await this.#checkpoint("intent-recorded", key);
+  }
+
+  /** This resource lost a claim: no vendor call; a copy of the holder's key it may hold goes. */
+  async #claimLost(ctx: ReconcileContext, raw: Raw, pk: ProvisioningKey, verdict: Extract<ClaimVerdict, { held: false }>): Promise<Result> {
+    const message = claimLostMessage(verdict, pk.metadata.namespace ?? "");
+    const status = raw.status ?? {};
+    const holdsTheirKey = verdict.claim.kind === "id" && status.id === verdict.claim.label;
+    if (holdsTheirKey) {
+      // Recorded before claims existed (two resources on one key): forget the key, and take its value
+      // out of this resource's Secret: it belongs to the holder.
+      const owner = ownerOf(pk);
+      const secretName = status.secretName ?? pk.spec.secretName;
+      const secret = this.#d.secrets.get(`${owner.namespace}/${secretName}`);
+      if (secret?.metadata.annotations?.[annotations.vendorRef] === status.id) await this.#deleteOwnedSecret(secretName, owner, ctx.signal);
+      const { id: _id, name: _name, usageCount: _u, maxUsage: _m, enabled: _e, group: _g, enrollmentCertificate: _c, lastSyncTime: _l, createIntent: _i, ...rest } = status;
+      raw.status = rest;
+    }
+    await this.#refuse(raw, Reason.KeyClaimed, message, ctx.signal);
+    ctx.log.info({ claim: verdict.claim.kind }, "another ProvisioningKey holds the ZPA key; no vendor call");
+    return { requeueAfterMs: REFUSED_RETRY_MS };
   }
 
   // ------------------------------------------------------------------ deletion
@@ -298,31 +432,92 @@ export class ProvisioningKeyReconciler implements Reconciler {
     }
     if (pk.spec.managementPolicy === "Manage" && pk.spec.deletionPolicy === "Delete") {
       const { namespace, name } = splitKey(key);
-      const lookup = await this.#d.connections.resolve(pk.spec.connectionRef, namespace ?? "", "zpa", ctx.signal);
-      if (!lookup.ok) {
-        await this.#fail(raw, { reason: lookup.reason, message: `cannot delete the ZPA key: ${lookup.message}`, keepReady: false }, ctx.signal);
-        return { requeueAfterMs: 60_000 };
+      const ns = namespace ?? "";
+      const me = this.#claimant(pk, keyNameOf(pk.spec, ns, name));
+      // Only keys this resource holds: the one it recorded, and one it created but did not record
+      // (its create intent). Never a key found by name alone: that may be anyone's.
+      const recordedId = pk.status?.id;
+      const intent = pk.status?.createIntent;
+      const deleteRecorded = recordedId !== undefined && this.#holds(me, me.claims.find((c) => c.kind === "id" && c.label === recordedId));
+      const lookForIntent = intent !== undefined && this.#holds(me, me.claims.find((c) => c.kind === "name" && c.label === normalizeKeyName(intent.name)));
+      if (deleteRecorded || lookForIntent) {
+        const lookup = await this.#d.connections.resolve(pk.spec.connectionRef, ns, "zpa", ctx.signal, { purpose: "cleanup" });
+        if (!lookup.ok) return this.#cleanupBlocked(ctx, key, raw, pk, lookup.message);
+        const microtenantId = pk.spec.microtenantId ?? microtenantOf(lookup.connection);
+        const type = pk.spec.associationType;
+        try {
+          const svc = this.#d.ports().provisioningKeys(lookup.connection);
+          const ids = new Set<string>(deleteRecorded && recordedId !== undefined ? [recordedId] : []);
+          if (lookForIntent) {
+            const byName = await svc.findByName(type, intent.name, microtenantId, ctx.signal);
+            const ours = byName !== undefined && originOf(byName, recordedId, intent) !== "preExisting" && this.#foundElsewhere(me, byName.id, ns) === undefined;
+            if (ours) ids.add(byName.id);
+          }
+          for (const id of ids) await svc.delete(type, id, microtenantId, ctx.signal);
+        } catch (e) {
+          if (!isVendorError(e)) throw e;
+          // Credentials refused, or ZPA will never allow it (a Deception key): as impossible as a missing connection.
+          if (e.kind === "credentials" || e.kind === "invalid" || e.kind === "permanent") return this.#cleanupBlocked(ctx, key, raw, pk, e.message);
+          return this.#vendorFailure(ctx, raw, e);
+        }
+        // The Secret holds a key that no longer exists; do not leave it for workloads to trip over.
+        await this.#deleteOwnedSecret(pk.status?.secretName ?? pk.spec.secretName, ownerOf(pk), ctx.signal);
+        this.#event(raw, "Normal", "Deleted", "Delete", "deleted the provisioning key in ZPA (deletionPolicy Delete)");
       }
-      const microtenantId = pk.spec.microtenantId ?? microtenantOf(lookup.connection);
-      const type = pk.spec.associationType;
-      try {
-        const svc = this.#d.ports().provisioningKeys(lookup.connection);
-        // The recorded key, and any key under our name: one created by a run that died before recording it.
-        const ids = new Set<string>(pk.status?.id === undefined ? [] : [pk.status.id]);
-        const byName = await svc.findByName(type, keyNameOf(pk.spec, namespace ?? "", name), microtenantId, ctx.signal);
-        if (byName !== undefined) ids.add(byName.id);
-        for (const id of ids) await svc.delete(type, id, microtenantId, ctx.signal);
-      } catch (e) {
-        if (!isVendorError(e)) throw e;
-        return this.#vendorFailure(ctx, raw, e);
-      }
-      // The Secret holds a key that no longer exists; do not leave it for workloads to trip over.
-      await this.#deleteOwnedSecret(pk.status?.secretName ?? pk.spec.secretName, ownerOf(pk), ctx.signal);
-      this.#event(raw, "Normal", "Deleted", "Delete", "deleted the provisioning key in ZPA (deletionPolicy Delete)");
     }
     await this.#removeFinalizer(raw, ctx.signal);
     this.#forget(key);
     return {};
+  }
+
+  /**
+   * The key cannot be deleted (connection or credentials gone for good, ZPA refuses). Say so, with the
+   * way out; after the grace, release the resource and leave the key in ZPA, said in a Warning Event.
+   */
+  async #cleanupBlocked(ctx: ReconcileContext, key: string, raw: Raw, pk: ProvisioningKey, why: string): Promise<Result> {
+    const graceMs = this.#d.cleanupGraceMs ?? DEFAULT_CLEANUP_GRACE_MS;
+    const deletionAt = Date.parse(pk.metadata.deletionTimestamp ?? "");
+    const keyText = pk.status?.id === undefined ? `the ZPA key ${pk.status?.createIntent?.name ?? ""}`.trimEnd() : `ZPA key ${pk.status.name ?? ""} (id ${pk.status.id})`;
+    if (cleanupGraceOver(pk.metadata.deletionTimestamp, this.#now(), graceMs)) {
+      this.#event(raw, "Warning", "KeyOrphaned", "Delete", `released without deleting ${keyText}: ${why}. Delete it in the ZPA console if it is no longer used`);
+      ctx.log.warn({ id: pk.status?.id }, "cleanup impossible within the grace; finalizer released, ZPA key left");
+      await this.#removeFinalizer(raw, ctx.signal);
+      this.#forget(key);
+      return {};
+    }
+    const until = new Date(deletionAt + graceMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const message = `cannot delete ${keyText}: ${why}. Restore the connection or its credentials, or set spec.deletionPolicy: Orphan to release this resource now; at ${until} it is released and the key left in ZPA`;
+    const changed = await this.#fail(raw, { reason: Reason.CleanupBlocked, message, keepReady: false }, ctx.signal);
+    if (changed) this.#event(raw, "Warning", Reason.CleanupBlocked, "Delete", message);
+    return { requeueAfterMs: clampDelay(Math.min(CLEANUP_RETRY_MS, Math.max(1000, deletionAt + graceMs - this.#now()))) };
+  }
+
+  // ------------------------------------------------------------------ claims
+
+  #claimant(pk: ProvisioningKey, keyName: string): Claimant {
+    const me = claimantOf(pk, this.#tenancy.tenantOf(pk.spec.connectionRef, pk.metadata.namespace ?? ""), keyName);
+    this.#claims.refresh?.(me);
+    return me;
+  }
+
+  #verdict(me: Claimant, claims: readonly Claim[]): ClaimVerdict {
+    return verdictOf(me, claims, (id) => this.#claims.claimants(id));
+  }
+
+  #holds(me: Claimant, claim: Claim | undefined): boolean {
+    return claim !== undefined && this.#verdict(me, [claim]).held;
+  }
+
+  /** The owned-Secret cache holds only labelled Secrets: one it does not hold may be absent or foreign. */
+  async #secretOwnership(cached: Secret | undefined, owner: SecretOwner, secretName: string, signal: AbortSignal): Promise<SecretOwnership> {
+    const fromCache = classifySecret(cached, owner);
+    if (fromCache !== "absent") return fromCache;
+    try {
+      return classifySecret(await this.#d.client.get<Secret>(core.secrets, owner.namespace, secretName, signal), owner);
+    } catch (e) {
+      if (isNotFound(e)) return "absent";
+      throw e;
+    }
   }
 
   // ------------------------------------------------------------------ helpers
@@ -381,7 +576,10 @@ export class ProvisioningKeyReconciler implements Reconciler {
     switch (outcome.action) {
       case "Created": if (before?.id === undefined) this.#event(raw, "Normal", Reason.Created, "Create", `created ${keyText}`); break;
       case "Recreated": this.#event(raw, "Warning", "Recreated", "Create", `the key had been deleted in ZPA; created ${keyText} and updated the Secret`); break;
-      case "Adopted": this.#event(raw, "Normal", Reason.Adopted, "Observe", `observing ${keyText}`); break;
+      case "Adopted":
+        if (outcome.observeOnly) this.#event(raw, "Normal", Reason.Adopted, "Observe", `observing ${keyText}`);
+        else this.#event(raw, "Normal", Reason.Adopted, "Adopt", `took over ${keyText}, which existed in ZPA before this resource (spec.adopt)`);
+        break;
       case "Updated": this.#event(raw, "Normal", Reason.Updated, "Update", `updated ${keyText} in ZPA to match the spec`); break;
       case "Rotated": this.#event(raw, "Normal", Reason.Rotated, "Rotate", `rotated: ${keyText} replaces the previous key; Secret updated`); break;
       case "InSync": break;
@@ -407,6 +605,12 @@ export class ProvisioningKeyReconciler implements Reconciler {
     if (e.kind === "invalid" || e.kind === "permanent") throw new TerminalError(e.message);
     if (e.kind === "credentials") return { requeueAfterMs: CREDENTIALS_RETRY_MS };
     throw e; // rate-limited backoff, at least the vendor's retry-after
+  }
+
+  /** A refusal the user must act on: not Ready, and a Warning Event when it is new. */
+  async #refuse(raw: Raw, reason: string, message: string, signal: AbortSignal): Promise<void> {
+    const changed = await this.#fail(raw, { reason, message, keepReady: false }, signal);
+    if (changed) this.#event(raw, "Warning", reason, "Sync", message);
   }
 
   async #fail(raw: Raw, failure: { reason: string; message: string; keepReady: boolean }, signal: AbortSignal): Promise<boolean> {
@@ -470,10 +674,34 @@ export class ProvisioningKeyReconciler implements Reconciler {
 
 type SyncResult =
   | { readonly kind: "synced"; readonly key: ProvisioningKeyRecord; readonly action: SyncAction; readonly group: NamedRef | undefined; readonly enrollmentCertificate: NamedRef | undefined }
-  | { readonly kind: "failed"; readonly reason: string; readonly message: string; readonly keepReady: boolean };
+  /** `refused`: a tenancy rule said no (a Warning Event goes with it), not a missing object. */
+  | { readonly kind: "failed"; readonly reason: string; readonly message: string; readonly keepReady: boolean; readonly refused?: boolean };
 
 function notFound(message: string): SyncResult {
   return { kind: "failed", reason: Reason.NotFound, message, keepReady: false };
+}
+
+function refusedAdoption(message: string): SyncResult {
+  return { kind: "failed", reason: Reason.AdoptionNotAllowed, message, keepReady: false, refused: true };
+}
+
+/** The key as ZPA holds it after an update: the desired fields, ZPA's own id, value and usage. */
+function merged(observed: ProvisioningKeyRecord, desired: ProvisioningKeyDesired): ProvisioningKeyRecord {
+  return { ...observed, ...desired, id: observed.id, value: observed.value, usageCount: observed.usageCount };
+}
+
+/**
+ * Claims by scanning the cache on every ask: what a reconciler built without an index uses (tests,
+ * simulations). Correct, O(resources) per reconcile; the controller setup passes the index instead.
+ */
+function scanningClaims(keys: ObjectCache<KubeObject>, tenancy: TenancyPort): ClaimsPort {
+  return {
+    claimants: (claimId) =>
+      keys
+        .list()
+        .map((raw) => claimantFromRaw(raw as Parameters<typeof claimantFromRaw>[0], (ref, ns) => tenancy.tenantOf(ref, ns)))
+        .filter((c) => c.claims.some((x) => x.id === claimId)),
+  };
 }
 
 function describeRef(ref: { id?: string | undefined; name?: string | undefined }): string {

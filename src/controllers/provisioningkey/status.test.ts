@@ -27,6 +27,18 @@ describe("nextStatus", () => {
     expect(JSON.stringify(st)).not.toContain(key.value);
   });
 
+  test("recording the key clears the create intent; a failure keeps it (the create's outcome may be unknown)", () => {
+    const pending: ProvisioningKeyStatus = { createIntent: { name: "k", since: "2030-01-01T00:00:00Z" } };
+    expect(nextStatus(pending, 1, synced()).createIntent).toBeUndefined();
+    expect(nextStatus(pending, 1, { kind: "failed", reason: "VendorError", message: "zpa createProvisioningKey: timeout", keepReady: false, now }).createIntent).toEqual(pending.createIntent);
+  });
+
+  test("Adopted says taken over for Manage and observing for ObserveOnly", () => {
+    const managed = nextStatus(undefined, 1, synced({ action: "Adopted" }));
+    expect(cond(managed, "Synced")?.message).toMatch(/^adopted provisioning key k \(id 9\), which existed in ZPA before this resource/);
+    expect(cond(nextStatus(undefined, 1, synced({ action: "Adopted", observeOnly: true })), "Synced")?.message).toMatch(/^observing/);
+  });
+
   test("a failed drift check keeps Ready of a delivered key", () => {
     const ok = nextStatus(undefined, 1, synced());
     const after = nextStatus(ok, 1, { kind: "failed", reason: "VendorError", message: "zpa getProvisioningKey: 503", keepReady: true, now });

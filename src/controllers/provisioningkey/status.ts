@@ -46,12 +46,12 @@ export function syncedReason(action: SyncAction, previous: Condition | undefined
   return previous?.status === "True" ? previous.reason : Reason.Created;
 }
 
-function syncedMessage(action: SyncAction, key: ProvisioningKeyRecord): string {
+function syncedMessage(action: SyncAction, key: ProvisioningKeyRecord, observeOnly: boolean): string {
   const what = `provisioning key ${key.name} (id ${key.id})`;
   switch (action) {
     case "Created": return `created ${what} in ZPA`;
     case "Recreated": return `re-created ${what}: the key had been deleted in ZPA`;
-    case "Adopted": return `observing ${what}; ZPA is not written`;
+    case "Adopted": return observeOnly ? `observing ${what}; ZPA is not written` : `adopted ${what}, which existed in ZPA before this resource (spec.adopt); it is managed from now on`;
     case "Updated": return `updated ${what} to match the spec`;
     case "Rotated": return `rotated: deleted the previous key and created ${what}`;
     case "InSync": return `${what} matches the spec`;
@@ -73,7 +73,7 @@ export function nextStatus(current: ProvisioningKeyStatus | undefined, generatio
   const reason = syncedReason(outcome.action, previousSynced, outcome.observeOnly);
   // An in-sync check repeats the last change's words, so it does not read as a change (and cause a write).
   const keepWords = outcome.action === "InSync" && previousSynced?.status === "True" && previousSynced.reason === reason;
-  const synced: ConditionInput = { type: ConditionType.Synced, status: "True", reason, message: keepWords ? previousSynced.message : syncedMessage(outcome.action, key) };
+  const synced: ConditionInput = { type: ConditionType.Synced, status: "True", reason, message: keepWords ? previousSynced.message : syncedMessage(outcome.action, key, outcome.observeOnly) };
   const ready: ConditionInput =
     outcome.secret === "conflict"
       ? { type: ConditionType.Ready, status: "False", reason: Reason.SecretConflict, message: `Secret ${outcome.secretName} exists and is not owned by this ProvisioningKey; it is left untouched` }
@@ -82,8 +82,10 @@ export function nextStatus(current: ProvisioningKeyStatus | undefined, generatio
         : { type: ConditionType.Ready, status: "True", reason, message: `key delivered to Secret ${outcome.secretName}${key.enabled ? "" : " (the key is disabled in ZPA)"}` };
   let conditions = setCondition(prev.conditions as Condition[] | undefined, synced, generation, now);
   conditions = setCondition(conditions, ready, generation, now);
+  // The key is recorded now: the create intent (if any) has served its purpose.
+  const { createIntent: _done, ...rest } = prev;
   const status: ProvisioningKeyStatus = {
-    ...prev,
+    ...rest,
     conditions,
     ...(generation === undefined ? {} : { observedGeneration: generation }),
     id: key.id,
