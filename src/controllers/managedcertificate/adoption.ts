@@ -27,7 +27,7 @@ import { contentHash, type Secret } from "../shared/owned-secret.ts";
 import { buildOrder, iso } from "./issuance.ts";
 import { keyFitsSpec } from "./keys.ts";
 import { renewalTime } from "./policies.ts";
-import { type ManagedCertificateReconciler, type Work, readyMessage } from "./reconciler.ts";
+import { issuedCondition, type ManagedCertificateReconciler, type Work } from "./reconciler.ts";
 import { keyInSecret, leafOf, TLS_SECRET_TYPE } from "./secret.ts";
 import { notIssuing, type Status, withConditions } from "./status.ts";
 
@@ -114,8 +114,8 @@ export async function adoptRetainedSecret(r: ManagedCertificateReconciler, w: Wo
     issuedSpecHash: w.specHash,
     secretName: w.mc.spec.secretName,
   };
-  const message = `${readyMessage(adopted, w.mc.spec.secretName)} Re-adopted from a previous ManagedCertificate of this name (no new order).`;
-  w.obj = await r.save(w.obj, withConditions(adopted, w.obj.metadata.generation, w.now, { status: "True", reason: Reason.Issued, message }, notIssuing()), w.signal);
+  // The usual Ready (steady writes nothing more); the Adopted Event tells where the certificate came from.
+  w.obj = await r.save(w.obj, withConditions(adopted, w.obj.metadata.generation, w.now, issuedCondition(adopted, w.mc.spec), notIssuing()), w.signal);
   r.deps.events?.record({ type: resourceTypes.managedCertificates, object: w.obj }, { type: "Normal", reason: Reason.Adopted, action: "Adopt", note: `Secret ${w.mc.spec.secretName} (serial ${adopted.serialNumber}, ${w.vendor} ${local.vendorRef}) was written for a previous ManagedCertificate of this name and still fits the spec; it is used as is.` });
   w.log.info({ secret: w.mc.spec.secretName, vendorRef: local.vendorRef, revision: local.revision }, "re-adopted the Secret of a previous incarnation");
   return r.steady(w);
