@@ -5,6 +5,8 @@ import type { SimResponse, SimRoute } from "../shared/server.ts";
 import { ScmFault } from "./faults.ts";
 import { faultResponse } from "./http.ts";
 import { FAMILIES, statusText, type Family, type Order, type SectigoModel } from "./model.ts";
+import { createCsr } from "../../pki/csr.ts";
+import { exportPrivateKeyPem, generateKey } from "../../pki/keys.ts";
 import { asRecord, checkCsr } from "./validate.ts";
 
 export interface IssuanceKnobs {
@@ -53,7 +55,12 @@ export function orderSummary(o: Order): Record<string, unknown> {
 export interface SeedOrderInput {
   readonly family: Family;
   readonly id?: number;
-  readonly csr: string;
+  /** Required unless `keyEscrow`, where the simulator makes the key and the CSR itself. */
+  readonly csr?: string;
+  /** SCM holds the private key (PK agent or key escrow): keystore downloads work for this order. */
+  readonly keyEscrow?: boolean;
+  /** Custom locations recorded against the order (ids forced when given). */
+  readonly locations?: readonly { readonly id?: number; readonly details: Record<string, string> }[];
   readonly commonName?: string;
   readonly sans?: readonly string[];
   readonly orgId?: number;
@@ -73,7 +80,15 @@ export interface SeedOrderInput {
 }
 
 export async function seedOrder(model: SectigoModel, input: SeedOrderInput): Promise<Order> {
-  const csr = await checkCsr({ csr: input.csr });
+  let keyPem: string | undefined;
+  let csrPem = input.csr;
+  if (input.keyEscrow === true) {
+    const key = await generateKey({ algorithm: "ECDSA", size: 256 });
+    keyPem = exportPrivateKeyPem(key.privateKey);
+    csrPem = await createCsr({ privateKey: key.privateKey, subject: { commonName: input.commonName ?? "seeded.example.com" } });
+  }
+  if (csrPem === undefined) throw new Error("csr is required (or keyEscrow)");
+  const csr = await checkCsr({ csr: csrPem });
   const profile = (input.certType === undefined ? undefined : model.profile(input.family, input.certType)) ?? model.seed.profiles[input.family][0]!;
   const org = model.seed.organizations[0]!;
   const commonName = input.commonName ?? csr.commonName ?? "seeded.example.com";
@@ -94,9 +109,11 @@ export async function seedOrder(model: SectigoModel, input: SeedOrderInput): Pro
     ...(input.dcvMode === undefined ? {} : { dcvMode: input.dcvMode }),
     imported: input.imported === true,
     seeded: true,
+    ...(keyPem === undefined ? {} : { keyPem }),
     requestedVia: input.imported === true ? "IMPORTED" : "REST API",
     ...(input.family === "smime" ? { person: { email: input.email ?? "person@example.com", firstName: "Seeded", lastName: "Person", secondaryEmails: [] } } : {}),
   });
+  for (const l of input.locations ?? []) model.addLocation(order, { ...l.details }, "", l.id);
   if (input.state === "requested") {
     order.phase = "requested";
     order.needsApproval = true;
@@ -130,7 +147,7 @@ export function adminRoutes(model: SectigoModel): SimRoute[] {
       handler: wrap(async (_p, body) => {
         const family = body["family"];
         if (typeof family !== "string" || !(FAMILIES as readonly string[]).includes(family)) throw new Error("family must be ssl, smime or device");
-        if (typeof body["csr"] !== "string") throw new Error("csr is required");
+        if (typeof body["csr"] !== "string" && body["keyEscrow"] !== true) throw new Error("csr is required (or keyEscrow)");
         const o = await seedOrder(model, body as unknown as SeedOrderInput);
         return { status: 201, json: orderSummary(o) };
       }),

@@ -127,8 +127,8 @@ function parseResponse(lines: readonly string[], start: number): { response: Doc
   return { response: { status: Number(status[1]), headers }, end: i };
 }
 
-/** The sections this simulator covers: SSL, client, device certificates and organizations v1. */
-export const COVERED_SECTIONS = /^\/api\/(ssl\/v1|smime\/v[12]|device\/v1|organization\/v1)(\/|\?|$)/;
+/** The sections this simulator covers: SSL (v1, and the v2 import), client, device certificates and organizations v1. */
+export const COVERED_SECTIONS = /^\/api\/(ssl\/v[12]|smime\/v[12]|device\/v1|organization\/v1)(\/|\?|$)/;
 
 export function coveredExamples(text: string): DocExample[] {
   return extractDocExamples(text).filter((e) => COVERED_SECTIONS.test(e.request.url));

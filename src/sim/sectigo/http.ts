@@ -1,6 +1,7 @@
-// Request plumbing shared by the SCM routes: password-login check, ids, paging, dates, and turning
-// ScmFault into the documented `{code, description}` body.
-import type { SimHandler, SimRequest, SimResponse } from "../shared/server.ts";
+// Request plumbing shared by the SCM routes: the two logins, ids, paging, dates, and turning ScmFault
+// into the documented `{code, description}` body.
+import { pemToDer } from "../../pki/formats.ts";
+import type { SimHandler, SimRequest, SimResponse, SimRoute } from "../shared/server.ts";
 import type { RateLimitEnforcer } from "../shared/rate-limit.ts";
 import { faults, ScmFault } from "./faults.ts";
 import type { SectigoModel } from "./model.ts";
@@ -9,7 +10,12 @@ import { resolveDateFormat } from "./views.ts";
 export interface SimCredentials {
   readonly login: string;
   readonly password: string;
+  /** The admin's client certificate (PEM) for certificate login on `/private/api/…`. */
+  readonly certificatePem?: string;
 }
+
+/** Certificate login: the documented paths under this prefix, `login` + `customerUri`, no password. */
+export const PRIVATE_PREFIX = "/private";
 
 export interface RouteContext {
   readonly model: SectigoModel;
@@ -22,14 +28,27 @@ export function faultResponse(f: ScmFault): SimResponse {
   return { status: f.status, json: f.body() };
 }
 
-/** Wraps a route: counts it, enforces login/password/customerUri and the optional rate limit. */
+/**
+ * Who may call (DIGEST §3.1): password login is `login`, `password`, `customerUri` on `/api/…`;
+ * certificate login is `login` and `customerUri` on `/private/api/…` over a TLS connection that
+ * presented that admin's certificate (a password header there is ignored).
+ */
+export function loggedIn(ctx: Pick<RouteContext, "customerUri" | "credentials">, req: Pick<SimRequest, "path" | "headers" | "clientCertificate">): boolean {
+  const login = req.headers["login"];
+  if (req.headers["customeruri"] !== ctx.customerUri) return false;
+  if (req.path.startsWith(`${PRIVATE_PREFIX}/`)) {
+    const presented = req.clientCertificate;
+    return presented !== undefined && ctx.credentials.some((c) => c.login === login && c.certificatePem !== undefined && pemToDer(c.certificatePem).equals(presented));
+  }
+  return ctx.credentials.some((c) => c.login === login && c.password === req.headers["password"]);
+}
+
+/** Wraps a route: counts it, enforces the login and the optional rate limit. */
 export function scm(ctx: RouteContext, handler: SimHandler): SimHandler {
   return async (req) => {
     const login = req.headers["login"];
-    const password = req.headers["password"];
     const customerUri = req.headers["customeruri"];
-    const ok = customerUri === ctx.customerUri && ctx.credentials.some((c) => c.login === login && c.password === password);
-    if (!ok) {
+    if (!loggedIn(ctx, req)) {
       ctx.model.counters.authFailures++;
       return faultResponse(faults.unknownUser());
     }
@@ -41,7 +60,8 @@ export function scm(ctx: RouteContext, handler: SimHandler): SimHandler {
         return { status: 429, headers: { "retry-after": String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))) }, json: { code: -1, description: "Unknown error." } };
       }
     }
-    const key = `${req.method === "HEAD" ? "HEAD" : req.method} ${req.route}`;
+    // Both logins count as the same endpoint.
+    const key = `${req.method === "HEAD" ? "HEAD" : req.method} ${req.route.startsWith(`${PRIVATE_PREFIX}/`) ? req.route.slice(PRIVATE_PREFIX.length) : req.route}`;
     ctx.model.counters.requests[key] = (ctx.model.counters.requests[key] ?? 0) + 1;
     try {
       return await handler(req);
@@ -97,4 +117,9 @@ export function json(status: number, body: unknown): SimResponse {
 
 export function eqi(a: string | undefined, b: string | null): boolean {
   return b === null || b === "" || (a !== undefined && a.toLowerCase() === b.toLowerCase());
+}
+
+/** Every route again under `/private` (certificate login); `scm()` tells the logins apart by the path. */
+export function withCertificateLogin(routes: readonly SimRoute[]): SimRoute[] {
+  return [...routes, ...routes.map((r) => ({ ...r, path: `${PRIVATE_PREFIX}${r.path}` }))];
 }

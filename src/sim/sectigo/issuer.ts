@@ -22,20 +22,24 @@ export function testCaIssuer(ca: TestCa): Issuer {
       overrideSubject: { commonName: req.commonName },
       overrideSans: sans,
     });
-    const leaf = new x509.X509Certificate(signed.leafPem);
-    const der = pemToDer(signed.leafPem);
-    const digest = (alg: string): string => createHash(alg).update(der).digest("hex").toUpperCase();
-    const material: IssuedMaterial = {
-      leafPem: signed.leafPem,
-      chainPems: [signed.chainPem, signed.rootPem],
-      serialHex: leaf.serialNumber.toUpperCase(),
-      notBefore: leaf.notBefore,
-      notAfter: leaf.notAfter,
-      subject: leaf.subject,
-      issuer: leaf.issuer,
-      sha1: digest("sha1"),
-      sha256: digest("sha256"),
-    };
-    return material;
+    return materialOf(signed.leafPem, [signed.chainPem, signed.rootPem]);
+  };
+}
+
+/** What the simulated CA records of an issued (or imported) certificate. */
+export function materialOf(leafPem: string, chainPems: readonly string[]): IssuedMaterial {
+  const leaf = new x509.X509Certificate(leafPem);
+  const der = pemToDer(leafPem);
+  const digest = (alg: string): string => createHash(alg).update(der).digest("hex").toUpperCase();
+  return {
+    leafPem,
+    chainPems,
+    serialHex: leaf.serialNumber.toUpperCase(),
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+    subject: leaf.subject,
+    issuer: leaf.issuer,
+    sha1: digest("sha1"),
+    sha256: digest("sha256"),
   };
 }

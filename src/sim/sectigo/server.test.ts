@@ -22,7 +22,7 @@ describe("startSectigoSimulator", () => {
     const sim = await startSectigoSimulator({ customerUri: "cst42", credentials: [{ login: "a", password: "pa" }, { login: "b", password: "pb" }] });
     try {
       const b = clientFor({ url: sim.url, customerUri: "cst42", credentials: { login: "b", password: "pb" } });
-      expect(await b.ssl.listCustomFields()).toHaveLength(2);
+      expect(await b.ssl.listProfiles()).toHaveLength(2);
     } finally {
       await sim.close();
     }

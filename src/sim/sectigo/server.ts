@@ -1,5 +1,6 @@
-// startSectigoSimulator: a faithful SCM REST API (password login) over HTTP(S), on the shared
-// simulator server, with real certificates from a test CA.
+// startSectigoSimulator: a faithful SCM REST API over HTTP(S), on the shared simulator server, with
+// real certificates from a test CA. Both documented logins: password on `/api/…`, and over HTTPS the
+// admin's client certificate on `/private/api/…` (the listener asks every client for a certificate).
 import { createTestCa, type TestCa } from "../../pki/test-ca.ts";
 import { RateLimitEnforcer } from "../shared/rate-limit.ts";
 import type { FaultsApi } from "../shared/faults.ts";
@@ -7,14 +8,12 @@ import { startSimServer, type SimResponse, type SimRenderers } from "../shared/s
 import { createSimTls } from "../shared/tls.ts";
 import { adminRoutes, applyIssuance, orderSummary, seedOrder, type SeedOrderInput } from "./admin.ts";
 import { ScmFault } from "./faults.ts";
-import { faultResponse, type RouteContext, type SimCredentials } from "./http.ts";
+import { FAMILY_TABLES } from "./families.ts";
+import { faultResponse, withCertificateLogin, type RouteContext, type SimCredentials } from "./http.ts";
 import { testCaIssuer } from "./issuer.ts";
 import { FAMILIES, SectigoModel, type Family, type IssuanceSettings, type Order } from "./model.ts";
 import { commonRoutes } from "./routes-common.ts";
-import { deviceRoutes } from "./routes-device.ts";
-import { smimeRoutes } from "./routes-smime.ts";
-import { sslRoutes } from "./routes-ssl.ts";
-import { updateRoutes } from "./routes-update.ts";
+import { familyRoutes } from "./routes-family.ts";
 import { DEFAULT_SEED, type SectigoSeed } from "./seed.ts";
 
 export interface SectigoSimulatorOptions {
@@ -23,7 +22,11 @@ export interface SectigoSimulatorOptions {
   readonly host?: string;
   readonly port?: number;
   readonly customerUri?: string;
-  /** Accepted login/password pairs (the `customerUri` must match too). */
+  /**
+   * Accepted admins: login/password, and optionally the admin's certificate for certificate login
+   * (the `customerUri` must match too). With TLS and no certificate given, the first admin gets one
+   * from the sim CA (`sim.adminCertificate`).
+   */
   readonly credentials?: SimCredentials | readonly SimCredentials[];
   readonly issuance?: Partial<IssuanceSettings>;
   readonly seed?: SectigoSeed;
@@ -38,6 +41,8 @@ export interface SectigoSimulator {
   readonly url: string;
   readonly customerUri: string;
   readonly credentials: SimCredentials;
+  /** With TLS: the first admin's client certificate and key, for certificate login on `/private/api/…`. */
+  readonly adminCertificate: { readonly certPem: string; readonly keyPem: string } | undefined;
   /** The CA that signs issued certificates (root to trust for chains). */
   readonly ca: TestCa;
   /** With TLS: the root that signs the serving certificate. */
@@ -96,10 +101,9 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
   const seed = opts.seed ?? DEFAULT_SEED;
   const initialIssuance: IssuanceSettings = { delayMs: 0, collectsBeforeIssued: 0, approvalRequired: false, ...opts.issuance };
   const model = new SectigoModel({ seed, issuance: { ...initialIssuance }, issuer: testCaIssuer(ca), now });
-  const credentials = opts.credentials === undefined ? [SIM_DEFAULT_CREDENTIALS] : Array.isArray(opts.credentials) ? (opts.credentials as readonly SimCredentials[]) : [opts.credentials as SimCredentials];
+  let credentials = opts.credentials === undefined ? [SIM_DEFAULT_CREDENTIALS] : Array.isArray(opts.credentials) ? (opts.credentials as readonly SimCredentials[]) : [opts.credentials as SimCredentials];
   const customerUri = opts.customerUri ?? SIM_DEFAULT_CUSTOMER_URI;
   const limiter = opts.rateLimit === undefined ? undefined : new RateLimitEnforcer({ rules: { default: opts.rateLimit }, clock: { now, sleep: async () => undefined } });
-  const ctx: RouteContext = { model, customerUri, credentials, limiter };
 
   let tls: { certPem: string; keyPem: string } | undefined;
   let caPem: string | undefined;
@@ -111,6 +115,14 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
     tls = { certPem: opts.tls.certPem, keyPem: opts.tls.keyPem };
     caPem = opts.tls.caPem;
   }
+  let adminCertificate: SectigoSimulator["adminCertificate"];
+  if (tls !== undefined && !credentials.some((c) => c.certificatePem !== undefined)) {
+    const first = credentials[0]!;
+    const issued = await ca.issue({ commonName: first.login }, {}, { usage: "client", validityDays: 365 });
+    adminCertificate = { certPem: issued.leafPem, keyPem: issued.keyPem };
+    credentials = [{ ...first, certificatePem: issued.leafPem }, ...credentials.slice(1)];
+  }
+  const ctx: RouteContext = { model, customerUri, credentials, limiter };
 
   const snapshot = (): Omit<SectigoSimState, "requests" | "responses"> => {
     const orders = [...model.orders.values()];
@@ -135,9 +147,9 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
 
   const server = await startSimServer({
     name: "sectigo",
-    routes: [...commonRoutes(ctx), ...sslRoutes(ctx), ...smimeRoutes(ctx), ...deviceRoutes(ctx), ...updateRoutes(ctx)],
+    routes: withCertificateLogin([...commonRoutes(ctx), ...FAMILY_TABLES.flatMap((t) => familyRoutes(ctx, t))]),
     adminRoutes: adminRoutes(model),
-    ...(tls === undefined ? {} : { tls }),
+    ...(tls === undefined ? {} : { tls: { ...tls, requestClientCertificate: true } }),
     host: opts.host ?? "127.0.0.1",
     port: opts.port ?? 0,
     render: renderers,
@@ -161,6 +173,7 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
     url: server.url,
     customerUri,
     credentials: credentials[0]!,
+    adminCertificate,
     ca,
     caPem,
     faults: server.faults,

@@ -210,6 +210,11 @@ export function clientListItemView(o: Order, datePattern: string): Record<string
   };
 }
 
+/** The deprecated v1 per-person lists answered a narrower entry (25.5 edition). */
+export function clientV1ListItemView(o: Order): Record<string, unknown> {
+  return { id: o.id, state: statusText(o), certificateDetails: o.material === undefined ? {} : { subject: o.material.subject } };
+}
+
 export function clientOrderView(o: Order): Record<string, unknown> {
   return { id: o.id, orderNumber: o.orderNumber, backendCertId: o.backendCertId };
 }

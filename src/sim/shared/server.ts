@@ -3,6 +3,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { FaultInjector, FaultSpecSchema, type FaultAction, type FaultsApi } from "./faults.ts";
 import { Router } from "./router.ts";
 
@@ -28,6 +29,8 @@ export interface SimRequest {
   readonly body: unknown;
   readonly rawBody: Buffer;
   readonly remoteAddress: string;
+  /** DER of the certificate the client presented on the TLS connection (only with `tls.requestClientCertificate`). */
+  readonly clientCertificate?: Buffer;
   /** Add to a named counter shown in /__sim/state under "counters". */
   count(name: string, by?: number): void;
 }
@@ -61,7 +64,11 @@ export interface SimRenderers {
 export interface SimServerOptions {
   readonly name: string;
   readonly routes: readonly SimRoute[];
-  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+  /**
+   * `requestClientCertificate`: ask every TLS client for a certificate, accept connections without one
+   * (or with one no CA vouches for), and hand what was presented to the routes to judge.
+   */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string; readonly requestClientCertificate?: boolean };
   readonly host?: string;
   readonly port?: number;
   readonly state: SimState;
@@ -146,7 +153,17 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     const path = url.pathname;
     const raw = await readBody(req, maxBody);
     const headers = req.headers as Record<string, string | undefined>;
-    const base = { method, path, query: url.searchParams, headers, rawBody: raw === "too-large" ? Buffer.alloc(0) : raw, remoteAddress, count: (n: string, by = 1) => void (counters[n] = (counters[n] ?? 0) + by) };
+    const presented = opts.tls?.requestClientCertificate === true ? (req.socket as TLSSocket).getPeerCertificate?.()?.raw : undefined;
+    const base = {
+      method,
+      path,
+      query: url.searchParams,
+      headers,
+      rawBody: raw === "too-large" ? Buffer.alloc(0) : raw,
+      remoteAddress,
+      ...(presented === undefined ? {} : { clientCertificate: presented }),
+      count: (n: string, by = 1) => void (counters[n] = (counters[n] ?? 0) + by),
+    };
 
     if (path.startsWith("/__sim/")) {
       const hook = raw === "too-large" ? undefined : adminRouter.find(method, path);
@@ -252,7 +269,10 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     }
   }
 
-  const server: Server = opts.tls === undefined ? createHttpServer(listener) : createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, listener);
+  const server: Server =
+    opts.tls === undefined
+      ? createHttpServer(listener)
+      : createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, ...(opts.tls.requestClientCertificate === true ? { requestCert: true, rejectUnauthorized: false } : {}) }, listener);
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
