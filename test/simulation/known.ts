@@ -1,21 +1,41 @@
 // Invariant violations the current code is known to produce, per family, while the helper named
-// fixes them (issue 9). The simulation test keeps running these families: a violation listed here is
-// reported (with a seed to replay) but does not fail the run; any other violation does. An entry that
-// no longer reproduces is reported too, so it can be deleted. SIM_STRICT=1 treats every entry as a
-// failure (what the run looks like once this list is empty).
+// fixes them (issue 9; details and seeds in FINDINGS.md). The simulation test keeps running these
+// families: a violation listed here (same family, same invariant, detail matching) is reported with a
+// seed to replay but does not fail the run; any other violation does. An entry that no longer
+// reproduces is reported so it can be deleted. SIM_STRICT=1 treats every entry as a failure: what
+// the run looks like once this list is empty.
 import type { InvariantName } from "./ledger.ts";
 
 export interface KnownProblem {
-  readonly family: string;
+  readonly families: readonly string[];
   readonly invariant: InvariantName;
-  /** Who is fixing it, and which finding of issue 9 (or of FINDINGS.md) it is. */
+  /** Only violations whose detail matches are this problem. */
+  readonly detail: RegExp;
+  /** Who is fixing it, and which finding it is. */
   readonly owner: string;
   readonly finding: string;
 }
 
-export const KNOWN: readonly KnownProblem[] = [];
+const ZPA_FAMILIES = ["zpa", "zpa-delete", "zpa-teardown", "zpa-tenancy", "foreign-secrets"];
 
-export function isKnown(family: string, invariant: InvariantName): KnownProblem | undefined {
+export const KNOWN: readonly KnownProblem[] = [
+  {
+    families: ZPA_FAMILIES,
+    invariant: "no-untracked-vendor-object",
+    detail: /^ZPA key \d+ "[^"]+" created by \S+ is tracked by no ProvisioningKey$/,
+    owner: "PK",
+    finding: "FINDINGS.md F1: a ZPA create that commits after the client gave up is not found by the next lookup; a second key is created and the late one stays untracked",
+  },
+  {
+    families: ZPA_FAMILIES,
+    invariant: "converges",
+    detail: /did not become Ready: AdoptionNotAllowed: a provisioning key named certbridge\./,
+    owner: "PK",
+    finding: "FINDINGS.md F1 (consequence): after a rotation the resource finds the stray key of its own late create by name and refuses it as not its own",
+  },
+];
+
+export function knownProblem(family: string, invariant: InvariantName, detail: string): KnownProblem | undefined {
   if (process.env["SIM_STRICT"] === "1") return undefined;
-  return KNOWN.find((k) => k.family === family && k.invariant === invariant);
+  return KNOWN.find((k) => k.families.includes(family) && k.invariant === invariant && k.detail.test(detail));
 }

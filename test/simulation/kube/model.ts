@@ -109,6 +109,27 @@ export class KubeModel {
     const frozen = deepFreeze(structuredClone(after));
     (this.log(plural) as KubeEvent[]).push({ rv: this.#rv, at: this.#now(), type, key: objKey(after.metadata.namespace, after.metadata.name ?? ""), object: frozen });
     for (const hook of this.hooks) hook(plural, type, before, frozen, actor);
+    if (type !== "DELETED" && (after.metadata.ownerReferences ?? []).length > 0) this.#collectIfOrphaned(plural, after);
+  }
+
+  #exists(uid: string): boolean {
+    for (const kind of this.#kinds.values()) for (const s of kind.values()) if (s.obj.metadata.uid === uid) return true;
+    return false;
+  }
+
+  /** The garbage collector also deletes a dependent written after its owner was already gone (a dangling ownerReference). */
+  #collectIfOrphaned(plural: string, o: Obj): void {
+    const uid = o.metadata.uid;
+    const owners = (o.metadata.ownerReferences ?? []).map((r) => r.uid);
+    this.background(1_000, `garbage collector: owners of ${plural} ${objKey(o.metadata.namespace, o.metadata.name ?? "")}`, () => {
+      if (owners.some((u) => this.#exists(u))) return;
+      const type = { group: "", version: "v1", plural, kind: o.kind ?? "", namespaced: o.metadata.namespace !== undefined };
+      try {
+        this.delete(type, o.metadata.namespace, o.metadata.name ?? "", uid, { kind: "system", label: "garbage-collector" });
+      } catch {
+        // gone, or re-created under another uid meanwhile
+      }
+    });
   }
 
   // ------------------------------------------------------------------ reads

@@ -1,6 +1,7 @@
 // One simulated operator process: the REAL ManagedCertificate and ProvisioningKey reconcilers with
 // their informer caches, work queues and workers, wired the way their setup modules wire them
-// (managedcertificate/index.ts, provisioningkey/setup.ts), but with every dependency a model:
+// (managedcertificate/index.ts, provisioningkey/setup.ts: claim index, tenancy), but with every
+// dependency a model:
 // KubeApi → kube/facade.ts, vendor ports → vendors/*, connection resolver → connections.ts, clock
 // and randomness → the scheduler's. A crash throws the whole instance away (its caches, queues,
 // in-memory state); the world then starts a new one.
@@ -8,7 +9,11 @@ import pino from "pino";
 import { resourceTypes } from "../../../src/api/v1alpha1/index.ts";
 import { IssuanceBudget } from "../../../src/controllers/managedcertificate/budget.ts";
 import { ManagedCertificateReconciler, SecretNameIndex } from "../../../src/controllers/managedcertificate/index.ts";
+import { ClaimIndex, claimantFromRaw } from "../../../src/controllers/provisioningkey/claims.ts";
 import { ProvisioningKeyReconciler } from "../../../src/controllers/provisioningkey/reconciler.ts";
+import { CachedTenancy } from "../../../src/controllers/provisioningkey/tenancy.ts";
+import { namespaceStateOf } from "../../../src/controllers/shared/connections.ts";
+import { isNotFound } from "../../../src/runtime/kube/errors.ts";
 import { OWNED_SECRET_SELECTOR, ownerKeyOf, type Secret } from "../../../src/controllers/shared/owned-secret.ts";
 import type { ResolvedConnection } from "../../../src/ports/connection.ts";
 import type { VendorPorts } from "../../../src/ports/vendors.ts";
@@ -115,6 +120,25 @@ export class OperatorProcess implements ProcessHandle {
       events: noEvents,
       now: () => s.clock.date(),
     });
+    // Tenancy and the claim index, as provisioningkey/setup.ts builds them.
+    const tenancy = new CachedTenancy({
+      vendorConnections,
+      clusterVendorConnections,
+      namespaceLabels: async (namespace, signal) => {
+        const watched = namespaces.get(namespace);
+        if (watched !== undefined) return { ...namespaceStateOf(watched).labels };
+        try {
+          return { ...namespaceStateOf(await client.get<KubeObject>(core.namespaces, undefined, namespace, signal)).labels };
+        } catch (e) {
+          if (isNotFound(e)) return { "kubernetes.io/metadata.name": namespace };
+          throw e;
+        }
+      },
+    });
+    const claims = new ClaimIndex();
+    const claimantOfRaw = (raw: KubeObject) => claimantFromRaw(raw as Parameters<typeof claimantFromRaw>[0], (ref, ns) => tenancy.tenantOf(ref, ns));
+    const mcQueue = new SimWorkQueue(`p${id}/mc`, s);
+    const pkQueue = new SimWorkQueue(`p${id}/pk`, s);
     const pk = new ProvisioningKeyReconciler({
       client,
       keys,
@@ -124,11 +148,16 @@ export class OperatorProcess implements ProcessHandle {
       events: noEvents,
       metrics: { set: () => {}, remove: () => {} },
       driftIntervalMs: 60 * 60_000,
+      tenancy,
+      claims: {
+        claimants: (claimId) => claims.claimants(claimId),
+        refresh: (claimant) => {
+          for (const other of claims.update(claimant.key, claimant)) pkQueue.add(other);
+        },
+      },
       now,
       random: () => Math.random(),
     });
-    const mcQueue = new SimWorkQueue(`p${id}/mc`, s);
-    const pkQueue = new SimWorkQueue(`p${id}/pk`, s);
     this.workers = [
       { queue: mcQueue, reconciler: mc, controller: "managedcertificate", busy: 0 },
       { queue: pkQueue, reconciler: pk, controller: "provisioningkey", busy: 0 },
@@ -145,7 +174,10 @@ export class OperatorProcess implements ProcessHandle {
         for (const other of index.keys(ns, name)) if (other !== key) mcQueue.add(other);
       }
     });
-    keys.onChange((key) => pkQueue.add(key));
+    keys.onChange((key, current) => {
+      for (const other of claims.update(key, current === undefined ? undefined : claimantOfRaw(current))) pkQueue.add(other);
+      pkQueue.add(key);
+    });
     secrets.onChange((secretKey, current, previous) => {
       const mcOwner = ownerKeyOf(current ?? previous, "ManagedCertificate");
       if (mcOwner !== undefined) mcQueue.add(mcOwner);
