@@ -1,6 +1,7 @@
 // The VendorPorts implementation: one vendor client per resolved connection (cached by fingerprint),
 // rate limiters shared per credential, and the adapters the controllers use. The only place that turns
 // connection settings into vendor client options.
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import type { CertificateAuthority } from "../ports/certificate-authority.ts";
@@ -244,19 +245,18 @@ export function buildClient(connection: ResolvedConnection, ctx: BuildContext): 
       return { vendor: "cloudflare", client };
     }
     case "sectigo": {
-      if (s.authMode === "ClientCertificate") {
-        throw notSupported("sectigo", "configure", "ClientCertificate authentication is not supported yet; use Password");
-      }
       const baseUrl = typeof s.baseUrl === "string" ? s.baseUrl : DEFAULT_SECTIGO_BASE_URL;
       const identity = {
         baseUrl,
         customerUri: requireString(connection, "settings", "customerUri", s.customerUri),
         login: requireString(connection, "credentials", "login", c.login),
       };
+      // Certificate login: no password; the admin's certificate rides on the dispatcher (dispatcherOf).
+      const login = sectigoClientCertificate(connection) === undefined ? { password: requireString(connection, "credentials", "password", c.password) } : { loginWith: "certificate" as const };
       const client = createSectigoClient({
         ...common,
         ...identity,
-        password: requireString(connection, "credentials", "password", c.password),
+        ...login,
         limiter: ctx.limiters.forCredential(sectigoCredentialKey(identity), lowerRules(SECTIGO_RATE_RULES, connection.rateLimit)),
       });
       return { vendor: "sectigo", client };
@@ -307,12 +307,34 @@ export function lowerRules(rules: Record<string, RateLimitRule>, override: Resol
   return out;
 }
 
+/**
+ * A Sectigo connection with ClientCertificate auth: the admin's certificate and key from its
+ * credentials, checked to belong together here (TLS would only fail later, as a network error).
+ */
+export function sectigoClientCertificate(connection: ResolvedConnection): { certPem: string; keyPem: string } | undefined {
+  if (connection.vendor !== "sectigo" || connection.settings.authMode !== "ClientCertificate") return undefined;
+  const c = connection.credentials;
+  const certPem = requireString(connection, "credentials", "tlsCert", c.tlsCert);
+  const keyPem = requireString(connection, "credentials", "tlsKey", c.tlsKey);
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    // Names the fields, never their content.
+    throw notSupported("sectigo", "configure", "credentials tlsCert or tlsKey is not a PEM certificate or private key");
+  }
+  if (!matches) throw notSupported("sectigo", "configure", "credentials tlsCert and tlsKey do not belong together");
+  return { certPem, keyPem };
+}
+
 function dispatcherOf(connection: ResolvedConnection): Dispatcher | undefined {
-  if (connection.caBundlePem === undefined && connection.proxyUrl === undefined) return undefined;
+  const clientCertificate = sectigoClientCertificate(connection);
+  if (connection.caBundlePem === undefined && connection.proxyUrl === undefined && clientCertificate === undefined) return undefined;
   try {
     return createDispatcher({
       ...(connection.caBundlePem === undefined ? {} : { caBundlePem: connection.caBundlePem }),
       ...(connection.proxyUrl === undefined ? {} : { proxyUrl: connection.proxyUrl }),
+      ...(clientCertificate === undefined ? {} : { clientCertificate }),
     });
   } catch (e) {
     throw notSupported(connection.vendor, "configure", e instanceof Error ? e.message : "unusable proxy or CA bundle");

@@ -10,11 +10,16 @@ export interface DispatcherOptions {
   readonly connectTimeoutMs?: number;
   /** Idle keep-alive sockets are closed after this long. */
   readonly keepAliveTimeoutMs?: number;
+  /** A TLS client certificate (PEM, leaf first) and its key, presented to the vendor (mutual TLS). */
+  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
 }
 
 export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
   const connectTimeout = opts.connectTimeoutMs ?? 10_000;
-  const tls = opts.caBundlePem === undefined ? {} : { ca: opts.caBundlePem };
+  const tls = {
+    ...(opts.caBundlePem === undefined ? {} : { ca: opts.caBundlePem }),
+    ...(opts.clientCertificate === undefined ? {} : { cert: opts.clientCertificate.certPem, key: opts.clientCertificate.keyPem }),
+  };
   const common = {
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
     connectTimeout,
