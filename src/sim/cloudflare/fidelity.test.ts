@@ -142,6 +142,25 @@ describe("DIGEST §4 Cloudflare checklist", () => {
     expect((await call(sim.url, "GET", zonePath())).status).toBe(200);
     expect(sim.state()["rateLimitViolations"]).toBe(2);
   });
+
+  it("24 (per IP): the 201st call within a second from one address gets 429 971, whatever token it carries; the next second is free", async () => {
+    // Every token of the family is its own per-token budget: only the per-IP limit can refuse these.
+    const token = (i: number) => ({ authorization: `Bearer certbridge-sim-cloudflare-api-token-${String(2 + (i % 50)).padStart(4, "0")}` });
+    for (let batch = 0; batch < 4; batch++) {
+      const rs = await Promise.all(Array.from({ length: 50 }, (_, i) => call(sim.url, "GET", zonePath(), { headers: token(batch * 50 + i) })));
+      expect(rs.map((r) => r.status)).toEqual(Array(50).fill(200));
+    }
+    const overToken = await call(sim.url, "GET", zonePath(), { headers: token(7) });
+    const overNoAuth = await call(sim.url, "GET", zonePath(), { headers: {} });
+    for (const r of [overToken, overNoAuth]) {
+      expectEnvelope(r);
+      expect([r.status, r.headers.get("retry-after"), r.body.errors![0]!.code, r.body.errors![0]!.message]).toEqual([429, "1", 971, "Please wait and consider throttling your request speed"]);
+    }
+    expect(sim.state()["rateLimitViolations"]).toBe(0);
+    await clock.advance(1_000);
+    expect((await call(sim.url, "GET", zonePath())).status).toBe(200);
+    expect(sim.state()).toMatchObject({ counters: { ipRateLimitViolations: 2 }, ipRateLimitViolations: 2 });
+  });
 });
 
 describe("simulator admin", () => {
@@ -161,8 +180,13 @@ describe("simulator admin", () => {
     expect(sim.state()).toMatchObject({ objects: { client_certificate: 0 }, requests: {} });
   });
 
-  it("config rejects unknown knobs and accepts transition delay and zones", async () => {
+  it("config rejects unknown knobs and accepts transition delay, zones and the per-IP limit", async () => {
     expect((await fetch(`${sim.url}/__sim/config`, { method: "POST", body: JSON.stringify({ nope: 1 }) })).status).toBe(400);
+    expect(sim.config({ ipRateLimit: { limit: 2, windowMs: 60_000 } })).toMatchObject({ ipRateLimit: { limit: 2, windowMs: 60_000 } });
+    await call(sim.url, "GET", zonePath());
+    await call(sim.url, "GET", zonePath());
+    expect((await call(sim.url, "GET", zonePath())).status).toBe(429);
+    sim.reset();
     const res = await fetch(`${sim.url}/__sim/config`, { method: "POST", body: JSON.stringify({ transitionDelayMs: 5, zones: ["abc"] }) });
     expect(await res.json()).toMatchObject({ transitionDelayMs: 5, zones: [CREDS.zoneId, "abc"] });
     expect((await call(sim.url, "GET", zonePath("abc"))).status).toBe(200);

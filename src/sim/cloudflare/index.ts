@@ -1,5 +1,6 @@
 // Cloudflare API Shield mTLS simulator: real certificates from submitted CSRs, the v4 envelope,
-// auth failures, the revocation state machine, and the 1200/5 min limit with its 5-minute block.
+// auth failures, the revocation state machine, the 1200/5 min limit per user or token with its
+// 5-minute block, and the 200 requests/s limit per client IP [P8].
 import { createTestCa, type TestCa } from "../../pki/test-ca.ts";
 import { systemClock, type Clock } from "../../vendors/shared/clock.ts";
 import type { FaultsApi } from "../shared/faults.ts";
@@ -43,13 +44,16 @@ export interface CloudflareSimulator {
 
 const PUBLISHED = { limit: 1200, windowMs: 5 * 60_000 };
 const PENALTY_MS = 5 * 60_000;
+/** "Client API per IP: 200/second" (developers.cloudflare.com/fundamentals/api/reference/limits). */
+const PER_IP = { limit: 200, windowMs: 1_000 };
 
 export async function startCloudflareSimulator(opts: CloudflareSimOptions = {}): Promise<CloudflareSimulator> {
   const clock = opts.clock ?? systemClock;
   const ca = opts.ca ?? (await createTestCa({ name: "Cloudflare Managed CA (sim)", keySpec: { algorithm: "RSA", size: 2048 }, now: () => clock.now() }));
   const store = new CertificateStore({ clock, ca, transitionDelayMs: opts.transitionDelayMs ?? 1000 });
   const limits = new RateLimitEnforcer({ rules: { default: PUBLISHED }, penaltyMs: PENALTY_MS, clock });
-  const ctx: CloudflareSimContext = { store, limits, zones: new Set([CLOUDFLARE_SIM_CREDENTIALS.zoneId]) };
+  const ipLimits = new RateLimitEnforcer({ rules: { default: PER_IP }, clock });
+  const ctx: CloudflareSimContext = { store, limits, ipLimits, zones: new Set([CLOUDFLARE_SIM_CREDENTIALS.zoneId]) };
 
   const configure = (knobs: Record<string, unknown>): Record<string, unknown> => {
     for (const [k, v] of Object.entries(knobs)) {
@@ -64,6 +68,12 @@ export async function startCloudflareSimulator(opts: CloudflareSimOptions = {}):
           limits.configure({ rules: { default: { limit: r.limit, windowMs: r.windowMs } }, ...(typeof r.penaltyMs === "number" ? { penaltyMs: r.penaltyMs } : {}) });
           break;
         }
+        case "ipRateLimit": {
+          const r = v as { limit?: unknown; windowMs?: unknown };
+          if (typeof r?.limit !== "number" || typeof r.windowMs !== "number") throw new Error("ipRateLimit needs numeric limit and windowMs");
+          ipLimits.configure({ rules: { default: { limit: r.limit, windowMs: r.windowMs } } });
+          break;
+        }
         case "zones":
           if (!Array.isArray(v) || !v.every((z) => typeof z === "string")) throw new Error("zones must be an array of strings");
           for (const z of v) ctx.zones.add(z);
@@ -72,7 +82,7 @@ export async function startCloudflareSimulator(opts: CloudflareSimOptions = {}):
           throw new Error(`unknown knob ${k}`);
       }
     }
-    return { transitionDelayMs: store.transitionDelayMs, rateLimit: limits.rules["default"], zones: [...ctx.zones] };
+    return { transitionDelayMs: store.transitionDelayMs, rateLimit: limits.rules["default"], ipRateLimit: ipLimits.rules["default"], zones: [...ctx.zones] };
   };
 
   const server = await startSimServer({
@@ -89,12 +99,15 @@ export async function startCloudflareSimulator(opts: CloudflareSimOptions = {}):
         revocations: store.revocations,
         reactivations: store.reactivations,
         rateLimitViolations: limits.violations,
-        config: { transitionDelayMs: store.transitionDelayMs, rateLimit: limits.rules["default"] },
+        ipRateLimitViolations: ipLimits.violations,
+        config: { transitionDelayMs: store.transitionDelayMs, rateLimit: limits.rules["default"], ipRateLimit: ipLimits.rules["default"] },
       }),
       reset: () => {
         store.reset();
         limits.reset();
         limits.configure({ rules: { default: PUBLISHED }, penaltyMs: PENALTY_MS });
+        ipLimits.reset();
+        ipLimits.configure({ rules: { default: PER_IP } });
         store.transitionDelayMs = opts.transitionDelayMs ?? 1000;
         ctx.zones.clear();
         ctx.zones.add(CLOUDFLARE_SIM_CREDENTIALS.zoneId);

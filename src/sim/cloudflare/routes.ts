@@ -1,5 +1,5 @@
-// The four documented client-certificate endpoints plus list [S2, P7], each wrapped with auth,
-// the per-credential rate limit, and the headers Cloudflare sends on every call.
+// The four documented client-certificate endpoints plus list [S2, P7], each wrapped with the per-IP
+// rate limit, auth, the per-credential rate limit, and the headers Cloudflare sends on every call.
 import { randomBytes } from "node:crypto";
 import { parseCsr } from "../../pki/csr.ts";
 import type { RateLimitEnforcer } from "../shared/rate-limit.ts";
@@ -10,7 +10,10 @@ import type { CertificateStore, StoredCert } from "./store.ts";
 
 export interface CloudflareSimContext {
   readonly store: CertificateStore;
+  /** Per user or API token: 1200 per 5 minutes, then every call refused for 5 minutes [P8]. */
   readonly limits: RateLimitEnforcer;
+  /** Per client IP, whoever the caller: 200 per second [P8]; no penalty beyond the window (inf). */
+  readonly ipLimits: RateLimitEnforcer;
   readonly zones: Set<string>;
 }
 
@@ -37,6 +40,12 @@ type Handler = (req: SimRequest, caller: Caller, headers: Record<string, string>
 function guarded(ctx: CloudflareSimContext, write: boolean, handler: Handler): (req: SimRequest) => Promise<SimResponse> {
   return async (req) => {
     const headers = commonHeaders(ctx);
+    // The edge counts every call from an address before it looks at who is calling.
+    const perIp = ctx.ipLimits.check(`ip:${req.remoteAddress}`, "default");
+    if (!perIp.ok) {
+      req.count("ipRateLimitViolations");
+      return fail(429, [SIM_CODES.throttled], { ...headers, "retry-after": String(Math.max(1, Math.ceil(perIp.retryAfterMs / 1000))) });
+    }
     const caller = authenticate(req);
     if (!isCaller(caller)) return { ...caller, headers: { ...headers, ...caller.headers } };
     const rate = ctx.limits.check(caller.credential, "default");
