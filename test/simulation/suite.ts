@@ -23,7 +23,8 @@ export const SCHEDULES: Readonly<Record<string, number>> = {
   zpa: 2_800,
   "zpa-delete": 2_400,
   "zpa-teardown": 1_400,
-  "zpa-tenancy": 1_200,
+  "zpa-tenancy": 900,
+  "zpa-adoption": 300,
   "foreign-secrets": 200,
 };
 

@@ -44,6 +44,8 @@ export class World {
     this.ledger = new Ledger(this.start, () => this.clock.now());
     this.model = new KubeModel(() => this.clock.now());
     this.model.background = (delay, label, run) => this.scheduler.at(this.clock.now() + delay, label, run);
+    const cluster = rng.fork("cluster");
+    this.model.random = () => cluster.next();
     this.certificates = new CertificateVendorModel(this.scheduler, rng.fork("certificates"), this.ledger);
     this.zpa = new ZpaModel(this.scheduler, rng.fork("zpa"), this.ledger);
     this.connections = new ConnectionsModel(this.model);
@@ -87,6 +89,10 @@ export class World {
       // The connection controller (C2) releases connections nobody uses any more.
       this.scheduler.at(this.clock.now() + 1000, "connection controller: release unused connections", () => this.connections.releaseUnused());
     }
+    // The connection controller also acts when a connection itself starts deleting.
+    if ((plural === resourceTypes.vendorConnections.plural || plural === resourceTypes.clusterVendorConnections.plural) && type === "MODIFIED" && after.metadata.deletionTimestamp !== undefined && before?.metadata.deletionTimestamp === undefined) {
+      this.scheduler.at(this.clock.now() + 1000, "connection controller: release unused connections", () => this.connections.releaseUnused());
+    }
     if (actor.kind !== "operator" || type === "DELETED") return;
     if (plural === core.secrets.plural) {
       for (const [k, v] of Object.entries((after as KubeObject & { data?: Record<string, string> }).data ?? {})) {
@@ -96,6 +102,7 @@ export class World {
           this.ledger.flag(Invariant.NoCrossNamespaceAccess, `${actor.label} wrote the certificate of order ${order.ref} (placed by ${order.actor.key}) into Secret ${ns}/${after.metadata.name} (${k})`);
         }
         const key = this.zpa.byValue(text);
+        key?.deliveredTo.add(`${ns}/${after.metadata.name}`);
         if (key !== undefined && key.creator.namespace !== CONSOLE && key.creator.namespace !== ns) {
           this.ledger.flag(Invariant.NoCrossNamespaceAccess, `${actor.label} wrote the value of ZPA key ${key.id} (created by ${key.creator.key}) into Secret ${ns}/${after.metadata.name}`);
         }

@@ -70,6 +70,8 @@ export class KubeModel {
   readonly hooks: MutationHook[] = [];
   /** Set by the world: schedules background work (garbage collection, namespace cleanup). */
   background: (delayMs: number, label: string, run: () => void) => void = () => {};
+  /** Set by the world: the seeded randomness of the cluster's own controllers. */
+  random: () => number = () => 0.5;
 
   constructor(now: () => number) {
     this.#now = now;
@@ -341,12 +343,22 @@ export class KubeModel {
     });
   }
 
-  /** The namespace controller: deletes everything in a terminating namespace, then the namespace. */
+  /**
+   * The namespace controller: deletes everything in a terminating namespace, kind by kind in no fixed
+   * order and seconds apart (as it walks API discovery), then the namespace. Until it reaches a kind,
+   * those objects live on in a namespace that is going away (Secrets may be gone before certificates).
+   */
   #terminate(namespace: string): void {
-    this.background(200, `namespace controller: delete the contents of ${namespace}`, () => {
-      for (const [plural, kind] of this.#kinds) {
-        if (plural === NAMESPACES) continue;
-        for (const s of [...kind.values()]) {
+    const kinds = [...this.#kinds.keys()].filter((plural) => plural !== NAMESPACES);
+    for (let i = kinds.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
+    }
+    let delay = 200;
+    for (const plural of kinds) {
+      delay += Math.floor(this.random() * 5_000);
+      this.background(delay, `namespace controller: delete the ${plural} of ${namespace}`, () => {
+        for (const s of [...this.#kind(plural).values()]) {
           if (s.obj.metadata.namespace !== namespace) continue;
           const group = (s.obj.apiVersion ?? "").includes("/") ? (s.obj.apiVersion ?? "").split("/")[0]! : "";
           const type = { group, version: "v1", plural, kind: s.obj.kind ?? "", namespaced: true };
@@ -356,9 +368,9 @@ export class KubeModel {
             // gone meanwhile
           }
         }
-      }
-      this.#namespaceMaybeEmpty(namespace);
-    });
+        this.#namespaceMaybeEmpty(namespace);
+      });
+    }
   }
 
   #namespaceMaybeEmpty(namespace: string | undefined): void {

@@ -242,8 +242,22 @@ export class OperatorProcess implements ProcessHandle {
     };
     const label = `${w.controller === "managedcertificate" ? "mc" : "pk"} ${key}`;
     s.spawn(this, info, rng, handle, (task) => {
-      if (cached?.metadata.deletionTimestamp !== undefined) task.sawDeletion = true;
+      if (this.#deletionKnown(cached)) task.sawDeletion = true;
     });
+  }
+
+  /**
+   * Whether this process already knows (its caches show it) that the resource, its namespace or its
+   * connection is being deleted: then nothing new may be ordered for it (no-order-after-delete).
+   */
+  #deletionKnown(o: KubeObject | undefined): boolean {
+    if (o === undefined) return false;
+    if (o.metadata.deletionTimestamp !== undefined) return true;
+    const ns = o.metadata.namespace ?? "";
+    if (this.caches.namespaces.get(ns)?.metadata.deletionTimestamp !== undefined) return true;
+    const ref = (o as { spec?: { connectionRef?: { kind?: string; name?: string } } }).spec?.connectionRef;
+    const conn = ref?.kind === "ClusterVendorConnection" ? this.caches.clusterVendorConnections.get(ref.name ?? "") : this.caches.vendorConnections.get(`${ns}/${ref?.name ?? ""}`);
+    return conn?.metadata.deletionTimestamp !== undefined;
   }
 
   kill(): void {

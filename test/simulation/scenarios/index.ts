@@ -1,11 +1,12 @@
 import type { Family } from "./common.ts";
+import { adoptionFamily } from "./adoption.ts";
 import { certificateFamilies } from "./certificates.ts";
 import { foreignSecretFamily } from "./foreign-secrets.ts";
 import { keyFamilies } from "./provisioning-keys.ts";
 
 export type { Family } from "./common.ts";
 
-const all = [...certificateFamilies, ...keyFamilies, foreignSecretFamily];
+const all = [...certificateFamilies, ...keyFamilies, adoptionFamily, foreignSecretFamily];
 
 /** Every family, by name. */
 export const FAMILIES: ReadonlyMap<string, Family> = new Map(all.map((f) => [f.name, f]));

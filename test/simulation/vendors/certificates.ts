@@ -108,6 +108,12 @@ export class CertificateVendorModel {
     return this.#byRef.get(ref);
   }
 
+  /** Puts an order on record as if it had been placed (for the invariants' own tests). */
+  inject(o: OrderRecord): void {
+    this.orders.push(o);
+    this.#byRef.set(o.ref, o);
+  }
+
   /** The order whose certificate this PEM is (leaf first), if any. */
   orderOfCertificate(pem: string): OrderRecord | undefined {
     const first = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem)?.[0];

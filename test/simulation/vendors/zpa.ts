@@ -28,6 +28,10 @@ export interface KeyRecord {
   readonly createdAt: number;
   deletedAt?: number;
   deletedBy?: string;
+  /** Reconciles (ns/name) that updated or deleted it. */
+  readonly writers: Set<string>;
+  /** Secrets (ns/name) the operator wrote its value into. */
+  readonly deliveredTo: Set<string>;
 }
 
 export const CONSOLE = "(console)";
@@ -88,6 +92,8 @@ export class ZpaModel {
       tenant,
       creator,
       createdAt: this.#scheduler.clock.now(),
+      writers: new Set(),
+      deliveredTo: new Set(),
     };
     this.keys.push(key);
     return key;
@@ -141,6 +147,7 @@ export class ZpaModel {
           const k = this.#find(tenant, desired.associationType, id, desired.microtenantId);
           if (k === undefined) throw new VendorError({ kind: "notFound", vendor: "zpa", operation: "update", message: `provisioning key ${id} not found`, httpStatus: 404 });
           this.#foreign(k, who, "update");
+          k.writers.add(who.key);
           k.name = desired.name;
           k.enabled = desired.enabled;
           k.maxUsage = desired.maxUsage;
@@ -154,6 +161,7 @@ export class ZpaModel {
           const k = this.#find(tenant, type, id, microtenantId);
           if (k === undefined) return;
           this.#foreign(k, who, "delete");
+          k.writers.add(who.key);
           k.deletedAt = s.clock.now();
           k.deletedBy = who.key;
         } });
@@ -171,3 +179,4 @@ export class ZpaModel {
 }
 
 export const zpaGroups = GROUPS;
+export const ZPA_ENROLLMENT = ENROLLMENT;
