@@ -175,20 +175,23 @@ async function startController(ns: string, opts: { timeoutMs?: number; settleMs?
 
 describe("finding 1: an order whose answer was not seen is never placed twice", () => {
   it.each([
-    { vendor: "cloudflare" as const, why: "Cloudflare commits the create 2.5 s later, the client gave up after 1 s" },
-    { vendor: "sectigo" as const, why: "SCM creates the order 2.5 s later, the client gave up after 1 s" },
+    { vendor: "cloudflare" as const, why: "Cloudflare commits the create 5 s later, the client gave up after 1 s" },
+    { vendor: "sectigo" as const, why: "SCM creates the order 5 s later, the client gave up after 1 s" },
   ])("$vendor: a create slower than the client timeout is looked up until the settle deadline, then used: one order ($why)", async ({ vendor }) => {
     const ns = await freshNamespace(client, "safe1");
     await connections(ns);
-    if (vendor === "cloudflare") sims.sims.cloudflare.faults.add(createProcessingDelay(2_500));
-    else sectigo.faults.add(enrollProcessingDelay(2_500));
+    const faultAt = Date.now();
+    if (vendor === "cloudflare") sims.sims.cloudflare.faults.add(createProcessingDelay(5_000));
+    else sectigo.faults.add(enrollProcessingDelay(5_000));
     const createsBefore = cloudflareCreates();
-    await startController(ns, { timeoutMs: 1_000 });
+    await startController(ns, { timeoutMs: 1_000, settleMs: 10_000 });
     const mc = await createMc(ns, "slow", vendor === "cloudflare" ? cfSpec(ns, "slow-tls") : sslSpec(ns, "slow-tls"));
     // While nothing is listed yet the outcome is unknown, and it says so.
     await eventually("OutcomeUnknown", async () => cond(await getMc(ns, "slow"), "Issuing")?.reason === "OutcomeUnknown", 20_000);
     const ready = await readyMc(ns, "slow", 40_000);
     expect(ready.status?.revision).toBe(1);
+    // Count once the slow create has surely committed (a second order would be visible by then).
+    await new Promise((r) => setTimeout(r, Math.max(0, faultAt + 6_000 - Date.now())));
     if (vendor === "cloudflare") {
       expect(await cloudflareCerts(`${ns}.example.com`)).toHaveLength(1);
       expect(cloudflareCreates() - createsBefore).toBe(1);

@@ -389,7 +389,7 @@ async function finish(r: ManagedCertificateReconciler, w: Work, key: KeyObject, 
   r.deps.metrics?.issuances.inc({ vendor: w.vendor, result: "issued" });
   w.log.info({ revision: p.revision, vendorRef: out.vendorRef, notAfter: iso(notAfter) }, "certificate issued");
   if (revocations.length > 0) w.obj = await r.save(w.obj, await processRevocations(r, w), w.signal);
-  return r.steady(w);
+  return r.steady(w, { keyCurrent: true });
 }
 
 /**
@@ -419,7 +419,7 @@ export async function restoreSecret(r: ManagedCertificateReconciler, w: Work, li
   const wrote = await writeOwnedSecret(r.deps.client, w.owner, desired, classifySecret(live, w.owner) === "absent" ? undefined : live, w.signal);
   if (wrote === "conflict") return undefined;
   w.log.info({ secret: w.mc.spec.secretName, revision: status.revision }, "re-created the Secret from the stored key and the vendor's copy of the certificate");
-  return r.steady(w);
+  return r.steady(w, { keyCurrent: true });
 }
 
 /** The PKCS12 password Secret or its key is missing: say so, write nothing, look again later. */

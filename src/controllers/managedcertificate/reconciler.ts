@@ -227,8 +227,9 @@ export class ManagedCertificateReconciler implements Reconciler {
   }
 
   /** The certificate is in place: no vendor calls; a status write only if something visible changed. */
-  async steady(w: Work): Promise<Result> {
-    await repairKeySecret(this, w, this.deps.secrets.get(`${w.owner.namespace}/${w.mc.spec.secretName}`));
+  /** `keyCurrent`: the caller just read the key of the current revision (no need to look at the key Secret). */
+  async steady(w: Work, opts: { keyCurrent?: boolean } = {}): Promise<Result> {
+    if (opts.keyCurrent !== true) await repairKeySecret(this, w, this.deps.secrets.get(`${w.owner.namespace}/${w.mc.spec.secretName}`));
     const status = withRenewalTime(w.obj.status ?? {}, w.mc.spec.renewBefore);
     const ready = issuedCondition(status, w.mc.spec);
     let next = withConditions({ ...status, secretName: w.mc.spec.secretName }, w.obj.metadata.generation, w.now, ready, notIssuing());
