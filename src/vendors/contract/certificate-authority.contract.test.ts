@@ -23,6 +23,7 @@ import { CloudflareClient } from "../cloudflare/client.ts";
 import { SectigoCertificateAuthority } from "../sectigo/certificate-authority.ts";
 import { createSectigoClient } from "../sectigo/client.ts";
 import { createDispatcher } from "../shared/dispatcher.ts";
+import { vendorFailure } from "./failure.ts";
 
 /** What the suite needs to know about one vendor; nothing else of the vendor leaks into the cases. */
 interface Subject {
@@ -134,15 +135,6 @@ const SUBJECTS: readonly Subject[] = [
 const signal = () => AbortSignal.timeout(20_000);
 const spki = (key: KeyObject): string => createHash("sha256").update(createPublicKey(key).export({ type: "spki", format: "der" })).digest("hex");
 
-async function failure(p: Promise<unknown>): Promise<VendorError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VendorError) return e;
-    throw e;
-  }
-  throw new Error("expected a VendorError");
-}
 
 describe.each(SUBJECTS.map((s) => ({ ...s, name: s.login === undefined ? s.vendor : `${s.vendor} (${s.login} login)` })))("CertificateAuthority contract: $name", (subject) => {
   let ca: CertificateAuthority;
@@ -224,7 +216,7 @@ describe.each(SUBJECTS.map((s) => ({ ...s, name: s.login === undefined ? s.vendo
     const { order } = await orderOf();
     const intent = await intentOf(order);
     subject.faults().add(subject.loseOrderAnswer);
-    const lost = await failure(ca.submit(order, signal()));
+    const lost = await vendorFailure(ca.submit(order, signal()));
     expect(submitMayHavePlaced(lost)).toBe(true);
     const found = await ca.findOrders(intent, signal());
     expect(found).toHaveLength(1);
@@ -265,7 +257,7 @@ describe.each(SUBJECTS.map((s) => ({ ...s, name: s.login === undefined ? s.vendo
     const { order, key } = await orderOf();
     const foreign = (await generateKey({ algorithm: "ECDSA", size: 256 })).privateKey;
     const tampered = { ...order, csrPem: withPublicKeyOf(order.csrPem, key, foreign), publicKeySha256: spki(foreign) };
-    const err = await failure(ca.submit(tampered, signal()));
+    const err = await vendorFailure(ca.submit(tampered, signal()));
     expect([err.kind, err.vendorCode]).toEqual(["invalid", subject.badCsrSignatureCode]);
     expect(submitMayHavePlaced(err)).toBe(false);
     expect(subject.ordersHeld()).toBe(0);
@@ -297,7 +289,7 @@ describe.each(SUBJECTS.map((s) => ({ ...s, name: s.login === undefined ? s.vendo
   ];
   it.each(ERRORS)("errors are classified: %s", async (_why, kind, run) => {
     const { order } = await orderOf();
-    const err = await failure(run(subject, ca, order));
+    const err = await vendorFailure(run(subject, ca, order));
     expect(err.kind).toBe(kind);
     expect(err.vendor).toBe(subject.vendor);
     if (kind === "transient" || kind === "rateLimited") expect(isRetryable(err.kind)).toBe(true);

@@ -10,18 +10,10 @@ import { isVendorError, type VendorError } from "../shared/errors.ts";
 import type { SectigoClient } from "./client.ts";
 import type { ClientEnrollRequest, DeviceEnrollRequest, FamilyKey, SslEnrollRequest } from "./families.ts";
 import { COLLECT_FORMATS, type CollectFormat } from "./wire.ts";
+import { vendorFailure } from "../contract/failure.ts";
 
 const DAY = 86_400_000;
 
-async function failure(p: Promise<unknown>): Promise<VendorError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVendorError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a VendorError");
-}
 
 let sim: SectigoSimulator;
 let scm: SectigoClient;
@@ -100,7 +92,7 @@ describe.each(CASES)("$family certificates", (c) => {
   it("enroll → collect answers the family's 'not yet' code → issued: a real certificate from the sim CA", async () => {
     sim.setIssuance({ collectsBeforeIssued: 1 });
     const id = await c.place();
-    const pending = await failure(api().collect(id));
+    const pending = await vendorFailure(api().collect(id));
     expect([pending.kind, pending.vendorCode, pending.httpStatus]).toEqual(["pending", c.pendingCode, 400]);
     const got = await api().collect(id, "x509");
     const info = await inspectCertificate(got.leafPem!);
@@ -146,7 +138,7 @@ describe.each(CASES)("$family certificates", (c) => {
     expect(await api().revoke(id, { reason: "keyCompromise", message: "again" })).toEqual({ alreadyRevoked: true });
     const d = await api().get(id);
     expect([d.status, d.reasonCode]).toEqual([c.revoked, c.detailsShowReasonCode ? 1 : undefined]);
-    const err = await failure(api().collect(id));
+    const err = await vendorFailure(api().collect(id));
     expect([err.kind, err.vendorCode]).toEqual(["permanent", "-110"]);
     expect(sim.state().revocations[c.family]).toBe(1);
   });
@@ -154,18 +146,18 @@ describe.each(CASES)("$family certificates", (c) => {
   it("revoke before issuance is a state conflict (-102)", async () => {
     sim.setIssuance({ delayMs: 3_600_000 });
     const id = await c.place();
-    const err = await failure(api().revoke(id, { reason: "unspecified", message: "x" }));
+    const err = await vendorFailure(api().revoke(id, { reason: "unspecified", message: "x" }));
     expect([err.kind, err.vendorCode]).toEqual(["conflict", "-102"]);
   });
 
   it("an unknown id is notFound with the family's code", async () => {
-    const err = await failure(api().get(987654));
+    const err = await vendorFailure(api().get(987654));
     expect([err.kind, err.vendorCode, err.httpStatus]).toEqual(["notFound", c.unknownIdCode, 404]);
   });
 
   it("an unknown collect format is the client's bug (invalid, the family's code)", async () => {
     const id = await c.place();
-    const err = await failure(api().collect(id, "der" as CollectFormat));
+    const err = await vendorFailure(api().collect(id, "der" as CollectFormat));
     expect([err.kind, err.vendorCode]).toEqual(["invalid", c.unknownFormatCode]);
   });
 });
@@ -176,13 +168,13 @@ describe("decline", () => {
     const id = await c.place();
     await scm[c.family].decline(id, "");
     expect((await scm[c.family].get(id)).status).toMatch(/^declined$/i);
-    expect((await failure(scm[c.family].collect(id))).kind).toBe("permanent");
+    expect((await vendorFailure(scm[c.family].collect(id))).kind).toBe("permanent");
     expect(sim.state().declines).toBe(1);
   });
 
   it("client orders never wait for approval: decline is refused before any call", async () => {
     const before = sim.state().requests;
-    const err = await failure(scm.smime.decline(1, "no"));
+    const err = await vendorFailure(scm.smime.decline(1, "no"));
     expect([err.kind, err.httpStatus]).toEqual(["invalid", undefined]);
     expect(sim.state().requests).toEqual(before);
   });
@@ -244,7 +236,7 @@ describe("enroll errors keep their documented codes, and no order is made", () =
   ];
   it.each(ROWS)("%s (%s) → %s %s", async (_why, family, over, kind, code) => {
     const c = CASES.find((x) => x.family === family)!;
-    const err = await failure(c.place(await over()));
+    const err = await vendorFailure(c.place(await over()));
     expect([err.kind, err.vendorCode, err.httpStatus]).toEqual([kind, code, 400]);
     expect(sim.state().enrolls[family]).toBe(0);
   });
@@ -257,7 +249,7 @@ describe("the connection", () => {
     ["wrong customerUri", { customerUri: "cst-other" }],
   ])("credentials: %s → 401 -16, and the password never appears in the error", async (_why, over) => {
     const bad = clientFor(sim, over);
-    const err = await failure(bad.ssl.listProfiles());
+    const err = await vendorFailure(bad.ssl.listProfiles());
     expect([err.kind, err.vendorCode, err.httpStatus]).toEqual(["credentials", "-16", 401]);
     const text = JSON.stringify(err.toJSON()) + err.message + String(err.stack);
     expect(text).not.toContain(sim.credentials.password);
@@ -273,7 +265,7 @@ describe("the connection", () => {
     sim.faults.add({ fail5xxRate: 1, status5xx: 503, count: 1, pathPattern: "^GET /api/ssl/v1/types" });
     await expect(scm.ssl.listProfiles()).resolves.toHaveLength(2);
     sim.faults.add({ fail5xxRate: 1, status5xx: 503, count: 1, pathPattern: "^POST /api/ssl/v1/enroll" });
-    const err = await failure(SSL_CASE.place());
+    const err = await vendorFailure(SSL_CASE.place());
     expect([err.kind, err.vendorCode, err.httpStatus]).toEqual(["transient", "-2", 503]);
     expect(sim.state().enrolls.ssl).toBe(0);
   });

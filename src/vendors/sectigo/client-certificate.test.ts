@@ -16,6 +16,7 @@ import { SEED } from "../../sim/sectigo/testing.ts";
 import { createVendorPorts, type RegistryVendorPorts } from "../registry.ts";
 import { isVendorError, type VendorError } from "../shared/errors.ts";
 import { createSectigoClient } from "./client.ts";
+import { vendorFailure } from "../contract/failure.ts";
 
 let sim: SectigoSimulator;
 let ports: RegistryVendorPorts;
@@ -48,15 +49,6 @@ function connection(credentials: Record<string, string>): ResolvedConnection {
 
 const admin = () => ({ login: sim.credentials.login, tlsCert: sim.adminCertificate!.certPem, tlsKey: sim.adminCertificate!.keyPem });
 
-async function rejection(p: Promise<unknown>): Promise<VendorError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVendorError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a VendorError");
-}
 
 describe("ClientCertificate connection against the simulator", () => {
   it("verify passes with the admin's certificate: the call went to /private/api, as the same endpoint", async () => {
@@ -86,13 +78,13 @@ describe("ClientCertificate connection against the simulator", () => {
 
   it("a certificate SCM does not know for this admin is refused as bad credentials (401 -16), naming no key material", async () => {
     const stranger = await (await createTestCa({ name: "Stranger CA" })).issue({ commonName: sim.credentials.login }, {}, { usage: "client", validityDays: 30 });
-    const err = await rejection(ports.verify(connection({ login: sim.credentials.login, tlsCert: stranger.leafPem, tlsKey: stranger.keyPem }), signal()));
+    const err = await vendorFailure(ports.verify(connection({ login: sim.credentials.login, tlsCert: stranger.leafPem, tlsKey: stranger.keyPem }), signal()));
     expect([err.kind, err.vendorCode, err.httpStatus]).toEqual(["credentials", "-16", 401]);
     expect(JSON.stringify(err.toJSON()) + err.message).not.toMatch(/BEGIN|PRIVATE/);
   });
 
   it("the admin's certificate under another login is refused too", async () => {
-    const err = await rejection(ports.verify(connection({ ...admin(), login: "someone_else" }), signal()));
+    const err = await vendorFailure(ports.verify(connection({ ...admin(), login: "someone_else" }), signal()));
     expect([err.kind, err.httpStatus]).toEqual(["credentials", 401]);
   });
 
@@ -107,7 +99,7 @@ describe("ClientCertificate connection against the simulator", () => {
     if (over.tlsKey === "other") base.tlsKey = (await createTestCa({ name: "k" })).intermediate.keyPem;
     const creds = Object.fromEntries(Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined));
     const before = sim.state().responses;
-    const err = await rejection(ports.verify(connection(creds), signal()));
+    const err = await vendorFailure(ports.verify(connection(creds), signal()));
     expect([err.kind, err.message]).toEqual(["invalid", expect.stringMatching(message)]);
     expect(err.message).not.toMatch(/BEGIN|PRIVATE/);
     expect(sim.state().responses).toEqual(before);
