@@ -3,6 +3,7 @@
 // off while certificates and keys are created, changed, renewed and deleted; then faults off,
 // convergence, and 0 duplicates / 0 leaks read from the simulators. `npm run soak` runs it long.
 // The checker itself is tested first (pure, in a few milliseconds): a soak that cannot fail proves nothing.
+import { rm } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { analyseLeadership, type LeaseSample } from "../soak/leader-gaps.ts";
 import { type ClusterView, type Obj, checkInvariants } from "../soak/invariants.ts";
@@ -64,9 +65,10 @@ describe("soak checker (pure)", () => {
     const at = (t: number, renew: number, ok = true): LeaseSample => ({ at: t, ok, holder: "replica-a-0", renewTimeMs: renew, durationMs: 15_000 });
     const samples = [at(9_000, 8_000), at(11_000, 8_000), at(13_000, 0, false), at(14_000, 8_000), at(15_000, 14_500), at(16_000, 14_500)];
     const result = analyseLeadership(samples, incarnations, (id) => id.split("-")[1], [10_000, 12_000]);
-    // Leaderless from 11 s (killed at 10 s) to 15 s, minus the unreadable second at 13–14 s.
+    // Leaderless from 11 s (killed at 10 s) to 15 s, minus the unreadable second at 13–14 s; the
+    // election settled 1 s after the API server was readable again.
     expect(result.maxGapMs).toBe(3_000);
-    expect(result.maxSettleMs).toBe(3_000);
+    expect(result.maxSettleMs).toBe(1_000);
     expect(result.failovers).toBe(0);
   });
 });
@@ -75,8 +77,10 @@ describe("soak (real processes, a few minutes)", () => {
   it("converges after chaos with 0 duplicates and 0 leaks", async () => {
     const options = parseSoakOptions([
       "--duration", process.env.CERTBRIDGE_SOAK_TEST_DURATION ?? "120s",
-      "--kill-rate", "6", "--fault-rate", "6", "--api-restart-rate", "0.5", "--action-rate", "20",
+      "--kill-rate", "10", "--fault-rate", "6", "--api-restart-rate", "0.5", "--action-rate", "20",
       "--resources", "cloudflare=2,sectigo=2,zpa=2",
+      // Longer than the simulators' longest commit delay (40 s), short enough to converge quickly.
+      "--order-settle", "60s",
       "--converge-timeout", "5m",
       ...(process.env.CERTBRIDGE_SOAK_SEED === undefined ? [] : ["--seed", process.env.CERTBRIDGE_SOAK_SEED]),
     ]);
@@ -89,5 +93,6 @@ describe("soak (real processes, a few minutes)", () => {
     expect(result.check.leaks).toBe(0);
     expect(result.convergenceMs).toBeDefined();
     expect(result.violations).toEqual([]);
+    await rm(result.outDir, { recursive: true, force: true }); // logs are kept only when it fails
   }, 15 * 60_000);
 });

@@ -117,9 +117,9 @@ export class Chaos {
     // Drawn whatever happens, so the sequence of choices does not depend on timing.
     const preferLeader = rnd.chance(0.8);
     const pickIndex = rnd.float();
-    const restartAfterMs = Math.round(rnd.between(200, 2_000));
+    const restartAfterMs = Math.round(rnd.between(200, 1_500));
     const fresh = rnd.chance(0.2);
-    const afterElectionMs = Math.round(rnd.between(0, 5_000));
+    const afterElectionMs = Math.round(rnd.between(0, 4_000));
     // A kill aimed at the leader while nobody leads waits for the next leader and strikes within its
     // first seconds (caches syncing, the backlog of reconciles): killing candidates that are still
     // waiting out the Lease only restarts their wait and starves the election.

@@ -54,10 +54,13 @@ export function analyseLeadership(
   samples: readonly LeaseSample[],
   incarnations: readonly Incarnation[],
   slotOf: (identity: string) => string | undefined,
-  /** Times of kills, process starts and API server recoveries. */
+  /** Times of kills and process starts (API server recoveries are read from the samples). */
   disturbances: readonly number[] = [],
 ): LeaderAnalysis {
-  const sorted = [...disturbances].sort((a, b) => a - b);
+  // The API server coming back counts from the first readable sample after unreadable ones (the
+  // chaos loop learns of it later, when its own readiness probe passes).
+  const recoveries = samples.filter((x, i) => x.ok && i > 0 && !samples[i - 1]!.ok).map((x) => x.at);
+  const sorted = [...disturbances, ...recoveries].sort((a, b) => a - b);
   const settle = (from: number, to: number) => {
     let last = from;
     for (const d of sorted) if (d > last && d <= to) last = d;

@@ -120,10 +120,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     }
     const check = await views(true);
     await monitor.stop();
-    const disturbances = [
-      ...replicas.events.filter((e) => e.kind === "kill" || e.kind === "start").map((e) => e.at),
-      ...chaos.outages.map((o) => o.to ?? o.from),
-    ];
+    const disturbances = replicas.events.filter((e) => e.kind === "kill" || e.kind === "start").map((e) => e.at);
     const leadership = analyseLeadership(monitor.samples, replicas.incarnations, slotOfIdentity, disturbances);
     const zpa = options.vendors.includes("zpa") ? await reader.zpa() : undefined;
     const intents = workload.resources.reduce((s, r) => s + r.keyIntents, 0);
