@@ -43,7 +43,7 @@ assemble_base() {
   [[ -x "$(node_binary)" ]] || { echo "no pinned node in node_modules: run npm ci first" >&2; exit 1; }
   log "assembling $name from Debian packages (${DEBS[*]}), node $(node_version) and npm $NPM_VERSION"
   rm -rf "$root" && mkdir -p "$root" "$debs"
-  (cd "$debs" && rm -f ./*.deb && apt-get download "${DEBS[@]}" >&2)
+  (cd "$debs" && rm -f ./*.deb && apt-get download -o APT::Sandbox::User=root "${DEBS[@]}" >&2)
   local deb
   for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$root"; done
   # Not needed by node (ICU is built in, no iconv, no locales), and not wanted in an image.
