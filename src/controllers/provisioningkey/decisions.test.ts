@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { annotations, type ProvisioningKey } from "../../api/v1alpha1/index.ts";
 import type { ProvisioningKeyDesired, ProvisioningKeyRecord } from "../../ports/provisioning-keys.ts";
 import {
-  cleanupGraceOver, createIntentFor, defaultKeyName, driftedFields, INTENT_AFTER_MS, mustRotate, nextDriftCheckAt, originOf, reservedNameProblem, rotationRequest,
+  cleanupGraceOver, CREATE_SETTLE_MS, createIntentFor, createSettlingMs, defaultKeyName, driftedFields, CLOCK_SKEW_MS, mustRotate, nextDriftCheckAt, originOf, reservedNameProblem, rotationRequest,
   syncReason, usageExhausted, MAX_KEY_NAME,
 } from "./decisions.ts";
 
@@ -120,25 +120,37 @@ describe("originOf", () => {
     { reason: "our intent, made just after it: the create we sent", found: { id: "9", name: "edge", createdAt: t + 2000 }, intent, want: "createdByUs" },
     { reason: "our intent, ZPA gives no creation time: trusted", found: { id: "9", name: "edge" }, intent, want: "createdByUs" },
     { reason: "made long before the intent: it was there already", found: { id: "9", name: "edge", createdAt: t - 3_600_000 }, intent, want: "preExisting" },
-    { reason: "made long after the intent: not what we sent", found: { id: "9", name: "edge", createdAt: t + INTENT_AFTER_MS + 1000 }, intent, want: "preExisting" },
+    { reason: "made long after the intent: not what we sent", found: { id: "9", name: "edge", createdAt: t + CREATE_SETTLE_MS + CLOCK_SKEW_MS + 1000 }, intent, want: "preExisting" },
     { reason: "the intent named another key", found: { id: "9", name: "other", createdAt: t }, intent, want: "preExisting" },
     { reason: "blank-padded in ZPA is the same name", found: { id: "9", name: " edge ", createdAt: t }, intent, want: "createdByUs" },
   ];
   test.each(cases)("$reason", ({ found, recorded, intent: i, want }) => expect(originOf(found, recorded, i)).toBe(want));
 });
 
+describe("createSettlingMs", () => {
+  const intent = { name: "edge", since: "2030-01-01T00:00:00Z" };
+  const t = Date.parse(intent.since);
+  const cases = [
+    { reason: "no intent: create now", intent: undefined, now: t, want: undefined },
+    { reason: "a create announced a moment ago may still land: keep looking", intent, now: t + 30_000, want: CREATE_SETTLE_MS - 30_000 },
+    { reason: "past the settle window it would have landed: create again", intent, now: t + CREATE_SETTLE_MS, want: undefined },
+    { reason: "an intent for another name says nothing about this one", intent: { ...intent, name: "other" }, now: t, want: undefined },
+  ];
+  test.each(cases)("$reason", ({ intent: i, now, want }) => expect(createSettlingMs(i, "edge", now)).toBe(want));
+});
+
 describe("createIntentFor", () => {
-  const now = new Date("2030-01-01T00:10:00.123Z");
+  const now = new Date("2030-01-01T00:01:00.123Z");
   test("a fresh intent is stamped now (seconds, as status timestamps are)", () => {
-    expect(createIntentFor(undefined, "edge", now)).toEqual({ name: "edge", since: "2030-01-01T00:10:00Z" });
+    expect(createIntentFor(undefined, "edge", now)).toEqual({ name: "edge", since: "2030-01-01T00:01:00Z" });
   });
   test("a recent intent for the same name keeps its time: its create may still land", () => {
-    const earlier = { name: "edge", since: "2030-01-01T00:05:00Z" };
+    const earlier = { name: "edge", since: "2030-01-01T00:00:30Z" };
     expect(createIntentFor(earlier, "edge", now)).toBe(earlier);
   });
   test("a stale or other-named intent is replaced", () => {
-    expect(createIntentFor({ name: "edge", since: "2029-12-31T00:00:00Z" }, "edge", now).since).toBe("2030-01-01T00:10:00Z");
-    expect(createIntentFor({ name: "old", since: "2030-01-01T00:09:00Z" }, "edge", now).name).toBe("edge");
+    expect(createIntentFor({ name: "edge", since: "2029-12-31T00:00:00Z" }, "edge", now).since).toBe("2030-01-01T00:01:00Z");
+    expect(createIntentFor({ name: "old", since: "2030-01-01T00:00:50Z" }, "edge", now).name).toBe("edge");
   });
 });
 

@@ -39,10 +39,13 @@ export function reservedNameProblem(specName: string | undefined, namespace: str
 /** Where a key found in ZPA came from, as far as this resource can tell. */
 export type KeyOrigin = "recorded" | "createdByUs" | "preExisting";
 
-/** A create that was sent may be committed this long after its intent (client timeout, slow vendor, clock skew). */
-export const INTENT_AFTER_MS = 15 * 60_000;
+/**
+ * How long after a create was sent ZPA may still commit it, when its answer was lost (our client gives
+ * up after 30 s). Until then "not found" means "look again", never "create again".
+ */
+export const CREATE_SETTLE_MS = 2 * 60_000;
 /** ZPA's creationTime has second precision and its clock is not ours. */
-export const INTENT_BEFORE_MS = 5 * 60_000;
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * Ours if status recorded it; ours if our create intent names it and ZPA made it in the intent's
@@ -54,17 +57,28 @@ export function originOf(found: { readonly id: string; readonly name: string; re
   if (intent === undefined || normalizeKeyName(intent.name) !== normalizeKeyName(found.name)) return "preExisting";
   const since = Date.parse(intent.since);
   if (found.createdAt === undefined || !Number.isFinite(since)) return "createdByUs";
-  return found.createdAt >= since - INTENT_BEFORE_MS && found.createdAt <= since + INTENT_AFTER_MS ? "createdByUs" : "preExisting";
+  return found.createdAt >= since - CLOCK_SKEW_MS && found.createdAt <= since + CREATE_SETTLE_MS + CLOCK_SKEW_MS ? "createdByUs" : "preExisting";
+}
+
+/**
+ * Nothing found under `keyName`, but a create for it was announced less than CREATE_SETTLE_MS ago:
+ * its outcome is unknown (a lost answer, a crash), so how long to keep looking before creating again.
+ * Undefined when creating now is safe.
+ */
+export function createSettlingMs(intent: ProvisioningKeyStatus["createIntent"], keyName: string, now: number): number | undefined {
+  if (intent === undefined || normalizeKeyName(intent.name) !== normalizeKeyName(keyName)) return undefined;
+  const left = Date.parse(intent.since) + CREATE_SETTLE_MS - now;
+  return Number.isFinite(left) && left > 0 ? left : undefined;
 }
 
 /**
  * The intent to write before a create. A recent one for the same name keeps its time: the create it
- * announced may still land. One older than INTENT_AFTER_MS is renewed: whatever it announced would
+ * announced may still land. One older than CREATE_SETTLE_MS is renewed: whatever it announced would
  * have landed by now, and the lookup just before this create found nothing.
  */
 export function createIntentFor(current: ProvisioningKeyStatus["createIntent"], keyName: string, now: Date): NonNullable<ProvisioningKeyStatus["createIntent"]> {
   const since = current === undefined ? Number.NaN : Date.parse(current.since);
-  const recent = Number.isFinite(since) && now.getTime() - since < INTENT_AFTER_MS;
+  const recent = Number.isFinite(since) && now.getTime() - since < CREATE_SETTLE_MS;
   if (current !== undefined && recent && normalizeKeyName(current.name) === normalizeKeyName(keyName)) return current;
   return { name: keyName, since: now.toISOString().replace(/\.\d{3}Z$/, "Z") };
 }

@@ -10,6 +10,7 @@
 // ProvisioningKey, in any namespace, reaches the same key through the same tenant), its Secret must
 // not be foreign, and a key it did not create is taken over only when spec.adopt asks and the
 // connection allows it (ObserveOnly always counts as taking over).
+import { isDeepStrictEqual } from "node:util";
 import {
   annotations,
   finalizers,
@@ -36,10 +37,9 @@ import { TerminalError, type ReconcileContext, type Reconciler, type Result } fr
 import { clampDelay } from "../../runtime/timers.ts";
 import type { ConnectionLookup, ConnectionRef } from "../shared/connections.ts";
 import { classifySecret, writeOwnedSecret, type Secret, type SecretOwner, type SecretOwnership } from "../shared/owned-secret.ts";
-import { applyStatus } from "../shared/status.ts";
 import { claimantFromRaw, claimantOf, claimLostMessage, idClaim, verdictOf, type Claim, type Claimant, type ClaimVerdict } from "./claims.ts";
 import {
-  cleanupGraceOver, createIntentFor, DEFAULT_CLEANUP_GRACE_MS, desiredKey, driftedFields, keyNameOf, mustRotate, nextDriftCheckAt, originOf,
+  cleanupGraceOver, createIntentFor, createSettlingMs, DEFAULT_CLEANUP_GRACE_MS, desiredKey, driftedFields, keyNameOf, mustRotate, nextDriftCheckAt, originOf,
   reservedNameProblem, rotationRequest, syncReason, type KeyOrigin, type RotationRequest,
 } from "./decisions.ts";
 import type { UsageMetrics } from "./metrics.ts";
@@ -115,6 +115,8 @@ const CREDENTIALS_RETRY_MS = 10 * 60_000;
 const REFUSED_RETRY_MS = 5 * 60_000;
 const SECRET_CONFLICT_RETRY_MS = 60_000;
 const CLEANUP_RETRY_MS = 60_000;
+/** While a create's outcome is unknown, how often ZPA is asked whether it landed. */
+const SETTLE_LOOK_MS = 15_000;
 /** How long a Secret we wrote may be missing from the cache before it counts as deleted. */
 const SECRET_CACHE_GRACE_MS = 10_000;
 
@@ -131,11 +133,12 @@ export class ProvisioningKeyReconciler implements Reconciler {
   readonly #nextCheck = new Map<string, number>();
   readonly #uidByKey = new Map<string, string>();
   /**
-   * The last status this process wrote per uid, and the resourceVersion it was based on. Until the
-   * cache shows a newer version, decisions use what we wrote: a reconcile triggered by our own
-   * Secret write must not see the pre-write status and sync with ZPA again.
+   * Per uid, the object as this process last wrote it (status, finalizers) and the resourceVersions
+   * between the cached one and it, all ours. Until the cache shows the last of them, decisions use what
+   * we wrote: a reconcile triggered by our own Secret write must not see the pre-write status and sync
+   * with ZPA again, nor base a write on a version we know to be stale.
    */
-  readonly #writtenStatus = new Map<string, { basedOn: string | undefined; status: ProvisioningKeyStatus }>();
+  readonly #written = new Map<string, { chain: readonly string[]; latest: Raw }>();
   /** Secrets written but not yet seen by the Secret cache (cleared by `secretObserved`). */
   readonly #pendingSecrets = new Map<string, number>();
 
@@ -258,6 +261,10 @@ export class ProvisioningKeyReconciler implements Reconciler {
       const synced = observeOnly
         ? await this.#observe(ctx, key, pk, me, service, microtenantId)
         : await this.#manage(ctx, key, raw, pk, me, service, microtenantId, rotation);
+      if (synced.kind === "wait") {
+        ctx.log.debug({ waitMs: synced.retryAfterMs }, "a create's outcome is unknown: looking again before creating again");
+        return { requeueAfterMs: synced.retryAfterMs };
+      }
       if (synced.kind === "failed") {
         if (synced.refused) await this.#refuse(raw, synced.reason, synced.message, ctx.signal);
         else await this.#fail(raw, synced, ctx.signal);
@@ -333,17 +340,17 @@ export class ProvisioningKeyReconciler implements Reconciler {
 
     let action: SyncAction;
     if (observed === undefined) {
-      await this.#recordCreateIntent(raw, keyName, key, ctx.signal);
-      observed = await svc.create(desired, ctx.signal);
-      await this.#checkpoint("created", key);
+      // A create announced moments ago may still land (its answer was lost, or we crashed): look again
+      // until it would have, never create a second key meanwhile.
+      const settling = createSettlingMs(raw.status?.createIntent, keyName, this.#now());
+      if (settling !== undefined) return { kind: "wait", retryAfterMs: Math.max(1000, Math.min(SETTLE_LOOK_MS, settling)) };
+      observed = await this.#create(raw, svc, desired, key, ctx.signal);
       // Gone with a rotation pending: a rotation that died after its delete; this create completes it.
       action = recordedId === undefined ? "Created" : rotation.requested ? "Rotated" : "Recreated";
     } else if (mustRotate(rotation, observed.id, recordedId)) {
-      await this.#recordCreateIntent(raw, keyName, key, ctx.signal);
       await svc.delete(type, observed.id, microtenantId, ctx.signal);
       await this.#checkpoint("rotation-deleted", key);
-      observed = await svc.create(desired, ctx.signal);
-      await this.#checkpoint("created", key);
+      observed = await this.#create(raw, svc, desired, key, ctx.signal);
       action = "Rotated";
     } else {
       const drift = driftedFields(desired, observed);
@@ -393,13 +400,32 @@ export class ProvisioningKeyReconciler implements Reconciler {
     return { kind: "failed", reason: Reason.KeyClaimed, message: claimLostMessage(verdict, namespace), keepReady: false, refused: true };
   }
 
+  /**
+   * Announce, then create. An answer that says ZPA did not create it (refused, rate-limited, invalid)
+   * withdraws the announcement, so the next attempt need not wait out a create that never happened;
+   * a lost answer (timeout, 5xx, a crash) leaves it: that create may still land.
+   */
+  async #create(raw: Raw, svc: ProvisioningKeyService, desired: ProvisioningKeyDesired, key: string, signal: AbortSignal): Promise<ProvisioningKeyRecord> {
+    await this.#recordCreateIntent(raw, desired.name, key, signal);
+    try {
+      const created = await svc.create(desired, signal);
+      await this.#checkpoint("created", key);
+      return created;
+    } catch (e) {
+      if (isVendorError(e) && CREATE_REFUSED.has(e.kind) && raw.status?.createIntent !== undefined) {
+        const { createIntent: _withdrawn, ...rest } = raw.status;
+        raw.status = rest; // the failure's status write (vendorFailure) drops it
+      }
+      throw e;
+    }
+  }
+
   /** Status says which key is about to be created before the create is sent (the crash-safety record). */
   async #recordCreateIntent(raw: Raw, keyName: string, key: string, signal: AbortSignal): Promise<void> {
     const intent = createIntentFor(raw.status?.createIntent, keyName, new Date(this.#now()));
     if (raw.status?.createIntent?.since === intent.since && raw.status.createIntent.name === intent.name) return;
     const next: ProvisioningKeyStatus = { ...(raw.status ?? {}), createIntent: intent };
-    await this.#writeStatus(raw, next, signal);
-    raw.status = next; // later writes of this reconcile (a failure, say) keep the intent
+    await this.#writeStatus(raw, next, signal); // raw follows: a later failure write keeps the intent
     await this.#checkpoint("intent-recorded", key);
   }
 
@@ -452,6 +478,9 @@ export class ProvisioningKeyReconciler implements Reconciler {
             const byName = await svc.findByName(type, intent.name, microtenantId, ctx.signal);
             const ours = byName !== undefined && originOf(byName, recordedId, intent) !== "preExisting" && this.#foundElsewhere(me, byName.id, ns) === undefined;
             if (ours) ids.add(byName.id);
+            // Its create may still land: letting go now would leave that key behind, tracked by nobody.
+            const settling = byName === undefined ? createSettlingMs(intent, intent.name, this.#now()) : undefined;
+            if (settling !== undefined) return { requeueAfterMs: Math.max(1000, Math.min(SETTLE_LOOK_MS, settling)) };
           }
           for (const id of ids) await svc.delete(type, id, microtenantId, ctx.signal);
         } catch (e) {
@@ -528,9 +557,12 @@ export class ProvisioningKeyReconciler implements Reconciler {
     const wants = pk.spec.managementPolicy === "Manage";
     if (has === wants) return;
     const list = wants ? [...(raw.metadata.finalizers ?? []), FINALIZER] : (raw.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    await this.#d.client.mergePatch(resourceTypes.provisioningKeys, raw.metadata.namespace, raw.metadata.name ?? "", {
-      metadata: { finalizers: list, resourceVersion: raw.metadata.resourceVersion },
+    const basedOn = raw.metadata.resourceVersion;
+    const patched = await this.#d.client.mergePatch<Raw>(resourceTypes.provisioningKeys, raw.metadata.namespace, raw.metadata.name ?? "", {
+      metadata: { finalizers: list, resourceVersion: basedOn },
     }, { signal: ctx.signal });
+    raw.metadata = { ...raw.metadata, finalizers: list, ...(patched?.metadata?.resourceVersion ? { resourceVersion: patched.metadata.resourceVersion } : {}) };
+    this.#remember(raw, basedOn);
     if (wants) await this.#checkpoint("finalizer-added", key);
   }
 
@@ -618,25 +650,46 @@ export class ProvisioningKeyReconciler implements Reconciler {
     return this.#writeStatus(raw, next, signal);
   }
 
+  /**
+   * Server-side apply of the status, conditional on the resourceVersion the decision was made from
+   * (409 when stale: the reconcile runs again on a fresher cache). Unconditional, a write computed
+   * from a lagging cache — after a restart, say — would erase what a newer write recorded, the create
+   * intent above all. `raw` follows the write, so later writes of the same reconcile build on it.
+   */
   async #writeStatus(raw: Raw, next: ProvisioningKeyStatus, signal: AbortSignal): Promise<boolean> {
-    const wrote = await applyStatus(this.#d.client, resourceTypes.provisioningKeys, raw, next as Record<string, unknown>, signal);
-    const uid = raw.metadata.uid;
-    if (wrote && uid !== undefined) this.#writtenStatus.set(uid, { basedOn: raw.metadata.resourceVersion, status: next });
-    return wrote;
+    if (isDeepStrictEqual(withoutUndefined(raw.status ?? {}), withoutUndefined(next))) return false;
+    const basedOn = raw.metadata.resourceVersion;
+    const written = await this.#d.client.apply<Raw>(resourceTypes.provisioningKeys, {
+      metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace, ...(basedOn === undefined ? {} : { resourceVersion: basedOn }) },
+      status: next,
+    } as Raw, { subresource: "status", force: true, signal });
+    raw.status = next;
+    const rv = written?.metadata?.resourceVersion;
+    if (rv !== undefined) raw.metadata = { ...raw.metadata, resourceVersion: rv };
+    this.#remember(raw, basedOn);
+    return true;
   }
 
-  /** The cached object, with the status we last wrote if the cache has not caught up with it yet. */
+  /** `raw` is now what the API server holds, reached from `basedOn` by our own write. */
+  #remember(raw: Raw, basedOn: string | undefined): void {
+    const uid = raw.metadata.uid;
+    if (uid === undefined || basedOn === undefined) return;
+    const previous = this.#written.get(uid);
+    const continues = previous !== undefined && (previous.chain.includes(basedOn) || previous.latest.metadata.resourceVersion === basedOn);
+    this.#written.set(uid, { chain: continues ? [...previous.chain, basedOn] : [basedOn], latest: { ...raw, metadata: { ...raw.metadata } } });
+  }
+
+  /** The cached object, or what we wrote on top of it if the cache has not caught up with our writes. */
   #freshest(cached: Raw): Raw {
     const uid = cached.metadata.uid;
     if (uid === undefined) return cached;
     this.#uidByKey.set(`${cached.metadata.namespace ?? ""}/${cached.metadata.name ?? ""}`, uid);
-    const written = this.#writtenStatus.get(uid);
+    const written = this.#written.get(uid);
     if (written === undefined) return cached;
-    if (written.basedOn !== cached.metadata.resourceVersion) {
-      this.#writtenStatus.delete(uid); // the cache has our write (or something newer)
-      return cached;
-    }
-    return { ...cached, status: written.status };
+    const rv = cached.metadata.resourceVersion;
+    if (rv !== undefined && written.chain.includes(rv) && rv !== written.latest.metadata.resourceVersion) return written.latest;
+    this.#written.delete(uid); // the cache has our last write, or something newer than it
+    return cached;
   }
 
   #plannedCheck(uid: string, lastSyncTime: string | undefined, now: number): number {
@@ -660,7 +713,7 @@ export class ProvisioningKeyReconciler implements Reconciler {
     this.#uidByKey.delete(key);
     if (uid === undefined) return;
     this.#nextCheck.delete(uid);
-    this.#writtenStatus.delete(uid);
+    this.#written.delete(uid);
   }
 
   #event(raw: Raw, type: "Normal" | "Warning", reason: string, action: string, note: string): void {
@@ -672,8 +725,13 @@ export class ProvisioningKeyReconciler implements Reconciler {
   }
 }
 
+/** Vendor answers that say a create did not happen (as opposed to no answer: transient, timeouts). */
+const CREATE_REFUSED: ReadonlySet<VendorError["kind"]> = new Set(["rateLimited", "credentials", "invalid", "conflict", "notFound", "blocked"]);
+
 type SyncResult =
   | { readonly kind: "synced"; readonly key: ProvisioningKeyRecord; readonly action: SyncAction; readonly group: NamedRef | undefined; readonly enrollmentCertificate: NamedRef | undefined }
+  /** A create's outcome is unknown and it may still land: look again after this long, create nothing. */
+  | { readonly kind: "wait"; readonly retryAfterMs: number }
   /** `refused`: a tenancy rule said no (a Warning Event goes with it), not a missing object. */
   | { readonly kind: "failed"; readonly reason: string; readonly message: string; readonly keepReady: boolean; readonly refused?: boolean };
 
@@ -715,4 +773,10 @@ function ownerOf(pk: ProvisioningKey): SecretOwner {
 function microtenantOf(connection: ResolvedConnection): string | undefined {
   const id = connection.settings["microtenantId"];
   return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, withoutUndefined(v)]));
 }
