@@ -328,6 +328,21 @@ describe("finding 5: deletionPolicy Delete after the connection and its credenti
     expect(keysNamed(`certbridge.${ns}.k`)).toHaveLength(0);
   });
 
+  it("nothing is rotated while the namespace is being deleted (the key stays as it is)", async () => {
+    const ns = await freshNamespace(client, "td");
+    await namespacedConnection(ns);
+    await startOperator([ns]);
+    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "k", namespace: ns }, spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { deletionPolicy: "Orphan" }) });
+    const pk = await withReason(ns, "k", "Ready", "Created");
+    const value = simKey(pk.status?.id)!.provisioningKey;
+    // No namespace controller here: the namespace stays Terminating with everything in it.
+    await client.delete(core.namespaces, undefined, ns);
+    await client.mergePatch(resourceTypes.provisioningKeys, ns, "k", { spec: { rotation: 1 } });
+    await withReason(ns, "k", "Synced", "NamespaceTerminating");
+    expect(simKey(pk.status?.id)?.provisioningKey, "the key was not rotated").toBe(value);
+    expect(keysNamed(`certbridge.${ns}.k`)).toHaveLength(1);
+  });
+
   it("with no way left to delete it: CleanupBlocked says so with the way out, then after the grace it is released and the key reported left", async () => {
     const ns = await freshNamespace(client, "td");
     await namespacedConnection(ns);
