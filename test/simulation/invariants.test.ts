@@ -94,6 +94,24 @@ const cases: Array<{ name: string; build: (w: World) => void; flags: InvariantNa
     },
   },
   {
+    name: "a key made by a resource deleted with deletionPolicy: Delete, never recorded", flags: [Invariant.CleanupPerPolicy],
+    reason: "the key a deleted resource was creating goes with it",
+    build: (w) => {
+      const k = w.zpa.consoleKey("t", { name: "certbridge.team-a.k", associationType: "CONNECTOR_GRP", enabled: true, maxUsage: 1, enrollmentCertId: "1", groupId: "1" });
+      Object.assign(k, { creator: { namespace: NS, key: `${NS}/k`, uid: "uid-k" } });
+      w.ledger.deleted.set("uid-k", { kind: "ProvisioningKey", namespace: NS, name: "k", uid: "uid-k", spec: { deletionPolicy: "Delete" }, status: undefined });
+    },
+  },
+  {
+    name: "a key made by a resource deleted with deletionPolicy: Orphan", flags: [],
+    reason: "Orphan leaves it in ZPA on purpose",
+    build: (w) => {
+      const k = w.zpa.consoleKey("t", { name: "certbridge.team-a.k", associationType: "CONNECTOR_GRP", enabled: true, maxUsage: 1, enrollmentCertId: "1", groupId: "1" });
+      Object.assign(k, { creator: { namespace: NS, key: `${NS}/k`, uid: "uid-k" } });
+      w.ledger.deleted.set("uid-k", { kind: "ProvisioningKey", namespace: NS, name: "k", uid: "uid-k", spec: { deletionPolicy: "Orphan" }, status: undefined });
+    },
+  },
+  {
     name: "a resource deleted but still holding its finalizer", flags: [Invariant.Converges],
     reason: "issue 9 finding 5: a finalizer held forever",
     build: (w) => {

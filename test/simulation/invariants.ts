@@ -176,8 +176,9 @@ function checkKeys(w: World, l: Ledger): void {
   const tracked = new Set(live.map((pk) => String((pk.status as { id?: string } | undefined)?.id ?? "")));
   for (const k of w.zpa.live()) {
     if (k.creator.namespace === CONSOLE || tracked.has(k.id)) continue;
-    const recorder = l.recordedKeys.get(k.id);
-    const deleted = recorder === undefined ? undefined : l.deleted.get(recorder);
+    // Whose key it is: the resource that recorded it, else the one whose reconcile created it.
+    const responsible = l.recordedKeys.get(k.id) ?? k.creator.uid;
+    const deleted = responsible === undefined ? undefined : l.deleted.get(responsible);
     const orphaned = deleted !== undefined && (deleted.spec as PkSpec).deletionPolicy === "Orphan";
     if (orphaned) continue;
     if (deleted !== undefined) {
