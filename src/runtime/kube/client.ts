@@ -1,6 +1,6 @@
 import { delimiter } from "node:path";
-import { Agent, type Dispatcher, request } from "undici";
-import { type KubeConnectionConfig, loadKubeConfig } from "./config.ts";
+import { Agent, type Dispatcher, ProxyAgent, request } from "undici";
+import { type KubeConnectionConfig, type KubeHeaders, loadKubeConfig } from "./config.ts";
 import { KubeApiError } from "./errors.ts";
 import { type KubeList, type KubeObject, type ResourceType, apiVersionOf, collectionPath, objectPath } from "./resource.ts";
 
@@ -26,9 +26,20 @@ export interface WatchOptions extends Omit<ListOptions, "limit" | "continue"> {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+interface SendInit {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  headersTimeoutMs?: number;
+  dedicated?: boolean;
+}
+
 interface Transport {
   readonly dispatcher: Dispatcher;
-  readonly connect: Agent.Options["connect"];
+  /** A dispatcher of its own with one connection, for a watch; same TLS and proxy as `dispatcher`. */
+  readonly dedicated: () => Dispatcher;
   /** The exec plugin's client certificate this agent was built with, to notice when it changes. */
   readonly clientCert: { cert: Buffer; key: Buffer } | undefined;
 }
@@ -69,12 +80,12 @@ export class KubeClient {
    * An explicit kubeconfig, else $KUBECONFIG, else the in-cluster service account, else ~/.kube/config.
    * The operator's --kubeconfig also takes its value from KUBECONFIG, so a list there keeps list semantics.
    */
-  static fromDefault(options: { kubeconfig?: string; fieldManager?: string } = {}): KubeClient {
-    const { kubeconfig } = options;
+  static fromDefault(options: { kubeconfig?: string; context?: string; fieldManager?: string } = {}): KubeClient {
+    const { kubeconfig, context } = options;
     const load = kubeconfig === undefined || kubeconfig === ""
       ? {}
       : kubeconfig.includes(delimiter) ? { env: { ...process.env, KUBECONFIG: kubeconfig } } : { kubeconfigPath: kubeconfig };
-    return new KubeClient(loadKubeConfig(load), options);
+    return new KubeClient(loadKubeConfig({ ...load, ...(context ? { context } : {}) }), options);
   }
 
   /** Requests sent so far: benchmarks and tests assert "no API writes" with it. */
@@ -105,7 +116,16 @@ export class KubeClient {
         ...(tls.servername ? { servername: tls.servername } : {}),
         ...(tls.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
       };
-      const transport: Transport = { dispatcher: new Agent({ connect, keepAliveTimeout: 30_000, connections: 64 }), connect, clientCert };
+      const proxyUrl = this.#config.proxyUrl;
+      // Through a proxy (kubeconfig proxy-url) each connection is a CONNECT tunnel (SOCKS5 for socks5://),
+      // with the API server's TLS inside it; undici's ProxyAgent takes that TLS as requestTls.
+      const dispatcherWith = (pool: { connections: number; keepAliveTimeout?: number; pipelining?: number }): Dispatcher =>
+        proxyUrl ? new ProxyAgent({ uri: proxyUrl, requestTls: connect, ...pool }) : new Agent({ connect, ...pool });
+      const transport: Transport = {
+        dispatcher: dispatcherWith({ keepAliveTimeout: 30_000, connections: 64 }),
+        dedicated: () => dispatcherWith({ connections: 1, pipelining: 0 }),
+        clientCert,
+      };
       const previous = this.#transport;
       this.#transport = transport;
       if (previous) void previous.dispatcher.close().catch(() => {});
@@ -114,15 +134,31 @@ export class KubeClient {
     return this.#transportPending;
   }
 
-  async #send(method: string, path: string, init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number; headersTimeoutMs?: number; dedicated?: boolean } = {}): Promise<Dispatcher.ResponseData & { release?: () => Promise<void> }> {
+  /**
+   * Sends once; on 401 asks the configuration for fresh credentials (a rotated token, the exec plugin
+   * run again) and sends once more, as client-go does. A 401 means the request was not processed, so
+   * sending it again is safe for any method.
+   */
+  async #send(method: string, path: string, init: SendInit = {}): Promise<Dispatcher.ResponseData & { release?: () => Promise<void> }> {
+    const first = await this.#sendOnce(method, path, init);
+    const refresh = this.#config.refreshCredentials;
+    if (first.res.statusCode !== 401 || refresh === undefined || init.signal?.aborted) return first.res;
+    await first.res.body.dump().catch(() => {});
+    await first.res.release?.();
+    await refresh(first.auth);
+    return (await this.#sendOnce(method, path, init)).res;
+  }
+
+  async #sendOnce(method: string, path: string, init: SendInit): Promise<{ res: Dispatcher.ResponseData & { release?: () => Promise<void> }; auth: KubeHeaders }> {
     const transport = await this.#resolveTransport();
-    const authHeaders: Record<string, string> = {};
-    for (const [k, v] of Object.entries(await this.#config.auth())) authHeaders[k.toLowerCase()] = v;
+    const auth = await this.#config.auth();
+    const authHeaders: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(auth)) authHeaders[k.toLowerCase()] = typeof v === "string" ? v : [...v];
     // A watch gets a connection of its own: a stalled one is then torn down with it, never reused.
-    const dedicated = init.dedicated ? new Agent({ connect: transport.connect, connections: 1, pipelining: 0 }) : undefined;
+    const dedicated = init.dedicated ? transport.dedicated() : undefined;
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { ...authHeaders, accept: "application/json" };
+    const headers: Record<string, string | string[]> = { ...authHeaders, accept: "application/json" };
     let body: string | undefined;
     if (init.body !== undefined) {
       body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
@@ -140,7 +176,7 @@ export class KubeClient {
         headersTimeout: init.headersTimeoutMs ?? init.timeoutMs ?? 0,
         bodyTimeout: 0,
       });
-      return dedicated ? Object.assign(res, { release: () => dedicated.destroy() }) : res;
+      return { res: dedicated ? Object.assign(res, { release: () => dedicated.destroy() }) : res, auth };
     } catch (error) {
       if (dedicated) void dedicated.destroy().catch(() => {});
       throw error;

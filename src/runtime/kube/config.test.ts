@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { dump } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { type KubeConnectionConfig, loadKubeConfig, TOKEN_REREAD_MS } from "./config.ts";
+import { loadKubeconfigFiles } from "./kubeconfig-client-node.ts";
 
 const root = mkdtempSync(join(tmpdir(), "kubeconfig-test-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -45,6 +46,7 @@ function kubeconfig(spec: KubeconfigSpec = {}): string {
 /** Env with nothing that would make the loader look outside the case's directory. */
 const isolatedEnv = (dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ HOME: join(dir, "home"), PATH: process.env.PATH, ...extra });
 const noInCluster = (dir: string) => join(dir, "no-serviceaccount");
+const OIDC_ID_TOKEN = jwtExpiringIn(3600);
 
 describe("loadKubeConfig: kubeconfig fields", () => {
   it.each([
@@ -118,14 +120,60 @@ describe("loadKubeConfig: kubeconfig fields", () => {
       tls: { rejectUnauthorized: true },
       headers: {},
     },
+    {
+      reason: "`as` impersonates a user (client-node sets only this one)",
+      spec: () => ({ user: { token: "admin-token", as: "jane" } }),
+      tls: { rejectUnauthorized: true },
+      headers: { authorization: "Bearer admin-token", "impersonate-user": "jane" },
+    },
+    {
+      reason: "as-groups, as-uid and as-user-extra, which client-node drops, become Impersonate-* headers as client-go sends them",
+      spec: () => ({ user: { token: "admin-token", as: "jane", "as-uid": "1234", "as-groups": ["devs", "system:authenticated"], "as-user-extra": { "scopes.example/x y": ["a", "b"] } } }),
+      tls: { rejectUnauthorized: true },
+      headers: {
+        authorization: "Bearer admin-token",
+        "impersonate-user": "jane",
+        "impersonate-uid": "1234",
+        "impersonate-group": ["devs", "system:authenticated"],
+        "impersonate-extra-scopes.example%2Fx%20y": ["a", "b"],
+      },
+    },
+    {
+      reason: "an oidc auth-provider's unexpired id-token is the bearer (client-node's authenticator)",
+      spec: () => ({ user: { "auth-provider": { name: "oidc", config: { "id-token": OIDC_ID_TOKEN, "client-id": "k" } } } }),
+      tls: { rejectUnauthorized: true },
+      headers: { authorization: `Bearer ${OIDC_ID_TOKEN}` },
+    },
   ])("$reason", async ({ spec, tls, headers }) => {
     const dir = freshDir();
     const path = write(join(dir, "config"), kubeconfig(spec(dir)));
     const config = loadKubeConfig({ kubeconfigPath: path, env: isolatedEnv(dir), inClusterRoot: noInCluster(dir) });
     expect(config.server).toBe("https://api.example:6443");
     expect(config.contextName).toBe("ctx");
-    expect(tlsAsText(config)).toEqual(tls);
+    expect(await tlsAsText(config)).toEqual(tls);
     expect(await config.auth()).toEqual(headers);
+  });
+
+  it.each([
+    { reason: "no proxy-url: direct connections", cluster: {}, proxyUrl: undefined },
+    { reason: "an http proxy", cluster: { "proxy-url": "http://proxy.internal:3128" }, proxyUrl: "http://proxy.internal:3128" },
+    { reason: "a socks5 proxy (undici speaks it)", cluster: { "proxy-url": "socks5://127.0.0.1:1080" }, proxyUrl: "socks5://127.0.0.1:1080" },
+  ])("proxy-url: $reason", ({ cluster, proxyUrl }) => {
+    const dir = freshDir();
+    const config = loadKubeConfig({ kubeconfigPath: write(join(dir, "config"), kubeconfig({ cluster })), env: isolatedEnv(dir) });
+    expect(config.proxyUrl).toBe(proxyUrl);
+  });
+
+  it("a context other than current-context can be chosen", async () => {
+    const dir = freshDir();
+    const path = write(join(dir, "config"), kubeconfig({
+      clusters: [{ name: "c", cluster: { server: "https://api.example:6443" } }, { name: "other", cluster: { server: "https://other:1" } }],
+      users: [{ name: "u", user: { token: "other-token" } }],
+      contexts: [{ name: "ctx", context: { cluster: "c" } }, { name: "elsewhere", context: { cluster: "other", user: "u" } }],
+    }));
+    const config = loadKubeConfig({ kubeconfigPath: path, context: "elsewhere", env: isolatedEnv(dir) });
+    expect([config.server, config.contextName, await config.auth()]).toEqual(["https://other:1", "elsewhere", { authorization: "Bearer other-token" }]);
+    expect(() => loadKubeConfig({ kubeconfigPath: path, context: "nowhere", env: isolatedEnv(dir) })).toThrow(/context "nowhere" is not defined/);
   });
 
   it("trims a trailing slash of the server and honours a server override", () => {
@@ -165,15 +213,25 @@ describe("loadKubeConfig: errors", () => {
       spec: () => ({ contexts: [{ name: "ctx", context: { cluster: "c", user: "ghost" } }] }),
       message: /context "ctx" names unknown user "ghost"/,
     },
-    { reason: "a cluster without a server", spec: () => ({ clusters: [{ name: "c", cluster: {} }] }), message: /cluster "c" has no server/ },
+    { reason: "a cluster without a server (client-node's check)", spec: () => ({ clusters: [{ name: "c", cluster: {} }] }), message: /clusters\[0\]\.cluster\.server is missing/ },
     { reason: "an unreadable certificate file is named", spec: () => ({ cluster: { "certificate-authority": "missing-ca.pem" } }), message: /certificate authority: cannot read .*missing-ca\.pem \(ENOENT\)/ },
     { reason: "a client certificate without its key", spec: () => ({ user: { "client-certificate-data": b64("CERT") } }), message: /needs both certificate and key/ },
     { reason: "basic and bearer at once are ambiguous", spec: () => ({ user: { username: "a", password: "b", token: "t" } }), message: /cannot both be set/ },
-    { reason: "auth-provider plugins are not supported", spec: () => ({ user: { "auth-provider": { name: "oidc" } } }), message: /auth-provider "oidc" is not supported/ },
+    { reason: "impersonated groups without a user (the API server would refuse them)", spec: () => ({ user: { token: "t", "as-groups": ["devs"] } }), message: /as-groups, as-uid and as-user-extra need "as"/ },
+    { reason: "as-groups that is not a list", spec: () => ({ user: { token: "t", as: "jane", "as-groups": "devs" } }), message: /as-groups is not a list of strings/ },
+    { reason: "a proxy scheme undici cannot speak", spec: () => ({ cluster: { "proxy-url": "ftp://proxy:21" } }), message: /proxy-url scheme "ftp:" is not supported/ },
+    { reason: "a proxy-url that is not a URL, without repeating it (it may hold a password)", spec: () => ({ cluster: { "proxy-url": "http://user:pw@[bad" } }), message: /proxy-url is not a URL$/ },
   ])("$reason", ({ spec, message }) => {
     const dir = freshDir();
     const path = write(join(dir, "config"), kubeconfig(spec()));
     expect(() => loadKubeConfig({ kubeconfigPath: path, env: isolatedEnv(dir) })).toThrow(message);
+  });
+
+  it("an auth-provider client-node does not know fails on first use instead of sending requests anonymously", async () => {
+    const dir = freshDir();
+    const path = write(join(dir, "config"), kubeconfig({ user: { "auth-provider": { name: "acme", config: { secret: "x" } } } }));
+    const config = loadKubeConfig({ kubeconfigPath: path, env: isolatedEnv(dir) });
+    await expect(config.auth()).rejects.toThrow(/auth-provider "acme" gave no credentials/);
   });
 
   it("an explicit path that does not exist is an error, not a fallback", () => {
@@ -284,7 +342,7 @@ describe("loadKubeConfig: where the configuration comes from", () => {
     let now = 5_000_000;
     const config = loadKubeConfig({ env: isolatedEnv(s.dir, s.inClusterEnv), inClusterRoot: s.sa, now: () => now });
     expect(config.source).toBe("in-cluster");
-    expect(tlsAsText(config)).toEqual({ ca: "SA-CA", rejectUnauthorized: true });
+    expect(await tlsAsText(config)).toEqual({ ca: "SA-CA", rejectUnauthorized: true });
     expect(await config.auth()).toEqual({ authorization: "Bearer sa-token-1" });
     write(join(s.sa, "token"), "sa-token-2\n");
     now += 30_000;
@@ -294,7 +352,7 @@ describe("loadKubeConfig: where the configuration comes from", () => {
   });
 });
 
-describe("loadKubeConfig: exec credential plugin", () => {
+describe("loadKubeConfig: exec credential plugin (run by client-node, prepared and guarded by us)", () => {
   const SECRET_PREFIX = "tok-SECRET";
   /**
    * A real plugin: counts its runs in $COUNT, records KUBERNETES_EXEC_INFO in $INFO, and prints an
@@ -325,108 +383,126 @@ printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"${SECRET_P
       cluster: { "certificate-authority-data": b64("CA") },
       user: { exec: { apiVersion, command, args: [], env, interactiveMode: "Never", provideClusterInfo: true, ...opts.extra } },
     }));
-    const config = loadKubeConfig({ kubeconfigPath: path, env: isolatedEnv(dir), ...(opts.now ? { now: opts.now } : {}) });
+    const stderr: string[] = [];
+    const load = () => loadKubeconfigFiles([path], { env: isolatedEnv(dir), now: opts.now ?? Date.now, writeStderr: (t) => stderr.push(t) });
     const runs = () => Number(readFileSync(join(dir, "count"), "utf8").trim() || 0);
-    return { config, runs };
+    return { load, runs, stderr };
   }
 
-  it("caches the token until expirationTimestamp, then runs the plugin again", async () => {
+  it("runs the plugin once for concurrent callers, keeps an unexpired credential across the minute's re-check, and tells the plugin about the cluster", async () => {
     const dir = freshDir();
-    const expiresAt = Date.now() + 3_600_000;
-    let now = Date.now();
-    const { config, runs } = execConfig(dir, { expires: new Date(expiresAt).toISOString(), now: () => now });
+    let now = 1_000_000;
+    const { load, runs } = execConfig(dir, { expires: new Date(Date.now() + 3_600_000).toISOString(), now: () => now });
+    const config = load();
     const [first, concurrent] = await Promise.all([config.auth(), config.auth()]);
     expect(first).toEqual({ authorization: `Bearer ${SECRET_PREFIX}-1` });
     expect(concurrent, "concurrent callers share one run").toEqual(first);
-    expect(await config.auth()).toEqual(first);
-    expect(runs(), "cached while unexpired").toBe(1);
-    now = expiresAt + 1;
-    expect(await config.auth(), "expired: the plugin ran again").toEqual({ authorization: `Bearer ${SECRET_PREFIX}-2` });
-    expect(runs()).toBe(2);
+    now += TOKEN_REREAD_MS;
+    expect(await config.auth(), "re-checked after a minute: client-node's cache holds the unexpired credential").toEqual(first);
+    expect(runs()).toBe(1);
     const info = JSON.parse(readFileSync(join(dir, "info.json"), "utf8"));
-    expect(info).toEqual({
+    expect(info, "KUBERNETES_EXEC_INFO as client-go sets it (client-node sets none)").toEqual({
       apiVersion: "client.authentication.k8s.io/v1",
       kind: "ExecCredential",
       spec: { interactive: false, cluster: { server: "https://api.example:6443", "certificate-authority-data": b64("CA") } },
     });
   });
 
-  it("v1beta1 works, and a credential without expiry is kept", async () => {
+  it.each([
+    { reason: "an expired credential", expires: "2000-01-01T00:00:00Z" },
+    { reason: "a credential without expiry (client-node keeps none; client-go would keep it until a 401)", expires: undefined },
+  ])("$reason is used for a minute, then the plugin runs again", async ({ expires }) => {
     const dir = freshDir();
-    let now = Date.now();
-    const { config, runs } = execConfig(dir, { apiVersion: "client.authentication.k8s.io/v1beta1", now: () => now });
+    let now = 1_000_000;
+    const { load, runs } = execConfig(dir, { apiVersion: "client.authentication.k8s.io/v1beta1", ...(expires ? { expires } : {}), now: () => now });
+    const config = load();
     expect(await config.auth()).toEqual({ authorization: `Bearer ${SECRET_PREFIX}-1` });
-    now += 10 * 365 * 86_400_000;
-    await config.auth();
-    expect(runs()).toBe(1);
+    now += TOKEN_REREAD_MS - 1;
+    expect(await config.auth()).toEqual({ authorization: `Bearer ${SECRET_PREFIX}-1` });
+    now += 1;
+    expect(await config.auth()).toEqual({ authorization: `Bearer ${SECRET_PREFIX}-2` });
+    expect(runs()).toBe(2);
   });
 
-  it("a relative command path resolves against the kubeconfig's directory", async () => {
+  it("after a 401 the plugin runs again at once, even for an unexpired credential; concurrent refreshes share one run", async () => {
+    const dir = freshDir();
+    const { load, runs } = execConfig(dir, { expires: new Date(Date.now() + 3_600_000).toISOString() });
+    const config = load();
+    const refused = await config.auth();
+    await Promise.all([config.refreshCredentials?.(refused), config.refreshCredentials?.(refused)]);
+    expect(await config.auth()).toEqual({ authorization: `Bearer ${SECRET_PREFIX}-2` });
+    expect(runs()).toBe(2);
+    await config.refreshCredentials?.(refused);
+    expect(runs(), "a refusal of credentials already replaced changes nothing").toBe(2);
+  });
+
+  it("a relative command path resolves against the kubeconfig's directory (client-go; client-node would use the working directory)", async () => {
     const dir = freshDir();
     plugin(dir);
-    const { config } = execConfig(dir, { command: "./plugin.sh" });
-    expect(await config.auth()).toEqual({ authorization: `Bearer ${SECRET_PREFIX}-1` });
+    const { load } = execConfig(dir, { command: "./plugin.sh" });
+    expect(await load().auth()).toEqual({ authorization: `Bearer ${SECRET_PREFIX}-1` });
   });
 
   it("a client certificate from the plugin is offered for TLS, without a bearer header", async () => {
     const dir = freshDir();
     const body = `printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"clientCertificateData":"CERT-%s","clientKeyData":"KEY-%s"}}' "$API" "$n" "$n"`;
-    const { config } = execConfig(dir, { body });
+    const config = execConfig(dir, { body }).load();
     expect(await config.auth()).toEqual({});
     const pair = await config.clientCertificate?.();
     expect(pair && { cert: pair.cert.toString(), key: pair.key.toString() }).toEqual({ cert: "CERT-1", key: "KEY-1" });
   });
 
   it.each([
-    { reason: "a non-zero exit", body: `printf '{"status":{"token":"${SECRET_PREFIX}-leak"}}'; exit 3`, message: /exec credential plugin ".*plugin\.sh": exit code 3/ },
-    { reason: "output that is not JSON", body: `printf 'token=${SECRET_PREFIX}-leak'`, message: /plugin\.sh": output is not JSON/ },
-    { reason: "JSON that is not an ExecCredential", body: `printf '{"token":"${SECRET_PREFIX}-leak"}'`, message: /output is not an ExecCredential/ },
-    {
-      reason: "a different apiVersion than configured",
-      body: `printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${SECRET_PREFIX}-leak"}}'`,
-      message: /returned apiVersion "client\.authentication\.k8s\.io\/v1beta1", configured "client\.authentication\.k8s\.io\/v1"/,
-    },
-    {
-      reason: "a bad expirationTimestamp",
-      body: `printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"${SECRET_PREFIX}-leak","expirationTimestamp":"soon"}}' "$API"`,
-      message: /expirationTimestamp "soon" is not a timestamp/,
-    },
-    {
-      reason: "a status with no credential",
-      body: `printf '{"apiVersion":"%s","kind":"ExecCredential","status":{}}' "$API"`,
-      message: /status has neither token nor clientCertificateData/,
-    },
-  ])("fails clearly on $reason, naming the command and never the token", async ({ body, message }) => {
+    { reason: "a non-zero exit (its stderr goes to ours)", body: `printf '{"status":{"token":"${SECRET_PREFIX}-leak"}}'; echo "please log in" >&2; exit 3`, message: /exec credential plugin ".*plugin\.sh": exited with an error \(its stderr was written/, stderr: "please log in\n" },
+    { reason: "output that is not JSON", body: `printf 'token=${SECRET_PREFIX}-leak'`, message: /plugin\.sh": output is not JSON/, stderr: undefined },
+    { reason: "JSON that is not an ExecCredential", body: `printf '{"token":"${SECRET_PREFIX}-leak"}'`, message: /output is not an ExecCredential/, stderr: undefined },
+    { reason: "a status with no credential", body: `printf '{"apiVersion":"%s","kind":"ExecCredential","status":{}}' "$API"`, message: /status has neither token nor clientCertificateData/, stderr: undefined },
+  ])("fails clearly on $reason, naming the command and never the token", async ({ body, message, stderr }) => {
     const dir = freshDir();
-    const { config } = execConfig(dir, { body });
-    const error = await config.auth().then(() => undefined, (e: unknown) => e as Error);
+    const run = execConfig(dir, { body });
+    const error = await run.load().auth().then(() => undefined, (e: unknown) => e as Error);
     expect(error?.message).toMatch(message);
-    expect(`${error?.message} ${error?.stack} ${String(error?.cause ?? "")}`).not.toContain(SECRET_PREFIX);
+    expect(`${error?.message} ${error?.stack} ${String(error?.cause ?? "")} ${run.stderr.join("")}`).not.toContain(SECRET_PREFIX);
+    expect(run.stderr.join("") || undefined).toBe(stderr);
+  });
+
+  it("a missing command fails on first use with its install hint", async () => {
+    const dir = freshDir();
+    const { load } = execConfig(dir, { command: "/nonexistent/kube-login", extra: { installHint: "install the thing" } });
+    await expect(load().auth()).rejects.toThrow(/"\/nonexistent\/kube-login": cannot start \(ENOENT\)\ninstall the thing/);
   });
 
   it.each([
-    { reason: "a missing command, with its install hint", extra: { installHint: "install the thing" }, command: "/nonexistent/kube-login", message: /"\/nonexistent\/kube-login": cannot start \(ENOENT\)\ninstall the thing/ },
-    { reason: "an unsupported apiVersion", apiVersion: "client.authentication.k8s.io/v1alpha1", message: /unsupported apiVersion "client\.authentication\.k8s\.io\/v1alpha1"/ },
-    { reason: "interactiveMode Always, which needs a terminal", extra: { interactiveMode: "Always" }, message: /interactiveMode Always needs a terminal/ },
-  ])("refuses $reason", async ({ extra, command, apiVersion, message }) => {
+    { reason: "an unsupported apiVersion", apiVersion: "client.authentication.k8s.io/v1alpha1", extra: undefined, message: /unsupported apiVersion "client\.authentication\.k8s\.io\/v1alpha1"/ },
+    { reason: "interactiveMode Always, which needs a terminal", apiVersion: undefined, extra: { interactiveMode: "Always" }, message: /interactiveMode Always needs a terminal/ },
+  ])("refuses $reason when loading (client-node would run it anyway)", ({ extra, apiVersion, message }) => {
     const dir = freshDir();
-    const { config } = execConfig(dir, { ...(extra ? { extra } : {}), ...(command ? { command } : {}), ...(apiVersion ? { apiVersion } : {}) });
-    await expect(config.auth()).rejects.toThrow(message);
+    const { load } = execConfig(dir, { ...(extra ? { extra } : {}), ...(apiVersion ? { apiVersion } : {}) });
+    expect(load).toThrow(message);
   });
 
-  it("a failed run is not cached: the next call runs the plugin again", async () => {
+  it("a failed run is not kept: the next call runs the plugin again", async () => {
     const dir = freshDir();
     const body = `if [ "$n" = 1 ]; then exit 1; fi
 printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"${SECRET_PREFIX}-%s"}}' "$API" "$n"`;
-    const { config, runs } = execConfig(dir, { body });
-    await expect(config.auth()).rejects.toThrow(/exit code 1/);
+    const { load, runs } = execConfig(dir, { body });
+    const config = load();
+    await expect(config.auth()).rejects.toThrow(/exited with an error/);
     expect(await config.auth()).toEqual({ authorization: `Bearer ${SECRET_PREFIX}-2` });
     expect(runs()).toBe(2);
   });
 });
 
-function tlsAsText(config: KubeConnectionConfig): Record<string, unknown> {
+/** The TLS material a connection would use: the cluster's side and the client certificate, as text. */
+async function tlsAsText(config: KubeConnectionConfig): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config.tls)) out[k] = Buffer.isBuffer(v) ? v.toString() : v;
+  const pair = await config.clientCertificate?.();
+  for (const [k, v] of Object.entries({ ...config.tls, ...pair })) out[k] = Buffer.isBuffer(v) ? v.toString() : v;
   return out;
+}
+
+/** An unsigned JWT whose exp is `seconds` from now: client-node's oidc authenticator reads only exp. */
+function jwtExpiringIn(seconds: number): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${part({ alg: "none" })}.${part({ exp: Math.floor(Date.now() / 1000 / 60) * 60 + seconds })}.sig`;
 }

@@ -1,7 +1,9 @@
-// The client.authentication.k8s.io exec credential plugin protocol (kubeconfig `users[].user.exec`),
-// as client-go's plugin/pkg/client/auth/exec documents it. Only what a plugin prints on stdout is a
-// credential: nothing of it may reach an error message or a log line.
-import { spawn } from "node:child_process";
+// The client.authentication.k8s.io exec credential plugin (kubeconfig `users[].user.exec`). client-node
+// runs the plugin; this module gives it what client-go would and client-node 1.4 does not: a check of
+// the apiVersion and interactiveMode, a relative command resolved against the kubeconfig's directory,
+// and KUBERNETES_EXEC_INFO (with the cluster when provideClusterInfo). It also words the failures: what
+// a plugin prints on stdout is a credential, so nothing of it may reach an error message or a log line.
+import { isAbsolute, resolve, sep } from "node:path";
 
 export interface ExecConfig {
   apiVersion?: string;
@@ -13,81 +15,53 @@ export interface ExecConfig {
   installHint?: string;
 }
 
-export interface ExecResult {
-  readonly token?: string;
-  readonly clientCertificateData?: string;
-  readonly clientKeyData?: string;
-  /** Epoch ms; undefined means the credential does not expire. */
-  readonly expiresAt?: number;
-}
-
 export const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"] as const;
-/** A plugin that hangs would stall every request; client-go waits without limit, we give up after a minute. */
-const EXEC_TIMEOUT_MS = 60_000;
-const MAX_OUTPUT = 1024 * 1024;
 
 export class ExecCredentialError extends Error {
   override readonly name = "ExecCredentialError";
 }
 
-/** Runs the plugin once (stdin closed, stderr passed through as kubectl does) and validates its ExecCredential. */
-export async function runExecPlugin(exec: ExecConfig, ctx: { env: NodeJS.ProcessEnv; cluster?: Record<string, unknown> }): Promise<ExecResult> {
-  const fail = (why: string): never => { throw new ExecCredentialError(`exec credential plugin "${exec.command}": ${why}`); };
+/** The cluster as client-go describes it to a plugin (ExecCredential spec.cluster). */
+export interface ExecClusterInfo {
+  readonly server: string;
+  readonly "tls-server-name"?: string;
+  readonly "insecure-skip-tls-verify"?: boolean;
+  readonly "certificate-authority-data"?: string;
+  /** The cluster's "client.authentication.k8s.io/exec" extension, handed over as-is. */
+  readonly config?: unknown;
+}
+
+/**
+ * The exec section client-node should run: validated, command made absolute when it names a path
+ * relative to the kubeconfig (client-go), KUBERNETES_EXEC_INFO added last so that it wins.
+ */
+export function prepareExec(exec: ExecConfig, ctx: { baseDir: string; cluster: ExecClusterInfo }): ExecConfig {
+  const fail = (why: string): never => { throw new ExecCredentialError(`exec credential plugin "${String(exec.command)}": ${why}`); };
+  if (typeof exec.command !== "string" || exec.command === "") return fail("no command");
   const apiVersion = exec.apiVersion ?? "";
   if (!(EXEC_API_VERSIONS as readonly string[]).includes(apiVersion)) fail(`unsupported apiVersion "${apiVersion}" (want ${EXEC_API_VERSIONS.join(" or ")})`);
   if (exec.interactiveMode === "Always") fail("interactiveMode Always needs a terminal, and the operator has none");
+  const command = exec.command.includes(sep) && !isAbsolute(exec.command) ? resolve(ctx.baseDir, exec.command) : exec.command;
+  const info = { apiVersion, kind: "ExecCredential", spec: { interactive: false, ...(exec.provideClusterInfo ? { cluster: ctx.cluster } : {}) } };
+  const env = (exec.env ?? []).filter((e) => e && typeof e.name === "string").map((e) => ({ name: e.name, value: String(e.value ?? "") }));
+  return { ...exec, command, args: exec.args ?? [], env: [...env, { name: "KUBERNETES_EXEC_INFO", value: JSON.stringify(info) }] };
+}
 
-  const info = { apiVersion, kind: "ExecCredential", spec: { interactive: false, ...(exec.provideClusterInfo && ctx.cluster ? { cluster: ctx.cluster } : {}) } };
-  const env: NodeJS.ProcessEnv = { ...ctx.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
-  for (const e of exec.env ?? []) if (e && typeof e.name === "string") env[e.name] = String(e.value ?? "");
-
-  const stdout = await new Promise<string>((resolveRun, rejectRun) => {
-    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ["ignore", "pipe", "inherit"], timeout: EXEC_TIMEOUT_MS });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    child.stdout.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_OUTPUT) chunks.push(chunk);
-    });
-    child.on("error", (error: NodeJS.ErrnoException) => {
-      const hint = error.code === "ENOENT" && exec.installHint ? `\n${exec.installHint}` : "";
-      rejectRun(new ExecCredentialError(`exec credential plugin "${exec.command}": cannot start (${error.code ?? "error"})${hint}`));
-    });
-    child.on("close", (code, signal) => {
-      if (signal) rejectRun(new ExecCredentialError(`exec credential plugin "${exec.command}": killed by ${signal}${signal === "SIGTERM" ? ` (timeout ${EXEC_TIMEOUT_MS / 1000} s?)` : ""}`));
-      else if (code !== 0) rejectRun(new ExecCredentialError(`exec credential plugin "${exec.command}": exit code ${code}`));
-      else if (size > MAX_OUTPUT) rejectRun(new ExecCredentialError(`exec credential plugin "${exec.command}": output larger than ${MAX_OUTPUT} bytes`));
-      else resolveRun(Buffer.concat(chunks).toString("utf8"));
-    });
-  });
-
-  let doc: unknown;
-  try {
-    doc = JSON.parse(stdout);
-  } catch {
-    // The output may be a credential in another shape: say that it is not JSON, never what it is.
-    return fail("output is not JSON");
+/**
+ * Words a failure of client-node's plugin run without repeating the plugin's output: JSON.parse quotes
+ * the text it could not read, and client-node puts the plugin's stderr in its error, so that goes to
+ * this process's stderr instead (as client-go passes it through) and the message stays our own.
+ */
+export function describeExecFailure(exec: ExecConfig, error: unknown, writeStderr: (text: string) => void): ExecCredentialError {
+  const prefix = `exec credential plugin "${exec.command}"`;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === "string") {
+    const hint = code === "ENOENT" && exec.installHint ? `\n${exec.installHint}` : "";
+    return new ExecCredentialError(`${prefix}: cannot start (${code})${hint}`);
   }
-  const cred = doc as { kind?: unknown; apiVersion?: unknown; status?: Record<string, unknown> } | null;
-  if (cred === null || typeof cred !== "object" || cred.kind !== "ExecCredential") return fail("output is not an ExecCredential");
-  if (cred.apiVersion !== apiVersion) return fail(`plugin returned apiVersion "${String(cred.apiVersion)}", configured "${apiVersion}"`);
-  const status = cred.status;
-  if (status === undefined || status === null || typeof status !== "object") return fail("ExecCredential has no status");
-  const str = (k: string): string | undefined => (typeof status[k] === "string" && (status[k] as string).length > 0 ? (status[k] as string) : undefined);
-  const token = str("token");
-  const clientCertificateData = str("clientCertificateData");
-  const clientKeyData = str("clientKeyData");
-  if ((clientCertificateData === undefined) !== (clientKeyData === undefined)) return fail("status needs both clientCertificateData and clientKeyData, or neither");
-  if (token === undefined && clientCertificateData === undefined) return fail("status has neither token nor clientCertificateData/clientKeyData");
-  let expiresAt: number | undefined;
-  const expiration = str("expirationTimestamp");
-  if (expiration !== undefined) {
-    expiresAt = Date.parse(expiration);
-    if (Number.isNaN(expiresAt)) return fail(`status.expirationTimestamp "${expiration}" is not a timestamp`);
-  }
-  return {
-    ...(token ? { token } : {}),
-    ...(clientCertificateData && clientKeyData ? { clientCertificateData, clientKeyData } : {}),
-    ...(expiresAt !== undefined ? { expiresAt } : {}),
-  };
+  if (error instanceof SyntaxError) return new ExecCredentialError(`${prefix}: output is not JSON`);
+  if (error instanceof TypeError) return new ExecCredentialError(`${prefix}: output is not an ExecCredential`);
+  const stderr = error instanceof Error ? error.message : "";
+  if (stderr.trim().length > 0) writeStderr(stderr.endsWith("\n") ? stderr : `${stderr}\n`);
+  return new ExecCredentialError(`${prefix}: exited with an error${stderr.trim().length > 0 ? " (its stderr was written to this process's stderr)" : ""}`);
 }
