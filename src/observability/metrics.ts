@@ -1,11 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { ControllerMetrics } from "../runtime/controller.ts";
 
 /**
  * The operator's Prometheus metrics, on a registry of their own so that two operator instances
  * in one process (tests) do not collide. Vendor and resource metrics are added by their owners.
+ * It fits the runtime's ControllerMetrics by shape: observability sits below the runtime.
  */
-export class OperatorMetrics implements ControllerMetrics {
+export class OperatorMetrics {
   readonly registry = new Registry();
   readonly reconciles = new Counter({ name: "certbridge_reconcile_total", help: "Reconciles by controller and result.", labelNames: ["controller", "result"], registers: [this.registry] });
   readonly reconcileDuration = new Histogram({

@@ -62,3 +62,8 @@ export const faults = {
   sslNotIssued: (state: string) => scmFault(400, -130, [state]),
   orgNotFound: (id: unknown) => scmFault(404, -1023, [String(id)]),
 } as const;
+
+/** Throws a fault where an expression is expected (`x ?? raise(faults.notFound())`). */
+export function raise(e: Error): never {
+  throw e;
+}

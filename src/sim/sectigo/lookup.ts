@@ -1,7 +1,7 @@
 // How a route's path names its order (id, backend id, serial, renew id), and each family's
 // documented answer when it names none.
 import type { SimRequest } from "../shared/server.ts";
-import { faults } from "./faults.ts";
+import { faults, raise } from "./faults.ts";
 import type { FamilyTable, Lookup } from "./families.ts";
 import { pathId, type RouteContext } from "./http.ts";
 import type { Order } from "./model.ts";
@@ -26,8 +26,4 @@ export function lookup(ctx: RouteContext, table: FamilyTable, req: SimRequest, b
     case "renewId":
       return (table.family === "ssl" ? model.byRenewId(req.params["renewId"] ?? "") : undefined) ?? raise(faults.renewTargetNull());
   }
-}
-
-export function raise(e: Error): never {
-  throw e;
 }

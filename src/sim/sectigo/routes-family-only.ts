@@ -7,9 +7,8 @@ import { exportPrivateKeyPem, generateKey, type KeySpec } from "../../pki/keys.t
 import { toPkcs12 } from "../../pki/pkcs12.ts";
 import type { SimRequest, SimResponse, SimRoute } from "../shared/server.ts";
 import { readSslEnrollBody } from "./enroll.ts";
-import { faults, scmFault } from "./faults.ts";
+import { faults, raise, scmFault } from "./faults.ts";
 import { json, noContent, pathId, scm, type RouteContext } from "./http.ts";
-import { raise } from "./lookup.ts";
 import type { Order } from "./model.ts";
 import { revokeFields } from "./routes-shared.ts";
 import { asRecord, checkEmail, stringField, type Json } from "./validate.ts";

@@ -4,9 +4,9 @@
 import type { SimRequest, SimResponse, SimRoute } from "../shared/server.ts";
 import { collectBody, isCollectFormat } from "./collect-formats.ts";
 import { dcvFields, nameList } from "./enroll.ts";
-import { faults } from "./faults.ts";
+import { faults, raise } from "./faults.ts";
 import type { FamilyTable, OrderRoute } from "./families.ts";
-import { lookup, raise } from "./lookup.ts";
+import { lookup } from "./lookup.ts";
 import { datePattern, json, noContent, pageResponse, scm, type RouteContext } from "./http.ts";
 import type { Order } from "./model.ts";
 import { importRoutes } from "./routes-import.ts";
