@@ -118,8 +118,8 @@ export class Chaos {
     const preferLeader = rnd.chance(0.8);
     const pickIndex = rnd.float();
     const restartAfterMs = Math.round(rnd.between(200, 1_500));
-    const fresh = rnd.chance(0.2);
-    const afterElectionMs = Math.round(rnd.between(0, 4_000));
+    const fresh = rnd.chance(0.1);
+    const afterElectionMs = Math.round(rnd.between(0, 2_500));
     // A kill aimed at the leader while nobody leads waits for the next leader and strikes within its
     // first seconds (caches syncing, the backlog of reconciles): killing candidates that are still
     // waiting out the Lease only restarts their wait and starves the election.

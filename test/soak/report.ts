@@ -54,7 +54,12 @@ export function fullReport(r: SoakResult): string {
   for (const g of worst) lines.push(`  gap ${s(g.ms)} (settle ${s(g.settleMs)}) from ${iso(g.from)} to ${iso(g.to)}`);
 
   h("Vendor objects");
-  lines.push(`orders/keys attributed to soak resources: Cloudflare ${r.check.orders.cloudflare}, Sectigo ${r.check.orders.sectigo}, ZPA keys ${r.check.orders.zpaKeys}`);
+  lines.push(`orders/keys attributed to soak resources: Cloudflare ${r.check.orders.cloudflare} (the simulator holds ${r.cloudflareSimCount ?? "-"} in all), Sectigo ${r.check.orders.sectigo}, ZPA keys ${r.check.orders.zpaKeys}`);
+  for (const v of o.vendors) {
+    const rs = r.workload.resources.filter((x) => x.vendor === v);
+    const intents = v === "zpa" ? rs.reduce((n, x) => n + x.keyIntents, 0) : rs.reduce((n, x) => n + [...x.intents.values()].reduce((a, b) => a + b, 0), 0);
+    lines.push(`  ${v}: ${rs.length} resources created, ${rs.filter((x) => x.phase === "gone").length} deleted, ${rs.filter((x) => x.phase === "live").length} live; ${intents} ${v === "zpa" ? "keys" : "orders"} asked for (upper bound: edits and renewals may be coalesced)`);
+  }
   lines.push(`duplicates: ${r.check.duplicates} (per content version / per key name) + ${r.zpaCreatesBeyondIntents} ZPA creates beyond all intents`);
   lines.push(`leaks: ${r.check.leaks}`);
   lines.push(`ZPA rate-limit violations seen by the simulator: ${r.zpaRateLimitViolations}`);

@@ -42,6 +42,8 @@ export interface SoakResult {
   readonly replicas: ReplicaSet;
   readonly zpaCreatesBeyondIntents: number;
   readonly zpaRateLimitViolations: number;
+  /** Cross-check of the listing: how many client certificates the Cloudflare simulator says it holds. */
+  readonly cloudflareSimCount: number | undefined;
   /** Everything that makes the run fail, one line each. */
   readonly violations: string[];
 }
@@ -123,6 +125,9 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     const disturbances = replicas.events.filter((e) => e.kind === "kill" || e.kind === "start").map((e) => e.at);
     const leadership = analyseLeadership(monitor.samples, replicas.incarnations, slotOfIdentity, disturbances);
     const zpa = options.vendors.includes("zpa") ? await reader.zpa() : undefined;
+    const cloudflareSimCount = options.vendors.includes("cloudflare")
+      ? (await sims.call<{ objects?: { client_certificate?: number } }>("cloudflare", "GET", "/__sim/state")).objects?.client_certificate
+      : undefined;
     const intents = workload.resources.reduce((s, r) => s + r.keyIntents, 0);
     const zpaCreatesBeyondIntents = Math.max(0, (zpa?.createdTotal ?? 0) - intents);
 
@@ -134,7 +139,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
 
     return {
       options, outDir, startedAt, chaosEndedAt, convergenceMs, check, leadership, chaos, workload, replicas,
-      zpaCreatesBeyondIntents, zpaRateLimitViolations: zpa?.rateLimitViolations ?? 0, violations,
+      zpaCreatesBeyondIntents, zpaRateLimitViolations: zpa?.rateLimitViolations ?? 0, cloudflareSimCount, violations,
     };
   } finally {
     await observer?.stop();

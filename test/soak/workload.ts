@@ -30,6 +30,8 @@ export interface TrackedResource {
   readonly policy: {
     readonly revokeOnDelete?: boolean;
     readonly deleteSecretOnDelete?: boolean;
+    /** privateKey.rotationPolicy Never: every revision reuses the key, so only the intent tells orders apart. */
+    readonly keepKey?: boolean;
     readonly deleteKeyOnDelete?: boolean;
   };
   uid: string | undefined;
@@ -100,7 +102,7 @@ export function manifest(r: TrackedResource): KubeObject {
   const common = {
     connectionRef: { kind: "VendorConnection", name: r.vendor },
     secretName: `${r.name}-tls`,
-    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: r.policy.keepKey ? "Never" : "Always" },
     revocationPolicy: { onDelete: r.policy.revokeOnDelete ? "Revoke" : "Retain", superseded: "Revoke" },
     secretPolicy: { onDelete: r.policy.deleteSecretOnDelete ? "Delete" : "Retain" },
   };
@@ -180,7 +182,7 @@ export class Workload {
       vendor,
       namespace: NAMESPACES[vendor],
       policy: kind === "ManagedCertificate"
-        ? { revokeOnDelete: rnd.chance(0.75), deleteSecretOnDelete: rnd.chance(0.5) }
+        ? { revokeOnDelete: rnd.chance(0.75), deleteSecretOnDelete: rnd.chance(0.5), keepKey: rnd.chance(0.3) }
         : { deleteKeyOnDelete: rnd.chance(0.8) },
       uid: undefined,
       phase: "live",
