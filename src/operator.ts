@@ -7,6 +7,9 @@ import { FIELD_MANAGER } from "./api/v1alpha1/labels.ts";
 import { registerControllers } from "./controllers/index.ts";
 import { provideVendorPorts } from "./controllers/shared/vendor-ports.ts";
 import { createVendorPorts } from "./vendors/registry.ts";
+import { shouldWarmUp } from "./config/warm-up.ts";
+import { isNotFound } from "./runtime/kube/errors.ts";
+import { core, type KubeObject } from "./runtime/kube/resource.ts";
 
 export interface OperatorHandle {
   readonly manager: Manager;
@@ -28,11 +31,12 @@ export async function startOperator(config: OperatorConfig, log: Logger, options
       : {}),
     ...(options.onLostLeadership ? { onLostLeadership: options.onLostLeadership } : {}),
   });
-  const vendorPorts = createVendorPorts({ log });
+  const warmUp = shouldWarmUp({ policy: config.rateLimitWarmUp, leaderElect: config.leaderElect, leaseRenewedAt: await leaseRenewedAt(client, config), now: Date.now() });
+  const vendorPorts = createVendorPorts({ log, warmUp });
   provideVendorPorts(manager, vendorPorts);
   registerControllers(manager, config);
   await manager.start();
-  log.info({ server: client.server, namespaces: config.namespaces.length ? config.namespaces : "all", leaderElect: config.leaderElect, identity: config.identity, metricsPort: manager.healthPort }, "certbridge started");
+  log.info({ server: client.server, namespaces: config.namespaces.length ? config.namespaces : "all", leaderElect: config.leaderElect, identity: config.identity, metricsPort: manager.healthPort, rateLimitWarmUp: warmUp }, "certbridge started");
   return {
     manager,
     stop: async () => {
@@ -40,4 +44,18 @@ export async function startOperator(config: OperatorConfig, log: Logger, options
       await vendorPorts.close();
     },
   };
+}
+
+/** When the leader Lease was last renewed (by anyone), or null when there is none; only read with leader election on. */
+async function leaseRenewedAt(client: KubeClient, config: OperatorConfig): Promise<number | null> {
+  if (!config.leaderElect || config.rateLimitWarmUp !== "auto") return null;
+  try {
+    const lease = await client.get<KubeObject & { spec?: { renewTime?: string | null } }>(core.leases, config.leaderElectionNamespace, config.leaderElectionId);
+    const renewed = Date.parse(lease.spec?.renewTime ?? "");
+    return Number.isNaN(renewed) ? null : renewed;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    // Unknown (no permission, API trouble): behave as if a predecessor had just stopped.
+    return Date.now();
+  }
 }

@@ -20,6 +20,7 @@ export const settings = {
   concurrency: { flag: "concurrency", env: "CERTBRIDGE_CONCURRENCY", help: "workers per controller", default: "4" },
   identity: { flag: "identity", env: "POD_NAME", help: "this replica's identity in the Lease; default: hostname plus a random suffix" },
   crashAt: { flag: "debug-crash-at", env: "CERTBRIDGE_DEBUG_CRASH_AT", help: "testing only: SIGKILL this process the first time <controller>:<step> is reached (crash-safety tests)" },
+  rateLimitWarmUp: { flag: "rate-limit-warm-up", env: "CERTBRIDGE_RATE_LIMIT_WARM_UP", help: "spend only a quarter of each vendor rate budget in its first window after a start, since a predecessor may have spent the rest: auto (when the leader Lease was renewed within the last 5 minutes, or leader election is off) | always | never", default: "auto" },
   orderSettleMs: { flag: "debug-order-settle-ms", env: "CERTBRIDGE_DEBUG_ORDER_SETTLE_MS", help: "testing only: how long an unanswered certificate order may still be committed by the vendor (default per vendor: Cloudflare 3 min, Sectigo 10 min); shorter risks paying twice" },
 } as const;
 
@@ -43,6 +44,7 @@ export const OperatorConfig = z.object({
     .string()
     .regex(/^(managedcertificate|provisioningkey):[a-z-]+$/, "must be <controller>:<step>, e.g. managedcertificate:submitted")
     .optional(),
+  rateLimitWarmUp: z.enum(["auto", "always", "never"]),
   orderSettleMs: z.coerce.number().int().min(100).max(3_600_000).optional(),
 });
 export type OperatorConfig = z.infer<typeof OperatorConfig>;

@@ -53,6 +53,8 @@ export interface VendorPortsOptions {
   readonly timeoutMs?: number;
   /** How long a dropped client's own dispatcher stays open for requests already in flight. */
   readonly closeGraceMs?: number;
+  /** Whether rate limiters start by warming up (default true: a predecessor may have spent the budget). */
+  readonly warmUp?: boolean;
 }
 
 export interface RegistryVendorPorts extends VendorPorts {
@@ -76,7 +78,7 @@ interface Entry {
 
 export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendorPorts {
   const clock = opts.clock ?? systemClock;
-  const limiters = new RateLimiterRegistry({ clock });
+  const limiters = new RateLimiterRegistry({ clock, ...(opts.warmUp === false ? { warmUp: false as const } : {}) });
   const maxClients = Math.max(1, opts.maxClients ?? 64);
   const graceMs = opts.closeGraceMs ?? 150_000;
   // Map order is recency order: a hit moves the entry to the end, eviction takes from the front.

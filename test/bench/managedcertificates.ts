@@ -71,7 +71,9 @@ async function main(): Promise<void> {
         },
       } as KubeObject);
     }
-    operator = startOperatorProcess(["--kubeconfig", plane.kubeconfigPath, "--leader-elect", "false", "--concurrency", values.concurrency ?? "8", "--log-level", "info"]);
+    // A fresh install (leader election on, no Lease yet) does not warm its rate limiters up; without
+    // leader election the operator cannot tell, so say what a fresh install would decide.
+    operator = startOperatorProcess(["--kubeconfig", plane.kubeconfigPath, "--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"]);
     await operator.port;
     const pid = operator.child.pid ?? 0;
 
