@@ -41,6 +41,8 @@ export interface VendorErrorOptions {
 
 export class VendorError extends Error {
   override readonly name = "VendorError";
+  /** Stable for every vendor error (as undici's error classes carry one); `kind` says which. */
+  readonly code = "ERR_VENDOR";
   readonly kind: VendorErrorKind;
   readonly vendor: VendorName;
   readonly operation: string;
@@ -85,6 +87,7 @@ export class VendorError extends Error {
   toJSON(): Record<string, unknown> {
     return {
       name: this.name,
+      code: this.code,
       kind: this.kind,
       vendor: this.vendor,
       operation: this.operation,

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { type KubeClient } from "./kube/client.ts";
 import { KubeApiError, isGone } from "./kube/errors.ts";
 import { type KubeObject, type ResourceType, keyOf } from "./kube/resource.ts";
+import { type IndexFunc, Indexer } from "./indexer.ts";
 import { type Backoff, backoffDelay, jitter, sleep } from "./timers.ts";
 
 export type ChangeListener<T> = (key: string, current: T | undefined, previous: T | undefined) => void;
@@ -58,6 +59,7 @@ export class Informer<T extends KubeObject> {
   readonly #streams: Array<{ namespace: string | undefined; resourceVersion: string; synced: boolean }>;
   readonly #cache = new Map<string, T>();
   readonly #listeners: ChangeListener<T>[] = [];
+  readonly #indexer = new Indexer<T>();
   #syncWaiters: Array<() => void> = [];
   #stop = new AbortController();
   #running: Promise<void> | undefined;
@@ -95,6 +97,24 @@ export class Informer<T extends KubeObject> {
 
   get(key: string): T | undefined {
     return this.#cache.get(key);
+  }
+
+  /**
+   * Adds a field index (controller-runtime's IndexField): `fn` names the values an object is found
+   * under. Kept up to date before listeners hear of a change, so a listener may query it.
+   */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.#indexer.add(name, fn, this.#cache.values());
+  }
+
+  /** The cached objects found under `value` in index `name`. */
+  byIndex(name: string, value: string): T[] {
+    return this.#indexer.keys(name, value).map((k) => this.#cache.get(k)).filter((o): o is T => o !== undefined);
+  }
+
+  /** The keys found under `value` in index `name`, sorted. */
+  indexKeys(name: string, value: string): string[] {
+    return this.#indexer.keys(name, value);
   }
 
   list(): T[] {
@@ -188,6 +208,8 @@ export class Informer<T extends KubeObject> {
     }
     for (const key of previous.keys()) this.#cache.delete(key);
     for (const [key, item] of fresh) this.#cache.set(key, item);
+    for (const key of previous.keys()) if (!fresh.has(key)) this.#indexer.update(key, undefined);
+    for (const [key, item] of fresh) this.#indexer.update(key, item);
     stream.resourceVersion = resourceVersion;
     for (const [key, item] of fresh) {
       const old = previous.get(key);
@@ -259,11 +281,13 @@ export class Informer<T extends KubeObject> {
     const previous = this.#cache.get(key);
     if (type === "DELETED") {
       this.#cache.delete(key);
+      this.#indexer.update(key, undefined);
       this.#emit(key, undefined, previous ?? this.#trim(object));
       return;
     }
     const current = this.#trim(object);
     this.#cache.set(key, current);
+    this.#indexer.update(key, current);
     this.#emit(key, current, previous);
   }
 

@@ -11,6 +11,8 @@ export interface ReconcileContext {
   readonly log: Logger;
   /** Aborted when the operator shuts down or the reconcile exceeds its time limit. */
   readonly signal: AbortSignal;
+  /** Names this one reconcile in logs (also bound on `log`); absent where a test or the simulation runs the reconciler itself. */
+  readonly reconcileId?: string;
 }
 
 export interface Reconciler {
@@ -18,20 +20,6 @@ export interface Reconciler {
   reconcile(ctx: ReconcileContext, key: Key): Promise<Result>;
 }
 
-/**
- * Thrown when retrying cannot help (invalid spec, a person must act). The reconciler has already
- * recorded why in a condition; the key waits for the next change instead of backing off forever.
- */
-export class TerminalError extends Error {
-  override readonly name = "TerminalError";
-}
-
-/** An error that knows the earliest sensible retry (a vendor's Retry-After, an API server's). */
-export interface RetryHint {
-  readonly retryAfterMs?: number;
-}
-
-export function retryAfterOf(error: unknown): number {
-  const hint = (error as RetryHint | null)?.retryAfterMs;
-  return typeof hint === "number" && Number.isFinite(hint) && hint > 0 ? hint : 0;
-}
+// The error classes moved to errors.ts (one module with every stable `code`); re-exported here so
+// `import { TerminalError } from "runtime/reconcile.ts"` keeps working.
+export { TerminalError, type RetryHint, retryAfterOf } from "./errors.ts";

@@ -1,6 +1,8 @@
 /** A failed Kubernetes API call, classified once from the API server's Status object. */
 export class KubeApiError extends Error {
   override readonly name = "KubeApiError";
+  /** Stable across statuses; `status` and `reason` say which failure it was. */
+  readonly code = "ERR_KUBE_API";
   readonly status: number;
   readonly reason: string;
   readonly method: string;

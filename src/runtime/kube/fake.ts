@@ -1,0 +1,204 @@
+// A typed in-memory KubeApi for unit tests (controller-runtime's fake client): the API server's rules
+// from fake-store.ts, a log of the calls made, faults injected per call, and informer-like caches that
+// follow the store — in step, or held back to show a cache lagging our own writes. No test needs
+// `as unknown as KubeClient`: a reconciler takes a KubeApi and gets a FakeKubeApi.
+import { type Clock, systemClock } from "../clock.ts";
+import { type IndexFunc, Indexer } from "../indexer.ts";
+import type { KubeApi } from "./api.ts";
+import type { ListOptions } from "./client.ts";
+import { FakeStore, type StoreEvent, storeKey } from "./fake-store.ts";
+import type { KubeList, KubeObject, ResourceType } from "./resource.ts";
+
+export { FakeStore, type StoreEvent } from "./fake-store.ts";
+
+export type FakeMethod = "get" | "list" | "create" | "apply" | "mergePatch" | "delete";
+
+export interface FakeCall {
+  readonly method: FakeMethod;
+  readonly plural: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly subresource?: string;
+}
+
+/** Decides per call whether it fails: return an error to throw it instead of reaching the store. */
+export type FaultRule = (call: FakeCall) => Error | undefined;
+
+const WRITES: ReadonlySet<FakeMethod> = new Set(["create", "apply", "mergePatch", "delete"]);
+
+export class FakeKubeApi implements KubeApi {
+  readonly store: FakeStore;
+  readonly fieldManager: string;
+  readonly calls: FakeCall[] = [];
+  readonly #faults: FaultRule[];
+
+  constructor(init: { store?: FakeStore; clock?: Clock; fieldManager?: string; faults?: FaultRule[] } = {}) {
+    this.store = init.store ?? new FakeStore(init.clock ?? systemClock);
+    this.fieldManager = init.fieldManager ?? "certbridge";
+    this.#faults = init.faults ?? [];
+  }
+
+  /** Another client on the same store (a user, kubectl, another controller) with its own field manager. */
+  as(fieldManager: string): FakeKubeApi {
+    return new FakeKubeApi({ store: this.store, fieldManager, faults: this.#faults });
+  }
+
+  /** Objects as they were before the test: created by "seed", not counted as calls. */
+  seed<T extends KubeObject>(type: ResourceType, ...objects: T[]): T[] {
+    return objects.map((o) => this.store.create(type, o, "seed"));
+  }
+
+  /** The stored object, without a call. */
+  peek<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): T | undefined {
+    return this.store.peek<T>(type, type.namespaced ? (namespace ?? "default") : undefined, name);
+  }
+
+  /** Makes calls fail: every call matching `match` (fields given must equal) throws `error`, `times` times (default once). */
+  failOn(match: Partial<FakeCall>, error: Error, times = 1): void {
+    let left = times;
+    this.#faults.push((call) => {
+      if (left <= 0) return undefined;
+      for (const [k, v] of Object.entries(match)) if (call[k as keyof FakeCall] !== v) return undefined;
+      left--;
+      return error;
+    });
+  }
+
+  /** Calls that change something (create, apply, mergePatch, delete). */
+  get writes(): FakeCall[] {
+    return this.calls.filter((c) => WRITES.has(c.method));
+  }
+
+  #call(call: FakeCall, signal: AbortSignal | undefined): void {
+    signal?.throwIfAborted();
+    this.calls.push(call);
+    for (const rule of this.#faults) {
+      const error = rule(call);
+      if (error !== undefined) throw error;
+    }
+  }
+
+  async get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<T> {
+    this.#call({ method: "get", plural: type.plural, namespace, name }, signal);
+    return this.store.get<T>(type, namespace, name);
+  }
+
+  async list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<KubeList<T>> {
+    this.#call({ method: "list", plural: type.plural, namespace: opts.namespace, name: "" }, opts.signal);
+    const selector = parseSelector(opts.labelSelector);
+    const items = this.store.all<T>(type, opts.namespace).filter((o) => selector(o.metadata.labels ?? {}));
+    return { metadata: { resourceVersion: this.store.resourceVersion }, items };
+  }
+
+  async create<T extends KubeObject>(type: ResourceType, object: T, signal?: AbortSignal): Promise<T> {
+    this.#call({ method: "create", plural: type.plural, namespace: object.metadata.namespace, name: object.metadata.name ?? "" }, signal);
+    return this.store.create(type, object, this.fieldManager);
+  }
+
+  async apply<T extends KubeObject>(type: ResourceType, object: T, opts: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+    this.#call({ method: "apply", plural: type.plural, namespace: object.metadata.namespace, name: object.metadata.name ?? "", ...(opts.subresource ? { subresource: opts.subresource } : {}) }, opts.signal);
+    if (opts.dryRun) return structuredClone(object);
+    return this.store.apply(type, object, opts.subresource, this.fieldManager);
+  }
+
+  async mergePatch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, opts: { subresource?: string; signal?: AbortSignal } = {}): Promise<T> {
+    this.#call({ method: "mergePatch", plural: type.plural, namespace, name, ...(opts.subresource ? { subresource: opts.subresource } : {}) }, opts.signal);
+    return this.store.mergePatch<T>(type, namespace, name, patch, opts.subresource);
+  }
+
+  async delete(type: ResourceType, namespace: string | undefined, name: string, opts: { signal?: AbortSignal; preconditionUid?: string } = {}): Promise<void> {
+    this.#call({ method: "delete", plural: type.plural, namespace, name }, opts.signal);
+    this.store.delete(type, namespace, name, opts.preconditionUid);
+  }
+
+  /** An informer-like cache of one kind that follows this store (see FakeCache). */
+  cache<T extends KubeObject>(type: ResourceType, opts: { labelSelector?: string } = {}): FakeCache<T> {
+    return new FakeCache<T>(this.store, type, opts);
+  }
+}
+
+/** matchLabels-style selectors only ("a=b,c=d"), which is all the operator uses. */
+function parseSelector(selector: string | undefined): (labels: Readonly<Record<string, string>>) => boolean {
+  if (!selector) return () => true;
+  const pairs = selector.split(",").map((p) => p.split("=") as [string, string]);
+  return (labels) => pairs.every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The Informer's read side (get, list, keys, onChange, field indexes) over a FakeStore. Changes reach
+ * it at once, or — while `hold()` is in force — queue up until `release()`, to show a lagging cache.
+ */
+export class FakeCache<T extends KubeObject> {
+  readonly type: ResourceType;
+  readonly #map = new Map<string, T>();
+  readonly #listeners: Array<(key: string, current: T | undefined, previous: T | undefined) => void> = [];
+  readonly #indexer = new Indexer<T>();
+  readonly #selector: (labels: Readonly<Record<string, string>>) => boolean;
+  readonly #pending: StoreEvent[] = [];
+  #held = false;
+
+  constructor(store: FakeStore, type: ResourceType, opts: { labelSelector?: string } = {}) {
+    this.type = type;
+    this.#selector = parseSelector(opts.labelSelector);
+    for (const o of store.all<T>(type)) if (this.#selector(o.metadata.labels ?? {})) this.#map.set(storeKey(o.metadata.namespace, o.metadata.name ?? ""), o);
+    store.subscribe((e) => {
+      if (e.plural !== type.plural) return;
+      if (this.#held) this.#pending.push(e);
+      else this.#deliver(e);
+    });
+  }
+
+  get hasSynced(): boolean {
+    return true;
+  }
+
+  get(key: string): T | undefined {
+    return this.#map.get(key);
+  }
+
+  list(): T[] {
+    return [...this.#map.values()];
+  }
+
+  keys(): string[] {
+    return [...this.#map.keys()];
+  }
+
+  onChange(listener: (key: string, current: T | undefined, previous: T | undefined) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.#indexer.add(name, fn, this.#map.values());
+  }
+
+  byIndex(name: string, value: string): T[] {
+    return this.#indexer.keys(name, value).map((k) => this.#map.get(k)).filter((o): o is T => o !== undefined);
+  }
+
+  indexKeys(name: string, value: string): string[] {
+    return this.#indexer.keys(name, value);
+  }
+
+  /** From now on changes wait (the watch lags) until `release`. */
+  hold(): void {
+    this.#held = true;
+  }
+
+  /** Delivers every change held back, in order, and follows the store again. */
+  release(): void {
+    this.#held = false;
+    for (const e of this.#pending.splice(0)) this.#deliver(e);
+  }
+
+  #deliver(e: StoreEvent): void {
+    const previous = this.#map.get(e.key);
+    const selected = e.type !== "DELETED" && this.#selector(e.object.metadata.labels ?? {});
+    const current = selected ? (e.object as T) : undefined;
+    if (current === undefined) this.#map.delete(e.key);
+    else this.#map.set(e.key, current);
+    this.#indexer.update(e.key, current);
+    if (previous === undefined && current === undefined) return;
+    for (const l of this.#listeners) l(e.key, current, previous);
+  }
+}
