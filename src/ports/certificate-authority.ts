@@ -1,4 +1,32 @@
+import type { CloudflareCertificate, SectigoCertificate } from "../api/v1alpha1/managedcertificate.ts";
+import type { DeepReadonly } from "./deep-readonly.ts";
 import { VendorError } from "./vendor-error.ts";
+
+/**
+ * The resource's vendor block (spec.sectigo | spec.cloudflare) as the API schemas parsed it, tagged
+ * with its vendor: an adapter narrows on `vendor` and reads typed fields, never checking them again.
+ */
+export type CertificateOrderOptions =
+  | { readonly vendor: "sectigo"; readonly options: DeepReadonly<SectigoCertificate> }
+  | { readonly vendor: "cloudflare"; readonly options: DeepReadonly<CloudflareCertificate> };
+
+/** The order options of a parsed spec (its schema requires exactly one vendor block). */
+export function orderOptionsOf(spec: { readonly sectigo?: SectigoCertificate | undefined; readonly cloudflare?: CloudflareCertificate | undefined }): CertificateOrderOptions {
+  if (spec.sectigo !== undefined) return { vendor: "sectigo", options: spec.sectigo };
+  if (spec.cloudflare !== undefined) return { vendor: "cloudflare", options: spec.cloudflare };
+  // Unreachable for a spec that passed its schema; a caller handing over an unparsed one is a bug.
+  throw new TypeError("the spec names no certificate vendor (sectigo or cloudflare)");
+}
+
+/**
+ * What the vendor searches an intent's orders by: the person's e-mail for a Sectigo client (S/MIME)
+ * certificate, else the common name (or the first DNS name). At most 320 characters, as status keeps it.
+ */
+export function lookupNameOf(order: Pick<CertificateOrder, "vendorOptions" | "commonName" | "dnsNames">): string | undefined {
+  const o = order.vendorOptions;
+  const name = o.vendor === "sectigo" && o.options.type === "Client" ? o.options.person?.email : (order.commonName ?? order.dnsNames[0]);
+  return name === undefined || name === "" ? undefined : name.slice(0, 320);
+}
 
 /** What a ManagedCertificate asks a vendor CA for. Names and the lifetime come from the spec. */
 export interface CertificateOrder {
@@ -17,8 +45,8 @@ export interface CertificateOrder {
   readonly uris: readonly string[];
   /** Requested lifetime in days (vendors round to what their profiles allow). */
   readonly lifetimeDays: number;
-  /** The resource's vendor block (spec.sectigo | spec.cloudflare) as parsed by the API schemas. */
-  readonly vendorOptions: Readonly<Record<string, unknown>>;
+  /** The resource's vendor block (spec.sectigo | spec.cloudflare), typed by vendor. */
+  readonly vendorOptions: CertificateOrderOptions;
 }
 
 /**
@@ -37,7 +65,7 @@ export interface OrderIntent {
   /** The common name (or, for Sectigo client certificates, the email) the vendor is searched by. */
   readonly lookupName?: string;
   /** The resource's vendor block (the certificate family for Sectigo; it cannot change). */
-  readonly vendorOptions: Readonly<Record<string, unknown>>;
+  readonly vendorOptions: CertificateOrderOptions;
   /** When the intent was recorded, before any of its orders was sent: nothing placed earlier is its. */
   readonly recordedAt: Date;
   /** Vendor references the resource already accounts for (current, superseded, kept): never "found". */

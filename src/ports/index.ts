@@ -1,4 +1,5 @@
 export * from "./vendor-error.ts";
+export * from "./deep-readonly.ts";
 export * from "./connection.ts";
 export * from "./certificate-authority.ts";
 export * from "./provisioning-keys.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Agent } from "undici";
-import type { ResolvedConnection } from "../ports/connection.ts";
+import type { ResolvedConnection, ResolvedConnectionOf } from "../ports/connection.ts";
 import { startSimulators, type RunningSimulators } from "../sim/index.ts";
 import { createVendorPorts, lowerRules, zpaEndpoint, ZPA_CLOUD_BASE_URLS, type RegistryVendorPorts } from "./registry.ts";
 import { isVendorError, type VendorError } from "./shared/errors.ts";
@@ -24,20 +24,23 @@ function ports(opts: Parameters<typeof createVendorPorts>[0] = {}): RegistryVend
 
 const str = (v: unknown): string => String(v);
 
+type Vendor = ResolvedConnection["vendor"];
+type SettingsOf<V extends Vendor> = ResolvedConnectionOf<V>["settings"];
+
 /** A resolved connection for the running simulator of `vendor`, trusting the sim CA. */
-function connection(vendor: ResolvedConnection["vendor"], over: { credentials?: Record<string, string>; settings?: Record<string, unknown>; name?: string; fingerprint?: string; caBundlePem?: string | null } = {}): ResolvedConnection {
+function connection<V extends Vendor>(vendor: V, over: { credentials?: Record<string, string>; settings?: Partial<SettingsOf<V>>; name?: string; fingerprint?: string; caBundlePem?: string | null } = {}): ResolvedConnectionOf<V> {
   const creds = sims.credentials[vendor]!;
-  const byVendor: Record<ResolvedConnection["vendor"], { settings: Record<string, unknown>; credentials: Record<string, string> }> = {
+  const byVendor: { [K in Vendor]: { settings: SettingsOf<K>; credentials: Record<string, string> } } = {
     zpa: {
       settings: { authMode: "Legacy", baseUrl: sims.urls.zpa, customerId: str(creds.customerId) },
       credentials: { clientId: str(creds.clientId), clientSecret: str(creds.clientSecret) },
     },
     cloudflare: {
-      settings: { authMode: "APIToken", baseUrl: sims.urls.cloudflare, zoneId: str(creds.zoneId) },
+      settings: { authMode: "APIToken", baseUrl: sims.urls.cloudflare!, zoneId: str(creds.zoneId) },
       credentials: { apiToken: str(creds.apiToken) },
     },
     sectigo: {
-      settings: { authMode: "Password", baseUrl: sims.urls.sectigo, customerUri: str(creds.customerUri) },
+      settings: { authMode: "Password", baseUrl: sims.urls.sectigo!, customerUri: str(creds.customerUri) },
       credentials: { login: str(creds.login), password: str(creds.password) },
     },
   };
@@ -52,7 +55,7 @@ function connection(vendor: ResolvedConnection["vendor"], over: { credentials?: 
     credentials: { ...base.credentials, ...over.credentials },
     ...ca,
     fingerprint: over.fingerprint ?? `${vendor}-${JSON.stringify(over)}`,
-  };
+  } as ResolvedConnectionOf<V>;
 }
 
 async function rejection(p: Promise<unknown>): Promise<VendorError> {
@@ -178,7 +181,7 @@ describe("client cache", () => {
 });
 
 describe("settings → client options", () => {
-  const zpa = (settings: Record<string, unknown>): ResolvedConnection => ({
+  const zpa = (settings: Omit<SettingsOf<"zpa">, "customerId">): ResolvedConnectionOf<"zpa"> => ({
     kind: "ClusterVendorConnection",
     name: "z",
     vendor: "zpa",
@@ -187,7 +190,7 @@ describe("settings → client options", () => {
     fingerprint: "f",
   });
 
-  test.each([
+  test.each<{ settings: Omit<SettingsOf<"zpa">, "customerId">; baseUrl: string; identity: string | undefined; reason: string }>([
     { settings: { authMode: "Legacy", cloud: "GOVUS" }, baseUrl: ZPA_CLOUD_BASE_URLS.GOVUS, identity: undefined, reason: "a cloud name picks the legacy host" },
     { settings: { authMode: "Legacy", baseUrl: "https://zpa.example.test/" }, baseUrl: "https://zpa.example.test", identity: undefined, reason: "baseUrl wins, trailing slash dropped" },
     { settings: { authMode: "OneAPI", vanityDomain: "acme" }, baseUrl: "https://api.zsapi.net", identity: "https://acme.zslogin.net", reason: "vanity domain names the identity host" },

@@ -5,11 +5,11 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import type { CertificateAuthority } from "../ports/certificate-authority.ts";
-import type { ResolvedConnection } from "../ports/connection.ts";
+import type { ResolvedConnection, ResolvedConnectionOf } from "../ports/connection.ts";
 import type { BrowserCertificateStore, ProvisioningKeyService } from "../ports/provisioning-keys.ts";
 import type { VendorPorts } from "../ports/vendors.ts";
 import { CloudflareCertificateAuthority } from "./cloudflare/certificate-authority.ts";
-import { CLOUDFLARE_DEFAULT_BASE_URL, CLOUDFLARE_RATE_RULES, CloudflareClient, type CloudflareAuth } from "./cloudflare/index.ts";
+import { CLOUDFLARE_RATE_RULES, CloudflareClient, type CloudflareAuth } from "./cloudflare/index.ts";
 import { SectigoCertificateAuthority } from "./sectigo/certificate-authority.ts";
 import { createSectigoClient, SECTIGO_RATE_RULES, sectigoCredentialKey, type SectigoClient } from "./sectigo/index.ts";
 import { systemClock, type Clock } from "./shared/clock.ts";
@@ -28,12 +28,11 @@ export const ZPA_CLOUD_BASE_URLS = {
   GOV: "https://config.zpagov.net",
   GOVUS: "https://config.zpagov.us",
   PREVIEW: "https://config.zpapreview.net",
-} as const satisfies Record<string, string>;
+} as const satisfies Record<NonNullable<ResolvedConnectionOf<"zpa">["settings"]["cloud"]>, string>;
 
 /** The OneAPI gateway; the ZPA client adds the /zpa prefix itself. */
 export const ZPA_ONEAPI_BASE_URL = "https://api.zsapi.net";
 const ONEAPI_TOKEN_PATH = "/oauth2/v1/token";
-const DEFAULT_SECTIGO_BASE_URL = "https://cert-manager.com";
 /** A name no connector group has: the verification list comes back with at most one small page. */
 const VERIFY_PROBE_NAME = "certbridge-connection-check";
 
@@ -148,8 +147,8 @@ export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendor
       if (adapters.ca !== undefined) return adapters.ca;
       if (vc.vendor === "cloudflare") return (adapters.ca = new CloudflareCertificateAuthority(vc.client));
       if (vc.vendor === "sectigo") {
-        const orgId = connection.settings.orgId;
-        return (adapters.ca = new SectigoCertificateAuthority({ client: vc.client, ...(typeof orgId === "number" ? { orgId } : {}), now: () => clock.now() }));
+        const orgId = connection.vendor === "sectigo" ? connection.settings.orgId : undefined;
+        return (adapters.ca = new SectigoCertificateAuthority({ client: vc.client, ...(orgId === undefined ? {} : { orgId }), now: () => clock.now() }));
       }
       throw notSupported(vc.vendor, "certificateAuthority", "this vendor issues no certificates (use a cloudflare or sectigo connection)");
     },
@@ -206,9 +205,11 @@ interface BuildContext {
   readonly timeoutMs?: number;
 }
 
-/** Builds the vendor client a connection describes. Throws VendorError kind "invalid" for settings it cannot use. */
+/**
+ * Builds the vendor client a connection describes. Its settings passed the API schemas (defaults
+ * applied); the credentials come from a Secret, so a missing one is VendorError kind "invalid".
+ */
 export function buildClient(connection: ResolvedConnection, ctx: BuildContext): VendorClient {
-  const s = connection.settings;
   const c = connection.credentials;
   const common = {
     clock: ctx.clock,
@@ -217,7 +218,7 @@ export function buildClient(connection: ResolvedConnection, ctx: BuildContext): 
   };
   switch (connection.vendor) {
     case "zpa": {
-      const customerId = requireString(connection, "settings", "customerId", s.customerId);
+      const { customerId, microtenantId } = connection.settings;
       const { baseUrl, auth } = zpaEndpoint(connection);
       const rules = lowerRules(zpaRateLimitRules, connection.rateLimit);
       const client = new ZpaClient({
@@ -226,35 +227,34 @@ export function buildClient(connection: ResolvedConnection, ctx: BuildContext): 
         customerId,
         auth,
         limiter: ctx.limiters.forCredential(zpaLimiterKey(baseUrl, customerId), rules),
-        ...(typeof s.microtenantId === "string" ? { microtenantId: s.microtenantId } : {}),
+        ...(microtenantId === undefined ? {} : { microtenantId }),
       });
       return { vendor: "zpa", client };
     }
     case "cloudflare": {
-      const zoneId = requireString(connection, "settings", "zoneId", s.zoneId);
+      const { zoneId, authMode, baseUrl } = connection.settings;
       const auth: CloudflareAuth =
-        s.authMode === "APIKey"
-          ? { kind: "globalKey", email: requireString(connection, "credentials", "email", c.email), key: requireString(connection, "credentials", "apiKey", c.apiKey) }
-          : { kind: "apiToken", token: requireString(connection, "credentials", "apiToken", c.apiToken) };
+        authMode === "APIKey"
+          ? { kind: "globalKey", email: requireCredential(connection, "email", c.email), key: requireCredential(connection, "apiKey", c.apiKey) }
+          : { kind: "apiToken", token: requireCredential(connection, "apiToken", c.apiToken) };
       const client = new CloudflareClient({
         ...common,
         zoneId,
         auth,
-        baseUrl: typeof s.baseUrl === "string" ? s.baseUrl : CLOUDFLARE_DEFAULT_BASE_URL,
+        baseUrl,
         limiters: ctx.limiters,
         rateRules: lowerRules(CLOUDFLARE_RATE_RULES, connection.rateLimit),
       });
       return { vendor: "cloudflare", client };
     }
     case "sectigo": {
-      const baseUrl = typeof s.baseUrl === "string" ? s.baseUrl : DEFAULT_SECTIGO_BASE_URL;
       const identity = {
-        baseUrl,
-        customerUri: requireString(connection, "settings", "customerUri", s.customerUri),
-        login: requireString(connection, "credentials", "login", c.login),
+        baseUrl: connection.settings.baseUrl,
+        customerUri: connection.settings.customerUri,
+        login: requireCredential(connection, "login", c.login),
       };
       // Certificate login: no password; the admin's certificate rides on the dispatcher (dispatcherOf).
-      const login = sectigoClientCertificate(connection) === undefined ? { password: requireString(connection, "credentials", "password", c.password) } : { loginWith: "certificate" as const };
+      const login = sectigoClientCertificate(connection) === undefined ? { password: requireCredential(connection, "password", c.password) } : { loginWith: "certificate" as const };
       const client = createSectigoClient({
         ...common,
         ...identity,
@@ -266,20 +266,24 @@ export function buildClient(connection: ResolvedConnection, ctx: BuildContext): 
   }
 }
 
-/** Where a ZPA connection signs in and which API host it calls. */
-export function zpaEndpoint(connection: ResolvedConnection): { baseUrl: string; auth: ZpaAuth } {
+/**
+ * Where a ZPA connection signs in and which API host it calls. The schema requires, per auth mode,
+ * exactly one of cloud or baseUrl (Legacy) and of vanityDomain or tokenUrl (OneAPI); its type cannot
+ * say "exactly one", so a hand-made connection with neither is refused here rather than guessed at.
+ */
+export function zpaEndpoint(connection: ResolvedConnectionOf<"zpa">): { baseUrl: string; auth: ZpaAuth } {
   const s = connection.settings;
-  const clientId = requireString(connection, "credentials", "clientId", connection.credentials.clientId);
-  const clientSecret = requireString(connection, "credentials", "clientSecret", connection.credentials.clientSecret);
+  const clientId = requireCredential(connection, "clientId", connection.credentials.clientId);
+  const clientSecret = requireCredential(connection, "clientSecret", connection.credentials.clientSecret);
   if (s.authMode === "OneAPI") {
     // The API schema documents the gateway with its /zpa prefix; the client adds that prefix itself.
-    const baseUrl = trimSlash(typeof s.baseUrl === "string" ? s.baseUrl : ZPA_ONEAPI_BASE_URL).replace(/\/zpa$/, "");
+    const baseUrl = trimSlash(s.baseUrl ?? ZPA_ONEAPI_BASE_URL).replace(/\/zpa$/, "");
     let identityBaseUrl: string;
-    if (typeof s.tokenUrl === "string") {
+    if (s.tokenUrl !== undefined) {
       const tokenUrl = trimSlash(s.tokenUrl);
       if (!tokenUrl.endsWith(ONEAPI_TOKEN_PATH)) throw notSupported("zpa", "configure", `tokenUrl must end with ${ONEAPI_TOKEN_PATH}`);
       identityBaseUrl = tokenUrl.slice(0, -ONEAPI_TOKEN_PATH.length);
-    } else if (typeof s.vanityDomain === "string") {
+    } else if (s.vanityDomain !== undefined) {
       identityBaseUrl = `https://${s.vanityDomain}.zslogin.net`;
     } else {
       throw notSupported("zpa", "configure", "OneAPI auth needs vanityDomain or tokenUrl");
@@ -287,8 +291,8 @@ export function zpaEndpoint(connection: ResolvedConnection): { baseUrl: string; 
     return { baseUrl, auth: { mode: "oneapi", clientId, clientSecret, identityBaseUrl } };
   }
   let baseUrl: string;
-  if (typeof s.baseUrl === "string") baseUrl = trimSlash(s.baseUrl);
-  else if (typeof s.cloud === "string" && Object.hasOwn(ZPA_CLOUD_BASE_URLS, s.cloud)) baseUrl = ZPA_CLOUD_BASE_URLS[s.cloud as keyof typeof ZPA_CLOUD_BASE_URLS];
+  if (s.baseUrl !== undefined) baseUrl = trimSlash(s.baseUrl);
+  else if (s.cloud !== undefined) baseUrl = ZPA_CLOUD_BASE_URLS[s.cloud];
   else throw notSupported("zpa", "configure", "Legacy auth needs cloud or baseUrl");
   return { baseUrl, auth: { mode: "legacy", clientId, clientSecret } };
 }
@@ -316,8 +320,8 @@ export function lowerRules(rules: Record<string, RateLimitRule>, override: Resol
 export function sectigoClientCertificate(connection: ResolvedConnection): { certPem: string; keyPem: string } | undefined {
   if (connection.vendor !== "sectigo" || connection.settings.authMode !== "ClientCertificate") return undefined;
   const c = connection.credentials;
-  const certPem = requireString(connection, "credentials", "tlsCert", c.tlsCert);
-  const keyPem = requireString(connection, "credentials", "tlsKey", c.tlsKey);
+  const certPem = requireCredential(connection, "tlsCert", c.tlsCert);
+  const keyPem = requireCredential(connection, "tlsKey", c.tlsKey);
   let matches: boolean;
   try {
     matches = new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
@@ -348,10 +352,11 @@ function identityOf(c: ResolvedConnection): string {
   return `${c.kind}/${c.namespace ?? ""}/${c.name}`;
 }
 
-function requireString(connection: ResolvedConnection, where: "settings" | "credentials", name: string, value: unknown): string {
-  if (typeof value === "string" && value !== "") return value;
+/** Secret data is no schema's: a key the auth mode needs may be missing or empty. */
+function requireCredential(connection: ResolvedConnection, name: string, value: string | undefined): string {
+  if (value !== undefined && value !== "") return value;
   // Names the missing field, never a value.
-  throw notSupported(connection.vendor, "configure", `${where === "credentials" ? "credentials lack" : "connection settings lack"} ${name}`);
+  throw notSupported(connection.vendor, "configure", `credentials lack ${name}`);
 }
 
 function notSupported(vendor: VendorName, operation: string, message: string): VendorError {

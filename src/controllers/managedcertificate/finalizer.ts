@@ -12,7 +12,8 @@ import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import { finalizers } from "../../api/v1alpha1/labels.ts";
 import type { ManagedCertificate } from "../../api/v1alpha1/managedcertificate.ts";
-import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
+import { type CertificateAuthority, orderOptionsOf } from "../../ports/certificate-authority.ts";
+import { zpaMicrotenantOf } from "../../ports/connection.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
@@ -94,7 +95,7 @@ async function settleOrders(r: ManagedCertificateReconciler, f: FinalizeInput, c
   const waiting: string[] = [];
   const c = { ca, signal: f.signal, log: f.log, obj: f.obj, vendor: f.vendor, ...(r.deps.events ? { events: r.deps.events } : {}), onCall: (operation: "find" | "cancel") => r.deps.metrics?.vendorCalls.inc({ vendor: f.vendor, operation }) };
   const p = status.pendingIssuance;
-  const vendorOptions = f.mc.spec.sectigo ?? f.mc.spec.cloudflare ?? {};
+  const vendorOptions = orderOptionsOf(f.mc.spec);
   const known = knownVendorRefs(status).filter((ref) => ref !== p?.vendorRef);
   if (p?.vendorRef !== undefined) {
     const outcome = await cancelOrder(c, p.vendorRef);
@@ -154,7 +155,7 @@ async function unpublish(r: ManagedCertificateReconciler, f: FinalizeInput): Pro
     r.deps.events?.record({ type: resourceTypes.managedCertificates, object: f.obj }, { type: "Warning", reason: "UnpublishSkipped", action: "Delete", note: `Could not delete ZPA certificate ${id}: the ZPA connection is unavailable.` });
     return;
   }
-  const microtenantId = typeof lookup.connection.settings["microtenantId"] === "string" ? (lookup.connection.settings["microtenantId"] as string) : undefined;
+  const microtenantId = zpaMicrotenantOf(lookup.connection);
   try {
     await store.delete(id, microtenantId, f.signal);
   } catch (error) {

@@ -15,7 +15,7 @@ import { X509Certificate, type KeyObject } from "node:crypto";
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { annotations } from "../../api/v1alpha1/labels.ts";
 import { requestedLifetimeMs } from "../../api/v1alpha1/managedcertificate.ts";
-import { type CertificateOrder, type IssueOutcome, submitMayHavePlaced } from "../../ports/certificate-authority.ts";
+import { type CertificateOrder, type IssueOutcome, lookupNameOf as portLookupNameOf, orderOptionsOf, submitMayHavePlaced } from "../../ports/certificate-authority.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import { createCsr } from "../../pki/csr.ts";
@@ -59,16 +59,12 @@ export async function buildOrder(w: Work, key: KeyObject, revision: number): Pro
     ...(commonName === undefined ? {} : { commonName }),
     ...sans,
     lifetimeDays: lifetime === undefined ? 0 : Math.max(1, Math.ceil(lifetime / 86_400_000)),
-    vendorOptions: (spec.sectigo ?? spec.cloudflare ?? {}) as Record<string, unknown>,
+    vendorOptions: orderOptionsOf(spec),
   };
 }
 
-/** What the vendor searches the intent's orders by: the person's e-mail (Sectigo client) or the common name. */
-export function lookupNameOf(order: CertificateOrder): string | undefined {
-  const o = order.vendorOptions as { type?: string; person?: { email?: string } };
-  const name = o.type === "Client" ? o.person?.email : (order.commonName ?? order.dnsNames[0]);
-  return name === undefined || name === "" ? undefined : name.slice(0, 320);
-}
+/** What the vendor searches the intent's orders by (the port's rule: the person's e-mail for a Sectigo client certificate, else the common name). */
+export const lookupNameOf = portLookupNameOf;
 
 /** Ready while an issuance runs: a valid certificate already in place stays Ready. */
 export function readyWhileIssuing(w: Work, fallback: ConditionValue): ConditionValue {
@@ -232,7 +228,7 @@ export async function continueIssuance(r: ManagedCertificateReconciler, w: Work)
 async function settle(r: ManagedCertificateReconciler, w: Work, p: Pending): Promise<{ result: Result; notPlaced?: never } | { result?: undefined; notPlaced: Pending }> {
   const status = w.obj.status ?? {};
   const deadline = settleDeadlineOf(p, r.settleWindowMs(w.vendor));
-  const intent = orderIntentOf(w.owner, { ...p, since: p.startedTime }, w.mc.spec.sectigo ?? w.mc.spec.cloudflare ?? {}, knownVendorRefs(status));
+  const intent = orderIntentOf(w.owner, { ...p, since: p.startedTime }, orderOptionsOf(w.mc.spec), knownVendorRefs(status));
   const found = await w.ca.findOrders(intent, w.signal);
   r.deps.metrics?.vendorCalls.inc({ vendor: w.vendor, operation: "find" });
   await r.step("found", w.key);

@@ -3,7 +3,7 @@
 // vendor may still commit it, so "not found" means "look again later", never "order again". After
 // issuance, a revision that had an unanswered or repeated submit is swept for extra orders until the
 // deadline plus a margin, and those are cancelled or revoked.
-import type { OrderIntent } from "../../ports/certificate-authority.ts";
+import type { CertificateOrder, OrderIntent } from "../../ports/certificate-authority.ts";
 import type { Status } from "./status.ts";
 
 type Pending = NonNullable<Status["pendingIssuance"]>;
@@ -86,7 +86,7 @@ export function knownVendorRefs(status: Status): string[] {
 export function orderIntentOf(
   owner: { uid: string; namespace: string; name: string },
   source: { revision: number; marker?: string | undefined; publicKeySha256?: string | undefined; fingerprint?: string | undefined; lookupName?: string | undefined; since: string },
-  vendorOptions: Readonly<Record<string, unknown>>,
+  vendorOptions: CertificateOrder["vendorOptions"],
   known: readonly string[],
 ): OrderIntent {
   return {

@@ -3,6 +3,7 @@
 // (`<name>-r<revision>`), then the previous one is deleted, then status records the new id. A crash
 // between those steps is recovered by looking the revision's name up before uploading again.
 import { ConditionType, Reason } from "../../api/v1alpha1/conditions.ts";
+import { zpaMicrotenantOf } from "../../ports/connection.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import { type Condition, setCondition } from "../../runtime/conditions.ts";
 import type { ManagedCertificateReconciler, Work } from "./reconciler.ts";
@@ -41,7 +42,7 @@ export async function publishZpa(r: ManagedCertificateReconciler, w: Work, statu
   const certificatePem = secret?.data?.["tls.crt"] === undefined ? undefined : Buffer.from(secret.data["tls.crt"], "base64").toString("utf8");
   const privateKeyPem = secret?.data?.["tls.key"] === undefined ? undefined : Buffer.from(secret.data["tls.key"], "base64").toString("utf8");
   if (certificatePem === undefined || privateKeyPem === undefined) return failed(Reason.PublishFailed, `Secret ${w.mc.spec.secretName} has no certificate and key to publish yet.`);
-  const microtenantId = typeof lookup.connection.settings["microtenantId"] === "string" ? (lookup.connection.settings["microtenantId"] as string) : undefined;
+  const microtenantId = zpaMicrotenantOf(lookup.connection);
   try {
     // Uploaded before a crash but not recorded: find it instead of uploading a second copy.
     const ref = (await store.findByName(name, microtenantId, w.signal)) ?? (await store.upload({ name, ...(want.description === undefined ? {} : { description: want.description }), certificatePem, privateKeyPem, ...(microtenantId === undefined ? {} : { microtenantId }) }, w.signal));

@@ -88,7 +88,7 @@ function fakeCa(ca: TestCa, over: Partial<CertificateAuthority> = {}) {
   return { impl, calls };
 }
 
-const connection: ResolvedConnection = { kind: "VendorConnection", namespace: "ns", name: "cf", vendor: "cloudflare", settings: {}, credentials: {}, fingerprint: "f" };
+const connection: ResolvedConnection = { kind: "VendorConnection", namespace: "ns", name: "cf", vendor: "cloudflare", settings: { baseUrl: "https://api.cloudflare.com/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" }, credentials: {}, fingerprint: "f" };
 
 /** A clock the test moves by hand (C4: the reconciler reads no other). */
 function manualClock(start = Date.now()) {

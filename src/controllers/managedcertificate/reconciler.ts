@@ -10,7 +10,7 @@ import { annotations, finalizers } from "../../api/v1alpha1/labels.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import type { ManagedCertificate } from "../../api/v1alpha1/managedcertificate.ts";
 import { parseManagedCertificate, problemsMessage } from "../../api/v1alpha1/parse.ts";
-import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
+import { type CertificateAuthority, orderOptionsOf } from "../../ports/certificate-authority.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
@@ -211,7 +211,7 @@ export class ManagedCertificateReconciler implements Reconciler {
     if (due === undefined || due.getTime() > w.now.getTime()) return;
     if (status.pendingIssuance !== undefined && status.pendingIssuance.vendorRef === undefined) return;
     const swept = await runSweeps({
-      obj: w.obj, owner: w.owner, ca: w.ca, vendorOptions: w.mc.spec.sectigo ?? w.mc.spec.cloudflare ?? {}, vendor: w.vendor, now: w.now,
+      obj: w.obj, owner: w.owner, ca: w.ca, vendorOptions: orderOptionsOf(w.mc.spec), vendor: w.vendor, now: w.now,
       windowMs: this.settleWindowMs(w.vendor), signal: w.signal, log: w.log, ...(this.deps.events ? { events: this.deps.events } : {}),
       onCall: (operation) => this.deps.metrics?.vendorCalls.inc({ vendor: w.vendor, operation }),
     }, status);

@@ -4,7 +4,7 @@
 // one the resource does not use, so no vendor object is left untracked. Passes are planned in status
 // (`nextTime`); nothing is called when none is due.
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
-import type { CancelOutcome, CertificateAuthority } from "../../ports/certificate-authority.ts";
+import type { CancelOutcome, CertificateAuthority, CertificateOrder } from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
 import type { Logger } from "pino";
@@ -17,7 +17,7 @@ export interface SweepContext {
   readonly obj: CertificateObject;
   readonly owner: { readonly uid: string; readonly namespace: string; readonly name: string };
   readonly ca: CertificateAuthority;
-  readonly vendorOptions: Readonly<Record<string, unknown>>;
+  readonly vendorOptions: CertificateOrder["vendorOptions"];
   readonly vendor: string;
   readonly now: Date;
   readonly windowMs: number;

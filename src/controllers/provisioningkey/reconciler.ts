@@ -24,7 +24,7 @@ import {
   type ProvisioningKey,
   type ProvisioningKeyStatus,
 } from "../../api/v1alpha1/index.ts";
-import type { ResolvedConnection } from "../../ports/connection.ts";
+import { type ResolvedConnection, zpaMicrotenantOf } from "../../ports/connection.ts";
 import type { NamedRef, ProvisioningKeyDesired, ProvisioningKeyRecord, ProvisioningKeyService } from "../../ports/provisioning-keys.ts";
 import { isVendorError, type VendorError } from "../../ports/vendor-error.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
@@ -771,8 +771,7 @@ function ownerOf(pk: ProvisioningKey): SecretOwner {
 }
 
 function microtenantOf(connection: ResolvedConnection): string | undefined {
-  const id = connection.settings["microtenantId"];
-  return typeof id === "string" && id !== "" ? id : undefined;
+  return zpaMicrotenantOf(connection);
 }
 
 function withoutUndefined(value: unknown): unknown {

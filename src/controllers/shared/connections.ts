@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import {
   type ClusterVendorConnection, DEFAULT_CREDENTIAL_KEYS, type Vendor, type VendorConnection,
-  matchesLabelSelector, parseClusterVendorConnection, parseVendorConnection, problemsMessage, resourceTypes, vendorOf,
+  matchesLabelSelector, parseClusterVendorConnection, parseVendorConnection, problemsMessage, resourceTypes,
 } from "../../api/v1alpha1/index.ts";
-import type { ResolvedConnection } from "../../ports/connection.ts";
+import { type ConnectionSettings, type ResolvedConnection, connectionSettingsOf } from "../../ports/connection.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { KubeApi } from "../../runtime/kube/api.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
@@ -110,15 +110,14 @@ const DEFAULT_SECRET_TTL_MS = 30_000;
 type ConnectionSpec = VendorConnection["spec"] | ClusterVendorConnection["spec"];
 
 /** The credential key names each vendor needs, by auth mode (canonical name → default key). */
-function credentialNames(vendor: Vendor, settings: Record<string, unknown>): Array<keyof typeof DEFAULT_CREDENTIAL_KEYS> {
-  const mode = String(settings.authMode ?? "");
-  switch (vendor) {
+function credentialNames(block: ConnectionSettings): Array<keyof typeof DEFAULT_CREDENTIAL_KEYS> {
+  switch (block.vendor) {
     case "zpa":
       return ["clientId", "clientSecret"];
     case "cloudflare":
-      return mode === "APIKey" ? ["email", "apiKey"] : ["apiToken"];
+      return block.settings.authMode === "APIKey" ? ["email", "apiKey"] : ["apiToken"];
     case "sectigo":
-      return mode === "ClientCertificate" ? ["login", "tlsCert", "tlsKey"] : ["login", "password"];
+      return block.settings.authMode === "ClientCertificate" ? ["login", "tlsCert", "tlsKey"] : ["login", "password"];
   }
 }
 
@@ -205,8 +204,9 @@ export class ConnectionResolver {
     const parsed = cluster ? parseClusterVendorConnection(raw) : parseVendorConnection(raw);
     if (!parsed.ok) return { ok: false, reason: "InvalidSpec", message: `${ref.kind} ${ref.name} is invalid: ${problemsMessage(parsed.problems)}` };
     const spec = parsed.value.spec as ConnectionSpec;
-    const vendor = vendorOf(spec);
-    if (vendor === undefined) return { ok: false, reason: "InvalidSpec", message: `${ref.kind} ${ref.name} names no vendor` };
+    const block = connectionSettingsOf(spec);
+    if (block === undefined) return { ok: false, reason: "InvalidSpec", message: `${ref.kind} ${ref.name} names no vendor` };
+    const vendor = block.vendor;
     if (expectedVendor !== undefined && vendor !== expectedVendor) {
       return { ok: false, reason: "ConnectionVendorMismatch", message: `${ref.kind} ${ref.name} is a ${vendor} connection; this resource needs ${expectedVendor}` };
     }
@@ -222,8 +222,7 @@ export class ConnectionResolver {
     if (deleting && purpose === "provision") {
       return { ok: false, reason: "ConnectionDeleting", message: `${described} is being deleted; it serves only the cleanup of what was made through it` };
     }
-    const settings = (spec[vendor] ?? {}) as Record<string, unknown>;
-    const read = await this.#credentials(spec, vendor, settings, cluster, namespace, signal);
+    const read = await this.#credentials(spec, block, cluster, namespace, signal);
     let credentials: Record<string, string>;
     let caBundlePem: string | undefined;
     let version: string;
@@ -247,8 +246,7 @@ export class ConnectionResolver {
       kind: ref.kind,
       ...(cluster ? {} : { namespace }),
       name: ref.name,
-      vendor,
-      settings,
+      ...block,
       credentials,
       ...(caBundlePem ? { caBundlePem } : {}),
       ...(spec.proxyUrl ? { proxyUrl: spec.proxyUrl } : {}),
@@ -262,13 +260,13 @@ export class ConnectionResolver {
   }
 
   /** The credentials (canonical names) and the CA bundle, from the user's Secrets. */
-  async #credentials(spec: ConnectionSpec, vendor: Vendor, settings: Record<string, unknown>, cluster: boolean, namespace: string | undefined, signal: AbortSignal): Promise<CredentialsRead> {
+  async #credentials(spec: ConnectionSpec, block: ConnectionSettings, cluster: boolean, namespace: string | undefined, signal: AbortSignal): Promise<CredentialsRead> {
     const secretNamespace = cluster ? (spec.credentialsRef as { namespace: string }).namespace : (namespace as string);
     const secret = await this.#secret(secretNamespace, spec.credentialsRef.name, signal);
     if (secret === undefined) return { ok: false, message: `credentials Secret ${secretNamespace}/${spec.credentialsRef.name} does not exist` };
     const keys = { ...DEFAULT_CREDENTIAL_KEYS, ...(spec.credentialsRef.keys ?? {}) } as Record<string, string>;
     const credentials: Record<string, string> = {};
-    for (const name of credentialNames(vendor, settings)) {
+    for (const name of credentialNames(block)) {
       const key = keys[name] ?? name;
       const value = secret.data?.[key];
       if (value === undefined || value === "") return { ok: false, message: `credentials Secret ${secretNamespace}/${spec.credentialsRef.name} lacks key "${key}"` };

@@ -23,7 +23,7 @@ function connectionObject(over: { generation?: number; status?: ConnectionStatus
 const resolved = (fingerprint = "fp-1"): Extract<ConnectionLookup, { ok: true }> => ({
   ok: true,
   credentialsResourceVersion: "100",
-  connection: { kind: "VendorConnection", namespace: "team", name: "cf", vendor: "cloudflare", settings: { baseUrl: "https://cf.example.test/client/v4" }, credentials: { apiToken: SECRET_VALUE }, fingerprint } satisfies ResolvedConnection,
+  connection: { kind: "VendorConnection", namespace: "team", name: "cf", vendor: "cloudflare", settings: { baseUrl: "https://cf.example.test/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" }, credentials: { apiToken: SECRET_VALUE }, fingerprint } satisfies ResolvedConnection,
 });
 
 /** A world of fakes: the object in the "cache", what the resolver and the vendor answer, and what was written. */

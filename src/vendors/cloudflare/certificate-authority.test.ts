@@ -31,7 +31,7 @@ async function orderFor(commonName: string, key?: KeyObject, extra: Partial<Cert
     order: {
       owner: { uid: "0b1c2d3e-0000-4000-8000-000000000001", namespace: "ns", name: commonName, revision: 1 },
       csrPem, publicKeySha256: spki, commonName, dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [], lifetimeDays: 30,
-      vendorOptions: {},
+      vendorOptions: { vendor: "cloudflare", options: {} },
       ...extra,
     },
   };

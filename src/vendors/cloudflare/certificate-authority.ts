@@ -78,9 +78,11 @@ export class CloudflareCertificateAuthority implements CertificateAuthority {
   }
 }
 
+/** spec.cloudflare.validityDays, else the requested lifetime; 0 (no lifetime asked for) is Cloudflare's default. */
 function validityDaysOf(order: CertificateOrder): number {
-  const days = Number(order.vendorOptions["validityDays"] ?? order.lifetimeDays) || CLOUDFLARE_DEFAULT_VALIDITY_DAYS;
-  return Math.max(1, Math.ceil(days));
+  const o = order.vendorOptions;
+  const days = (o.vendor === "cloudflare" ? o.options.validityDays : undefined) ?? order.lifetimeDays;
+  return Math.max(1, Math.ceil(days || CLOUDFLARE_DEFAULT_VALIDITY_DAYS));
 }
 
 /** What an order asked for: the CSR minus its signature, and the validity. */

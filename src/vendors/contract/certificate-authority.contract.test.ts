@@ -6,7 +6,7 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { submitMayHavePlaced, type CertificateAuthority, type CertificateOrder, type IssueOutcome, type OrderIntent } from "../../ports/certificate-authority.ts";
+import { submitMayHavePlaced, type CertificateAuthority, type CertificateOrder, type CertificateOrderOptions, type IssueOutcome, type OrderIntent } from "../../ports/certificate-authority.ts";
 import { isRetryable, VendorError, type VendorErrorKind } from "../../ports/vendor-error.ts";
 import { createCsr } from "../../pki/csr.ts";
 import { inspectCertificate, keyMatchesCertificate, verifyChain } from "../../pki/inspect.ts";
@@ -39,7 +39,7 @@ interface Subject {
   readonly faults: () => FaultsApi;
   readonly ca: () => TestCa;
   /** The spec's vendor block for a plain order. */
-  readonly vendorOptions: Readonly<Record<string, unknown>>;
+  readonly vendorOptions: CertificateOrderOptions;
   /** "METHOD /path" pattern of the collect call, for injected faults. */
   readonly collectPattern: string;
   /** The paid call answers, then the answer is lost (the order exists). */
@@ -81,7 +81,7 @@ const SUBJECTS: readonly Subject[] = [
       ),
     faults: () => cloudflare.faults,
     ca: () => cloudflare.ca,
-    vendorOptions: { validityDays: 30 },
+    vendorOptions: { vendor: "cloudflare", options: { validityDays: 30 } },
     collectPattern: "^GET /client/v4/zones/[^/]+/client_certificates/",
     loseOrderAnswer: createResponseLost(),
     unknownRef: "0".repeat(32),
@@ -98,7 +98,7 @@ const SUBJECTS: readonly Subject[] = [
     authority: (o = {}) => new SectigoCertificateAuthority({ client: clientFor(sectigo, { maxAttempts: 2, timeoutMs: 5_000, ...(o.badCredentials === true ? { password: "not-the-password" } : {}) }), orgId: SEED.orgId }),
     faults: () => sectigo.faults,
     ca: () => sectigo.ca,
-    vendorOptions: { type: "SSL", profile: { id: SEED.sslProfile }, customFields: SEED.sslCustomFields },
+    vendorOptions: { vendor: "sectigo", options: { type: "SSL", profile: { id: SEED.sslProfile }, customFields: SEED.sslCustomFields } },
     collectPattern: "^GET /api/ssl/v1/collect/",
     loseOrderAnswer: enrollResponseLost(),
     pendingPolls: (n) => void sectigo.setIssuance({ collectsBeforeIssued: n }),
@@ -122,7 +122,7 @@ const SUBJECTS: readonly Subject[] = [
     authority: (o = {}) => new SectigoCertificateAuthority({ client: certificateLogin(o.badCredentials === true ? stranger : sectigoTls.adminCertificate!), orgId: SEED.orgId }),
     faults: () => sectigoTls.faults,
     ca: () => sectigoTls.ca,
-    vendorOptions: { type: "SSL", profile: { id: SEED.sslProfile }, customFields: SEED.sslCustomFields },
+    vendorOptions: { vendor: "sectigo", options: { type: "SSL", profile: { id: SEED.sslProfile }, customFields: SEED.sslCustomFields } },
     collectPattern: "^GET /private/api/ssl/v1/collect/",
     loseOrderAnswer: { pathPattern: "^POST /private/api/ssl/v1/enroll$", lostResponseRate: 1, count: 1 },
     pendingPolls: (n) => void sectigoTls.setIssuance({ collectsBeforeIssued: n }),

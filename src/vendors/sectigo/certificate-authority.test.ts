@@ -3,7 +3,7 @@
 // answer, only a final order status is a failed order, cancel declines or revokes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { KeyObject } from "node:crypto";
-import { submitMayHavePlaced, type CertificateOrder, type OrderIntent } from "../../ports/certificate-authority.ts";
+import { lookupNameOf, submitMayHavePlaced, type CertificateOrder, type OrderIntent } from "../../ports/certificate-authority.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
 import { createCsr } from "../../pki/csr.ts";
 import { keyMatchesCertificate, verifyChain } from "../../pki/inspect.ts";
@@ -20,10 +20,9 @@ const UID = "6f1c2d3e-0000-4000-8000-00000000abcd";
 const SPEC = "0123456789abcdef0123";
 
 function intentOf(order: CertificateOrder, extra: Partial<OrderIntent> = {}): OrderIntent {
-  const o = order.vendorOptions as { type: string; person?: { email: string } };
   return {
     owner: order.owner, specHash: SPEC.slice(0, 16), publicKeySha256: order.publicKeySha256, vendorOptions: order.vendorOptions,
-    lookupName: o.type === "Client" ? o.person!.email : (order.commonName ?? order.dnsNames[0]), recordedAt: new Date(0), knownVendorRefs: [], ...extra,
+    lookupName: lookupNameOf(order), recordedAt: new Date(0), knownVendorRefs: [], ...extra,
   };
 }
 
@@ -51,7 +50,7 @@ async function orderFor(family: keyof typeof families, revision = 1): Promise<{ 
     order: {
       owner: { uid: UID, namespace: "ns", name: family, revision, specHash: SPEC },
       csrPem, publicKeySha256: "0".repeat(64), commonName: cn, dnsNames, ipAddresses: [], emailAddresses, uris: [], lifetimeDays: 90,
-      vendorOptions: families[family],
+      vendorOptions: { vendor: "sectigo", options: families[family] },
     },
   };
 }
@@ -136,7 +135,7 @@ describe("SectigoCertificateAuthority", () => {
 
   it("a submit refused before the enroll left placed nothing; a lost enroll may have", async () => {
     const { order } = await orderFor("ssl");
-    const unknownProfile = await ca.submit({ ...order, vendorOptions: { ...families.ssl, profile: { name: "none" } } }, signal).catch((e: unknown) => e);
+    const unknownProfile = await ca.submit({ ...order, vendorOptions: { vendor: "sectigo", options: { ...families.ssl, profile: { name: "none" } } } }, signal).catch((e: unknown) => e);
     expect(submitMayHavePlaced(unknownProfile)).toBe(false);
     sim.faults.set({ pathPattern: "^GET /api/ssl/v1/types", fail5xxRate: 1, count: 3 });
     const profileOutage = await new SectigoCertificateAuthority({ client: clientFor(sim), orgId: SEED.orgId }).submit(order, signal).catch((e: unknown) => e);
@@ -156,7 +155,7 @@ describe("SectigoCertificateAuthority", () => {
 
   it("an unknown profile is an invalid request (no order placed)", async () => {
     const { order } = await orderFor("ssl");
-    const bad = { ...order, vendorOptions: { ...families.ssl, profile: { name: "No Such Profile" } } };
+    const bad: CertificateOrder = { ...order, vendorOptions: { vendor: "sectigo", options: { ...families.ssl, profile: { name: "No Such Profile" } } } };
     await expect(ca.submit(bad, signal)).rejects.toMatchObject({ kind: "invalid" });
     expect(sim.state().enrolls).toEqual({ ssl: 0, smime: 0, device: 0 });
   });

@@ -5,36 +5,20 @@
 // names the family ("ssl:812") because revoke gets no order to tell them apart. Only an order status
 // that can never issue (declined, rejected, revoked, …) is a failed order; any other error while
 // collecting leaves the order in place.
-import { type CancelOutcome, type CertificateAuthority, type CertificateOrder, type FoundOrder, type IssueOutcome, type OrderIntent, notPlaced } from "../../ports/certificate-authority.ts";
+import { type CancelOutcome, type CertificateAuthority, type CertificateOrder, type CertificateOrderOptions, type FoundOrder, type IssueOutcome, type OrderIntent, notPlaced } from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import type { SectigoClient } from "./client.ts";
 import type { OrderMarker } from "./order-marker.ts";
 import { progressOf, type PollOutcome } from "./progress.ts";
-import type { CertProfile, CustomFieldValue, DcvMode } from "./wire.ts";
+import type { CertProfile } from "./wire.ts";
 
 export type SectigoFamily = "ssl" | "client" | "device";
 
-/** spec.sectigo as the API parses it (type SSL | Client | Device). */
-interface SectigoOptions {
-  readonly type?: string;
-  readonly profile?: { readonly id?: number; readonly name?: string };
-  readonly term?: number;
-  readonly orgId?: number;
-  readonly comments?: string;
-  readonly customFields?: readonly CustomFieldValue[];
-  readonly externalRequester?: string;
-  readonly person?: {
-    readonly email: string;
-    readonly firstName: string;
-    readonly middleName?: string;
-    readonly lastName: string;
-    readonly phone?: string;
-    readonly secondaryEmails?: readonly string[];
-    readonly eppn?: string;
-    readonly upn?: string;
-  };
-  readonly dcv?: { readonly mode: DcvMode; readonly email?: string };
-}
+/** spec.sectigo as the API schema parsed it. */
+type SectigoOptions = Extract<CertificateOrderOptions, { vendor: "sectigo" }>["options"];
+
+/** Which SCM API each spec.sectigo.type enrolls through. */
+const FAMILY_OF_TYPE = { SSL: "ssl", Client: "client", Device: "device" } as const satisfies Record<SectigoOptions["type"], SectigoFamily>;
 
 export interface SectigoCertificateAuthorityOptions {
   readonly client: SectigoClient;
@@ -47,17 +31,13 @@ export interface SectigoCertificateAuthorityOptions {
 
 const FAMILY_API = { ssl: "ssl", client: "smime", device: "device" } as const;
 
-export function familyOf(type: string | undefined): SectigoFamily {
-  switch ((type ?? "").toLowerCase()) {
-    case "ssl":
-      return "ssl";
-    case "client":
-      return "client";
-    case "device":
-      return "device";
-    default:
-      throw new VendorError({ kind: "invalid", vendor: "sectigo", operation: "enroll", message: `unknown certificate type "${String(type).slice(0, 20)}"` });
-  }
+/**
+ * The order's spec.sectigo. Options of another vendor mean the order reached the wrong adapter (the
+ * connection and the spec disagree): refused as invalid, before anything is sent.
+ */
+function sectigoOptionsOf(options: CertificateOrderOptions, operation: string): SectigoOptions {
+  if (options.vendor === "sectigo") return options.options;
+  throw notPlaced(new VendorError({ kind: "invalid", vendor: "sectigo", operation, message: `a ${options.vendor} order cannot be placed through a Sectigo connection` }));
 }
 
 export function formatVendorRef(family: SectigoFamily, id: number): string {
@@ -85,15 +65,15 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
   }
 
   async submit(order: CertificateOrder, signal: AbortSignal): Promise<IssueOutcome> {
-    const o = order.vendorOptions as SectigoOptions;
     // Everything up to the enroll itself only reads: a failure there has placed nothing.
-    const family = notPlacedOnError(() => familyOf(o.type));
+    const o = sectigoOptionsOf(order.vendorOptions, "enroll");
+    const family = FAMILY_OF_TYPE[o.type];
     const orgId = o.orgId ?? this.#orgId;
     if (orgId === undefined) throw notPlaced(new VendorError({ kind: "invalid", vendor: "sectigo", operation: "enroll", message: "no orgId: set spec.sectigo.orgId or the connection's orgId" }));
     if (family === "client" && o.person === undefined) throw notPlaced(new VendorError({ kind: "invalid", vendor: "sectigo", operation: "smime.enroll", message: "client certificates need spec.sectigo.person" }));
     let profile: CertProfile;
     try {
-      profile = await this.resolveProfile(family, o.profile ?? {}, orgId, signal);
+      profile = await this.resolveProfile(family, o.profile, orgId, signal);
     } catch (e) {
       throw notPlaced(e);
     }
@@ -181,8 +161,7 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
    * device) or the person's e-mail (client), oldest first; orders the resource knows are left out.
    */
   async findOrders(intent: OrderIntent, signal: AbortSignal): Promise<readonly FoundOrder[]> {
-    const o = intent.vendorOptions as SectigoOptions;
-    const family = familyOf(o.type);
+    const family = FAMILY_OF_TYPE[sectigoOptionsOf(intent.vendorOptions, "findOrders").type];
     const name = intent.lookupName;
     if (name === undefined || name === "") return [];
     const marker = { uid: intent.owner.uid, revision: intent.owner.revision, spec: intent.specHash };
@@ -311,14 +290,6 @@ function foundState(api: "ssl" | "smime" | "device", status: string | undefined)
   if (status === undefined) return "pending";
   const p = progressOf(api, status).state;
   return p === "issued" ? "issued" : p === "failed" ? "failed" : "pending";
-}
-
-function notPlacedOnError<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (e) {
-    throw notPlaced(e);
-  }
 }
 
 function pending(vendorRef: string): IssueOutcome {

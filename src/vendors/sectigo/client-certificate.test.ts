@@ -6,7 +6,8 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResolvedConnection } from "../../ports/connection.ts";
+import type { CertificateOrder } from "../../ports/certificate-authority.ts";
+import type { ResolvedConnection, ResolvedConnectionOf } from "../../ports/connection.ts";
 import { createCsr } from "../../pki/csr.ts";
 import { keyMatchesCertificate } from "../../pki/inspect.ts";
 import { generateKey } from "../../pki/keys.ts";
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 let n = 0;
 /** A ClientCertificate connection to the simulator, trusting its serving CA. */
-function connection(credentials: Record<string, string>): ResolvedConnection {
+function connection(credentials: Record<string, string>): ResolvedConnectionOf<"sectigo"> {
   n++;
   return {
     kind: "VendorConnection",
@@ -67,8 +68,8 @@ describe("ClientCertificate connection against the simulator", () => {
     const order = {
       owner: { uid: "0c1d2e3f-0000-4000-8000-00000000beef", namespace: "ns", name: "mtls", revision: 1, specHash: "0123456789abcdef" },
       csrPem, publicKeySha256: "0".repeat(64), commonName: "mtls.example.com", dnsNames: ["mtls.example.com"], ipAddresses: [], emailAddresses: [], uris: [], lifetimeDays: 90,
-      vendorOptions: { type: "SSL", profile: { id: SEED.sslProfile }, customFields: SEED.sslCustomFields },
-    };
+      vendorOptions: { vendor: "sectigo", options: { type: "SSL", profile: { id: SEED.sslProfile }, customFields: SEED.sslCustomFields } },
+    } satisfies CertificateOrder;
     const placed = await ca.submit(order, signal());
     const issued = await ca.collect(placed.vendorRef, order, signal());
     expect(issued.state).toBe("issued");

@@ -213,7 +213,7 @@ export class CertificateVendorModel {
         return s.op({
           kind: "vendor", label: `cloudflare create (rev ${order?.owner.revision ?? "?"})`, ...faults("createClientCertificate"), deferMaxMs: COMMIT_DELAY_MAX_MS.cloudflare,
           effect: async () => {
-            const fallback: CertificateOrder = { owner: { uid: "", namespace: actor.namespace, name: "", revision: -1 }, csrPem: req.csr, publicKeySha256: "", dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [], lifetimeDays: req.validityDays, vendorOptions: {} };
+            const fallback: CertificateOrder = { owner: { uid: "", namespace: actor.namespace, name: "", revision: -1 }, csrPem: req.csr, publicKeySha256: "", dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [], lifetimeDays: req.validityDays, vendorOptions: { vendor: "cloudflare", options: {} } };
             const o = this.#place(tenant, "cloudflare", { ...(order ?? fallback), csrPem: req.csr }, req.validityDays, actor, sentAt, "pending");
             await this.#issue(o);
             return wire(o);
@@ -281,7 +281,7 @@ export class CertificateVendorModel {
         const actor = actorOf();
         const sentAt = this.#now();
         this.#orderAfterDelete(task, `enrolled a Sectigo order (rev ${order.owner.revision})`);
-        const days = Number(order.vendorOptions["term"] ?? order.lifetimeDays) || 30;
+        const days = (order.vendorOptions.vendor === "sectigo" ? order.vendorOptions.options.term : undefined) ?? (order.lifetimeDays || 30);
         return s.op({
           kind: "vendor", label: `sectigo enroll (rev ${order.owner.revision})`, ...faults("ssl.enroll"), deferMaxMs: COMMIT_DELAY_MAX_MS.sectigo,
           effect: (): IssueOutcome => {
