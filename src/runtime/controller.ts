@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import { type Reconciler, TerminalError, retryAfterOf } from "./reconcile.ts";
+import { TerminalError, failureFacts, retryAfterOf } from "./errors.ts";
+import type { Reconciler } from "./reconcile.ts";
 import { WorkQueue, type WorkQueueOptions } from "./workqueue.ts";
 
 export interface ControllerMetrics {
@@ -29,6 +31,8 @@ export class Controller {
   readonly #stop = new AbortController();
   #workers: Promise<void>[] = [];
   #reconciles = 0;
+  /** Reconcile ids are this prefix (one per controller instance) and a counter: unique, short, sortable. */
+  readonly #idPrefix = randomBytes(3).toString("hex");
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -73,7 +77,8 @@ export class Controller {
   }
 
   async #reconcileOne(key: string): Promise<void> {
-    const log = this.#log.child({ key });
+    const reconcileId = `${this.#idPrefix}-${(this.#reconciles + 1).toString(36)}`;
+    const log = this.#log.child({ key, reconcileId });
     const timeout = AbortSignal.timeout(this.#o.reconcileTimeoutMs ?? 120_000);
     const signal = AbortSignal.any([this.#stop.signal, timeout]);
     const started = performance.now();
@@ -81,7 +86,7 @@ export class Controller {
     const observe = (result: "success" | "requeue" | "error" | "terminal") =>
       this.#o.metrics?.observeReconcile(this.name, result, (performance.now() - started) / 1000);
     try {
-      const result = await this.#o.reconciler.reconcile({ log, signal }, key);
+      const result = await this.#o.reconciler.reconcile({ log, signal, reconcileId }, key);
       this.queue.forget(key);
       if (result.requeueAfterMs !== undefined && result.requeueAfterMs >= 0) {
         this.queue.addAfter(key, result.requeueAfterMs);
@@ -92,13 +97,15 @@ export class Controller {
     } catch (error) {
       if (error instanceof TerminalError) {
         this.queue.forget(key);
-        log.info({ reason: error.message }, "reconcile stopped: terminal error");
+        log.info({ ...failureFacts(error), reason: error.message }, "reconcile stopped: terminal error");
         observe("terminal");
         return;
       }
       if (this.queue.shuttingDown) return;
       const delay = this.queue.addRateLimited(key, retryAfterOf(error));
-      log.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: Math.round(delay) }, "reconcile failed; will retry");
+      // What the error knows (kind, vendor code, request id, code), so one log line leads to the vendor's records.
+      const facts = failureFacts(error);
+      log.warn({ ...facts, err: facts.message, retryInMs: Math.round(delay) }, "reconcile failed; will retry");
       observe("error");
     }
   }

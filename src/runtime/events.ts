@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { type KubeClient } from "./kube/client.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { KubeApi } from "./kube/api.ts";
 import { type KubeObject, type ResourceType, apiVersionOf, core } from "./kube/resource.ts";
 import { scrubString } from "../observability/redact.ts";
 
@@ -19,15 +20,17 @@ function microTime(date: Date): string {
 
 /** Writes events.k8s.io/v1 Events without blocking the reconcile; failures are logged, never thrown. */
 export class KubeEventRecorder implements EventRecorder {
-  readonly #client: KubeClient;
+  readonly #client: Pick<KubeApi, "create">;
+  readonly #clock: Clock;
   readonly #log: Logger;
   readonly #controller: string;
   readonly #instance: string;
   readonly #recent = new Map<string, number>();
   #seq = 0;
 
-  constructor(init: { client: KubeClient; log: Logger; controller: string; instance: string }) {
+  constructor(init: { client: Pick<KubeApi, "create">; log: Logger; controller: string; instance: string; clock?: Clock }) {
     this.#client = init.client;
+    this.#clock = init.clock ?? systemClock;
     this.#log = init.log.child({ component: "events" });
     this.#controller = init.controller;
     this.#instance = init.instance.slice(0, 128);
@@ -37,7 +40,7 @@ export class KubeEventRecorder implements EventRecorder {
     const meta = regarding.object.metadata;
     const note = scrubString(event.note).slice(0, MAX_NOTE);
     const dedupKey = `${meta.uid}|${event.reason}|${note}`;
-    const now = Date.now();
+    const now = this.#clock.now().getTime();
     const last = this.#recent.get(dedupKey);
     if (last !== undefined && now - last < DEDUP_WINDOW_MS) return;
     this.#recent.set(dedupKey, now);

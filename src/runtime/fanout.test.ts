@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { bothSides, mapToRequests } from "./fanout.ts";
-import { type Widget, widget } from "./test-kinds.ts";
+import { type Widget, widget } from "./testing.ts";
 
 describe("mapToRequests", () => {
   test("each key once per change, however many ways it was reached; empty keys skipped", () => {

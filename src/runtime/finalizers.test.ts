@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from "./finalizers.ts";
 import { KubeApiError, isNotFound } from "./kube/errors.ts";
 import { FakeKubeApi } from "./kube/fake.ts";
-import { type Widget, widget, widgets } from "./test-kinds.ts";
+import { type Widget, widget, widgets } from "./testing.ts";
 
 const OURS = "example.test/cleanup";
 const THEIRS = "other.test/protect";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { IndexedCache, Indexer } from "./indexer.ts";
 import { FakeKubeApi } from "./kube/fake.ts";
-import { type Widget, widget, widgets } from "./test-kinds.ts";
+import { type Widget, widget, widgets } from "./testing.ts";
 
 const byRef = (w: Widget) => (w.spec?.ref ? [w.spec.ref] : []);
 

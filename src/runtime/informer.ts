@@ -1,14 +1,18 @@
 import type { Logger } from "pino";
-import { type KubeClient } from "./kube/client.ts";
+import type { IndexFunc } from "./indexer.ts";
+import { type ChangeListener, InformerStore } from "./informer-store.ts";
+import type { KubeClient } from "./kube/client.ts";
 import { KubeApiError, isGone } from "./kube/errors.ts";
-import { type KubeObject, type ResourceType, keyOf } from "./kube/resource.ts";
-import { type IndexFunc, Indexer } from "./indexer.ts";
+import type { KubeObject, ResourceType } from "./kube/resource.ts";
 import { type Backoff, backoffDelay, jitter, sleep } from "./timers.ts";
 
-export type ChangeListener<T> = (key: string, current: T | undefined, previous: T | undefined) => void;
+export type { ChangeListener } from "./informer-store.ts";
+
+/** The two calls an informer makes: a paged LIST and a WATCH from its resourceVersion. */
+export type ListWatchClient = Pick<KubeClient, "listAll" | "watch">;
 
 export interface InformerOptions<T extends KubeObject> {
-  readonly client: KubeClient;
+  readonly client: ListWatchClient;
   readonly type: ResourceType;
   readonly log: Logger;
   readonly namespace?: string;
@@ -57,9 +61,7 @@ export class Informer<T extends KubeObject> {
   readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "namespaces" | "labelSelector" | "transform" | "onRestart">> & Pick<InformerOptions<T>, "labelSelector" | "transform" | "onRestart">;
   /** One stream per watched namespace; `undefined` = all namespaces (or a cluster-scoped kind). */
   readonly #streams: Array<{ namespace: string | undefined; resourceVersion: string; synced: boolean }>;
-  readonly #cache = new Map<string, T>();
-  readonly #listeners: ChangeListener<T>[] = [];
-  readonly #indexer = new Indexer<T>();
+  readonly #store: InformerStore<T>;
   #syncWaiters: Array<() => void> = [];
   #stop = new AbortController();
   #running: Promise<void> | undefined;
@@ -76,6 +78,7 @@ export class Informer<T extends KubeObject> {
       log: options.log.child({ informer: options.type.plural }),
     };
     const namespaces = options.namespace !== undefined ? [options.namespace] : options.type.namespaced && options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
+    this.#store = new InformerStore<T>({ log: this.#o.log, ...(options.transform ? { transform: options.transform } : {}) });
     this.#streams = namespaces.map((namespace) => ({ namespace, resourceVersion: "", synced: false }));
   }
 
@@ -88,15 +91,15 @@ export class Informer<T extends KubeObject> {
   }
 
   stats(): InformerStats {
-    return { ...this.#stats, size: this.#cache.size };
+    return { ...this.#stats, size: this.#store.size };
   }
 
   onChange(listener: ChangeListener<T>): void {
-    this.#listeners.push(listener);
+    this.#store.onChange(listener);
   }
 
   get(key: string): T | undefined {
-    return this.#cache.get(key);
+    return this.#store.get(key);
   }
 
   /**
@@ -104,25 +107,25 @@ export class Informer<T extends KubeObject> {
    * under. Kept up to date before listeners hear of a change, so a listener may query it.
    */
   addIndex(name: string, fn: IndexFunc<T>): void {
-    this.#indexer.add(name, fn, this.#cache.values());
+    this.#store.addIndex(name, fn);
   }
 
   /** The cached objects found under `value` in index `name`. */
   byIndex(name: string, value: string): T[] {
-    return this.#indexer.keys(name, value).map((k) => this.#cache.get(k)).filter((o): o is T => o !== undefined);
+    return this.#store.byIndex(name, value);
   }
 
   /** The keys found under `value` in index `name`, sorted. */
   indexKeys(name: string, value: string): string[] {
-    return this.#indexer.keys(name, value);
+    return this.#store.indexKeys(name, value);
   }
 
   list(): T[] {
-    return [...this.#cache.values()];
+    return this.#store.list();
   }
 
   keys(): string[] {
-    return [...this.#cache.keys()];
+    return this.#store.keys();
   }
 
   start(): void {
@@ -199,27 +202,13 @@ export class Informer<T extends KubeObject> {
       limit: this.#o.pageSize,
       signal,
     });
-    const fresh = new Map<string, T>();
-    for (const item of items) fresh.set(keyOf(item.metadata), this.#trim(item));
     // Only this stream's namespace is replaced; other streams' entries stay as they are.
-    const previous = new Map<string, T>();
-    for (const [key, item] of this.#cache) {
-      if (stream.namespace === undefined || item.metadata.namespace === stream.namespace) previous.set(key, item);
-    }
-    for (const key of previous.keys()) this.#cache.delete(key);
-    for (const [key, item] of fresh) this.#cache.set(key, item);
-    for (const key of previous.keys()) if (!fresh.has(key)) this.#indexer.update(key, undefined);
-    for (const [key, item] of fresh) this.#indexer.update(key, item);
+    this.#store.replace((item) => stream.namespace === undefined || item.metadata.namespace === stream.namespace, items);
     stream.resourceVersion = resourceVersion;
-    for (const [key, item] of fresh) {
-      const old = previous.get(key);
-      if (old?.metadata.resourceVersion !== item.metadata.resourceVersion) this.#emit(key, item, old);
-    }
-    for (const [key, old] of previous) if (!fresh.has(key)) this.#emit(key, undefined, old);
     if (!stream.synced) {
       stream.synced = true;
       if (this.hasSynced) {
-        this.#o.log.debug({ size: this.#cache.size }, "cache synced");
+        this.#o.log.debug({ size: this.#store.size }, "cache synced");
         for (const resolve of this.#syncWaiters.splice(0)) resolve();
       }
     }
@@ -262,9 +251,10 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         this.#stats.events++;
-        this.#apply(event.type, event.object);
+        this.#store.apply(event.type, event.object);
       }
-      return "ended";
+      // A stream may end quietly rather than throw when the watchdog aborts it: still a stall.
+      return stalled ? "stalled" : "ended";
     } catch (error) {
       if (stalled) return "stalled";
       if (parent.aborted) return "ended";
@@ -273,39 +263,6 @@ export class Informer<T extends KubeObject> {
       clearTimeout(watchdog);
       parent.removeEventListener("abort", onParentAbort);
       abort.abort();
-    }
-  }
-
-  #apply(type: "ADDED" | "MODIFIED" | "DELETED", object: T): void {
-    const key = keyOf(object.metadata);
-    const previous = this.#cache.get(key);
-    if (type === "DELETED") {
-      this.#cache.delete(key);
-      this.#indexer.update(key, undefined);
-      this.#emit(key, undefined, previous ?? this.#trim(object));
-      return;
-    }
-    const current = this.#trim(object);
-    this.#cache.set(key, current);
-    this.#indexer.update(key, current);
-    this.#emit(key, current, previous);
-  }
-
-  #trim(object: T): T {
-    if (object.metadata.managedFields) {
-      object = { ...object, metadata: { ...object.metadata } };
-      delete object.metadata.managedFields;
-    }
-    return this.#o.transform ? this.#o.transform(object) : object;
-  }
-
-  #emit(key: string, current: T | undefined, previous: T | undefined): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(key, current, previous);
-      } catch (error) {
-        this.#o.log.error({ err: describe(error), key }, "change listener threw");
-      }
     }
   }
 }

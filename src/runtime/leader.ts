@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { type KubeClient } from "./kube/client.ts";
+import { type Clock, millisOf, systemClock } from "./clock.ts";
+import type { KubeClient } from "./kube/client.ts";
 import { isConflict, isNotFound } from "./kube/errors.ts";
 import { type KubeObject, core } from "./kube/resource.ts";
 import { sleep } from "./timers.ts";
@@ -14,8 +15,11 @@ interface Lease extends KubeObject {
   };
 }
 
+/** The calls leader election makes: a Lease is replaced whole (PUT), guarded by its resourceVersion. */
+export type LeaseClient = Pick<KubeClient, "get" | "create" | "replace">;
+
 export interface LeaderElectionOptions {
-  readonly client: KubeClient;
+  readonly client: LeaseClient;
   readonly log: Logger;
   readonly namespace: string;
   readonly name: string;
@@ -26,6 +30,10 @@ export interface LeaderElectionOptions {
   readonly onStartedLeading: () => void;
   /** Leadership lost without our consent (renewals failed): the owner must stop acting at once. */
   readonly onStoppedLeading: () => void;
+  /** Judges expiry and stamps renewTime; the retry period is waited on Node's timers. */
+  readonly clock?: Clock;
+  /** Jitter of the retry period while not leading (seeded in tests). */
+  readonly random?: () => number;
 }
 
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
@@ -36,7 +44,9 @@ const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z
  * concurrency on resourceVersion, and release on shutdown so a successor takes over at once.
  */
 export class LeaderElector {
-  readonly #o: Required<Omit<LeaderElectionOptions, "log">> & { log: Logger };
+  readonly #o: Required<Omit<LeaderElectionOptions, "log" | "clock" | "random">> & { log: Logger };
+  readonly #clock: Clock;
+  readonly #random: () => number;
   #leading = false;
   #observed: { holder: string; renewTime: string; durationMs: number; seenAt: number } | undefined;
   #stop = new AbortController();
@@ -50,6 +60,8 @@ export class LeaderElector {
       ...options,
       log: options.log.child({ component: "leader-election", lease: `${options.namespace}/${options.name}` }),
     };
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
   }
 
   get isLeader(): boolean {
@@ -79,7 +91,7 @@ export class LeaderElector {
         return false;
       });
       if (signal.aborted) return;
-      const now = Date.now();
+      const now = millisOf(this.#clock);
       if (ok) {
         lastRenew = now;
         if (!this.#leading) {
@@ -92,13 +104,13 @@ export class LeaderElector {
         this.#o.log.error({ identity: this.#o.identity }, "lost leadership: lease not renewed within the deadline");
         this.#o.onStoppedLeading();
       }
-      await sleep(this.#leading ? this.#o.retryPeriodMs : this.#o.retryPeriodMs * (0.8 + Math.random() * 0.4), signal);
+      await sleep(this.#leading ? this.#o.retryPeriodMs : this.#o.retryPeriodMs * (0.8 + this.#random() * 0.4), signal);
     }
   }
 
   async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const { client, namespace, name, identity } = this.#o;
-    const now = Date.now();
+    const now = millisOf(this.#clock);
     const desired = { holderIdentity: identity, leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000), renewTime: microTime(now) };
     let current: Lease;
     try {
@@ -147,7 +159,7 @@ export class LeaderElector {
     if (current.spec?.holderIdentity !== identity) return;
     await client.replace<Lease>(core.leases, {
       metadata: { ...current.metadata },
-      spec: { ...current.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: microTime(Date.now()) },
+      spec: { ...current.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: microTime(millisOf(this.#clock)) },
     });
     this.#o.log.info({ identity }, "released leadership");
   }

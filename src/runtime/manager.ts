@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { type Clock, systemClock } from "./clock.ts";
 import { Controller, type ControllerOptions } from "./controller.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 import { type KubeClient } from "./kube/client.ts";
@@ -20,6 +21,8 @@ export interface ManagerOptions {
   readonly healthHost?: string;
   /** Called when leadership is lost without our consent; the default ends the process (as controller-runtime does). */
   readonly onLostLeadership?: () => void;
+  /** The one clock of the process: work queues, leader election, and what setups hand to reconcilers, resolvers and events. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -30,6 +33,7 @@ export class Manager {
   readonly client: KubeClient;
   readonly log: Logger;
   readonly metrics: OperatorMetrics;
+  readonly clock: Clock;
   readonly #options: ManagerOptions;
   readonly #informers: Informer<KubeObject>[] = [];
   readonly #controllers: Controller[] = [];
@@ -45,6 +49,7 @@ export class Manager {
     this.client = options.client;
     this.log = options.log;
     this.metrics = options.metrics ?? new OperatorMetrics();
+    this.clock = options.clock ?? systemClock;
   }
 
   get healthPort(): number | undefined {
@@ -87,7 +92,7 @@ export class Manager {
       ...options,
       log: this.log,
       metrics: this.metrics,
-      queue: { ...options.queue, onDepthChange: (depth) => this.metrics.queueDepth.set({ controller: name }, depth) },
+      queue: { clock: this.clock, ...options.queue, onDepthChange: (depth) => this.metrics.queueDepth.set({ controller: name }, depth) },
     });
     this.#controllers.push(controller);
     return controller;
@@ -118,6 +123,7 @@ export class Manager {
       ...le,
       client: this.client,
       log: this.log,
+      clock: this.clock,
       onStartedLeading: () => {
         this.metrics.isLeader.set(1);
         void this.#startControllers();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { WrittenObjects, olderThanWritten } from "./read-your-writes.ts";
-import { type Widget, widget } from "./test-kinds.ts";
+import { type Widget, widget } from "./testing.ts";
 
 const at = (rv: string, uid = "u1"): Widget => widget("a", { metadata: { name: "a", namespace: "team", uid, resourceVersion: rv } });
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { KubeApiError } from "./kube/errors.ts";
 import { FakeKubeApi } from "./kube/fake.ts";
 import { StatusApplier, sameStatus } from "./status.ts";
-import { type Widget, widget, widgets } from "./test-kinds.ts";
+import { type Widget, widget, widgets } from "./testing.ts";
 
 function setup() {
   const api = new FakeKubeApi();

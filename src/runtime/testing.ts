@@ -1,4 +1,4 @@
-// Resource types for the runtime's own unit tests (the runtime does not import api/).
+// Test support: resource types and builders for the runtime's own unit tests (the runtime does not import api/).
 import type { KubeObject, ResourceType } from "./kube/resource.ts";
 
 export const widgets: ResourceType = { group: "example.test", version: "v1", plural: "widgets", kind: "Widget", namespaced: true };

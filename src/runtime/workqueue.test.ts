@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
+import { FakeClock } from "./clock.ts";
 import { WorkQueue } from "./workqueue.ts";
 
 describe("WorkQueue", () => {
@@ -86,5 +87,18 @@ describe("WorkQueue", () => {
     expect(drained).toBe(true);
     q.add("late");
     expect(q.stats().depth).toBe(0);
+  });
+
+  it("judges which delayed add is earlier by the injected clock", async () => {
+    const clock = new FakeClock();
+    const q = new WorkQueue({ clock });
+    const started = Date.now();
+    q.addAfter("k", 300); // due at t+300 ms
+    clock.advance(3_600_000); // an hour later by the injected clock...
+    q.addAfter("k", 10); // ...this one is due later, so the first wake-up stays
+    expect(await q.get()).toBe("k");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    q.done("k");
+    await q.shutDown();
   });
 });

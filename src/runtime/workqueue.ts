@@ -1,9 +1,12 @@
+import { type Clock, millisOf, systemClock } from "./clock.ts";
 import { type Backoff, backoffDelay, clampDelay } from "./timers.ts";
 
 export interface WorkQueueOptions {
   /** Per-key failure backoff for `addRateLimited`. */
   readonly backoff?: Backoff;
   readonly onDepthChange?: (depth: number) => void;
+  /** Orders delayed adds ("the earlier wake-up wins"); the timers themselves are Node's. */
+  readonly clock?: Clock;
 }
 
 export interface WorkQueueStats {
@@ -30,6 +33,7 @@ export class WorkQueue {
   readonly #waiters: Array<(key: string | undefined) => void> = [];
   readonly #backoff: Backoff;
   readonly #onDepthChange: ((depth: number) => void) | undefined;
+  readonly #clock: Clock;
   #drainWaiters: Array<() => void> = [];
   #shuttingDown = false;
   #adds = 0;
@@ -38,6 +42,7 @@ export class WorkQueue {
   constructor(options: WorkQueueOptions = {}) {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#onDepthChange = options.onDepthChange;
+    this.#clock = options.clock ?? systemClock;
   }
 
   get shuttingDown(): boolean {
@@ -67,7 +72,7 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    const at = Date.now() + delay;
+    const at = millisOf(this.#clock) + delay;
     const existing = this.#delayed.get(key);
     if (existing && existing.at <= at) return;
     if (existing) clearTimeout(existing.timer);

@@ -151,6 +151,26 @@ export class FakeStore {
     return this.#commit(type, stored, next) as unknown as T;
   }
 
+  /** PUT: the whole object replaced (identity and, for custom kinds, status kept), guarded by its resourceVersion when given. */
+  replace<T extends KubeObject>(type: ResourceType, object: T): T {
+    const o = structuredClone(object) as unknown as Obj;
+    const namespace = type.namespaced ? (o.metadata.namespace ?? "default") : undefined;
+    const stored = this.#kind(type.plural).get(storeKey(namespace, o.metadata.name ?? ""));
+    if (stored === undefined) throw notFound(type, namespace, o.metadata.name ?? "", "PUT");
+    this.#precondition(type, stored, o.metadata.resourceVersion, "PUT");
+    const before = stored.obj;
+    const next: Obj = { ...o, apiVersion: before.apiVersion, kind: before.kind, metadata: { ...o.metadata } };
+    for (const f of ["uid", "creationTimestamp", "deletionTimestamp", "generation", "resourceVersion", "name", "namespace"] as const) {
+      if (before.metadata[f] === undefined) delete next.metadata[f];
+      else (next.metadata as Record<string, unknown>)[f] = before.metadata[f];
+    }
+    if (isCustom(type)) {
+      if (before.status === undefined) delete next.status;
+      else next.status = structuredClone(before.status);
+    }
+    return this.#commit(type, stored, next) as unknown as T;
+  }
+
   mergePatch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, subresource: string | undefined): T {
     const ns = type.namespaced ? namespace : undefined;
     const stored = this.#kind(type.plural).get(storeKey(ns, name));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { FakeClock } from "../clock.ts";
-import { type Widget, widget, widgets } from "../test-kinds.ts";
+import { type Widget, widget, widgets } from "../testing.ts";
 import type { KubeApi } from "./api.ts";
 import { KubeApiError, isAlreadyExists, isConflict, isForbidden, isInvalid, isNotFound } from "./errors.ts";
 import { FakeKubeApi } from "./fake.ts";

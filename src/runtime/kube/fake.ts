@@ -11,7 +11,7 @@ import type { KubeList, KubeObject, ResourceType } from "./resource.ts";
 
 export { FakeStore, type StoreEvent } from "./fake-store.ts";
 
-export type FakeMethod = "get" | "list" | "create" | "apply" | "mergePatch" | "delete";
+export type FakeMethod = "get" | "list" | "create" | "replace" | "apply" | "mergePatch" | "delete";
 
 export interface FakeCall {
   readonly method: FakeMethod;
@@ -24,7 +24,7 @@ export interface FakeCall {
 /** Decides per call whether it fails: return an error to throw it instead of reaching the store. */
 export type FaultRule = (call: FakeCall) => Error | undefined;
 
-const WRITES: ReadonlySet<FakeMethod> = new Set(["create", "apply", "mergePatch", "delete"]);
+const WRITES: ReadonlySet<FakeMethod> = new Set(["create", "replace", "apply", "mergePatch", "delete"]);
 
 export class FakeKubeApi implements KubeApi {
   readonly store: FakeStore;
@@ -64,7 +64,7 @@ export class FakeKubeApi implements KubeApi {
     });
   }
 
-  /** Calls that change something (create, apply, mergePatch, delete). */
+  /** Calls that change something (create, replace, apply, mergePatch, delete). */
   get writes(): FakeCall[] {
     return this.calls.filter((c) => WRITES.has(c.method));
   }
@@ -93,6 +93,12 @@ export class FakeKubeApi implements KubeApi {
   async create<T extends KubeObject>(type: ResourceType, object: T, signal?: AbortSignal): Promise<T> {
     this.#call({ method: "create", plural: type.plural, namespace: object.metadata.namespace, name: object.metadata.name ?? "" }, signal);
     return this.store.create(type, object, this.fieldManager);
+  }
+
+  /** PUT, as KubeClient.replace (leader election's Lease); not part of KubeApi. */
+  async replace<T extends KubeObject>(type: ResourceType, object: T, signal?: AbortSignal): Promise<T> {
+    this.#call({ method: "replace", plural: type.plural, namespace: object.metadata.namespace, name: object.metadata.name ?? "" }, signal);
+    return this.store.replace(type, object);
   }
 
   async apply<T extends KubeObject>(type: ResourceType, object: T, opts: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<T> {
