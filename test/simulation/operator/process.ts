@@ -7,7 +7,7 @@
 // in-memory state); the world then starts a new one.
 import pino from "pino";
 import { resourceTypes } from "../../../src/api/v1alpha1/index.ts";
-import { IssuanceBudget } from "../../../src/controllers/managedcertificate/budget.ts";
+import { IssuanceBudget } from "../../../src/controllers/ordering/budget.ts";
 import { ManagedCertificateReconciler, SecretNameIndex } from "../../../src/controllers/managedcertificate/index.ts";
 import { ClaimIndex, claimantFromRaw } from "../../../src/controllers/provisioningkey/claims.ts";
 import { ProvisioningKeyReconciler } from "../../../src/controllers/provisioningkey/reconciler.ts";
