@@ -26,7 +26,7 @@ import type { Result } from "../../runtime/reconcile.ts";
 import { contentHash, type Secret } from "../shared/owned-secret.ts";
 import { buildOrder, iso } from "./issuance.ts";
 import { keyFitsSpec } from "./keys.ts";
-import { renewalTime } from "./policies.ts";
+import { renewalTime } from "./trigger.ts";
 import { issuedCondition, type ManagedCertificateReconciler, type Work } from "./reconciler.ts";
 import { keyInSecret, leafOf, TLS_SECRET_TYPE } from "./secret.ts";
 import { notIssuing, type Status, withConditions } from "./status.ts";

@@ -10,10 +10,10 @@ import { sharedConnectionResolver } from "../shared/connections.ts";
 import { sharedConnectionConsumers } from "../shared/connection-consumers.ts";
 import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts";
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
-import { IssuanceBudget } from "./budget.ts";
+import { IssuanceBudget } from "../ordering/budget.ts";
 import { CertificateMetrics } from "./metrics.ts";
 import type { CertificateVendor } from "./ordering.ts";
-import type { PollBackoff } from "./policies.ts";
+import type { PollBackoff } from "./trigger.ts";
 import { ManagedCertificateReconciler, type ReconcilerHooks } from "./reconciler.ts";
 
 import { crashHook } from "../shared/crash.ts";

@@ -26,7 +26,7 @@ import type { Result } from "../../runtime/reconcile.ts";
 import { classifySecret, type Secret, writeOwnedSecret } from "../shared/owned-secret.ts";
 import { chooseKey, desiredKeySecret, keySecretName, publicKeySha256, storedKey } from "./keys.ts";
 import { iso, intentMatchesSpec, knownVendorRefs, markerOf, markerSpecHash, needsSweep, nextLookupAt, orderIntentOf, outcomePending, settleDeadlineOf, sweepFor } from "./ordering.ts";
-import { backoffRemainingMs, businessBackoffMs, type Decision, pollDelayMs, ReissueReason, renewalTime } from "./policies.ts";
+import { backoffRemainingMs, businessBackoffMs, type Decision, pollDelayMs, ReissueReason, renewalTime } from "./trigger.ts";
 import { CONFLICT_RECHECK_MS, issuedCondition, type ManagedCertificateReconciler, type Work } from "./reconciler.ts";
 import { processRevocations } from "./revocation.ts";
 import { KEYSTORE_RECHECK_MS, keystoreData } from "./keystore.ts";

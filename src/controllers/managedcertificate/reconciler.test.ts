@@ -11,7 +11,7 @@ import type { KubeClient } from "../../runtime/kube/client.ts";
 import { KubeApiError } from "../../runtime/kube/errors.ts";
 import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
 import type { Secret } from "../shared/owned-secret.ts";
-import { IssuanceBudget } from "./budget.ts";
+import { IssuanceBudget } from "../ordering/budget.ts";
 import { SETTLE_WINDOW_MS } from "./ordering.ts";
 import { ManagedCertificateReconciler } from "./reconciler.ts";
 import type { CertificateObject } from "./status.ts";

@@ -6,7 +6,7 @@ import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertifica
 import { exportPrivateKeyPem, importPrivateKeyPem } from "../../pki/keys.ts";
 import { splitCertificates } from "../../pki/pem.ts";
 import { buildOwnedSecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
-import type { SecretView } from "./policies.ts";
+import type { SecretView } from "./trigger.ts";
 
 export const TLS_SECRET_TYPE = "kubernetes.io/tls";
 const MAX_FIELD_BYTES = 1024 * 1024;

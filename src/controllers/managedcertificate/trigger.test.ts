@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ManagedCertificateSpec, ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
-import { IssuanceBudget } from "./budget.ts";
+import { IssuanceBudget } from "../ordering/budget.ts";
 import {
   ReissueReason, backoffRemainingMs, businessBackoffMs, certificateSpecHash, needsIssuance, pollDelayMs, renewalTime, type PolicyInput, type SecretView,
-} from "./policies.ts";
+} from "./trigger.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 
