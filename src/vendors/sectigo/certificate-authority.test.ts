@@ -160,6 +160,16 @@ describe("SectigoCertificateAuthority", () => {
     expect(sim.state().enrolls).toEqual({ ssl: 0, smime: 0, device: 0 });
   });
 
+  it("an order carrying another vendor's options reached the wrong adapter: invalid, refused before anything is sent", async () => {
+    const { order } = await orderFor("ssl");
+    const misrouted: CertificateOrder = { ...order, vendorOptions: { vendor: "cloudflare", options: { validityDays: 30 } } };
+    const refused = await ca.submit(misrouted, signal).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: "invalid", vendor: "sectigo" });
+    expect(submitMayHavePlaced(refused)).toBe(false);
+    await expect(ca.findOrders(intentOf(misrouted), signal)).rejects.toMatchObject({ kind: "invalid" });
+    expect(sim.state().enrolls).toEqual({ ssl: 0, smime: 0, device: 0 });
+  });
+
   it("revoke of an issued certificate, then again, succeeds (already revoked is success); it then collects as failed", async () => {
     const { order } = await orderFor("ssl");
     const placed = await ca.submit(order, signal);
