@@ -26,7 +26,7 @@ import { SEED } from "../../src/sim/sectigo/testing.ts";
 import { CloudflareClient } from "../../src/vendors/cloudflare/client.ts";
 import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/registry.ts";
 import { createDispatcher } from "../../src/vendors/shared/dispatcher.ts";
-import type { PollBackoff } from "../../src/controllers/managedcertificate/trigger.ts";
+import type { PollBackoff } from "../../src/controllers/ordering/timing.ts";
 
 interface Secret extends KubeObject { type?: string; data?: Record<string, string> }
 interface Condition { type: string; status: string; reason: string; message: string }

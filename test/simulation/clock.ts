@@ -51,7 +51,7 @@ function controllerSite(): string | undefined {
   // The first frame outside this file and outside libraries is the code that asked for the time.
   for (const line of stack.split("\n").slice(3)) {
     if (/node_modules|node:|<anonymous>|test\/simulation\/clock\.ts/.test(line)) continue;
-    return /(src\/controllers\/(?:managedcertificate|provisioningkey)\/[^\s):]+:\d+)/.exec(line)?.[1];
+    return /(src\/controllers\/(?:managedcertificate|ordering|provisioningkey)\/[^\s):]+:\d+)/.exec(line)?.[1];
   }
   return undefined;
 }

@@ -15,21 +15,21 @@
 // serial), not revoked — which also ties it to this resource's connection.
 import { X509Certificate } from "node:crypto";
 import { Reason } from "../../api/v1alpha1/conditions.ts";
-import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import { API_VERSION, MANAGED_LABEL_VALUE, annotations, labels } from "../../api/v1alpha1/index.ts";
 import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
+import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import { inspectCertificate } from "../../pki/inspect.ts";
 import { keyMatchesCertificate } from "../../pki/inspect.ts";
 import { core } from "../../runtime/kube/resource.ts";
-import type { Result } from "../../runtime/reconcile.ts";
+import { iso } from "../ordering/record.ts";
 import { contentHash, type Secret } from "../shared/owned-secret.ts";
-import { buildOrder, iso } from "./issuance.ts";
+import type { CertificateContext, ResourcePort, SecretAccess, Status } from "./context.ts";
 import { keyFitsSpec } from "./keys.ts";
-import { renewalTime } from "./trigger.ts";
-import { issuedCondition, type ManagedCertificateReconciler, type Work } from "./reconciler.ts";
+import { buildOrder } from "./order.ts";
+import { issuedCondition, notIssuing, withConditions } from "./readiness.ts";
 import { keyInSecret, leafOf, TLS_SECRET_TYPE } from "./secret.ts";
-import { notIssuing, type Status, withConditions } from "./status.ts";
+import { renewalTime } from "./trigger.ts";
 
 /**
  * What a foreign Secret is to this resource: not ours at all; written by certbridge for a previous
@@ -78,27 +78,30 @@ function namesMatch(info: Awaited<ReturnType<typeof inspectCertificate>>, spec: 
   return true;
 }
 
+/** What became of a foreign Secret: not ours to take; taken over (a new certificate is issued into it); or adopted as is. */
+export type AdoptionOutcome = "notOurs" | "takenOver" | "adopted";
+
 /**
  * Takes over a Secret a previous incarnation left behind, when its provenance is proven (see the
- * module comment): used as is when it still serves the spec and the vendor confirms it (no order);
- * otherwise only taken over, and the normal policies re-issue into it. Undefined when it is not
- * ours to take: the caller reports SecretConflict as before.
+ * module comment): used as is when it still serves the spec and the vendor confirms it (no order;
+ * status records it, Ready as usual); otherwise only taken over, and the normal policies re-issue
+ * into it. `notOurs`: the caller reports SecretConflict as before.
  */
-export async function adoptRetainedSecret(r: ManagedCertificateReconciler, w: Work, secret: Secret | undefined): Promise<Result | undefined> {
-  const status = w.obj.status ?? {};
-  if (status.revision !== undefined || status.pendingIssuance !== undefined || secret === undefined) return undefined;
-  const local = await retainedByPreviousIncarnation(secret, w.owner, w.mc.spec, w.now);
+export async function adoptRetainedSecret(ctx: CertificateContext, io: SecretAccess, ca: CertificateAuthority, port: ResourcePort, secret: Secret | undefined): Promise<AdoptionOutcome> {
+  const status = port.status;
+  if (status.revision !== undefined || status.pendingIssuance !== undefined || secret === undefined) return "notOurs";
+  const local = await retainedByPreviousIncarnation(secret, ctx.owner, ctx.mc.spec, ctx.now);
   if (!local.ok) {
-    if (local.why !== "absent" && local.why !== "not written by certbridge for this name") w.log.info({ secret: w.mc.spec.secretName, why: local.why }, "not taking over the Secret");
-    return undefined;
+    if (local.why !== "absent" && local.why !== "not written by certbridge for this name") ctx.log.info({ secret: ctx.mc.spec.secretName, why: local.why }, "not taking over the Secret");
+    return "notOurs";
   }
-  const usable = local.usable ? await vendorConfirms(r, w, secret, local) : false;
-  await takeOver(r, w, secret);
+  const usable = local.usable ? await vendorConfirms(ctx, ca, secret, local) : false;
+  await takeOver(ctx, io, secret);
   if (!local.usable || !usable) {
     const why = local.usable ? "the vendor does not confirm its certificate (revoked, or not this connection's)" : local.why;
-    w.log.info({ secret: w.mc.spec.secretName, why }, "took over the Secret of a previous incarnation; its certificate cannot be used, a new one is issued into it");
-    r.deps.events?.record({ type: resourceTypes.managedCertificates, object: w.obj }, { type: "Normal", reason: "SecretTakenOver", action: "Adopt", note: `Secret ${w.mc.spec.secretName} was written for a previous ManagedCertificate of this name; ${why}, so a new certificate is issued into it.` });
-    return { requeueAfterMs: 1_000 };
+    ctx.log.info({ secret: ctx.mc.spec.secretName, why }, "took over the Secret of a previous incarnation; its certificate cannot be used, a new one is issued into it");
+    port.record({ type: "Normal", reason: "SecretTakenOver", action: "Adopt", note: `Secret ${ctx.mc.spec.secretName} was written for a previous ManagedCertificate of this name; ${why}, so a new certificate is issued into it.` });
+    return "takenOver";
   }
   const cert = new X509Certificate(local.leafPem);
   const notBefore = cert.validFromDate;
@@ -109,23 +112,23 @@ export async function adoptRetainedSecret(r: ManagedCertificateReconciler, w: Wo
     serialNumber: cert.serialNumber.toLowerCase(),
     notBefore: iso(notBefore),
     notAfter: iso(notAfter),
-    renewalTime: iso(renewalTime(notBefore, notAfter, w.mc.spec.renewBefore)),
+    renewalTime: iso(renewalTime(notBefore, notAfter, ctx.mc.spec.renewBefore)),
     vendorRef: local.vendorRef,
-    issuedSpecHash: w.specHash,
-    secretName: w.mc.spec.secretName,
+    issuedSpecHash: ctx.specHash,
+    secretName: ctx.mc.spec.secretName,
   };
   // The usual Ready (steady writes nothing more); the Adopted Event tells where the certificate came from.
-  w.obj = await r.save(w.obj, withConditions(adopted, w.obj.metadata.generation, w.now, issuedCondition(adopted, w.mc.spec), notIssuing()), w.signal);
-  r.deps.events?.record({ type: resourceTypes.managedCertificates, object: w.obj }, { type: "Normal", reason: Reason.Adopted, action: "Adopt", note: `Secret ${w.mc.spec.secretName} (serial ${adopted.serialNumber}, ${w.vendor} ${local.vendorRef}) was written for a previous ManagedCertificate of this name and still fits the spec; it is used as is.` });
-  w.log.info({ secret: w.mc.spec.secretName, vendorRef: local.vendorRef, revision: local.revision }, "re-adopted the Secret of a previous incarnation");
-  return r.steady(w);
+  await port.save(withConditions(adopted, port.obj.metadata.generation, ctx.now, issuedCondition(adopted, ctx.mc.spec), notIssuing()));
+  port.record({ type: "Normal", reason: Reason.Adopted, action: "Adopt", note: `Secret ${ctx.mc.spec.secretName} (serial ${adopted.serialNumber}, ${ctx.vendor} ${local.vendorRef}) was written for a previous ManagedCertificate of this name and still fits the spec; it is used as is.` });
+  ctx.log.info({ secret: ctx.mc.spec.secretName, vendorRef: local.vendorRef, revision: local.revision }, "re-adopted the Secret of a previous incarnation");
+  return "adopted";
 }
 
 /** A free collect with the recorded reference must answer with this very certificate, not revoked. */
-async function vendorConfirms(r: ManagedCertificateReconciler, w: Work, secret: Secret, local: Extract<RetainedSecret, { usable: true }>): Promise<boolean> {
+async function vendorConfirms(ctx: CertificateContext, ca: CertificateAuthority, secret: Secret, local: Extract<RetainedSecret, { usable: true }>): Promise<boolean> {
   try {
-    const out = await w.ca.collect(local.vendorRef, await buildOrder(w, keyInSecret(secret)!, local.revision), w.signal);
-    r.deps.metrics?.vendorCalls.inc({ vendor: w.vendor, operation: "collect" });
+    const out = await ca.collect(local.vendorRef, await buildOrder(ctx.mc.spec, ctx.owner, ctx.specHash, keyInSecret(secret)!, local.revision), ctx.signal);
+    ctx.countCall(ctx.vendor, "collect");
     const leaf = out.state === "issued" ? leafOf(out.chainPem) : undefined;
     return leaf !== undefined && new X509Certificate(leaf).serialNumber === new X509Certificate(local.leafPem).serialNumber;
   } catch (error) {
@@ -135,7 +138,7 @@ async function vendorConfirms(r: ManagedCertificateReconciler, w: Work, secret: 
 }
 
 /** Our UID on the Secret, guarded by its resourceVersion (a Secret changed since we read it is judged again). */
-async function takeOver(r: ManagedCertificateReconciler, w: Work, secret: Secret): Promise<void> {
-  const ownerReferences = w.mc.spec.secretPolicy.onDelete === "Delete" ? [{ apiVersion: API_VERSION, kind: "ManagedCertificate", name: w.owner.name, uid: w.owner.uid, controller: true, blockOwnerDeletion: false }] : undefined;
-  await r.deps.client.mergePatch(core.secrets, w.owner.namespace, w.mc.spec.secretName, { metadata: { resourceVersion: secret.metadata.resourceVersion, labels: { [labels.ownerUid]: w.owner.uid }, ...(ownerReferences === undefined ? {} : { ownerReferences }) } }, { signal: w.signal });
+async function takeOver(ctx: CertificateContext, io: SecretAccess, secret: Secret): Promise<void> {
+  const ownerReferences = ctx.mc.spec.secretPolicy.onDelete === "Delete" ? [{ apiVersion: API_VERSION, kind: "ManagedCertificate", name: ctx.owner.name, uid: ctx.owner.uid, controller: true, blockOwnerDeletion: false }] : undefined;
+  await io.client.mergePatch(core.secrets, ctx.owner.namespace, ctx.mc.spec.secretName, { metadata: { resourceVersion: secret.metadata.resourceVersion, labels: { [labels.ownerUid]: ctx.owner.uid }, ...(ownerReferences === undefined ? {} : { ownerReferences }) } }, { signal: ctx.signal });
 }

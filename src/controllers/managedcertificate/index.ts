@@ -12,13 +12,16 @@ import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
 import { IssuanceBudget } from "../ordering/budget.ts";
 import { CertificateMetrics } from "./metrics.ts";
-import type { CertificateVendor } from "./ordering.ts";
-import type { PollBackoff } from "./trigger.ts";
-import { ManagedCertificateReconciler, type ReconcilerHooks } from "./reconciler.ts";
-
+import type { OrderVendor, PollBackoff } from "../ordering/timing.ts";
 import { crashHook } from "../shared/crash.ts";
+import { SecretNameIndex } from "./conflicts.ts";
+import type { ReconcilerHooks } from "./deps.ts";
+import { ManagedCertificateReconciler } from "./reconciler.ts";
 
-export { ManagedCertificateReconciler, type IssuanceStep, type ReconcilerHooks } from "./reconciler.ts";
+export { ManagedCertificateReconciler } from "./reconciler.ts";
+export { SecretNameIndex } from "./conflicts.ts";
+export type { IssuanceStep } from "./context.ts";
+export type { ManagedCertificateDeps, ReconcilerHooks } from "./deps.ts";
 
 export interface ManagedCertificateOptions {
   readonly ports?: Pick<VendorPorts, "certificateAuthority"> & Partial<Pick<VendorPorts, "browserCertificates">>;
@@ -30,7 +33,7 @@ export interface ManagedCertificateOptions {
   readonly resyncMs?: number;
   readonly pollBackoff?: PollBackoff;
   /** Settle windows for unanswered orders per vendor (ADR 0005); only tests shorten them. */
-  readonly settleWindowMs?: Partial<Record<CertificateVendor, number>>;
+  readonly settleWindowMs?: Partial<Record<OrderVendor, number>>;
   readonly lookupFirstMs?: number;
 }
 
@@ -52,8 +55,9 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
     connections: resolver,
     ports: options.ports ?? vendorPortsOf(manager),
     budget: options.budget ?? new IssuanceBudget(),
-    events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: "certbridge.dev/managedcertificate", instance: options.identity ?? "certbridge" }),
+    events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: "certbridge.dev/managedcertificate", instance: options.identity ?? "certbridge", clock: manager.clock }),
     metrics,
+    clock: manager.clock,
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
     ...(options.pollBackoff ? { pollBackoff: options.pollBackoff } : {}),
@@ -66,11 +70,7 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
     index.update(key, current, previous);
     controller.enqueue(key);
     // Resources naming the same Secret decide among themselves: wake the others too.
-    const ns = (current ?? previous)?.metadata.namespace ?? "";
-    for (const name of new Set([secretNameOf(current), secretNameOf(previous)])) {
-      if (name === undefined) continue;
-      for (const other of index.keys(ns, name)) if (other !== key) controller.enqueue(other);
-    }
+    for (const other of index.affected(current, previous)) if (other !== key) controller.enqueue(other);
   });
   secrets.onChange((_key, current, previous) => {
     const owner = ownerKeyOf(current ?? previous, "ManagedCertificate");
@@ -80,36 +80,6 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
   // certificates they affect (an index, not a scan; status writes and re-verifications wake nobody).
   sharedConnectionConsumers(manager).attach("ManagedCertificate", certificates, (key) => controller.enqueue(key));
   return { controller, reconciler };
-}
-
-const secretNameOf = (o: KubeObject | undefined): string | undefined => (o as { spec?: { secretName?: string } } | undefined)?.spec?.secretName;
-
-/** Which ManagedCertificates name which Secret: conflict checks stay O(1) per reconcile at 10k resources. */
-export class SecretNameIndex {
-  readonly #byName = new Map<string, Set<string>>();
-
-  update(key: string, current: KubeObject | undefined, previous: KubeObject | undefined): void {
-    const ns = (current ?? previous)?.metadata.namespace ?? "";
-    const before = secretNameOf(previous);
-    const after = secretNameOf(current);
-    if (before !== undefined && before !== after) this.#remove(`${ns}/${before}`, key);
-    if (after !== undefined) {
-      const k = `${ns}/${after}`;
-      const set = this.#byName.get(k) ?? new Set<string>();
-      set.add(key);
-      this.#byName.set(k, set);
-    }
-  }
-
-  keys(namespace: string, secretName: string): string[] {
-    return [...(this.#byName.get(`${namespace}/${secretName}`) ?? [])];
-  }
-
-  #remove(k: string, key: string): void {
-    const set = this.#byName.get(k);
-    set?.delete(key);
-    if (set?.size === 0) this.#byName.delete(k);
-  }
 }
 
 /** The ControllerSetup registered in controllers/index.ts. */

@@ -4,25 +4,25 @@
 // key matches the leaf). In the steady path this costs a cache look-up; the API is called only when
 // the cache says the key Secret is not what it should be.
 import { X509Certificate } from "node:crypto";
+import type { Logger } from "pino";
 import { keyMatchesCertificate } from "../../pki/inspect.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
-import { classifySecret, type Secret, writeOwnedSecret } from "../shared/owned-secret.ts";
+import { classifySecret, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
+import type { SecretAccess, Status } from "./context.ts";
 import { desiredKeySecret, keySecretCurrent, keySecretName } from "./keys.ts";
-import type { ManagedCertificateReconciler, Work } from "./reconciler.ts";
 import { keyInSecret, leafOf } from "./secret.ts";
 
 /** Writes the key Secret back from `tls` when it lost the current key; returns whether it wrote. */
-export async function repairKeySecret(r: ManagedCertificateReconciler, w: Work, tls: Secret | undefined): Promise<boolean> {
-  const status = w.obj.status ?? {};
+export async function repairKeySecret(w: { readonly owner: SecretOwner; readonly signal: AbortSignal; readonly log: Logger }, io: SecretAccess, status: Status, tls: Secret | undefined): Promise<boolean> {
   if (status.revision === undefined || status.serialNumber === undefined || status.pendingIssuance !== undefined) return false;
   const name = keySecretName(w.owner.name);
-  if (keySecretCurrent(r.deps.secrets.get(`${w.owner.namespace}/${name}`), w.owner, status.revision)) return false;
+  if (keySecretCurrent(io.secrets.get(`${w.owner.namespace}/${name}`), w.owner, status.revision)) return false;
   if (classifySecret(tls, w.owner) !== "ours") return false;
   // The cache may lag our own write: judge the live object.
   let live: Secret | undefined;
   try {
-    live = await r.deps.client.get<Secret>(core.secrets, w.owner.namespace, name, w.signal);
+    live = await io.client.get<Secret>(core.secrets, w.owner.namespace, name, w.signal);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -37,7 +37,7 @@ export async function repairKeySecret(r: ManagedCertificateReconciler, w: Work, 
     return false;
   }
   if (serial !== status.serialNumber.toLowerCase() || !keyMatchesCertificate(key, leaf)) return false;
-  const wrote = await writeOwnedSecret(r.deps.client, w.owner, desiredKeySecret(w.owner, key, status.revision), live, w.signal);
+  const wrote = await writeOwnedSecret(io.client, w.owner, desiredKeySecret(w.owner, key, status.revision), live, w.signal);
   if (wrote === "conflict") return false;
   w.log.info({ secret: name, revision: status.revision }, "key Secret written back from the TLS Secret");
   return true;

@@ -10,7 +10,10 @@ import { createHash, type KeyObject } from "node:crypto";
 import { annotations } from "../../api/v1alpha1/labels.ts";
 import { keySecretNameOf, type ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
 import { exportPrivateKeyPem, generateKey, importPrivateKeyPem, keySpecOf, publicKeyOf, type KeySpec } from "../../pki/keys.ts";
-import { buildOwnedSecret, classifySecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+import { isNotFound } from "../../runtime/kube/errors.ts";
+import { core } from "../../runtime/kube/resource.ts";
+import { buildOwnedSecret, classifySecret, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
+import type { SecretAccess } from "./context.ts";
 
 /** `<name>-certbridge-key` (the API forbids spec.secretName to be this name). */
 export const keySecretName = keySecretNameOf;
@@ -77,4 +80,32 @@ export async function chooseKey(spec: ManagedCertificateSpec, current: KeyObject
  */
 export function keySecretCurrent(secret: Secret | undefined, owner: SecretOwner, revision: number): boolean {
   return classifySecret(secret, owner) === "ours" && secret?.metadata.annotations?.[annotations.revision] === String(revision) && (secret.data?.["tls.key"] ?? "") !== "";
+}
+
+/** The key Secret and the key it holds for `revision` (cache first, then the API server); `spec`: the key must still fit it. */
+export async function loadKey(io: SecretAccess, owner: SecretOwner, revision: number, spec: ManagedCertificateSpec | undefined, signal: AbortSignal): Promise<{ secret: Secret | undefined; key: KeyObject | undefined }> {
+  const name = keySecretName(owner.name);
+  const cached = io.secrets.get(`${owner.namespace}/${name}`);
+  const fromCache = classifySecret(cached, owner) === "ours" ? storedKey(cached, revision, spec) : undefined;
+  if (fromCache !== undefined) return { secret: cached, key: fromCache };
+  let live: Secret | undefined;
+  try {
+    live = await io.client.get<Secret>(core.secrets, owner.namespace, name, signal);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  return { secret: live, key: classifySecret(live, owner) === "ours" ? storedKey(live, revision, spec) : undefined };
+}
+
+/**
+ * The key for a new revision, persisted before its CSR leaves: the one already stored for it, or a
+ * new one (rotationPolicy Never: `current`, the key in the TLS Secret). `conflict`: the key Secret's
+ * name is taken by a Secret this resource does not own.
+ */
+export async function keyForRevision(io: SecretAccess, owner: SecretOwner, spec: ManagedCertificateSpec, revision: number, current: KeyObject | undefined, signal: AbortSignal): Promise<{ key: KeyObject } | { conflict: true }> {
+  const stored = await loadKey(io, owner, revision, spec, signal);
+  if (stored.key !== undefined) return { key: stored.key };
+  const key = await chooseKey(spec, current);
+  const wrote = await writeOwnedSecret(io.client, owner, desiredKeySecret(owner, key, revision), stored.secret, signal);
+  return wrote === "conflict" ? { conflict: true } : { key };
 }

@@ -12,9 +12,9 @@ import { KubeApiError } from "../../runtime/kube/errors.ts";
 import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
 import type { Secret } from "../shared/owned-secret.ts";
 import { IssuanceBudget } from "../ordering/budget.ts";
-import { SETTLE_WINDOW_MS } from "./ordering.ts";
+import { SETTLE_WINDOW_MS } from "../ordering/timing.ts";
 import { ManagedCertificateReconciler } from "./reconciler.ts";
-import type { CertificateObject } from "./status.ts";
+import type { CertificateObject } from "./context.ts";
 
 const log = pino({ level: "silent" });
 const signal = new AbortController().signal;
@@ -219,7 +219,7 @@ describe("ManagedCertificateReconciler (in memory)", () => {
     let crashed = false;
     const ca = fakeCa(testCa);
     const clock = manualClock();
-    const { cluster, reconciler } = setup(ca.impl, {}, { now: clock.now });
+    const { cluster, reconciler } = setup(ca.impl, {}, { clock });
     const crashing = new ManagedCertificateReconciler({ ...reconciler.deps, hooks: { step: (s) => { if (s === "intent-recorded" && !crashed) { crashed = true; throw new Error("crash"); } } } });
     await expect(crashing.reconcile(ctx, "ns/web")).rejects.toThrow("crash");
     expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({ revision: 1, state: "Submitting", submits: 1, settleDeadline: expect.any(String) });
@@ -296,7 +296,7 @@ describe("ordering under unknown outcomes", () => {
     const clock = manualClock();
     const vendor = await lateVendor(clock);
     vendor.plan.push("lost");
-    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    const { cluster, reconciler } = setup(vendor.impl, {}, { clock });
     await reconciler.reconcile(ctx, "ns/web");
     expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({ state: "OutcomeUnknown", submits: 1, unknownOutcomes: 1 });
     expect(issuing(cluster)).toMatchObject({ status: "True", reason: "OutcomeUnknown" });
@@ -315,7 +315,7 @@ describe("ordering under unknown outcomes", () => {
     const clock = manualClock();
     const vendor = await lateVendor(clock);
     vendor.plan.push("lostLate");
-    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    const { cluster, reconciler } = setup(vendor.impl, {}, { clock });
     await reconciler.reconcile(ctx, "ns/web");
     clock.advance(SETTLE_WINDOW_MS.cloudflare + 1_000);
     await reconciler.reconcile(ctx, "ns/web");
@@ -334,7 +334,7 @@ describe("ordering under unknown outcomes", () => {
   it("an answered first call costs no lookup and no sweep (the normal path)", async () => {
     const clock = manualClock();
     const vendor = await lateVendor(clock);
-    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    const { cluster, reconciler } = setup(vendor.impl, {}, { clock });
     await reconciler.reconcile(ctx, "ns/web");
     clock.advance(3_600_000);
     await reconciler.reconcile(ctx, "ns/web");
@@ -353,7 +353,7 @@ describe("ordering under unknown outcomes", () => {
     const vendor = await lateVendor(clock);
     vendor.plan.push("pending");
     vendor.collectErrors.push(error);
-    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    const { cluster, reconciler } = setup(vendor.impl, {}, { clock });
     await reconciler.reconcile(ctx, "ns/web");
     const status = cluster.certs.get("ns/web")!.status!;
     expect(status.pendingIssuance).toMatchObject({ vendorRef: "ref-1" });
@@ -372,7 +372,7 @@ describe("ordering under unknown outcomes", () => {
     const clock = manualClock();
     const vendor = await lateVendor(clock);
     vendor.plan.push("pending");
-    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    const { cluster, reconciler } = setup(vendor.impl, {}, { clock });
     vendor.orders.length = 0;
     const submitted = vendor.impl.submit;
     vendor.impl.submit = async (order, signal) => {
@@ -404,7 +404,7 @@ describe("ordering under unknown outcomes", () => {
     const vendor = await lateVendor(clock);
     vendor.plan.push("pending");
     const purposes: Array<string | undefined> = [];
-    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now, connections: { resolve: async (_r, _n, _v, _s, opts) => { purposes.push(opts?.purpose); return { ok: true, connection }; } } });
+    const { cluster, reconciler } = setup(vendor.impl, {}, { clock, connections: { resolve: async (_r, _n, _v, _s, opts) => { purposes.push(opts?.purpose); return { ok: true, connection }; } } });
     await reconciler.reconcile(ctx, "ns/web");
     const obj = cluster.certs.get("ns/web")!;
     cluster.certs.set("ns/web", { ...obj, metadata: { ...obj.metadata, deletionTimestamp: clock.now().toISOString() } });
@@ -418,7 +418,7 @@ describe("ordering under unknown outcomes", () => {
     const clock = manualClock();
     const vendor = await lateVendor(clock);
     vendor.plan.push("lost");
-    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    const { cluster, reconciler } = setup(vendor.impl, {}, { clock });
     await reconciler.reconcile(ctx, "ns/web");
     const obj = cluster.certs.get("ns/web")!;
     cluster.certs.set("ns/web", { ...obj, metadata: { ...obj.metadata, deletionTimestamp: clock.now().toISOString() } });
@@ -435,7 +435,7 @@ describe("ordering under unknown outcomes", () => {
   it("a deleted key Secret is written back from the TLS Secret (same key, current revision)", async () => {
     const clock = manualClock();
     const vendor = await lateVendor(clock);
-    const { cluster, reconciler } = setup(vendor.impl, {}, { now: clock.now });
+    const { cluster, reconciler } = setup(vendor.impl, {}, { clock });
     await reconciler.reconcile(ctx, "ns/web");
     const key = cluster.secrets.get("ns/web-certbridge-key")!.data!["tls.key"];
     cluster.secrets.delete("ns/web-certbridge-key");

@@ -5,7 +5,10 @@ import { annotations } from "../../api/v1alpha1/labels.ts";
 import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
 import { exportPrivateKeyPem, importPrivateKeyPem } from "../../pki/keys.ts";
 import { splitCertificates } from "../../pki/pem.ts";
-import { buildOwnedSecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+import { isNotFound } from "../../runtime/kube/errors.ts";
+import { core } from "../../runtime/kube/resource.ts";
+import { buildOwnedSecret, classifySecret, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+import type { SecretAccess } from "./context.ts";
 import type { SecretView } from "./trigger.ts";
 
 export const TLS_SECRET_TYPE = "kubernetes.io/tls";
@@ -110,4 +113,26 @@ export function keyInSecret(secret: Secret | undefined): KeyObject | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface TargetSecret {
+  readonly secret: Secret | undefined;
+  readonly ownership: "absent" | "ours" | "foreign";
+}
+
+/**
+ * The Secret named by the spec: from the owned-Secret cache, or (absent there, or `live`) from the
+ * API server, since a foreign Secret is never in our label-selected cache.
+ */
+export async function readTargetSecret(io: SecretAccess, owner: SecretOwner, name: string, live: boolean, signal: AbortSignal): Promise<TargetSecret> {
+  let secret = live ? undefined : io.secrets.get(`${owner.namespace}/${name}`);
+  if (secret === undefined || classifySecret(secret, owner) !== "ours") {
+    try {
+      secret = await io.client.get<Secret>(core.secrets, owner.namespace, name, signal);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      secret = undefined;
+    }
+  }
+  return { secret, ownership: classifySecret(secret, owner) };
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ManagedCertificateSpec, ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
-import { IssuanceBudget } from "../ordering/budget.ts";
 import {
-  ReissueReason, backoffRemainingMs, businessBackoffMs, certificateSpecHash, needsIssuance, pollDelayMs, renewalTime, type PolicyInput, type SecretView,
+  ReissueReason, backoffRemainingMs, businessBackoffMs, certificateSpecHash, needsIssuance, renewalTime, type PolicyInput, type SecretView,
 } from "./trigger.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -92,34 +91,5 @@ describe("business backoff", () => {
     const status = { failedIssuanceAttempts: 2, lastFailureTime: new Date(NOW.getTime() - 60_000).toISOString() };
     expect(backoffRemainingMs(status, NOW)).toBe(180_000);
     expect(backoffRemainingMs({}, NOW)).toBe(0);
-  });
-});
-
-describe("poll backoff", () => {
-  it.each([
-    { state: "Pending" as const, n: 0, ms: 5_000, why: "first poll soon" },
-    { state: "Pending" as const, n: 3, ms: 40_000, why: "doubling" },
-    { state: "Pending" as const, n: 20, ms: 30 * 60_000, why: "capped" },
-    { state: "AwaitingApproval" as const, n: 0, ms: 60_000, why: "a person must act: slower" },
-  ])("$state #$n → $ms ($why)", ({ state, n, ms }) => {
-    expect(pollDelayMs(state, n)).toBe(ms);
-  });
-  it("a vendor hint longer than the backoff wins", () => {
-    expect(pollDelayMs("Pending", 0, 90_000)).toBe(90_000);
-  });
-});
-
-describe("IssuanceBudget", () => {
-  it("allows the limit per connection per sliding hour, then says when a slot frees", () => {
-    let now = 0;
-    const b = new IssuanceBudget({ defaultPerHour: 2, now: () => now });
-    expect(b.take("ns/cf").ok).toBe(true);
-    now = 10_000;
-    expect(b.take("ns/cf").ok).toBe(true);
-    expect(b.take("ns/cf")).toEqual({ ok: false, retryAfterMs: 3_590_000, limit: 2 });
-    expect(b.take("ns/other").ok).toBe(true); // budgets are per connection
-    now = 3_600_001;
-    expect(b.take("ns/cf").ok).toBe(true); // the first one left the window
-    expect(b.take("ns/cf", 10).ok).toBe(true); // a connection's own limit wins
   });
 });

@@ -1,6 +1,8 @@
-// Does this ManagedCertificate need a (new) certificate? A chain of small pure checks, each returning
-// why (a PascalCase reason and a human sentence) or undefined; the first answer wins. Everything they
-// need is computed beforehand (what the Secret holds, the spec hash), so each is tested alone.
+// The trigger: does this ManagedCertificate need a new revision? A chain of small pure checks, each
+// returning why (a PascalCase reason and a human sentence) or undefined; the first answer wins.
+// Everything they need is computed beforehand (what the Secret holds, the spec hash), so each is
+// tested alone. Also here: the spec hash, the renewal time and the business backoff between failed
+// attempts (kept in status), all pure.
 import { createHash } from "node:crypto";
 import type { ManagedCertificateSpec, ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
 import { parseDuration } from "../../api/v1alpha1/common.ts";
@@ -148,22 +150,4 @@ export function backoffRemainingMs(status: Pick<ManagedCertificateStatus, "faile
   if (n === 0 || status.lastFailureTime === undefined) return 0;
   const until = Date.parse(status.lastFailureTime) + businessBackoffMs(n, b);
   return Math.max(0, until - now.getTime());
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Polling a pending vendor order: doubling, slower when a person must act.
-
-export type PollBackoff = Readonly<Record<"Pending" | "AwaitingApproval" | "AwaitingValidation", { readonly firstMs: number; readonly maxMs: number }>>;
-
-/** 5 s doubling to 30 min: a one-hour Sectigo issuance takes at most 8 collects (TARGETS P5). */
-export const POLL_BACKOFF: PollBackoff = {
-  Pending: { firstMs: 5_000, maxMs: 30 * 60_000 },
-  AwaitingApproval: { firstMs: 60_000, maxMs: 3_600_000 },
-  AwaitingValidation: { firstMs: 60_000, maxMs: 3_600_000 },
-};
-
-export function pollDelayMs(state: keyof PollBackoff, pollCount: number, vendorHintMs?: number, table: PollBackoff = POLL_BACKOFF): number {
-  const b = table[state];
-  const doubling = Math.min(b.maxMs, b.firstMs * 2 ** Math.min(Math.max(0, pollCount), 30));
-  return Math.max(doubling, vendorHintMs ?? 0);
 }

@@ -17,3 +17,18 @@ describe("issuance budget", () => {
     expect(budget.take("c", 1, 1_000 + 3_600_000).ok).toBe(true);
   });
 });
+
+describe("IssuanceBudget", () => {
+  it("allows the limit per connection per sliding hour, then says when a slot frees", () => {
+    let now = 0;
+    const b = new IssuanceBudget({ defaultPerHour: 2, now: () => now });
+    expect(b.take("ns/cf").ok).toBe(true);
+    now = 10_000;
+    expect(b.take("ns/cf").ok).toBe(true);
+    expect(b.take("ns/cf")).toEqual({ ok: false, retryAfterMs: 3_590_000, limit: 2 });
+    expect(b.take("ns/other").ok).toBe(true); // budgets are per connection
+    now = 3_600_001;
+    expect(b.take("ns/cf").ok).toBe(true); // the first one left the window
+    expect(b.take("ns/cf", 10).ok).toBe(true); // a connection's own limit wins
+  });
+});

@@ -118,7 +118,7 @@ export class OperatorProcess implements ProcessHandle {
       ports,
       budget: new IssuanceBudget({ now }),
       events: noEvents,
-      now: () => s.clock.date(),
+      clock: { now: () => s.clock.date() },
     });
     // Tenancy and the claim index, as provisioningkey/setup.ts builds them.
     const tenancy = new CachedTenancy({

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { iso, intentMatchesSpec, knownVendorRefs, needsSweep, nextLookupAt, nextSweepAt, outcomePending, SETTLE_WINDOW_MS, settleDeadlineOf, settleWindowMs, sweepFor } from "./ordering.ts";
-import type { Status } from "./status.ts";
+import { needsSweep, outcomePending, settleDeadlineOf, sweepFor } from "./decide.ts";
+import { type PendingOrder, intentMatchesSpec, iso } from "./record.ts";
+import { SETTLE_WINDOW_MS, nextLookupAt, nextSweepAt, settleWindowMs } from "./timing.ts";
 
-type Pending = NonNullable<Status["pendingIssuance"]>;
+type Pending = PendingOrder;
 const T0 = Date.parse("2026-03-01T10:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000);
 const intent = (over: Partial<Pending> = {}): Pending => ({
@@ -58,14 +59,6 @@ describe("ordering under unknown outcomes", () => {
     expect(s).toMatchObject({ revision: 2, since: iso(at(0)), until: iso(at(660)), nextTime: iso(at(410)), keep: ["ref-used"], lookupName: "web.example.com" });
     expect(nextSweepAt(at(650), at(660), 180_000)).toEqual(at(660));
     expect(nextSweepAt(at(700), at(660), 180_000)).toEqual(at(790));
-  });
-
-  it("knownVendorRefs: everything the resource accounts for", () => {
-    const status: Status = {
-      vendorRef: "current", pendingIssuance: intent({ vendorRef: "pending" }), pendingRevocations: [{ vendorRef: "old", reason: "Superseded" }],
-      orderSweeps: [{ revision: 1, marker: "m", publicKeySha256: "a".repeat(64), since: iso(at(0)), until: iso(at(1)), keep: ["kept"] }],
-    };
-    expect(knownVendorRefs(status).sort()).toEqual(["current", "kept", "old", "pending"]);
   });
 
   it("settle windows per vendor, Sectigo longer; overridable (tests, --debug-order-settle-ms)", () => {

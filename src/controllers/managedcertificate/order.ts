@@ -1,0 +1,47 @@
+// How a ManagedCertificate speaks to the ordering engine: its order (names, key, lifetime, vendor
+// block), the revision a new attempt orders, and which vendor references it already accounts for.
+import type { KeyObject } from "node:crypto";
+import { type ManagedCertificateSpec, requestedLifetimeMs } from "../../api/v1alpha1/managedcertificate.ts";
+import { type CertificateOrder, orderOptionsOf } from "../../ports/certificate-authority.ts";
+import type { ResolvedConnection } from "../../ports/connection.ts";
+import { createCsr } from "../../pki/csr.ts";
+import type { SecretOwner } from "../shared/owned-secret.ts";
+import type { Status } from "./context.ts";
+import { publicKeySha256 } from "./keys.ts";
+
+/** The order for `revision` of this spec, with a CSR signed by `key` (the one place an order is made). */
+export async function buildOrder(spec: ManagedCertificateSpec, owner: SecretOwner, specHash: string, key: KeyObject, revision: number): Promise<CertificateOrder> {
+  const commonName = spec.commonName ?? spec.dnsNames?.[0] ?? spec.ipAddresses?.[0] ?? spec.emailAddresses?.[0];
+  const sans = { dnsNames: spec.dnsNames ?? [], ipAddresses: spec.ipAddresses ?? [], emailAddresses: spec.emailAddresses ?? [], uris: spec.uris ?? [] };
+  const csrPem = await createCsr({ privateKey: key, subject: { ...(spec.subject ?? {}), ...(commonName === undefined ? {} : { commonName }) }, sans });
+  const lifetime = requestedLifetimeMs(spec);
+  return {
+    owner: { uid: owner.uid, namespace: owner.namespace, name: owner.name, revision, specHash: specHash.slice(0, 16) },
+    csrPem,
+    publicKeySha256: publicKeySha256(key),
+    ...(commonName === undefined ? {} : { commonName }),
+    ...sans,
+    lifetimeDays: lifetime === undefined ? 0 : Math.max(1, Math.ceil(lifetime / 86_400_000)),
+    vendorOptions: orderOptionsOf(spec),
+  };
+}
+
+/** The revision a new attempt orders: failed attempts move it on, so a dead order is never "found" again. */
+export function nextRevision(status: Status): number {
+  return (status.revision ?? 0) + 1 + (status.failedIssuanceAttempts ?? 0);
+}
+
+/** The issuance budget is per connection. */
+export function connectionKey(c: ResolvedConnection): string {
+  return `${c.kind}/${c.namespace ?? ""}/${c.name}`;
+}
+
+/** Vendor references the resource accounts for: a lookup never "finds" them, a sweep never cancels them. */
+export function knownVendorRefs(status: Status): string[] {
+  const refs = new Set<string>();
+  if (status.vendorRef !== undefined) refs.add(status.vendorRef);
+  if (status.pendingIssuance?.vendorRef !== undefined) refs.add(status.pendingIssuance.vendorRef);
+  for (const r of status.pendingRevocations ?? []) refs.add(r.vendorRef);
+  for (const s of status.orderSweeps ?? []) for (const k of s.keep) refs.add(k);
+  return [...refs];
+}
