@@ -7,6 +7,16 @@ import { type KubeObject, keyOf } from "./kube/resource.ts";
 
 export type ChangeListener<T> = (key: string, current: T | undefined, previous: T | undefined) => void;
 
+/**
+ * A cache as its readers see it: the Informer, a FakeCache in unit tests and the simulation's caches
+ * all are one. Code that only reads a cache takes this, not the Informer class.
+ */
+export interface ReadCache<T> {
+  get(key: string): T | undefined;
+  list(): T[];
+  onChange(listener: ChangeListener<T>): void;
+}
+
 export class InformerStore<T extends KubeObject> {
   readonly #objects = new Map<string, T>();
   readonly #listeners: ChangeListener<T>[] = [];

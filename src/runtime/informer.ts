@@ -6,7 +6,7 @@ import { KubeApiError, isGone } from "./kube/errors.ts";
 import type { KubeObject, ResourceType } from "./kube/resource.ts";
 import { type Backoff, backoffDelay, jitter, sleep } from "./timers.ts";
 
-export type { ChangeListener } from "./informer-store.ts";
+export type { ChangeListener, ReadCache } from "./informer-store.ts";
 
 /** The two calls an informer makes: a paged LIST and a WATCH from its resourceVersion. */
 export type ListWatchClient = Pick<KubeClient, "listAll" | "watch">;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { ChangeListener, Informer } from "../../runtime/informer.ts";
+import type { ChangeListener, ReadCache } from "../../runtime/informer.ts";
 import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
 import { ConnectionConsumers, ConsumerIndex, connectionChangeMatters, connectionsUsedBy } from "./connection-consumers.ts";
 
@@ -21,8 +21,8 @@ class FakeInformer {
     this.#objects.delete(key);
     for (const l of this.#listeners) l(key, undefined, previous);
   }
-  get informer(): Informer<KubeObject> {
-    return this as unknown as Informer<KubeObject>;
+  get informer(): ReadCache<KubeObject> {
+    return this;
   }
 }
 

@@ -1,20 +1,14 @@
 import pino from "pino";
 import { describe, expect, test } from "vitest";
-import type { Informer } from "../../runtime/informer.ts";
-import type { KubeApi } from "../../runtime/kube/api.ts";
-import { KubeApiError } from "../../runtime/kube/errors.ts";
-import type { KubeObject, ResourceType } from "../../runtime/kube/resource.ts";
+import { resourceTypes } from "../../api/v1alpha1/index.ts";
+import { FakeClock } from "../../runtime/clock.ts";
+import { FakeKubeApi } from "../../runtime/kube/fake.ts";
+import { type KubeObject, core } from "../../runtime/kube/resource.ts";
 import { type ConnectionLookup, ConnectionResolver, type ResolveOptions, type RetainedCredentials, connectionEdited, trimNamespace } from "./connections.ts";
 
 const TOKEN = "live-token";
 const RETAINED_TOKEN = "retained-token";
 const ZONE = "023e105f4ecef8ad9ca31a8372d0c353";
-
-/** An informer as the resolver uses it: a keyed cache. */
-function cache(objects: KubeObject[]): Informer<KubeObject> {
-  const byKey = new Map(objects.map((o) => [o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata.name ?? ""), o]));
-  return { get: (key: string) => byKey.get(key), list: () => [...byKey.values()], onChange: () => undefined } as unknown as Informer<KubeObject>;
-}
 
 interface World {
   deleting?: boolean;
@@ -24,31 +18,46 @@ interface World {
   selector?: Record<string, unknown>;
 }
 
-function resolver(w: World): { resolver: ConnectionResolver; gets: string[] } {
-  const gets: string[] = [];
-  const meta = (name: string, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), uid: `uid-${name}`, generation: 1, ...(w.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) });
+/** The API server (a FakeKubeApi) holding the world's objects, and the resolver over its caches. */
+function resolver(w: World, clock = new FakeClock()): { resolver: ConnectionResolver; gets: string[]; api: FakeKubeApi } {
+  const api = new FakeKubeApi({ clock });
   const spec = { cloudflare: { zoneId: ZONE, baseUrl: "https://cf.example.test/client/v4" } };
-  const vc = { apiVersion: "certbridge.dev/v1alpha1", kind: "VendorConnection", metadata: meta("cf", "team"), spec: { ...spec, credentialsRef: { name: "cf-creds" } } };
-  const cvc = { apiVersion: "certbridge.dev/v1alpha1", kind: "ClusterVendorConnection", metadata: meta("shared"), spec: { ...spec, credentialsRef: { name: "cf-creds", namespace: "team" }, namespaceSelector: w.selector ?? { matchLabels: { tier: "gold" } } } };
+  const finalizers = w.deleting ? { finalizers: ["certbridge.dev/in-use"] } : {};
+  api.seed(resourceTypes.vendorConnections, { metadata: { name: "cf", namespace: "team", ...finalizers }, spec: { ...spec, credentialsRef: { name: "cf-creds" } } } as KubeObject);
+  api.seed(resourceTypes.clusterVendorConnections, { metadata: { name: "shared", ...finalizers }, spec: { ...spec, credentialsRef: { name: "cf-creds", namespace: "team" }, namespaceSelector: w.selector ?? { matchLabels: { tier: "gold" } } } } as KubeObject);
+  if (w.deleting) {
+    api.store.delete(resourceTypes.vendorConnections, "team", "cf", undefined);
+    api.store.delete(resourceTypes.clusterVendorConnections, undefined, "shared", undefined);
+  }
+  if (w.secret !== false) api.seed(core.secrets, { metadata: { name: "cf-creds", namespace: "team" }, data: { apiToken: Buffer.from(TOKEN).toString("base64") } } as KubeObject);
   const ns = w.namespace === undefined ? { labels: { tier: "gold" } } : w.namespace;
-  const nsObject = typeof ns === "object" ? trimNamespace({ metadata: { name: "team", uid: "ns-uid", labels: ns.labels ?? {}, annotations: { big: "x".repeat(100) }, ...(ns.deletionTimestamp ? { deletionTimestamp: ns.deletionTimestamp } : {}) }, ...(ns.phase ? { status: { phase: ns.phase } } : {}) } as KubeObject) : undefined;
-  const client = {
-    get: async (type: ResourceType, namespace: string | undefined, name: string) => {
-      gets.push(`${type.plural}/${namespace ?? ""}/${name}`);
-      if (type.plural === "secrets" && w.secret !== false) return { metadata: { name, namespace, uid: "s-uid", resourceVersion: "9" }, data: { apiToken: Buffer.from(TOKEN).toString("base64") } };
-      if (type.plural === "namespaces" && ns === "unwatched") return { metadata: { name, labels: { tier: "gold" } } };
-      throw new KubeApiError({ status: 404, reason: "NotFound", message: "not found", method: "GET", path: name });
-    },
-  } as unknown as KubeApi;
+  if (ns !== "gone") api.seed(core.namespaces, { metadata: { name: "team", labels: ns === "unwatched" ? { tier: "gold" } : (ns.labels ?? {}), annotations: { big: "x".repeat(100) } } });
+  if (typeof ns === "object" && ns.deletionTimestamp) {
+    api.store.delete(core.namespaces, undefined, "team", undefined);
+    api.store.mergePatch(core.namespaces, undefined, "team", { status: { phase: "Active" } }, "status"); // phase not yet updated
+  }
+  if (typeof ns === "object" && ns.phase) api.store.mergePatch(core.namespaces, undefined, "team", { status: { phase: ns.phase } }, "status");
   const r = new ConnectionResolver({
-    client,
-    vendorConnections: cache([vc as KubeObject]),
-    clusterVendorConnections: cache([cvc as KubeObject]),
-    namespaces: cache(nsObject ? [nsObject] : []),
-    ...(w.retained ? { retained: { read: async (uid: string) => (uid === "uid-cf" || uid === "uid-shared" ? w.retained : undefined) } } : {}),
+    client: api,
+    vendorConnections: api.cache(resourceTypes.vendorConnections),
+    clusterVendorConnections: api.cache(resourceTypes.clusterVendorConnections),
+    // "unwatched": the informer has not seen the namespace (yet).
+    namespaces: ns === "unwatched" ? new FakeKubeApi().cache(core.namespaces) : api.cache(core.namespaces),
+    ...(w.retained ? { retained: { read: async (uid: string) => (uid === uidOf(api, "cf") || uid === uidOf(api, "shared") ? w.retained : undefined) } } : {}),
     log: pino({ level: "silent" }),
+    clock,
   });
-  return { resolver: r, gets };
+  return {
+    resolver: r,
+    api,
+    get gets() {
+      return api.calls.filter((c) => c.method === "get").map((c) => `${c.plural}/${c.namespace ?? ""}/${c.name}`);
+    },
+  };
+}
+
+function uidOf(api: FakeKubeApi, name: string): string | undefined {
+  return (api.peek(resourceTypes.vendorConnections, "team", name) ?? api.peek(resourceTypes.clusterVendorConnections, undefined, name))?.metadata.uid;
 }
 
 const signal = new AbortController().signal;
@@ -106,6 +115,35 @@ describe("ClusterVendorConnection admission from the namespace informer", () => 
     const l = await unseen.resolver.resolve({ kind: "ClusterVendorConnection", name: "shared" }, "team", "cloudflare", signal);
     expect(l.ok).toBe(true);
     expect(unseen.gets.filter((g) => g.startsWith("namespaces"))).toEqual(["namespaces//team"]);
+  });
+});
+
+describe("credential and namespace caches are timed by the injected clock (C4)", () => {
+  test("a credentials Secret is read once per TTL, then again", async () => {
+    const clock = new FakeClock();
+    const { resolver: r, api } = resolver({}, clock);
+    const secretGets = () => api.calls.filter((c) => c.method === "get" && c.plural === "secrets").length;
+    await r.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal);
+    clock.advance(29_000);
+    await r.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal);
+    expect(secretGets()).toBe(1);
+    clock.advance(2_000);
+    await r.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal);
+    expect(secretGets()).toBe(2);
+  });
+
+  test("a rotated Secret is seen after the TTL, or at once after invalidate (a connection edit)", async () => {
+    const clock = new FakeClock();
+    const { resolver: r, api } = resolver({}, clock);
+    const token = async () => {
+      const l = await r.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal);
+      return l.ok ? l.connection.credentials.apiToken : l.reason;
+    };
+    expect(await token()).toBe(TOKEN);
+    await api.as("user").mergePatch(core.secrets, "team", "cf-creds", { data: { apiToken: Buffer.from("rotated").toString("base64") } });
+    expect(await token()).toBe(TOKEN);
+    r.invalidate();
+    expect(await token()).toBe("rotated");
   });
 });
 

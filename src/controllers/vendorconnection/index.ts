@@ -2,16 +2,17 @@
 import { finalizers, kinds, resourceTypes } from "../../api/v1alpha1/index.ts";
 import type { OperatorConfig } from "../../config/operator.ts";
 import { KubeEventRecorder } from "../../runtime/events.ts";
-import type { Informer } from "../../runtime/informer.ts";
+import { ensureFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
+import type { ReadCache } from "../../runtime/informer.ts";
 import type { KubeApi } from "../../runtime/kube/api.ts";
-import { isConflict, isNotFound } from "../../runtime/kube/errors.ts";
+import { isNotFound } from "../../runtime/kube/errors.ts";
 import { type KubeObject, type ResourceType, core } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
+import { StatusApplier } from "../../runtime/status.ts";
 import { type ConnectionId, connectionQueueKey, sharedConnectionConsumers } from "../shared/connection-consumers.ts";
 import { sharedConnectionResolver } from "../shared/connections.ts";
-import { applyStatus } from "../shared/status.ts";
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
-import { type ConnectionKind, ConnectionReconciler } from "./reconciler.ts";
+import { type ConnectionKind, type ConnectionObject, ConnectionReconciler } from "./reconciler.ts";
 import { RETAINED_SELECTOR, RetainedCredentialsStore, retainedFor } from "./retained.ts";
 
 export { ConnectionReconciler, type ConnectionReconcilerDeps } from "./reconciler.ts";
@@ -33,23 +34,25 @@ export function setupVendorConnectionControllers(manager: Manager, config: Vendo
   const retained = new RetainedCredentialsStore({ client: manager.client, namespace, cache: copies });
   resolver.useRetainedCredentials(retained);
 
-  const connectionKinds: Array<{ kind: ConnectionKind; informer: Informer<KubeObject> }> = [
+  const connectionKinds: Array<{ kind: ConnectionKind; informer: ReadCache<KubeObject> }> = [
     { kind: "VendorConnection", informer: resolver.vendorConnections },
     { kind: "ClusterVendorConnection", informer: resolver.clusterVendorConnections },
   ];
   const enqueue = new Map<ConnectionKind, (key: string) => void>();
   for (const { kind, informer } of connectionKinds) {
     const type = kind === "VendorConnection" ? resourceTypes.vendorConnections : resourceTypes.clusterVendorConnections;
+    const status = new StatusApplier<ConnectionObject>({ api: manager.client, type });
     const reconciler = new ConnectionReconciler({
       kind,
       get: (key) => informer.get(key),
       resolve: (ref, namespace, signal) => resolver.resolve(ref, namespace, undefined, signal, { purpose: "inspect" }),
       verifier,
-      writeStatus: (type, object, status, signal) => applyStatus(manager.client, type, object, status, signal),
-      events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: `certbridge.dev/${kinds[kind].singular}`, instance: config.identity ?? "certbridge" }),
+      status,
+      events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: `certbridge.dev/${kinds[kind].singular}`, instance: config.identity ?? "certbridge", clock: manager.clock }),
       consumers: (id) => consumers.summary(id),
-      finalizer: { set: (object, present, signal) => setInUseFinalizer(manager.client, type, object, present, signal) },
+      finalizer: { set: (object, present, signal) => setInUseFinalizer(manager.client, type, status, object, present, signal) },
       retained,
+      clock: manager.clock,
     });
     const controller = manager.controller({ reconciler, concurrency: Math.min(config.concurrency, 4) });
     const watched = (namespace: string | undefined) => kind === "ClusterVendorConnection" || config.namespaces.length === 0 || (namespace !== undefined && config.namespaces.includes(namespace));
@@ -70,26 +73,18 @@ export function setupVendorConnectionControllers(manager: Manager, config: Vendo
   });
 }
 
-/** Adds or drops the in-use finalizer, guarded by resourceVersion so nobody else's finalizer is lost; one re-read on conflict. */
-async function setInUseFinalizer(client: KubeApi, type: ResourceType, object: KubeObject, present: boolean, signal: AbortSignal): Promise<void> {
-  let current = object;
-  for (let attempt = 0; ; attempt++) {
-    const list = current.metadata.finalizers ?? [];
-    const has = list.includes(finalizers.inUse);
-    if (has === present) return;
-    const next = present ? [...list, finalizers.inUse] : list.filter((f) => f !== finalizers.inUse);
-    try {
-      await client.mergePatch(type, current.metadata.namespace, current.metadata.name ?? "", { metadata: { finalizers: next, resourceVersion: current.metadata.resourceVersion } }, { signal });
-      return;
-    } catch (error) {
-      if (isNotFound(error)) return;
-      if (!isConflict(error) || attempt > 0) throw error;
-      try {
-        current = await client.get<KubeObject>(type, current.metadata.namespace, current.metadata.name ?? "", signal);
-      } catch (e) {
-        if (isNotFound(e)) return;
-        throw e;
-      }
-    }
+/**
+ * Adds or drops the in-use finalizer (guarded by resourceVersion, so nobody else's finalizer is lost;
+ * one re-read on conflict), and remembers the write so the next status write starts from it.
+ */
+async function setInUseFinalizer(client: KubeApi, type: ResourceType, status: StatusApplier<ConnectionObject>, object: ConnectionObject, present: boolean, signal: AbortSignal): Promise<ConnectionObject | undefined> {
+  let after: ConnectionObject | undefined;
+  try {
+    after = present ? await ensureFinalizer(client, type, object, finalizers.inUse, signal) : await removeFinalizer(client, type, object, finalizers.inUse, signal);
+  } catch (error) {
+    if (isNotFound(error)) return undefined; // gone meanwhile: nothing to hold
+    throw error;
   }
+  if (after !== undefined && after !== object) status.remember(after, object.metadata.resourceVersion);
+  return after;
 }

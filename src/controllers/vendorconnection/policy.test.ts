@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { VendorError } from "../../ports/vendor-error.ts";
 import type { ConnectionStatus } from "../../api/v1alpha1/index.ts";
 import { endpointOf, failedVerification, REVERIFY_INTERVAL_MS, verificationDue, type VerificationInput } from "./policy.ts";
 
@@ -50,16 +51,18 @@ describe("verificationDue", () => {
 });
 
 describe("failedVerification", () => {
+  // The reasons and retry decisions come from the one error policy (ports/error-policy.ts).
   test.each([
     { kind: "credentials" as const, reason: "CredentialsInvalid", retry: false, why: "bad credentials wait for a change" },
     { kind: "transient" as const, reason: "VendorError", retry: true, why: "network trouble backs off and retries" },
-    { kind: "rateLimited" as const, reason: "VendorError", retry: true, why: "a 429 retries after Retry-After" },
-    { kind: "invalid" as const, reason: "VendorError", retry: false, why: "an unusable setting will not fix itself" },
+    { kind: "rateLimited" as const, reason: "RateLimited", retry: true, why: "a 429 retries after Retry-After" },
+    { kind: "invalid" as const, reason: "InvalidSpec", retry: false, why: "an unusable setting will not fix itself" },
     { kind: "permanent" as const, reason: "VendorError", retry: false, why: "an untrusted certificate will not fix itself" },
   ])("$kind: $why", ({ kind, reason, retry }) => {
-    const o = failedVerification("cloudflare", "api.example.test", kind, "cloudflare listClientCertificates: nope");
+    const o = failedVerification("cloudflare", "api.example.test", new VendorError({ kind, vendor: "cloudflare", operation: "listClientCertificates", message: "nope", requestId: "rq-1" }));
     expect([o.condition.status, o.condition.reason, o.retry]).toEqual(["False", reason, retry]);
     expect(o.condition.message).toContain("api.example.test");
+    expect(o.condition.message).toContain("nope");
   });
 });
 

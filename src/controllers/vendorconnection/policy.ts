@@ -2,7 +2,8 @@
 // outcome becomes, and how to name the endpoint in a message. No I/O here; tested as tables.
 import { ConditionType, type ConnectionStatus, Reason, type Vendor } from "../../api/v1alpha1/index.ts";
 import { findCondition, type ConditionInput } from "../../runtime/conditions.ts";
-import type { VendorErrorKind } from "../../ports/vendor-error.ts";
+import { meaningOf, vendorReason } from "../../ports/error-policy.ts";
+import type { VendorError } from "../../ports/vendor-error.ts";
 
 /** Re-verify a working connection this often: enough to notice revoked credentials, cheap for the vendor. */
 export const REVERIFY_INTERVAL_MS = 10 * 60_000;
@@ -62,22 +63,22 @@ export function verifiedCondition(vendor: Vendor, endpoint: string): ConditionIn
   return { type: ConditionType.Ready, status: "True", reason: Reason.Verified, message: `${vendorLabel(vendor)} accepted the credentials at ${endpoint}` };
 }
 
-/** A failed verification as a condition. `detail` is the classified error's message (no payloads, no secrets). */
-export function failedVerification(vendor: Vendor, endpoint: string, kind: VendorErrorKind, detail: string): Outcome {
-  if (kind === "credentials") {
+/**
+ * A failed verification as a condition, by the one error policy (ports/error-policy.ts): its reason,
+ * the vendor's reason and the next step. Retried through the queue's backoff when the policy says
+ * retry; anything else waits for a change of the connection or the re-verification interval.
+ */
+export function failedVerification(vendor: Vendor, endpoint: string, error: VendorError): Outcome {
+  const meaning = meaningOf(error);
+  const retry = meaning.action === "retry";
+  if (meaning.action === "credentials") {
     return {
-      condition: { type: ConditionType.Ready, status: "False", reason: Reason.CredentialsInvalid, message: `${vendorLabel(vendor)} at ${endpoint} rejected the credentials: ${detail}` },
-      retry: false,
+      condition: { type: ConditionType.Ready, status: "False", reason: meaning.reason, message: `${vendorLabel(vendor)} at ${endpoint} rejected the credentials: ${error.detail}; ${meaning.nextStep}.` },
+      retry,
     };
   }
-  const retry = kind === "transient" || kind === "rateLimited" || kind === "pending";
   return {
-    condition: {
-      type: ConditionType.Ready,
-      status: "False",
-      reason: Reason.VendorError,
-      message: `verifying against ${vendorLabel(vendor)} at ${endpoint} failed (${kind}): ${detail}${retry ? "; retrying" : ""}`,
-    },
+    condition: { type: ConditionType.Ready, status: "False", reason: meaning.reason, message: `verifying against ${vendorLabel(vendor)} at ${endpoint} failed: ${vendorReason(error)}; ${meaning.nextStep}.` },
     retry,
   };
 }

@@ -3,10 +3,15 @@ import pino from "pino";
 import type { ConnectionStatus } from "../../api/v1alpha1/index.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
+import { resourceTypes } from "../../api/v1alpha1/index.ts";
+import { FakeClock } from "../../runtime/clock.ts";
+import { ensureFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
+import { FakeKubeApi } from "../../runtime/kube/fake.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
+import { StatusApplier } from "../../runtime/status.ts";
 import { TerminalError } from "../../runtime/reconcile.ts";
 import type { ConnectionLookup } from "../shared/connections.ts";
-import { ConnectionReconciler } from "./reconciler.ts";
+import { type ConnectionObject, ConnectionReconciler } from "./reconciler.ts";
 
 const SECRET_VALUE = "s3cr3t-value";
 
@@ -26,42 +31,49 @@ const resolved = (fingerprint = "fp-1"): Extract<ConnectionLookup, { ok: true }>
   connection: { kind: "VendorConnection", namespace: "team", name: "cf", vendor: "cloudflare", settings: { baseUrl: "https://cf.example.test/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" }, credentials: { apiToken: SECRET_VALUE }, fingerprint } satisfies ResolvedConnection,
 });
 
-/** A world of fakes: the object in the "cache", what the resolver and the vendor answer, and what was written. */
+/**
+ * A world: the connection in a FakeKubeApi (its cache follows it), the real StatusApplier and
+ * finalizer helpers as the setup wires them, and fakes for what the resolver and the vendor answer.
+ */
 function world(init: { object: KubeObject & { status?: ConnectionStatus }; lookup?: ConnectionLookup; verify?: () => Promise<void>; consumers?: string[] }) {
-  const state = { object: init.object, lookup: init.lookup ?? resolved(), verify: init.verify ?? (async () => {}), consumers: init.consumers ?? [] };
+  const clock = new FakeClock(Date.parse("2026-01-01T12:00:00Z"));
+  const api = new FakeKubeApi({ clock });
+  const type = resourceTypes.vendorConnections;
+  api.seed(type, init.object);
+  const cache = api.cache<ConnectionObject>(type);
+  const state = { lookup: init.lookup ?? resolved(), verify: init.verify ?? (async () => {}), consumers: init.consumers ?? [] };
+  /** Every status the API server took, in order. */
   const writes: Array<Record<string, unknown>> = [];
+  api.store.subscribe((e) => {
+    const status = (e.object as { status?: Record<string, unknown> }).status;
+    if (e.type === "MODIFIED" && status !== undefined && JSON.stringify(status) !== JSON.stringify((e.previous as { status?: unknown } | undefined)?.status)) writes.push(status);
+  });
   /** Finalizer and retained-copy operations, in order. */
   const ops: string[] = [];
   const events: Array<{ type: string; reason: string; note: string }> = [];
   let verifies = 0;
-  let clock = Date.parse("2026-01-01T12:00:00Z");
+  const status = new StatusApplier<ConnectionObject>({ api, type });
   const reconciler = new ConnectionReconciler({
     kind: "VendorConnection",
-    get: () => state.object,
+    get: (key) => cache.get(key),
     resolve: async () => state.lookup,
     verifier: { verify: async () => { verifies++; await state.verify(); } },
-    writeStatus: async (_type, object, status) => {
-      // As applyStatus: an unchanged status is not written.
-      if (JSON.stringify((object as { status?: unknown }).status) === JSON.stringify(status)) return false;
-      writes.push(status);
-      // The API server now holds this status; the next reconcile sees it through the cache.
-      state.object = { ...(object as object), status } as typeof state.object;
-      return true;
-    },
+    status,
     events: { record: (_r, e) => events.push({ type: e.type, reason: e.reason, note: e.note }) },
     consumers: () => ({ count: state.consumers.length, names: [...state.consumers].sort() }),
     finalizer: {
-      set: async (object, present) => {
+      set: async (object, present, signal) => {
         ops.push(present ? "add finalizer" : "release finalizer");
-        const rest = (object.metadata.finalizers ?? []).filter((f) => f !== "certbridge.dev/in-use");
-        state.object = { ...state.object, metadata: { ...state.object.metadata, finalizers: present ? [...rest, "certbridge.dev/in-use"] : rest } };
+        const after = present ? await ensureFinalizer(api, type, object, "certbridge.dev/in-use", signal) : await removeFinalizer(api, type, object, "certbridge.dev/in-use", signal);
+        if (after !== undefined) status.remember(after, object.metadata.resourceVersion);
+        return after;
       },
     },
     retained: {
       ensure: async (_id, uid, data, _signal, opts) => { ops.push(`${opts?.replace === false ? "retain if missing" : "retain"} ${uid} ${Object.keys(data.credentials).join(",")}`); return true; },
       remove: async (_id, keepUid) => { ops.push(keepUid === undefined ? "drop copies" : `drop copies except ${keepUid}`); return 0; },
     },
-    now: () => new Date(clock),
+    clock,
   });
   const ctx = { log: pino({ level: "silent" }), signal: new AbortController().signal };
   return {
@@ -69,8 +81,15 @@ function world(init: { object: KubeObject & { status?: ConnectionStatus }; looku
     writes,
     events,
     ops,
+    api,
+    cache,
     get verifies() { return verifies; },
-    advance(ms: number) { clock += ms; },
+    advance(ms: number) { clock.advance(ms); },
+    /** The connection is gone from the API server (and so from the cache). */
+    remove() {
+      api.store.mergePatch(type, "team", "cf", { metadata: { finalizers: null } }, undefined);
+      if (api.peek(type, "team", "cf")) api.store.delete(type, "team", "cf", undefined);
+    },
     run: () => reconciler.reconcile(ctx, "team/cf"),
   };
 }
@@ -139,6 +158,29 @@ describe("ConnectionReconciler", () => {
     expect(w.writes).toHaveLength(1); // same status: not written twice
   });
 
+  test("rate-limited: the condition names the vendor's reason (RateLimited, request id) AND the error goes to the queue", async () => {
+    const slow = new VendorError({ kind: "rateLimited", vendor: "cloudflare", operation: "listClientCertificates", message: "too many requests", httpStatus: 429, vendorCode: "971", retryAfterMs: 30_000 });
+    const w = world({ object: connectionObject(), verify: async () => { throw slow; } });
+    await expect(w.run()).rejects.toBe(slow);
+    expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "RateLimited" });
+    expect(ready(w.writes[0])?.message).toContain("(rateLimited 971, HTTP 429): too many requests");
+  });
+
+  test("read-your-writes: a cache behind our own status write is not mistaken for the truth", async () => {
+    const w = world({ object: connectionObject() });
+    w.cache.hold(); // the watch lags from here on
+    await w.run();
+    w.advance(60_000);
+    w.state.lookup = { ...resolved("fp-2"), credentialsResourceVersion: "101" };
+    await w.run(); // the cache still shows the object before our first write
+    expect(w.verifies).toBe(2);
+    // Built on what we wrote, not on the stale cache: no 409, Ready's transition time kept, no second Event.
+    expect(w.writes).toHaveLength(2);
+    expect(w.writes[1]).toMatchObject({ credentialsResourceVersion: "101" });
+    expect(ready(w.writes[1])).toMatchObject({ status: "True", lastTransitionTime: "2026-01-01T12:00:00Z" });
+    expect(w.events).toHaveLength(1);
+  });
+
   test("missing Secret: SecretNotFound with the resolver's message, a planned re-check, no vendor call", async () => {
     const w = world({ object: connectionObject(), lookup: { ok: false, reason: "SecretNotFound", message: "credentials Secret team/cf-creds does not exist" } });
     const result = await w.run();
@@ -157,7 +199,7 @@ describe("ConnectionReconciler", () => {
 
   test("a deleted connection is forgotten quietly", async () => {
     const w = world({ object: connectionObject() });
-    (w.state as { object: unknown }).object = undefined;
+    w.remove();
     await expect(w.run()).resolves.toEqual({});
     expect(w.writes).toHaveLength(0);
   });

@@ -16,10 +16,12 @@ import {
 } from "../../api/v1alpha1/index.ts";
 import type { ConnectionVerifier } from "../../ports/connection.ts";
 import { isVendorError } from "../../ports/vendor-error.ts";
+import { type Clock, systemClock } from "../../runtime/clock.ts";
 import { type Condition, type ConditionInput, findCondition, setCondition } from "../../runtime/conditions.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
 import type { KubeObject, ResourceType } from "../../runtime/kube/resource.ts";
 import { splitKey } from "../../runtime/kube/resource.ts";
+import type { StatusApplied } from "../../runtime/status.ts";
 import { type Key, type ReconcileContext, type Reconciler, type Result, TerminalError } from "../../runtime/reconcile.ts";
 import type { ConnectionLookup, ConnectionRef } from "../shared/connections.ts";
 import type { ConnectionId, ConsumerSummary } from "../shared/connection-consumers.ts";
@@ -29,7 +31,14 @@ import { heldDeletionCondition, teardownPlan } from "./teardown.ts";
 
 export type ConnectionKind = "VendorConnection" | "ClusterVendorConnection";
 
-type ConnectionObject = KubeObject & { spec?: Record<string, unknown>; status?: ConnectionStatus };
+export type ConnectionObject = KubeObject & { spec?: Record<string, unknown>; status?: ConnectionStatus };
+
+/** The status writer (runtime/status.ts's StatusApplier): compare, write once guarded by resourceVersion, read-your-writes. */
+export interface ConnectionStatusWriter {
+  apply(object: ConnectionObject, status: ConnectionStatus, opts: { signal?: AbortSignal }): Promise<StatusApplied<ConnectionObject>>;
+  freshest(key: string, cached: ConnectionObject | undefined): ConnectionObject | undefined;
+  forget(key: string): void;
+}
 
 export interface ConnectionReconcilerDeps {
   readonly kind: ConnectionKind;
@@ -38,20 +47,22 @@ export interface ConnectionReconcilerDeps {
   /** The shared resolver (namespace undefined = no consumer: the connection itself). */
   readonly resolve: (ref: ConnectionRef, namespace: string | undefined, signal: AbortSignal) => Promise<ConnectionLookup>;
   readonly verifier: ConnectionVerifier;
-  /** Writes the status when it differs (applyStatus); returns whether it wrote. */
-  readonly writeStatus: (type: ResourceType, object: KubeObject, status: Record<string, unknown>, signal: AbortSignal) => Promise<boolean>;
+  readonly status: ConnectionStatusWriter;
   readonly events: EventRecorder;
   /** Who uses the connection (the consumer index). Without it, nothing holds a connection. */
   readonly consumers?: (id: ConnectionId) => ConsumerSummary;
-  /** Adds or drops certbridge.dev/in-use (a merge patch guarded by resourceVersion). */
-  readonly finalizer?: { set(object: KubeObject, present: boolean, signal: AbortSignal): Promise<void> };
+  /**
+   * Adds or drops certbridge.dev/in-use (runtime/finalizers.ts: a merge patch guarded by
+   * resourceVersion); returns the object as the API server then holds it (undefined: gone).
+   */
+  readonly finalizer?: { set(object: ConnectionObject, present: boolean, signal: AbortSignal): Promise<ConnectionObject | undefined> };
   /** The retained credentials copies in the operator's namespace. */
   readonly retained?: {
     /** `replace: false` writes only a missing copy: unverified credentials never replace known-good ones. */
     ensure(id: ConnectionId, connectionUid: string, data: RetainedData, signal: AbortSignal, opts?: { replace?: boolean }): Promise<boolean>;
     remove(id: ConnectionId, keepUid: string | undefined, signal: AbortSignal, knownUid?: string): Promise<number>;
   };
-  readonly now?: () => Date;
+  readonly clock?: Clock;
   readonly reverifyIntervalMs?: number;
   readonly secretRecheckMs?: number;
 }
@@ -71,34 +82,40 @@ export class ConnectionReconciler implements Reconciler {
   async reconcile(ctx: ReconcileContext, key: Key): Promise<Result> {
     const { namespace, name } = splitKey(key);
     const id: ConnectionId = this.#d.kind === "VendorConnection" ? { kind: "VendorConnection", namespace: namespace ?? "", name } : { kind: "ClusterVendorConnection", name };
-    const raw = this.#d.get(key) as ConnectionObject | undefined;
+    // The cache may lag our own last write: start from whichever is newer.
+    let raw = this.#d.status.freshest(key, this.#d.get(key) as ConnectionObject | undefined);
     if (raw === undefined) {
       // Deleted: its retained copies go with it (normally already gone with the finalizer).
       this.#last.delete(key);
+      this.#d.status.forget(key);
       await this.#d.retained?.remove(id, undefined, ctx.signal);
       return {};
     }
-    const now = (this.#d.now ?? (() => new Date()))();
+    const now = (this.#d.clock ?? systemClock).now();
     const generation = raw.metadata.generation;
     const uid = raw.metadata.uid ?? "";
     const consumers = this.#d.consumers?.(id) ?? { count: 0, names: [] };
     const deleting = raw.metadata.deletionTimestamp !== undefined;
     const plan = teardownPlan({ deleting, holdsFinalizer: (raw.metadata.finalizers ?? []).includes(finalizers.inUse), consumers: consumers.count });
     const counted: Partial<ConnectionStatus> = { consumers: consumers.count };
-    const write = (condition: ConditionInput, extra: Partial<ConnectionStatus>) => this.#write(raw, condition, { ...extra, ...counted }, generation, now, ctx.signal);
+    // Each write starts from the object as the last one left it (its resourceVersion guards the next).
+    const write = async (condition: ConditionInput, extra: Partial<ConnectionStatus>) => {
+      raw = await this.#write(raw!, condition, { ...extra, ...counted }, generation, now, ctx.signal);
+    };
 
-    if (plan.addFinalizer) await this.#d.finalizer?.set(raw, true, ctx.signal);
+    if (plan.addFinalizer) raw = (await this.#d.finalizer?.set(raw, true, ctx.signal)) ?? raw;
     if (plan.dropCopies) {
       // Copies first, finalizer last: a crash in between leaves the finalizer, and the next pass ends it.
       const dropped = await this.#d.retained?.remove(id, undefined, ctx.signal, uid);
       if (dropped) ctx.log.debug({ dropped }, "retained credentials copy deleted (no resource uses the connection)");
-      if (plan.releaseFinalizer) await this.#d.finalizer?.set(raw, false, ctx.signal);
+      if (plan.releaseFinalizer) raw = (await this.#d.finalizer?.set(raw, false, ctx.signal)) ?? raw;
     } else {
       // A re-created namesake's copy is not this connection's.
       await this.#d.retained?.remove(id, uid, ctx.signal);
     }
     if (plan.finished) {
       this.#last.delete(key);
+      this.#d.status.forget(key);
       return {};
     }
 
@@ -148,8 +165,8 @@ export class ConnectionReconciler implements Reconciler {
     });
     if (!decision.due) {
       if (verifiedNow(raw.status, lookup.credentialsResourceVersion)) await retain(true);
-      // Only the count may have moved; applyStatus writes nothing when it did not.
-      if (raw.status !== undefined && raw.status.consumers !== consumers.count) await this.#d.writeStatus(this.#type, raw, { ...raw.status, ...counted } as Record<string, unknown>, ctx.signal);
+      // Only the count may have moved; the applier writes nothing when it did not.
+      if (raw.status !== undefined && raw.status.consumers !== consumers.count) await this.#d.status.apply(raw, { ...raw.status, ...counted }, { signal: ctx.signal });
       return { requeueAfterMs: Math.min(recheck, decision.nextInMs) };
     }
 
@@ -159,7 +176,7 @@ export class ConnectionReconciler implements Reconciler {
       await this.#d.verifier.verify(connection, ctx.signal);
     } catch (error) {
       if (!isVendorError(error) || ctx.signal.aborted) throw error;
-      const outcome = failedVerification(connection.vendor, endpoint, error.kind, error.message);
+      const outcome = failedVerification(connection.vendor, endpoint, error);
       this.#last.set(key, { fingerprint: connection.fingerprint, at: now.getTime(), retryable: outcome.retry });
       await write(outcome.condition, attempted);
       if (outcome.retry) throw error; // the queue backs off (at least the vendor's Retry-After)
@@ -171,8 +188,8 @@ export class ConnectionReconciler implements Reconciler {
     return { requeueAfterMs: Math.min(recheck, this.#d.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS) };
   }
 
-  /** Computes the whole status, writes it once if it changed, and records an Event on a Ready transition. */
-  async #write(raw: ConnectionObject, condition: ConditionInput, extra: Partial<ConnectionStatus>, generation: number | undefined, now: Date, signal: AbortSignal): Promise<void> {
+  /** Computes the whole status, writes it once if it changed, and records an Event on a Ready transition; returns the object as written. */
+  async #write(raw: ConnectionObject, condition: ConditionInput, extra: Partial<ConnectionStatus>, generation: number | undefined, now: Date, signal: AbortSignal): Promise<ConnectionObject> {
     const previous = raw.status;
     const vendor = raw.spec === undefined ? undefined : vendorOf(raw.spec);
     const conditions = setCondition(previous?.conditions as Condition[] | undefined, condition, generation, now);
@@ -186,13 +203,14 @@ export class ConnectionReconciler implements Reconciler {
       ...(previous?.consumers === undefined ? {} : { consumers: previous.consumers }),
       ...extra,
     };
-    await this.#d.writeStatus(this.#type, raw, status as Record<string, unknown>, signal);
+    const { object } = await this.#d.status.apply(raw, status, { signal });
     const before = findCondition(previous?.conditions as Condition[] | undefined, ConditionType.Ready);
-    if (before?.status === condition.status && before.reason === condition.reason) return;
+    if (before?.status === condition.status && before.reason === condition.reason) return object;
     this.#d.events.record(
       { type: this.#type, object: raw },
       { type: condition.status === "True" || condition.reason === Reason.Deleting ? "Normal" : "Warning", reason: condition.reason, action: condition.reason === Reason.Deleting ? "Delete" : "Verify", note: condition.message },
     );
+    return object;
   }
 }
 

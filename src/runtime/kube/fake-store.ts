@@ -98,6 +98,19 @@ export class FakeStore {
   }
 
   create<T extends KubeObject>(type: ResourceType, object: T, manager: string): T {
+    return this.#insert(type, object, manager, false);
+  }
+
+  /**
+   * An object as it already exists when a test starts: its uid, generation, creationTimestamp,
+   * deletionTimestamp and status are kept when given (a create would assign or drop them).
+   */
+  restore<T extends KubeObject>(type: ResourceType, object: T, manager: string): T {
+    return this.#insert(type, object, manager, true);
+  }
+
+  #insert<T extends KubeObject>(type: ResourceType, object: T, manager: string, restore: boolean): T {
+    const given = structuredClone(object) as unknown as Obj;
     const o = structuredClone(object) as unknown as Obj;
     const name = o.metadata.name ?? "";
     const namespace = type.namespaced ? (o.metadata.namespace ?? "default") : undefined;
@@ -112,6 +125,12 @@ export class FakeStore {
     o.metadata = { ...o.metadata, ...(namespace === undefined ? {} : { namespace }), uid: `uid-${String(++this.#uid).padStart(4, "0")}`, resourceVersion: String(++this.#rv), creationTimestamp: this.#iso(), ...(isCustom(type) ? { generation: 1 } : {}) };
     delete o.metadata.deletionTimestamp;
     if (type.plural === "namespaces") o.status = { phase: "Active" };
+    if (restore) {
+      for (const f of ["uid", "generation", "creationTimestamp", "deletionTimestamp"] as const) {
+        if (given.metadata[f] !== undefined) (o.metadata as Record<string, unknown>)[f] = given.metadata[f];
+      }
+      if (given.status !== undefined) o.status = given.status;
+    }
     const owners = { labels: new Map<string, string>(), annotations: new Map<string, string>(), data: new Map<string, string>() };
     for (const k of Object.keys(o.metadata.labels ?? {})) owners.labels.set(k, manager);
     for (const k of Object.keys(o.metadata.annotations ?? {})) owners.annotations.set(k, manager);

@@ -22,6 +22,14 @@ describe("FakeKubeApi", () => {
     await expect(api.create(widgets, widget("a"))).rejects.toSatisfy(fails(isAlreadyExists));
   });
 
+  test("seeded objects keep their identity, status and deletion state (a test may start mid-life)", () => {
+    const api = new FakeKubeApi();
+    const [w] = api.seed(widgets, { ...widget("a", { status: { phase: "Ready" } }), metadata: { name: "a", namespace: "team", uid: "u-1", generation: 4, deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: ["x"] } });
+    expect(w!.metadata).toMatchObject({ uid: "u-1", generation: 4, deletionTimestamp: "2026-01-01T00:00:00Z" });
+    expect(w!.status).toEqual({ phase: "Ready" });
+    expect(api.calls).toHaveLength(0);
+  });
+
   test("get of a missing object is NotFound; answers are copies", async () => {
     const api = new FakeKubeApi();
     await expect(api.get(widgets, "team", "nope")).rejects.toSatisfy(fails(isNotFound));

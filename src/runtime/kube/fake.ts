@@ -43,9 +43,12 @@ export class FakeKubeApi implements KubeApi {
     return new FakeKubeApi({ store: this.store, fieldManager, faults: this.#faults });
   }
 
-  /** Objects as they were before the test: created by "seed", not counted as calls. */
+  /**
+   * Objects as they are when the test starts (not counted as calls): uid, generation, timestamps,
+   * deletionTimestamp and status are kept when given, so a test can begin mid-life or mid-deletion.
+   */
   seed<T extends KubeObject>(type: ResourceType, ...objects: T[]): T[] {
-    return objects.map((o) => this.store.create(type, o, "seed"));
+    return objects.map((o) => this.store.restore(type, o, "seed"));
   }
 
   /** The stored object, without a call. */
