@@ -1,7 +1,8 @@
 import { delimiter } from "node:path";
-import { Agent, type Dispatcher, ProxyAgent, request } from "undici";
+import { type Dispatcher, request } from "undici";
 import { type KubeConnectionConfig, type KubeHeaders, loadKubeConfig } from "./config.ts";
 import { KubeApiError } from "./errors.ts";
+import { KubeTransport } from "./transport.ts";
 import { type KubeList, type KubeObject, type ResourceType, apiVersionOf, collectionPath, objectPath } from "./resource.ts";
 
 export interface WatchEvent<T> {
@@ -36,14 +37,6 @@ interface SendInit {
   dedicated?: boolean;
 }
 
-interface Transport {
-  readonly dispatcher: Dispatcher;
-  /** A dispatcher of its own with one connection, for a watch; same TLS and proxy as `dispatcher`. */
-  readonly dedicated: () => Dispatcher;
-  /** The exec plugin's client certificate this agent was built with, to notice when it changes. */
-  readonly clientCert: { cert: Buffer; key: Buffer } | undefined;
-}
-
 const MAX_ERROR_BODY = 64 * 1024;
 /** One watch event is one object; the API server caps objects near 1.5 MiB (etcd), so allow headroom. */
 const MAX_WATCH_LINE = 16 * 1024 * 1024;
@@ -62,12 +55,12 @@ export class KubeClient {
   readonly server: string;
   readonly fieldManager: string;
   readonly #config: KubeConnectionConfig;
-  #transport: Transport | undefined;
-  #transportPending: Promise<Transport> | undefined;
+  readonly #transport: KubeTransport;
   #requests = 0;
 
   constructor(config: KubeConnectionConfig, options: KubeClientOptions = {}) {
     this.#config = config;
+    this.#transport = new KubeTransport(config);
     this.server = (options.server ?? config.server).replace(/\/+$/, "");
     this.fieldManager = options.fieldManager ?? "certbridge";
   }
@@ -93,45 +86,8 @@ export class KubeClient {
     return this.#requests;
   }
 
-  async close(): Promise<void> {
-    const transport = this.#transport;
-    this.#transport = undefined;
-    if (transport) await transport.dispatcher.close();
-  }
-
-  /**
-   * One pooled agent for the life of the client. Only an exec plugin's client certificate can change
-   * the TLS material; then a new agent is built and in-flight requests (long watches too) finish on the old.
-   */
-  async #resolveTransport(): Promise<Transport> {
-    const clientCert = await this.#config.clientCertificate?.();
-    const current = this.#transport;
-    if (current && sameCert(current.clientCert, clientCert)) return current;
-    this.#transportPending ??= (async () => {
-      const tls = this.#config.tls;
-      const cert = clientCert ?? (tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : undefined);
-      const connect = {
-        ...(tls.ca ? { ca: tls.ca } : {}),
-        ...(cert ? { cert: cert.cert, key: cert.key } : {}),
-        ...(tls.servername ? { servername: tls.servername } : {}),
-        ...(tls.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
-      };
-      const proxyUrl = this.#config.proxyUrl;
-      // Through a proxy (kubeconfig proxy-url) each connection is a CONNECT tunnel (SOCKS5 for socks5://),
-      // with the API server's TLS inside it; undici's ProxyAgent takes that TLS as requestTls.
-      const dispatcherWith = (pool: { connections: number; keepAliveTimeout?: number; pipelining?: number }): Dispatcher =>
-        proxyUrl ? new ProxyAgent({ uri: proxyUrl, requestTls: connect, ...pool }) : new Agent({ connect, ...pool });
-      const transport: Transport = {
-        dispatcher: dispatcherWith({ keepAliveTimeout: 30_000, connections: 64 }),
-        dedicated: () => dispatcherWith({ connections: 1, pipelining: 0 }),
-        clientCert,
-      };
-      const previous = this.#transport;
-      this.#transport = transport;
-      if (previous) void previous.dispatcher.close().catch(() => {});
-      return transport;
-    })().finally(() => { this.#transportPending = undefined; });
-    return this.#transportPending;
+  close(): Promise<void> {
+    return this.#transport.close();
   }
 
   /**
@@ -150,7 +106,7 @@ export class KubeClient {
   }
 
   async #sendOnce(method: string, path: string, init: SendInit): Promise<{ res: Dispatcher.ResponseData & { release?: () => Promise<void> }; auth: KubeHeaders }> {
-    const transport = await this.#resolveTransport();
+    const transport = await this.#transport.resolve();
     const auth = await this.#config.auth();
     const authHeaders: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(auth)) authHeaders[k.toLowerCase()] = typeof v === "string" ? v : [...v];
@@ -321,6 +277,3 @@ export class KubeClient {
     }
   }
 }
-
-const sameCert = (a: { cert: Buffer; key: Buffer } | undefined, b: { cert: Buffer; key: Buffer } | undefined): boolean =>
-  a === b || (a !== undefined && b !== undefined && a.cert.equals(b.cert) && a.key.equals(b.key));
