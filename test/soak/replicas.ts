@@ -116,6 +116,9 @@ export class ReplicaSet {
     // Scheduled before the signal: the exit handler sees a planned restart and leaves it alone.
     this.#scheduleRestart(slot, restartAfterMs);
     child.kill("SIGKILL");
+    // Dead from this moment: under load the exit event can arrive after the restart has begun.
+    if (slot.incarnation !== undefined) slot.incarnation.endedAt = Date.now();
+    if (this.leaderSlot === slotName) this.leaderSlot = undefined;
     await exited;
     return true;
   }
@@ -180,8 +183,8 @@ export class ReplicaSet {
     });
     child.stderr?.on("data", (chunk: Buffer) => slot.log.write(chunk));
     child.once("exit", (code, signal) => {
-      incarnation.endedAt = Date.now();
-      if (this.leaderSlot === slot.name) this.leaderSlot = undefined;
+      incarnation.endedAt ??= Date.now();
+      if (this.leaderSlot === slot.name && slot.incarnation === incarnation) this.leaderSlot = undefined;
       slot.log.write(`--- ${new Date().toISOString()} exit ${slot.identity} code ${code} signal ${signal}\n`);
       this.#event(slot, "exit", `code ${code} signal ${signal}`, incarnation.identity);
       if (this.#stopping || slot.restartTimer !== undefined) return;
