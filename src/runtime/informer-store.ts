@@ -21,11 +21,13 @@ export class InformerStore<T extends KubeObject> {
   readonly #objects = new Map<string, T>();
   readonly #listeners: ChangeListener<T>[] = [];
   readonly #indexer = new Indexer<T>();
-  readonly #log: Logger;
+  readonly #onListenerError: (error: unknown, key: string) => void;
   readonly #transform: ((object: T) => T) | undefined;
 
-  constructor(init: { log: Logger; transform?: (object: T) => T }) {
-    this.#log = init.log;
+  /** A listener that throws is logged (`log`) and the others still hear; a test fake may rethrow instead. */
+  constructor(init: { log?: Logger; onListenerError?: (error: unknown, key: string) => void; transform?: (object: T) => T }) {
+    const log = init.log;
+    this.#onListenerError = init.onListenerError ?? ((error, key) => log?.error({ err: error instanceof Error ? error.message : String(error), key }, "change listener threw"));
     this.#transform = init.transform;
   }
 
@@ -116,7 +118,7 @@ export class InformerStore<T extends KubeObject> {
       try {
         listener(key, current, previous);
       } catch (error) {
-        this.#log.error({ err: error instanceof Error ? error.message : String(error), key }, "change listener threw");
+        this.#onListenerError(error, key);
       }
     }
   }

@@ -3,10 +3,10 @@
 // follow the store — in step, or held back to show a cache lagging our own writes. No test needs
 // `as unknown as KubeClient`: a reconciler takes a KubeApi and gets a FakeKubeApi.
 import { type Clock, systemClock } from "../clock.ts";
-import { type IndexFunc, Indexer } from "../indexer.ts";
+import { InformerStore } from "../informer-store.ts";
 import type { KubeApi } from "./api.ts";
 import type { ListOptions } from "./client.ts";
-import { FakeStore, type StoreEvent, storeKey } from "./fake-store.ts";
+import { FakeStore, type StoreEvent } from "./fake-store.ts";
 import type { KubeList, KubeObject, ResourceType } from "./resource.ts";
 
 export { FakeStore, type StoreEvent } from "./fake-store.ts";
@@ -134,22 +134,21 @@ function parseSelector(selector: string | undefined): (labels: Readonly<Record<s
 }
 
 /**
- * The Informer's read side (get, list, keys, onChange, field indexes) over a FakeStore. Changes reach
- * it at once, or — while `hold()` is in force — queue up until `release()`, to show a lagging cache.
+ * The Informer's read side (get, list, keys, onChange, field indexes: the same InformerStore) over a
+ * FakeStore. Changes reach it at once, or — while `hold()` is in force — queue up until `release()`,
+ * to show a lagging cache. A listener that throws fails the write that told it (a test should see it).
  */
-export class FakeCache<T extends KubeObject> {
+export class FakeCache<T extends KubeObject> extends InformerStore<T> {
   readonly type: ResourceType;
-  readonly #map = new Map<string, T>();
-  readonly #listeners: Array<(key: string, current: T | undefined, previous: T | undefined) => void> = [];
-  readonly #indexer = new Indexer<T>();
   readonly #selector: (labels: Readonly<Record<string, string>>) => boolean;
   readonly #pending: StoreEvent[] = [];
   #held = false;
 
   constructor(store: FakeStore, type: ResourceType, opts: { labelSelector?: string } = {}) {
+    super({ onListenerError: (error) => { throw error; } });
     this.type = type;
     this.#selector = parseSelector(opts.labelSelector);
-    for (const o of store.all<T>(type)) if (this.#selector(o.metadata.labels ?? {})) this.#map.set(storeKey(o.metadata.namespace, o.metadata.name ?? ""), o);
+    this.replace(() => true, store.all<T>(type).filter((o) => this.#selector(o.metadata.labels ?? {})));
     store.subscribe((e) => {
       if (e.plural !== type.plural) return;
       if (this.#held) this.#pending.push(e);
@@ -159,34 +158,6 @@ export class FakeCache<T extends KubeObject> {
 
   get hasSynced(): boolean {
     return true;
-  }
-
-  get(key: string): T | undefined {
-    return this.#map.get(key);
-  }
-
-  list(): T[] {
-    return [...this.#map.values()];
-  }
-
-  keys(): string[] {
-    return [...this.#map.keys()];
-  }
-
-  onChange(listener: (key: string, current: T | undefined, previous: T | undefined) => void): void {
-    this.#listeners.push(listener);
-  }
-
-  addIndex(name: string, fn: IndexFunc<T>): void {
-    this.#indexer.add(name, fn, this.#map.values());
-  }
-
-  byIndex(name: string, value: string): T[] {
-    return this.#indexer.keys(name, value).map((k) => this.#map.get(k)).filter((o): o is T => o !== undefined);
-  }
-
-  indexKeys(name: string, value: string): string[] {
-    return this.#indexer.keys(name, value);
   }
 
   /** From now on changes wait (the watch lags) until `release`. */
@@ -201,13 +172,9 @@ export class FakeCache<T extends KubeObject> {
   }
 
   #deliver(e: StoreEvent): void {
-    const previous = this.#map.get(e.key);
+    // An object that stops matching the selector leaves the cache, as a selected watch reports it.
     const selected = e.type !== "DELETED" && this.#selector(e.object.metadata.labels ?? {});
-    const current = selected ? (e.object as T) : undefined;
-    if (current === undefined) this.#map.delete(e.key);
-    else this.#map.set(e.key, current);
-    this.#indexer.update(e.key, current);
-    if (previous === undefined && current === undefined) return;
-    for (const l of this.#listeners) l(e.key, current, previous);
+    if (!selected && this.get(e.key) === undefined) return;
+    this.apply(selected ? e.type : "DELETED", e.object as T);
   }
 }
