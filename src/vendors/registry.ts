@@ -7,6 +7,7 @@ import type { Dispatcher } from "undici";
 import type { CertificateAuthority } from "../ports/certificate-authority.ts";
 import type { ResolvedConnection, ResolvedConnectionOf } from "../ports/connection.ts";
 import type { BrowserCertificateStore, ProvisioningKeyService } from "../ports/provisioning-keys.ts";
+import type { ProvisioningKeyClient } from "../ports/managed-provisioning-keys.ts";
 import type { VendorPorts } from "../ports/vendors.ts";
 import { CloudflareCertificateAuthority } from "./cloudflare/certificate-authority.ts";
 import { CLOUDFLARE_RATE_RULES, CloudflareClient, type CloudflareAuth } from "./cloudflare/index.ts";
@@ -18,6 +19,7 @@ import { VendorError, type VendorName } from "./shared/errors.ts";
 import { RateLimiterRegistry, type RateLimitRule } from "./shared/rate-limiter.ts";
 import { ZpaBrowserCertificateStore } from "./zpa/browser-certificates.ts";
 import { ZpaProvisioningKeyService } from "./zpa/provisioning-keys.ts";
+import { zpaProvisioningKeyClient } from "./zpa/managed-provisioning-keys.ts";
 import { search, ZpaClient, zpaLimiterKey, zpaRateLimitRules, type ZpaAuth } from "./zpa/index.ts";
 
 /** Legacy API hosts per ZPA cloud (the ZPA help pages and SDKs agree on these). */
@@ -156,6 +158,11 @@ export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendor
       const { adapters, client: vc } = entryFor(connection);
       if (vc.vendor !== "zpa") throw notSupported(vc.vendor, "provisioningKeys", "provisioning keys need a zpa connection");
       return (adapters.keys ??= new ZpaProvisioningKeyService(vc.client, { clock }));
+    },
+    provisioningKeyClient(connection, scope): ProvisioningKeyClient {
+      const { adapters, client: vc } = entryFor(connection);
+      if (vc.vendor !== "zpa") throw notSupported(vc.vendor, "provisioningKeyClient", "provisioning keys need a zpa connection");
+      return zpaProvisioningKeyClient((adapters.keys ??= new ZpaProvisioningKeyService(vc.client, { clock })), connection, scope);
     },
     browserCertificates(connection): BrowserCertificateStore {
       const { adapters, client: vc } = entryFor(connection);

@@ -2,7 +2,7 @@
 // that was due ran), in addition to the violations the models flagged while it ran. Each check says
 // what it found in words a reader of the trace can follow.
 import { keySecretName } from "../../src/controllers/managedcertificate/keys.ts";
-import { keyNameOf } from "../../src/controllers/provisioningkey/decisions.ts";
+import { keyNameOf } from "../../src/controllers/provisioningkey/names.ts";
 import { ConditionType, resourceTypes } from "../../src/api/v1alpha1/index.ts";
 import { core, type KubeObject } from "../../src/runtime/kube/resource.ts";
 import { Invariant, type Ledger } from "./ledger.ts";

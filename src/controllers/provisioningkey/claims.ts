@@ -12,7 +12,7 @@
 //   4. older creationTimestamp, then lower uid: first come, first served, the same answer everywhere.
 import { normalizeKeyName, type ProvisioningKey } from "../../api/v1alpha1/index.ts";
 import type { ConnectionRef } from "../shared/connections.ts";
-import { defaultKeyName } from "./decisions.ts";
+import { defaultKeyName } from "./names.ts";
 
 /** One key a resource could reach: `id` is the index key, `label` what a message may say about it. */
 export interface Claim {

@@ -62,9 +62,10 @@ export function setupProvisioningKeyController(manager: Manager, config: Pick<Op
     secrets,
     connections: resolver,
     ports,
-    events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: `certbridge.dev/${CONTROLLER_NAME}`, instance: config.identity }),
+    events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: `certbridge.dev/${CONTROLLER_NAME}`, instance: config.identity, clock: manager.clock }),
     metrics,
     driftIntervalMs: options.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS,
+    clock: manager.clock,
     tenancy,
     claims: {
       claimants: (claimId) => claims.claimants(claimId),

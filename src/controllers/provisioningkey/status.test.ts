@@ -1,12 +1,14 @@
 import { describe, expect, test } from "vitest";
 import type { ProvisioningKeyStatus } from "../../api/v1alpha1/index.ts";
-import type { ProvisioningKeyRecord } from "../../ports/provisioning-keys.ts";
-import { nextStatus, onlySyncTimeChanged, type Outcome } from "./status.ts";
+import type { ProvisioningKeyReport } from "../../ports/managed-provisioning-keys.ts";
+import { nextStatus, onlySyncTimeChanged, type Outcome, type SyncedOutcome } from "./status.ts";
 
-const key: ProvisioningKeyRecord = { id: "9", name: "k", associationType: "CONNECTOR_GRP", value: "3|sim.test|c2VjcmV0", enabled: true, maxUsage: 5, usageCount: 1, enrollmentCertId: "1", groupId: "2" };
+/** What the ZPA client reports about the key (status fields only: the value never reaches status). */
+const report: ProvisioningKeyReport = { id: "9", name: "k", enabled: true, maxUsage: 5, usageCount: 1, group: { id: "2", name: "G" }, enrollmentCertificate: { id: "1", name: "Connector" } };
+const keyValue = "3|sim.test|c2VjcmV0";
 const now = new Date("2030-01-01T00:00:00Z");
-const synced = (over: Partial<Extract<Outcome, { kind: "synced" }>> = {}): Outcome => ({
-  kind: "synced", action: "Created", key, group: { id: "2", name: "G" }, enrollmentCertificate: { id: "1", name: "Connector" },
+const synced = (over: Partial<SyncedOutcome> = {}): Outcome => ({
+  kind: "synced", action: "Created", report, availability: { usable: true },
   secret: "delivered", secretName: "s", rotation: { requested: false, rotation: 0, rotateRequest: undefined }, now, observeOnly: false, ...over,
 });
 const cond = (s: ProvisioningKeyStatus, type: string) => s.conditions?.find((c) => c.type === type);
@@ -16,7 +18,7 @@ describe("nextStatus", () => {
     { reason: "created and delivered", outcome: synced(), ready: ["True", "Created"], synced: ["True", "Created"] },
     { reason: "adopted by ObserveOnly", outcome: synced({ action: "Adopted", observeOnly: true }), ready: ["True", "Adopted"], synced: ["True", "Adopted"] },
     { reason: "a key re-created after deletion in ZPA reads as Created", outcome: synced({ action: "Recreated" }), ready: ["True", "Created"], synced: ["True", "Created"] },
-    { reason: "usage reached maxUsage: not Ready", outcome: synced({ key: { ...key, usageCount: 5 } }), ready: ["False", "UsageExhausted"], synced: ["True", "Created"] },
+    { reason: "the client says the key cannot serve (usage reached maxUsage): not Ready", outcome: synced({ report: { ...report, usageCount: 5 }, availability: { usable: false, reason: "UsageExhausted", message: "usageCount 5 has reached maxUsage 5" } }), ready: ["False", "UsageExhausted"], synced: ["True", "Created"] },
     { reason: "foreign Secret: ZPA is fine, delivery is not", outcome: synced({ secret: "conflict" }), ready: ["False", "SecretConflict"], synced: ["True", "Created"] },
     { reason: "failure before anything was delivered", outcome: { kind: "failed", reason: "NotFound", message: "no group", keepReady: true, now }, ready: ["False", "NotFound"], synced: ["False", "NotFound"] },
   ];
@@ -24,7 +26,7 @@ describe("nextStatus", () => {
     const st = nextStatus(undefined, 3, outcome);
     expect([cond(st, "Ready")?.status, cond(st, "Ready")?.reason]).toEqual(ready);
     expect([cond(st, "Synced")?.status, cond(st, "Synced")?.reason]).toEqual(s);
-    expect(JSON.stringify(st)).not.toContain(key.value);
+    expect(JSON.stringify(st)).not.toContain(keyValue);
   });
 
   test("recording the key clears the create intent; a failure keeps it (the create's outcome may be unknown)", () => {
@@ -47,12 +49,17 @@ describe("nextStatus", () => {
     expect(after.id).toBe("9");
   });
 
+  test("a disabled key is delivered and Ready, and the message says it is disabled", () => {
+    const st = nextStatus(undefined, 1, synced({ availability: { usable: true, note: "the key is disabled in ZPA" } }));
+    expect(cond(st, "Ready")).toMatchObject({ status: "True", message: "key delivered to Secret s (the key is disabled in ZPA)" });
+  });
+
   test("an in-sync check keeps the last change's reason and changes nothing but lastSyncTime", () => {
-    const first = nextStatus(undefined, 1, synced({ action: "Rotated", rotation: { requested: true, rotation: 2, rotateRequest: undefined } }));
+    const first = nextStatus(undefined, 1, synced({ action: "Replaced", rotation: { requested: true, rotation: 2, rotateRequest: undefined } }));
     const later = nextStatus(first, 1, synced({ action: "InSync", now: new Date("2030-01-01T01:00:00Z"), rotation: { requested: false, rotation: 2, rotateRequest: undefined } }));
     expect(cond(later, "Synced")?.reason).toBe("Rotated");
     expect(later.observedRotation).toBe(2);
     expect(onlySyncTimeChanged(first, later)).toBe(true);
-    expect(onlySyncTimeChanged(first, nextStatus(first, 1, synced({ action: "InSync", key: { ...key, usageCount: 2 } })))).toBe(false);
+    expect(onlySyncTimeChanged(first, nextStatus(first, 1, synced({ action: "InSync", report: { ...report, usageCount: 2 } })))).toBe(false);
   });
 });

@@ -1,41 +1,34 @@
 // The ProvisioningKey status, computed from one reconcile's outcome and written once. Messages are
-// sentences about the key, never the key: the value lives only in ZPA and in the Secret.
+// sentences about the key, never the key: the value lives only in ZPA and in the Secret. What ZPA
+// holds comes as the client's report and availability; nothing here reads ZPA's own fields.
 import { ConditionType, Reason, type ProvisioningKeyStatus } from "../../api/v1alpha1/index.ts";
-import type { NamedRef, ProvisioningKeyRecord } from "../../ports/provisioning-keys.ts";
+import type { ProvisioningKeyReport } from "../../ports/managed-provisioning-keys.ts";
+import type { Availability } from "../../ports/managed-resource.ts";
 import { findCondition, setCondition, type Condition, type ConditionInput } from "../../runtime/conditions.ts";
-import type { RotationRequest } from "./decisions.ts";
+import type { SyncAction } from "../managed/decide.ts";
+import { conditionsOf, failedStatus, type Failure } from "../managed/status.ts";
+import type { RotationRequest } from "./rotation.ts";
 
-/** What a sync with ZPA did to the key. */
-export type SyncAction = "Created" | "Recreated" | "Adopted" | "Updated" | "Rotated" | "InSync";
+export interface SyncedOutcome {
+  readonly kind: "synced";
+  readonly action: SyncAction;
+  readonly report: ProvisioningKeyReport;
+  readonly availability: Availability;
+  readonly secret: "delivered" | "conflict";
+  readonly secretName: string;
+  readonly rotation: RotationRequest;
+  readonly now: Date;
+  readonly observeOnly: boolean;
+}
 
-export type Outcome =
-  | {
-      readonly kind: "synced";
-      readonly action: SyncAction;
-      readonly key: ProvisioningKeyRecord;
-      readonly group: NamedRef | undefined;
-      readonly enrollmentCertificate: NamedRef | undefined;
-      readonly secret: "delivered" | "conflict";
-      readonly secretName: string;
-      readonly rotation: RotationRequest;
-      readonly now: Date;
-      readonly observeOnly: boolean;
-    }
-  | {
-      /** Nothing was looked at or done; only usage fields may be refreshed from an earlier sync. */
-      readonly kind: "failed";
-      readonly reason: string;
-      readonly message: string;
-      /** True when the delivered key is unaffected (a failed drift check); Ready then stays as it was. */
-      readonly keepReady: boolean;
-      readonly now: Date;
-    };
+/** `failed`: nothing was looked at or done; only what an earlier sync recorded remains. */
+export type Outcome = SyncedOutcome | (Failure & { readonly kind: "failed"; readonly now: Date });
 
 const ACTION_REASON: Record<Exclude<SyncAction, "InSync" | "Recreated">, string> = {
   Created: Reason.Created,
   Adopted: Reason.Adopted,
   Updated: Reason.Updated,
-  Rotated: Reason.Rotated,
+  Replaced: Reason.Rotated,
 };
 
 export function syncedReason(action: SyncAction, previous: Condition | undefined, observeOnly: boolean): string {
@@ -46,41 +39,39 @@ export function syncedReason(action: SyncAction, previous: Condition | undefined
   return previous?.status === "True" ? previous.reason : Reason.Created;
 }
 
-function syncedMessage(action: SyncAction, key: ProvisioningKeyRecord, observeOnly: boolean): string {
-  const what = `provisioning key ${key.name} (id ${key.id})`;
+/** "provisioning key edge (id 9)": how messages and Events name a key. */
+export function describeKey(key: { readonly name: string; readonly id: string }): string {
+  return `provisioning key ${key.name} (id ${key.id})`;
+}
+
+function syncedMessage(action: SyncAction, what: string, observeOnly: boolean): string {
   switch (action) {
     case "Created": return `created ${what} in ZPA`;
     case "Recreated": return `re-created ${what}: the key had been deleted in ZPA`;
     case "Adopted": return observeOnly ? `observing ${what}; ZPA is not written` : `adopted ${what}, which existed in ZPA before this resource (spec.adopt); it is managed from now on`;
     case "Updated": return `updated ${what} to match the spec`;
-    case "Rotated": return `rotated: deleted the previous key and created ${what}`;
+    case "Replaced": return `rotated: deleted the previous key and created ${what}`;
     case "InSync": return `${what} matches the spec`;
   }
 }
 
 export function nextStatus(current: ProvisioningKeyStatus | undefined, generation: number | undefined, outcome: Outcome): ProvisioningKeyStatus {
+  if (outcome.kind === "failed") return failedStatus(current, generation, outcome, outcome.now);
   const prev = current ?? {};
-  if (outcome.kind === "failed") {
-    let conditions = setCondition(prev.conditions as Condition[] | undefined, { type: ConditionType.Synced, status: "False", reason: outcome.reason, message: outcome.message }, generation, outcome.now);
-    const ready = findCondition(conditions, ConditionType.Ready);
-    if (!outcome.keepReady || ready === undefined) {
-      conditions = setCondition(conditions, { type: ConditionType.Ready, status: "False", reason: outcome.reason, message: outcome.message }, generation, outcome.now);
-    }
-    return { ...prev, conditions };
-  }
-  const { key, now } = outcome;
-  const previousSynced = findCondition(prev.conditions as Condition[] | undefined, ConditionType.Synced);
+  const { report, now } = outcome;
+  const previousSynced = findCondition(conditionsOf(prev), ConditionType.Synced);
   const reason = syncedReason(outcome.action, previousSynced, outcome.observeOnly);
   // An in-sync check repeats the last change's words, so it does not read as a change (and cause a write).
   const keepWords = outcome.action === "InSync" && previousSynced?.status === "True" && previousSynced.reason === reason;
-  const synced: ConditionInput = { type: ConditionType.Synced, status: "True", reason, message: keepWords ? previousSynced.message : syncedMessage(outcome.action, key, outcome.observeOnly) };
+  const synced: ConditionInput = { type: ConditionType.Synced, status: "True", reason, message: keepWords ? previousSynced.message : syncedMessage(outcome.action, describeKey(report), outcome.observeOnly) };
+  const a = outcome.availability;
   const ready: ConditionInput =
     outcome.secret === "conflict"
       ? { type: ConditionType.Ready, status: "False", reason: Reason.SecretConflict, message: `Secret ${outcome.secretName} exists and is not owned by this ProvisioningKey; it is left untouched` }
-      : key.usageCount >= key.maxUsage
-        ? { type: ConditionType.Ready, status: "False", reason: Reason.UsageExhausted, message: `usageCount ${key.usageCount} has reached maxUsage ${key.maxUsage}: no more enrollments with this key; raise maxUsage or rotate` }
-        : { type: ConditionType.Ready, status: "True", reason, message: `key delivered to Secret ${outcome.secretName}${key.enabled ? "" : " (the key is disabled in ZPA)"}` };
-  let conditions = setCondition(prev.conditions as Condition[] | undefined, synced, generation, now);
+      : !a.usable
+        ? { type: ConditionType.Ready, status: "False", reason: a.reason, message: a.message }
+        : { type: ConditionType.Ready, status: "True", reason, message: `key delivered to Secret ${outcome.secretName}${a.note === undefined ? "" : ` (${a.note})`}` };
+  let conditions = setCondition(conditionsOf(prev), synced, generation, now);
   conditions = setCondition(conditions, ready, generation, now);
   // The key is recorded now: the create intent (if any) has served its purpose.
   const { createIntent: _done, ...rest } = prev;
@@ -88,13 +79,7 @@ export function nextStatus(current: ProvisioningKeyStatus | undefined, generatio
     ...rest,
     conditions,
     ...(generation === undefined ? {} : { observedGeneration: generation }),
-    id: key.id,
-    name: key.name,
-    usageCount: key.usageCount,
-    maxUsage: key.maxUsage,
-    enabled: key.enabled,
-    group: outcome.group ?? { id: key.groupId },
-    enrollmentCertificate: outcome.enrollmentCertificate ?? { id: key.enrollmentCertId },
+    ...report,
     lastSyncTime: stamp(now),
     secretName: outcome.secretName,
   };
@@ -103,6 +88,12 @@ export function nextStatus(current: ProvisioningKeyStatus | undefined, generatio
     if (outcome.rotation.rotateRequest !== undefined) status.observedRotateRequest = outcome.rotation.rotateRequest;
   }
   return status;
+}
+
+/** The status without anything about a recorded key (after a lost claim: it was never this resource's). */
+export function withoutRecordedKey(status: ProvisioningKeyStatus): ProvisioningKeyStatus {
+  const { id: _id, name: _name, usageCount: _u, maxUsage: _m, enabled: _e, group: _g, enrollmentCertificate: _c, lastSyncTime: _l, createIntent: _i, ...rest } = status;
+  return rest;
 }
 
 /**

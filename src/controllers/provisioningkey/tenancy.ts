@@ -3,7 +3,7 @@
 import { AdoptionPolicy, matchesLabelSelector, normalizeKeyName } from "../../api/v1alpha1/index.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
 import type { ConnectionRef } from "../shared/connections.ts";
-import type { ObjectCache } from "./reconciler.ts";
+import type { ObjectCache } from "../managed/types.ts";
 
 export type AdoptionDecision = { readonly allowed: true } | { readonly allowed: false; readonly message: string };
 

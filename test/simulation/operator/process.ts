@@ -17,6 +17,7 @@ import { isNotFound } from "../../../src/runtime/kube/errors.ts";
 import { OWNED_SECRET_SELECTOR, ownerKeyOf, type Secret } from "../../../src/controllers/shared/owned-secret.ts";
 import type { ResolvedConnection } from "../../../src/ports/connection.ts";
 import type { VendorPorts } from "../../../src/ports/vendors.ts";
+import { zpaProvisioningKeyClient } from "../../../src/vendors/zpa/managed-provisioning-keys.ts";
 import type { EventRecorder } from "../../../src/runtime/events.ts";
 import { TerminalError, retryAfterOf, type Reconciler } from "../../../src/runtime/reconcile.ts";
 import { core, type KubeObject } from "../../../src/runtime/kube/resource.ts";
@@ -100,6 +101,7 @@ export class OperatorProcess implements ProcessHandle {
     const ports: VendorPorts = {
       certificateAuthority: (c) => d.certificates.port(tenant(c), c.vendor === "sectigo" ? "sectigo" : "cloudflare"),
       provisioningKeys: (c) => d.zpa.port(tenant(c)),
+      provisioningKeyClient: (c, scope) => zpaProvisioningKeyClient(d.zpa.port(tenant(c)), c, scope),
       browserCertificates: () => { throw new Error("publish.zpa is not modelled"); },
       verify: async () => {},
     };
@@ -155,7 +157,7 @@ export class OperatorProcess implements ProcessHandle {
           for (const other of claims.update(claimant.key, claimant)) pkQueue.add(other);
         },
       },
-      now,
+      clock: { now: () => s.clock.date() },
       random: () => Math.random(),
     });
     this.workers = [

@@ -1,6 +1,6 @@
 // ProvisioningKey families against one ZPA tenant: everyday changes and drift, deletion, namespace
 // teardown, and tenancy (a namespace naming a key another namespace manages).
-import { defaultKeyName } from "../../../src/controllers/provisioningkey/decisions.ts";
+import { defaultKeyName } from "../../../src/controllers/provisioningkey/names.ts";
 import type { Rng } from "../rng.ts";
 import { zpaGroups } from "../vendors/zpa.ts";
 import type { World } from "../world.ts";
