@@ -1,15 +1,13 @@
 // The shapes the managed-resource driver and its kinds share (ADR 0013).
 import type { VendorName } from "../../ports/vendor-error.ts";
+import type { ReadCache } from "../../runtime/informer.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
 import type { ConnectionLookup, ConnectionRef } from "../shared/connections.ts";
 import type { CreateIntent } from "./create-intent.ts";
 import type { DeletionPolicy, ManagementPolicy } from "./decide.ts";
 
-/** An informer's cache, as the driver reads it. */
-export interface ObjectCache<T> {
-  get(key: string): T | undefined;
-  list(): T[];
-}
+/** An informer's cache, as the driver reads it (no listening). */
+export type ObjectCache<T> = Pick<ReadCache<T>, "get" | "list">;
 
 export interface ConnectionLookupPort {
   /** purpose "cleanup" only on the deletion path (contract C1); the default is "provision". */
