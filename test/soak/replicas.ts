@@ -55,6 +55,12 @@ export class ReplicaSet {
   readonly incarnations: Incarnation[] = [];
   readonly #o: ReplicaSetOptions;
   readonly #slots = new Map<string, Slot>();
+  /** Processes the chaos loop killed: their exit is expected, whenever it is reported. */
+  readonly #killed = new WeakSet<ChildProcess>();
+  /** Every process not yet reported exited. */
+  readonly #children = new Set<ChildProcess>();
+  /** Most operator processes alive at once (a sanity check: never more than the slots). */
+  maxConcurrent = 0;
   #stopping = false;
   /** The slot whose current process last logged "became leader" (cleared when it exits or loses the lease). */
   leaderSlot: string | undefined;
@@ -86,8 +92,12 @@ export class ReplicaSet {
   }
 
   isAlive(slot: string): boolean {
-    const s = this.#slots.get(slot);
-    return s?.child !== undefined && s.child.exitCode === null && s.child.signalCode === null;
+    return this.#running(this.#slots.get(slot)?.child);
+  }
+
+  /** Started, not killed by us, not exited. */
+  #running(child: ChildProcess | undefined): boolean {
+    return child !== undefined && !this.#killed.has(child) && child.exitCode === null && child.signalCode === null;
   }
 
   aliveSlots(): string[] {
@@ -114,6 +124,7 @@ export class ReplicaSet {
     this.#event(slot, "kill");
     slot.nextIdentityFresh = freshIdentity;
     // Scheduled before the signal: the exit handler sees a planned restart and leaves it alone.
+    this.#killed.add(child);
     this.#scheduleRestart(slot, restartAfterMs);
     child.kill("SIGKILL");
     // Dead from this moment: under load the exit event can arrive after the restart has begun.
@@ -125,19 +136,16 @@ export class ReplicaSet {
 
   async stopAll(): Promise<void> {
     this.#stopping = true;
-    const waits: Promise<unknown>[] = [];
     for (const slot of this.#slots.values()) {
       if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer);
       slot.restartTimer = undefined;
-      const child = slot.child;
-      if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        waits.push(exited.finally(() => clearTimeout(force)));
-      }
     }
-    await Promise.all(waits);
+    await Promise.all([...this.#children].map(async (child) => {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited.finally(() => clearTimeout(force));
+    }));
     await Promise.all([...this.#slots.values()].map((s) => new Promise<void>((resolve) => s.log.end(() => resolve()))));
   }
 
@@ -150,6 +158,8 @@ export class ReplicaSet {
   }
 
   #start(slot: Slot): void {
+    // One process per slot, ever: a second would run unsupervised (never killed, maybe leading).
+    if (this.#running(slot.child)) return;
     if (slot.nextIdentityFresh) {
       slot.generation += 1;
       slot.identity = `replica-${slot.name}-${slot.generation}`;
@@ -166,6 +176,8 @@ export class ReplicaSet {
     ];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
     slot.child = child;
+    this.#children.add(child);
+    this.maxConcurrent = Math.max(this.maxConcurrent, [...this.#children].filter((c) => !this.#killed.has(c)).length);
     const incarnation: Incarnation = { slot: slot.name, identity: slot.identity, startedAt: Date.now(), endedAt: undefined };
     slot.incarnation = incarnation;
     this.incarnations.push(incarnation);
@@ -177,24 +189,29 @@ export class ReplicaSet {
       buffered += chunk.toString();
       let nl: number;
       while ((nl = buffered.indexOf("\n")) >= 0) {
-        this.#scan(slot, buffered.slice(0, nl));
+        this.#scan(slot, child, buffered.slice(0, nl));
         buffered = buffered.slice(nl + 1);
       }
     });
     child.stderr?.on("data", (chunk: Buffer) => slot.log.write(chunk));
     child.once("exit", (code, signal) => {
+      this.#children.delete(child);
       incarnation.endedAt ??= Date.now();
       if (this.leaderSlot === slot.name && slot.incarnation === incarnation) this.leaderSlot = undefined;
       slot.log.write(`--- ${new Date().toISOString()} exit ${slot.identity} code ${code} signal ${signal}\n`);
       this.#event(slot, "exit", `code ${code} signal ${signal}`, incarnation.identity);
-      if (this.#stopping || slot.restartTimer !== undefined) return;
+      // A killed process's exit can be reported after its restart began (a loaded machine): it is
+      // no self-exit, and restarting for it again would leave two processes in the slot.
+      if (this.#stopping || this.#killed.has(child) || slot.child !== child || slot.restartTimer !== undefined) return;
       // Not ours to stop: the operator exited by itself (it does after losing the lease). Restart it.
       this.selfExits += 1;
       this.#scheduleRestart(slot, this.#o.crashRestartDelayMs ?? 1_000);
     });
   }
 
-  #scan(slot: Slot, line: string): void {
+  #scan(slot: Slot, child: ChildProcess, line: string): void {
+    // Output of a killed process can still be arriving: it says nothing about the slot's current one.
+    if (slot.child !== child || this.#killed.has(child)) return;
     if (line.includes("became leader")) {
       this.leaderSlot = slot.name;
       this.#event(slot, "became-leader");

@@ -42,6 +42,7 @@ export function fullReport(r: SoakResult): string {
   lines.push(`operator SIGKILLs: ${c.kills} (of the leader: ${c.leaderKills}; restarted as a new identity: ${c.freshIdentityRestarts}; skipped, no replica alive: ${c.skippedKills})`);
   lines.push(`kills while each vendor had resources: ${o.vendors.map((v) => `${v} ${c.killsWithVendorWork[v]}`).join(", ")}; while it had work in flight (a resource not Ready, pending or deleting): ${o.vendors.map((v) => `${v} ${c.killsWithVendorBusy[v]}`).join(", ")}`);
   lines.push(`kill rate achieved: ${(c.kills / (o.durationMs / 60_000)).toFixed(1)}/min (asked ${o.killsPerMinute}/min; a kill aimed at the leader waits for one to be elected)`);
+  lines.push(`most operator processes alive at once: ${r.replicas.maxConcurrent} (two replicas)`);
   lines.push(`operator exits on its own (lease lost during an API outage, crash): ${r.replicas.selfExits}`);
   lines.push(`API server restarts: ${r.chaos.outages.length}, down ${r.chaos.outages.map((x) => s((x.to ?? x.from) - x.from)).join(", ") || "-"}`);
   lines.push(`simulator fault windows: ${c.faultWindows}: ${Object.entries(c.faultsByName).map(([k, n]) => `${k} ×${n}`).join(", ") || "-"}`);

@@ -135,6 +135,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     if (convergenceMs === undefined) violations.push(`did not converge within ${Math.round(options.convergeTimeoutMs / 1000)} s after the faults stopped`);
     for (const f of check.findings) violations.push(`${f.class}: ${f.resource}: ${f.message}${f.vendorObjects ? ` [${f.vendorObjects.join(", ")}]` : ""}`);
     if (zpaCreatesBeyondIntents > 0) violations.push(`duplicate: ZPA created ${zpa!.createdTotal} keys, ${intents} were asked for`);
+    if (replicas.maxConcurrent > 2) violations.push(`harness: ${replicas.maxConcurrent} operator processes ran at once (two replicas expected)`);
     if (leadership.maxSettleMs > MAX_LEADER_GAP_MS) violations.push(`no leader for ${(leadership.maxSettleMs / 1000).toFixed(1)} s after the last disturbance (bound ${MAX_LEADER_GAP_MS / 1000} s)`);
 
     return {
