@@ -125,8 +125,6 @@ export class ManagedReconciler<T extends ManagedObject, P, C extends AnyClient, 
       return { requeueAfterMs: blocked.retryAfterMs };
     }
 
-    let synced;
-    let delivered: D;
     try {
       if (view.management === "ObserveOnly") {
         const consent = await kind.adoption(resource)(undefined, ctx.signal);
@@ -146,13 +144,13 @@ export class ManagedReconciler<T extends ManagedObject, P, C extends AnyClient, 
         await tools.fail(t, { reason: Reason.NotFound, message: outcome.message, keepReady: false }, ctx.signal);
         return { requeueAfterMs: MISSING_RETRY_MS };
       }
-      synced = outcome;
-      delivered = await kind.publisher.publish(ctx, t, resource, client, outcome);
+      const delivered = await kind.publisher.publish(ctx, t, resource, client, outcome);
+      return await kind.record(ctx, t, resource, outcome, delivered, due.reason, tools);
     } catch (e) {
+      // Vendor errors (observe, create, update, delete, the report) are the error policy's; the rest goes to the queue.
       if (!isVendorError(e)) throw e;
       return tools.vendorFailure(ctx, t, e);
     }
-    return kind.record(ctx, t, resource, synced, delivered, due.reason, tools);
   }
 
   /** Manage holds a finalizer (its deletion has vendor work to do); ObserveOnly none. False: the object is gone. */

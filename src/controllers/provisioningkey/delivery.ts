@@ -2,7 +2,7 @@
 // this resource's before anything is asked of ZPA (ADR 0006 §4: a key that can never be delivered is
 // not created, its value not even read); after a sync the key is written there, the Secret of an
 // earlier spec.secretName goes, and on deletion or a lost claim the copy is taken back.
-import { annotations, type ProvisioningKey, type ProvisioningKeyStatus } from "../../api/v1alpha1/index.ts";
+import { annotations, Reason, type ProvisioningKey, type ProvisioningKeyStatus } from "../../api/v1alpha1/index.ts";
 import type { ProvisioningKeyClient, ProvisioningKeyReport } from "../../ports/managed-provisioning-keys.ts";
 import type { Availability } from "../../ports/managed-resource.ts";
 import type { KubeApi } from "../../runtime/kube/api.ts";
@@ -67,7 +67,7 @@ export class SecretDelivery implements Publisher<Raw, ProvisioningKey, Provision
     if (this.pending(secretKey, this.#tools.now())) return undefined;
     if ((await this.#ownership(this.#secrets.get(secretKey), owner, pk.spec.secretName, ctx.signal)) !== "foreign") return undefined;
     const message = `Secret ${pk.spec.secretName} exists and is not owned by this ProvisioningKey; it is left untouched and nothing is done in ZPA until it is free (choose another secretName or delete that Secret)`;
-    return { reason: "SecretConflict", message, retryAfterMs: SECRET_CONFLICT_RETRY_MS };
+    return { reason: Reason.SecretConflict, message, retryAfterMs: SECRET_CONFLICT_RETRY_MS };
   }
 
   async publish(ctx: ReconcileContext, t: Tracked<Raw>, pk: ProvisioningKey, client: ProvisioningKeyClient, synced: Synced<ProvisioningKeyClient>): Promise<Delivered> {
