@@ -37,7 +37,10 @@ export function changelogSection(changelog: string, version: string): string | u
   const start = lines.findIndex((l) => new RegExp(`^## \\[${version.replaceAll(".", "\\.")}\\]`).test(l));
   if (start < 0) return undefined;
   const end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-  return lines.slice(start + 1, end < 0 ? undefined : end).join("\n").trim();
+  return lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .join("\n")
+    .trim();
 }
 
 /** Everything that disagrees with `version`, as sentences; empty when a release may be cut. */
@@ -63,7 +66,10 @@ export function stampValues(valuesYaml: string, repository: string, digest: stri
   const image = /^image:\n((?: {2}.*\n|\s*\n)+)/m.exec(valuesYaml);
   if (!image) throw new Error("values.yaml has no top-level image: block");
   let block = image[1]!;
-  for (const [key, value] of [["repository", repository], ["digest", digest]] as const) {
+  for (const [key, value] of [
+    ["repository", repository],
+    ["digest", digest],
+  ] as const) {
     const line = new RegExp(`^ {2}${key}:.*$`, "m");
     if (!line.test(block)) throw new Error(`values.yaml's image block has no ${key}:`);
     block = block.replace(line, `  ${key}: ${value}`);

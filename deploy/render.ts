@@ -50,7 +50,11 @@ export function normalizeHelmOutput(text: string): string {
 export const healthCheckedKinds = ["ManagedCertificate", "ProvisioningKey", "VendorConnection", "ClusterVendorConnection"] as const;
 
 function argocdConfigMap(lua: string): string {
-  const body = lua.trimEnd().split("\n").map((l) => (l ? `    ${l}` : "")).join("\n");
+  const body = lua
+    .trimEnd()
+    .split("\n")
+    .map((l) => (l ? `    ${l}` : ""))
+    .join("\n");
   const entries = healthCheckedKinds.map((kind) => `  resource.customizations.health.certbridge.dev_${kind}: |\n${body}\n`).join("");
   return `${HEADER}# Merge into Argo CD's argocd-cm ConfigMap, e.g. as a kustomize patch or with
 # kubectl -n argocd patch configmap argocd-cm --patch-file deploy/argocd/argocd-cm.yaml
@@ -94,8 +98,13 @@ export async function renderDeploy(helm: string): Promise<Map<string, string>> {
   const rendered = await helmTemplate(helm, MANIFESTS_RELEASE, MANIFESTS_NAMESPACE, ["--set", "managedBy=kustomize"]);
   files.set("deploy/manifests/operator/namespace.yaml", namespaceManifest());
   files.set("deploy/manifests/operator/certbridge.yaml", `${HEADER}${normalizeHelmOutput(rendered).replace(/^---\n/, "")}`);
-  files.set("deploy/manifests/operator/kustomization.yaml", kustomization(["namespace.yaml", "certbridge.yaml"],
-    "# Point the placeholder image at your registry here (or with `kustomize edit set image`).\nimages:\n  - name: certbridge\n    newName: certbridge\n    newTag: \"0.1.0\"\n"));
+  files.set(
+    "deploy/manifests/operator/kustomization.yaml",
+    kustomization(
+      ["namespace.yaml", "certbridge.yaml"],
+      '# Point the placeholder image at your registry here (or with `kustomize edit set image`).\nimages:\n  - name: certbridge\n    newName: certbridge\n    newTag: "0.1.0"\n',
+    ),
+  );
   files.set("deploy/manifests/kustomization.yaml", kustomization(["crds", "operator"]));
 
   files.set("deploy/argocd/argocd-cm.yaml", argocdConfigMap(await readFile(join(repoRoot, "deploy", "argocd", "health-check.lua"), "utf8")));

@@ -25,10 +25,16 @@ const allowed: Record<Layer, { may: readonly Layer[]; why: string }> = {
   ports: { may: ["api", "pki"], why: "ports describe vendor capabilities in API terms (api ← ports)" },
   observability: { may: [], why: "logging and metrics sit below the runtime that uses them" },
   runtime: { may: ["observability"], why: "the toolkit knows Kubernetes, not our kinds or vendors" },
-  controllers: { may: ["api", "config", "ports", "pki", "runtime", "observability"], why: "controllers reach vendors only through ports (never import vendors)" },
+  controllers: {
+    may: ["api", "config", "ports", "pki", "runtime", "observability"],
+    why: "controllers reach vendors only through ports (never import vendors)",
+  },
   vendors: { may: ["ports", "api", "pki", "observability"], why: "vendors implement ports and never touch the Kubernetes client (vendors → ports)" },
   sim: { may: ["pki", "observability", "vendors"], why: "simulators stand in for vendors and know nothing of the operator" },
-  main: { may: ["api", "pki", "config", "ports", "runtime", "observability", "controllers", "vendors", "sim", "harness"], why: "main wires everything (controllers ← main); dev mode starts the local control plane" },
+  main: {
+    may: ["api", "pki", "config", "ports", "runtime", "observability", "controllers", "vendors", "sim", "harness"],
+    why: "main wires everything (controllers ← main); dev mode starts the local control plane",
+  },
   harness: { may: [], why: "the test harness is outside src/; only main (dev mode) may use it" },
 };
 
@@ -63,7 +69,14 @@ export function importsOf(text: string): string[] {
 
 const files = sources(SRC);
 // Targets outside src/ (the test harness) are nodes without edges of their own: layered, never walked.
-const graph = new Map<string, string[]>(files.map((file) => [file, importsOf(readFileSync(file, "utf8")).map((spec) => resolve(dirname(file), spec)).filter((target) => !isTestCode(target))]));
+const graph = new Map<string, string[]>(
+  files.map((file) => [
+    file,
+    importsOf(readFileSync(file, "utf8"))
+      .map((spec) => resolve(dirname(file), spec))
+      .filter((target) => !isTestCode(target)),
+  ]),
+);
 
 /** Strongly connected components with more than one file (or a file importing itself): Tarjan. */
 function cycles(edges: Map<string, string[]>): string[][] {
@@ -100,14 +113,21 @@ function cycles(edges: Map<string, string[]>): string[][] {
 
 describe("architecture", () => {
   it("reads the imports it guards (multi-line, type-only, re-exports, dynamic)", () => {
-    const text = 'import {\n  a,\n  b,\n} from "./a.ts";\nimport type { C } from "../c.ts";\nexport * from "./d.ts";\nimport "./e.ts";\nconst f = await import("./f.ts");\nimport { g } from "node:fs";';
+    const text =
+      'import {\n  a,\n  b,\n} from "./a.ts";\nimport type { C } from "../c.ts";\nexport * from "./d.ts";\nimport "./e.ts";\nconst f = await import("./f.ts");\nimport { g } from "node:fs";';
     expect(importsOf(text).sort()).toEqual(["../c.ts", "./a.ts", "./d.ts", "./e.ts", "./f.ts"]);
   });
 
   it("finds a cycle when there is one, and none in a chain", () => {
-    const chain = new Map([[join(SRC, "a.ts"), [join(SRC, "b.ts")]], [join(SRC, "b.ts"), []]]);
+    const chain = new Map([
+      [join(SRC, "a.ts"), [join(SRC, "b.ts")]],
+      [join(SRC, "b.ts"), []],
+    ]);
     expect(cycles(chain)).toEqual([]);
-    const loop = new Map([[join(SRC, "a.ts"), [join(SRC, "b.ts")]], [join(SRC, "b.ts"), [join(SRC, "a.ts")]]]);
+    const loop = new Map([
+      [join(SRC, "a.ts"), [join(SRC, "b.ts")]],
+      [join(SRC, "b.ts"), [join(SRC, "a.ts")]],
+    ]);
     expect(cycles(loop)).toEqual([["a.ts", "b.ts"]]);
   });
 
@@ -121,7 +141,8 @@ describe("architecture", () => {
       const from = layerOf(file);
       for (const target of targets) {
         const to = layerOf(target);
-        if (to !== from && !allowed[from].may.includes(to)) violations.push(`${relative(SRC, file)} → ${relative(SRC, target)}: ${from} may not import ${to} (${allowed[from].why})`);
+        if (to !== from && !allowed[from].may.includes(to))
+          violations.push(`${relative(SRC, file)} → ${relative(SRC, target)}: ${from} may not import ${to} (${allowed[from].why})`);
       }
     }
     expect(violations).toEqual([]);
@@ -130,7 +151,9 @@ describe("architecture", () => {
   it("keeps the Kubernetes client out of vendors and vendors out of controllers", () => {
     const crossings = [...graph].flatMap(([file, targets]) =>
       targets
-        .filter((target) => (layerOf(file) === "vendors" && layerOf(target) === "runtime") || (layerOf(file) === "controllers" && layerOf(target) === "vendors"))
+        .filter(
+          (target) => (layerOf(file) === "vendors" && layerOf(target) === "runtime") || (layerOf(file) === "controllers" && layerOf(target) === "vendors"),
+        )
         .map((target) => `${relative(SRC, file)} → ${relative(SRC, target)}`),
     );
     expect(crossings).toEqual([]);

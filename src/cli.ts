@@ -6,8 +6,14 @@ type Command = { readonly summary: string; readonly load: () => Promise<(args: s
 
 const commands: Record<string, Command> = {
   run: { summary: "run the operator against the current kubeconfig or in-cluster config", load: async () => (await import("./commands/run.ts")).runCommand },
-  dev: { summary: "local kube-apiserver + etcd, CRDs, vendor simulators, sample resources and the operator; Ctrl-C tears down", load: async () => (await import("./commands/dev.ts")).devCommand },
-  sim: { summary: "start the ZPA, Cloudflare and Sectigo simulators and print their URLs as one JSON line", load: async () => (await import("./commands/sim.ts")).simCommand },
+  dev: {
+    summary: "local kube-apiserver + etcd, CRDs, vendor simulators, sample resources and the operator; Ctrl-C tears down",
+    load: async () => (await import("./commands/dev.ts")).devCommand,
+  },
+  sim: {
+    summary: "start the ZPA, Cloudflare and Sectigo simulators and print their URLs as one JSON line",
+    load: async () => (await import("./commands/sim.ts")).simCommand,
+  },
 };
 
 function usage(): string {

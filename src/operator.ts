@@ -26,17 +26,30 @@ export async function startOperator(config: OperatorConfig, log: Logger, options
     namespaces: config.namespaces,
     healthPort: config.metricsPort,
     healthHost: config.metricsHost,
-    ...(config.leaderElect
-      ? { leaderElection: { namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity: config.identity } }
-      : {}),
+    ...(config.leaderElect ? { leaderElection: { namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity: config.identity } } : {}),
     ...(options.onLostLeadership ? { onLostLeadership: options.onLostLeadership } : {}),
   });
-  const warmUp = shouldWarmUp({ policy: config.rateLimitWarmUp, leaderElect: config.leaderElect, leaseRenewedAt: await leaseRenewedAt(client, config), now: Date.now() });
+  const warmUp = shouldWarmUp({
+    policy: config.rateLimitWarmUp,
+    leaderElect: config.leaderElect,
+    leaseRenewedAt: await leaseRenewedAt(client, config),
+    now: Date.now(),
+  });
   const vendorPorts = createVendorPorts({ log, warmUp });
   provideVendorPorts(manager, vendorPorts);
   registerControllers(manager, config);
   await manager.start();
-  log.info({ server: client.server, namespaces: config.namespaces.length ? config.namespaces : "all", leaderElect: config.leaderElect, identity: config.identity, metricsPort: manager.healthPort, rateLimitWarmUp: warmUp }, "certbridge started");
+  log.info(
+    {
+      server: client.server,
+      namespaces: config.namespaces.length ? config.namespaces : "all",
+      leaderElect: config.leaderElect,
+      identity: config.identity,
+      metricsPort: manager.healthPort,
+      rateLimitWarmUp: warmUp,
+    },
+    "certbridge started",
+  );
   return {
     manager,
     stop: async () => {

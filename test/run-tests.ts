@@ -1,5 +1,5 @@
-// The README's test command: type check, then every vitest project (unit, then integration on a
-// real control plane). Exits non-zero on the first failing step.
+// The README's test command: format check, type check, then every vitest project (unit, then
+// integration on a real control plane). Exits non-zero on the first failing step.
 import { spawnSync } from "node:child_process";
 import { delimiter, join } from "node:path";
 
@@ -8,6 +8,7 @@ const bin = join(import.meta.dirname, "..", "node_modules", ".bin");
 const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ""}` };
 
 const steps: Array<[string, string[]]> = [
+  ["biome", ["format", "."]],
   ["tsc", ["--noEmit", "-p", "."]],
   ["vitest", ["run", ...process.argv.slice(2)]],
 ];

@@ -20,7 +20,10 @@ const schemaByKind = new Map(
   }),
 );
 
-const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const yamlFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
 
 function problemsOf(obj: unknown): string[] {
   const parsed = parseResource(obj);

@@ -184,11 +184,15 @@ export async function devCommand(
       teardown.push(`state in ${state.dir}`, () => state.release());
     }
 
-    const plane = await step("starting kube-apiserver + etcd", async () => {
-      const p = await ControlPlane.start({ log: (line) => progress(`  ${line}`) });
-      teardown.push("kube-apiserver + etcd", () => p.stop());
-      return p;
-    }, "a first run on this machine builds them from source: about 5 minutes");
+    const plane = await step(
+      "starting kube-apiserver + etcd",
+      async () => {
+        const p = await ControlPlane.start({ log: (line) => progress(`  ${line}`) });
+        teardown.push("kube-apiserver + etcd", () => p.stop());
+        return p;
+      },
+      "a first run on this machine builds them from source: about 5 minutes",
+    );
     controlPlaneDir = plane.dir;
     const kubeconfig = owned?.kubeconfig ?? plane.kubeconfigPath;
     if (owned !== undefined) await copyFile(plane.kubeconfigPath, owned.kubeconfig);
@@ -240,8 +244,10 @@ export async function devCommand(
       operator = await step("starting the operator", async () => {
         const config = loadOperatorConfig(
           [
-            "--kubeconfig", kubeconfig,
-            "--leader-elect", "false",
+            "--kubeconfig",
+            kubeconfig,
+            "--leader-elect",
+            "false",
             ...(io.env.CERTBRIDGE_METRICS_HOST ? [] : ["--metrics-host", "127.0.0.1"]),
             ...(flags["log-level"] === undefined ? [] : ["--log-level", flags["log-level"]]),
           ],
@@ -302,35 +308,37 @@ export async function devCommand(
 
 function summary(info: DevReadyInfo, crdCount: number, noOperator: boolean, took: string): string {
   const sim = (v: Vendor) => `    ${v.padEnd(11)} ${info.simulators[v] ?? "(not running)"}`;
-  return [
-    "",
-    `certbridge dev is ready (${took})`,
-    "",
-    `  kubeconfig   ${info.kubeconfig}`,
-    `               export KUBECONFIG=${info.kubeconfig}`,
-    `  API server   ${info.apiServer} (${crdCount} CRDs installed)`,
-    `  namespace    ${info.namespace}: one VendorConnection per simulator, and every ManagedCertificate and`,
-    "               ProvisioningKey sample mapped onto the simulated tenants (orgs, profiles, groups).",
-    noOperator
-      ? "               Nothing reconciles them until you start the operator."
-      : "               The operator reconciles them: each should be Ready within seconds (reported below).",
-    "  simulators   (HTTPS; test credentials are in the Secrets beside the connections)",
-    sim("zpa"),
-    sim("cloudflare"),
-    sim("sectigo"),
-    `    CA file     ${info.caFile ?? "(none)"}`,
-    noOperator
-      ? `  operator     not started (--no-operator); run it with:\n               npm start -- --kubeconfig ${info.kubeconfig} --leader-elect false --metrics-port 0`
-      : `  metrics      ${info.metricsUrl}/metrics  (health: /healthz, /readyz; operator logs on stderr)`,
-    "",
-    "  look around:",
-    "    kubectl get certbridge -A",
-    `    kubectl -n ${info.namespace} get vendorconnections,managedcertificates,provisioningkeys`,
-    "    kubectl explain managedcertificate.spec",
-    "",
-    "  Ctrl-C stops everything.",
-    "",
-  ].join("\n") + "\n";
+  return (
+    [
+      "",
+      `certbridge dev is ready (${took})`,
+      "",
+      `  kubeconfig   ${info.kubeconfig}`,
+      `               export KUBECONFIG=${info.kubeconfig}`,
+      `  API server   ${info.apiServer} (${crdCount} CRDs installed)`,
+      `  namespace    ${info.namespace}: one VendorConnection per simulator, and every ManagedCertificate and`,
+      "               ProvisioningKey sample mapped onto the simulated tenants (orgs, profiles, groups).",
+      noOperator
+        ? "               Nothing reconciles them until you start the operator."
+        : "               The operator reconciles them: each should be Ready within seconds (reported below).",
+      "  simulators   (HTTPS; test credentials are in the Secrets beside the connections)",
+      sim("zpa"),
+      sim("cloudflare"),
+      sim("sectigo"),
+      `    CA file     ${info.caFile ?? "(none)"}`,
+      noOperator
+        ? `  operator     not started (--no-operator); run it with:\n               npm start -- --kubeconfig ${info.kubeconfig} --leader-elect false --metrics-port 0`
+        : `  metrics      ${info.metricsUrl}/metrics  (health: /healthz, /readyz; operator logs on stderr)`,
+      "",
+      "  look around:",
+      "    kubectl get certbridge -A",
+      `    kubectl -n ${info.namespace} get vendorconnections,managedcertificates,provisioningkeys`,
+      "    kubectl explain managedcertificate.spec",
+      "",
+      "  Ctrl-C stops everything.",
+      "",
+    ].join("\n") + "\n"
+  );
 }
 
 /**

@@ -40,10 +40,13 @@ export async function runCommand(args: string[]): Promise<number> {
       }
       stopping = true;
       log.info({ signal }, "stopping: draining controllers and releasing the lease");
-      handle.stop().then(() => resolve(0), (error: unknown) => {
-        log.error({ err: error instanceof Error ? error : String(error) }, "error while stopping");
-        resolve(1);
-      });
+      handle.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          log.error({ err: error instanceof Error ? error : String(error) }, "error while stopping");
+          resolve(1);
+        },
+      );
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));

@@ -62,8 +62,7 @@ export async function simCommand(args: string[], io: SimCommandIo = { out: (l) =
   // Listen for the signal before starting, so an early Ctrl-C still shuts down cleanly.
   const ac = new AbortController();
   const stopped =
-    io.stopped ??
-    Promise.race([once(process, "SIGINT", { signal: ac.signal }), once(process, "SIGTERM", { signal: ac.signal })]).catch(() => undefined);
+    io.stopped ?? Promise.race([once(process, "SIGINT", { signal: ac.signal }), once(process, "SIGTERM", { signal: ac.signal })]).catch(() => undefined);
 
   let sims;
   try {

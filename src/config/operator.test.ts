@@ -4,7 +4,15 @@ import { loadOperatorConfig } from "./operator.ts";
 describe("loadOperatorConfig", () => {
   it("applies defaults", () => {
     const c = loadOperatorConfig([], { POD_NAMESPACE: "certbridge-system" });
-    expect(c).toMatchObject({ leaderElect: true, leaderElectionNamespace: "certbridge-system", leaderElectionId: "certbridge-leader", metricsPort: 8080, logLevel: "info", concurrency: 4, namespaces: [] });
+    expect(c).toMatchObject({
+      leaderElect: true,
+      leaderElectionNamespace: "certbridge-system",
+      leaderElectionId: "certbridge-leader",
+      metricsPort: 8080,
+      logLevel: "info",
+      concurrency: 4,
+      namespaces: [],
+    });
     expect(c.identity.length).toBeGreaterThan(0);
   });
 

@@ -12,16 +12,38 @@ export const settings = {
   kubeconfig: { flag: "kubeconfig", env: "KUBECONFIG", help: "kubeconfig to use; default: in-cluster config, else ~/.kube/config" },
   namespaces: { flag: "namespaces", env: "CERTBRIDGE_NAMESPACES", help: "comma-separated namespaces to watch; empty watches all" },
   leaderElect: { flag: "leader-elect", env: "CERTBRIDGE_LEADER_ELECT", help: "campaign for a Lease before reconciling (true|false)", default: "true" },
-  leaderElectionNamespace: { flag: "leader-election-namespace", env: "CERTBRIDGE_LEADER_ELECTION_NAMESPACE", help: "namespace of the leader Lease; default: the pod's namespace, else default" },
+  leaderElectionNamespace: {
+    flag: "leader-election-namespace",
+    env: "CERTBRIDGE_LEADER_ELECTION_NAMESPACE",
+    help: "namespace of the leader Lease; default: the pod's namespace, else default",
+  },
   leaderElectionId: { flag: "leader-election-id", env: "CERTBRIDGE_LEADER_ELECTION_ID", help: "name of the leader Lease", default: "certbridge-leader" },
-  metricsPort: { flag: "metrics-port", env: "CERTBRIDGE_METRICS_PORT", help: "port serving /metrics, /healthz and /readyz (0 = any free port)", default: "8080" },
+  metricsPort: {
+    flag: "metrics-port",
+    env: "CERTBRIDGE_METRICS_PORT",
+    help: "port serving /metrics, /healthz and /readyz (0 = any free port)",
+    default: "8080",
+  },
   metricsHost: { flag: "metrics-host", env: "CERTBRIDGE_METRICS_HOST", help: "address the metrics and health server binds", default: "0.0.0.0" },
   logLevel: { flag: "log-level", env: "CERTBRIDGE_LOG_LEVEL", help: "trace|debug|info|warn|error", default: "info" },
   concurrency: { flag: "concurrency", env: "CERTBRIDGE_CONCURRENCY", help: "workers per controller", default: "4" },
   identity: { flag: "identity", env: "POD_NAME", help: "this replica's identity in the Lease; default: hostname plus a random suffix" },
-  crashAt: { flag: "debug-crash-at", env: "CERTBRIDGE_DEBUG_CRASH_AT", help: "testing only: SIGKILL this process the first time <controller>:<step> is reached (crash-safety tests)" },
-  rateLimitWarmUp: { flag: "rate-limit-warm-up", env: "CERTBRIDGE_RATE_LIMIT_WARM_UP", help: "spend only a quarter of each vendor rate budget in its first window after a start, since a predecessor may have spent the rest: auto (when the leader Lease was renewed within the last 5 minutes, or leader election is off) | always | never", default: "auto" },
-  orderSettleMs: { flag: "debug-order-settle-ms", env: "CERTBRIDGE_DEBUG_ORDER_SETTLE_MS", help: "testing only: how long an unanswered certificate order may still be committed by the vendor (default per vendor: Cloudflare 3 min, Sectigo 10 min); shorter risks paying twice" },
+  crashAt: {
+    flag: "debug-crash-at",
+    env: "CERTBRIDGE_DEBUG_CRASH_AT",
+    help: "testing only: SIGKILL this process the first time <controller>:<step> is reached (crash-safety tests)",
+  },
+  rateLimitWarmUp: {
+    flag: "rate-limit-warm-up",
+    env: "CERTBRIDGE_RATE_LIMIT_WARM_UP",
+    help: "spend only a quarter of each vendor rate budget in its first window after a start, since a predecessor may have spent the rest: auto (when the leader Lease was renewed within the last 5 minutes, or leader election is off) | always | never",
+    default: "auto",
+  },
+  orderSettleMs: {
+    flag: "debug-order-settle-ms",
+    env: "CERTBRIDGE_DEBUG_ORDER_SETTLE_MS",
+    help: "testing only: how long an unanswered certificate order may still be committed by the vendor (default per vendor: Cloudflare 3 min, Sectigo 10 min); shorter risks paying twice",
+  },
 } as const;
 
 type SettingName = keyof typeof settings;
@@ -31,7 +53,15 @@ const port = z.coerce.number().int().min(0).max(65535);
 
 export const OperatorConfig = z.object({
   kubeconfig: z.string().min(1).optional(),
-  namespaces: z.string().optional().transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)),
+  namespaces: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   leaderElect: boolish,
   leaderElectionNamespace: z.string().min(1),
   leaderElectionId: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS subdomain name"),

@@ -10,11 +10,7 @@ import { managedCertificateSetup } from "./managedcertificate/index.ts";
  */
 export type ControllerSetup = (manager: Manager, config: OperatorConfig) => void;
 
-export const controllerSetups: readonly ControllerSetup[] = [
-  setupVendorConnectionControllers,
-  managedCertificateSetup,
-  provisioningKeySetup,
-];
+export const controllerSetups: readonly ControllerSetup[] = [setupVendorConnectionControllers, managedCertificateSetup, provisioningKeySetup];
 
 export function registerControllers(manager: Manager, config: OperatorConfig): void {
   for (const setup of controllerSetups) setup(manager, config);

@@ -38,6 +38,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<{
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   return {
     port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

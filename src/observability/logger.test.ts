@@ -4,7 +4,12 @@ import { createLogger } from "./logger.ts";
 
 function capture() {
   const lines: string[] = [];
-  const destination = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   return { lines, log: createLogger({ destination, level: "debug" }) };
 }
 
@@ -15,10 +20,26 @@ describe("logger redaction", () => {
   it.each([
     { why: "PEM in a message string", emit: (l: ReturnType<typeof capture>["log"]) => l.info(`got ${pem}`), leak: "MIIEvQ" },
     { why: "PEM in a nested field", emit: (l: ReturnType<typeof capture>["log"]) => l.info({ secret: { data: { "tls.crt": pem } } }, "x"), leak: "MIIEvQ" },
-    { why: "a token under a secret-named key", emit: (l: ReturnType<typeof capture>["log"]) => l.info({ password: "hunter2-very-secret" }, "x"), leak: "hunter2" },
-    { why: "a JWT inside an error message", emit: (l: ReturnType<typeof capture>["log"]) => l.warn({ err: new Error(`bad token ${jwt}`) }, "x"), leak: "c2lnbmF0dXJl" },
-    { why: "a bearer header", emit: (l: ReturnType<typeof capture>["log"]) => l.debug({ headers: { auth: "Bearer abcdefghijklmnop" } }, "x"), leak: "abcdefghijklmnop" },
-    { why: "a provisioning key field", emit: (l: ReturnType<typeof capture>["log"]) => l.info({ provisioningKey: "2|api.private.zscaler.com|abc" }, "x"), leak: "2|api" },
+    {
+      why: "a token under a secret-named key",
+      emit: (l: ReturnType<typeof capture>["log"]) => l.info({ password: "hunter2-very-secret" }, "x"),
+      leak: "hunter2",
+    },
+    {
+      why: "a JWT inside an error message",
+      emit: (l: ReturnType<typeof capture>["log"]) => l.warn({ err: new Error(`bad token ${jwt}`) }, "x"),
+      leak: "c2lnbmF0dXJl",
+    },
+    {
+      why: "a bearer header",
+      emit: (l: ReturnType<typeof capture>["log"]) => l.debug({ headers: { auth: "Bearer abcdefghijklmnop" } }, "x"),
+      leak: "abcdefghijklmnop",
+    },
+    {
+      why: "a provisioning key field",
+      emit: (l: ReturnType<typeof capture>["log"]) => l.info({ provisioningKey: "2|api.private.zscaler.com|abc" }, "x"),
+      leak: "2|api",
+    },
   ])("scrubs $why", ({ emit, leak }) => {
     const c = capture();
     emit(c.log);

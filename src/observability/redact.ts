@@ -7,9 +7,28 @@ const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 
 export const SECRET_KEY_NAMES = [
-  "password", "passwd", "secret", "token", "accessToken", "access_token", "refreshToken", "clientSecret", "client_secret",
-  "apiKey", "api_key", "authorization", "privateKey", "private_key", "provisioningKey", "tls.key", "certBlob",
-  "x-auth-key", "cookie", "set-cookie", "data", "stringData",
+  "password",
+  "passwd",
+  "secret",
+  "token",
+  "accessToken",
+  "access_token",
+  "refreshToken",
+  "clientSecret",
+  "client_secret",
+  "apiKey",
+  "api_key",
+  "authorization",
+  "privateKey",
+  "private_key",
+  "provisioningKey",
+  "tls.key",
+  "certBlob",
+  "x-auth-key",
+  "cookie",
+  "set-cookie",
+  "data",
+  "stringData",
 ] as const;
 
 const SECRET_KEYS = new Set(SECRET_KEY_NAMES.map((k) => k.toLowerCase()));

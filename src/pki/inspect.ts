@@ -51,7 +51,9 @@ export async function inspectCertificate(pemOrDer: string | Uint8Array): Promise
     issuerDn: cert.issuer,
     sans: sansFromExtensions(cert.extensions),
     skiHex: ski !== null ? new x509.SubjectKeyIdentifierExtension(ski.rawData).keyId.toLowerCase() : await subjectKeyIdHex(publicKey),
-    ...(aki !== null && new x509.AuthorityKeyIdentifierExtension(aki.rawData).keyId !== undefined ? { akiHex: new x509.AuthorityKeyIdentifierExtension(aki.rawData).keyId!.toLowerCase() } : {}),
+    ...(aki !== null && new x509.AuthorityKeyIdentifierExtension(aki.rawData).keyId !== undefined
+      ? { akiHex: new x509.AuthorityKeyIdentifierExtension(aki.rawData).keyId!.toLowerCase() }
+      : {}),
     isCa: basic !== null && new x509.BasicConstraintsExtension(basic.rawData).ca,
     fingerprintSha256: Buffer.from(fp).toString("hex"),
     publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),

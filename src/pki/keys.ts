@@ -85,7 +85,10 @@ export function keySpecOf(key: KeyObject): KeySpec {
 }
 
 /** WebCrypto algorithm used to sign with this key (SHA-256, or SHA-384 for P-384). */
-export type SigningAlgorithm = { readonly name: "RSASSA-PKCS1-v1_5"; readonly hash: "SHA-256" } | { readonly name: "ECDSA"; readonly namedCurve: "P-256" | "P-384"; readonly hash: "SHA-256" | "SHA-384" } | { readonly name: "Ed25519" };
+export type SigningAlgorithm =
+  | { readonly name: "RSASSA-PKCS1-v1_5"; readonly hash: "SHA-256" }
+  | { readonly name: "ECDSA"; readonly namedCurve: "P-256" | "P-384"; readonly hash: "SHA-256" | "SHA-384" }
+  | { readonly name: "Ed25519" };
 
 export function signingAlgorithm(key: KeyObject): SigningAlgorithm {
   const spec = keySpecOf(key);

@@ -36,7 +36,10 @@ export function splitPem(text: string, opts: PemLimits & { readonly label?: stri
     const [, begin, body, end] = m;
     if (begin !== end) throw new PemError(`PEM block ${blocks.length + 1}: BEGIN and END labels differ`);
     if (opts.label !== undefined && begin !== opts.label) throw new PemError(`PEM block ${blocks.length + 1}: expected ${opts.label}, found ${begin}`);
-    const lines = body!.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+    const lines = body!
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== "");
     if (lines.some((l) => l.includes(":"))) throw new PemError(`PEM block ${blocks.length + 1}: encapsulated headers are not supported`);
     const b64 = lines.join("");
     if (b64 === "" || b64.length % 4 !== 0 || !BASE64.test(b64)) throw new PemError(`PEM block ${blocks.length + 1}: invalid base64`);
@@ -55,9 +58,7 @@ export function toPem(label: string, der: Uint8Array): string {
 
 /** Join PEM blocks or PEM strings into one bundle, one trailing newline per block. */
 export function joinPem(items: ReadonlyArray<PemBlock | string>): string {
-  return items
-    .map((i) => (typeof i === "string" ? i.trim() + "\n" : toPem(i.label, i.der)))
-    .join("");
+  return items.map((i) => (typeof i === "string" ? i.trim() + "\n" : toPem(i.label, i.der))).join("");
 }
 
 /** Certificates in a bundle, leaf first as given, normalised to canonical PEM. */

@@ -60,7 +60,10 @@ describe("toPkcs12", () => {
     try {
       const file = join(dir, "keystore.p12");
       writeFileSync(file, pfx);
-      const out = execFileSync("openssl", ["pkcs12", "-in", file, "-passin", `pass:${PASSWORD}`, "-nodes"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const out = execFileSync("openssl", ["pkcs12", "-in", file, "-passin", `pass:${PASSWORD}`, "-nodes"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       const certs = [...out.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]).fingerprint256);
       expect(certs).toEqual([new X509Certificate(leaf.leafPem).fingerprint256, new X509Certificate(ca.intermediate.certPem).fingerprint256]);
       expect(out).toMatch(/-----BEGIN PRIVATE KEY-----/);

@@ -46,14 +46,38 @@ describe("csr", () => {
     const { privateKey, publicKey } = await generateKey({ algorithm: "ECDSA", size: 256 });
     const pem = await createCsr({
       privateKey,
-      subject: { commonName: "app.example.com", organizations: ["Example Inc"], organizationalUnits: ["Ops"], countries: ["US"], localities: ["Somewhere"], provinces: ["CA"] },
-      sans: { dnsNames: ["app.example.com", "www.example.com"], ipAddresses: ["10.0.0.1"], emailAddresses: ["ops@example.com"], uris: ["spiffe://example/app"] },
+      subject: {
+        commonName: "app.example.com",
+        organizations: ["Example Inc"],
+        organizationalUnits: ["Ops"],
+        countries: ["US"],
+        localities: ["Somewhere"],
+        provinces: ["CA"],
+      },
+      sans: {
+        dnsNames: ["app.example.com", "www.example.com"],
+        ipAddresses: ["10.0.0.1"],
+        emailAddresses: ["ops@example.com"],
+        uris: ["spiffe://example/app"],
+      },
     });
     expect(pem).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
     const csr = await parseCsr(pem);
     expect(csr.signatureValid).toBe(true);
-    expect(csr.subject).toEqual({ commonName: "app.example.com", organizations: ["Example Inc"], organizationalUnits: ["Ops"], countries: ["US"], localities: ["Somewhere"], provinces: ["CA"] });
-    expect(csr.sans).toEqual({ dnsNames: ["app.example.com", "www.example.com"], ipAddresses: ["10.0.0.1"], emailAddresses: ["ops@example.com"], uris: ["spiffe://example/app"] });
+    expect(csr.subject).toEqual({
+      commonName: "app.example.com",
+      organizations: ["Example Inc"],
+      organizationalUnits: ["Ops"],
+      countries: ["US"],
+      localities: ["Somewhere"],
+      provinces: ["CA"],
+    });
+    expect(csr.sans).toEqual({
+      dnsNames: ["app.example.com", "www.example.com"],
+      ipAddresses: ["10.0.0.1"],
+      emailAddresses: ["ops@example.com"],
+      uris: ["spiffe://example/app"],
+    });
     expect(csr.publicKey.equals(publicKey)).toBe(true);
     expect(csr.skiHex).toMatch(/^[0-9a-f]{40}$/);
     expect(csrFingerprint(pem)).toMatch(/^[0-9a-f]{64}$/);
@@ -98,7 +122,12 @@ describe("test CA", () => {
     const { privateKey } = await generateKey({ algorithm: "ECDSA", size: 256 });
     const csr = await createCsr({ privateKey, subject: { commonName: "from-csr" }, sans: { dnsNames: ["a.example"], ipAddresses: ["192.0.2.7"] } });
     const notBefore = new Date("2025-01-01T00:00:00Z");
-    const signed = await ca.signCsr(csr, { usage: "server", notBefore, validityDays: 3650, overrideSubject: { commonName: "Cloudflare", organizations: ["Org"] } });
+    const signed = await ca.signCsr(csr, {
+      usage: "server",
+      notBefore,
+      validityDays: 3650,
+      overrideSubject: { commonName: "Cloudflare", organizations: ["Org"] },
+    });
     const info = await inspectCertificate(signed.leafPem);
     expect(info.notBefore.toISOString()).toBe("2025-01-01T00:00:00.000Z");
     expect(info.notAfter.toISOString()).toBe("2034-12-30T00:00:00.000Z");
@@ -152,7 +181,12 @@ describe("pem", () => {
     { input: "nothing here", message: /no PEM blocks/, reason: "no blocks" },
     { input: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END X509 CRL-----", message: /labels differ/, reason: "mismatched labels" },
     { input: "-----BEGIN CERTIFICATE-----\nA*A=\n-----END CERTIFICATE-----", message: /invalid base64/, reason: "bad characters" },
-    { input: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", opts: { label: "CERTIFICATE" }, message: /expected CERTIFICATE/, reason: "wrong label where one is required" },
+    {
+      input: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+      opts: { label: "CERTIFICATE" },
+      message: /expected CERTIFICATE/,
+      reason: "wrong label where one is required",
+    },
     { input: "x".repeat(2000), opts: { maxBytes: 1000 }, message: /exceeds 1000 bytes/, reason: "size cap before parsing" },
     { input: "-----BEGIN A-----\nAAAA\n-----END A-----\n".repeat(3), opts: { maxBlocks: 2 }, message: /more than 2 blocks/, reason: "block cap" },
   ];

@@ -10,8 +10,16 @@ const sectigoClient = { type: "Client", profile: { id: 3 }, person: { email: "ad
 
 describe("orderOptionsOf", () => {
   it.each([
-    { why: "a Sectigo block is tagged sectigo, as parsed", spec: { dnsNames: ["a.example.com"], sectigo: sectigoSsl }, want: { vendor: "sectigo", options: sectigoSsl } },
-    { why: "a Cloudflare block is tagged cloudflare", spec: { commonName: "device-1", cloudflare: { validityDays: 30 } }, want: { vendor: "cloudflare", options: { validityDays: 30 } } },
+    {
+      why: "a Sectigo block is tagged sectigo, as parsed",
+      spec: { dnsNames: ["a.example.com"], sectigo: sectigoSsl },
+      want: { vendor: "sectigo", options: sectigoSsl },
+    },
+    {
+      why: "a Cloudflare block is tagged cloudflare",
+      spec: { commonName: "device-1", cloudflare: { validityDays: 30 } },
+      want: { vendor: "cloudflare", options: { validityDays: 30 } },
+    },
   ])("$why", ({ spec, want }) => {
     expect(orderOptionsOf(ManagedCertificateSpec.parse({ ...base, ...spec }))).toEqual(want);
   });
@@ -22,7 +30,11 @@ describe("orderOptionsOf", () => {
 });
 
 describe("lookupNameOf", () => {
-  const order = (vendorOptions: CertificateOrder["vendorOptions"], names: { commonName?: string; dnsNames?: string[] }) => ({ vendorOptions, dnsNames: [], ...names });
+  const order = (vendorOptions: CertificateOrder["vendorOptions"], names: { commonName?: string; dnsNames?: string[] }) => ({
+    vendorOptions,
+    dnsNames: [],
+    ...names,
+  });
   const client = { vendor: "sectigo", options: sectigoClient } as const;
   const ssl = { vendor: "sectigo", options: sectigoSsl } as const;
   const cloudflare = { vendor: "cloudflare", options: {} } as const;

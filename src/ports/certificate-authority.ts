@@ -11,7 +11,10 @@ export type CertificateOrderOptions =
   | { readonly vendor: "cloudflare"; readonly options: DeepReadonly<CloudflareCertificate> };
 
 /** The order options of a parsed spec (its schema requires exactly one vendor block). */
-export function orderOptionsOf(spec: { readonly sectigo?: SectigoCertificate | undefined; readonly cloudflare?: CloudflareCertificate | undefined }): CertificateOrderOptions {
+export function orderOptionsOf(spec: {
+  readonly sectigo?: SectigoCertificate | undefined;
+  readonly cloudflare?: CloudflareCertificate | undefined;
+}): CertificateOrderOptions {
   if (spec.sectigo !== undefined) return { vendor: "sectigo", options: spec.sectigo };
   if (spec.cloudflare !== undefined) return { vendor: "cloudflare", options: spec.cloudflare };
   // Unreachable for a spec that passed its schema; a caller handing over an unparsed one is a bug.

@@ -9,9 +9,21 @@ const parsed = (block: object) => VendorConnectionSpec.parse({ credentialsRef, .
 
 describe("connectionSettingsOf", () => {
   it.each([
-    { why: "a ZPA block, with the schema's default auth mode", spec: { zpa: { cloud: "PRODUCTION", customerId: "216196257331281920" } }, want: { vendor: "zpa", settings: { authMode: "Legacy", cloud: "PRODUCTION", customerId: "216196257331281920" } } },
-    { why: "a Cloudflare block, with the default API base and token auth", spec: { cloudflare: { zoneId: "0".repeat(32) } }, want: { vendor: "cloudflare", settings: { baseUrl: "https://api.cloudflare.com/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" } } },
-    { why: "a Sectigo block, with the default instance and password login", spec: { sectigo: { customerUri: "acme", orgId: 7 } }, want: { vendor: "sectigo", settings: { baseUrl: "https://cert-manager.com", customerUri: "acme", orgId: 7, authMode: "Password" } } },
+    {
+      why: "a ZPA block, with the schema's default auth mode",
+      spec: { zpa: { cloud: "PRODUCTION", customerId: "216196257331281920" } },
+      want: { vendor: "zpa", settings: { authMode: "Legacy", cloud: "PRODUCTION", customerId: "216196257331281920" } },
+    },
+    {
+      why: "a Cloudflare block, with the default API base and token auth",
+      spec: { cloudflare: { zoneId: "0".repeat(32) } },
+      want: { vendor: "cloudflare", settings: { baseUrl: "https://api.cloudflare.com/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" } },
+    },
+    {
+      why: "a Sectigo block, with the default instance and password login",
+      spec: { sectigo: { customerUri: "acme", orgId: 7 } },
+      want: { vendor: "sectigo", settings: { baseUrl: "https://cert-manager.com", customerUri: "acme", orgId: 7, authMode: "Password" } },
+    },
   ])("$why", ({ spec, want }) => {
     expect(connectionSettingsOf(parsed(spec))).toEqual(want);
   });

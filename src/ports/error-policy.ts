@@ -30,13 +30,48 @@ export interface VendorErrorMeaning {
 export const VENDOR_ERROR_POLICY: Readonly<Record<VendorErrorKind, VendorErrorMeaning & { readonly why: string }>> = {
   transient: { action: "retry", reason: Reason.VendorError, nextStep: "retrying with backoff", why: "network trouble, 5xx, timeouts pass on their own" },
   rateLimited: { action: "retry", reason: Reason.RateLimited, nextStep: "retrying after the vendor's Retry-After", why: "the vendor said when to come back" },
-  pending: { action: "retry", reason: Reason.Pending, nextStep: "asking again shortly", why: "the vendor is still working; polling is the only way to learn it finished" },
-  blocked: { action: "waitForPerson", reason: Reason.AwaitingApproval, nextStep: "a person must act at the vendor (approve the request, complete domain control validation); checking again periodically", why: "an approval or a validation is outside our reach; hammering cannot help" },
-  credentials: { action: "credentials", reason: Reason.CredentialsInvalid, nextStep: "fix the connection's credentials; the resource retries when the connection changes", why: "refused credentials stay refused until someone rotates them" },
-  notFound: { action: "retry", reason: Reason.NotFound, nextStep: "retrying with backoff; if this persists, check the object at the vendor", why: "the next attempt observes afresh (a vanished object is re-created or looked up)" },
-  conflict: { action: "retry", reason: Reason.Conflict, nextStep: "retrying with backoff; if this persists, resolve the conflict at the vendor", why: "a conflict at the vendor often clears (a concurrent change, a name freed)" },
-  invalid: { action: "stop", reason: Reason.InvalidSpec, nextStep: "fix the spec; nothing is retried until it changes", why: "the same request will be refused the same way" },
-  permanent: { action: "stop", reason: Reason.VendorError, nextStep: "check at the vendor; nothing is retried until the spec changes", why: "the vendor said it will never succeed" },
+  pending: {
+    action: "retry",
+    reason: Reason.Pending,
+    nextStep: "asking again shortly",
+    why: "the vendor is still working; polling is the only way to learn it finished",
+  },
+  blocked: {
+    action: "waitForPerson",
+    reason: Reason.AwaitingApproval,
+    nextStep: "a person must act at the vendor (approve the request, complete domain control validation); checking again periodically",
+    why: "an approval or a validation is outside our reach; hammering cannot help",
+  },
+  credentials: {
+    action: "credentials",
+    reason: Reason.CredentialsInvalid,
+    nextStep: "fix the connection's credentials; the resource retries when the connection changes",
+    why: "refused credentials stay refused until someone rotates them",
+  },
+  notFound: {
+    action: "retry",
+    reason: Reason.NotFound,
+    nextStep: "retrying with backoff; if this persists, check the object at the vendor",
+    why: "the next attempt observes afresh (a vanished object is re-created or looked up)",
+  },
+  conflict: {
+    action: "retry",
+    reason: Reason.Conflict,
+    nextStep: "retrying with backoff; if this persists, resolve the conflict at the vendor",
+    why: "a conflict at the vendor often clears (a concurrent change, a name freed)",
+  },
+  invalid: {
+    action: "stop",
+    reason: Reason.InvalidSpec,
+    nextStep: "fix the spec; nothing is retried until it changes",
+    why: "the same request will be refused the same way",
+  },
+  permanent: {
+    action: "stop",
+    reason: Reason.VendorError,
+    nextStep: "check at the vendor; nothing is retried until the spec changes",
+    why: "the vendor said it will never succeed",
+  },
 };
 
 /** Domain control validation, as opposed to an approval, in a blocked error's words. */
@@ -65,4 +100,3 @@ export function vendorReason(error: VendorError): string {
 export function vendorConditionMessage(error: VendorError, meaning: VendorErrorMeaning = meaningOf(error)): string {
   return `${vendorReason(error)}; ${meaning.nextStep}.`;
 }
-

@@ -15,7 +15,9 @@ export interface DesiredProvisioningKey {
 }
 
 /** What status reports about the key in ZPA. Never the key itself. */
-export type ProvisioningKeyReport = Required<Pick<ProvisioningKeyStatus, "id" | "name" | "usageCount" | "maxUsage" | "enabled" | "group" | "enrollmentCertificate">>;
+export type ProvisioningKeyReport = Required<
+  Pick<ProvisioningKeyStatus, "id" | "name" | "usageCount" | "maxUsage" | "enabled" | "group" | "enrollmentCertificate">
+>;
 
 export interface ProvisioningKeyClient extends ExternalClient<DesiredProvisioningKey, ProvisioningKeyRecord> {
   /**

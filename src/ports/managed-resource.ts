@@ -17,9 +17,7 @@ export interface ExternalIdentity {
 export type Resolution<D> = { readonly ok: true; readonly desired: D } | { readonly ok: false; readonly message: string };
 
 /** Whether an existing object can serve its purpose; `note` qualifies a usable one ("disabled"). */
-export type Availability =
-  | { readonly usable: true; readonly note?: string }
-  | { readonly usable: false; readonly reason: string; readonly message: string };
+export type Availability = { readonly usable: true; readonly note?: string } | { readonly usable: false; readonly reason: string; readonly message: string };
 
 /**
  * One kind of external object, bound to one connection and one resource's scope (crossplane's

@@ -40,20 +40,42 @@ export interface ProvisioningKeyService {
    * so a server-side match alone can miss " name". An exact match wins over a blank-padded one; among
    * several padded ones, the lowest id (the same answer every time).
    */
-  findByName(type: ProvisioningKeyDesired["associationType"], name: string, microtenantId: string | undefined, signal: AbortSignal): Promise<ProvisioningKeyRecord | undefined>;
-  get(type: ProvisioningKeyDesired["associationType"], id: string, microtenantId: string | undefined, signal: AbortSignal): Promise<ProvisioningKeyRecord | undefined>;
+  findByName(
+    type: ProvisioningKeyDesired["associationType"],
+    name: string,
+    microtenantId: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ProvisioningKeyRecord | undefined>;
+  get(
+    type: ProvisioningKeyDesired["associationType"],
+    id: string,
+    microtenantId: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ProvisioningKeyRecord | undefined>;
   create(desired: ProvisioningKeyDesired, signal: AbortSignal): Promise<ProvisioningKeyRecord>;
   update(id: string, desired: ProvisioningKeyDesired, signal: AbortSignal): Promise<void>;
   delete(type: ProvisioningKeyDesired["associationType"], id: string, microtenantId: string | undefined, signal: AbortSignal): Promise<void>;
   /** Resolves a group by id or name (cached by the adapter). */
-  resolveGroup(type: ProvisioningKeyDesired["associationType"], ref: { id?: string; name?: string }, microtenantId: string | undefined, signal: AbortSignal): Promise<NamedRef | undefined>;
+  resolveGroup(
+    type: ProvisioningKeyDesired["associationType"],
+    ref: { id?: string; name?: string },
+    microtenantId: string | undefined,
+    signal: AbortSignal,
+  ): Promise<NamedRef | undefined>;
   /** Resolves an enrollment certificate that has a private key, by id or name, or the default for the type. */
-  resolveEnrollmentCertificate(type: ProvisioningKeyDesired["associationType"], ref: { id?: string; name?: string } | undefined, signal: AbortSignal): Promise<NamedRef | undefined>;
+  resolveEnrollmentCertificate(
+    type: ProvisioningKeyDesired["associationType"],
+    ref: { id?: string; name?: string } | undefined,
+    signal: AbortSignal,
+  ): Promise<NamedRef | undefined>;
 }
 
 /** ZPA browser-access certificates, for ManagedCertificate spec.publish.zpa. */
 export interface BrowserCertificateStore {
-  upload(input: { name: string; description?: string; certificatePem: string; privateKeyPem: string; microtenantId?: string }, signal: AbortSignal): Promise<NamedRef>;
+  upload(
+    input: { name: string; description?: string; certificatePem: string; privateKeyPem: string; microtenantId?: string },
+    signal: AbortSignal,
+  ): Promise<NamedRef>;
   findByName(name: string, microtenantId: string | undefined, signal: AbortSignal): Promise<NamedRef | undefined>;
   delete(id: string, microtenantId: string | undefined, signal: AbortSignal): Promise<void>;
 }

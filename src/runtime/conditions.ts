@@ -14,7 +14,12 @@ export type ConditionInput = Omit<Condition, "lastTransitionTime" | "observedGen
  * Returns the conditions with `next` set. lastTransitionTime moves only when the status flips, so
  * a reason or message update does not look like a transition to alerting or `kubectl wait`.
  */
-export function setCondition(conditions: readonly Condition[] | undefined, next: ConditionInput, observedGeneration: number | undefined, now: Date): Condition[] {
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  next: ConditionInput,
+  observedGeneration: number | undefined,
+  now: Date,
+): Condition[] {
   const list = [...(conditions ?? [])];
   const index = list.findIndex((c) => c.type === next.type);
   const existing = index >= 0 ? list[index] : undefined;

@@ -20,7 +20,13 @@ function capturingLogger() {
 async function runOnce(reconcile: (ctx: ReconcileContext) => Promise<Result>) {
   const { log, lines } = capturingLogger();
   const contexts: ReconcileContext[] = [];
-  const reconciler: Reconciler = { name: "widget", reconcile: async (ctx) => { contexts.push(ctx); return reconcile(ctx); } };
+  const reconciler: Reconciler = {
+    name: "widget",
+    reconcile: async (ctx) => {
+      contexts.push(ctx);
+      return reconcile(ctx);
+    },
+  };
   const controller = new Controller({ reconciler, log, concurrency: 1, queue: { backoff: { baseMs: 60_000, maxMs: 60_000 } } });
   controller.start();
   controller.enqueue("team/a");
@@ -37,7 +43,15 @@ async function runOnce(reconcile: (ctx: ReconcileContext) => Promise<Result>) {
 describe("Controller failure logs", () => {
   test("a failed reconcile logs the error's kind, vendor code, request id and code, with the reconcile id", async () => {
     const vendorLike = Object.assign(new Error("sectigo enroll: too many requests"), {
-      name: "VendorError", code: "ERR_VENDOR", kind: "rateLimited", vendor: "sectigo", operation: "enroll", vendorCode: "-1003", requestId: "req-42", httpStatus: 429, retryAfterMs: 30_000,
+      name: "VendorError",
+      code: "ERR_VENDOR",
+      kind: "rateLimited",
+      vendor: "sectigo",
+      operation: "enroll",
+      vendorCode: "-1003",
+      requestId: "req-42",
+      httpStatus: 429,
+      retryAfterMs: 30_000,
     });
     const { lines, contexts } = await runOnce(async (ctx) => {
       ctx.log.info("working");
@@ -45,22 +59,40 @@ describe("Controller failure logs", () => {
     });
     const failed = lines.find((l) => l.msg === "reconcile failed; will retry");
     expect(failed).toMatchObject({
-      controller: "widget", key: "team/a", reconcileId: contexts[0]!.reconcileId,
-      error: "VendorError", code: "ERR_VENDOR", kind: "rateLimited", vendor: "sectigo", operation: "enroll", vendorCode: "-1003", requestId: "req-42", httpStatus: 429,
-      err: "sectigo enroll: too many requests", retryInMs: 60_000,
+      controller: "widget",
+      key: "team/a",
+      reconcileId: contexts[0]!.reconcileId,
+      error: "VendorError",
+      code: "ERR_VENDOR",
+      kind: "rateLimited",
+      vendor: "sectigo",
+      operation: "enroll",
+      vendorCode: "-1003",
+      requestId: "req-42",
+      httpStatus: 429,
+      err: "sectigo enroll: too many requests",
+      retryInMs: 60_000,
     });
     // The reconciler's own lines carry the same id: one grep finds the whole reconcile.
     expect(lines.find((l) => l.msg === "working")).toMatchObject({ reconcileId: contexts[0]!.reconcileId, key: "team/a" });
   });
 
   test("the retry waits at least the error's Retry-After", async () => {
-    const { lines } = await runOnce(async () => { throw Object.assign(new Error("slow down"), { retryAfterMs: 90_000 }); });
+    const { lines } = await runOnce(async () => {
+      throw Object.assign(new Error("slow down"), { retryAfterMs: 90_000 });
+    });
     expect(lines.find((l) => l.msg === "reconcile failed; will retry")).toMatchObject({ retryInMs: 90_000, retryAfterMs: 90_000 });
   });
 
   test("a terminal error is logged once, with its code, and not retried", async () => {
-    const { lines } = await runOnce(async () => { throw new TerminalError("spec invalid: bad dnsNames"); });
-    expect(lines.find((l) => l.msg === "reconcile stopped: terminal error")).toMatchObject({ code: "ERR_TERMINAL", reason: "spec invalid: bad dnsNames", reconcileId: expect.any(String) });
+    const { lines } = await runOnce(async () => {
+      throw new TerminalError("spec invalid: bad dnsNames");
+    });
+    expect(lines.find((l) => l.msg === "reconcile stopped: terminal error")).toMatchObject({
+      code: "ERR_TERMINAL",
+      reason: "spec invalid: bad dnsNames",
+      reconcileId: expect.any(String),
+    });
     expect(lines.some((l) => l.msg === "reconcile failed; will retry")).toBe(false);
   });
 

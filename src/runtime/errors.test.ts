@@ -27,10 +27,28 @@ describe("error classes", () => {
 describe("failureFacts", () => {
   test("a vendor-shaped error keeps kind, vendor code, request id and status, read structurally", () => {
     const vendorLike = Object.assign(new Error("sectigo enroll: domain not validated"), {
-      name: "VendorError", code: "ERR_VENDOR", kind: "blocked", vendor: "sectigo", operation: "enroll", vendorCode: "-1004", requestId: "req-7", httpStatus: 400, retryAfterMs: 60_000, body: "never read",
+      name: "VendorError",
+      code: "ERR_VENDOR",
+      kind: "blocked",
+      vendor: "sectigo",
+      operation: "enroll",
+      vendorCode: "-1004",
+      requestId: "req-7",
+      httpStatus: 400,
+      retryAfterMs: 60_000,
+      body: "never read",
     });
     expect(failureFacts(vendorLike)).toEqual({
-      error: "VendorError", message: "sectigo enroll: domain not validated", code: "ERR_VENDOR", kind: "blocked", vendor: "sectigo", operation: "enroll", vendorCode: "-1004", requestId: "req-7", httpStatus: 400, retryAfterMs: 60_000,
+      error: "VendorError",
+      message: "sectigo enroll: domain not validated",
+      code: "ERR_VENDOR",
+      kind: "blocked",
+      vendor: "sectigo",
+      operation: "enroll",
+      vendorCode: "-1004",
+      requestId: "req-7",
+      httpStatus: 400,
+      retryAfterMs: 60_000,
     });
   });
 

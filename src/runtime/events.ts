@@ -57,8 +57,12 @@ export class KubeEventRecorder implements EventRecorder {
       type: event.type,
       note,
       regarding: {
-        apiVersion: apiVersionOf(regarding.type), kind: regarding.type.kind,
-        name: meta.name, ...(meta.namespace ? { namespace: meta.namespace } : {}), uid: meta.uid, resourceVersion: meta.resourceVersion,
+        apiVersion: apiVersionOf(regarding.type),
+        kind: regarding.type.kind,
+        name: meta.name,
+        ...(meta.namespace ? { namespace: meta.namespace } : {}),
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
       },
     };
     this.#client.create(core.events, body as unknown as KubeObject).catch((error: unknown) => {

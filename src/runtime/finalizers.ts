@@ -21,25 +21,51 @@ export async function ensureFinalizer<T extends KubeObject>(api: KubeApi, type: 
     return [...(current.metadata.finalizers ?? []), name];
   });
   if (result === undefined) {
-    throw new KubeApiError({ status: 404, reason: "NotFound", message: `${type.kind} ${describe(object)} is gone; cannot add finalizer ${name}`, method: "PATCH", path: `${type.plural}/${describe(object)}` });
+    throw new KubeApiError({
+      status: 404,
+      reason: "NotFound",
+      message: `${type.kind} ${describe(object)} is gone; cannot add finalizer ${name}`,
+      method: "PATCH",
+      path: `${type.plural}/${describe(object)}`,
+    });
   }
   return result;
 }
 
 /** Makes sure `name` is not on the object; returns it as the API server holds it, or undefined once it is gone. */
-export async function removeFinalizer<T extends KubeObject>(api: KubeApi, type: ResourceType, object: T, name: string, signal?: AbortSignal): Promise<T | undefined> {
-  return patchFinalizers(api, type, object, signal, (current) => (hasFinalizer(current, name) ? (current.metadata.finalizers ?? []).filter((f) => f !== name) : undefined));
+export async function removeFinalizer<T extends KubeObject>(
+  api: KubeApi,
+  type: ResourceType,
+  object: T,
+  name: string,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
+  return patchFinalizers(api, type, object, signal, (current) =>
+    hasFinalizer(current, name) ? (current.metadata.finalizers ?? []).filter((f) => f !== name) : undefined,
+  );
 }
 
 /** `next` returns the new list, or undefined when the object needs no change. */
-async function patchFinalizers<T extends KubeObject>(api: KubeApi, type: ResourceType, object: T, signal: AbortSignal | undefined, next: (current: T) => string[] | undefined): Promise<T | undefined> {
+async function patchFinalizers<T extends KubeObject>(
+  api: KubeApi,
+  type: ResourceType,
+  object: T,
+  signal: AbortSignal | undefined,
+  next: (current: T) => string[] | undefined,
+): Promise<T | undefined> {
   let current = object;
   for (let attempt = 0; ; attempt++) {
     const list = next(current);
     if (list === undefined) return current;
     const basedOn = current.metadata.resourceVersion;
     try {
-      const answer = await api.mergePatch<T>(type, current.metadata.namespace, current.metadata.name ?? "", { metadata: { finalizers: list, ...(basedOn === undefined ? {} : { resourceVersion: basedOn }) } }, signal ? { signal } : {});
+      const answer = await api.mergePatch<T>(
+        type,
+        current.metadata.namespace,
+        current.metadata.name ?? "",
+        { metadata: { finalizers: list, ...(basedOn === undefined ? {} : { resourceVersion: basedOn }) } },
+        signal ? { signal } : {},
+      );
       return { ...current, ...(answer ?? {}), metadata: { ...current.metadata, ...(answer?.metadata ?? {}), finalizers: list } };
     } catch (error) {
       if (isNotFound(error)) return undefined;

@@ -82,7 +82,10 @@ export class IndexedCache<T extends KubeObject> {
   }
 
   byIndex(name: string, value: string): T[] {
-    return this.#indexer.keys(name, value).map((k) => this.#cache.get(k)).filter((o): o is T => o !== undefined);
+    return this.#indexer
+      .keys(name, value)
+      .map((k) => this.#cache.get(k))
+      .filter((o): o is T => o !== undefined);
   }
 
   indexKeys(name: string, value: string): string[] {

@@ -27,7 +27,8 @@ export class InformerStore<T extends KubeObject> {
   /** A listener that throws is logged (`log`) and the others still hear; a test fake may rethrow instead. */
   constructor(init: { log?: Logger; onListenerError?: (error: unknown, key: string) => void; transform?: (object: T) => T }) {
     const log = init.log;
-    this.#onListenerError = init.onListenerError ?? ((error, key) => log?.error({ err: error instanceof Error ? error.message : String(error), key }, "change listener threw"));
+    this.#onListenerError =
+      init.onListenerError ?? ((error, key) => log?.error({ err: error instanceof Error ? error.message : String(error), key }, "change listener threw"));
     this.#transform = init.transform;
   }
 
@@ -56,7 +57,10 @@ export class InformerStore<T extends KubeObject> {
   }
 
   byIndex(name: string, value: string): T[] {
-    return this.#indexer.keys(name, value).map((k) => this.#objects.get(k)).filter((o): o is T => o !== undefined);
+    return this.#indexer
+      .keys(name, value)
+      .map((k) => this.#objects.get(k))
+      .filter((o): o is T => o !== undefined);
   }
 
   indexKeys(name: string, value: string): string[] {

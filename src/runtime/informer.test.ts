@@ -48,7 +48,10 @@ function apiServer() {
   const client: ListWatchClient = {
     listAll: (async (_type: unknown, opts: { namespace?: string } = {}) => {
       state.lists.push(opts.namespace);
-      return { items: state.items.filter((i) => opts.namespace === undefined || i.metadata.namespace === opts.namespace).map((i) => structuredClone(i)), resourceVersion: state.rv };
+      return {
+        items: state.items.filter((i) => opts.namespace === undefined || i.metadata.namespace === opts.namespace).map((i) => structuredClone(i)),
+        resourceVersion: state.rv,
+      };
     }) as ListWatchClient["listAll"],
     watch: ((_type: unknown, opts: WatchOptions) => {
       const channel = new WatchChannel(opts);
@@ -59,7 +62,10 @@ function apiServer() {
   return { state, watches, client };
 }
 
-const w = (name: string, rv: string, over: Partial<Widget["spec"]> = {}, namespace = "team"): Widget => ({ metadata: { name, namespace, resourceVersion: rv, uid: `u-${name}` }, spec: { size: 1, ...over } });
+const w = (name: string, rv: string, over: Partial<Widget["spec"]> = {}, namespace = "team"): Widget => ({
+  metadata: { name, namespace, resourceVersion: rv, uid: `u-${name}` },
+  spec: { size: 1, ...over },
+});
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 2_000;
@@ -147,7 +153,9 @@ describe("Informer", () => {
     const informer = new Informer<Widget>({ client: s.client, type: widgets, log });
     informers.push(informer);
     const heard: string[] = [];
-    informer.onChange(() => { throw new Error("listener bug"); });
+    informer.onChange(() => {
+      throw new Error("listener bug");
+    });
     informer.onChange((key) => heard.push(key));
     informer.start();
     await informer.waitForSync();

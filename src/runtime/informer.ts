@@ -58,7 +58,8 @@ interface Stream {
  * Listeners receive keys level-style: "this key may have changed", with current and previous state.
  */
 export class Informer<T extends KubeObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "namespaces" | "labelSelector" | "transform" | "onRestart">> & Pick<InformerOptions<T>, "labelSelector" | "transform" | "onRestart">;
+  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "namespaces" | "labelSelector" | "transform" | "onRestart">> &
+    Pick<InformerOptions<T>, "labelSelector" | "transform" | "onRestart">;
   /** One stream per watched namespace; `undefined` = all namespaces (or a cluster-scoped kind). */
   readonly #streams: Array<{ namespace: string | undefined; resourceVersion: string; synced: boolean }>;
   readonly #store: InformerStore<T>;
@@ -77,7 +78,12 @@ export class Informer<T extends KubeObject> {
       ...options,
       log: options.log.child({ informer: options.type.plural }),
     };
-    const namespaces = options.namespace !== undefined ? [options.namespace] : options.type.namespaced && options.namespaces?.length ? [...new Set(options.namespaces)] : [undefined];
+    const namespaces =
+      options.namespace !== undefined
+        ? [options.namespace]
+        : options.type.namespaced && options.namespaces?.length
+          ? [...new Set(options.namespaces)]
+          : [undefined];
     this.#store = new InformerStore<T>({ log: this.#o.log, ...(options.transform ? { transform: options.transform } : {}) });
     this.#streams = namespaces.map((namespace) => ({ namespace, resourceVersion: "", synced: false }));
   }
@@ -223,7 +229,10 @@ export class Informer<T extends KubeObject> {
     let watchdog: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(watchdog);
-      watchdog = setTimeout(() => { stalled = true; abort.abort(); }, this.#o.inactivityTimeoutMs);
+      watchdog = setTimeout(() => {
+        stalled = true;
+        abort.abort();
+      }, this.#o.inactivityTimeoutMs);
       watchdog.unref();
     };
     this.#stats.watchesStarted++;
@@ -242,7 +251,13 @@ export class Informer<T extends KubeObject> {
         if (event.type === "ERROR") {
           const status = event.object as unknown as { code?: number; reason?: string; message?: string };
           if (status.code === 410) return "gone";
-          throw new KubeApiError({ status: status.code ?? 500, reason: status.reason ?? "WatchError", message: status.message ?? "watch error event", method: "WATCH", path: this.#o.type.plural });
+          throw new KubeApiError({
+            status: status.code ?? 500,
+            reason: status.reason ?? "WatchError",
+            message: status.message ?? "watch error event",
+            method: "WATCH",
+            path: this.#o.type.plural,
+          });
         }
         const rv = event.object.metadata?.resourceVersion;
         if (rv) stream.resourceVersion = rv;

@@ -33,8 +33,16 @@ afterEach(async () => {
 function elector(api: FakeKubeApi, clock: FakeClock, identity: string) {
   const events: string[] = [];
   const e = new LeaderElector({
-    client: api, log, namespace: "ops", name: "certbridge", identity, clock, random: () => 0.5,
-    leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: RETRY_MS,
+    client: api,
+    log,
+    namespace: "ops",
+    name: "certbridge",
+    identity,
+    clock,
+    random: () => 0.5,
+    leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: RETRY_MS,
     onStartedLeading: () => events.push("started"),
     onStoppedLeading: () => events.push("stopped"),
   });
@@ -57,7 +65,10 @@ describe("LeaderElector", () => {
 
   test("a held lease is taken only after it went unrenewed for its duration, judged by our own clock", async () => {
     const api = new FakeKubeApi();
-    api.seed(core.leases, { metadata: { name: "certbridge", namespace: "ops" }, spec: { holderIdentity: "old", leaseDurationSeconds: 15, renewTime: "2020-01-01T00:00:00.000000Z", leaseTransitions: 3 } } as never);
+    api.seed(core.leases, {
+      metadata: { name: "certbridge", namespace: "ops" },
+      spec: { holderIdentity: "old", leaseDurationSeconds: 15, renewTime: "2020-01-01T00:00:00.000000Z", leaseTransitions: 3 },
+    } as never);
     const clock = new FakeClock();
     const b = elector(api, clock, "b");
     b.e.start();
@@ -97,7 +108,11 @@ describe("LeaderElector", () => {
     const a = elector(api, clock, "a");
     a.e.start();
     await until(() => a.e.isLeader, "a leads");
-    api.failOn({ method: "get" }, new KubeApiError({ status: 503, reason: "ServiceUnavailable", message: "down", method: "GET", path: "leases" }), Number.POSITIVE_INFINITY);
+    api.failOn(
+      { method: "get" },
+      new KubeApiError({ status: 503, reason: "ServiceUnavailable", message: "down", method: "GET", path: "leases" }),
+      Number.POSITIVE_INFINITY,
+    );
     clock.advance(9_000);
     await rounds(5);
     expect(a.e.isLeader).toBe(true); // within the deadline: still leading

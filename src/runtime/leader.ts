@@ -117,7 +117,11 @@ export class LeaderElector {
       current = await client.get<Lease>(core.leases, namespace, name, signal);
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await client.create<Lease>(core.leases, { metadata: { name, namespace }, spec: { ...desired, acquireTime: microTime(now), leaseTransitions: 0 } }, signal);
+      await client.create<Lease>(
+        core.leases,
+        { metadata: { name, namespace }, spec: { ...desired, acquireTime: microTime(now), leaseTransitions: 0 } },
+        signal,
+      );
       this.#observe(desired.holderIdentity, desired.renewTime, this.#o.leaseDurationMs, now);
       return true;
     }
@@ -134,7 +138,8 @@ export class LeaderElector {
     const next: Lease = {
       metadata: { ...current.metadata },
       spec: {
-        ...spec, ...desired,
+        ...spec,
+        ...desired,
         acquireTime: transition ? microTime(now) : (spec.acquireTime ?? microTime(now)),
         leaseTransitions: (spec.leaseTransitions ?? 0) + (transition && holder !== "" ? 1 : 0),
       },

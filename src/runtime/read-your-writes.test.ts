@@ -9,7 +9,7 @@ describe("olderThanWritten", () => {
     { cached: "9", written: "10", basedOn: [], older: true, why: "etcd revisions compare as integers" },
     { cached: "11", written: "10", basedOn: [], older: false, why: "the cache saw something newer than our write" },
     { cached: "10", written: "10", basedOn: [], older: false, why: "the cache has our write" },
-    { cached: "99", written: "100", basedOn: [], older: true, why: "integers, not strings (\"99\" > \"100\" as text)" },
+    { cached: "99", written: "100", basedOn: [], older: true, why: 'integers, not strings ("99" > "100" as text)' },
     { cached: "abc", written: "abd", basedOn: ["abc"], older: true, why: "opaque: a version we wrote from is older" },
     { cached: "zzz", written: "abd", basedOn: ["abc"], older: false, why: "opaque and unknown: trust the cache" },
     { cached: undefined, written: "10", basedOn: [], older: false, why: "no version to judge" },

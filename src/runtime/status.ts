@@ -58,7 +58,11 @@ export class StatusApplier<T extends KubeObject & { status?: S }, S = NonNullabl
     const basedOn = object.metadata.resourceVersion;
     const metadata = { name: object.metadata.name, namespace: object.metadata.namespace, ...(basedOn === undefined ? {} : { resourceVersion: basedOn }) };
     this.#writes++;
-    const answer = await this.#api.apply<T>(this.type, { metadata, status: next } as T, { subresource: "status", force: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const answer = await this.#api.apply<T>(this.type, { metadata, status: next } as T, {
+      subresource: "status",
+      force: true,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     const written = { ...object, ...(answer ?? {}), metadata: { ...object.metadata, ...(answer?.metadata ?? {}) }, status: next } as T;
     this.remember(written, basedOn);
     return { written: true, object: written };

@@ -8,4 +8,8 @@ export interface Widget extends KubeObject {
   status?: { phase?: string; note?: string; conditions?: Array<{ type: string; status: string }> };
 }
 
-export const widget = (name: string, over: Partial<Widget> = {}): Widget => ({ metadata: { name, namespace: "team", ...(over.metadata ?? {}) }, spec: { size: 1, ...(over.spec ?? {}) }, ...(over.status ? { status: over.status } : {}) });
+export const widget = (name: string, over: Partial<Widget> = {}): Widget => ({
+  metadata: { name, namespace: "team", ...(over.metadata ?? {}) },
+  spec: { size: 1, ...(over.spec ?? {}) },
+  ...(over.status ? { status: over.status } : {}),
+});

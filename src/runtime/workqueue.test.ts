@@ -19,7 +19,9 @@ describe("WorkQueue", () => {
     const first = await q.get();
     q.add("k"); // changed while being reconciled
     let second: string | undefined;
-    void q.get().then((k) => { second = k; });
+    void q.get().then((k) => {
+      second = k;
+    });
     await sleep(10);
     expect(second).toBeUndefined(); // held back: "k" is still processing
     q.done(first ?? "");
@@ -78,7 +80,9 @@ describe("WorkQueue", () => {
     const key = await q.get();
     const idle = q.get();
     let drained = false;
-    const shutdown = q.shutDown().then(() => { drained = true; });
+    const shutdown = q.shutDown().then(() => {
+      drained = true;
+    });
     expect(await idle).toBeUndefined();
     await sleep(10);
     expect(drained).toBe(false);

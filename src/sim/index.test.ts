@@ -15,7 +15,12 @@ describe("startSimulators", () => {
       const caPem = await readFile(sims.caFile!, "utf8");
       expect(caPem).toBe(sims.caPem);
       const dispatcher = createDispatcher({ caBundlePem: caPem });
-      const cf = new CloudflareClient({ zoneId: String(sims.credentials.cloudflare!["zoneId"]), auth: { kind: "apiToken", token: String(sims.credentials.cloudflare!["apiToken"]) }, baseUrl: sims.urls.cloudflare!, dispatcher });
+      const cf = new CloudflareClient({
+        zoneId: String(sims.credentials.cloudflare!["zoneId"]),
+        auth: { kind: "apiToken", token: String(sims.credentials.cloudflare!["apiToken"]) },
+        baseUrl: sims.urls.cloudflare!,
+        dispatcher,
+      });
       const { privateKey } = await generateKey({ algorithm: "ECDSA", size: 256 });
       const cert = await cf.create({ csr: await createCsr({ privateKey, subject: { commonName: "dev" } }), validityDays: 7 });
       expect(cert.status).toBe("active");

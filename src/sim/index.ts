@@ -79,7 +79,10 @@ function credentialsOf(vendor: SimVendor, sim: VendorSimulator | CloudflareSimul
       return { ...first, ...(typeof s["customerId"] === "string" ? { customerId: s["customerId"] } : {}) };
     }
     case "sectigo":
-      return { ...(s["credentials"] as Record<string, unknown> | undefined), ...(typeof s["customerUri"] === "string" ? { customerUri: s["customerUri"] } : {}) };
+      return {
+        ...(s["credentials"] as Record<string, unknown> | undefined),
+        ...(typeof s["customerUri"] === "string" ? { customerUri: s["customerUri"] } : {}),
+      };
   }
 }
 
@@ -89,7 +92,9 @@ export async function startSimulators(opts: StartSimulatorsOptions = {}): Promis
   const started: Array<{ close(): Promise<void> }> = [];
   let tempDir: string | undefined;
   try {
-    const tls = https ? await createSimTls({ hosts: [...new Set(["localhost", "127.0.0.1", "::1", ...(host === "0.0.0.0" || host === "::" ? [] : [host])])] }) : undefined;
+    const tls = https
+      ? await createSimTls({ hosts: [...new Set(["localhost", "127.0.0.1", "::1", ...(host === "0.0.0.0" || host === "::" ? [] : [host])])] })
+      : undefined;
     const serving = tls === undefined ? undefined : { certPem: tls.certPem, keyPem: tls.keyPem, caPem: tls.caPem };
     const common = (port: number | undefined) => ({ ...(serving === undefined ? {} : { tls: serving }), host, ...(port === undefined ? {} : { port }) });
 

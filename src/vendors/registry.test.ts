@@ -28,7 +28,10 @@ type Vendor = ResolvedConnection["vendor"];
 type SettingsOf<V extends Vendor> = ResolvedConnectionOf<V>["settings"];
 
 /** A resolved connection for the running simulator of `vendor`, trusting the sim CA. */
-function connection<V extends Vendor>(vendor: V, over: { credentials?: Record<string, string>; settings?: Partial<SettingsOf<V>>; name?: string; fingerprint?: string; caBundlePem?: string | null } = {}): ResolvedConnectionOf<V> {
+function connection<V extends Vendor>(
+  vendor: V,
+  over: { credentials?: Record<string, string>; settings?: Partial<SettingsOf<V>>; name?: string; fingerprint?: string; caBundlePem?: string | null } = {},
+): ResolvedConnectionOf<V> {
   const creds = sims.credentials[vendor]!;
   const byVendor: { [K in Vendor]: { settings: SettingsOf<K>; credentials: Record<string, string> } } = {
     zpa: {
@@ -130,7 +133,11 @@ describe("client cache", () => {
 
   test("least recently used clients beyond the bound are dropped", () => {
     const p = ports({ maxClients: 2 });
-    const [a, b, c] = ["a", "b", "c"].map((n) => connection("cloudflare", { name: n, fingerprint: n })) as [ResolvedConnection, ResolvedConnection, ResolvedConnection];
+    const [a, b, c] = ["a", "b", "c"].map((n) => connection("cloudflare", { name: n, fingerprint: n })) as [
+      ResolvedConnection,
+      ResolvedConnection,
+      ResolvedConnection,
+    ];
     const clientA = p.clientFor(a);
     p.clientFor(b);
     p.clientFor(a); // a is now the most recent
@@ -192,9 +199,24 @@ describe("settings → client options", () => {
 
   test.each<{ settings: Omit<SettingsOf<"zpa">, "customerId">; baseUrl: string; identity: string | undefined; reason: string }>([
     { settings: { authMode: "Legacy", cloud: "GOVUS" }, baseUrl: ZPA_CLOUD_BASE_URLS.GOVUS, identity: undefined, reason: "a cloud name picks the legacy host" },
-    { settings: { authMode: "Legacy", baseUrl: "https://zpa.example.test/" }, baseUrl: "https://zpa.example.test", identity: undefined, reason: "baseUrl wins, trailing slash dropped" },
-    { settings: { authMode: "OneAPI", vanityDomain: "acme" }, baseUrl: "https://api.zsapi.net", identity: "https://acme.zslogin.net", reason: "vanity domain names the identity host" },
-    { settings: { authMode: "OneAPI", baseUrl: "https://gw.example.test/zpa", tokenUrl: "https://id.example.test/oauth2/v1/token" }, baseUrl: "https://gw.example.test", identity: "https://id.example.test", reason: "the documented /zpa suffix is not doubled" },
+    {
+      settings: { authMode: "Legacy", baseUrl: "https://zpa.example.test/" },
+      baseUrl: "https://zpa.example.test",
+      identity: undefined,
+      reason: "baseUrl wins, trailing slash dropped",
+    },
+    {
+      settings: { authMode: "OneAPI", vanityDomain: "acme" },
+      baseUrl: "https://api.zsapi.net",
+      identity: "https://acme.zslogin.net",
+      reason: "vanity domain names the identity host",
+    },
+    {
+      settings: { authMode: "OneAPI", baseUrl: "https://gw.example.test/zpa", tokenUrl: "https://id.example.test/oauth2/v1/token" },
+      baseUrl: "https://gw.example.test",
+      identity: "https://id.example.test",
+      reason: "the documented /zpa suffix is not doubled",
+    },
   ])("$reason", ({ settings, baseUrl, identity }) => {
     const e = zpaEndpoint(zpa(settings));
     expect(e.baseUrl).toBe(baseUrl);

@@ -119,7 +119,12 @@ export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendor
     const dispatcher = supplied ?? ownDispatcher;
     let client: VendorClient;
     try {
-      client = buildClient(connection, { ...(dispatcher === undefined ? {} : { dispatcher }), clock, limiters, ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) });
+      client = buildClient(connection, {
+        ...(dispatcher === undefined ? {} : { dispatcher }),
+        clock,
+        limiters,
+        ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      });
     } catch (e) {
       void ownDispatcher?.close().catch(() => undefined);
       throw e;
@@ -261,7 +266,10 @@ export function buildClient(connection: ResolvedConnection, ctx: BuildContext): 
         login: requireCredential(connection, "login", c.login),
       };
       // Certificate login: no password; the admin's certificate rides on the dispatcher (dispatcherOf).
-      const login = sectigoClientCertificate(connection) === undefined ? { password: requireCredential(connection, "password", c.password) } : { loginWith: "certificate" as const };
+      const login =
+        sectigoClientCertificate(connection) === undefined
+          ? { password: requireCredential(connection, "password", c.password) }
+          : { loginWith: "certificate" as const };
       const client = createSectigoClient({
         ...common,
         ...identity,

@@ -73,7 +73,18 @@ async function main(): Promise<void> {
     }
     // A fresh install (leader election on, no Lease yet) does not warm its rate limiters up; without
     // leader election the operator cannot tell, so say what a fresh install would decide.
-    operator = startOperatorProcess(["--kubeconfig", plane.kubeconfigPath, "--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"]);
+    operator = startOperatorProcess([
+      "--kubeconfig",
+      plane.kubeconfigPath,
+      "--leader-elect",
+      "false",
+      "--rate-limit-warm-up",
+      "never",
+      "--concurrency",
+      values.concurrency ?? "8",
+      "--log-level",
+      "info",
+    ]);
     await operator.port;
     const pid = operator.child.pid ?? 0;
 
@@ -94,39 +105,54 @@ async function main(): Promise<void> {
     await Promise.all([certs.waitForSync(), secrets.waitForSync()]);
 
     let peakRss = await rssMiB(pid);
-    const sampler = setInterval(() => { void rssMiB(pid).then((r) => { peakRss = Math.max(peakRss, r); }, () => {}); }, 500);
+    const sampler = setInterval(() => {
+      void rssMiB(pid).then(
+        (r) => {
+          peakRss = Math.max(peakRss, r);
+        },
+        () => {},
+      );
+    }, 500);
     const requestsBefore = client.requestCount;
     log(`applying ${N} ManagedCertificates over ${K} Cloudflare connections`);
     const started = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      for (let i = next++; i < N; i = next++) {
-        const name = `cert-${i}`;
-        applied.set(`${NS}/${name}`, performance.now());
-        await client.create(resourceTypes.managedCertificates, {
-          metadata: { name, namespace: NS },
-          spec: {
-            connectionRef: { kind: "VendorConnection", name: `cf-${i % K}` },
-            secretName: `${name}-tls`,
-            commonName: `${name}.bench.example`,
-            privateKey: { algorithm: "ECDSA", size: 256 },
-            cloudflare: { validityDays: 30 },
-          },
-        } as KubeObject);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        for (let i = next++; i < N; i = next++) {
+          const name = `cert-${i}`;
+          applied.set(`${NS}/${name}`, performance.now());
+          await client.create(resourceTypes.managedCertificates, {
+            metadata: { name, namespace: NS },
+            spec: {
+              connectionRef: { kind: "VendorConnection", name: `cf-${i % K}` },
+              secretName: `${name}-tls`,
+              commonName: `${name}.bench.example`,
+              privateKey: { algorithm: "ECDSA", size: 256 },
+              cloudflare: { validityDays: 30 },
+            },
+          } as KubeObject);
+        }
+      }),
+    );
     const appliedAll = performance.now() - started;
     const deadline = Date.now() + Number(values["timeout-minutes"]) * 60_000;
     let lastReport = 0;
     while (readyAt.size < N && Date.now() < deadline) {
       await sleep(250);
-      if (Date.now() - lastReport > 10_000) { lastReport = Date.now(); log(`${readyAt.size}/${N} Ready after ${((performance.now() - started) / 1000).toFixed(1)} s`); }
+      if (Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        log(`${readyAt.size}/${N} Ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      }
     }
     const allReadyMs = Math.max(...readyAt.values()) - started;
     const burstReady = readyAt.size;
     const burstSecrets = secretAt.size;
     clearInterval(sampler);
-    const latencies = [...secretAt.entries()].filter(([k]) => !k.startsWith(`${NS}/steady-`)).map(([k, at]) => at - (applied.get(k) ?? at)).sort((a, b) => a - b);
+    const latencies = [...secretAt.entries()]
+      .filter(([k]) => !k.startsWith(`${NS}/steady-`))
+      .map(([k, at]) => at - (applied.get(k) ?? at))
+      .sort((a, b) => a - b);
     const state = sim.state() as { objects?: { client_certificate?: number }; requests?: Record<string, number>; rateLimitViolations?: number };
     const vendorRequests = Object.values(state.requests ?? {}).reduce((a, b) => a + b, 0);
 

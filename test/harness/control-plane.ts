@@ -50,7 +50,9 @@ function supervise(binary: string, args: string[], logFile: string): Supervised 
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   let reason: string | undefined;
-  child.once("exit", (code, signal) => { reason = `code ${code} signal ${signal} (log: ${logFile})`; });
+  child.once("exit", (code, signal) => {
+    reason = `code ${code} signal ${signal} (log: ${logFile})`;
+  });
   return { child, exitReason: () => reason };
 }
 
@@ -81,7 +83,17 @@ export class ControlPlane {
   readonly #timeoutMs: number;
   readonly #extraArgs: readonly string[];
 
-  private constructor(init: { dir: string; binaries: ControlPlaneBinaries; pki: ControlPlanePki; apiPort: number; etcdPort: number; admin: ClientCredentials; log: (l: string) => void; timeoutMs: number; extraArgs: readonly string[] }) {
+  private constructor(init: {
+    dir: string;
+    binaries: ControlPlaneBinaries;
+    pki: ControlPlanePki;
+    apiPort: number;
+    etcdPort: number;
+    admin: ClientCredentials;
+    log: (l: string) => void;
+    timeoutMs: number;
+    extraArgs: readonly string[];
+  }) {
     this.dir = init.dir;
     this.binaries = init.binaries;
     this.pki = init.pki;
@@ -105,7 +117,11 @@ export class ControlPlane {
     const pki = await createPki(join(dir, "pki"));
     const admin = await issueClientCredentials(pki, "admin", ["system:masters"]);
     const plane = new ControlPlane({
-      dir, binaries, pki, admin, log,
+      dir,
+      binaries,
+      pki,
+      admin,
+      log,
       apiPort: await freePort(),
       etcdPort: await freePort(),
       timeoutMs: options.startTimeoutMs ?? 120_000,
@@ -136,10 +152,15 @@ export class ControlPlane {
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name: "certbridge-test", cluster: { server: this.server, "certificate-authority-data": ca.toString("base64") } }],
-      users: [{ name: "certbridge-test", user: {
-        "client-certificate-data": Buffer.from(creds.certPem).toString("base64"),
-        "client-key-data": Buffer.from(creds.keyPem).toString("base64"),
-      } }],
+      users: [
+        {
+          name: "certbridge-test",
+          user: {
+            "client-certificate-data": Buffer.from(creds.certPem).toString("base64"),
+            "client-key-data": Buffer.from(creds.keyPem).toString("base64"),
+          },
+        },
+      ],
       contexts: [{ name: "certbridge-test", context: { cluster: "certbridge-test", user: "certbridge-test" } }],
       "current-context": "certbridge-test",
     });
@@ -151,51 +172,74 @@ export class ControlPlane {
 
   async #startEtcd(): Promise<void> {
     const url = `http://127.0.0.1:${this.etcdPort}`;
-    this.#etcd = supervise(this.binaries.etcd, [
-      `--data-dir=${join(this.dir, "etcd")}`,
-      `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`,
-      `--listen-peer-urls=http://127.0.0.1:${await freePort()}`,
-      "--unsafe-no-fsync=true",
-      "--log-level=warn",
-    ], join(this.dir, "etcd.log"));
+    this.#etcd = supervise(
+      this.binaries.etcd,
+      [
+        `--data-dir=${join(this.dir, "etcd")}`,
+        `--listen-client-urls=${url}`,
+        `--advertise-client-urls=${url}`,
+        `--listen-peer-urls=http://127.0.0.1:${await freePort()}`,
+        "--unsafe-no-fsync=true",
+        "--log-level=warn",
+      ],
+      join(this.dir, "etcd.log"),
+    );
     const etcd = this.#etcd;
-    await waitFor("etcd", this.#timeoutMs, async () => {
-      const res = await request(`${url}/health`);
-      const body = await res.body.text();
-      return res.statusCode === 200 && body.includes("true");
-    }, () => etcd.exitReason());
+    await waitFor(
+      "etcd",
+      this.#timeoutMs,
+      async () => {
+        const res = await request(`${url}/health`);
+        const body = await res.body.text();
+        return res.statusCode === 200 && body.includes("true");
+      },
+      () => etcd.exitReason(),
+    );
     this.#log(`etcd ready on ${url}`);
   }
 
   async startApiServer(): Promise<void> {
     const p = this.pki;
-    this.#apiserver = supervise(this.binaries.kubeApiServer, [
-      `--etcd-servers=http://127.0.0.1:${this.etcdPort}`,
-      `--cert-dir=${p.dir}`,
-      `--client-ca-file=${p.caCert}`,
-      `--tls-cert-file=${p.serverCert}`, `--tls-private-key-file=${p.serverKey}`,
-      `--secure-port=${this.apiPort}`, "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none",
-      "--service-cluster-ip-range=10.0.0.0/24",
-      `--service-account-issuer=https://127.0.0.1:${this.apiPort}/`,
-      `--service-account-key-file=${p.serviceAccountPub}`,
-      `--service-account-signing-key-file=${p.serviceAccountKey}`,
-      "--authorization-mode=RBAC", "--allow-privileged=true",
-      "--disable-admission-plugins=ServiceAccount",
-      "-v=0",
-      ...this.#extraArgs,
-    ], join(this.dir, "kube-apiserver.log"));
+    this.#apiserver = supervise(
+      this.binaries.kubeApiServer,
+      [
+        `--etcd-servers=http://127.0.0.1:${this.etcdPort}`,
+        `--cert-dir=${p.dir}`,
+        `--client-ca-file=${p.caCert}`,
+        `--tls-cert-file=${p.serverCert}`,
+        `--tls-private-key-file=${p.serverKey}`,
+        `--secure-port=${this.apiPort}`,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        "--endpoint-reconciler-type=none",
+        "--service-cluster-ip-range=10.0.0.0/24",
+        `--service-account-issuer=https://127.0.0.1:${this.apiPort}/`,
+        `--service-account-key-file=${p.serviceAccountPub}`,
+        `--service-account-signing-key-file=${p.serviceAccountKey}`,
+        "--authorization-mode=RBAC",
+        "--allow-privileged=true",
+        "--disable-admission-plugins=ServiceAccount",
+        "-v=0",
+        ...this.#extraArgs,
+      ],
+      join(this.dir, "kube-apiserver.log"),
+    );
     const apiserver = this.#apiserver;
     const agent = new Agent({ connect: { ca: await readFile(p.caCert), cert: this.admin.certPem, key: this.admin.keyPem } });
     try {
-      await waitFor("kube-apiserver", this.#timeoutMs, async () => {
-        const ready = await request(`${this.server}/readyz`, { dispatcher: agent });
-        await ready.body.dump();
-        if (ready.statusCode !== 200) return false;
-        const ns = await request(`${this.server}/api/v1/namespaces/default`, { dispatcher: agent });
-        await ns.body.dump();
-        return ns.statusCode === 200;
-      }, () => apiserver.exitReason());
+      await waitFor(
+        "kube-apiserver",
+        this.#timeoutMs,
+        async () => {
+          const ready = await request(`${this.server}/readyz`, { dispatcher: agent });
+          await ready.body.dump();
+          if (ready.statusCode !== 200) return false;
+          const ns = await request(`${this.server}/api/v1/namespaces/default`, { dispatcher: agent });
+          await ns.body.dump();
+          return ns.statusCode === 200;
+        },
+        () => apiserver.exitReason(),
+      );
     } finally {
       await agent.close();
     }

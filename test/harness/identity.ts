@@ -9,7 +9,15 @@ import { issueClientCredentials } from "./pki.ts";
  */
 export async function kubeconfigForUser(adminKubeconfig: string, outDir: string, user: string, groups: readonly string[] = []): Promise<string> {
   const pkiDir = join(dirname(adminKubeconfig), "pki");
-  const pki = { dir: pkiDir, caCert: join(pkiDir, "ca.crt"), caKey: join(pkiDir, "ca.key"), serverCert: "", serverKey: "", serviceAccountKey: "", serviceAccountPub: "" };
+  const pki = {
+    dir: pkiDir,
+    caCert: join(pkiDir, "ca.crt"),
+    caKey: join(pkiDir, "ca.key"),
+    serverCert: "",
+    serverKey: "",
+    serviceAccountKey: "",
+    serviceAccountPub: "",
+  };
   const creds = await issueClientCredentials(pki, user, groups);
   const config = load(readFileSync(adminKubeconfig, "utf8")) as { users: Array<{ user: Record<string, string> }> };
   config.users[0]!.user = {

@@ -14,7 +14,9 @@ export async function onPath(name: string): Promise<string | undefined> {
     try {
       await access(join(dir, name), constants.X_OK);
       return join(dir, name);
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -93,7 +95,13 @@ export async function mountImage(name: string): Promise<{ root: string; release(
 export async function podmanRunFlags(): Promise<{ runtime: string[]; ulimits: string[] }> {
   const limits = await readFile("/proc/self/limits", "utf8");
   // "Max open files            20000                20000                files"
-  const hard = (label: string) => limits.split("\n").find((l) => l.startsWith(label))?.slice(label.length).trim().split(/\s+/)[1] ?? "1024";
+  const hard = (label: string) =>
+    limits
+      .split("\n")
+      .find((l) => l.startsWith(label))
+      ?.slice(label.length)
+      .trim()
+      .split(/\s+/)[1] ?? "1024";
   const atMost = (v: string, cap: number) => String(v === "unlimited" ? cap : Math.min(Number(v), cap));
   const nofile = atMost(hard("Max open files"), 65536);
   // One node process needs few; runc here refuses values near the hard limit (observed: 32768 works, 65536 not).
@@ -107,10 +115,15 @@ export async function podmanUnavailable(image: string): Promise<string | undefin
   if (!(await onPath("podman"))) return "podman not on PATH (Debian: apt-get install -y podman runc)";
   const { runtime, ulimits } = await podmanRunFlags();
   try {
-    await run("podman", [...storageFlags(), ...runtime, "run", "--rm", "--pull=never", ...ulimits, "--entrypoint", "node", image, "-e", "0"], { timeout: 120_000 });
+    await run("podman", [...storageFlags(), ...runtime, "run", "--rm", "--pull=never", ...ulimits, "--entrypoint", "node", image, "-e", "0"], {
+      timeout: 120_000,
+    });
     return undefined;
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim().split("\n").at(-1);
+    const stderr = String((error as { stderr?: unknown }).stderr ?? (error as Error).message)
+      .trim()
+      .split("\n")
+      .at(-1);
     return `podman cannot run containers here: ${stderr}`;
   }
 }
@@ -136,9 +149,13 @@ export interface RunOptions {
 export async function runContainer(o: RunOptions): Promise<Container> {
   const { runtime, ulimits } = await podmanRunFlags();
   const globals = [...storageFlags(), ...runtime];
-  const child = spawn("podman", [...globals, "run", "--rm", "--pull=never", "--name", o.name, "--read-only", "--network", "host", ...ulimits, ...(o.options ?? []), o.image, ...o.args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "podman",
+    [...globals, "run", "--rm", "--pull=never", "--name", o.name, "--read-only", "--network", "host", ...ulimits, ...(o.options ?? []), o.image, ...o.args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const logs: string[] = [];
   let buffered = "";
   child.stdout.on("data", (c: Buffer) => {

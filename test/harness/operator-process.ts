@@ -20,7 +20,9 @@ export function startOperatorProcess(args: string[], env: Record<string, string>
   });
   const logs: string[] = [];
   let resolvePort: (port: number) => void = () => {};
-  const port = new Promise<number>((resolve) => { resolvePort = resolve; });
+  const port = new Promise<number>((resolve) => {
+    resolvePort = resolve;
+  });
   let buffered = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     buffered += chunk.toString();
@@ -32,7 +34,9 @@ export function startOperatorProcess(args: string[], env: Record<string, string>
       try {
         const record = JSON.parse(line) as { msg?: string; metricsPort?: number };
         if (record.msg === "certbridge started" && record.metricsPort) resolvePort(record.metricsPort);
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
     }
   });
   child.stderr?.on("data", (chunk: Buffer) => logs.push(chunk.toString()));

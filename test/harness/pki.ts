@@ -26,19 +26,62 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 }
 
 async function issue(dir: string, name: string, subject: string, extensions: string): Promise<void> {
-  await openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject], dir);
+  await openssl(
+    ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject],
+    dir,
+  );
   await writeFile(join(dir, `${name}.ext`), extensions);
-  await openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-    "-days", "7", "-out", `${name}.crt`, "-extfile", `${name}.ext`], dir);
+  await openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "7",
+      "-out",
+      `${name}.crt`,
+      "-extfile",
+      `${name}.ext`,
+    ],
+    dir,
+  );
 }
 
 export async function createPki(dir: string): Promise<ControlPlanePki> {
   await mkdir(dir, { recursive: true });
-  await openssl(["req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", "ca.key", "-out", "ca.crt", "-days", "7", "-subj", "/O=certbridge-test/CN=certbridge-test-ca"], dir);
-  await issue(dir, "apiserver", "/CN=localhost",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n");
+  await openssl(
+    [
+      "req",
+      "-x509",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "7",
+      "-subj",
+      "/O=certbridge-test/CN=certbridge-test-ca",
+    ],
+    dir,
+  );
+  await issue(
+    dir,
+    "apiserver",
+    "/CN=localhost",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+  );
   await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "sa.key"], dir);
   await openssl(["ec", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
   return {
@@ -56,8 +99,7 @@ export async function createPki(dir: string): Promise<ControlPlanePki> {
 export async function issueClientCredentials(pki: ControlPlanePki, user: string, groups: readonly string[]): Promise<ClientCredentials> {
   const safe = user.replace(/[^a-zA-Z0-9_.-]/g, "_");
   const subject = `${groups.map((g) => `/O=${g}`).join("")}/CN=${user}`;
-  await issue(pki.dir, `client-${safe}`, subject,
-    "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
+  await issue(pki.dir, `client-${safe}`, subject, "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
   return {
     certPem: await readFile(join(pki.dir, `client-${safe}.crt`), "utf8"),
     keyPem: await readFile(join(pki.dir, `client-${safe}.key`), "utf8"),

@@ -17,7 +17,11 @@ export class FreezableProxy {
       this.#pairs.add(pair);
       client.pipe(upstream);
       upstream.pipe(client);
-      const close = () => { client.destroy(); upstream.destroy(); this.#pairs.delete(pair); };
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+        this.#pairs.delete(pair);
+      };
       client.on("error", close).on("close", close);
       upstream.on("error", close).on("close", close);
     });
@@ -43,7 +47,10 @@ export class FreezableProxy {
   }
 
   async close(): Promise<void> {
-    for (const { client, upstream } of this.#pairs) { client.destroy(); upstream.destroy(); }
+    for (const { client, upstream } of this.#pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }

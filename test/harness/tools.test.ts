@@ -36,7 +36,12 @@ describe("acceptsVersion", () => {
     { reason: "kubectl of the control plane's minor", tool: "kubectl", output: kubectlJson("v1.34.5"), want: true },
     { reason: "kubectl one minor older is within the skew", tool: "kubectl", output: kubectlJson("v1.33.0"), want: true },
     { reason: "kubectl one minor newer is within the skew", tool: "kubectl", output: kubectlJson("v1.35.2"), want: true },
-    { reason: "kubectl two minors older is outside the skew (Debian's and some vendors' builds)", tool: "kubectl", output: kubectlJson("v1.32.4-dispatcher"), want: false },
+    {
+      reason: "kubectl two minors older is outside the skew (Debian's and some vendors' builds)",
+      tool: "kubectl",
+      output: kubectlJson("v1.32.4-dispatcher"),
+      want: false,
+    },
     { reason: "kubectl two minors newer is outside the skew", tool: "kubectl", output: kubectlJson("v1.36.0"), want: false },
     { reason: "kubectl without a version (built without ldflags)", tool: "kubectl", output: kubectlJson("v0.0.0-master+$Format:%H$"), want: false },
     { reason: "kubectl output that is not JSON (a wrapper script)", tool: "kubectl", output: "Client Version: v1.34.1", want: false },
@@ -44,8 +49,18 @@ describe("acceptsVersion", () => {
     { reason: "helm v3 renders differently from the checked-in manifests", tool: "helm", output: "v3.19.0+g3d8990f", want: false },
     { reason: "helm output without a version", tool: "helm", output: "unknown", want: false },
     { reason: "kind of the pinned minor", tool: "kind", output: "kind v0.33.0 go1.26.8 linux/amd64", want: true },
-    { reason: "kind older than the pinned minor may lack the flags the e2e script uses", tool: "kind", output: "kind v0.20.0 go1.20.4 linux/amd64", want: false },
-    { reason: "actionlint of a newer minor knows every workflow key the pinned one does", tool: "actionlint", output: "v1.8.0\ninstalled by building from source", want: true },
+    {
+      reason: "kind older than the pinned minor may lack the flags the e2e script uses",
+      tool: "kind",
+      output: "kind v0.20.0 go1.20.4 linux/amd64",
+      want: false,
+    },
+    {
+      reason: "actionlint of a newer minor knows every workflow key the pinned one does",
+      tool: "actionlint",
+      output: "v1.8.0\ninstalled by building from source",
+      want: true,
+    },
     { reason: "actionlint of an older minor may reject newer workflow syntax", tool: "actionlint", output: "1.6.26\ninstalled by homebrew", want: false },
   ] as const;
   it.each(cases)("$reason", ({ tool, output, want }) => {

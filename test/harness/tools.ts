@@ -57,7 +57,12 @@ export function acceptsVersion(tool: Tool, output: string): boolean {
   return m !== null && Number(m[1]) === major && Number(m[2]) >= minor;
 }
 
-const VERSION_ARGS: Record<Tool, string[]> = { kubectl: ["version", "--client", "-o", "json"], helm: ["version", "--short"], kind: ["version"], actionlint: ["--version"] };
+const VERSION_ARGS: Record<Tool, string[]> = {
+  kubectl: ["version", "--client", "-o", "json"],
+  helm: ["version", "--short"],
+  kind: ["version"],
+  actionlint: ["--version"],
+};
 
 async function isExecutable(path: string): Promise<boolean> {
   try {
@@ -101,7 +106,11 @@ export async function ensurePinned(tool: Tool, options: ToolOptions = {}): Promi
   try {
     ({ stdout } = await run("bash", [BUILD_SCRIPT, tool], { maxBuffer: 64 * 1024 * 1024, timeout: BUILD_TIMEOUT }));
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim().split("\n").slice(-5).join("\n");
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "")
+      .trim()
+      .split("\n")
+      .slice(-5)
+      .join("\n");
     throw new Error(`building ${tool} v${PINNED[tool]} failed (test/harness/build-tools.sh ${tool})${stderr ? `:\n${stderr}` : ""}`);
   }
   const built = stdout.trim().split("\n").at(-1) ?? "";

@@ -18,7 +18,11 @@ import { startOperatorProcess } from "../harness/operator-process.ts";
 import { ensureHelm } from "../harness/tools.ts";
 
 type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
-interface Rendered extends KubeObject { kind: string; apiVersion: string; subjects?: Array<Record<string, string>> }
+interface Rendered extends KubeObject {
+  kind: string;
+  apiVersion: string;
+  subjects?: Array<Record<string, string>>;
+}
 
 const rbac = {
   ServiceAccount: { group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true },
@@ -60,9 +64,13 @@ describe("end to end under exactly the chart's RBAC", () => {
     const user = `certbridge-e2e-${id}`;
     const rendered = (loadAll(await helmTemplate(await ensureHelm(), release, system)) as Array<Rendered | null>).filter((o): o is Rendered => o !== null);
     const rbacObjects = rendered.filter((o) => o.kind in rbac);
-    expect(rbacObjects.map((o) => o.kind).sort()).toEqual(expect.arrayContaining(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"]));
+    expect(rbacObjects.map((o) => o.kind).sort()).toEqual(
+      expect.arrayContaining(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"]),
+    );
     for (const o of rbacObjects) {
-      const withUser = o.kind.endsWith("Binding") ? { ...o, subjects: [...(o.subjects ?? []), { kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }] } : o;
+      const withUser = o.kind.endsWith("Binding")
+        ? { ...o, subjects: [...(o.subjects ?? []), { kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }] }
+        : o;
       await client.apply(rbac[o.kind as keyof typeof rbac], withUser);
     }
     const asUser = await kubeconfigForUser(inject("kubeconfigPath"), scratch, user);
@@ -71,29 +79,67 @@ describe("end to end under exactly the chart's RBAC", () => {
     const cf = sims.credentials.cloudflare as { apiToken: string; zoneId: string };
     const z = zpa.credentials[0]!;
     await client.create(core.secrets, { metadata: { name: "cf-api", namespace: apps }, data: { apiToken: b64(cf.apiToken) } } as KubeObject);
-    await client.create(core.secrets, { metadata: { name: "zpa-api", namespace: apps }, data: { clientId: b64(z.clientId), clientSecret: b64(z.clientSecret) } } as KubeObject);
-    await client.create(resourceTypes.vendorConnections, { metadata: { name: "cloudflare", namespace: apps }, spec: { credentialsRef: { name: "cf-api" }, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf.zoneId } } } as KubeObject);
-    await client.create(resourceTypes.vendorConnections, { metadata: { name: "zpa", namespace: apps }, spec: { credentialsRef: { name: "zpa-api" }, zpa: { baseUrl: zpa.url, customerId: zpa.customerId } } } as KubeObject);
+    await client.create(core.secrets, {
+      metadata: { name: "zpa-api", namespace: apps },
+      data: { clientId: b64(z.clientId), clientSecret: b64(z.clientSecret) },
+    } as KubeObject);
+    await client.create(resourceTypes.vendorConnections, {
+      metadata: { name: "cloudflare", namespace: apps },
+      spec: { credentialsRef: { name: "cf-api" }, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf.zoneId } },
+    } as KubeObject);
+    await client.create(resourceTypes.vendorConnections, {
+      metadata: { name: "zpa", namespace: apps },
+      spec: { credentialsRef: { name: "zpa-api" }, zpa: { baseUrl: zpa.url, customerId: zpa.customerId } },
+    } as KubeObject);
     await client.create(resourceTypes.managedCertificates, {
       metadata: { name: "api-client", namespace: apps },
-      spec: { connectionRef: { name: "cloudflare" }, secretName: "api-client-tls", commonName: "api-client", privateKey: { algorithm: "ECDSA", size: 256 }, cloudflare: { validityDays: 30 } },
+      spec: {
+        connectionRef: { name: "cloudflare" },
+        secretName: "api-client-tls",
+        commonName: "api-client",
+        privateKey: { algorithm: "ECDSA", size: 256 },
+        cloudflare: { validityDays: 30 },
+      },
     } as KubeObject);
     await client.create(resourceTypes.provisioningKeys, {
       metadata: { name: "connectors", namespace: apps },
-      spec: { connectionRef: { name: "zpa" }, associationType: "CONNECTOR_GRP", group: { name: "Connector Group A" }, maxUsage: 5, secretName: "connectors-key" },
+      spec: {
+        connectionRef: { name: "zpa" },
+        associationType: "CONNECTOR_GRP",
+        group: { name: "Connector Group A" },
+        maxUsage: 5,
+        secretName: "connectors-key",
+      },
     } as KubeObject);
 
     // The operator as that identity, with the chart's Lease settings.
-    const operator = startOperatorProcess(["--kubeconfig", asUser, "--leader-election-namespace", system, "--leader-election-id", "certbridge-leader", "--identity", `${release}-0`]);
+    const operator = startOperatorProcess([
+      "--kubeconfig",
+      asUser,
+      "--leader-election-namespace",
+      system,
+      "--leader-election-id",
+      "certbridge-leader",
+      "--identity",
+      `${release}-0`,
+    ]);
     try {
-      const mc = await eventually("certificate Ready", async () => {
-        const o = await client.get<Conditioned>(resourceTypes.managedCertificates, apps, "api-client");
-        return ready(o)?.status === "True" ? o : undefined;
-      }, 60_000);
-      const pk = await eventually("provisioning key Ready", async () => {
-        const o = await client.get<Conditioned>(resourceTypes.provisioningKeys, apps, "connectors");
-        return ready(o)?.status === "True" ? o : undefined;
-      }, 60_000);
+      const mc = await eventually(
+        "certificate Ready",
+        async () => {
+          const o = await client.get<Conditioned>(resourceTypes.managedCertificates, apps, "api-client");
+          return ready(o)?.status === "True" ? o : undefined;
+        },
+        60_000,
+      );
+      const pk = await eventually(
+        "provisioning key Ready",
+        async () => {
+          const o = await client.get<Conditioned>(resourceTypes.provisioningKeys, apps, "connectors");
+          return ready(o)?.status === "True" ? o : undefined;
+        },
+        60_000,
+      );
       const tls = await client.get<KubeObject & { type: string; data: Record<string, string> }>(core.secrets, apps, "api-client-tls");
       expect(tls.type).toBe("kubernetes.io/tls");
       expect(Buffer.from(tls.data["tls.crt"] ?? "", "base64").toString()).toContain("BEGIN CERTIFICATE");

@@ -43,7 +43,10 @@ async function crashThenRecover(crashAt: string, done: () => Promise<boolean>): 
   let finishedFirst = false;
   const exit = await Promise.race([
     doomed.exited().then(() => doomed.child.signalCode),
-    eventually(`${crashAt} reached or work done`, done, 60_000).then(() => { finishedFirst = true; return "done" as const; }),
+    eventually(`${crashAt} reached or work done`, done, 60_000).then(() => {
+      finishedFirst = true;
+      return "done" as const;
+    }),
   ]);
   if (exit === "done") {
     doomed.child.kill("SIGKILL");
@@ -61,7 +64,17 @@ async function crashThenRecover(crashAt: string, done: () => Promise<boolean>): 
 }
 
 describe("SIGKILL at each await point (real operator processes)", () => {
-  const mcSteps: IssuanceStep[] = ["start", "key-persisted", "intent-recorded", "found", "submitted", "vendor-ref-recorded", "collected", "secret-written", "status-written"];
+  const mcSteps: IssuanceStep[] = [
+    "start",
+    "key-persisted",
+    "intent-recorded",
+    "found",
+    "submitted",
+    "vendor-ref-recorded",
+    "collected",
+    "secret-written",
+    "status-written",
+  ];
   const vendors = ["cloudflare", "sectigo-ssl"] as const;
   const rows = vendors.flatMap((vendor) => mcSteps.map((step) => ({ vendor, step })));
 
@@ -71,22 +84,33 @@ describe("SIGKILL at each await point (real operator processes)", () => {
     const sc = sims.credentials.sectigo as { login: string; password: string; customerUri: string };
     if (vendor === "cloudflare") {
       await client.create(core.secrets, { metadata: { name: "creds", namespace: ns }, data: { apiToken: b64(cf.apiToken) } } as KubeObject);
-      await client.create(resourceTypes.vendorConnections, { metadata: { name: "conn", namespace: ns }, spec: { credentialsRef: { name: "creds" }, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf.zoneId } } } as KubeObject);
+      await client.create(resourceTypes.vendorConnections, {
+        metadata: { name: "conn", namespace: ns },
+        spec: { credentialsRef: { name: "creds" }, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf.zoneId } },
+      } as KubeObject);
     } else {
-      await client.create(core.secrets, { metadata: { name: "creds", namespace: ns }, data: { login: b64(sc.login), password: b64(sc.password) } } as KubeObject);
-      await client.create(resourceTypes.vendorConnections, { metadata: { name: "conn", namespace: ns }, spec: { credentialsRef: { name: "creds" }, sectigo: { baseUrl: sims.urls.sectigo, customerUri: sc.customerUri, orgId: SEED.orgId } } } as KubeObject);
+      await client.create(core.secrets, {
+        metadata: { name: "creds", namespace: ns },
+        data: { login: b64(sc.login), password: b64(sc.password) },
+      } as KubeObject);
+      await client.create(resourceTypes.vendorConnections, {
+        metadata: { name: "conn", namespace: ns },
+        spec: { credentialsRef: { name: "creds" }, sectigo: { baseUrl: sims.urls.sectigo, customerUri: sc.customerUri, orgId: SEED.orgId } },
+      } as KubeObject);
     }
-    const spec = vendor === "cloudflare"
-      ? { commonName: `${ns}.example.com`, cloudflare: { validityDays: 30 } }
-      : { dnsNames: [`${ns}.example.com`], sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields } };
+    const spec =
+      vendor === "cloudflare"
+        ? { commonName: `${ns}.example.com`, cloudflare: { validityDays: 30 } }
+        : { dnsNames: [`${ns}.example.com`], sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields } };
     const mc = await client.create<KubeObject>(resourceTypes.managedCertificates, {
       metadata: { name: "web", namespace: ns },
       spec: { connectionRef: { kind: "VendorConnection", name: "conn" }, secretName: "web-tls", privateKey: { algorithm: "ECDSA", size: 256 }, ...spec },
     } as KubeObject);
     const uid = mc.metadata.uid ?? "";
-    const orders = async () => vendor === "cloudflare"
-      ? countCloudflareOrders(ns)
-      : (sims.sims.sectigo as unknown as SectigoSimulator).orders().filter((o) => o.comments.includes(`uid=${uid} `)).length;
+    const orders = async () =>
+      vendor === "cloudflare"
+        ? countCloudflareOrders(ns)
+        : (sims.sims.sectigo as unknown as SectigoSimulator).orders().filter((o) => o.comments.includes(`uid=${uid} `)).length;
     const done = async () => {
       const current = await client.get<Conditioned>(resourceTypes.managedCertificates, ns, "web");
       if (!isReady(current)) return false;
@@ -95,14 +119,19 @@ describe("SIGKILL at each await point (real operator processes)", () => {
     };
     const { killed } = await crashThenRecover(`managedcertificate:${step}`, done);
     expect(await orders()).toBe(1);
-    process.stdout.write(`crash at managedcertificate:${step} (${vendor}): ${killed ? "SIGKILLed" : "step not on this path"} → Ready, ${await orders()} order\n`);
+    process.stdout.write(
+      `crash at managedcertificate:${step} (${vendor}): ${killed ? "SIGKILLed" : "step not on this path"} → Ready, ${await orders()} order\n`,
+    );
   });
 
   /** Cloudflare orders for this namespace's certificate, from the simulator's own list (CN carries the namespace). */
   async function countCloudflareOrders(ns: string): Promise<number> {
-    const res = await fetch(`${sims.urls.cloudflare}/zones/${(sims.credentials.cloudflare as { zoneId: string }).zoneId}/client_certificates?per_page=50&status=all`, {
-      headers: { authorization: `Bearer ${(sims.credentials.cloudflare as { apiToken: string }).apiToken}` },
-    });
+    const res = await fetch(
+      `${sims.urls.cloudflare}/zones/${(sims.credentials.cloudflare as { zoneId: string }).zoneId}/client_certificates?per_page=50&status=all`,
+      {
+        headers: { authorization: `Bearer ${(sims.credentials.cloudflare as { apiToken: string }).apiToken}` },
+      },
+    );
     const body = (await res.json()) as { result: Array<{ certificate: string }> };
     const { X509Certificate } = await import("node:crypto");
     return body.result.filter((c) => new X509Certificate(c.certificate).subject.includes(`${ns}.example.com`)).length;
@@ -112,8 +141,14 @@ describe("SIGKILL at each await point (real operator processes)", () => {
   it.each(pkSteps)("ProvisioningKey: killed at %s → Ready with exactly one ZPA key", async (step) => {
     const ns = await freshNamespace(client, "crash");
     const c = zpa.credentials[0]!;
-    await client.create(core.secrets, { metadata: { name: "zpa-api", namespace: ns }, stringData: { clientId: c.clientId, clientSecret: c.clientSecret } } as KubeObject);
-    await client.create(resourceTypes.vendorConnections, { metadata: { name: "zpa", namespace: ns }, spec: { zpa: { baseUrl: zpa.url, customerId: zpa.customerId }, credentialsRef: { name: "zpa-api" } } } as KubeObject);
+    await client.create(core.secrets, {
+      metadata: { name: "zpa-api", namespace: ns },
+      stringData: { clientId: c.clientId, clientSecret: c.clientSecret },
+    } as KubeObject);
+    await client.create(resourceTypes.vendorConnections, {
+      metadata: { name: "zpa", namespace: ns },
+      spec: { zpa: { baseUrl: zpa.url, customerId: zpa.customerId }, credentialsRef: { name: "zpa-api" } },
+    } as KubeObject);
     await client.create(resourceTypes.provisioningKeys, {
       metadata: { name: "edge", namespace: ns },
       spec: { connectionRef: { name: "zpa" }, associationType: "CONNECTOR_GRP", group: { name: "Connector Group A" }, maxUsage: 3, secretName: "edge-key" },

@@ -10,12 +10,21 @@ import { KubeClient } from "../../src/runtime/kube/client.ts";
 import { KubeApiError } from "../../src/runtime/kube/errors.ts";
 import { core, objectPath, type ResourceType } from "../../src/runtime/kube/resource.ts";
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number }; spec?: any; status?: any };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number };
+  spec?: any;
+  status?: any;
+};
 
 const repo = join(import.meta.dirname, "..", "..");
 const samplesDir = join(repo, "deploy", "samples");
 const invalidDir = join(repo, "test", "fixtures", "invalid");
-const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const yamlFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
 const readYaml = (dir: string, file: string) => load(readFileSync(join(dir, file), "utf8")) as Obj;
 
 const client = KubeClient.fromFile(inject("kubeconfigPath"));

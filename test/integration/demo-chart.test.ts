@@ -63,7 +63,23 @@ async function renderDemo(namespace: string, ports: Record<Vendor, number>): Pro
 async function kubectlApply(objects: readonly Obj[], extra: readonly string[]): Promise<string> {
   const file = join(scratch, `objects-${randomBytes(3).toString("hex")}.yaml`);
   await writeFile(file, objects.map((o) => dump(o, { noRefs: true })).join("---\n"));
-  const { stderr } = await run(kubectl, ["--kubeconfig", inject("kubeconfigPath"), "--cache-dir", join(scratch, "kube-cache"), "apply", "--server-side", "--field-manager", "certbridge-demo-test", ...extra, "-f", file], { timeout: 90_000 });
+  const { stderr } = await run(
+    kubectl,
+    [
+      "--kubeconfig",
+      inject("kubeconfigPath"),
+      "--cache-dir",
+      join(scratch, "kube-cache"),
+      "apply",
+      "--server-side",
+      "--field-manager",
+      "certbridge-demo-test",
+      ...extra,
+      "-f",
+      file,
+    ],
+    { timeout: 90_000 },
+  );
   return stderr;
 }
 
@@ -110,39 +126,69 @@ describe("chart value demo.enabled", () => {
     expect(stdout).toMatch(/0 chart\(s\) failed/);
     const ns = await freshNamespace(client, "demo-dry");
     const objects = await renderDemo(ns, { zpa: 8081, cloudflare: 8082, sectigo: 8083 });
-    expect(demoObjects(objects).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      "Deployment/demo-certbridge-demo-simulators", "ManagedCertificate/demo-payments-client", "ManagedCertificate/demo-shop-tls",
-      "ProvisioningKey/demo-app-connectors", "Secret/demo-cloudflare-api", "Secret/demo-sectigo-api", "Secret/demo-zpa-api",
-      "Service/demo-certbridge-demo-simulators", "VendorConnection/demo-cloudflare", "VendorConnection/demo-sectigo", "VendorConnection/demo-zpa",
+    expect(
+      demoObjects(objects)
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual([
+      "Deployment/demo-certbridge-demo-simulators",
+      "ManagedCertificate/demo-payments-client",
+      "ManagedCertificate/demo-shop-tls",
+      "ProvisioningKey/demo-app-connectors",
+      "Secret/demo-cloudflare-api",
+      "Secret/demo-sectigo-api",
+      "Secret/demo-zpa-api",
+      "Service/demo-certbridge-demo-simulators",
+      "VendorConnection/demo-cloudflare",
+      "VendorConnection/demo-sectigo",
+      "VendorConnection/demo-zpa",
     ]);
     const warnings = await kubectlApply(objects, ["--dry-run=server"]);
     expect(warnings).not.toMatch(/warning/i);
 
     // Pod Security admission judges pods, not Deployments: the simulators' pod template as a Pod, enforced.
-    await client.apply(core.namespaces, { metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" } } } as KubeObject);
+    await client.apply(core.namespaces, {
+      metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" } },
+    } as KubeObject);
     const template = simulatorPod(objects);
-    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "demo-simulators", namespace: ns, labels: template.metadata.labels }, spec: template.spec } as unknown as Obj;
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "demo-simulators", namespace: ns, labels: template.metadata.labels },
+      spec: template.spec,
+    } as unknown as Obj;
     expect(await kubectlApply([pod], ["--dry-run=server"])).not.toMatch(/warning|violate/i);
 
     // The operator's NetworkPolicy lets it reach the simulators' pods on their ports.
-    const policy = objects.find((o) => o.kind === "NetworkPolicy") as unknown as { spec: { egress: Array<{ ports: Array<{ port: number }>; to?: Array<{ podSelector?: { matchLabels: Record<string, string> } }> }> } };
-    const toSims = policy.spec.egress.find((e) => e.to?.some((t) => t.podSelector?.matchLabels["app.kubernetes.io/name"] === template.metadata.labels["app.kubernetes.io/name"]));
+    const policy = objects.find((o) => o.kind === "NetworkPolicy") as unknown as {
+      spec: { egress: Array<{ ports: Array<{ port: number }>; to?: Array<{ podSelector?: { matchLabels: Record<string, string> } }> }> };
+    };
+    const toSims = policy.spec.egress.find((e) =>
+      e.to?.some((t) => t.podSelector?.matchLabels["app.kubernetes.io/name"] === template.metadata.labels["app.kubernetes.io/name"]),
+    );
     expect(toSims?.ports.map((p) => p.port).sort()).toEqual([8081, 8082, 8083]);
     // ...and no operator selector (Deployment, Service, PDB, NetworkPolicy) matches the simulators' pods.
     const selectorOf = (o: Obj) => {
-      const spec = o.spec as { selector?: { matchLabels?: Record<string, string> } & Record<string, string>; podSelector?: { matchLabels: Record<string, string> } };
+      const spec = o.spec as {
+        selector?: { matchLabels?: Record<string, string> } & Record<string, string>;
+        podSelector?: { matchLabels: Record<string, string> };
+      };
       return o.kind === "Service" ? spec.selector : o.kind === "NetworkPolicy" ? spec.podSelector?.matchLabels : spec.selector?.matchLabels;
     };
     const operatorSelectors = objects
       .filter((o) => ["Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"].includes(o.kind) && !demoObjects(objects).includes(o))
       .map((o) => ({ what: `${o.kind}/${o.metadata.name}`, selector: selectorOf(o) ?? {} }));
-    expect(operatorSelectors.map((s) => s.what).sort()).toEqual(["Deployment/demo-certbridge", "NetworkPolicy/demo-certbridge", "PodDisruptionBudget/demo-certbridge", "Service/demo-certbridge-metrics"].sort());
+    expect(operatorSelectors.map((s) => s.what).sort()).toEqual(
+      ["Deployment/demo-certbridge", "NetworkPolicy/demo-certbridge", "PodDisruptionBudget/demo-certbridge", "Service/demo-certbridge-metrics"].sort(),
+    );
     const matching = operatorSelectors.filter(({ selector }) => Object.entries(selector).every(([k, v]) => template.metadata.labels[k] === v));
     expect(matching.map((m) => m.what)).toEqual([]);
   });
 
   it("refuses watchNamespaces that leave the release namespace out (its demo resources would never reconcile)", async () => {
-    await expect(helmTemplate(helm, "demo", "certbridge-system", ["--set", "demo.enabled=true", "--set", "watchNamespaces={apps}"])).rejects.toThrow(/add it to watchNamespaces/);
+    await expect(helmTemplate(helm, "demo", "certbridge-system", ["--set", "demo.enabled=true", "--set", "watchNamespaces={apps}"])).rejects.toThrow(
+      /add it to watchNamespaces/,
+    );
   });
 
   describe("against the simulators its container runs", () => {
@@ -176,7 +222,9 @@ describe("chart value demo.enabled", () => {
 
     it("serves on the ports the chart's Service and connections name, with the credentials the chart's Secrets hold", () => {
       for (const v of VENDORS) expect(new URL(printed![v]).port).toBe(String(ports[v]));
-      const service = objects.find((o) => o.kind === "Service" && o.metadata.name?.endsWith("-demo-simulators")) as unknown as { spec: { ports: Array<{ name: string; port: number }> } };
+      const service = objects.find((o) => o.kind === "Service" && o.metadata.name?.endsWith("-demo-simulators")) as unknown as {
+        spec: { ports: Array<{ name: string; port: number }> };
+      };
       expect(Object.fromEntries(service.spec.ports.map((p) => [p.name, p.port]))).toEqual(ports);
     });
 
@@ -192,9 +240,10 @@ describe("chart value demo.enabled", () => {
       for (const o of chart) {
         const twin = dev.find((d) => d.kind === o.kind && d.object.metadata.name === devName(o.metadata.name!));
         expect(twin, `${o.kind} ${o.metadata.name} has no counterpart in dev mode`).toBeDefined();
-        const want = twin!.kind === "Secret"
-          ? { data: Object.fromEntries(Object.entries(twin!.object.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])) }
-          : { spec: (twin!.object as Obj).spec };
+        const want =
+          twin!.kind === "Secret"
+            ? { data: Object.fromEntries(Object.entries(twin!.object.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])) }
+            : { spec: (twin!.object as Obj).spec };
         expect(asDev(o), `${o.kind} ${o.metadata.name}`).toEqual(want);
       }
     });
@@ -215,10 +264,19 @@ describe("chart value demo.enabled", () => {
         };
         const watched = local.filter((o) => o.kind in types);
         expect(watched).toHaveLength(6);
-        await eventually("every demo resource Ready", async () => {
-          const states = await Promise.all(watched.map(async (o) => (await client.get<Obj>(types[o.kind]!, ns, o.metadata.name!)).status?.conditions?.find((c) => c.type === "Ready")?.status));
-          return states.every((s) => s === "True");
-        }, 90_000, 250);
+        await eventually(
+          "every demo resource Ready",
+          async () => {
+            const states = await Promise.all(
+              watched.map(
+                async (o) => (await client.get<Obj>(types[o.kind]!, ns, o.metadata.name!)).status?.conditions?.find((c) => c.type === "Ready")?.status,
+              ),
+            );
+            return states.every((s) => s === "True");
+          },
+          90_000,
+          250,
+        );
         const shop = await client.get<KubeObject & { type: string; metadata: { labels?: Record<string, string> } }>(core.secrets, ns, "demo-shop-tls");
         expect(shop.type).toBe("kubernetes.io/tls");
         expect(shop.metadata.labels?.app).toBe("shop");

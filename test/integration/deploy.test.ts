@@ -25,16 +25,34 @@ interface K8sObject {
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   [key: string]: unknown;
 }
-interface PolicyRule { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] }
-interface Subject { kind: string; name: string; namespace?: string; apiGroup?: string }
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+  apiGroup?: string;
+}
 interface Container {
-  name: string; image: string; args?: string[];
+  name: string;
+  image: string;
+  args?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   securityContext: Record<string, unknown> & { capabilities?: { drop?: string[] } };
-  livenessProbe?: { httpGet?: { path: string } }; readinessProbe?: { httpGet?: { path: string } };
+  livenessProbe?: { httpGet?: { path: string } };
+  readinessProbe?: { httpGet?: { path: string } };
   volumeMounts?: Array<{ name: string; mountPath: string }>;
 }
-interface PodSpec { securityContext: Record<string, unknown>; containers: Container[]; volumes?: Array<{ name: string; emptyDir?: unknown }>; serviceAccountName: string }
+interface PodSpec {
+  securityContext: Record<string, unknown>;
+  containers: Container[];
+  volumes?: Array<{ name: string; emptyDir?: unknown }>;
+  serviceAccountName: string;
+}
 
 const cacheDir = mkdtempSync(join(tmpdir(), "certbridge-deploy-"));
 let helm = "";
@@ -70,18 +88,28 @@ async function render(release: string, namespace: string, values: Record<string,
 
 const only = <T extends K8sObject>(objects: readonly K8sObject[], kind: string) => objects.filter((o) => o.kind === kind) as T[];
 const rulesOf = (o: K8sObject) => (o.rules ?? []) as PolicyRule[];
-const podSpecOf = (objects: readonly K8sObject[]) => (only(objects, "Deployment")[0] as unknown as { spec: { template: { spec: PodSpec; metadata: { labels: Record<string, string> } } } }).spec.template;
+const podSpecOf = (objects: readonly K8sObject[]) =>
+  (only(objects, "Deployment")[0] as unknown as { spec: { template: { spec: PodSpec; metadata: { labels: Record<string, string> } } } }).spec.template;
 
 async function createNamespaces(names: readonly string[], labels: Record<string, string> = {}): Promise<void> {
-  await kubectl(["apply", "--server-side", "--field-manager", "certbridge-test", "-f", "-"],
-    yamlOf(names.map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }))));
+  await kubectl(
+    ["apply", "--server-side", "--field-manager", "certbridge-test", "-f", "-"],
+    yamlOf(names.map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }))),
+  );
 }
 
-const RESTRICTED = { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest", "pod-security.kubernetes.io/warn": "restricted" };
+const RESTRICTED = {
+  "pod-security.kubernetes.io/enforce": "restricted",
+  "pod-security.kubernetes.io/enforce-version": "latest",
+  "pod-security.kubernetes.io/warn": "restricted",
+};
 
 /** Server-side dry run of everything; returns kubectl's stderr (warnings). */
 async function dryRun(objects: readonly K8sObject[]): Promise<string> {
-  const { stderr } = await kubectl(["apply", "--server-side", "--force-conflicts", "--dry-run=server", "--field-manager", "certbridge-deploy-test", "-f", "-"], yamlOf(objects));
+  const { stderr } = await kubectl(
+    ["apply", "--server-side", "--force-conflicts", "--dry-run=server", "--field-manager", "certbridge-deploy-test", "-f", "-"],
+    yamlOf(objects),
+  );
   return stderr;
 }
 
@@ -97,7 +125,11 @@ afterAll(() => {
 
 describe("helm chart", () => {
   it("passes helm lint --strict with default, watched-namespace and all-features values", async () => {
-    for (const set of [[], ["--set", "watchNamespaces={a,b}", "--set", "credentialsNamespaces={c}"], ["--set", "metrics.serviceMonitor.enabled=true", "--set", "replicaCount=3"]]) {
+    for (const set of [
+      [],
+      ["--set", "watchNamespaces={a,b}", "--set", "credentialsNamespaces={c}"],
+      ["--set", "metrics.serviceMonitor.enabled=true", "--set", "replicaCount=3"],
+    ]) {
       const { stdout } = await exec(helm, ["lint", "--strict", chartDir, ...set]);
       expect(stdout, set.join(" ")).toContain("0 chart(s) failed");
     }
@@ -108,11 +140,16 @@ describe("helm chart", () => {
     await expect(render("cb", "ns", { logLevel: "loud" })).rejects.toThrow(/logLevel/);
     await expect(render("cb", "ns", { watchNamespaces: ["Not_A_Namespace"] })).rejects.toThrow(/watchNamespaces/);
     await expect(render("cb", "ns", { replicaCount: 2, leaderElection: { enabled: false } })).rejects.toThrow(/needs leaderElection.enabled/);
-    await expect(render("cb", "ns", { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } })).rejects.toThrow(/needs metrics.service.enabled/);
+    await expect(render("cb", "ns", { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } })).rejects.toThrow(
+      /needs metrics.service.enabled/,
+    );
   });
 
   it("renders a restricted, read-only-root, leader-elected Deployment whose environment the operator's config accepts", async () => {
-    const objects = await render("cb", "cb-system", { watchNamespaces: ["team-a", "team-b", "team-a"], extraEnv: [{ name: "NODE_OPTIONS", value: "--max-old-space-size=384" }] });
+    const objects = await render("cb", "cb-system", {
+      watchNamespaces: ["team-a", "team-b", "team-a"],
+      extraEnv: [{ name: "NODE_OPTIONS", value: "--max-old-space-size=384" }],
+    });
     const template = podSpecOf(objects);
     const pod = template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
@@ -139,26 +176,53 @@ describe("helm chart", () => {
     const resolved: NodeJS.ProcessEnv = { POD_NAME: "cb-7d9f-abcde", POD_NAMESPACE: "cb-system" };
     for (const e of env) if (e.value !== undefined) resolved[e.name] = e.value;
     const config = loadOperatorConfig([], resolved);
-    expect(config).toMatchObject({ namespaces: ["team-a", "team-b"], leaderElect: true, leaderElectionNamespace: "cb-system", leaderElectionId: "certbridge-leader", identity: "cb-7d9f-abcde", metricsPort: 8080 });
+    expect(config).toMatchObject({
+      namespaces: ["team-a", "team-b"],
+      leaderElect: true,
+      leaderElectionNamespace: "cb-system",
+      leaderElectionId: "certbridge-leader",
+      identity: "cb-7d9f-abcde",
+      metricsPort: 8080,
+    });
 
     const [deployment] = only<K8sObject & { spec: { replicas: number } }>(objects, "Deployment");
     expect(deployment!.spec.replicas).toBe(2);
     expect(only(objects, "PodDisruptionBudget")).toHaveLength(1);
     expect(only(objects, "NetworkPolicy")).toHaveLength(1);
-    expect(only(objects, "Service")[0]).toMatchObject({ metadata: { name: "cb-certbridge-metrics" }, spec: { ports: [{ name: "metrics", port: 8080, targetPort: "metrics" }] } });
+    expect(only(objects, "Service")[0]).toMatchObject({
+      metadata: { name: "cb-certbridge-metrics" },
+      spec: { ports: [{ name: "metrics", port: 8080, targetPort: "metrics" }] },
+    });
     expect(only(objects, "ServiceMonitor")).toEqual([]);
   });
 
   it("renders an optional ServiceMonitor scraping the metrics Service, and configurable NetworkPolicy egress", async () => {
     const objects = await render("cb", "cb-system", {
       metrics: { serviceMonitor: { enabled: true, labels: { release: "prom" } } },
-      networkPolicy: { apiServer: { cidrs: ["10.0.0.1/32"] }, vendors: { cidrs: ["203.0.113.0/24"], ports: [443, 8443] }, metricsFrom: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }] },
+      networkPolicy: {
+        apiServer: { cidrs: ["10.0.0.1/32"] },
+        vendors: { cidrs: ["203.0.113.0/24"], ports: [443, 8443] },
+        metricsFrom: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      },
     });
     const [monitor] = only(objects, "ServiceMonitor");
-    expect(monitor).toMatchObject({ apiVersion: "monitoring.coreos.com/v1", metadata: { labels: { release: "prom" } }, spec: { endpoints: [{ port: "metrics", path: "/metrics" }] } });
-    const [policy] = only<K8sObject & { spec: { egress: Array<{ to?: unknown[]; ports: unknown[] }>; ingress: Array<{ from?: unknown[] }> } }>(objects, "NetworkPolicy");
+    expect(monitor).toMatchObject({
+      apiVersion: "monitoring.coreos.com/v1",
+      metadata: { labels: { release: "prom" } },
+      spec: { endpoints: [{ port: "metrics", path: "/metrics" }] },
+    });
+    const [policy] = only<K8sObject & { spec: { egress: Array<{ to?: unknown[]; ports: unknown[] }>; ingress: Array<{ from?: unknown[] }> } }>(
+      objects,
+      "NetworkPolicy",
+    );
     expect(policy!.spec.egress[0]).toMatchObject({ to: [{ ipBlock: { cidr: "10.0.0.1/32" } }] });
-    expect(policy!.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: "203.0.113.0/24" } }], ports: [{ port: 443, protocol: "TCP" }, { port: 8443, protocol: "TCP" }] });
+    expect(policy!.spec.egress[1]).toEqual({
+      to: [{ ipBlock: { cidr: "203.0.113.0/24" } }],
+      ports: [
+        { port: 443, protocol: "TCP" },
+        { port: 8443, protocol: "TCP" },
+      ],
+    });
     expect(policy!.spec.ingress[0]!.from).toHaveLength(1);
   });
 
@@ -181,7 +245,10 @@ describe("RBAC as rendered", () => {
     for (const role of roles) {
       for (const rule of rulesOf(role)) {
         const fields = [...rule.verbs, ...(rule.resources ?? []), ...(rule.apiGroups ?? [])];
-        expect(fields.filter((f) => f.includes("*")), `${role.kind} ${role.metadata.namespace ?? ""}/${role.metadata.name}`).toEqual([]);
+        expect(
+          fields.filter((f) => f.includes("*")),
+          `${role.kind} ${role.metadata.namespace ?? ""}/${role.metadata.name}`,
+        ).toEqual([]);
         // Nothing the operator never does: no update/deletecollection on anything but its Lease.
         expect(rule.verbs.filter((v) => ["deletecollection", "escalate", "bind", "impersonate"].includes(v))).toEqual([]);
       }
@@ -189,8 +256,19 @@ describe("RBAC as rendered", () => {
     if ("watchNamespaces" in values) {
       const clusterRole = only(objects, "ClusterRole")[0]!;
       expect(rulesOf(clusterRole).filter((r) => r.resources?.includes("secrets"))).toEqual([]);
-      expect(only(objects, "Role").map((r) => `${r.metadata.namespace}/${r.metadata.name}`).sort()).toEqual(
-        ["a/cb-certbridge", "b/cb-certbridge", "c/cb-certbridge-credentials", "cb-system/cb-certbridge-credentials", "cb-system/cb-certbridge-leader-election", "cb-system/cb-certbridge-retained", "default/cb-certbridge-events"]);
+      expect(
+        only(objects, "Role")
+          .map((r) => `${r.metadata.namespace}/${r.metadata.name}`)
+          .sort(),
+      ).toEqual([
+        "a/cb-certbridge",
+        "b/cb-certbridge",
+        "c/cb-certbridge-credentials",
+        "cb-system/cb-certbridge-credentials",
+        "cb-system/cb-certbridge-leader-election",
+        "cb-system/cb-certbridge-retained",
+        "default/cb-certbridge-events",
+      ]);
     }
   });
 });
@@ -200,7 +278,20 @@ describe("accepted by the real API server", () => {
     const ns = `cb-${suffix()}`;
     await createNamespaces([ns], RESTRICTED);
     const objects = await render("certbridge", ns, {}, ["--include-crds"]);
-    expect(new Set(objects.map((o) => o.kind))).toEqual(new Set(["CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"]));
+    expect(new Set(objects.map((o) => o.kind))).toEqual(
+      new Set([
+        "CustomResourceDefinition",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
+        "Deployment",
+        "Service",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+      ]),
+    );
     const warnings = await dryRun(objects);
     expect(warnings).not.toMatch(/PodSecurity|Warning/);
   });
@@ -252,10 +343,12 @@ describe("least privilege, proved as an identity bound only to the chart's roles
     const user = `certbridge-rbac-${release}`;
     const objects = await render(release, namespaces.rel!, values);
     // Exactly the chart's RBAC, applied for real; each binding also names our test user.
-    const rbac = objects.filter((o) => ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(o.kind)).map((o) => {
-      if (!o.kind.endsWith("Binding")) return o;
-      return { ...o, subjects: [...(o.subjects as Subject[]), { kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }] };
-    });
+    const rbac = objects
+      .filter((o) => ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(o.kind))
+      .map((o) => {
+        if (!o.kind.endsWith("Binding")) return o;
+        return { ...o, subjects: [...(o.subjects as Subject[]), { kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }] };
+      });
     await kubectl(["apply", "--server-side", "--field-manager", "certbridge-test", "-f", "-"], yamlOf(rbac));
     const asUser = await kubeconfigFor(user);
     const serviceAccount = `system:serviceaccount:${namespaces.rel}:${release}-certbridge`;
@@ -269,12 +362,17 @@ describe("least privilege, proved as an identity bound only to the chart's roles
         const full = identity === "sa" ? [...args, "--as", serviceAccount] : args;
         // can-i exits 1 for "no": read the answer, not the exit code.
         const child = execFileAsync(kubectlBin, ["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...full], { timeout: 60_000 });
-        const out = await child.then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? "error");
+        const out = await child.then(
+          (r) => r.stdout,
+          (e: { stdout?: string }) => e.stdout ?? "error",
+        );
         return out.trim();
       };
       for (const identity of ["user", "sa"] as const) {
         const answers = await Promise.all(table.map((c) => ask(identity, c)));
-        const wrong = table.flatMap((c, i) => (answers[i] === c[3] ? [] : [`${identity}: can-i ${c[0]} ${c[1]} in ${c[2] || "(cluster)"} → ${answers[i]}, want ${c[3]} (${c[4]})`]));
+        const wrong = table.flatMap((c, i) =>
+          answers[i] === c[3] ? [] : [`${identity}: can-i ${c[0]} ${c[1]} in ${c[2] || "(cluster)"} → ${answers[i]}, want ${c[3]} (${c[4]})`],
+        );
         expect(wrong).toEqual([]);
       }
       // No rule anywhere this user holds carries a wildcard verb.
@@ -337,53 +435,85 @@ describe("least privilege, proved as an identity bound only to the chart's roles
   it("all namespaces: cluster-wide kinds, label-selected Secrets (RBAC cannot narrow by label), nothing else", async () => {
     const n = { rel: `rb-${suffix()}`, work: `rw-${suffix()}`, other: `ro-${suffix()}` };
     await createNamespaces(Object.values(n));
-    await bindAndCheck({}, (ns) => [
-      ...common(ns, ns.work!),
-      ["list", "managedcertificates.certbridge.dev", "*", "yes", "all namespaces watched"],
-      ["list", "secrets", "*", "yes", "the owned-Secret informer spans all namespaces; the operator always sends certbridge.dev/managed=true"],
-    ], n);
+    await bindAndCheck(
+      {},
+      (ns) => [
+        ...common(ns, ns.work!),
+        ["list", "managedcertificates.certbridge.dev", "*", "yes", "all namespaces watched"],
+        ["list", "secrets", "*", "yes", "the owned-Secret informer spans all namespaces; the operator always sends certbridge.dev/managed=true"],
+      ],
+      n,
+    );
   });
 
   it("watched namespaces: Secrets only there, credentials by GET elsewhere, nothing cluster-wide", async () => {
     const n = { rel: `rb-${suffix()}`, work: `rw-${suffix()}`, work2: `rx-${suffix()}`, cred: `rc-${suffix()}`, other: `ro-${suffix()}` };
     await createNamespaces(Object.values(n));
-    await bindAndCheck({ watchNamespaces: [n.work, n.work2], credentialsNamespaces: [n.cred] }, (ns) => [
-      ...common(ns, ns.work!),
-      ["watch", "secrets", ns.work2!, "yes", "second watched namespace"],
-      ["list", "secrets", "*", "no", "no cluster-wide Secret list"],
-      ["watch", "secrets", "*", "no", "no cluster-wide Secret watch"],
-      ["get", "secrets", "*", "no", "no cluster-wide Secret read"],
-      ["list", "secrets", ns.other!, "no", "unwatched namespace"],
-      ["get", "secrets", ns.other!, "no", "unwatched namespace"],
-      ["get", "secrets", ns.cred!, "yes", "ClusterVendorConnection credentials, by name"],
-      ["get", "secrets", ns.rel!, "yes", "credentials in the operator's namespace, by name"],
-      ["list", "secrets", ns.cred!, "no", "credentials are never listed"],
-      ["watch", "secrets", ns.rel!, "yes", "retained credentials copies (label-selected), in the operator's own namespace only"],
-      ["create", "secrets", ns.rel!, "yes", "retained credentials copies"],
-      ["watch", "secrets", ns.cred!, "no", "credentials are never watched"],
-      ["create", "secrets", ns.cred!, "no", "credentials are read-only"],
-      ["list", "managedcertificates.certbridge.dev", "*", "no", "only watched namespaces"],
-      ["list", "managedcertificates.certbridge.dev", ns.other!, "no", "unwatched namespace"],
-      ["create", "events.events.k8s.io", ns.other!, "no", "events only where it works"],
-      ["create", "events.events.k8s.io", "default", "yes", "events about ClusterVendorConnections"],
-    ], n);
+    await bindAndCheck(
+      { watchNamespaces: [n.work, n.work2], credentialsNamespaces: [n.cred] },
+      (ns) => [
+        ...common(ns, ns.work!),
+        ["watch", "secrets", ns.work2!, "yes", "second watched namespace"],
+        ["list", "secrets", "*", "no", "no cluster-wide Secret list"],
+        ["watch", "secrets", "*", "no", "no cluster-wide Secret watch"],
+        ["get", "secrets", "*", "no", "no cluster-wide Secret read"],
+        ["list", "secrets", ns.other!, "no", "unwatched namespace"],
+        ["get", "secrets", ns.other!, "no", "unwatched namespace"],
+        ["get", "secrets", ns.cred!, "yes", "ClusterVendorConnection credentials, by name"],
+        ["get", "secrets", ns.rel!, "yes", "credentials in the operator's namespace, by name"],
+        ["list", "secrets", ns.cred!, "no", "credentials are never listed"],
+        ["watch", "secrets", ns.rel!, "yes", "retained credentials copies (label-selected), in the operator's own namespace only"],
+        ["create", "secrets", ns.rel!, "yes", "retained credentials copies"],
+        ["watch", "secrets", ns.cred!, "no", "credentials are never watched"],
+        ["create", "secrets", ns.cred!, "no", "credentials are read-only"],
+        ["list", "managedcertificates.certbridge.dev", "*", "no", "only watched namespaces"],
+        ["list", "managedcertificates.certbridge.dev", ns.other!, "no", "unwatched namespace"],
+        ["create", "events.events.k8s.io", ns.other!, "no", "events only where it works"],
+        ["create", "events.events.k8s.io", "default", "yes", "events about ClusterVendorConnections"],
+      ],
+      n,
+    );
   });
 });
 
 describe("Dockerfile", () => {
   const dockerfile = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
-  const instructions = dockerfile.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const instructions = dockerfile
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   const stages = instructions.filter((l) => /^FROM\s/i.test(l));
   const final = instructions.slice(instructions.lastIndexOf(stages.at(-1)!));
 
   it.each([
     { what: "is multi-stage", ok: () => stages.length >= 2 },
-    { what: "installs production dependencies only, from the lock file", ok: () => /npm ci\b[^\n]*--omit=dev/.test(dockerfile) && !/npm (install|i)\s/.test(dockerfile) },
-    { what: "runs the final stage as a numeric non-root user", ok: () => /^USER\s+([1-9]\d*)(:[1-9]\d*)?$/.test(final.filter((l) => /^USER\s/.test(l)).at(-1) ?? "") },
-    { what: "starts node directly (no npm, no shell) on the compiled run command", ok: () => final.includes('ENTRYPOINT ["node", "dist/cli.js"]') && final.includes('CMD ["run"]') },
-    { what: "compiles with tsc in a build stage and ships only its JavaScript output", ok: () => /RUN node node_modules\/typescript\/bin\/tsc -p tsconfig\.build\.json/.test(dockerfile) && final.some((l) => l === "COPY --from=build /src/dist/src ./dist") && !final.some((l) => /^COPY\s+(src|bin)\b/.test(l)) },
-    { what: "copies node_modules into the final stage only from the deps stage", ok: () => final.filter((l) => l.includes("node_modules") && l.startsWith("COPY")).every((l) => l.includes("--from=deps")) },
-    { what: "names no registry host in the base image", ok: () => stages.every((l) => !/[a-z0-9-]+\.[a-z]{2,}\//i.test(l)) && /ARG NODE_IMAGE=node:\d+/.test(dockerfile) },
+    {
+      what: "installs production dependencies only, from the lock file",
+      ok: () => /npm ci\b[^\n]*--omit=dev/.test(dockerfile) && !/npm (install|i)\s/.test(dockerfile),
+    },
+    {
+      what: "runs the final stage as a numeric non-root user",
+      ok: () => /^USER\s+([1-9]\d*)(:[1-9]\d*)?$/.test(final.filter((l) => /^USER\s/.test(l)).at(-1) ?? ""),
+    },
+    {
+      what: "starts node directly (no npm, no shell) on the compiled run command",
+      ok: () => final.includes('ENTRYPOINT ["node", "dist/cli.js"]') && final.includes('CMD ["run"]'),
+    },
+    {
+      what: "compiles with tsc in a build stage and ships only its JavaScript output",
+      ok: () =>
+        /RUN node node_modules\/typescript\/bin\/tsc -p tsconfig\.build\.json/.test(dockerfile) &&
+        final.some((l) => l === "COPY --from=build /src/dist/src ./dist") &&
+        !final.some((l) => /^COPY\s+(src|bin)\b/.test(l)),
+    },
+    {
+      what: "copies node_modules into the final stage only from the deps stage",
+      ok: () => final.filter((l) => l.includes("node_modules") && l.startsWith("COPY")).every((l) => l.includes("--from=deps")),
+    },
+    {
+      what: "names no registry host in the base image",
+      ok: () => stages.every((l) => !/[a-z0-9-]+\.[a-z]{2,}\//i.test(l)) && /ARG NODE_IMAGE=node:\d+/.test(dockerfile),
+    },
     { what: "exposes the metrics port the chart uses", ok: () => final.includes("EXPOSE 8080") },
     { what: "writes nothing at run time (no VOLUME; the chart mounts /tmp)", ok: () => !instructions.some((l) => /^VOLUME\s/.test(l)) },
   ])("$what", ({ ok }) => {
@@ -391,9 +521,19 @@ describe("Dockerfile", () => {
   });
 
   it("ships with .dockerignore an allow-list: package files, tsconfig, src/ and the harness dev mode imports, no tests", () => {
-    const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
     expect(ignore[0]).toBe("*");
-    expect(ignore.filter((l) => l.startsWith("!")).sort()).toEqual(["!package-lock.json", "!package.json", "!src/", "!test/harness/*.ts", "!tsconfig.build.json", "!tsconfig.json"]);
+    expect(ignore.filter((l) => l.startsWith("!")).sort()).toEqual([
+      "!package-lock.json",
+      "!package.json",
+      "!src/",
+      "!test/harness/*.ts",
+      "!tsconfig.build.json",
+      "!tsconfig.json",
+    ]);
     expect(ignore).toContain("**/*.test.ts");
   });
 
@@ -415,7 +555,8 @@ describe("Dockerfile", () => {
         if (spec.startsWith(".")) {
           const target = resolve(dirname(file), spec);
           const rel = target.slice(repoRoot.length + 1);
-          if (!/^(src|bin)\//.test(rel) || rel.endsWith(".test.ts")) problems.push(`${file.slice(repoRoot.length + 1)} imports ${rel}, which the image does not contain`);
+          if (!/^(src|bin)\//.test(rel) || rel.endsWith(".test.ts"))
+            problems.push(`${file.slice(repoRoot.length + 1)} imports ${rel}, which the image does not contain`);
           else if (existsSync(target)) queue.push(target);
           else problems.push(`${file} imports missing ${rel}`);
         } else if (!spec.startsWith("node:") && !builtins.has(spec)) {
@@ -438,7 +579,12 @@ describe("Argo CD health check", () => {
     expect(waitingReasons.filter((r) => !(r in Reason))).toEqual([]);
     const flux = readFileSync(join(repoRoot, "deploy", "flux", "README.md"), "utf8");
     for (const list of flux.matchAll(/e\.reason in \[([^\]]+)\]/g)) {
-      expect(list[1]!.split(",").map((s) => s.trim().replace(/'/g, "")).sort()).toEqual([...waitingReasons].sort());
+      expect(
+        list[1]!
+          .split(",")
+          .map((s) => s.trim().replace(/'/g, ""))
+          .sort(),
+      ).toEqual([...waitingReasons].sort());
     }
   });
 
@@ -464,27 +610,49 @@ describe("Argo CD health check", () => {
   });
 
   // Evaluated only where a Lua interpreter is already installed (none is among the project's tools).
-  const luaBin = ["lua5.4", "lua5.3", "lua", "luajit"].map((b) => (process.env.PATH ?? "").split(delimiter).map((d) => join(d, b)).find((p) => existsSync(p))).find(Boolean);
+  const luaBin = ["lua5.4", "lua5.3", "lua", "luajit"]
+    .map((b) =>
+      (process.env.PATH ?? "")
+        .split(delimiter)
+        .map((d) => join(d, b))
+        .find((p) => existsSync(p)),
+    )
+    .find(Boolean);
   const toLua = (v: unknown): string => {
     if (v === null || v === undefined) return "nil";
     if (typeof v === "string") return JSON.stringify(v);
     if (typeof v === "number" || typeof v === "boolean") return String(v);
     if (Array.isArray(v)) return `{${v.map(toLua).join(", ")}}`;
-    return `{${Object.entries(v).map(([k, x]) => `[${JSON.stringify(k)}] = ${toLua(x)}`).join(", ")}}`;
+    return `{${Object.entries(v)
+      .map(([k, x]) => `[${JSON.stringify(k)}] = ${toLua(x)}`)
+      .join(", ")}}`;
   };
-  const cond = (type: string, status: string, reason: string, observedGeneration = 2) => ({ type, status, reason, message: `${reason} happened`, observedGeneration });
+  const cond = (type: string, status: string, reason: string, observedGeneration = 2) => ({
+    type,
+    status,
+    reason,
+    message: `${reason} happened`,
+    observedGeneration,
+  });
   it.skipIf(!luaBin).each([
     { why: "no status yet", status: undefined, want: "Progressing" },
     { why: "Ready=True at the current generation", status: { conditions: [cond("Ready", "True", "Issued")] }, want: "Healthy" },
     { why: "Ready=True but an older generation", status: { conditions: [cond("Ready", "True", "Issued", 1)] }, want: "Progressing" },
     { why: "awaiting approval is a wait", status: { conditions: [cond("Ready", "False", "AwaitingApproval")] }, want: "Progressing" },
-    { why: "Issuing=True while not ready", status: { conditions: [cond("Ready", "False", "Backoff"), cond("Issuing", "True", "Pending")] }, want: "Progressing" },
+    {
+      why: "Issuing=True while not ready",
+      status: { conditions: [cond("Ready", "False", "Backoff"), cond("Issuing", "True", "Pending")] },
+      want: "Progressing",
+    },
     { why: "rejected needs a person", status: { conditions: [cond("Ready", "False", "Rejected")] }, want: "Degraded" },
     { why: "Ready=Unknown", status: { conditions: [cond("Ready", "Unknown", "Pending")] }, want: "Progressing" },
   ])("evaluated by a Lua interpreter: $why → $want", async ({ status, want }) => {
     const obj = { metadata: { name: "x", generation: 2 }, ...(status ? { status } : {}) };
     const file = join(cacheDir, `eval-${suffix()}.lua`);
-    writeFileSync(file, `obj = ${toLua(obj)}\nlocal hs = dofile(${JSON.stringify(join(repoRoot, "deploy", "argocd", "health-check.lua"))})\nprint(hs.status)\n`);
+    writeFileSync(
+      file,
+      `obj = ${toLua(obj)}\nlocal hs = dofile(${JSON.stringify(join(repoRoot, "deploy", "argocd", "health-check.lua"))})\nprint(hs.status)\n`,
+    );
     const { stdout } = await exec(luaBin!, [file]);
     expect(stdout.trim()).toBe(want);
   });

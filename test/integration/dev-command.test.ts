@@ -23,7 +23,10 @@ type Secret = KubeObject & { type?: string; data?: Record<string, string> };
 type Sample = KubeObject & SampleStatus & { spec: { connectionRef: { kind: string; name: string }; secretName: string; secretKey?: string } };
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function waitForFile(path: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
@@ -54,7 +57,9 @@ afterAll(async () => {
 });
 
 describe("certbridge dev (real process)", () => {
-  it("brings up control plane, simulators, connections and samples; the operator makes every sample Ready; SIGINT tears it all down", { timeout: READY_WITHIN_MS + SAMPLES_READY_WITHIN_MS + EXIT_WITHIN_MS + 30_000 }, async () => {
+  it("brings up control plane, simulators, connections and samples; the operator makes every sample Ready; SIGINT tears it all down", {
+    timeout: READY_WITHIN_MS + SAMPLES_READY_WITHIN_MS + EXIT_WITHIN_MS + 30_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "certbridge-dev-test-"));
     scratch.push(dir);
     const readyFile = join(dir, "ready.json");
@@ -64,8 +69,12 @@ describe("certbridge dev (real process)", () => {
     });
     let stdout = "";
     let stderr = "";
-    child.stdout?.on("data", (c: Buffer) => { stdout += c.toString(); });
-    child.stderr?.on("data", (c: Buffer) => { stderr += c.toString(); });
+    child.stdout?.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
     const exited = once(child, "exit").then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
 
     let client: KubeClient | undefined;
@@ -88,7 +97,12 @@ describe("certbridge dev (real process)", () => {
       const byName = new Map(connections.map((c) => [c.metadata.name, c.spec]));
       const cases = [
         { name: "zpa", block: "zpa", url: info.simulators.zpa, reason: "ZPA legacy sign-in against the ZPA simulator" },
-        { name: "cloudflare", block: "cloudflare", url: info.simulators.cloudflare, reason: "Cloudflare API token against the Cloudflare simulator (/client/v4 base)" },
+        {
+          name: "cloudflare",
+          block: "cloudflare",
+          url: info.simulators.cloudflare,
+          reason: "Cloudflare API token against the Cloudflare simulator (/client/v4 base)",
+        },
         { name: "sectigo", block: "sectigo", url: info.simulators.sectigo, reason: "Sectigo password login against the SCM simulator" },
       ];
       for (const c of cases) {
@@ -102,7 +116,10 @@ describe("certbridge dev (real process)", () => {
       }
 
       const list = async () => {
-        const certs = (await client!.listAll<Sample>(resourceTypes.managedCertificates, { namespace: ns })).items.map((c) => ({ ...c, kind: "ManagedCertificate" }));
+        const certs = (await client!.listAll<Sample>(resourceTypes.managedCertificates, { namespace: ns })).items.map((c) => ({
+          ...c,
+          kind: "ManagedCertificate",
+        }));
         const keys = (await client!.listAll<Sample>(resourceTypes.provisioningKeys, { namespace: ns })).items.map((k) => ({ ...k, kind: "ProvisioningKey" }));
         return { certs, keys };
       };

@@ -17,17 +17,32 @@ describe("npm run e2e:kind", () => {
   it.skipIf(noDocker === undefined)(`skips with the reason where no Docker engine answers (here: ${noDocker ?? "Docker answers"})`, async () => {
     const { stdout } = await run(process.execPath, [script]);
     expect(stdout).toMatch(/SKIPPED: (docker is not on PATH|no Docker engine answers)/);
-    const strict = await run(process.execPath, [script, "--require-docker"]).then(() => undefined, (e: { code: number; stdout: string }) => e);
+    const strict = await run(process.execPath, [script, "--require-docker"]).then(
+      () => undefined,
+      (e: { code: number; stdout: string }) => e,
+    );
     expect(strict?.code).toBe(1);
     expect(strict?.stdout).toMatch(/SKIPPED/);
   });
 
   it("installs values that run the loaded image (never pulled) for the operator and the simulators, and the demo it waits for", async () => {
-    const objects = (loadAll(await helmTemplate(await ensureHelm(), RELEASE, NAMESPACE, chartValues())) as Array<{ kind?: string; metadata?: { labels?: Record<string, string> }; spec?: { replicas?: number; template?: { spec: { containers: Array<{ image: string; imagePullPolicy: string }> } } } } | null>)
-      .filter((o) => o !== null);
+    const objects = (
+      loadAll(await helmTemplate(await ensureHelm(), RELEASE, NAMESPACE, chartValues())) as Array<{
+        kind?: string;
+        metadata?: { labels?: Record<string, string> };
+        spec?: { replicas?: number; template?: { spec: { containers: Array<{ image: string; imagePullPolicy: string }> } } };
+      } | null>
+    ).filter((o) => o !== null);
     const containers = objects.filter((o) => o!.kind === "Deployment").flatMap((d) => d!.spec!.template!.spec.containers);
-    expect(containers.map((c) => [c.image, c.imagePullPolicy])).toEqual([["certbridge:e2e", "Never"], ["certbridge:e2e", "Never"]]);
-    const waitedFor = objects.filter((o) => ["VendorConnection", "ManagedCertificate", "ProvisioningKey"].includes(o!.kind ?? "") && o!.metadata?.labels?.["app.kubernetes.io/component"] === "demo");
+    expect(containers.map((c) => [c.image, c.imagePullPolicy])).toEqual([
+      ["certbridge:e2e", "Never"],
+      ["certbridge:e2e", "Never"],
+    ]);
+    const waitedFor = objects.filter(
+      (o) =>
+        ["VendorConnection", "ManagedCertificate", "ProvisioningKey"].includes(o!.kind ?? "") &&
+        o!.metadata?.labels?.["app.kubernetes.io/component"] === "demo",
+    );
     expect(waitedFor).toHaveLength(DEMO_READY_OBJECTS);
   });
 });

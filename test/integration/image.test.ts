@@ -35,7 +35,10 @@ async function installedPackages(nodeModules: string, prefix = "node_modules"): 
     for (const name of names) {
       found.push(`${prefix}/${name}`);
       const nested = join(nodeModules, name, "node_modules");
-      const inner = await readdir(nested).then(() => installedPackages(nested, `${prefix}/${name}/node_modules`), () => []);
+      const inner = await readdir(nested).then(
+        () => installedPackages(nested, `${prefix}/${name}/node_modules`),
+        () => [],
+      );
       found.push(...inner);
     }
   }
@@ -80,8 +83,13 @@ describe.skipIf(!buildahPath)(`operator image${buildahPath ? "" : " (skipped: bu
       expect(imports.filter((i) => !i.endsWith('.js"'))).toEqual([]);
       expect(dist.filter((f) => /\.test\.js$|^test\//.test(f))).toEqual([]);
 
-      const lock = JSON.parse(await readFile(join(repoRoot, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
-      const production = Object.entries(lock.packages).filter(([k, v]) => k !== "" && !v.dev && !v.devOptional).map(([k]) => k).sort();
+      const lock = JSON.parse(await readFile(join(repoRoot, "package-lock.json"), "utf8")) as {
+        packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+      };
+      const production = Object.entries(lock.packages)
+        .filter(([k, v]) => k !== "" && !v.dev && !v.devOptional)
+        .map(([k]) => k)
+        .sort();
       const shipped = await installedPackages(join(app, "node_modules"));
       expect(shipped).toEqual(production);
       // Our build and test tooling stays out. (Typings a production dependency declares as its own
@@ -116,7 +124,8 @@ describe.skipIf(!buildahPath)(`operator image${buildahPath ? "" : " (skipped: bu
 
     it("imports the operator's compiled modules in well under the 150 MiB budget", async (ctx) => {
       if (unavailable) ctx.skip();
-      const script = 'import { readFileSync } from "node:fs"; await import("/app/dist/operator.js"); console.log(readFileSync("/proc/self/status", "utf8").match(/VmRSS:\\s+(\\d+)/)[1]);';
+      const script =
+        'import { readFileSync } from "node:fs"; await import("/app/dist/operator.js"); console.log(readFileSync("/proc/self/status", "utf8").match(/VmRSS:\\s+(\\d+)/)[1]);';
       const name = `cb-import-${randomBytes(3).toString("hex")}`;
       const container = await runContainer({ name, image, args: ["--input-type=module", "-e", script], options: ["--entrypoint", "node"] });
       const [code] = await new Promise<[number | null]>((r) => container.child.once("exit", (c) => r([c])));
@@ -129,12 +138,20 @@ describe.skipIf(!buildahPath)(`operator image${buildahPath ? "" : " (skipped: bu
 
     it("serves all three simulators from the compiled sim command (the chart's demo runs it)", async (ctx) => {
       if (unavailable) ctx.skip();
-      const container = await runContainer({ name: `cb-sim-${randomBytes(3).toString("hex")}`, image, args: ["sim", "--http", "--zpa-port", "0", "--cloudflare-port", "0", "--sectigo-port", "0"] });
+      const container = await runContainer({
+        name: `cb-sim-${randomBytes(3).toString("hex")}`,
+        image,
+        args: ["sim", "--http", "--zpa-port", "0", "--cloudflare-port", "0", "--sectigo-port", "0"],
+      });
       try {
         const line = await eventually("the simulators' JSON line", () => container.logs.find((l) => l.startsWith("{")), 30_000, 100);
         const printed = JSON.parse(line) as Record<string, string | null>;
         // ZPA and Sectigo load by a dynamic import that tsc must have rewritten to .js.
-        expect({ zpa: typeof printed.zpa, cloudflare: typeof printed.cloudflare, sectigo: typeof printed.sectigo }).toEqual({ zpa: "string", cloudflare: "string", sectigo: "string" });
+        expect({ zpa: typeof printed.zpa, cloudflare: typeof printed.cloudflare, sectigo: typeof printed.sectigo }).toEqual({
+          zpa: "string",
+          cloudflare: "string",
+          sectigo: "string",
+        });
         expect(container.logs.filter((l) => /unavailable/.test(l))).toEqual([]);
       } finally {
         await container.stop();
@@ -145,11 +162,23 @@ describe.skipIf(!buildahPath)(`operator image${buildahPath ? "" : " (skipped: bu
       if (unavailable) ctx.skip();
       const ns = await freshNamespace(client, "image");
       const cf = sims.credentials.cloudflare as { apiToken: string; zoneId: string };
-      await client.create(core.secrets, { metadata: { name: "cf-api", namespace: ns }, data: { apiToken: Buffer.from(cf.apiToken).toString("base64") } } as KubeObject);
-      await client.create(resourceTypes.vendorConnections, { metadata: { name: "cloudflare", namespace: ns }, spec: { credentialsRef: { name: "cf-api" }, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf.zoneId } } } as KubeObject);
+      await client.create(core.secrets, {
+        metadata: { name: "cf-api", namespace: ns },
+        data: { apiToken: Buffer.from(cf.apiToken).toString("base64") },
+      } as KubeObject);
+      await client.create(resourceTypes.vendorConnections, {
+        metadata: { name: "cloudflare", namespace: ns },
+        spec: { credentialsRef: { name: "cf-api" }, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf.zoneId } },
+      } as KubeObject);
       await client.create(resourceTypes.managedCertificates, {
         metadata: { name: "from-the-image", namespace: ns },
-        spec: { connectionRef: { name: "cloudflare" }, secretName: "from-the-image-tls", commonName: "from-the-image", privateKey: { algorithm: "ECDSA", size: 256 }, cloudflare: { validityDays: 30 } },
+        spec: {
+          connectionRef: { name: "cloudflare" },
+          secretName: "from-the-image-tls",
+          commonName: "from-the-image",
+          privateKey: { algorithm: "ECDSA", size: 256 },
+          cloudflare: { validityDays: 30 },
+        },
       } as KubeObject);
 
       // The kubeconfig, readable by the image's user only, mounted read-only.
@@ -166,11 +195,17 @@ describe.skipIf(!buildahPath)(`operator image${buildahPath ? "" : " (skipped: bu
         options: ["--volume", `${dir}:/config:ro`],
       });
       try {
-        const mc = await eventually("certificate Ready from the operator in the image", async () => {
-          if (container.child.exitCode !== null) throw new Error(`operator container exited ${container.child.exitCode}:\n${container.logs.slice(-10).join("\n")}`);
-          const o = await client.get<Conditioned>(resourceTypes.managedCertificates, ns, "from-the-image");
-          return o.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True") ? o : undefined;
-        }, 90_000, 250);
+        const mc = await eventually(
+          "certificate Ready from the operator in the image",
+          async () => {
+            if (container.child.exitCode !== null)
+              throw new Error(`operator container exited ${container.child.exitCode}:\n${container.logs.slice(-10).join("\n")}`);
+            const o = await client.get<Conditioned>(resourceTypes.managedCertificates, ns, "from-the-image");
+            return o.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True") ? o : undefined;
+          },
+          90_000,
+          250,
+        );
         expect(mc.status?.conditions?.find((c) => c.type === "Ready")?.reason).toBe("Issued");
         const tls = await client.get<KubeObject & { type: string; data: Record<string, string> }>(core.secrets, ns, "from-the-image-tls");
         expect(tls.type).toBe("kubernetes.io/tls");

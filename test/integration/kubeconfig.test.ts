@@ -38,7 +38,9 @@ const writeKubeconfig = (name: string, doc: KubeconfigDoc): string => {
   return path;
 };
 
-beforeAll(() => { admin = adminClient(); });
+beforeAll(() => {
+  admin = adminClient();
+});
 afterAll(async () => {
   await admin?.close();
   rmSync(scratch, { recursive: true, force: true });
@@ -50,16 +52,25 @@ async function runUntilReady(kubeconfig: string): Promise<{ logs: string[]; read
   const started = Date.now();
   const operator = startOperatorProcess(["--kubeconfig", kubeconfig, "--leader-election-namespace", ns]);
   try {
-    const exited = operator.exited().then((code) => { throw new Error(`certbridge run exited (${code}):\n${operator.logs.join("\n")}`); });
+    const exited = operator.exited().then((code) => {
+      throw new Error(`certbridge run exited (${code}):\n${operator.logs.join("\n")}`);
+    });
     const port = await Promise.race([operator.port, exited]);
-    await eventually("certbridge is ready", async () => {
-      const res = await request(`http://127.0.0.1:${port}/readyz`);
-      await res.body.dump();
-      return res.statusCode === 200;
-    }, 30_000);
+    await eventually(
+      "certbridge is ready",
+      async () => {
+        const res = await request(`http://127.0.0.1:${port}/readyz`);
+        await res.body.dump();
+        return res.statusCode === 200;
+      },
+      30_000,
+    );
     // Readiness does not wait for leadership: wait for the lease too, a write over the same credentials.
-    await eventually("certbridge holds the lease", async () =>
-      (await admin.get<KubeObject & { spec?: { holderIdentity?: string } }>(core.leases, ns, "certbridge-leader")).spec?.holderIdentity, 30_000);
+    await eventually(
+      "certbridge holds the lease",
+      async () => (await admin.get<KubeObject & { spec?: { holderIdentity?: string } }>(core.leases, ns, "certbridge-leader")).spec?.holderIdentity,
+      30_000,
+    );
     return { logs: operator.logs, readyAfterMs: Date.now() - started };
   } finally {
     if (operator.child.exitCode === null) {
@@ -89,21 +100,27 @@ describe("certbridge run with a kubeconfig (client-node applies it, our transpor
     const plugin = join(scratch, "exec-plugin.mjs");
     const runs = join(scratch, "exec-runs");
     // The first credential is refused but unexpired for an hour: only a refresh after the 401 gets a good one.
-    writeFileSync(plugin, `import { existsSync, readFileSync, writeFileSync } from "node:fs";
+    writeFileSync(
+      plugin,
+      `import { existsSync, readFileSync, writeFileSync } from "node:fs";
 const n = (existsSync(process.env.RUNS) ? Number(readFileSync(process.env.RUNS, "utf8")) : 0) + 1;
 writeFileSync(process.env.RUNS, String(n));
 const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO ?? "{}");
 const token = n === 1 ? "refused-" + n : readFileSync(process.env.TOKEN_FILE, "utf8");
 process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCredential",
   status: { token, expirationTimestamp: new Date(Date.now() + 3600000).toISOString() } }));
-`);
+`,
+    );
     const doc = adminDoc();
     doc.users[0]!.user = {
       exec: {
         apiVersion: "client.authentication.k8s.io/v1",
         command: process.execPath,
         args: [plugin],
-        env: [{ name: "RUNS", value: runs }, { name: "TOKEN_FILE", value: tokenFile }],
+        env: [
+          { name: "RUNS", value: runs },
+          { name: "TOKEN_FILE", value: tokenFile },
+        ],
         interactiveMode: "Never",
       },
     };
@@ -133,7 +150,10 @@ process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCr
     const impersonating = KubeClient.fromDefault({ kubeconfig: path });
     try {
       await admin.list(types.clusterRoles, { limit: 1 }); // the admin itself may
-      const error = await impersonating.list(types.clusterRoles, { limit: 1 }).then(() => undefined, (e: unknown) => e);
+      const error = await impersonating.list(types.clusterRoles, { limit: 1 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isForbidden(error), "forbidden once impersonating").toBe(true);
       expect(String((error as Error).message)).toContain(`User "${user}" cannot list resource "clusterroles"`);
       const listed = await impersonating.list(core.namespaces, { limit: 1 });
@@ -169,7 +189,10 @@ process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCr
 async function startConnectProxy(routes: Record<string, { host: string; port: number }>): Promise<{ url: string; tunnels: string[]; close(): Promise<void> }> {
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((_req, res) => { res.statusCode = 405; res.end(); });
+  const server: Server = createServer((_req, res) => {
+    res.statusCode = 405;
+    res.end();
+  });
   server.on("connect", (req, client: Socket, head: Buffer) => {
     const target = req.url ?? "";
     const route = routes[target];
@@ -188,7 +211,10 @@ async function startConnectProxy(routes: Record<string, { host: string; port: nu
       client.pipe(upstream);
     });
     sockets.add(upstream);
-    upstream.on("close", () => { sockets.delete(upstream); client.destroy(); });
+    upstream.on("close", () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
     upstream.on("error", () => client.destroy());
     client.on("close", () => upstream.destroy());
   });

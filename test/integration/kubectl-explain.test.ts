@@ -60,9 +60,17 @@ afterAll(() => {
 
 describe("kubectl explain", () => {
   const cases = [
-    { reason: "ManagedCertificate documents every spec field, vendor blocks included", resource: "managedcertificate", file: "certbridge.dev_managedcertificates.yaml" },
+    {
+      reason: "ManagedCertificate documents every spec field, vendor blocks included",
+      resource: "managedcertificate",
+      file: "certbridge.dev_managedcertificates.yaml",
+    },
     { reason: "ProvisioningKey documents its ZPA fields and policies", resource: "provisioningkey", file: "certbridge.dev_provisioningkeys.yaml" },
-    { reason: "VendorConnection documents each vendor block and the credentials reference", resource: "vendorconnection", file: "certbridge.dev_vendorconnections.yaml" },
+    {
+      reason: "VendorConnection documents each vendor block and the credentials reference",
+      resource: "vendorconnection",
+      file: "certbridge.dev_vendorconnections.yaml",
+    },
   ];
 
   it.each(cases)("$resource.spec: $reason", async ({ resource, file }) => {

@@ -19,7 +19,12 @@ import type { SectigoSimulator } from "../../src/sim/sectigo/server.ts";
 import { SEED } from "../../src/sim/sectigo/testing.ts";
 import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/registry.ts";
 
-interface Condition { type: string; status: string; reason: string; message: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 interface Mc extends KubeObject {
   spec: Record<string, unknown>;
   status?: { conditions?: Condition[]; revision?: number; pendingIssuance?: { state?: string; vendorRef?: string } };
@@ -48,8 +53,14 @@ const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 async function sectigoConnection(ns: string): Promise<void> {
   const sc = sims.credentials.sectigo as { login: string; password: string; customerUri: string };
-  await client.create<KubeObject & { data: Record<string, string> }>(core.secrets, { metadata: { name: "scm-creds", namespace: ns }, data: { login: b64(sc.login), password: b64(sc.password) } });
-  await client.create(resourceTypes.vendorConnections, { metadata: { name: "scm", namespace: ns }, spec: { credentialsRef: { name: "scm-creds" }, sectigo: { baseUrl: sims.urls.sectigo, customerUri: sc.customerUri, orgId: SEED.orgId } } } as KubeObject);
+  await client.create<KubeObject & { data: Record<string, string> }>(core.secrets, {
+    metadata: { name: "scm-creds", namespace: ns },
+    data: { login: b64(sc.login), password: b64(sc.password) },
+  });
+  await client.create(resourceTypes.vendorConnections, {
+    metadata: { name: "scm", namespace: ns },
+    spec: { credentialsRef: { name: "scm-creds" }, sectigo: { baseUrl: sims.urls.sectigo, customerUri: sc.customerUri, orgId: SEED.orgId } },
+  } as KubeObject);
 }
 
 /** The controller in-process for `ns`, with the operator's own vendor ports; seconds where the vendors take minutes. */
@@ -62,7 +73,11 @@ async function startController(ns: string): Promise<void> {
     settleWindowMs: { cloudflare: 5_000, sectigo: 5_000 },
     // The first look-up after an unanswered enroll comes 4 s after the reconcile began: until then its condition shows.
     lookupFirstMs: 4_000,
-    pollBackoff: { Pending: { firstMs: 300, maxMs: 1_000 }, AwaitingApproval: { firstMs: 500, maxMs: 1_000 }, AwaitingValidation: { firstMs: 500, maxMs: 1_000 } },
+    pollBackoff: {
+      Pending: { firstMs: 300, maxMs: 1_000 },
+      AwaitingApproval: { firstMs: 500, maxMs: 1_000 },
+      AwaitingValidation: { firstMs: 500, maxMs: 1_000 },
+    },
     ports: { certificateAuthority: (c) => registry.certificateAuthority(c) },
   });
   await manager.start();
@@ -73,28 +88,45 @@ async function startController(ns: string): Promise<void> {
 }
 
 function sslSpec(dnsName: string): Record<string, unknown> {
-  return { connectionRef: { kind: "VendorConnection", name: "scm" }, secretName: "web-tls", dnsNames: [dnsName], privateKey: { algorithm: "ECDSA", size: 256 }, sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields } };
+  return {
+    connectionRef: { kind: "VendorConnection", name: "scm" },
+    secretName: "web-tls",
+    dnsNames: [dnsName],
+    privateKey: { algorithm: "ECDSA", size: 256 },
+    sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields },
+  };
 }
 
-const createMc = (ns: string, spec: Record<string, unknown>) => client.create<Mc>(resourceTypes.managedCertificates, { metadata: { name: "web", namespace: ns }, spec } as Mc);
+const createMc = (ns: string, spec: Record<string, unknown>) =>
+  client.create<Mc>(resourceTypes.managedCertificates, { metadata: { name: "web", namespace: ns }, spec } as Mc);
 const getMc = (ns: string) => client.get<Mc>(resourceTypes.managedCertificates, ns, "web");
 const cond = (mc: Mc | undefined, type: string) => mc?.status?.conditions?.find((c) => c.type === type);
 const ordersOf = (uid: string) => sectigo.orders().filter((o) => o.comments.includes(`uid=${uid} `));
 
 /** The first Issuing condition that matches, polled every 50 ms (some last only a retry's backoff). */
 async function issuingWhen(ns: string, what: string, match: (c: Condition) => boolean, timeoutMs = 20_000): Promise<{ mc: Mc; issuing: Condition }> {
-  return eventually(what, async () => {
-    const mc = await getMc(ns);
-    const issuing = cond(mc, "Issuing");
-    return issuing !== undefined && match(issuing) ? { mc, issuing } : undefined;
-  }, timeoutMs, 50);
+  return eventually(
+    what,
+    async () => {
+      const mc = await getMc(ns);
+      const issuing = cond(mc, "Issuing");
+      return issuing !== undefined && match(issuing) ? { mc, issuing } : undefined;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 async function readyMc(ns: string): Promise<Mc> {
-  return eventually("Ready", async () => {
-    const mc = await getMc(ns);
-    return cond(mc, "Ready")?.status === "True" && mc.status?.pendingIssuance === undefined ? mc : undefined;
-  }, 30_000, 100);
+  return eventually(
+    "Ready",
+    async () => {
+      const mc = await getMc(ns);
+      return cond(mc, "Ready")?.status === "True" && mc.status?.pendingIssuance === undefined ? mc : undefined;
+    },
+    30_000,
+    100,
+  );
 }
 
 describe("a Sectigo refusal shows the vendor's reason on the ManagedCertificate", () => {
@@ -105,7 +137,9 @@ describe("a Sectigo refusal shows the vendor's reason on the ManagedCertificate"
     const created = await createMc(ns, sslSpec("shop.unvalidated.test"));
     const { mc, issuing } = await issuingWhen(ns, "AwaitingValidation", (c) => c.reason === "AwaitingValidation");
     expect(issuing.status).toBe("True");
-    expect(issuing.message).toMatch(/^sectigo ssl\.enroll failed \(blocked -107, HTTP 400\): code -107: Domain Control Validation is either incomplete or expired for shop\.unvalidated\.test/);
+    expect(issuing.message).toMatch(
+      /^sectigo ssl\.enroll failed \(blocked -107, HTTP 400\): code -107: Domain Control Validation is either incomplete or expired for shop\.unvalidated\.test/,
+    );
     expect(issuing.message).toMatch(/Nothing was ordered; a person must act at the vendor/);
     expect(cond(mc, "Ready")).toMatchObject({ status: "False", reason: "AwaitingValidation" });
     expect(ordersOf(created.metadata.uid!)).toHaveLength(0);
@@ -122,7 +156,9 @@ describe("a Sectigo refusal shows the vendor's reason on the ManagedCertificate"
     await startController(ns);
     const created = await createMc(ns, sslSpec(`${ns}.example.com`));
     const { mc, issuing } = await issuingWhen(ns, "OutcomeUnknown with the enroll's 503", (c) => c.reason === "OutcomeUnknown" && /HTTP 503/.test(c.message));
-    expect(issuing.message).toMatch(/got no answer: sectigo ssl\.enroll failed \(transient -2, HTTP 503\): code -2: Internal error\. Please contact Support for details\..*looked up until/);
+    expect(issuing.message).toMatch(
+      /got no answer: sectigo ssl\.enroll failed \(transient -2, HTTP 503\): code -2: Internal error\. Please contact Support for details\..*looked up until/,
+    );
     expect(cond(mc, "Ready")).toMatchObject({ status: "False", reason: "OutcomeUnknown" });
     await readyMc(ns);
     expect(ordersOf(created.metadata.uid!)).toHaveLength(1);
@@ -138,7 +174,9 @@ describe("a Sectigo refusal shows the vendor's reason on the ManagedCertificate"
     const created = await createMc(ns, sslSpec(`${ns}.example.com`));
     const { mc, issuing } = await issuingWhen(ns, "the look-up's failure", (c) => /ssl\.list failed/.test(c.message), 30_000);
     expect(issuing).toMatchObject({ status: "True", reason: "VendorError" });
-    expect(issuing.message).toBe("sectigo ssl.list failed (transient -2, HTTP 503): code -2: Internal error. Please contact Support for details.; retrying with backoff.");
+    expect(issuing.message).toBe(
+      "sectigo ssl.list failed (transient -2, HTTP 503): code -2: Internal error. Please contact Support for details.; retrying with backoff.",
+    );
     expect(cond(mc, "Ready")).toMatchObject({ status: "False", reason: "VendorError" });
     expect(mc.status?.pendingIssuance?.state).toBe("OutcomeUnknown");
     expect(ordersOf(created.metadata.uid!)).toHaveLength(1); // placed once, the answer lost

@@ -28,11 +28,28 @@ import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/r
 import { createDispatcher } from "../../src/vendors/shared/dispatcher.ts";
 import type { PollBackoff } from "../../src/controllers/ordering/timing.ts";
 
-interface Secret extends KubeObject { type?: string; data?: Record<string, string> }
-interface Condition { type: string; status: string; reason: string; message: string }
+interface Secret extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 interface Mc extends KubeObject {
   spec: Record<string, unknown>;
-  status?: { conditions?: Condition[]; revision?: number; vendorRef?: string; serialNumber?: string; notAfter?: string; renewalTime?: string; pendingIssuance?: unknown; pendingRevocations?: unknown[] };
+  status?: {
+    conditions?: Condition[];
+    revision?: number;
+    vendorRef?: string;
+    serialNumber?: string;
+    notAfter?: string;
+    renewalTime?: string;
+    pendingIssuance?: unknown;
+    pendingRevocations?: unknown[];
+  };
 }
 
 let client: KubeClient;
@@ -41,22 +58,44 @@ let sectigo: SectigoSimulator;
 const running: Array<() => Promise<void>> = [];
 
 /** Vendor calls per operation and per owner UID (submits), across every manager in a test. */
-const calls = { submit: 0, collect: 0, find: 0, revoke: 0, submitsByUid: new Map<string, number>(), collectTimes: [] as number[], submitErrors: [] as string[] };
-const resetCalls = () => Object.assign(calls, { submit: 0, collect: 0, find: 0, revoke: 0, submitsByUid: new Map<string, number>(), collectTimes: [], submitErrors: [] });
+const calls = {
+  submit: 0,
+  collect: 0,
+  find: 0,
+  revoke: 0,
+  submitsByUid: new Map<string, number>(),
+  collectTimes: [] as number[],
+  submitErrors: [] as string[],
+};
+const resetCalls = () =>
+  Object.assign(calls, { submit: 0, collect: 0, find: 0, revoke: 0, submitsByUid: new Map<string, number>(), collectTimes: [], submitErrors: [] });
 
 function counting(inner: CertificateAuthority): CertificateAuthority {
   return {
     // Counted when the vendor accepted the order (a refused or lost submit is recovered by find).
     submit: async (order, signal) => {
-      const out = await inner.submit(order, signal).catch((e: unknown) => { calls.submitErrors.push(e instanceof Error ? e.message : String(e)); throw e; });
+      const out = await inner.submit(order, signal).catch((e: unknown) => {
+        calls.submitErrors.push(e instanceof Error ? e.message : String(e));
+        throw e;
+      });
       calls.submit++;
       calls.submitsByUid.set(order.owner.uid, (calls.submitsByUid.get(order.owner.uid) ?? 0) + 1);
       return out;
     },
-    collect: async (ref, order, signal) => { calls.collect++; calls.collectTimes.push(Date.now()); return inner.collect(ref, order, signal); },
-    findOrders: async (intent, signal) => { calls.find++; return inner.findOrders(intent, signal); },
+    collect: async (ref, order, signal) => {
+      calls.collect++;
+      calls.collectTimes.push(Date.now());
+      return inner.collect(ref, order, signal);
+    },
+    findOrders: async (intent, signal) => {
+      calls.find++;
+      return inner.findOrders(intent, signal);
+    },
     ...(inner.fingerprint ? { fingerprint: (order: Parameters<NonNullable<CertificateAuthority["fingerprint"]>>[0]) => inner.fingerprint!(order) } : {}),
-    revoke: async (ref, reason, signal) => { calls.revoke++; return inner.revoke(ref, reason, signal); },
+    revoke: async (ref, reason, signal) => {
+      calls.revoke++;
+      return inner.revoke(ref, reason, signal);
+    },
     cancel: async (ref, signal) => inner.cancel(ref, signal),
   };
 }
@@ -79,15 +118,39 @@ function testPorts(): Pick<VendorPorts, "certificateAuthority" | "browserCertifi
 /** A controller watching only the test's namespace (resources left by earlier tests stay theirs). */
 /** Every log line of every controller in this file, at debug level: scanned for key material. */
 const logLines: string[] = [];
-const capturingLogger = () => createLogger({ level: "debug", destination: { write: (line: string) => { logLines.push(line); } } });
+const capturingLogger = () =>
+  createLogger({
+    level: "debug",
+    destination: {
+      write: (line: string) => {
+        logLines.push(line);
+      },
+    },
+  });
 
-async function startController(namespace: string, opts: { hooks?: { step(step: IssuanceStep, key: string): void }; pollBackoff?: PollBackoff } = {}): Promise<ManagedCertificateController & { manager: Manager }> {
+async function startController(
+  namespace: string,
+  opts: { hooks?: { step(step: IssuanceStep, key: string): void }; pollBackoff?: PollBackoff } = {},
+): Promise<ManagedCertificateController & { manager: Manager }> {
   const manager = new Manager({ client: adminClient(), log: capturingLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }) });
   // Unanswered orders settle in seconds here (the simulators commit at once unless told otherwise).
-  const mc = setupManagedCertificates(manager, { namespace, ports: testPorts(), concurrency: 4, settleWindowMs: { cloudflare: 3_000, sectigo: 3_000 }, lookupFirstMs: 500, ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.pollBackoff ? { pollBackoff: opts.pollBackoff } : {}) });
+  const mc = setupManagedCertificates(manager, {
+    namespace,
+    ports: testPorts(),
+    concurrency: 4,
+    settleWindowMs: { cloudflare: 3_000, sectigo: 3_000 },
+    lookupFirstMs: 500,
+    ...(opts.hooks ? { hooks: opts.hooks } : {}),
+    ...(opts.pollBackoff ? { pollBackoff: opts.pollBackoff } : {}),
+  });
   await manager.start();
   let stopped = false;
-  const stop = async () => { if (!stopped) { stopped = true; await manager.stop(); } };
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      await manager.stop();
+    }
+  };
   running.push(stop);
   return { ...mc, manager };
 }
@@ -121,8 +184,18 @@ async function connections(ns: string): Promise<void> {
   const sc = sims.credentials.sectigo as { login: string; password: string; customerUri: string };
   await client.create<Secret>(core.secrets, { metadata: { name: "cf-creds", namespace: ns }, data: { apiToken: b64(cf.apiToken) } });
   await client.create<Secret>(core.secrets, { metadata: { name: "scm-creds", namespace: ns }, data: { login: b64(sc.login), password: b64(sc.password) } });
-  await client.create(resourceTypes.vendorConnections, { metadata: { name: "cf", namespace: ns }, spec: { credentialsRef: { name: "cf-creds" }, caBundle: sims.caPem, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf.zoneId } } } as KubeObject);
-  await client.create(resourceTypes.vendorConnections, { metadata: { name: "scm", namespace: ns }, spec: { credentialsRef: { name: "scm-creds" }, caBundle: sims.caPem, sectigo: { baseUrl: sims.urls.sectigo, customerUri: sc.customerUri, orgId: SEED.orgId } } } as KubeObject);
+  await client.create(resourceTypes.vendorConnections, {
+    metadata: { name: "cf", namespace: ns },
+    spec: { credentialsRef: { name: "cf-creds" }, caBundle: sims.caPem, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf.zoneId } },
+  } as KubeObject);
+  await client.create(resourceTypes.vendorConnections, {
+    metadata: { name: "scm", namespace: ns },
+    spec: {
+      credentialsRef: { name: "scm-creds" },
+      caBundle: sims.caPem,
+      sectigo: { baseUrl: sims.urls.sectigo, customerUri: sc.customerUri, orgId: SEED.orgId },
+    },
+  } as KubeObject);
 }
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -133,13 +206,41 @@ type Kind = "cloudflare" | "ssl" | "client" | "device";
 function mcSpec(kind: Kind, secretName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   switch (kind) {
     case "cloudflare":
-      return { connectionRef: { kind: "VendorConnection", name: "cf" }, secretName, commonName: "device-1.example.com", privateKey: { algorithm: "ECDSA", size: 256 }, cloudflare: { validityDays: 30 }, ...extra };
+      return {
+        connectionRef: { kind: "VendorConnection", name: "cf" },
+        secretName,
+        commonName: "device-1.example.com",
+        privateKey: { algorithm: "ECDSA", size: 256 },
+        cloudflare: { validityDays: 30 },
+        ...extra,
+      };
     case "ssl":
-      return { connectionRef: { kind: "VendorConnection", name: "scm" }, secretName, dnsNames: ["app.example.com", "www.example.com"], privateKey: { algorithm: "ECDSA", size: 256 }, sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields }, ...extra };
+      return {
+        connectionRef: { kind: "VendorConnection", name: "scm" },
+        secretName,
+        dnsNames: ["app.example.com", "www.example.com"],
+        privateKey: { algorithm: "ECDSA", size: 256 },
+        sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields },
+        ...extra,
+      };
     case "client":
-      return { connectionRef: { kind: "VendorConnection", name: "scm" }, secretName, emailAddresses: ["ada@example.com"], privateKey: { algorithm: "ECDSA", size: 256 }, sectigo: { type: "Client", profile: { id: SEED.smimeProfile }, person: { email: "ada@example.com", firstName: "Ada", lastName: "Lovelace" } }, ...extra };
+      return {
+        connectionRef: { kind: "VendorConnection", name: "scm" },
+        secretName,
+        emailAddresses: ["ada@example.com"],
+        privateKey: { algorithm: "ECDSA", size: 256 },
+        sectigo: { type: "Client", profile: { id: SEED.smimeProfile }, person: { email: "ada@example.com", firstName: "Ada", lastName: "Lovelace" } },
+        ...extra,
+      };
     case "device":
-      return { connectionRef: { kind: "VendorConnection", name: "scm" }, secretName, commonName: "sensor-7.example.com", privateKey: { algorithm: "ECDSA", size: 256 }, sectigo: { type: "Device", profile: { id: SEED.deviceProfile }, customFields: SEED.deviceCustomFields }, ...extra };
+      return {
+        connectionRef: { kind: "VendorConnection", name: "scm" },
+        secretName,
+        commonName: "sensor-7.example.com",
+        privateKey: { algorithm: "ECDSA", size: 256 },
+        sectigo: { type: "Device", profile: { id: SEED.deviceProfile }, customFields: SEED.deviceCustomFields },
+        ...extra,
+      };
   }
 }
 
@@ -160,10 +261,15 @@ async function getSecret(ns: string, name: string): Promise<Secret | undefined> 
 }
 
 async function readyMc(ns: string, name: string, timeoutMs = 30_000, minRevision = 1): Promise<Mc> {
-  return eventually(`${ns}/${name} Ready (revision ≥ ${minRevision})`, async () => {
-    const mc = await getMc(ns, name);
-    return cond(mc, "Ready")?.status === "True" && (mc.status?.revision ?? 0) >= minRevision && mc.status?.pendingIssuance === undefined ? mc : undefined;
-  }, timeoutMs, 100);
+  return eventually(
+    `${ns}/${name} Ready (revision ≥ ${minRevision})`,
+    async () => {
+      const mc = await getMc(ns, name);
+      return cond(mc, "Ready")?.status === "True" && (mc.status?.revision ?? 0) >= minRevision && mc.status?.pendingIssuance === undefined ? mc : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** The Secret holds a chain that verifies against `roots` and a key that matches the leaf. */
@@ -221,16 +327,25 @@ describe("ManagedCertificate", () => {
     expect(events.every((e) => !/BEGIN|PRIVATE/.test(e.note ?? ""))).toBe(true);
     expect(JSON.stringify(ready.map((m) => m.status))).not.toMatch(/BEGIN|PRIVATE KEY/);
     const expiry = await manager.metrics.registry.getSingleMetricAsString("certbridge_certificate_expiration_timestamp_seconds");
-    for (const [i, k] of kinds.entries()) expect(expiry).toContain(`namespace="${ns}",name="${k}",secret="${k}-tls"} ${Math.floor(Date.parse(ready[i]!.status!.notAfter!) / 1000)}`);
+    for (const [i, k] of kinds.entries())
+      expect(expiry).toContain(`namespace="${ns}",name="${k}",secret="${k}-tls"} ${Math.floor(Date.parse(ready[i]!.status!.notAfter!) / 1000)}`);
     expect(await manager.metrics.registry.getSingleMetricAsString("certbridge_certificate_issuances_total")).toMatch(/vendor="sectigo",result="issued"} 3/);
 
     // A resync pass over Ready resources: every key reconciled again, nothing called, nothing written.
-    const rvs = async () => Promise.all(kinds.flatMap((k) => [getMc(ns, k).then((m) => m.metadata.resourceVersion), getSecret(ns, `${k}-tls`).then((s) => s?.metadata.resourceVersion)]));
+    const rvs = async () =>
+      Promise.all(
+        kinds.flatMap((k) => [getMc(ns, k).then((m) => m.metadata.resourceVersion), getSecret(ns, `${k}-tls`).then((s) => s?.metadata.resourceVersion)]),
+      );
     const before = { calls: { ...calls }, rvs: await rvs(), reconciles: controller.reconcileCount };
     for (const k of kinds) controller.enqueue(`${ns}/${k}`);
     await eventually("a second pass", () => controller.reconcileCount >= before.reconciles + kinds.length);
     await new Promise((r) => setTimeout(r, 500));
-    expect({ submit: calls.submit, collect: calls.collect, find: calls.find, revoke: calls.revoke }).toEqual({ submit: before.calls.submit, collect: before.calls.collect, find: before.calls.find, revoke: before.calls.revoke });
+    expect({ submit: calls.submit, collect: calls.collect, find: calls.find, revoke: calls.revoke }).toEqual({
+      submit: before.calls.submit,
+      collect: before.calls.collect,
+      find: before.calls.find,
+      revoke: before.calls.revoke,
+    });
     expect(await rvs()).toEqual(before.rvs);
   });
   it.each([
@@ -248,7 +363,11 @@ describe("ManagedCertificate", () => {
     await client.mergePatch(resourceTypes.managedCertificates, ns, "short", { spec: { renewBefore: null } });
     const settled = await eventually("renewal time recomputed", async () => {
       const mc = await getMc(ns, "short");
-      return mc.status?.pendingIssuance === undefined && cond(mc, "Ready")?.status === "True" && Date.parse(mc.status?.renewalTime ?? "") > Date.now() + 3_600_000 ? mc : undefined;
+      return mc.status?.pendingIssuance === undefined &&
+        cond(mc, "Ready")?.status === "True" &&
+        Date.parse(mc.status?.renewalTime ?? "") > Date.now() + 3_600_000
+        ? mc
+        : undefined;
     });
     const revisions = settled.status!.revision!;
     expect(revisions).toBeGreaterThanOrEqual(2);
@@ -271,18 +390,32 @@ describe("ManagedCertificate", () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
     await startController(ns);
-    await createMc(ns, "gone", mcSpec("cloudflare", "gone-tls", { revocationPolicy: { onDelete, superseded: "Retain" }, secretPolicy: { onDelete: secretOnDelete } }));
+    await createMc(
+      ns,
+      "gone",
+      mcSpec("cloudflare", "gone-tls", { revocationPolicy: { onDelete, superseded: "Retain" }, secretPolicy: { onDelete: secretOnDelete } }),
+    );
     const ready = await readyMc(ns, "gone");
     expect((await getSecret(ns, keySecretName("gone")))?.type).toBe("Opaque");
     await client.delete(resourceTypes.managedCertificates, ns, "gone");
     await eventually("resource gone", async () => {
-      try { await getMc(ns, "gone"); return false; } catch (e) { return isNotFound(e); }
+      try {
+        await getMc(ns, "gone");
+        return false;
+      } catch (e) {
+        return isNotFound(e);
+      }
     });
     expect(calls.revoke).toBe(revokes);
     expect((await getSecret(ns, "gone-tls")) !== undefined).toBe(secretKept);
     expect(await getSecret(ns, keySecretName("gone"))).toBeUndefined();
     if (revokes > 0) {
-      const cf = new CloudflareClient({ zoneId: (sims.credentials.cloudflare as { zoneId: string }).zoneId, auth: { kind: "apiToken", token: (sims.credentials.cloudflare as { apiToken: string }).apiToken }, baseUrl: sims.urls.cloudflare!, dispatcher: createDispatcher({ caBundlePem: sims.caPem! }) });
+      const cf = new CloudflareClient({
+        zoneId: (sims.credentials.cloudflare as { zoneId: string }).zoneId,
+        auth: { kind: "apiToken", token: (sims.credentials.cloudflare as { apiToken: string }).apiToken },
+        baseUrl: sims.urls.cloudflare!,
+        dispatcher: createDispatcher({ caBundlePem: sims.caPem! }),
+      });
       expect(["pending_revocation", "revoked"]).toContain((await cf.get(ready.status!.vendorRef!)).status);
     }
   });
@@ -290,10 +423,17 @@ describe("ManagedCertificate", () => {
   it("a foreign Secret stays byte-identical: SecretConflict, no order, no key Secret", async () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
-    const foreign = await client.create<Secret>(core.secrets, { metadata: { name: "theirs", namespace: ns, labels: { app: "x" } }, type: "kubernetes.io/tls", data: { "tls.crt": b64("not ours"), "tls.key": b64("not ours either") } });
+    const foreign = await client.create<Secret>(core.secrets, {
+      metadata: { name: "theirs", namespace: ns, labels: { app: "x" } },
+      type: "kubernetes.io/tls",
+      data: { "tls.crt": b64("not ours"), "tls.key": b64("not ours either") },
+    });
     await startController(ns);
     await createMc(ns, "intruder", mcSpec("cloudflare", "theirs"));
-    const mc = await eventually("conflict", async () => { const m = await getMc(ns, "intruder"); return cond(m, "Ready")?.reason === "SecretConflict" ? m : undefined; });
+    const mc = await eventually("conflict", async () => {
+      const m = await getMc(ns, "intruder");
+      return cond(m, "Ready")?.reason === "SecretConflict" ? m : undefined;
+    });
     expect(cond(mc, "Ready")?.status).toBe("False");
     expect(cond(mc, "Ready")?.message).toMatch(/not managed by this ManagedCertificate/);
     await new Promise((r) => setTimeout(r, 1000));
@@ -312,7 +452,10 @@ describe("ManagedCertificate", () => {
     await createMc(ns, "a", mcSpec("cloudflare", "shared-tls"));
     await readyMc(ns, "a");
     await createMc(ns, "b", mcSpec("cloudflare", "shared-tls", { commonName: "other.example.com" }));
-    const b = await eventually("b conflicts", async () => { const m = await getMc(ns, "b"); return cond(m, "Ready")?.reason === "SecretConflict" ? m : undefined; });
+    const b = await eventually("b conflicts", async () => {
+      const m = await getMc(ns, "b");
+      return cond(m, "Ready")?.reason === "SecretConflict" ? m : undefined;
+    });
     expect(cond(b, "Ready")?.message).toMatch(/also named by ManagedCertificate a/);
     const reconciles = controller.reconcileCount;
     const rvA = (await getMc(ns, "a")).metadata.resourceVersion;
@@ -345,7 +488,11 @@ describe("ManagedCertificate", () => {
     await startController(ns);
     const password = "p12-Pässword-7f3a";
     await client.create<Secret>(core.secrets, { metadata: { name: "p12-pass", namespace: ns }, data: { pass: b64(password) } });
-    await createMc(ns, "keystore", mcSpec("client", "keystore-tls", { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "p12-pass", key: "pass" } }] }));
+    await createMc(
+      ns,
+      "keystore",
+      mcSpec("client", "keystore-tls", { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "p12-pass", key: "pass" } }] }),
+    );
     await readyMc(ns, "keystore");
     const secret = (await getSecret(ns, "keystore-tls"))!;
     checkTlsSecret(secret, sectigo.ca.root.certPem);
@@ -354,11 +501,20 @@ describe("ManagedCertificate", () => {
     expect(() => createSecureContext({ pfx, passphrase })).not.toThrow();
     expect(() => createSecureContext({ pfx, passphrase: "wrong" })).toThrow();
 
-    await createMc(ns, "nopass", mcSpec("client", "nopass-tls", { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "absent", key: "pass" } }] }));
-    const waiting = await eventually("nopass SecretNotFound", async () => {
-      const mc = await getMc(ns, "nopass");
-      return cond(mc, "Ready")?.reason === "SecretNotFound" ? mc : undefined;
-    }, 30_000, 100);
+    await createMc(
+      ns,
+      "nopass",
+      mcSpec("client", "nopass-tls", { additionalOutputFormats: [{ type: "PKCS12", passwordSecretRef: { name: "absent", key: "pass" } }] }),
+    );
+    const waiting = await eventually(
+      "nopass SecretNotFound",
+      async () => {
+        const mc = await getMc(ns, "nopass");
+        return cond(mc, "Ready")?.reason === "SecretNotFound" ? mc : undefined;
+      },
+      30_000,
+      100,
+    );
     expect(cond(waiting, "Ready")?.message).toMatch(/absent does not exist/);
     expect(await getSecret(ns, "nopass-tls")).toBeUndefined();
     expect(logLines.filter((l) => l.includes(password))).toEqual([]);
@@ -388,12 +544,34 @@ describe("ManagedCertificate", () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
     const zpa = sims.credentials.zpa as { clientId: string; clientSecret: string; customerId: string };
-    await client.create<Secret>(core.secrets, { metadata: { name: "zpa-creds", namespace: ns }, data: { clientId: b64(zpa.clientId), clientSecret: b64(zpa.clientSecret) } });
-    await client.create(resourceTypes.vendorConnections, { metadata: { name: "zpa", namespace: ns }, spec: { credentialsRef: { name: "zpa-creds" }, caBundle: sims.caPem, zpa: { authMode: "Legacy", baseUrl: sims.urls.zpa, customerId: zpa.customerId } } } as KubeObject);
-    const store = registry.browserCertificates({ kind: "VendorConnection", namespace: ns, name: "zpa", vendor: "zpa", settings: { authMode: "Legacy", baseUrl: sims.urls.zpa, customerId: zpa.customerId }, credentials: { clientId: zpa.clientId, clientSecret: zpa.clientSecret }, caBundlePem: sims.caPem!, fingerprint: `test-${ns}` });
+    await client.create<Secret>(core.secrets, {
+      metadata: { name: "zpa-creds", namespace: ns },
+      data: { clientId: b64(zpa.clientId), clientSecret: b64(zpa.clientSecret) },
+    });
+    await client.create(resourceTypes.vendorConnections, {
+      metadata: { name: "zpa", namespace: ns },
+      spec: { credentialsRef: { name: "zpa-creds" }, caBundle: sims.caPem, zpa: { authMode: "Legacy", baseUrl: sims.urls.zpa, customerId: zpa.customerId } },
+    } as KubeObject);
+    const store = registry.browserCertificates({
+      kind: "VendorConnection",
+      namespace: ns,
+      name: "zpa",
+      vendor: "zpa",
+      settings: { authMode: "Legacy", baseUrl: sims.urls.zpa, customerId: zpa.customerId },
+      credentials: { clientId: zpa.clientId, clientSecret: zpa.clientSecret },
+      caBundlePem: sims.caPem!,
+      fingerprint: `test-${ns}`,
+    });
     await startController(ns);
-    await createMc(ns, "pub", mcSpec("cloudflare", "pub-tls", { publish: { zpa: { connectionRef: { kind: "VendorConnection", name: "zpa" }, name: `web-${ns}` } } }));
-    const published = await eventually("published", async () => { const m = await getMc(ns, "pub"); return cond(m, "Published")?.status === "True" ? m : undefined; });
+    await createMc(
+      ns,
+      "pub",
+      mcSpec("cloudflare", "pub-tls", { publish: { zpa: { connectionRef: { kind: "VendorConnection", name: "zpa" }, name: `web-${ns}` } } }),
+    );
+    const published = await eventually("published", async () => {
+      const m = await getMc(ns, "pub");
+      return cond(m, "Published")?.status === "True" ? m : undefined;
+    });
     const first = (published.status as { publish?: { zpa?: { certificateId: string; name: string; serialNumber: string } } }).publish!.zpa!;
     expect(first).toMatchObject({ name: `web-${ns}-r1`, serialNumber: published.status?.serialNumber });
     expect((await store.findByName(`web-${ns}-r1`, undefined, new AbortController().signal))?.id).toBe(first.certificateId);
@@ -409,7 +587,14 @@ describe("ManagedCertificate", () => {
     expect(second).toBeDefined();
 
     await client.delete(resourceTypes.managedCertificates, ns, "pub");
-    await eventually("resource gone", async () => { try { await getMc(ns, "pub"); return false; } catch (e) { return isNotFound(e); } });
+    await eventually("resource gone", async () => {
+      try {
+        await getMc(ns, "pub");
+        return false;
+      } catch (e) {
+        return isNotFound(e);
+      }
+    });
     expect(await store.findByName(`web-${ns}-r2`, undefined, signal)).toBeUndefined();
   });
 
@@ -419,7 +604,10 @@ describe("ManagedCertificate", () => {
     await connections(ns);
     const { controller } = await startController(ns);
     const created = await createMc(ns, "approve-me", mcSpec("ssl", "approve-tls"));
-    const mc = await eventually("awaiting approval", async () => { const m = await getMc(ns, "approve-me"); return cond(m, "Issuing")?.reason === "AwaitingApproval" ? m : undefined; });
+    const mc = await eventually("awaiting approval", async () => {
+      const m = await getMc(ns, "approve-me");
+      return cond(m, "Issuing")?.reason === "AwaitingApproval" ? m : undefined;
+    });
     expect(cond(mc, "Issuing")?.status).toBe("True");
     expect(cond(mc, "Ready")).toMatchObject({ status: "False", reason: "AwaitingApproval" });
     for (let i = 0; i < 3; i++) controller.enqueue(`${ns}/approve-me`);
@@ -437,7 +625,10 @@ describe("ManagedCertificate", () => {
     await createMc(ns, "one", mcSpec("cloudflare", "one-tls"));
     await readyMc(ns, "one");
     await createMc(ns, "two", mcSpec("cloudflare", "two-tls"));
-    const two = await eventually("budget exhausted", async () => { const m = await getMc(ns, "two"); return cond(m, "Issuing")?.reason === "BudgetExhausted" ? m : undefined; });
+    const two = await eventually("budget exhausted", async () => {
+      const m = await getMc(ns, "two");
+      return cond(m, "Issuing")?.reason === "BudgetExhausted" ? m : undefined;
+    });
     expect(cond(two, "Ready")?.status).toBe("False");
     expect(calls.submit).toBe(1);
   });
@@ -447,12 +638,21 @@ describe("ManagedCertificate", () => {
     const ns = await freshNamespace(client, "mc");
     await connections(ns);
     const firstMs = 1000;
-    await startController(ns, { pollBackoff: { Pending: { firstMs, maxMs: 60_000 }, AwaitingApproval: { firstMs: 60_000, maxMs: 60_000 }, AwaitingValidation: { firstMs: 60_000, maxMs: 60_000 } } });
+    await startController(ns, {
+      pollBackoff: {
+        Pending: { firstMs, maxMs: 60_000 },
+        AwaitingApproval: { firstMs: 60_000, maxMs: 60_000 },
+        AwaitingValidation: { firstMs: 60_000, maxMs: 60_000 },
+      },
+    });
     const created = await createMc(ns, "slow", mcSpec("device", "slow-tls"));
-    const pending = await eventually("pending", async () => { const m = await getMc(ns, "slow"); return cond(m, "Issuing")?.reason === "Pending" ? m : undefined; });
+    const pending = await eventually("pending", async () => {
+      const m = await getMc(ns, "slow");
+      return cond(m, "Issuing")?.reason === "Pending" ? m : undefined;
+    });
     expect(cond(pending, "Ready")).toMatchObject({ status: "False", reason: "Pending" });
     await readyMc(ns, "slow", 30_000);
-        expect(calls.submit).toBe(1);
+    expect(calls.submit).toBe(1);
     expect(scmOrdersFor(created.metadata.uid!)).toBe(1);
     expect(calls.collect).toBe(4); // three "not yet", then the certificate
     const gaps = calls.collectTimes.slice(1).map((t, i) => t - calls.collectTimes[i]!);
@@ -472,7 +672,15 @@ describe("ManagedCertificate", () => {
     try {
       await startController(ns);
       const names = ["s1", "s2", "s3", "s4", "s5", "s6"];
-      const created = await Promise.all(names.map((n, i) => createMc(ns, n, mcSpec(i % 2 === 0 ? "cloudflare" : "ssl", `${n}-tls`, i % 2 === 0 ? { commonName: `${n}.example.com` } : { dnsNames: [`${n}.example.com`] }))));
+      const created = await Promise.all(
+        names.map((n, i) =>
+          createMc(
+            ns,
+            n,
+            mcSpec(i % 2 === 0 ? "cloudflare" : "ssl", `${n}-tls`, i % 2 === 0 ? { commonName: `${n}.example.com` } : { dnsNames: [`${n}.example.com`] }),
+          ),
+        ),
+      );
       await new Promise((r) => setTimeout(r, 4_000));
       sims.sims.cloudflare.faults.clear();
       sectigo.faults.clear();
@@ -487,14 +695,39 @@ describe("ManagedCertificate", () => {
   });
 
   it.each([
-    { why: "no vendor block", spec: (s: Record<string, unknown>) => { delete s.cloudflare; return s; }, message: /exactly one vendor block/ },
-    { why: "two vendor blocks", spec: (s: Record<string, unknown>) => ({ ...s, sectigo: { type: "SSL", profile: { id: 1 } } }), message: /exactly one vendor block/ },
-    { why: "no names at all", spec: (s: Record<string, unknown>) => { delete s.commonName; return s; }, message: /at least one of commonName/ },
+    {
+      why: "no vendor block",
+      spec: (s: Record<string, unknown>) => {
+        delete s.cloudflare;
+        return s;
+      },
+      message: /exactly one vendor block/,
+    },
+    {
+      why: "two vendor blocks",
+      spec: (s: Record<string, unknown>) => ({ ...s, sectigo: { type: "SSL", profile: { id: 1 } } }),
+      message: /exactly one vendor block/,
+    },
+    {
+      why: "no names at all",
+      spec: (s: Record<string, unknown>) => {
+        delete s.commonName;
+        return s;
+      },
+      message: /at least one of commonName/,
+    },
     { why: "RSA key of 1024 bits", spec: (s: Record<string, unknown>) => ({ ...s, privateKey: { algorithm: "RSA", size: 1024 } }), message: /RSA key size/ },
-    { why: "renewBefore longer than the lifetime", spec: (s: Record<string, unknown>) => ({ ...s, renewBefore: "2000h" }), message: /renewBefore must be less/ },
+    {
+      why: "renewBefore longer than the lifetime",
+      spec: (s: Record<string, unknown>) => ({ ...s, renewBefore: "2000h" }),
+      message: /renewBefore must be less/,
+    },
   ])("an invalid spec is rejected at apply time: $why", async ({ spec, message }) => {
     const ns = await freshNamespace(client, "mc");
-    const err = await createMc(ns, "bad", spec(mcSpec("cloudflare", "bad-tls"))).then(() => undefined, (e: unknown) => e as Error);
+    const err = await createMc(ns, "bad", spec(mcSpec("cloudflare", "bad-tls"))).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.message).toMatch(/422|Invalid/);
     expect(err?.message).toMatch(message);
   });
@@ -504,7 +737,10 @@ describe("ManagedCertificate", () => {
     await connections(ns);
     await startController(ns);
     await createMc(ns, "mismatch", mcSpec("cloudflare", "mm-tls", { connectionRef: { kind: "VendorConnection", name: "scm" } }));
-    const mc = await eventually("mismatch", async () => { const m = await getMc(ns, "mismatch"); return cond(m, "Ready")?.reason === "ConnectionVendorMismatch" ? m : undefined; });
+    const mc = await eventually("mismatch", async () => {
+      const m = await getMc(ns, "mismatch");
+      return cond(m, "Ready")?.reason === "ConnectionVendorMismatch" ? m : undefined;
+    });
     expect(cond(mc, "Ready")?.status).toBe("False");
     expect(calls.submit + calls.find + calls.collect).toBe(0);
   });
@@ -517,7 +753,7 @@ describe("crash safety", () => {
   };
   const cases = (Object.entries(STEPS) as Array<["cloudflare" | "ssl", IssuanceStep[]]>).flatMap(([kind, steps]) => steps.map((step) => ({ kind, step })));
 
-  it.each(cases)("$kind: the operator dies right after \"$step\"; a fresh instance finishes with exactly one vendor order", async ({ kind, step }) => {
+  it.each(cases)('$kind: the operator dies right after "$step"; a fresh instance finishes with exactly one vendor order', async ({ kind, step }) => {
     const ns = await freshNamespace(client, "crash");
     await connections(ns);
     const cfBefore = cfOrders();
@@ -525,7 +761,10 @@ describe("crash safety", () => {
     const first = await startController(ns, {
       hooks: {
         step(s) {
-          if (crashed || s === step) { crashed = true; throw new Error(`injected crash after ${s}`); }
+          if (crashed || s === step) {
+            crashed = true;
+            throw new Error(`injected crash after ${s}`);
+          }
         },
       },
     });

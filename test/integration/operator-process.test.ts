@@ -8,8 +8,12 @@ import type { KubeClient } from "../../src/runtime/kube/client.ts";
 type Lease = KubeObject & { spec?: { holderIdentity?: string | null } };
 
 let client: KubeClient;
-beforeAll(() => { client = adminClient(); });
-afterAll(async () => { await client.close(); });
+beforeAll(() => {
+  client = adminClient();
+});
+afterAll(async () => {
+  await client.close();
+});
 
 describe("certbridge run (real processes)", () => {
   it("serves health and metrics, and hands the lease over on SIGTERM", async () => {
@@ -23,11 +27,15 @@ describe("certbridge run (real processes)", () => {
       try {
         const portA = await a.port;
         // Leadership can be won before the caches have synced, and /readyz waits for the caches.
-        await eventually("replica-a is ready", async () => {
-          const ready = await request(`http://127.0.0.1:${portA}/readyz`);
-          await ready.body.dump();
-          return ready.statusCode === 200;
-        }, 10_000);
+        await eventually(
+          "replica-a is ready",
+          async () => {
+            const ready = await request(`http://127.0.0.1:${portA}/readyz`);
+            await ready.body.dump();
+            return ready.statusCode === 200;
+          },
+          10_000,
+        );
         const metrics = await request(`http://127.0.0.1:${portA}/metrics`);
         const text = await metrics.body.text();
         expect(text).toContain("certbridge_leader 1");

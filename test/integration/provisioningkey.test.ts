@@ -14,12 +14,23 @@ import { Manager } from "../../src/runtime/manager.ts";
 import { startZpaSimulator, SEED_IDS, type ZpaSimulator } from "../../src/sim/zpa/index.ts";
 import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/registry.ts";
 
-interface Secret extends KubeObject { type?: string; data?: Record<string, string> }
+interface Secret extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
 interface Pk extends KubeObject {
   spec: Record<string, unknown>;
-  status?: { id?: string; name?: string; usageCount?: number; maxUsage?: number; enabled?: boolean; observedRotation?: number;
-    group?: { id?: string; name?: string }; enrollmentCertificate?: { id?: string; name?: string };
-    conditions?: Array<{ type: string; status: string; reason: string; message: string }> };
+  status?: {
+    id?: string;
+    name?: string;
+    usageCount?: number;
+    maxUsage?: number;
+    enabled?: boolean;
+    observedRotation?: number;
+    group?: { id?: string; name?: string };
+    enrollmentCertificate?: { id?: string; name?: string };
+    conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
+  };
 }
 
 let client: KubeClient;
@@ -56,13 +67,24 @@ interface Operator {
 /** A manager running only the ProvisioningKey controller, scoped to one namespace: a fresh "process". */
 async function startOperator(ns: string, opts: { driftIntervalMs?: number; checkpoint?: (step: Checkpoint, key: string) => void } = {}): Promise<Operator> {
   const logs: string[] = [];
-  const log = createLogger({ level: "debug", destination: { write: (line: string) => { logs.push(line); } } });
-  const manager = new Manager({ client: adminClient("certbridge"), log, metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces: [ns] });
-  setupProvisioningKeyController(manager, { concurrency: 4, identity: "test" }, {
-    ports,
-    driftIntervalMs: opts.driftIntervalMs ?? 60 * 60_000,
-    ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+  const log = createLogger({
+    level: "debug",
+    destination: {
+      write: (line: string) => {
+        logs.push(line);
+      },
+    },
   });
+  const manager = new Manager({ client: adminClient("certbridge"), log, metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces: [ns] });
+  setupProvisioningKeyController(
+    manager,
+    { concurrency: 4, identity: "test" },
+    {
+      ports,
+      driftIntervalMs: opts.driftIntervalMs ?? 60 * 60_000,
+      ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+    },
+  );
   await manager.start();
   let stopped = false;
   const stop = async () => {
@@ -76,7 +98,10 @@ async function startOperator(ns: string, opts: { driftIntervalMs?: number; check
 
 async function zpaConnection(ns: string): Promise<void> {
   const c = sim.credentials[0]!;
-  await client.create<Secret>(core.secrets, { metadata: { name: "zpa-api", namespace: ns }, stringData: { clientId: c.clientId, clientSecret: c.clientSecret } } as Secret);
+  await client.create<Secret>(core.secrets, {
+    metadata: { name: "zpa-api", namespace: ns },
+    stringData: { clientId: c.clientId, clientSecret: c.clientSecret },
+  } as Secret);
   await client.create(resourceTypes.vendorConnections, {
     metadata: { name: "zpa", namespace: ns },
     spec: { zpa: { baseUrl: sim.url, customerId: sim.customerId }, credentialsRef: { name: "zpa-api" } },
@@ -86,7 +111,14 @@ async function zpaConnection(ns: string): Promise<void> {
 function pkObject(ns: string, name: string, spec: Record<string, unknown> = {}): Pk {
   return {
     metadata: { name, namespace: ns },
-    spec: { connectionRef: { name: "zpa" }, associationType: "CONNECTOR_GRP", group: { name: "Connector Group A" }, maxUsage: 3, secretName: `${name}-key`, ...spec },
+    spec: {
+      connectionRef: { name: "zpa" },
+      associationType: "CONNECTOR_GRP",
+      group: { name: "Connector Group A" },
+      maxUsage: 3,
+      secretName: `${name}-key`,
+      ...spec,
+    },
   };
 }
 
@@ -102,16 +134,21 @@ async function getSecret(ns: string, name: string): Promise<Secret | undefined> 
   }
 }
 
-const secretValue = (s: Secret | undefined, key = "provisioningKey") => (s?.data?.[key] === undefined ? undefined : Buffer.from(s.data[key]!, "base64").toString("utf8"));
+const secretValue = (s: Secret | undefined, key = "provisioningKey") =>
+  s?.data?.[key] === undefined ? undefined : Buffer.from(s.data[key]!, "base64").toString("utf8");
 const simKeysNamed = (name: string) => [...sim.zpa.store.keys.values()].filter((k) => k.name === name);
 const simKey = (id: string | undefined) => (id === undefined ? undefined : sim.zpa.store.keys.get(id));
 
 async function readyWith(ns: string, name: string, reason: string, extra: (pk: Pk) => boolean = () => true, timeoutMs = 20_000): Promise<Pk> {
-  return eventually(`${ns}/${name} Ready with ${reason}`, async () => {
-    const pk = await getPk(ns, name);
-    const ready = condition(pk, "Ready");
-    return ready?.status === "True" && ready.reason === reason && extra(pk) ? pk : undefined;
-  }, timeoutMs);
+  return eventually(
+    `${ns}/${name} Ready with ${reason}`,
+    async () => {
+      const pk = await getPk(ns, name);
+      const ready = condition(pk, "Ready");
+      return ready?.status === "True" && ready.reason === reason && extra(pk) ? pk : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The invariant: the Secret holds the value of exactly the key status names, and ZPA holds that key. */
@@ -141,7 +178,11 @@ async function expectNoKeyMaterial(ns: string, op: Operator, extra: string[] = [
 }
 
 async function adminCall(method: string, path: string, json?: unknown): Promise<void> {
-  const res = await fetch(sim.url + path, { method, headers: { "content-type": "application/json" }, ...(json === undefined ? {} : { body: JSON.stringify(json) }) });
+  const res = await fetch(sim.url + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+  });
   expect(res.status).toBeLessThan(300);
 }
 
@@ -155,7 +196,10 @@ describe("ProvisioningKey (Manage)", () => {
     const keyName = `certbridge.${ns}.edge`;
     expect(simKeysNamed(keyName)).toHaveLength(1);
     expect(pk.status).toMatchObject({
-      name: keyName, usageCount: 0, maxUsage: 3, enabled: true,
+      name: keyName,
+      usageCount: 0,
+      maxUsage: 3,
+      enabled: true,
       group: { id: SEED_IDS.connectorGroups.a, name: "Connector Group A" },
       enrollmentCertificate: { id: SEED_IDS.enrollmentCerts.connector, name: "Connector" },
     });
@@ -169,7 +213,9 @@ describe("ProvisioningKey (Manage)", () => {
     // Enrollments happen in ZPA; the drift check reports them, and the gauge follows.
     await adminCall("POST", `/__sim/zpa/provisioning-keys/${pk.status!.id}/usage`, { usageCount: 2 });
     await eventually("usageCount 2", async () => (await getPk(ns, "edge")).status?.usageCount === 2);
-    expect(await op.manager.metrics.registry.getSingleMetricAsString("certbridge_provisioningkey_usage")).toContain(`certbridge_provisioningkey_usage{namespace="${ns}",name="edge"} 2`);
+    expect(await op.manager.metrics.registry.getSingleMetricAsString("certbridge_provisioningkey_usage")).toContain(
+      `certbridge_provisioningkey_usage{namespace="${ns}",name="edge"} 2`,
+    );
     await adminCall("POST", `/__sim/zpa/provisioning-keys/${pk.status!.id}/usage`, { usageCount: 3 });
     const exhausted = await eventually("UsageExhausted", async () => {
       const p = await getPk(ns, "edge");
@@ -325,12 +371,32 @@ describe("ProvisioningKey (ObserveOnly)", () => {
   it("adopts an existing key by name, delivers it, reports changes made in ZPA and never writes to ZPA", async () => {
     const ns = await freshNamespace(client, "pk");
     await zpaConnection(ns);
-    const existing = sim.zpa.putKey({ id: `9${Date.now()}`, associationType: "CONNECTOR_GRP", name: `legacy-${ns}`, maxUsage: 10, usageCount: 4, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.b, microtenantId: "0" });
-    const writesBefore = { ...sim.state().created.provisioningKey, upd: sim.state().updated.provisioningKey.CONNECTOR_GRP, del: sim.state().deleted.provisioningKey.CONNECTOR_GRP };
+    const existing = sim.zpa.putKey({
+      id: `9${Date.now()}`,
+      associationType: "CONNECTOR_GRP",
+      name: `legacy-${ns}`,
+      maxUsage: 10,
+      usageCount: 4,
+      enabled: true,
+      enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+      zcomponentId: SEED_IDS.connectorGroups.b,
+      microtenantId: "0",
+    });
+    const writesBefore = {
+      ...sim.state().created.provisioningKey,
+      upd: sim.state().updated.provisioningKey.CONNECTOR_GRP,
+      del: sim.state().deleted.provisioningKey.CONNECTOR_GRP,
+    };
     const op = await startOperator(ns, { driftIntervalMs: 1000 });
     await client.create(resourceTypes.provisioningKeys, pkObject(ns, "obs", { managementPolicy: "ObserveOnly", name: `legacy-${ns}`, maxUsage: 1 }));
     const pk = await readyWith(ns, "obs", "Adopted");
-    expect(pk.status).toMatchObject({ id: existing.id, usageCount: 4, maxUsage: 10, group: { id: SEED_IDS.connectorGroups.b, name: "Connector Group B" }, enrollmentCertificate: { name: "Connector" } });
+    expect(pk.status).toMatchObject({
+      id: existing.id,
+      usageCount: 4,
+      maxUsage: 10,
+      group: { id: SEED_IDS.connectorGroups.b, name: "Connector Group B" },
+      enrollmentCertificate: { name: "Connector" },
+    });
     expect(pk.metadata.finalizers ?? []).not.toContain("certbridge.dev/cleanup");
     await expectDelivered(ns, pk);
 
@@ -341,7 +407,12 @@ describe("ProvisioningKey (ObserveOnly)", () => {
     expect(sim.state().updated.provisioningKey.CONNECTOR_GRP).toBe(writesBefore.upd);
 
     await client.delete(resourceTypes.provisioningKeys, ns, "obs");
-    await eventually("gone", async () => getPk(ns, "obs").then(() => false, (e) => isNotFound(e)));
+    await eventually("gone", async () =>
+      getPk(ns, "obs").then(
+        () => false,
+        (e) => isNotFound(e),
+      ),
+    );
     expect(simKey(existing.id)).toBeDefined();
     expect(sim.state().deleted.provisioningKey.CONNECTOR_GRP).toBe(writesBefore.del);
     await expectNoKeyMaterial(ns, op);
@@ -359,7 +430,15 @@ describe("ProvisioningKey (ObserveOnly)", () => {
 class Killed extends Error {}
 
 describe("crash safety", () => {
-  const createPath: Checkpoint[] = ["finalizer-added", "connection-resolved", "references-resolved", "looked-up", "created", "secret-written", "status-written"];
+  const createPath: Checkpoint[] = [
+    "finalizer-added",
+    "connection-resolved",
+    "references-resolved",
+    "looked-up",
+    "created",
+    "secret-written",
+    "status-written",
+  ];
 
   it.each(createPath)("killed at %s on the create path: one key after restart, none after delete", async (step) => {
     const ns = await freshNamespace(client, "kill");
@@ -384,7 +463,12 @@ describe("crash safety", () => {
     await expectDelivered(ns, pk);
 
     await client.delete(resourceTypes.provisioningKeys, ns, "k");
-    await eventually("gone", async () => getPk(ns, "k").then(() => false, (e) => isNotFound(e)));
+    await eventually("gone", async () =>
+      getPk(ns, "k").then(
+        () => false,
+        (e) => isNotFound(e),
+      ),
+    );
     expect(simKeysNamed(`certbridge.${ns}.k`)).toHaveLength(0);
   });
 
@@ -428,18 +512,36 @@ describe("scale", () => {
     const before = sim.state();
     const op = await startOperator(ns);
     const started = Date.now();
-    await Promise.all(Array.from({ length: 100 }, (_, i) => client.create(resourceTypes.provisioningKeys, pkObject(ns, `k${i}`, i % 2 ? {} : { associationType: "SERVICE_EDGE_GRP", group: { name: "Service Edge Group A" } }))));
-    await eventually("all 100 Ready", async () => {
-      const list = await client.list<Pk>(resourceTypes.provisioningKeys, { namespace: ns });
-      return list.items.length === 100 && list.items.every((p) => condition(p, "Ready")?.status === "True");
-    }, 280_000, 1000);
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        client.create(
+          resourceTypes.provisioningKeys,
+          pkObject(ns, `k${i}`, i % 2 ? {} : { associationType: "SERVICE_EDGE_GRP", group: { name: "Service Edge Group A" } }),
+        ),
+      ),
+    );
+    await eventually(
+      "all 100 Ready",
+      async () => {
+        const list = await client.list<Pk>(resourceTypes.provisioningKeys, { namespace: ns });
+        return list.items.length === 100 && list.items.every((p) => condition(p, "Ready")?.status === "True");
+      },
+      280_000,
+      1000,
+    );
     const elapsed = Date.now() - started;
     const after = sim.state();
-    const created = after.created.provisioningKey.CONNECTOR_GRP + after.created.provisioningKey.SERVICE_EDGE_GRP - before.created.provisioningKey.CONNECTOR_GRP - before.created.provisioningKey.SERVICE_EDGE_GRP;
+    const created =
+      after.created.provisioningKey.CONNECTOR_GRP +
+      after.created.provisioningKey.SERVICE_EDGE_GRP -
+      before.created.provisioningKey.CONNECTOR_GRP -
+      before.created.provisioningKey.SERVICE_EDGE_GRP;
     expect(created).toBe(100);
     const violations = after.rateLimit.violations - before.rateLimit.violations;
     expect(violations).toBe(0);
-    const gets = Object.entries(after.endpointCalls).filter(([k]) => k.startsWith("GET ")).reduce((n, [k, v]) => n + v - (before.endpointCalls[k] ?? 0), 0);
+    const gets = Object.entries(after.endpointCalls)
+      .filter(([k]) => k.startsWith("GET "))
+      .reduce((n, [k, v]) => n + v - (before.endpointCalls[k] ?? 0), 0);
     // One lookup by name per key, plus one list of groups per type and one of enrollment certificates.
     expect(gets).toBeLessThanOrEqual(100 + 3 + 5);
     const list = await client.list<Pk>(resourceTypes.provisioningKeys, { namespace: ns });

@@ -7,12 +7,22 @@ import { type KubeObject, core, splitKey } from "../../src/runtime/kube/resource
 import type { KubeClient } from "../../src/runtime/kube/client.ts";
 import { OperatorMetrics } from "../../src/observability/metrics.ts";
 
-interface ConfigMap extends KubeObject { data?: Record<string, string> }
-interface Secret extends KubeObject { type?: string; data?: Record<string, string>; stringData?: Record<string, string> }
+interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+interface Secret extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
 
 let client: KubeClient;
-beforeAll(() => { client = adminClient(); });
-afterAll(async () => { await client.close(); });
+beforeAll(() => {
+  client = adminClient();
+});
+afterAll(async () => {
+  await client.close();
+});
 
 describe("informer", () => {
   it("sees create, update and delete", async () => {
@@ -29,7 +39,11 @@ describe("informer", () => {
       await eventually("update", () => informer.get(`${ns}/a`)?.data?.v === "2");
       await client.delete(configMaps, ns, "a");
       await eventually("delete", () => informer.get(`${ns}/a`) === undefined);
-      expect(seen).toEqual([{ key: `${ns}/a`, value: "1" }, { key: `${ns}/a`, value: "2" }, { key: `${ns}/a`, value: undefined }]);
+      expect(seen).toEqual([
+        { key: `${ns}/a`, value: "1" },
+        { key: `${ns}/a`, value: "2" },
+        { key: `${ns}/a`, value: undefined },
+      ]);
       expect(informer.get(`${ns}/a`)?.metadata.managedFields).toBeUndefined();
     } finally {
       await informer.stop();
@@ -71,7 +85,13 @@ describe("informer", () => {
     const labelled = { metadata: { name: "ours", namespace: ns, labels: { "app.kubernetes.io/managed-by": "certbridge" } }, stringData: { a: "b" } };
     await client.create<Secret>(core.secrets, labelled);
     await client.create<Secret>(core.secrets, { metadata: { name: "foreign", namespace: ns }, stringData: { a: "b" } });
-    const informer = new Informer<Secret>({ client, type: core.secrets, namespace: ns, labelSelector: "app.kubernetes.io/managed-by=certbridge", log: testLogger() });
+    const informer = new Informer<Secret>({
+      client,
+      type: core.secrets,
+      namespace: ns,
+      labelSelector: "app.kubernetes.io/managed-by=certbridge",
+      log: testLogger(),
+    });
     informer.start();
     await informer.waitForSync();
     await informer.stop();
@@ -171,10 +191,14 @@ describe("leader election", () => {
   it("hands over between two operator instances when the leader shuts down", async () => {
     const ns = await freshNamespace(client);
     const lease = { namespace: ns, name: "certbridge-leader", leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 500 };
-    const make = (identity: string) => new Manager({
-      client: adminClient(), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }),
-      leaderElection: { ...lease, identity }, onLostLeadership: () => {},
-    });
+    const make = (identity: string) =>
+      new Manager({
+        client: adminClient(),
+        log: testLogger(),
+        metrics: new OperatorMetrics({ defaultMetrics: false }),
+        leaderElection: { ...lease, identity },
+        onLostLeadership: () => {},
+      });
     const a = make("instance-a");
     const b = make("instance-b");
     await a.start();

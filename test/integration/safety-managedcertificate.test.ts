@@ -27,8 +27,16 @@ import type { SectigoSimulator } from "../../src/sim/sectigo/server.ts";
 import { SEED } from "../../src/sim/sectigo/testing.ts";
 import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/registry.ts";
 
-interface Secret extends KubeObject { type?: string; data?: Record<string, string> }
-interface Condition { type: string; status: string; reason: string; message: string }
+interface Secret extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 interface Mc extends KubeObject {
   spec: Record<string, unknown>;
   status?: { conditions?: Condition[]; revision?: number; vendorRef?: string; serialNumber?: string; pendingIssuance?: { state?: string; vendorRef?: string } };
@@ -72,19 +80,40 @@ async function connections(ns: string, extra: { finalizers?: string[] } = {}): P
   await client.create<Secret>(core.secrets, { metadata: { name: "cf-creds", namespace: ns }, data: { apiToken: b64(cf().apiToken) } });
   await client.create<Secret>(core.secrets, { metadata: { name: "scm-creds", namespace: ns }, data: { login: b64(sc().login), password: b64(sc().password) } });
   const meta = (name: string) => ({ name, namespace: ns, ...(extra.finalizers ? { finalizers: extra.finalizers } : {}) });
-  await client.create(resourceTypes.vendorConnections, { metadata: meta("cf"), spec: { credentialsRef: { name: "cf-creds" }, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf().zoneId } } } as KubeObject);
-  await client.create(resourceTypes.vendorConnections, { metadata: meta("scm"), spec: { credentialsRef: { name: "scm-creds" }, sectigo: { baseUrl: sims.urls.sectigo, customerUri: sc().customerUri, orgId: SEED.orgId } } } as KubeObject);
+  await client.create(resourceTypes.vendorConnections, {
+    metadata: meta("cf"),
+    spec: { credentialsRef: { name: "cf-creds" }, cloudflare: { baseUrl: sims.urls.cloudflare, zoneId: cf().zoneId } },
+  } as KubeObject);
+  await client.create(resourceTypes.vendorConnections, {
+    metadata: meta("scm"),
+    spec: { credentialsRef: { name: "scm-creds" }, sectigo: { baseUrl: sims.urls.sectigo, customerUri: sc().customerUri, orgId: SEED.orgId } },
+  } as KubeObject);
 }
 
 function cfSpec(ns: string, secretName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { connectionRef: { kind: "VendorConnection", name: "cf" }, secretName, commonName: `${ns}.example.com`, privateKey: { algorithm: "ECDSA", size: 256 }, cloudflare: { validityDays: 30 }, ...extra };
+  return {
+    connectionRef: { kind: "VendorConnection", name: "cf" },
+    secretName,
+    commonName: `${ns}.example.com`,
+    privateKey: { algorithm: "ECDSA", size: 256 },
+    cloudflare: { validityDays: 30 },
+    ...extra,
+  };
 }
 
 function sslSpec(ns: string, secretName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { connectionRef: { kind: "VendorConnection", name: "scm" }, secretName, dnsNames: [`${ns}.example.com`], privateKey: { algorithm: "ECDSA", size: 256 }, sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields }, ...extra };
+  return {
+    connectionRef: { kind: "VendorConnection", name: "scm" },
+    secretName,
+    dnsNames: [`${ns}.example.com`],
+    privateKey: { algorithm: "ECDSA", size: 256 },
+    sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields },
+    ...extra,
+  };
 }
 
-const createMc = (ns: string, name: string, spec: Record<string, unknown>) => client.create<Mc>(resourceTypes.managedCertificates, { metadata: { name, namespace: ns }, spec } as Mc);
+const createMc = (ns: string, name: string, spec: Record<string, unknown>) =>
+  client.create<Mc>(resourceTypes.managedCertificates, { metadata: { name, namespace: ns }, spec } as Mc);
 const getMc = (ns: string, name: string) => client.get<Mc>(resourceTypes.managedCertificates, ns, name);
 const cond = (mc: Mc | undefined, type: string) => mc?.status?.conditions?.find((c) => c.type === type);
 
@@ -107,21 +136,29 @@ async function gone(ns: string, name: string): Promise<boolean> {
 }
 
 async function readyMc(ns: string, name: string, timeoutMs = 30_000, minRevision = 1): Promise<Mc> {
-  return eventually(`${ns}/${name} Ready (revision ≥ ${minRevision})`, async () => {
-    const mc = await getMc(ns, name);
-    return cond(mc, "Ready")?.status === "True" && (mc.status?.revision ?? 0) >= minRevision && mc.status?.pendingIssuance === undefined ? mc : undefined;
-  }, timeoutMs, 100);
+  return eventually(
+    `${ns}/${name} Ready (revision ≥ ${minRevision})`,
+    async () => {
+      const mc = await getMc(ns, name);
+      return cond(mc, "Ready")?.status === "True" && (mc.status?.revision ?? 0) >= minRevision && mc.status?.pendingIssuance === undefined ? mc : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** Every Cloudflare certificate whose subject carries `cn`, from the simulator's own list (all states). */
 async function cloudflareCerts(cn: string): Promise<Array<{ id: string; status: string; subject: string }>> {
-  const res = await fetch(`${sims.urls.cloudflare}/zones/${cf().zoneId}/client_certificates?per_page=50&status=all`, { headers: { authorization: `Bearer ${cf().apiToken}` } });
+  const res = await fetch(`${sims.urls.cloudflare}/zones/${cf().zoneId}/client_certificates?per_page=50&status=all`, {
+    headers: { authorization: `Bearer ${cf().apiToken}` },
+  });
   const body = (await res.json()) as { result: Array<{ id: string; status: string; certificate: string }> };
   return body.result.map((c) => ({ id: c.id, status: c.status, subject: new X509Certificate(c.certificate).subject })).filter((c) => c.subject.includes(cn));
 }
 
 /** POSTs that reached the Cloudflare create route (faulted or not). */
-const cloudflareCreates = () => (sims.sims.cloudflare.state() as { requests: Record<string, number> }).requests["POST /client/v4/zones/:zone/client_certificates"] ?? 0;
+const cloudflareCreates = () =>
+  (sims.sims.cloudflare.state() as { requests: Record<string, number> }).requests["POST /client/v4/zones/:zone/client_certificates"] ?? 0;
 const sectigoOrdersOf = (uid: string) => sectigo.orders().filter((o) => o.comments.includes(`uid=${uid} `));
 
 function counting(inner: CertificateAuthority): CertificateAuthority {
@@ -133,7 +170,9 @@ function counting(inner: CertificateAuthority): CertificateAuthority {
     },
     collect: (ref, order, signal) => inner.collect(ref, order, signal),
     findOrders: (intent, signal) => inner.findOrders(intent, signal),
-    ...(inner.fingerprint === undefined ? {} : { fingerprint: (order: Parameters<NonNullable<CertificateAuthority["fingerprint"]>>[0]) => inner.fingerprint!(order) }),
+    ...(inner.fingerprint === undefined
+      ? {}
+      : { fingerprint: (order: Parameters<NonNullable<CertificateAuthority["fingerprint"]>>[0]) => inner.fingerprint!(order) }),
     revoke: (ref, reason, signal) => inner.revoke(ref, reason, signal),
     cancel: (ref, signal) => inner.cancel(ref, signal),
   };
@@ -153,7 +192,11 @@ async function startController(ns: string, opts: { timeoutMs?: number; settleMs?
     concurrency: 2,
     settleWindowMs: { cloudflare: opts.settleMs ?? 8_000, sectigo: opts.settleMs ?? 8_000 },
     lookupFirstMs: 500,
-    pollBackoff: { Pending: { firstMs: 500, maxMs: 2_000 }, AwaitingApproval: { firstMs: 1_000, maxMs: 2_000 }, AwaitingValidation: { firstMs: 1_000, maxMs: 2_000 } },
+    pollBackoff: {
+      Pending: { firstMs: 500, maxMs: 2_000 },
+      AwaitingApproval: { firstMs: 1_000, maxMs: 2_000 },
+      AwaitingValidation: { firstMs: 1_000, maxMs: 2_000 },
+    },
     ports: {
       browserCertificates: (c) => registry.browserCertificates(c),
       certificateAuthority: (c) => {
@@ -166,7 +209,12 @@ async function startController(ns: string, opts: { timeoutMs?: number; settleMs?
   });
   await manager.start();
   let stopped = false;
-  const stop = async () => { if (!stopped) { stopped = true; await manager.stop(); } };
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      await manager.stop();
+    }
+  };
   stops.push(stop);
   return { manager, stop };
 }
@@ -207,7 +255,18 @@ describe("finding 1: an order whose answer was not seen is never placed twice", 
     await connections(ns);
     sims.sims.cloudflare.faults.add(createProcessingDelay(6_000));
     const createsBefore = cloudflareCreates();
-    const args = ["--kubeconfig", inject("kubeconfigPath"), "--leader-elect", "false", "--log-level", "warn", "--namespaces", ns, "--debug-order-settle-ms", "20000"];
+    const args = [
+      "--kubeconfig",
+      inject("kubeconfigPath"),
+      "--leader-elect",
+      "false",
+      "--log-level",
+      "warn",
+      "--namespaces",
+      ns,
+      "--debug-order-settle-ms",
+      "20000",
+    ];
     const doomed = startOperatorProcess(args);
     try {
       await createMc(ns, "victim", cfSpec(ns, "victim-tls"));
@@ -243,10 +302,14 @@ describe("finding 2: an error after the order exists never leads to a new order"
     sectigo.faults.add({ pathPattern: "^GET /api/ssl/v1/collect/", malformedJsonRate: 1, count: 1 });
     await startController(ns);
     const mc = await createMc(ns, "proxied", sslSpec(ns, "proxied-tls"));
-    const failing = await eventually("the collect failure is shown", async () => {
-      const m = await getMc(ns, "proxied");
-      return cond(m, "Issuing")?.reason === "VendorError" ? m : undefined;
-    }, 20_000);
+    const failing = await eventually(
+      "the collect failure is shown",
+      async () => {
+        const m = await getMc(ns, "proxied");
+        return cond(m, "Issuing")?.reason === "VendorError" ? m : undefined;
+      },
+      20_000,
+    );
     expect(cond(failing, "Issuing")?.message).toMatch(/exceeds the .*-byte limit.*is kept/);
     expect(failing.status?.pendingIssuance?.vendorRef).toMatch(/^ssl:\d+$/);
     const ready = await readyMc(ns, "proxied", 40_000);
@@ -272,8 +335,9 @@ describe("finding 3: recovery never takes another revision's certificate", () =>
     expect(leaf.subject).toContain(`CN=renamed.${ns}.example.com`);
     expect(leaf.serialNumber.toLowerCase()).toBe(second.status?.serialNumber);
     // The same key both times (Never), two certificates: the first and the one for the new name.
-    expect(new X509Certificate(unb64((await getSecret(ns, "never-tls"))?.data?.["tls.crt"])).publicKey.export({ type: "spki", format: "der" }).toString("hex"))
-      .toBe(new X509Certificate((await cloudflareCertPem(first.status!.vendorRef!))).publicKey.export({ type: "spki", format: "der" }).toString("hex"));
+    expect(
+      new X509Certificate(unb64((await getSecret(ns, "never-tls"))?.data?.["tls.crt"])).publicKey.export({ type: "spki", format: "der" }).toString("hex"),
+    ).toBe(new X509Certificate(await cloudflareCertPem(first.status!.vendorRef!)).publicKey.export({ type: "spki", format: "der" }).toString("hex"));
     expect((await cloudflareCerts(`${ns}.example.com`)).map((c) => c.id).sort()).toEqual([first.status!.vendorRef!, second.status!.vendorRef!].sort());
   });
 });
@@ -324,9 +388,15 @@ describe("finding 5: teardown never leaves or starts a paid order", () => {
     const createsBefore = cloudflareCreates();
     await startController(nsConn);
     await startController(nsGone);
-    const refused = await eventually("ConnectionDeleting", async () => { const m = await getMc(nsConn, "late"); return cond(m, "Ready")?.reason === "ConnectionDeleting" ? m : undefined; });
+    const refused = await eventually("ConnectionDeleting", async () => {
+      const m = await getMc(nsConn, "late");
+      return cond(m, "Ready")?.reason === "ConnectionDeleting" ? m : undefined;
+    });
     expect(cond(refused, "Ready")?.status).toBe("False");
-    const terminating = await eventually("NamespaceTerminating", async () => { const m = await getMc(nsGone, "late"); return cond(m, "Ready")?.reason === "NamespaceTerminating" ? m : undefined; });
+    const terminating = await eventually("NamespaceTerminating", async () => {
+      const m = await getMc(nsGone, "late");
+      return cond(m, "Ready")?.reason === "NamespaceTerminating" ? m : undefined;
+    });
     expect(cond(terminating, "Ready")?.status).toBe("False");
     await new Promise((r) => setTimeout(r, 1_000));
     expect(cloudflareCreates()).toBe(createsBefore);
@@ -339,7 +409,10 @@ describe("finding 5: teardown never leaves or starts a paid order", () => {
 describe("finding 6: the smaller holes", () => {
   it("spec.secretName may not be the resource's own key Secret: refused at apply time, nothing ordered", async () => {
     const ns = await freshNamespace(client, "safe6s");
-    const err = await createMc(ns, "self", cfSpec(ns, keySecretName("self"))).then(() => undefined, (e: unknown) => e as Error);
+    const err = await createMc(ns, "self", cfSpec(ns, keySecretName("self"))).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.message).toMatch(/422|Invalid/);
     expect(err?.message).toMatch(/must not be <metadata.name>-certbridge-key/);
   });
@@ -353,7 +426,10 @@ describe("finding 6: the smaller holes", () => {
     const tlsKey = (await getSecret(ns, "keyed-tls"))!.data!["tls.key"];
     const original = (await getSecret(ns, keySecretName("keyed")))!;
     await client.delete(core.secrets, ns, keySecretName("keyed"));
-    const repaired = await eventually("key Secret written back", async () => { const s = await getSecret(ns, keySecretName("keyed")); return s && s.metadata.uid !== original.metadata.uid ? s : undefined; });
+    const repaired = await eventually("key Secret written back", async () => {
+      const s = await getSecret(ns, keySecretName("keyed"));
+      return s && s.metadata.uid !== original.metadata.uid ? s : undefined;
+    });
     expect(repaired.metadata.labels?.[labels.ownerUid]).toBe(mc.metadata.uid);
     // The same key (PKCS#8 in the key Secret, the spec's encoding in the TLS Secret: PKCS#8 here too).
     expect(repaired.data?.["tls.key"]).toBe(tlsKey);
@@ -379,7 +455,9 @@ describe("finding 6: the smaller holes", () => {
     const again = await createMc(ns, "kept", spec);
     const ready = await readyMc(ns, "kept");
     expect(ready.status).toMatchObject({ serialNumber: first.status?.serialNumber, vendorRef: first.status?.vendorRef, revision: first.status?.revision });
-    const adopted = await eventually("Adopted event", async () => (await client.list<KubeObject & { reason?: string; note?: string }>(core.events, { namespace: ns })).items.find((e) => e.reason === "Adopted"));
+    const adopted = await eventually("Adopted event", async () =>
+      (await client.list<KubeObject & { reason?: string; note?: string }>(core.events, { namespace: ns })).items.find((e) => e.reason === "Adopted"),
+    );
     expect(adopted.note).toMatch(/previous ManagedCertificate of this name and still fits the spec/);
     const secret = (await getSecret(ns, "kept-tls"))!;
     expect(secret.metadata.labels?.[labels.ownerUid]).toBe(again.metadata.uid);
@@ -388,6 +466,9 @@ describe("finding 6: the smaller holes", () => {
     expect(sectigoOrdersOf(again.metadata.uid!)).toHaveLength(0);
     expect(submits.get(again.metadata.uid!)).toBeUndefined();
     // Its key Secret comes back too, from the adopted TLS Secret.
-    await eventually("key Secret re-created", async () => (await getSecret(ns, keySecretName("kept")))?.metadata.labels?.[labels.ownerUid] === again.metadata.uid);
+    await eventually(
+      "key Secret re-created",
+      async () => (await getSecret(ns, keySecretName("kept")))?.metadata.labels?.[labels.ownerUid] === again.metadata.uid,
+    );
   });
 });

@@ -21,7 +21,12 @@ import { Manager } from "../../src/runtime/manager.ts";
 import { startZpaSimulator, SEED_IDS, type ZpaSimulator } from "../../src/sim/zpa/index.ts";
 import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/registry.ts";
 
-interface Condition { type: string; status: string; reason: string; message: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 interface Obj extends KubeObject {
   spec?: Record<string, unknown>;
   status?: { id?: string; name?: string; conditions?: Condition[] };
@@ -43,7 +48,10 @@ beforeAll(async () => {
   ports = createVendorPorts();
   credsNs = await freshNamespace(client, "creds");
   const c = sim.credentials[0]!;
-  await client.create<Obj>(core.secrets, { metadata: { name: "zpa-api", namespace: credsNs }, stringData: { clientId: c.clientId, clientSecret: c.clientSecret } });
+  await client.create<Obj>(core.secrets, {
+    metadata: { name: "zpa-api", namespace: credsNs },
+    stringData: { clientId: c.clientId, clientSecret: c.clientSecret },
+  });
 });
 afterEach(async () => {
   for (const m of running.splice(0)) await m.stop();
@@ -60,13 +68,19 @@ async function startOperator(namespaces: string[], opts: { connections?: boolean
   const manager = new Manager({ client: adminClient("certbridge"), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces });
   provideVendorPorts(manager, ports);
   if (opts.connections) {
-    setupVendorConnectionControllers(manager, { concurrency: 2, namespaces, identity: "pk-safety", leaderElectionNamespace: credsNs } as Parameters<typeof setupVendorConnectionControllers>[1]);
+    setupVendorConnectionControllers(manager, { concurrency: 2, namespaces, identity: "pk-safety", leaderElectionNamespace: credsNs } as Parameters<
+      typeof setupVendorConnectionControllers
+    >[1]);
   }
-  setupProvisioningKeyController(manager, { concurrency: 2, identity: "pk-safety" }, {
-    ports,
-    driftIntervalMs: 60 * 60_000,
-    ...(opts.cleanupGraceMs === undefined ? {} : { cleanupGraceMs: opts.cleanupGraceMs }),
-  });
+  setupProvisioningKeyController(
+    manager,
+    { concurrency: 2, identity: "pk-safety" },
+    {
+      ports,
+      driftIntervalMs: 60 * 60_000,
+      ...(opts.cleanupGraceMs === undefined ? {} : { cleanupGraceMs: opts.cleanupGraceMs }),
+    },
+  );
   await manager.start();
   running.push(manager);
   return manager;
@@ -96,11 +110,19 @@ async function sharedConnection(namespaces: string[], adoption?: Record<string, 
 async function namespacedConnection(ns: string): Promise<void> {
   const c = sim.credentials[0]!;
   await client.create<Obj>(core.secrets, { metadata: { name: "zpa-api", namespace: ns }, stringData: { clientId: c.clientId, clientSecret: c.clientSecret } });
-  await client.create<Obj>(resourceTypes.vendorConnections, { metadata: { name: "zpa", namespace: ns }, spec: { zpa: { baseUrl: sim.url, customerId: sim.customerId }, credentialsRef: { name: "zpa-api" } } });
+  await client.create<Obj>(resourceTypes.vendorConnections, {
+    metadata: { name: "zpa", namespace: ns },
+    spec: { zpa: { baseUrl: sim.url, customerId: sim.customerId }, credentialsRef: { name: "zpa-api" } },
+  });
 }
 
 const pkSpec = (connectionRef: Record<string, string>, extra: Record<string, unknown> = {}) => ({
-  connectionRef, associationType: "CONNECTOR_GRP", group: { name: "Connector Group A" }, maxUsage: 3, secretName: "zpa-key", ...extra,
+  connectionRef,
+  associationType: "CONNECTOR_GRP",
+  group: { name: "Connector Group A" },
+  maxUsage: 3,
+  secretName: "zpa-key",
+  ...extra,
 });
 
 const condition = (o: Obj | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
@@ -119,23 +141,45 @@ async function getSecret(ns: string, name: string): Promise<Obj | undefined> {
 }
 
 async function gone(ns: string, name: string): Promise<boolean> {
-  return getPk(ns, name).then(() => false, (e) => isNotFound(e));
+  return getPk(ns, name).then(
+    () => false,
+    (e) => isNotFound(e),
+  );
 }
 
 async function withReason(ns: string, name: string, type: string, reason: string, timeoutMs = 30_000): Promise<Obj> {
-  return eventually(`${ns}/${name} ${type}=${reason}`, async () => {
-    const pk = await getPk(ns, name);
-    return condition(pk, type)?.reason === reason ? pk : undefined;
-  }, timeoutMs, 100);
+  return eventually(
+    `${ns}/${name} ${type}=${reason}`,
+    async () => {
+      const pk = await getPk(ns, name);
+      return condition(pk, type)?.reason === reason ? pk : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 async function events(ns: string): Promise<Array<{ reason: string; type: string; note: string }>> {
-  return (await client.list<KubeObject & { reason: string; type: string; note: string }>(core.events, { namespace: ns })).items.map((e) => ({ reason: e.reason, type: e.type, note: e.note }));
+  return (await client.list<KubeObject & { reason: string; type: string; note: string }>(core.events, { namespace: ns })).items.map((e) => ({
+    reason: e.reason,
+    type: e.type,
+    note: e.note,
+  }));
 }
 
 /** A key made in ZPA outside certbridge (the console, Terraform). */
 function preExisting(name: string) {
-  return sim.zpa.putKey({ id: `7${Date.now()}${Math.floor(Math.random() * 1000)}`, associationType: "CONNECTOR_GRP", name, maxUsage: 10, usageCount: 2, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.b, microtenantId: "0" });
+  return sim.zpa.putKey({
+    id: `7${Date.now()}${Math.floor(Math.random() * 1000)}`,
+    associationType: "CONNECTOR_GRP",
+    name,
+    maxUsage: 10,
+    usageCount: 2,
+    enabled: true,
+    enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+    zcomponentId: SEED_IDS.connectorGroups.b,
+    microtenantId: "0",
+  });
 }
 
 describe("finding 4: one ClusterVendorConnection, two namespaces, one key", () => {
@@ -185,7 +229,10 @@ describe("finding 4: one ClusterVendorConnection, two namespaces, one key", () =
     const cvc = await sharedConnection([a, b], { namespaceSelector: {} });
     await startOperator([a, b]);
     const callsBefore = zpaCalls();
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "squat", namespace: b }, spec: pkSpec({ kind: "ClusterVendorConnection", name: cvc }, { name: `certbridge.${a}.edge` }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "squat", namespace: b },
+      spec: pkSpec({ kind: "ClusterVendorConnection", name: cvc }, { name: `certbridge.${a}.edge` }),
+    });
     const refused = await withReason(b, "squat", "Ready", "InvalidSpec");
     expect(condition(refused, "Ready")?.message).toContain("reserved");
     expect(zpaCalls() - callsBefore).toBe(0);
@@ -197,9 +244,15 @@ describe("finding 4: one ClusterVendorConnection, two namespaces, one key", () =
     await namespacedConnection(a);
     await startOperator([a]);
     const ref = { kind: "VendorConnection", name: "zpa" };
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "first", namespace: a }, spec: pkSpec(ref, { name: `same-${a}`, secretName: "first-key" }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "first", namespace: a },
+      spec: pkSpec(ref, { name: `same-${a}`, secretName: "first-key" }),
+    });
     await withReason(a, "first", "Ready", "Created");
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "second", namespace: a }, spec: pkSpec(ref, { name: `same-${a}`, secretName: "second-key", adopt: true }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "second", namespace: a },
+      spec: pkSpec(ref, { name: `same-${a}`, secretName: "second-key", adopt: true }),
+    });
     const second = await withReason(a, "second", "Ready", "KeyClaimed");
     expect(condition(second, "Ready")?.message).toContain("ProvisioningKey first in this namespace");
     expect(await getSecret(a, "second-key")).toBeUndefined();
@@ -214,9 +267,15 @@ describe("adoption only when asked for and allowed", () => {
     const existing = preExisting(`console-made-${ns}`);
     const valueBefore = existing.provisioningKey;
     await startOperator([ns]);
-    const writes = () => { const s = sim.state(); return s.created.provisioningKey.CONNECTOR_GRP + s.updated.provisioningKey.CONNECTOR_GRP + s.deleted.provisioningKey.CONNECTOR_GRP; };
+    const writes = () => {
+      const s = sim.state();
+      return s.created.provisioningKey.CONNECTOR_GRP + s.updated.provisioningKey.CONNECTOR_GRP + s.deleted.provisioningKey.CONNECTOR_GRP;
+    };
     const writesBefore = writes();
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "k", namespace: ns }, spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { name: existing.name, maxUsage: 5 }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "k", namespace: ns },
+      spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { name: existing.name, maxUsage: 5 }),
+    });
     const refused = await withReason(ns, "k", "Ready", "AdoptionNotAllowed");
     expect(condition(refused, "Ready")?.message).toContain("spec.adopt");
     expect(writes() - writesBefore, "no ZPA write").toBe(0);
@@ -245,20 +304,39 @@ describe("adoption only when asked for and allowed", () => {
     await startOperator([allowed, denied]);
     const ref = { kind: "ClusterVendorConnection", name: cvc };
     const callsBefore = zpaCalls();
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "obs", namespace: denied }, spec: pkSpec(ref, { managementPolicy: "ObserveOnly", name: observed.name }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "obs", namespace: denied },
+      spec: pkSpec(ref, { managementPolicy: "ObserveOnly", name: observed.name }),
+    });
     const obsRefused = await withReason(denied, "obs", "Ready", "AdoptionNotAllowed");
     expect(condition(obsRefused, "Ready")?.message).toContain("spec.adoption");
     expect(zpaCalls() - callsBefore, "ObserveOnly refused before any ZPA call").toBe(0);
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "mng", namespace: denied }, spec: pkSpec(ref, { name: managed.name, adopt: true }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "mng", namespace: denied },
+      spec: pkSpec(ref, { name: managed.name, adopt: true }),
+    });
     await withReason(denied, "mng", "Ready", "AdoptionNotAllowed");
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "pfx", namespace: allowed }, spec: pkSpec(ref, { name: unprefixed.name, adopt: true, secretName: "pfx-key" }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "pfx", namespace: allowed },
+      spec: pkSpec(ref, { name: unprefixed.name, adopt: true, secretName: "pfx-key" }),
+    });
     expect(condition(await withReason(allowed, "pfx", "Ready", "AdoptionNotAllowed"), "Ready")?.message).toContain("namePrefix");
-    for (const [ns, s] of [[denied, "zpa-key"], [allowed, "pfx-key"]] as const) expect(await getSecret(ns, s)).toBeUndefined();
+    for (const [ns, s] of [
+      [denied, "zpa-key"],
+      [allowed, "pfx-key"],
+    ] as const)
+      expect(await getSecret(ns, s)).toBeUndefined();
     expect(simKey(managed.id)).toMatchObject({ maxUsage: 10, zcomponentId: SEED_IDS.connectorGroups.b });
 
     // The same asks from the admitted namespace, for names with the prefix.
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "obs", namespace: allowed }, spec: pkSpec(ref, { managementPolicy: "ObserveOnly", name: observed.name, secretName: "obs-key" }) });
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "mng", namespace: allowed }, spec: pkSpec(ref, { name: managed.name, adopt: true, secretName: "mng-key" }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "obs", namespace: allowed },
+      spec: pkSpec(ref, { managementPolicy: "ObserveOnly", name: observed.name, secretName: "obs-key" }),
+    });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "mng", namespace: allowed },
+      spec: pkSpec(ref, { name: managed.name, adopt: true, secretName: "mng-key" }),
+    });
     await withReason(allowed, "obs", "Ready", "Adopted");
     const mng = await withReason(allowed, "mng", "Ready", "Adopted");
     expect(mng.status?.id).toBe(managed.id);
@@ -270,7 +348,15 @@ describe("finding 6: blank-padded names and foreign Secrets", () => {
   it("the API server refuses a name with leading or trailing blanks", async () => {
     const ns = await freshNamespace(client, "blank");
     for (const name of [" edge", "edge ", "\tedge", "edge\u00a0"]) {
-      const e = await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "padded", namespace: ns }, spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { name }) }).then(() => undefined, (err: unknown) => err);
+      const e = await client
+        .create<Obj>(resourceTypes.provisioningKeys, {
+          metadata: { name: "padded", namespace: ns },
+          spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { name }),
+        })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
       expect(String(e), JSON.stringify(name)).toContain("must not begin or end with blanks");
     }
   });
@@ -280,7 +366,10 @@ describe("finding 6: blank-padded names and foreign Secrets", () => {
     await namespacedConnection(ns);
     const padded = preExisting(`  padded-${ns} `);
     await startOperator([ns]);
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "k", namespace: ns }, spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { name: `padded-${ns}`, adopt: true }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "k", namespace: ns },
+      spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { name: `padded-${ns}`, adopt: true }),
+    });
     const pk = await withReason(ns, "k", "Ready", "Adopted");
     expect(pk.status?.id).toBe(padded.id);
     expect(keysNamed(`padded-${ns}`), "one key for the name").toHaveLength(1);
@@ -293,7 +382,10 @@ describe("finding 6: blank-padded names and foreign Secrets", () => {
     const before = await getSecret(ns, "taken");
     await startOperator([ns]);
     const callsBefore = zpaCalls();
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "k", namespace: ns }, spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { secretName: "taken" }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "k", namespace: ns },
+      spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { secretName: "taken" }),
+    });
     const pk = await withReason(ns, "k", "Ready", "SecretConflict");
     expect(condition(pk, "Synced")?.status).toBe("False");
     expect(keysNamed(`certbridge.${ns}.k`)).toHaveLength(0);
@@ -314,10 +406,15 @@ describe("finding 5: deletionPolicy Delete after the connection and its credenti
     const ns = await freshNamespace(client, "td");
     await namespacedConnection(ns);
     await startOperator([ns], { connections: true });
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "k", namespace: ns }, spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { deletionPolicy: "Delete" }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "k", namespace: ns },
+      spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { deletionPolicy: "Delete" }),
+    });
     const pk = await withReason(ns, "k", "Ready", "Created");
     expect(simKey(pk.status?.id)).toBeDefined();
-    await eventually("the connection knows its consumer", async () => (await client.get<Obj>(resourceTypes.vendorConnections, ns, "zpa")).metadata.finalizers?.includes("certbridge.dev/in-use"));
+    await eventually("the connection knows its consumer", async () =>
+      (await client.get<Obj>(resourceTypes.vendorConnections, ns, "zpa")).metadata.finalizers?.includes("certbridge.dev/in-use"),
+    );
 
     // A GitOps prune in the worst order: credentials, connection, then the key.
     await client.delete(core.secrets, ns, "zpa-api");
@@ -332,7 +429,10 @@ describe("finding 5: deletionPolicy Delete after the connection and its credenti
     const ns = await freshNamespace(client, "td");
     await namespacedConnection(ns);
     await startOperator([ns]);
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "k", namespace: ns }, spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { deletionPolicy: "Orphan" }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "k", namespace: ns },
+      spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { deletionPolicy: "Orphan" }),
+    });
     const pk = await withReason(ns, "k", "Ready", "Created");
     const value = simKey(pk.status?.id)!.provisioningKey;
     // No namespace controller here: the namespace stays Terminating with everything in it.
@@ -348,12 +448,20 @@ describe("finding 5: deletionPolicy Delete after the connection and its credenti
     await namespacedConnection(ns);
     const graceMs = 6_000;
     await startOperator([ns], { cleanupGraceMs: graceMs });
-    await client.create<Obj>(resourceTypes.provisioningKeys, { metadata: { name: "k", namespace: ns }, spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { deletionPolicy: "Delete" }) });
+    await client.create<Obj>(resourceTypes.provisioningKeys, {
+      metadata: { name: "k", namespace: ns },
+      spec: pkSpec({ kind: "VendorConnection", name: "zpa" }, { deletionPolicy: "Delete" }),
+    });
     const pk = await withReason(ns, "k", "Ready", "Created");
     // Without the connection controllers nothing holds the connection or keeps a copy of its credentials.
     await client.delete(resourceTypes.vendorConnections, ns, "zpa");
     await client.delete(core.secrets, ns, "zpa-api");
-    await eventually("connection gone", async () => client.get(resourceTypes.vendorConnections, ns, "zpa").then(() => false, (e) => isNotFound(e)));
+    await eventually("connection gone", async () =>
+      client.get(resourceTypes.vendorConnections, ns, "zpa").then(
+        () => false,
+        (e) => isNotFound(e),
+      ),
+    );
     await client.delete(resourceTypes.provisioningKeys, ns, "k");
     const blocked = await withReason(ns, "k", "Ready", "CleanupBlocked");
     expect(condition(blocked, "Ready")?.message).toContain("deletionPolicy: Orphan");

@@ -26,7 +26,12 @@ import { CloudflareClient } from "../../src/vendors/cloudflare/client.ts";
 import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/registry.ts";
 import { createDispatcher } from "../../src/vendors/shared/dispatcher.ts";
 
-interface Condition { type: string; status: string; reason: string; message: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 interface Obj extends KubeObject {
   spec?: Record<string, unknown>;
   status?: { conditions?: Condition[]; vendorRef?: string; consumers?: number; phase?: string };
@@ -67,7 +72,12 @@ afterAll(async () => {
 
 /** The operator's wiring for one namespace: the connection controllers and the ManagedCertificate controller. */
 async function startOperator(namespace: string): Promise<Manager> {
-  const manager = new Manager({ client: adminClient("certbridge"), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces: [namespace] });
+  const manager = new Manager({
+    client: adminClient("certbridge"),
+    log: testLogger(),
+    metrics: new OperatorMetrics({ defaultMetrics: false }),
+    namespaces: [namespace],
+  });
   provideVendorPorts(manager, ports);
   setupVendorConnectionControllers(manager, { concurrency: 2, namespaces: [namespace], identity: "teardown-test", leaderElectionNamespace: operatorNs });
   setupManagedCertificates(manager, { concurrency: 2 });
@@ -78,7 +88,12 @@ async function startOperator(namespace: string): Promise<Manager> {
 
 const cloudflareBlock = () => ({ baseUrl: sims.urls.cloudflare, zoneId: cf().zoneId });
 const certificate = (connectionRef: Record<string, string>, extra: Record<string, unknown> = {}) => ({
-  connectionRef, secretName: "web-tls", commonName: "device-1.example.com", privateKey: { algorithm: "ECDSA", size: 256 }, cloudflare: { validityDays: 30 }, ...extra,
+  connectionRef,
+  secretName: "web-tls",
+  commonName: "device-1.example.com",
+  privateKey: { algorithm: "ECDSA", size: 256 },
+  cloudflare: { validityDays: 30 },
+  ...extra,
 });
 
 async function createCredentials(namespace: string, token = cf().apiToken): Promise<void> {
@@ -95,10 +110,15 @@ async function gone(type: Parameters<KubeClient["get"]>[0], namespace: string | 
 }
 
 async function readyCertificate(namespace: string, name: string): Promise<Obj> {
-  return eventually(`${namespace}/${name} Ready`, async () => {
-    const mc = await client.get<Obj>(resourceTypes.managedCertificates, namespace, name);
-    return ready(mc)?.status === "True" ? mc : undefined;
-  }, 30_000, 100);
+  return eventually(
+    `${namespace}/${name} Ready`,
+    async () => {
+      const mc = await client.get<Obj>(resourceTypes.managedCertificates, namespace, name);
+      return ready(mc)?.status === "True" ? mc : undefined;
+    },
+    30_000,
+    100,
+  );
 }
 
 async function retainedCopies(): Promise<Obj[]> {
@@ -110,8 +130,14 @@ describe("finding 5: cleanup does not depend on the order a namespace is torn do
     const ns = await freshNamespace(client, "td");
     const manager = await startOperator(ns);
     await createCredentials(ns);
-    await client.create<Obj>(resourceTypes.vendorConnections, { metadata: { name: "cf", namespace: ns }, spec: { credentialsRef: { name: "cf-creds" }, caBundle: sims.caPem, cloudflare: cloudflareBlock() } });
-    await client.create<Obj>(resourceTypes.managedCertificates, { metadata: { name: "web", namespace: ns }, spec: certificate({ kind: "VendorConnection", name: "cf" }, { revocationPolicy: { onDelete: "Revoke" } }) });
+    await client.create<Obj>(resourceTypes.vendorConnections, {
+      metadata: { name: "cf", namespace: ns },
+      spec: { credentialsRef: { name: "cf-creds" }, caBundle: sims.caPem, cloudflare: cloudflareBlock() },
+    });
+    await client.create<Obj>(resourceTypes.managedCertificates, {
+      metadata: { name: "web", namespace: ns },
+      spec: certificate({ kind: "VendorConnection", name: "cf" }, { revocationPolicy: { onDelete: "Revoke" } }),
+    });
     const issued = await readyCertificate(ns, "web");
 
     // The connection is held for its user, and the operator keeps a copy of its credentials.
@@ -145,12 +171,23 @@ describe("finding 5: cleanup does not depend on the order a namespace is torn do
     const provision = await resolver.resolve(ref, ns, "cloudflare", signal);
     expect(provision.ok ? "ok" : provision.reason).toBe("NamespaceTerminating");
     const cleanup = await resolver.resolve(ref, ns, "cloudflare", signal, { purpose: "cleanup" });
-    expect(cleanup.ok && { deleting: cleanup.connection.deleting, retained: cleanup.connection.retainedCredentials, token: cleanup.connection.credentials.apiToken === cf().apiToken }).toEqual({ deleting: true, retained: true, token: true });
+    expect(
+      cleanup.ok && {
+        deleting: cleanup.connection.deleting,
+        retained: cleanup.connection.retainedCredentials,
+        token: cleanup.connection.credentials.apiToken === cf().apiToken,
+      },
+    ).toEqual({ deleting: true, retained: true, token: true });
 
     // The certificate goes last: its finalizer revokes through the retained copy.
     await client.delete(resourceTypes.managedCertificates, ns, "web");
     await eventually("certificate gone", () => gone(resourceTypes.managedCertificates, ns, "web"), 30_000, 100);
-    const at = new CloudflareClient({ zoneId: cf().zoneId, auth: { kind: "apiToken", token: cf().apiToken }, baseUrl: sims.urls.cloudflare!, dispatcher: createDispatcher({ caBundlePem: sims.caPem! }) });
+    const at = new CloudflareClient({
+      zoneId: cf().zoneId,
+      auth: { kind: "apiToken", token: cf().apiToken },
+      baseUrl: sims.urls.cloudflare!,
+      dispatcher: createDispatcher({ caBundlePem: sims.caPem! }),
+    });
     expect(["pending_revocation", "revoked"]).toContain((await at.get(issued.status!.vendorRef!)).status);
     expect(cfOrders()).toBe(ordersBefore);
 
@@ -178,10 +215,18 @@ describe("finding 6: a ClusterVendorConnection's namespace admission is enforced
     const cvcName = `shared-${tier}`;
     await client.create<Obj>(resourceTypes.clusterVendorConnections, {
       metadata: { name: cvcName },
-      spec: { credentialsRef: { name: "cf-creds", namespace: ns }, caBundle: sims.caPem, cloudflare: cloudflareBlock(), namespaceSelector: { matchLabels: { "certbridge.dev/test-tier": tier } } },
+      spec: {
+        credentialsRef: { name: "cf-creds", namespace: ns },
+        caBundle: sims.caPem,
+        cloudflare: cloudflareBlock(),
+        namespaceSelector: { matchLabels: { "certbridge.dev/test-tier": tier } },
+      },
     });
     try {
-      await client.create<Obj>(resourceTypes.managedCertificates, { metadata: { name: "web", namespace: ns }, spec: certificate({ kind: "ClusterVendorConnection", name: cvcName }) });
+      await client.create<Obj>(resourceTypes.managedCertificates, {
+        metadata: { name: "web", namespace: ns },
+        spec: certificate({ kind: "ClusterVendorConnection", name: cvcName }),
+      });
       await readyCertificate(ns, "web");
       await eventually("connection held", async () => {
         const c = await client.get<Obj>(resourceTypes.clusterVendorConnections, undefined, cvcName);
@@ -190,20 +235,40 @@ describe("finding 6: a ClusterVendorConnection's namespace admission is enforced
       const orders = cfOrders();
 
       await client.mergePatch(core.namespaces, undefined, ns, { metadata: { labels: { "certbridge.dev/test-tier": null } } });
-      const refused = await eventually("certificate not permitted", async () => {
-        const mc = await client.get<Obj>(resourceTypes.managedCertificates, ns, "web");
-        return ready(mc)?.reason === "ConnectionNotPermitted" ? mc : undefined;
-      }, 5_000, 50);
+      const refused = await eventually(
+        "certificate not permitted",
+        async () => {
+          const mc = await client.get<Obj>(resourceTypes.managedCertificates, ns, "web");
+          return ready(mc)?.reason === "ConnectionNotPermitted" ? mc : undefined;
+        },
+        5_000,
+        50,
+      );
       expect(ready(refused)?.status).toBe("False");
       // A namespace it does not admit cannot keep the connection from being deleted either.
-      await eventually("connection released", async () => {
-        const c = await client.get<Obj>(resourceTypes.clusterVendorConnections, undefined, cvcName);
-        return !c.metadata.finalizers?.includes(IN_USE) && c.status?.consumers === 0;
-      }, 5_000, 50);
+      await eventually(
+        "connection released",
+        async () => {
+          const c = await client.get<Obj>(resourceTypes.clusterVendorConnections, undefined, cvcName);
+          return !c.metadata.finalizers?.includes(IN_USE) && c.status?.consumers === 0;
+        },
+        5_000,
+        50,
+      );
 
       await client.mergePatch(core.namespaces, undefined, ns, { metadata: { labels: { "certbridge.dev/test-tier": tier } } });
-      await eventually("certificate Ready again", async () => ready(await client.get<Obj>(resourceTypes.managedCertificates, ns, "web"))?.status === "True", 5_000, 50);
-      await eventually("connection held again", async () => (await client.get<Obj>(resourceTypes.clusterVendorConnections, undefined, cvcName)).status?.consumers === 1, 5_000, 50);
+      await eventually(
+        "certificate Ready again",
+        async () => ready(await client.get<Obj>(resourceTypes.managedCertificates, ns, "web"))?.status === "True",
+        5_000,
+        50,
+      );
+      await eventually(
+        "connection held again",
+        async () => (await client.get<Obj>(resourceTypes.clusterVendorConnections, undefined, cvcName)).status?.consumers === 1,
+        5_000,
+        50,
+      );
       // The certificate it had is still valid: regaining admission is not a reason to pay again.
       expect(cfOrders()).toBe(orders);
     } finally {
@@ -220,13 +285,20 @@ describe("the retained credentials copy follows the credentials, and only good o
     const ns = await freshNamespace(client, "rc");
     await startOperator(ns);
     await createCredentials(ns);
-    await client.create<Obj>(resourceTypes.vendorConnections, { metadata: { name: "cf", namespace: ns }, spec: { credentialsRef: { name: "cf-creds" }, caBundle: sims.caPem, cloudflare: cloudflareBlock() } });
-    await client.create<Obj>(resourceTypes.managedCertificates, { metadata: { name: "web", namespace: ns }, spec: certificate({ kind: "VendorConnection", name: "cf" }) });
+    await client.create<Obj>(resourceTypes.vendorConnections, {
+      metadata: { name: "cf", namespace: ns },
+      spec: { credentialsRef: { name: "cf-creds" }, caBundle: sims.caPem, cloudflare: cloudflareBlock() },
+    });
+    await client.create<Obj>(resourceTypes.managedCertificates, {
+      metadata: { name: "web", namespace: ns },
+      spec: certificate({ kind: "VendorConnection", name: "cf" }),
+    });
     await readyCertificate(ns, "web");
     const uid = (await client.get<Obj>(resourceTypes.vendorConnections, ns, "cf")).metadata.uid!;
     const copyOf = async () => (await retainedCopies()).find((s) => s.metadata.name === retainedName(uid));
     const first = await eventually("retained copy", copyOf);
-    const touch = async (value: string) => client.mergePatch(resourceTypes.vendorConnections, ns, "cf", { metadata: { annotations: { "example.com/touched": value } } });
+    const touch = async (value: string) =>
+      client.mergePatch(resourceTypes.vendorConnections, ns, "cf", { metadata: { annotations: { "example.com/touched": value } } });
     const readyReason = async () => ready(await client.get<Obj>(resourceTypes.vendorConnections, ns, "cf"))?.reason;
 
     // A touch makes the controller look again; same credentials, so no write.
@@ -249,9 +321,14 @@ describe("the retained credentials copy follows the credentials, and only good o
     // The last user goes: the copy is deleted and the connection released (it is not being deleted, so it stays).
     await client.delete(resourceTypes.managedCertificates, ns, "web");
     await eventually("copy deleted", async () => (await copyOf()) === undefined, 10_000, 100);
-    await eventually("connection released", async () => {
-      const c = await client.get<Obj>(resourceTypes.vendorConnections, ns, "cf");
-      return !c.metadata.finalizers?.includes(IN_USE) && c.status?.consumers === 0;
-    }, 10_000, 100);
+    await eventually(
+      "connection released",
+      async () => {
+        const c = await client.get<Obj>(resourceTypes.vendorConnections, ns, "cf");
+        return !c.metadata.finalizers?.includes(IN_USE) && c.status?.consumers === 0;
+      },
+      10_000,
+      100,
+    );
   });
 });

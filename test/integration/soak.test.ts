@@ -16,28 +16,93 @@ import { type TrackedResource, certName } from "../soak/workload.ts";
 
 function certResource(over: Partial<TrackedResource> = {}): TrackedResource {
   return {
-    name: "cf-0001", kind: "ManagedCertificate", vendor: "cloudflare", namespace: "soak-cloudflare",
-    policy: { revokeOnDelete: true, deleteSecretOnDelete: true }, uid: "u1", phase: "live",
-    createdAt: 0, deletedAt: undefined, goneAt: undefined, version: 1, intents: new Map([[1, 1]]), keyIntents: 0,
-    rotation: 0, renewRequests: 0, rotateRequests: 0, touches: 0, maxUsage: 1, enabled: true,
-    lastVendorRef: undefined, lastRevision: undefined, busy: false, seenVendorRefs: new Set(), history: [],
+    name: "cf-0001",
+    kind: "ManagedCertificate",
+    vendor: "cloudflare",
+    namespace: "soak-cloudflare",
+    policy: { revokeOnDelete: true, deleteSecretOnDelete: true },
+    uid: "u1",
+    phase: "live",
+    createdAt: 0,
+    deletedAt: undefined,
+    goneAt: undefined,
+    version: 1,
+    intents: new Map([[1, 1]]),
+    keyIntents: 0,
+    rotation: 0,
+    renewRequests: 0,
+    rotateRequests: 0,
+    touches: 0,
+    maxUsage: 1,
+    enabled: true,
+    lastVendorRef: undefined,
+    lastRevision: undefined,
+    busy: false,
+    seenVendorRefs: new Set(),
+    history: [],
     ...over,
   };
 }
-const cert = (id: string, version: number, state: string, alive = state === "active"): VendorCertificate =>
-  ({ vendor: "cloudflare", id, names: [certName({ name: "cf-0001", vendor: "cloudflare" }, version)], state, alive, serialHex: undefined, certificatePem: undefined });
+const cert = (id: string, version: number, state: string, alive = state === "active"): VendorCertificate => ({
+  vendor: "cloudflare",
+  id,
+  names: [certName({ name: "cf-0001", vendor: "cloudflare" }, version)],
+  state,
+  alive,
+  serialHex: undefined,
+  certificatePem: undefined,
+});
 const readyObj = (vendorRef: string): Obj => ({
   metadata: { name: "cf-0001", namespace: "soak-cloudflare", uid: "u1", generation: 1 },
   status: { vendorRef, observedGeneration: 1, conditions: [{ type: "Ready", status: "True" }] },
 });
-const cluster = (objects: Obj[]): ClusterView => ({ objects: new Map(objects.map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o])), secrets: new Map() });
+const cluster = (objects: Obj[]): ClusterView => ({
+  objects: new Map(objects.map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o])),
+  secrets: new Map(),
+});
 
 describe("soak checker (pure)", () => {
   it.each([
-    { reason: "two orders for one content version asked for once: one is paid twice", r: certResource(), certs: [cert("a", 1, "active"), cert("b", 1, "revoked")], duplicates: 1, leaks: 0 },
-    { reason: "an edit and a renew make three orders legitimate", r: certResource({ version: 2, intents: new Map([[1, 1], [2, 2]]) }), certs: [cert("a", 1, "revoked"), cert("b", 2, "revoked"), cert("c", 2, "active")], duplicates: 0, leaks: 0 },
-    { reason: "a superseded order left active is a leak", r: certResource({ version: 2, intents: new Map([[1, 1], [2, 1]]) }), certs: [cert("a", 1, "active"), cert("c", 2, "active")], duplicates: 0, leaks: 1 },
-    { reason: "an order for a version nobody asked for is a duplicate", r: certResource(), certs: [cert("a", 1, "active"), cert("x", 7, "revoked")], duplicates: 1, leaks: 0 },
+    {
+      reason: "two orders for one content version asked for once: one is paid twice",
+      r: certResource(),
+      certs: [cert("a", 1, "active"), cert("b", 1, "revoked")],
+      duplicates: 1,
+      leaks: 0,
+    },
+    {
+      reason: "an edit and a renew make three orders legitimate",
+      r: certResource({
+        version: 2,
+        intents: new Map([
+          [1, 1],
+          [2, 2],
+        ]),
+      }),
+      certs: [cert("a", 1, "revoked"), cert("b", 2, "revoked"), cert("c", 2, "active")],
+      duplicates: 0,
+      leaks: 0,
+    },
+    {
+      reason: "a superseded order left active is a leak",
+      r: certResource({
+        version: 2,
+        intents: new Map([
+          [1, 1],
+          [2, 1],
+        ]),
+      }),
+      certs: [cert("a", 1, "active"), cert("c", 2, "active")],
+      duplicates: 0,
+      leaks: 1,
+    },
+    {
+      reason: "an order for a version nobody asked for is a duplicate",
+      r: certResource(),
+      certs: [cert("a", 1, "active"), cert("x", 7, "revoked")],
+      duplicates: 1,
+      leaks: 0,
+    },
   ])("$reason", ({ r, certs, duplicates, leaks }) => {
     const current = certs.find((c) => c.alive && c.names[0] === certName(r, r.version))!;
     const result = checkInvariants([r], cluster([readyObj(current.id)]), { certificates: certs });
@@ -54,7 +119,13 @@ describe("soak checker (pure)", () => {
   });
 
   it("a Ready resource whose vendor object carries the old spec is a lost spec change", () => {
-    const r = certResource({ version: 2, intents: new Map([[1, 1], [2, 1]]) });
+    const r = certResource({
+      version: 2,
+      intents: new Map([
+        [1, 1],
+        [2, 1],
+      ]),
+    });
     const found = checkInvariants([r], cluster([readyObj("a")]), { certificates: [cert("a", 1, "active")] }).findings;
     expect(found.some((f) => f.class === "state" && f.message.includes("a spec change was lost"))).toBe(true);
   });
@@ -74,25 +145,40 @@ describe("soak checker (pure)", () => {
 });
 
 describe("soak (real processes, a few minutes)", () => {
-  it("converges after chaos with 0 duplicates and 0 leaks", async () => {
-    const options = parseSoakOptions([
-      "--duration", process.env.CERTBRIDGE_SOAK_TEST_DURATION ?? "120s",
-      "--kill-rate", "10", "--fault-rate", "6", "--api-restart-rate", "0.5", "--action-rate", "20",
-      "--resources", "cloudflare=2,sectigo=2,zpa=2",
-      // Longer than the simulators' longest commit delay (40 s), short enough to converge quickly.
-      "--order-settle", "60s",
-      "--converge-timeout", "5m",
-      ...(process.env.CERTBRIDGE_SOAK_SEED === undefined ? [] : ["--seed", process.env.CERTBRIDGE_SOAK_SEED]),
-    ]);
-    if (options === "help") throw new Error("unreachable");
-    const result = await runSoak(options, (line) => process.stdout.write(`[soak] ${line}\n`));
-    process.stdout.write(`${summaryLine(result)}\n`);
-    if (result.violations.length > 0) process.stdout.write(fullReport(result));
-    expect(result.chaos.counters.kills).toBeGreaterThan(0);
-    expect(result.check.duplicates + result.zpaCreatesBeyondIntents).toBe(0);
-    expect(result.check.leaks).toBe(0);
-    expect(result.convergenceMs).toBeDefined();
-    expect(result.violations).toEqual([]);
-    await rm(result.outDir, { recursive: true, force: true }); // logs are kept only when it fails
-  }, 15 * 60_000);
+  it(
+    "converges after chaos with 0 duplicates and 0 leaks",
+    async () => {
+      const options = parseSoakOptions([
+        "--duration",
+        process.env.CERTBRIDGE_SOAK_TEST_DURATION ?? "120s",
+        "--kill-rate",
+        "10",
+        "--fault-rate",
+        "6",
+        "--api-restart-rate",
+        "0.5",
+        "--action-rate",
+        "20",
+        "--resources",
+        "cloudflare=2,sectigo=2,zpa=2",
+        // Longer than the simulators' longest commit delay (40 s), short enough to converge quickly.
+        "--order-settle",
+        "60s",
+        "--converge-timeout",
+        "5m",
+        ...(process.env.CERTBRIDGE_SOAK_SEED === undefined ? [] : ["--seed", process.env.CERTBRIDGE_SOAK_SEED]),
+      ]);
+      if (options === "help") throw new Error("unreachable");
+      const result = await runSoak(options, (line) => process.stdout.write(`[soak] ${line}\n`));
+      process.stdout.write(`${summaryLine(result)}\n`);
+      if (result.violations.length > 0) process.stdout.write(fullReport(result));
+      expect(result.chaos.counters.kills).toBeGreaterThan(0);
+      expect(result.check.duplicates + result.zpaCreatesBeyondIntents).toBe(0);
+      expect(result.check.leaks).toBe(0);
+      expect(result.convergenceMs).toBeDefined();
+      expect(result.violations).toEqual([]);
+      await rm(result.outDir, { recursive: true, force: true }); // logs are kept only when it fails
+    },
+    15 * 60_000,
+  );
 });

@@ -12,13 +12,24 @@ import { Manager } from "../../src/runtime/manager.ts";
 import { startSimulators, type RunningSimulators } from "../../src/sim/index.ts";
 import { createVendorPorts, type RegistryVendorPorts } from "../../src/vendors/registry.ts";
 
-interface Condition { type: string; status: string; reason: string; message: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 interface Connection extends KubeObject {
   spec?: Record<string, unknown>;
   status?: { conditions?: Condition[]; vendor?: string; lastVerifiedTime?: string; credentialsResourceVersion?: string; observedGeneration?: number };
 }
-interface Secret extends KubeObject { stringData?: Record<string, string> }
-interface Event extends KubeObject { reason?: string; note?: string; regarding?: { name?: string; uid?: string } }
+interface Secret extends KubeObject {
+  stringData?: Record<string, string>;
+}
+interface Event extends KubeObject {
+  reason?: string;
+  note?: string;
+  regarding?: { name?: string; uid?: string };
+}
 
 const events = { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true } as const;
 
@@ -71,11 +82,21 @@ function readyOf(c: Connection | undefined): Condition | undefined {
   return c?.status?.conditions?.find((x) => x.type === "Ready");
 }
 
-async function waitForReady(type: typeof resourceTypes.vendorConnections | typeof resourceTypes.clusterVendorConnections, namespace: string | undefined, name: string, reason: string): Promise<Connection> {
-  return eventually(`${name} Ready reason ${reason}`, async () => {
-    const c = await client.get<Connection>(type, namespace, name);
-    return readyOf(c)?.reason === reason ? c : undefined;
-  }, 30_000, 200);
+async function waitForReady(
+  type: typeof resourceTypes.vendorConnections | typeof resourceTypes.clusterVendorConnections,
+  namespace: string | undefined,
+  name: string,
+  reason: string,
+): Promise<Connection> {
+  return eventually(
+    `${name} Ready reason ${reason}`,
+    async () => {
+      const c = await client.get<Connection>(type, namespace, name);
+      return readyOf(c)?.reason === reason ? c : undefined;
+    },
+    30_000,
+    200,
+  );
 }
 
 function totalRequests(state: Record<string, unknown>): number {

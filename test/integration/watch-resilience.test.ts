@@ -8,13 +8,18 @@ import { KubeClient } from "../../src/runtime/kube/client.ts";
 import { Informer } from "../../src/runtime/informer.ts";
 import { type KubeObject, core } from "../../src/runtime/kube/resource.ts";
 
-interface ConfigMap extends KubeObject { data?: Record<string, string> }
+interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
 
 /** etcd's JSON gateway: current revision, and a compaction that expires every older resourceVersion. */
 async function compactEtcd(port: number): Promise<number> {
   const range = await request(`http://127.0.0.1:${port}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: Buffer.from("/").toString("base64") }) });
   const revision = Number(((await range.body.json()) as { header: { revision: string } }).header.revision);
-  const res = await request(`http://127.0.0.1:${port}/v3/kv/compaction`, { method: "POST", body: JSON.stringify({ revision: String(revision), physical: true }) });
+  const res = await request(`http://127.0.0.1:${port}/v3/kv/compaction`, {
+    method: "POST",
+    body: JSON.stringify({ revision: String(revision), physical: true }),
+  });
   if (res.statusCode !== 200) throw new Error(`compaction failed: ${res.statusCode} ${await res.body.text()}`);
   await res.body.dump();
   return revision;
@@ -24,8 +29,12 @@ describe("watch resilience (own control plane)", () => {
   let plane: ControlPlane;
   // Without the watch cache, a watch reads etcd directly, so compacting etcd expires resourceVersions
   // exactly as a long outage does in production.
-  beforeAll(async () => { plane = await ControlPlane.start({ extraApiServerArgs: ["--watch-cache=false"] }); }, 180_000);
-  afterAll(async () => { await plane?.stop(); });
+  beforeAll(async () => {
+    plane = await ControlPlane.start({ extraApiServerArgs: ["--watch-cache=false"] });
+  }, 180_000);
+  afterAll(async () => {
+    await plane?.stop();
+  });
 
   it("survives the API server stopped for 30 s, and an expired resourceVersion costs exactly one relist", async () => {
     const client = KubeClient.fromFile(plane.kubeconfigPath);
@@ -52,7 +61,9 @@ describe("watch resilience (own control plane)", () => {
       await eventually("change after the outage reaches the cache", () => informer.get("outage/after"), 60_000);
       const resumeMs = Date.now() - back;
       const stats = informer.stats();
-      process.stdout.write(`outage 30 s: reconnect attempts ${attempts} (${rate.toFixed(2)}/s), resumed ${resumeMs} ms after the API server returned, compacted at ${revision}, lists ${stats.lists}, relists after 410 ${stats.relistsAfterGone}\n`);
+      process.stdout.write(
+        `outage 30 s: reconnect attempts ${attempts} (${rate.toFixed(2)}/s), resumed ${resumeMs} ms after the API server returned, compacted at ${revision}, lists ${stats.lists}, relists after 410 ${stats.relistsAfterGone}\n`,
+      );
       expect(rate).toBeLessThanOrEqual(0.5);
       expect(resumeMs).toBeLessThan(15_000);
       expect(stats.relistsAfterGone).toBe(1);

@@ -1,4 +1,10 @@
 // The real ManagedCertificate reconciler under seeded fault schedules (see suite.ts, README.md).
 import { simulationSuite } from "./suite.ts";
 
-simulationSuite("simulation: ManagedCertificate under seeded fault schedules", ["cloudflare", "cloudflare-delete", "sectigo", "sectigo-delete", "certificate-teardown"]);
+simulationSuite("simulation: ManagedCertificate under seeded fault schedules", [
+  "cloudflare",
+  "cloudflare-delete",
+  "sectigo",
+  "sectigo-delete",
+  "certificate-teardown",
+]);

@@ -59,10 +59,13 @@ function controllerSite(): string | undefined {
 /** Installs virtual Date and Math.random; returns the function that restores the real ones. */
 export function installVirtualEnvironment(env: VirtualEnvironment): () => void {
   const report = env.onGlobalRead;
-  const check = report === undefined ? () => {} : () => {
-    const site = controllerSite();
-    if (site !== undefined) report(site);
-  };
+  const check =
+    report === undefined
+      ? () => {}
+      : () => {
+          const site = controllerSite();
+          if (site !== undefined) report(site);
+        };
   class VirtualDate extends RealDate {
     constructor(...args: unknown[]) {
       if (args.length === 0) {

@@ -24,7 +24,14 @@ export function kubeRefused(rng: Rng, method: string, path: string): Error {
     case 1:
       return new KubeApiError({ status: 503, reason: "ServiceUnavailable", message: "the server is currently unable to handle the request", method, path });
     case 2:
-      return new KubeApiError({ status: 429, reason: "TooManyRequests", message: "the server has received too many requests", method, path, retryAfterMs: 1000 });
+      return new KubeApiError({
+        status: 429,
+        reason: "TooManyRequests",
+        message: "the server has received too many requests",
+        method,
+        path,
+        retryAfterMs: 1000,
+      });
     default:
       return new TransportError("ECONNREFUSED", `connect ECONNREFUSED (${method} ${path})`);
   }

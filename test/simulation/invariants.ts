@@ -25,7 +25,15 @@ type Resource = KubeObject & {
 
 type McSpec = { secretName: string; commonName?: string; dnsNames?: string[]; revocationPolicy?: { onDelete?: string; superseded?: string } };
 type McStatus = { vendorRef?: string; serialNumber?: string; revision?: number; pendingIssuance?: { vendorRef?: string; startedTime?: string } };
-type PkSpec = { name?: string; secretName: string; secretKey?: string; managementPolicy?: string; deletionPolicy?: string; enabled?: boolean; maxUsage?: number };
+type PkSpec = {
+  name?: string;
+  secretName: string;
+  secretKey?: string;
+  managementPolicy?: string;
+  deletionPolicy?: string;
+  enabled?: boolean;
+  maxUsage?: number;
+};
 
 export interface Expectations {
   /** Whether this resource should end Ready (default: yes). */
@@ -71,7 +79,8 @@ function checkConvergence(w: World, l: Ledger, expect: Expectations): void {
         l.flag(Invariant.Converges, `${kind} ${keyOf(o)} Ready condition is for generation ${seen}, the spec is at ${o.metadata.generation}`);
       }
       const wantReady = expect.ready?.(w, kind, o.metadata.namespace ?? "", o.metadata.name ?? "") ?? true;
-      if (wantReady && r.status !== "True") l.flag(Invariant.Converges, `${kind} ${keyOf(o)} did not become Ready: ${r.reason}: ${r.message.slice(0, 200)}${failing}`);
+      if (wantReady && r.status !== "True")
+        l.flag(Invariant.Converges, `${kind} ${keyOf(o)} did not become Ready: ${r.reason}: ${r.message.slice(0, 200)}${failing}`);
       // A renewal may be under way when the schedule ends; one that started long before is stuck.
       const started = Date.parse((o.status as McStatus | undefined)?.pendingIssuance?.startedTime ?? "");
       if (kind === "ManagedCertificate" && wantReady && Number.isFinite(started) && w.clock.now() - started > STUCK_ISSUANCE_MS) {
@@ -100,7 +109,8 @@ function checkCertificates(w: World, l: Ledger): void {
   const live = new Map(all.map((o) => [keyOf(o), o]));
   const orders = w.certificates.orders;
   const ownerKey = (o: OrderRecord) => `${o.owner.namespace}/${o.owner.name}`;
-  const describe = (o: OrderRecord) => `${o.ref} (${o.vendor}, ${o.state}, rev ${o.owner.revision}, for ${ownerKey(o)} uid ${o.owner.uid}, sent at ${((o.sentAt - w.start) / 1000).toFixed(1)} s)`;
+  const describe = (o: OrderRecord) =>
+    `${o.ref} (${o.vendor}, ${o.state}, rev ${o.owner.revision}, for ${ownerKey(o)} uid ${o.owner.uid}, sent at ${((o.sentAt - w.start) / 1000).toFixed(1)} s)`;
 
   // ≤ 1 live order per (resource, revision).
   const byIntent = new Map<string, OrderRecord[]>();
@@ -134,7 +144,10 @@ function checkCertificates(w: World, l: Ledger): void {
         l.flag(Invariant.CleanupPerPolicy, `superseded certificate ${describe(o)} is not revoked (revocationPolicy.superseded: Revoke)`);
       }
     } else if (isCurrentAtDelete(l, recorder.uid, o.ref)) {
-      l.flag(Invariant.CleanupPerPolicy, `certificate ${describe(o)} of deleted ${ownerKey(o)} (uid ${recorder.uid}) is not revoked (its revocationPolicy says Revoke)`);
+      l.flag(
+        Invariant.CleanupPerPolicy,
+        `certificate ${describe(o)} of deleted ${ownerKey(o)} (uid ${recorder.uid}) is not revoked (its revocationPolicy says Revoke)`,
+      );
     }
   }
 
@@ -152,13 +165,21 @@ function checkCertificates(w: World, l: Ledger): void {
     if (order.state !== "issued") l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} names ${describe(order)}, which is not a valid certificate`);
     const names = [...(spec.dnsNames ?? [])].sort().join(",");
     if (order.commonName !== (spec.commonName ?? spec.dnsNames?.[0]) || [...order.dnsNames].sort().join(",") !== names) {
-      l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} names ${describe(order)} issued for ${order.commonName} [${order.dnsNames.join(",")}], but the spec asks for ${spec.commonName} [${names}]`);
+      l.flag(
+        Invariant.SecretMatchesVendor,
+        `Ready ${keyOf(mc)} names ${describe(order)} issued for ${order.commonName} [${order.dnsNames.join(",")}], but the spec asks for ${spec.commonName} [${names}]`,
+      );
     }
-    if (order.serial !== undefined && status.serialNumber !== order.serial) l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} status serial ${status.serialNumber} ≠ vendor serial ${order.serial} of ${order.ref}`);
+    if (order.serial !== undefined && status.serialNumber !== order.serial)
+      l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} status serial ${status.serialNumber} ≠ vendor serial ${order.serial} of ${order.ref}`);
     const secret = w.model.peek<KubeObject & { data?: Record<string, string> }>(core.secrets, mc.metadata.namespace, spec.secretName);
     const leaf = firstCertificate(decode(secret?.data?.["tls.crt"]) ?? "");
     if (secret === undefined) l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(mc)} has no Secret ${spec.secretName}`);
-    else if (pemBody(leaf) !== pemBody(order.leafPem)) l.flag(Invariant.SecretMatchesVendor, `Secret ${mc.metadata.namespace}/${spec.secretName} of Ready ${keyOf(mc)} does not hold the certificate of ${order.ref}`);
+    else if (pemBody(leaf) !== pemBody(order.leafPem))
+      l.flag(
+        Invariant.SecretMatchesVendor,
+        `Secret ${mc.metadata.namespace}/${spec.secretName} of Ready ${keyOf(mc)} does not hold the certificate of ${order.ref}`,
+      );
   }
 
   // Leftovers of deleted resources: the key Secret always goes.
@@ -182,7 +203,10 @@ function checkKeys(w: World, l: Ledger): void {
     const orphaned = deleted !== undefined && (deleted.spec as PkSpec).deletionPolicy === "Orphan";
     if (orphaned) continue;
     if (deleted !== undefined) {
-      l.flag(Invariant.CleanupPerPolicy, `ZPA key ${k.id} "${k.name}" of deleted ${deleted.namespace}/${deleted.name} was not deleted (deletionPolicy: Delete)`);
+      l.flag(
+        Invariant.CleanupPerPolicy,
+        `ZPA key ${k.id} "${k.name}" of deleted ${deleted.namespace}/${deleted.name} was not deleted (deletionPolicy: Delete)`,
+      );
       continue;
     }
     l.flag(Invariant.NoUntrackedVendorObject, `ZPA key ${k.id} "${k.name}" created by ${k.creator.key} is tracked by no ProvisioningKey`);
@@ -198,12 +222,19 @@ function checkKeys(w: World, l: Ledger): void {
     }
     const secret = w.model.peek<KubeObject & { data?: Record<string, string> }>(core.secrets, pk.metadata.namespace, spec.secretName);
     if (decode(secret?.data?.[spec.secretKey ?? "provisioningKey"]) !== key.value) {
-      l.flag(Invariant.SecretMatchesVendor, `Secret ${pk.metadata.namespace}/${spec.secretName} of Ready ${keyOf(pk)} does not hold the value of ZPA key ${key.id}`);
+      l.flag(
+        Invariant.SecretMatchesVendor,
+        `Secret ${pk.metadata.namespace}/${spec.secretName} of Ready ${keyOf(pk)} does not hold the value of ZPA key ${key.id}`,
+      );
     }
     const wantName = keyNameOf(spec, pk.metadata.namespace ?? "", pk.metadata.name ?? "").trim();
-    if (key.name.trim() !== wantName) l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(pk)} holds ZPA key ${key.id} named "${key.name}", the spec names "${wantName}"`);
+    if (key.name.trim() !== wantName)
+      l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(pk)} holds ZPA key ${key.id} named "${key.name}", the spec names "${wantName}"`);
     if (spec.managementPolicy !== "ObserveOnly" && (key.enabled !== (spec.enabled ?? true) || key.maxUsage !== spec.maxUsage)) {
-      l.flag(Invariant.SecretMatchesVendor, `Ready ${keyOf(pk)}: ZPA key ${key.id} has enabled=${key.enabled} maxUsage=${key.maxUsage}, the spec says enabled=${spec.enabled ?? true} maxUsage=${spec.maxUsage}`);
+      l.flag(
+        Invariant.SecretMatchesVendor,
+        `Ready ${keyOf(pk)}: ZPA key ${key.id} has enabled=${key.enabled} maxUsage=${key.maxUsage}, the spec says enabled=${spec.enabled ?? true} maxUsage=${spec.maxUsage}`,
+      );
     }
   }
 }

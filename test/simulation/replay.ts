@@ -15,7 +15,9 @@ if (family === undefined) {
 }
 const result = await runSchedule({ seed, family, fullTrace: true });
 if (!values.quiet) console.log(result.trace);
-console.log(`\nseed ${seed} (family ${family.name}): ${result.steps} steps, ${result.crashes} crashes, ${result.orders} orders, ${result.keys} keys, ${(result.virtualMs / 60_000).toFixed(1)} virtual min, ${Math.round(result.realMs)} ms`);
+console.log(
+  `\nseed ${seed} (family ${family.name}): ${result.steps} steps, ${result.crashes} crashes, ${result.orders} orders, ${result.keys} keys, ${(result.virtualMs / 60_000).toFixed(1)} virtual min, ${Math.round(result.realMs)} ms`,
+);
 if (result.violations.length === 0) {
   console.log("no invariant violated");
 } else {

@@ -49,10 +49,13 @@ export async function runSchedule(o: ScheduleOptions): Promise<ScheduleResult> {
   const restore = installVirtualEnvironment({
     clock: w.clock,
     random: () => (currentTask()?.rng ?? global).next(),
-    onGlobalRead: o.checkClock === false ? undefined : (site) => {
-      if (currentTask() === undefined) return;
-      w.ledger.globalReads.set(site, (w.ledger.globalReads.get(site) ?? 0) + 1);
-    },
+    onGlobalRead:
+      o.checkClock === false
+        ? undefined
+        : (site) => {
+            if (currentTask() === undefined) return;
+            w.ledger.globalReads.set(site, (w.ledger.globalReads.get(site) ?? 0) + 1);
+          },
   });
   try {
     await run(w, o);
@@ -139,7 +142,12 @@ async function run(w: World, o: ScheduleOptions): Promise<void> {
       continue;
     }
     // Nothing to do now: jump to the next thing that will happen.
-    const gaps = p === undefined ? [] : Object.values(p.caches).map((c) => c.gapUntil).filter((t): t is number => t !== undefined);
+    const gaps =
+      p === undefined
+        ? []
+        : Object.values(p.caches)
+            .map((c) => c.gapUntil)
+            .filter((t): t is number => t !== undefined);
     const next = Math.min(s.nextEvent()?.at ?? Infinity, ...gaps);
     if (!Number.isFinite(next) || next > horizon) return finish(w, o);
     w.clock.advanceTo(next);

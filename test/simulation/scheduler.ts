@@ -198,7 +198,9 @@ export class Scheduler {
       }
       if (running === undefined) return;
       if (performance.now() > deadline) {
-        throw new Error(`task #${running.id} (${running.label}) neither finished nor called a model for 15 s of real time: a timer of its own or I/O the simulation does not model`);
+        throw new Error(
+          `task #${running.id} (${running.label}) neither finished nor called a model for 15 s of real time: a timer of its own or I/O the simulation does not model`,
+        );
       }
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -66,10 +66,19 @@ async function runFamily(family: Family, count: number): Promise<void> {
     lines.push(`  known (${k.owner}) ${k.invariant}: ${list.length} schedule(s) — ${k.finding}\n    e.g. ${replay(list[0]!.seed)}: ${list[0]!.detail}`);
   }
   for (const k of KNOWN.filter((k) => k.families.includes(family.name) && !known.has(k))) {
-    lines.push(`  known problem not seen in ${count} schedules (delete it from known.ts once it is gone everywhere): ${k.invariant} (${k.owner}: ${k.finding})`);
+    lines.push(
+      `  known problem not seen in ${count} schedules (delete it from known.ts once it is gone everywhere): ${k.invariant} (${k.owner}: ${k.finding})`,
+    );
   }
-  const failures = [...unknown].map(([invariant, list]) =>
-    `  ${invariant}: ${list.length} schedule(s), e.g. seed ${list[0]!.seed}: ${list[0]!.detail}\n    replay: ${replay(list[0]!.seed)}\n    other seeds: ${list.slice(1, 6).map((h) => h.seed).join(", ") || "none"}`);
+  const failures = [...unknown].map(
+    ([invariant, list]) =>
+      `  ${invariant}: ${list.length} schedule(s), e.g. seed ${list[0]!.seed}: ${list[0]!.detail}\n    replay: ${replay(list[0]!.seed)}\n    other seeds: ${
+        list
+          .slice(1, 6)
+          .map((h) => h.seed)
+          .join(", ") || "none"
+      }`,
+  );
   console.info([...lines, ...failures].join("\n"));
   expect(failures, `invariant violations in family ${family.name}:\n${failures.join("\n")}`).toEqual([]);
 }
@@ -108,7 +117,9 @@ function replaySuite(only: string): void {
       const family = familyOfSeed(seed);
       expect(family, `seed ${seed} belongs to no family`).toBeDefined();
       const r = await runSchedule({ seed, family: family!, fullTrace: true });
-      console.info(`${r.trace}\n\nseed ${seed} (${family!.name}): ${r.violations.length === 0 ? "no invariant violated" : r.violations.map((v) => `${v.invariant}: ${v.detail}`).join("\n")}`);
+      console.info(
+        `${r.trace}\n\nseed ${seed} (${family!.name}): ${r.violations.length === 0 ? "no invariant violated" : r.violations.map((v) => `${v.invariant}: ${v.detail}`).join("\n")}`,
+      );
       expect(r.violations.map((v) => `${v.invariant}: ${v.detail}`)).toEqual([]);
     }, 120_000);
   });

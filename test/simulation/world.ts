@@ -58,9 +58,15 @@ export class World {
     const id = ++this.#processes;
     this.scheduler.log(`⚑ operator process p${id} starts`);
     this.process = new OperatorProcess(id, {
-      scheduler: this.scheduler, model: this.model, ledger: this.ledger, rng: this.rng.fork(`process-${id}`),
-      certificates: this.certificates, zpa: this.zpa, connections: this.connections,
-      staleStartMs: this.staleStartMs, concurrency: this.concurrency,
+      scheduler: this.scheduler,
+      model: this.model,
+      ledger: this.ledger,
+      rng: this.rng.fork(`process-${id}`),
+      certificates: this.certificates,
+      zpa: this.zpa,
+      connections: this.connections,
+      staleStartMs: this.staleStartMs,
+      concurrency: this.concurrency,
     });
   }
 
@@ -84,13 +90,22 @@ export class World {
       const o = before as KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
       this.ledger.deleted.set(o.metadata.uid ?? "", {
         kind: plural === resourceTypes.managedCertificates.plural ? "ManagedCertificate" : "ProvisioningKey",
-        namespace: ns, name: o.metadata.name ?? "", uid: o.metadata.uid ?? "", spec: o.spec ?? {}, status: o.status,
+        namespace: ns,
+        name: o.metadata.name ?? "",
+        uid: o.metadata.uid ?? "",
+        spec: o.spec ?? {},
+        status: o.status,
       });
       // The connection controller (C2) releases connections nobody uses any more.
       this.scheduler.at(this.clock.now() + 1000, "connection controller: release unused connections", () => this.connections.releaseUnused());
     }
     // The connection controller also acts when a connection itself starts deleting.
-    if ((plural === resourceTypes.vendorConnections.plural || plural === resourceTypes.clusterVendorConnections.plural) && type === "MODIFIED" && after.metadata.deletionTimestamp !== undefined && before?.metadata.deletionTimestamp === undefined) {
+    if (
+      (plural === resourceTypes.vendorConnections.plural || plural === resourceTypes.clusterVendorConnections.plural) &&
+      type === "MODIFIED" &&
+      after.metadata.deletionTimestamp !== undefined &&
+      before?.metadata.deletionTimestamp === undefined
+    ) {
       this.scheduler.at(this.clock.now() + 1000, "connection controller: release unused connections", () => this.connections.releaseUnused());
     }
     if (actor.kind !== "operator" || type === "DELETED") return;
@@ -99,12 +114,18 @@ export class World {
         const text = Buffer.from(v, "base64").toString("utf8");
         const order = text.includes("BEGIN CERTIFICATE") ? this.certificates.orderOfCertificate(text) : undefined;
         if (order !== undefined && order.actor.namespace !== ns) {
-          this.ledger.flag(Invariant.NoCrossNamespaceAccess, `${actor.label} wrote the certificate of order ${order.ref} (placed by ${order.actor.key}) into Secret ${ns}/${after.metadata.name} (${k})`);
+          this.ledger.flag(
+            Invariant.NoCrossNamespaceAccess,
+            `${actor.label} wrote the certificate of order ${order.ref} (placed by ${order.actor.key}) into Secret ${ns}/${after.metadata.name} (${k})`,
+          );
         }
         const key = this.zpa.byValue(text);
         key?.deliveredTo.add(`${ns}/${after.metadata.name}`);
         if (key !== undefined && key.creator.namespace !== CONSOLE && key.creator.namespace !== ns) {
-          this.ledger.flag(Invariant.NoCrossNamespaceAccess, `${actor.label} wrote the value of ZPA key ${key.id} (created by ${key.creator.key}) into Secret ${ns}/${after.metadata.name}`);
+          this.ledger.flag(
+            Invariant.NoCrossNamespaceAccess,
+            `${actor.label} wrote the value of ZPA key ${key.id} (created by ${key.creator.key}) into Secret ${ns}/${after.metadata.name}`,
+          );
         }
       }
       return;
@@ -118,7 +139,8 @@ export class World {
           this.ledger.flag(Invariant.NoCrossNamespaceAccess, `${actor.label} recorded order ${order.ref} (placed by ${order.actor.key}) in its status`);
         }
       }
-      if (status.vendorRef !== undefined) this.ledger.recordedCertificates.set(status.vendorRef, { uid: after.metadata.uid ?? "", key: `${ns}/${after.metadata.name}` });
+      if (status.vendorRef !== undefined)
+        this.ledger.recordedCertificates.set(status.vendorRef, { uid: after.metadata.uid ?? "", key: `${ns}/${after.metadata.name}` });
     }
     if (plural === resourceTypes.provisioningKeys.plural && status.id !== undefined) {
       const key = this.zpa.byId(status.id);

@@ -48,8 +48,16 @@ export class Chaos {
   readonly timeline: TimelineEntry[] = [];
   readonly outages: ApiOutage[] = [];
   readonly counters: ChaosCounters = {
-    kills: 0, leaderKills: 0, skippedKills: 0, freshIdentityRestarts: 0, apiRestarts: 0, faultWindows: 0,
-    faultsByName: {}, killsWithVendorWork: { cloudflare: 0, sectigo: 0, zpa: 0 }, killsWithVendorBusy: { cloudflare: 0, sectigo: 0, zpa: 0 }, workloadErrors: 0,
+    kills: 0,
+    leaderKills: 0,
+    skippedKills: 0,
+    freshIdentityRestarts: 0,
+    apiRestarts: 0,
+    faultWindows: 0,
+    faultsByName: {},
+    killsWithVendorWork: { cloudflare: 0, sectigo: 0, zpa: 0 },
+    killsWithVendorBusy: { cloudflare: 0, sectigo: 0, zpa: 0 },
+    workloadErrors: 0,
   };
   readonly #d: ChaosDeps;
   readonly #activeFault = new Map<SoakVendor, string>();

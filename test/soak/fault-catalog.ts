@@ -45,14 +45,23 @@ export function pickFault(vendor: SoakVendor, rnd: Random): FaultChoice {
     // Creates take seconds: a replica SIGKILLed meanwhile dies before the vendor commits.
     [3, () => ({ name: "slow creates", generic: { latencyMs: rnd.int(2_000, 10_000), pathPattern: create, seed } })],
     // Slower than the client's 30 s timeout: the client gives up, the vendor commits afterwards.
-    [1, () => ({ name: "create slower than the client timeout", generic: { latencyMs: rnd.int(31_000, 40_000), pathPattern: create, count: rnd.int(1, 2), seed } })],
+    [
+      1,
+      () => ({
+        name: "create slower than the client timeout",
+        generic: { latencyMs: rnd.int(31_000, 40_000), pathPattern: create, count: rnd.int(1, 2), seed },
+      }),
+    ],
   ];
   if (vendor === "zpa") {
     const kinds = ["concurrentAccess", "retryableServerError", "sessionInvalid", "badRequestRetryable"] as const;
-    choices.push([3, () => {
-      const kind = rnd.pick(kinds);
-      return { name: `ZPA ${kind}`, vendorCall: { method: "POST", path: "/__sim/zpa/faults", body: { kind, count: rnd.int(1, 5), retryAfterSeconds: 1 } } };
-    }]);
+    choices.push([
+      3,
+      () => {
+        const kind = rnd.pick(kinds);
+        return { name: `ZPA ${kind}`, vendorCall: { method: "POST", path: "/__sim/zpa/faults", body: { kind, count: rnd.int(1, 5), retryAfterSeconds: 1 } } };
+      },
+    ]);
   }
   return rnd.weighted(choices)();
 }

@@ -72,8 +72,10 @@ function secretHolds(secret: SecretObj | undefined, cert: VendorCertificate): st
   if (secret === undefined) return "Secret missing";
   const leaf = leafOf(b64(secret.data?.["tls.crt"]));
   if (leaf === undefined) return "Secret has no parsable tls.crt";
-  if (normalizeSerial(leaf.serialNumber) !== cert.serialHex) return `Secret holds serial ${leaf.serialNumber}, vendor object ${cert.id} has ${cert.serialHex ?? "none"}`;
-  if (cert.certificatePem !== undefined && !leaf.raw.equals(new X509Certificate(cert.certificatePem).raw)) return `Secret certificate differs from vendor object ${cert.id}`;
+  if (normalizeSerial(leaf.serialNumber) !== cert.serialHex)
+    return `Secret holds serial ${leaf.serialNumber}, vendor object ${cert.id} has ${cert.serialHex ?? "none"}`;
+  if (cert.certificatePem !== undefined && !leaf.raw.equals(new X509Certificate(cert.certificatePem).raw))
+    return `Secret certificate differs from vendor object ${cert.id}`;
   const keyPem = b64(secret.data?.["tls.key"]);
   try {
     if (keyPem === undefined || !leaf.checkPrivateKey(createPrivateKey(keyPem))) return "tls.key does not match tls.crt";
@@ -82,7 +84,6 @@ function secretHolds(secret: SecretObj | undefined, cert: VendorCertificate): st
   }
   return undefined;
 }
-
 
 export function checkInvariants(resources: readonly TrackedResource[], cluster: ClusterView, vendor: VendorView): CheckResult {
   const findings: Finding[] = [];
@@ -101,22 +102,46 @@ export function checkInvariants(resources: readonly TrackedResource[], cluster: 
       }
       const rd = ready(obj);
       if (!rd.ok) findings.push({ class: "state", resource: r.name, message: `not Ready: ${rd.why}` });
-      if (obj.status?.["observedGeneration"] !== obj.metadata.generation) findings.push({ class: "state", resource: r.name, message: `observedGeneration ${String(obj.status?.["observedGeneration"])} ≠ generation ${obj.metadata.generation}` });
+      if (obj.status?.["observedGeneration"] !== obj.metadata.generation)
+        findings.push({
+          class: "state",
+          resource: r.name,
+          message: `observedGeneration ${String(obj.status?.["observedGeneration"])} ≠ generation ${obj.metadata.generation}`,
+        });
       if (r.kind === "ManagedCertificate") checkLiveCertificate(r, obj, cluster, certById, findings);
       else checkLiveKey(r, obj, cluster, vendor, findings);
     } else if (r.phase === "deleting") {
-      findings.push({ class: "state", resource: r.name, message: same ? `still deleting (finalizers: ${(obj.metadata.finalizers ?? []).join(",")})` : "deleting (not yet observed gone)" });
+      findings.push({
+        class: "state",
+        resource: r.name,
+        message: same ? `still deleting (finalizers: ${(obj.metadata.finalizers ?? []).join(",")})` : "deleting (not yet observed gone)",
+      });
     } else {
       if (r.kind === "ManagedCertificate") {
-        if (cluster.secrets.has(key(r.namespace, `${r.name}-certbridge-key`))) findings.push({ class: "state", resource: r.name, message: "deleted, but its key Secret remains" });
-        if (r.policy.deleteSecretOnDelete && cluster.secrets.has(key(r.namespace, `${r.name}-tls`))) findings.push({ class: "state", resource: r.name, message: "deleted with secretPolicy Delete, but its TLS Secret remains" });
+        if (cluster.secrets.has(key(r.namespace, `${r.name}-certbridge-key`)))
+          findings.push({ class: "state", resource: r.name, message: "deleted, but its key Secret remains" });
+        if (r.policy.deleteSecretOnDelete && cluster.secrets.has(key(r.namespace, `${r.name}-tls`)))
+          findings.push({ class: "state", resource: r.name, message: "deleted with secretPolicy Delete, but its TLS Secret remains" });
       } else if (r.policy.deleteKeyOnDelete) {
         const left = (vendor.zpa?.keys ?? []).filter((k) => k.name === zpaKeyName(r));
-        if (left.length > 0) findings.push({ class: "leak", resource: r.name, message: `deleted with deletionPolicy Delete, but ${left.length} ZPA key(s) remain`, vendorObjects: left.map((k) => k.id) });
-        if (cluster.secrets.has(key(r.namespace, `${r.name}-key`))) findings.push({ class: "state", resource: r.name, message: "deleted with deletionPolicy Delete, but its Secret remains" });
+        if (left.length > 0)
+          findings.push({
+            class: "leak",
+            resource: r.name,
+            message: `deleted with deletionPolicy Delete, but ${left.length} ZPA key(s) remain`,
+            vendorObjects: left.map((k) => k.id),
+          });
+        if (cluster.secrets.has(key(r.namespace, `${r.name}-key`)))
+          findings.push({ class: "state", resource: r.name, message: "deleted with deletionPolicy Delete, but its Secret remains" });
       } else {
         const left = (vendor.zpa?.keys ?? []).filter((k) => k.name === zpaKeyName(r));
-        if (left.length > 1) findings.push({ class: "leak", resource: r.name, message: `orphaned, but ${left.length} ZPA keys carry its name (one expected)`, vendorObjects: left.map((k) => k.id) });
+        if (left.length > 1)
+          findings.push({
+            class: "leak",
+            resource: r.name,
+            message: `orphaned, but ${left.length} ZPA keys carry its name (one expected)`,
+            vendorObjects: left.map((k) => k.id),
+          });
       }
     }
   }
@@ -127,13 +152,24 @@ export function checkInvariants(resources: readonly TrackedResource[], cluster: 
     const owner = c.names.map(parseCertName).find((p) => p !== undefined);
     const r = owner === undefined ? undefined : byName.get(owner.resource);
     if (owner === undefined || r === undefined) {
-      if (c.alive) findings.push({ class: "leak", resource: "(unattributed)", message: `${c.vendor} object ${c.id} (${c.names.join(" ")}) is ${c.state} and belongs to no soak resource`, vendorObjects: [c.id] });
+      if (c.alive)
+        findings.push({
+          class: "leak",
+          resource: "(unattributed)",
+          message: `${c.vendor} object ${c.id} (${c.names.join(" ")}) is ${c.state} and belongs to no soak resource`,
+          vendorObjects: [c.id],
+        });
       continue;
     }
     const g = `${r.name}@v${owner.version}`;
     groups.set(g, [...(groups.get(g) ?? []), c]);
     if (c.alive && !certificateAllowed(r, c, cluster)) {
-      findings.push({ class: "leak", resource: r.name, message: `${c.vendor} object ${c.id} (v${owner.version}) is ${c.state} but tracked by nothing${r.phase === "live" ? "" : ` (resource ${r.phase})`}`, vendorObjects: [c.id] });
+      findings.push({
+        class: "leak",
+        resource: r.name,
+        message: `${c.vendor} object ${c.id} (v${owner.version}) is ${c.state} but tracked by nothing${r.phase === "live" ? "" : ` (resource ${r.phase})`}`,
+        vendorObjects: [c.id],
+      });
     }
   }
   let duplicates = 0;
@@ -159,12 +195,23 @@ export function checkInvariants(resources: readonly TrackedResource[], cluster: 
     zpaKeysSeen += ids.size;
     if (ids.size > r.keyIntents) {
       duplicates += ids.size - r.keyIntents;
-      findings.push({ class: "duplicate", resource: r.name, message: `${ids.size} ZPA keys seen under ${zpaKeyName(r)}, ${r.keyIntents} asked for (create + rotations)`, vendorObjects: [...ids] });
+      findings.push({
+        class: "duplicate",
+        resource: r.name,
+        message: `${ids.size} ZPA keys seen under ${zpaKeyName(r)}, ${r.keyIntents} asked for (create + rotations)`,
+        vendorObjects: [...ids],
+      });
     }
   }
   for (const k of vendor.zpa?.keys ?? []) {
     const m = /^certbridge\.soak-zpa\.(pk-\d{4})$/.exec(k.name);
-    if (m !== null && !byName.has(m[1]!)) findings.push({ class: "leak", resource: "(unattributed)", message: `ZPA key ${k.id} named ${k.name} belongs to no soak resource`, vendorObjects: [k.id] });
+    if (m !== null && !byName.has(m[1]!))
+      findings.push({
+        class: "leak",
+        resource: "(unattributed)",
+        message: `ZPA key ${k.id} named ${k.name} belongs to no soak resource`,
+        vendorObjects: [k.id],
+      });
   }
 
   return {
@@ -193,14 +240,21 @@ function checkLiveCertificate(r: TrackedResource, obj: Obj, cluster: ClusterView
   const status = obj.status ?? {};
   if (status["pendingIssuance"] !== undefined) findings.push({ class: "state", resource: r.name, message: "an issuance is still pending" });
   const revocations = status["pendingRevocations"] as unknown[] | undefined;
-  if (revocations !== undefined && revocations.length > 0) findings.push({ class: "state", resource: r.name, message: `${revocations.length} revocation(s) still pending` });
+  if (revocations !== undefined && revocations.length > 0)
+    findings.push({ class: "state", resource: r.name, message: `${revocations.length} revocation(s) still pending` });
   const ref = status["vendorRef"] as string | undefined;
   if (ref === undefined) return void findings.push({ class: "state", resource: r.name, message: "status names no vendor object" });
   const cert = certById.get(`${r.vendor}/${ref}`);
   if (cert === undefined) return void findings.push({ class: "state", resource: r.name, message: `status.vendorRef ${ref} does not exist at ${r.vendor}` });
-  if (!cert.alive || (r.vendor === "sectigo" && cert.state !== "issued")) findings.push({ class: "state", resource: r.name, message: `its vendor object ${ref} is ${cert.state}` });
+  if (!cert.alive || (r.vendor === "sectigo" && cert.state !== "issued"))
+    findings.push({ class: "state", resource: r.name, message: `its vendor object ${ref} is ${cert.state}` });
   const want = certName(r, r.version);
-  if (!cert.names.includes(want)) findings.push({ class: "state", resource: r.name, message: `vendor object ${ref} is for ${cert.names.join(" ")}, the spec asks for ${want} (a spec change was lost)` });
+  if (!cert.names.includes(want))
+    findings.push({
+      class: "state",
+      resource: r.name,
+      message: `vendor object ${ref} is for ${cert.names.join(" ")}, the spec asks for ${want} (a spec change was lost)`,
+    });
   const problem = secretHolds(cluster.secrets.get(key(r.namespace, `${r.name}-tls`)), cert);
   if (problem !== undefined) findings.push({ class: "state", resource: r.name, message: problem, vendorObjects: [ref] });
 }
@@ -209,13 +263,25 @@ function checkLiveKey(r: TrackedResource, obj: Obj, cluster: ClusterView, vendor
   const name = zpaKeyName(r);
   const keys = (vendor.zpa?.keys ?? []).filter((k) => k.name === name);
   const id = obj.status?.["id"] as string | undefined;
-  if (keys.length !== 1) findings.push({ class: keys.length > 1 ? "leak" : "state", resource: r.name, message: `${keys.length} ZPA keys named ${name} (one expected)`, vendorObjects: keys.map((k) => k.id) });
+  if (keys.length !== 1)
+    findings.push({
+      class: keys.length > 1 ? "leak" : "state",
+      resource: r.name,
+      message: `${keys.length} ZPA keys named ${name} (one expected)`,
+      vendorObjects: keys.map((k) => k.id),
+    });
   const k = keys.find((x) => x.id === id);
   if (k === undefined) return void findings.push({ class: "state", resource: r.name, message: `status.id ${id ?? "(none)"} is not a ZPA key named ${name}` });
-  if (k.maxUsage !== r.maxUsage || k.enabled !== r.enabled) findings.push({ class: "state", resource: r.name, message: `ZPA key ${k.id} has maxUsage=${k.maxUsage} enabled=${k.enabled}, spec says ${r.maxUsage}/${r.enabled}` });
+  if (k.maxUsage !== r.maxUsage || k.enabled !== r.enabled)
+    findings.push({
+      class: "state",
+      resource: r.name,
+      message: `ZPA key ${k.id} has maxUsage=${k.maxUsage} enabled=${k.enabled}, spec says ${r.maxUsage}/${r.enabled}`,
+    });
   const value = vendor.zpaValues?.get(k.id);
   const secret = cluster.secrets.get(key(r.namespace, `${r.name}-key`));
   const inSecret = b64(secret?.data?.["provisioningKey"]);
   if (inSecret === undefined) findings.push({ class: "state", resource: r.name, message: "its Secret lacks the key" });
-  else if (value !== undefined && inSecret !== value) findings.push({ class: "state", resource: r.name, message: `its Secret holds another key than ZPA key ${k.id}` });
+  else if (value !== undefined && inSecret !== value)
+    findings.push({ class: "state", resource: r.name, message: `its Secret holds another key than ZPA key ${k.id}` });
 }

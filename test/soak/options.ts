@@ -67,7 +67,10 @@ function rate(text: string, flag: string): number {
 }
 
 export function parseVendors(text: string): SoakVendor[] {
-  const list = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const list = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   for (const v of list) if (!(VENDORS as readonly string[]).includes(v)) throw new Error(`--vendors: unknown vendor "${v}" (known: ${VENDORS.join(", ")})`);
   if (list.length === 0) throw new Error("--vendors: name at least one vendor");
   return [...new Set(list)] as SoakVendor[];
@@ -86,7 +89,8 @@ export function parseResources(text: string): Record<SoakVendor, number> {
   const out: Record<SoakVendor, number> = { cloudflare: 0, sectigo: 0, zpa: 0 };
   for (const part of text.split(",")) {
     const [k, v] = part.split("=").map((s) => s.trim());
-    if (k === undefined || v === undefined || !(VENDORS as readonly string[]).includes(k)) throw new Error(`--resources: expected vendor=count pairs, got "${part}"`);
+    if (k === undefined || v === undefined || !(VENDORS as readonly string[]).includes(k))
+      throw new Error(`--resources: expected vendor=count pairs, got "${part}"`);
     out[k as SoakVendor] = count(v, k);
   }
   return out;

@@ -140,12 +140,14 @@ export class ReplicaSet {
       if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer);
       slot.restartTimer = undefined;
     }
-    await Promise.all([...this.#children].map(async (child) => {
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await exited.finally(() => clearTimeout(force));
-    }));
+    await Promise.all(
+      [...this.#children].map(async (child) => {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        await exited.finally(() => clearTimeout(force));
+      }),
+    );
     await Promise.all([...this.#slots.values()].map((s) => new Promise<void>((resolve) => s.log.end(() => resolve()))));
   }
 
@@ -166,12 +168,20 @@ export class ReplicaSet {
       slot.nextIdentityFresh = false;
     }
     const args = [
-      CLI, "run",
-      "--kubeconfig", this.#o.kubeconfig,
-      "--leader-election-namespace", this.#o.leaseNamespace,
-      "--identity", slot.identity,
-      "--metrics-port", "0", "--metrics-host", "127.0.0.1",
-      "--log-level", "info",
+      CLI,
+      "run",
+      "--kubeconfig",
+      this.#o.kubeconfig,
+      "--leader-election-namespace",
+      this.#o.leaseNamespace,
+      "--identity",
+      slot.identity,
+      "--metrics-port",
+      "0",
+      "--metrics-host",
+      "127.0.0.1",
+      "--log-level",
+      "info",
       ...(this.#o.extraArgs ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
@@ -218,8 +228,7 @@ export class ReplicaSet {
     } else if (line.includes("lost leadership")) {
       if (this.leaderSlot === slot.name) this.leaderSlot = undefined;
       this.#event(slot, "lost-leadership");
-    }
-    else if (line.includes('"level":60') || line.includes("uncaught exception")) this.#event(slot, "fatal", line.slice(0, 300));
+    } else if (line.includes('"level":60') || line.includes("uncaught exception")) this.#event(slot, "fatal", line.slice(0, 300));
   }
 
   #event(slot: Slot, kind: ReplicaEventKind, detail?: string, identity = slot.identity): void {

@@ -57,7 +57,10 @@ export class SimulatorProcess {
       });
     });
     const info = JSON.parse(line) as {
-      zpa: string | null; cloudflare: string | null; sectigo: string | null; caFile: string | null;
+      zpa: string | null;
+      cloudflare: string | null;
+      sectigo: string | null;
+      caFile: string | null;
       admin: Record<SoakVendor, string | null>;
       credentials: Record<SoakVendor, Record<string, unknown> | null>;
     };

@@ -68,8 +68,13 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     await sims.call("sectigo", "POST", "/__sim/config", { delayMs: 3_000, approvalRequired: false });
     await setUpNamespaces(client, sims, options.vendors);
 
-    replicas = new ReplicaSet({ kubeconfig: plane.kubeconfigPath, leaseNamespace: OPERATOR_NAMESPACE, logDir: outDir, slots: ["a", "b"],
-      extraArgs: options.orderSettleMs === undefined ? [] : ["--debug-order-settle-ms", String(options.orderSettleMs)] });
+    replicas = new ReplicaSet({
+      kubeconfig: plane.kubeconfigPath,
+      leaseNamespace: OPERATOR_NAMESPACE,
+      logDir: outDir,
+      slots: ["a", "b"],
+      extraArgs: options.orderSettleMs === undefined ? [] : ["--debug-order-settle-ms", String(options.orderSettleMs)],
+    });
     replicas.startAll();
     monitor = new LeaseMonitor(client, OPERATOR_NAMESPACE);
     monitor.start();
@@ -95,7 +100,11 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     const views = async (full: boolean): Promise<CheckResult> => {
       await observer!.sample();
       const cluster = await readCluster(client, options.vendors);
-      for (const [ns, kind] of [[NAMESPACES.cloudflare, "ManagedCertificate"], [NAMESPACES.sectigo, "ManagedCertificate"], [NAMESPACES.zpa, "ProvisioningKey"]] as const) {
+      for (const [ns, kind] of [
+        [NAMESPACES.cloudflare, "ManagedCertificate"],
+        [NAMESPACES.sectigo, "ManagedCertificate"],
+        [NAMESPACES.zpa, "ProvisioningKey"],
+      ] as const) {
         const uids = new Set([...cluster.objects.values()].filter((o) => o.metadata.namespace === ns).map((o) => o.metadata.uid ?? ""));
         workload.observeGone(ns, kind, uids);
       }
@@ -136,11 +145,24 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     for (const f of check.findings) violations.push(`${f.class}: ${f.resource}: ${f.message}${f.vendorObjects ? ` [${f.vendorObjects.join(", ")}]` : ""}`);
     if (zpaCreatesBeyondIntents > 0) violations.push(`duplicate: ZPA created ${zpa!.createdTotal} keys, ${intents} were asked for`);
     if (replicas.maxConcurrent > 2) violations.push(`harness: ${replicas.maxConcurrent} operator processes ran at once (two replicas expected)`);
-    if (leadership.maxSettleMs > MAX_LEADER_GAP_MS) violations.push(`no leader for ${(leadership.maxSettleMs / 1000).toFixed(1)} s after the last disturbance (bound ${MAX_LEADER_GAP_MS / 1000} s)`);
+    if (leadership.maxSettleMs > MAX_LEADER_GAP_MS)
+      violations.push(`no leader for ${(leadership.maxSettleMs / 1000).toFixed(1)} s after the last disturbance (bound ${MAX_LEADER_GAP_MS / 1000} s)`);
 
     return {
-      options, outDir, startedAt, chaosEndedAt, convergenceMs, check, leadership, chaos, workload, replicas,
-      zpaCreatesBeyondIntents, zpaRateLimitViolations: zpa?.rateLimitViolations ?? 0, cloudflareSimCount, violations,
+      options,
+      outDir,
+      startedAt,
+      chaosEndedAt,
+      convergenceMs,
+      check,
+      leadership,
+      chaos,
+      workload,
+      replicas,
+      zpaCreatesBeyondIntents,
+      zpaRateLimitViolations: zpa?.rateLimitViolations ?? 0,
+      cloudflareSimCount,
+      violations,
     };
   } finally {
     await observer?.stop();
@@ -158,7 +180,14 @@ function progressLine(chaos: Chaos, workload: Workload): string {
   return `kills=${c.kills} (leader ${c.leaderKills}) api-restarts=${c.apiRestarts} fault-windows=${c.faultWindows} actions: create=${w.create} edit=${w.edit} touch=${w.touch} renew=${w.renew} delete=${w.delete}`;
 }
 
-async function readVendors(reader: VendorReader, vendors: readonly SoakVendor[], full: boolean, workload: Workload, cluster: Awaited<ReturnType<typeof readCluster>>, observer: Observer): Promise<VendorView> {
+async function readVendors(
+  reader: VendorReader,
+  vendors: readonly SoakVendor[],
+  full: boolean,
+  workload: Workload,
+  cluster: Awaited<ReturnType<typeof readCluster>>,
+  observer: Observer,
+): Promise<VendorView> {
   const certificates = [
     ...(vendors.includes("cloudflare") ? await reader.cloudflare(full ? "all" : "active") : []),
     ...(vendors.includes("sectigo") ? await reader.sectigo() : []),
@@ -188,22 +217,29 @@ async function setUpNamespaces(client: KubeClient, sims: SimulatorProcess, vendo
   for (const vendor of vendors) {
     const ns = NAMESPACES[vendor];
     await create(core.namespaces, { metadata: { name: ns } } as KubeObject);
-    const stringData = vendor === "cloudflare"
-      ? { apiToken: e.credentials.cloudflare.apiToken }
-      : vendor === "sectigo"
-        ? { login: e.credentials.sectigo.login, password: e.credentials.sectigo.password }
-        : { clientId: e.credentials.zpa.clientId, clientSecret: e.credentials.zpa.clientSecret };
+    const stringData =
+      vendor === "cloudflare"
+        ? { apiToken: e.credentials.cloudflare.apiToken }
+        : vendor === "sectigo"
+          ? { login: e.credentials.sectigo.login, password: e.credentials.sectigo.password }
+          : { clientId: e.credentials.zpa.clientId, clientSecret: e.credentials.zpa.clientSecret };
     await create(core.secrets, { metadata: { name: `${vendor}-credentials`, namespace: ns }, stringData } as KubeObject);
-    const block = vendor === "cloudflare"
-      ? { cloudflare: { baseUrl: e.urls.cloudflare, zoneId: e.credentials.cloudflare.zoneId } }
-      : vendor === "sectigo"
-        ? { sectigo: { baseUrl: e.urls.sectigo, customerUri: e.credentials.sectigo.customerUri, orgId: SEED.orgId } }
-        : { zpa: { baseUrl: e.urls.zpa, customerId: e.credentials.zpa.customerId } };
+    const block =
+      vendor === "cloudflare"
+        ? { cloudflare: { baseUrl: e.urls.cloudflare, zoneId: e.credentials.cloudflare.zoneId } }
+        : vendor === "sectigo"
+          ? { sectigo: { baseUrl: e.urls.sectigo, customerUri: e.credentials.sectigo.customerUri, orgId: SEED.orgId } }
+          : { zpa: { baseUrl: e.urls.zpa, customerId: e.credentials.zpa.customerId } };
     await create(resourceTypes.vendorConnections, {
       apiVersion: API_VERSION,
       kind: "VendorConnection",
       metadata: { name: vendor, namespace: ns },
-      spec: { ...block, credentialsRef: { name: `${vendor}-credentials` }, caBundle: e.caPem, ...(vendor === "zpa" ? {} : { issuanceBudget: { maxPerHour: 100_000 } }) },
+      spec: {
+        ...block,
+        credentialsRef: { name: `${vendor}-credentials` },
+        caBundle: e.caPem,
+        ...(vendor === "zpa" ? {} : { issuanceBudget: { maxPerHour: 100_000 } }),
+      },
     } as KubeObject);
   }
 }

@@ -35,7 +35,12 @@ export interface ZpaView {
 }
 
 export const normalizeSerial = (hex: string | undefined): string | undefined =>
-  hex === undefined ? undefined : hex.replace(/[^0-9a-f]/gi, "").toLowerCase().replace(/^0+/, "");
+  hex === undefined
+    ? undefined
+    : hex
+        .replace(/[^0-9a-f]/gi, "")
+        .toLowerCase()
+        .replace(/^0+/, "");
 
 const SECTIGO_ALIVE = new Set(["requested", "applied", "issued"]);
 const CLOUDFLARE_ALIVE = new Set(["active", "pending_reactivation"]);
@@ -54,7 +59,11 @@ export class VendorReader {
     const out: VendorCertificate[] = [];
     for (let page = 1; ; page++) {
       const body = await this.#sims.call<{ result: Array<Record<string, unknown>>; result_info?: { total_count?: number } }>(
-        "cloudflare", "GET", `/client/v4/zones/${zoneId}/client_certificates?status=${statusFilter}&per_page=50&page=${page}`, undefined, { authorization: `Bearer ${apiToken}` },
+        "cloudflare",
+        "GET",
+        `/client/v4/zones/${zoneId}/client_certificates?status=${statusFilter}&per_page=50&page=${page}`,
+        undefined,
+        { authorization: `Bearer ${apiToken}` },
       );
       for (const c of body.result) {
         const pem = typeof c["certificate"] === "string" ? c["certificate"] : undefined;
@@ -64,7 +73,15 @@ export class VendorReader {
           for (const part of san.split(",")) if (part.trim().startsWith("DNS:")) names.push(part.trim().slice(4));
         }
         const state = String(c["status"]);
-        out.push({ vendor: "cloudflare", id: String(c["id"]), names, state, alive: CLOUDFLARE_ALIVE.has(state), serialHex: normalizeSerial(String(c["serial_number"] ?? "")), certificatePem: pem });
+        out.push({
+          vendor: "cloudflare",
+          id: String(c["id"]),
+          names,
+          state,
+          alive: CLOUDFLARE_ALIVE.has(state),
+          serialHex: normalizeSerial(String(c["serial_number"] ?? "")),
+          certificatePem: pem,
+        });
       }
       const total = body.result_info?.total_count ?? 0;
       if (body.result.length === 0 || page * 50 >= total) return out;

@@ -106,9 +106,10 @@ export function manifest(r: TrackedResource): KubeObject {
     revocationPolicy: { onDelete: r.policy.revokeOnDelete ? "Revoke" : "Retain", superseded: "Revoke" },
     secretPolicy: { onDelete: r.policy.deleteSecretOnDelete ? "Delete" : "Retain" },
   };
-  const vendorSpec = r.vendor === "cloudflare"
-    ? { commonName: certName(r, r.version), cloudflare: { validityDays: 30 } }
-    : { dnsNames: [certName(r, r.version)], sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields } };
+  const vendorSpec =
+    r.vendor === "cloudflare"
+      ? { commonName: certName(r, r.version), cloudflare: { validityDays: 30 } }
+      : { dnsNames: [certName(r, r.version)], sectigo: { type: "SSL", profile: { name: "OV SSL" }, customFields: SEED.sslCustomFields } };
   return { apiVersion: API_VERSION, kind: "ManagedCertificate", metadata, spec: { ...common, ...vendorSpec } } as KubeObject;
 }
 
@@ -155,9 +156,16 @@ export class Workload {
     const vendor = rnd.pick(vendors);
     const live = this.live(vendor);
     const missing = this.#o.targets[vendor] - live.length;
-    const action: ActionKind = live.length === 0
-      ? "create"
-      : rnd.weighted<ActionKind>([[missing > 0 ? 6 : 0, "create"], [4, "edit"], [2, "touch"], [3, "renew"], [live.length >= this.#o.targets[vendor] ? 2 : 0.5, "delete"]]);
+    const action: ActionKind =
+      live.length === 0
+        ? "create"
+        : rnd.weighted<ActionKind>([
+            [missing > 0 ? 6 : 0, "create"],
+            [4, "edit"],
+            [2, "touch"],
+            [3, "renew"],
+            [live.length >= this.#o.targets[vendor] ? 2 : 0.5, "delete"],
+          ]);
     if (action === "create") return void (await this.create(vendor));
     const r = rnd.pick(live);
     switch (action) {
@@ -181,9 +189,10 @@ export class Workload {
       kind,
       vendor,
       namespace: NAMESPACES[vendor],
-      policy: kind === "ManagedCertificate"
-        ? { revokeOnDelete: rnd.chance(0.75), deleteSecretOnDelete: rnd.chance(0.5), keepKey: rnd.chance(0.3) }
-        : { deleteKeyOnDelete: rnd.chance(0.8) },
+      policy:
+        kind === "ManagedCertificate"
+          ? { revokeOnDelete: rnd.chance(0.75), deleteSecretOnDelete: rnd.chance(0.5), keepKey: rnd.chance(0.3) }
+          : { deleteKeyOnDelete: rnd.chance(0.8) },
       uid: undefined,
       phase: "live",
       createdAt: Date.now(),
@@ -206,17 +215,22 @@ export class Workload {
     };
     this.resources.push(r);
     const type = typeOf(kind);
-    await this.#until(r, "create", async () => {
-      try {
-        await this.#o.client.create(type, manifest(r), AbortSignal.timeout(10_000));
-      } catch (error) {
-        if (!isAlreadyExists(error)) throw error;
-      }
-    }, async () => {
-      const obj = await this.#o.client.get<Obj>(type, r.namespace, r.name, AbortSignal.timeout(5_000));
-      r.uid = obj.metadata.uid;
-      return true;
-    });
+    await this.#until(
+      r,
+      "create",
+      async () => {
+        try {
+          await this.#o.client.create(type, manifest(r), AbortSignal.timeout(10_000));
+        } catch (error) {
+          if (!isAlreadyExists(error)) throw error;
+        }
+      },
+      async () => {
+        const obj = await this.#o.client.get<Obj>(type, r.namespace, r.name, AbortSignal.timeout(5_000));
+        r.uid = obj.metadata.uid;
+        return true;
+      },
+    );
     this.counts.create += 1;
     return r;
   }
@@ -233,7 +247,12 @@ export class Workload {
       const toggle = this.#o.random.chance(0.3);
       const maxUsage = toggle ? r.maxUsage : r.maxUsage + 1 + this.#o.random.int(0, 5);
       const enabled = toggle ? !r.enabled : r.enabled;
-      await this.#patchUntil(r, `edit maxUsage=${maxUsage} enabled=${enabled}`, { spec: { maxUsage, enabled } }, (o) => o.spec?.["maxUsage"] === maxUsage && o.spec?.["enabled"] === enabled);
+      await this.#patchUntil(
+        r,
+        `edit maxUsage=${maxUsage} enabled=${enabled}`,
+        { spec: { maxUsage, enabled } },
+        (o) => o.spec?.["maxUsage"] === maxUsage && o.spec?.["enabled"] === enabled,
+      );
       r.maxUsage = maxUsage;
       r.enabled = enabled;
     }
@@ -255,7 +274,12 @@ export class Workload {
   async renew(r: TrackedResource): Promise<void> {
     if (r.kind === "ManagedCertificate") {
       const value = `soak-${r.renewRequests + 1}`;
-      await this.#patchUntil(r, `renew ${value}`, { metadata: { annotations: { [annotations.renewRequest]: value } } }, (o) => o.metadata.annotations?.[annotations.renewRequest] === value);
+      await this.#patchUntil(
+        r,
+        `renew ${value}`,
+        { metadata: { annotations: { [annotations.renewRequest]: value } } },
+        (o) => o.metadata.annotations?.[annotations.renewRequest] === value,
+      );
       r.renewRequests += 1;
       r.intents.set(r.version, (r.intents.get(r.version) ?? 0) + 1);
     } else if (this.#o.random.chance(0.5)) {
@@ -265,7 +289,12 @@ export class Workload {
       r.keyIntents += 1;
     } else {
       const value = `soak-${r.rotateRequests + 1}`;
-      await this.#patchUntil(r, `rotate annotation ${value}`, { metadata: { annotations: { [annotations.rotateRequest]: value } } }, (o) => o.metadata.annotations?.[annotations.rotateRequest] === value);
+      await this.#patchUntil(
+        r,
+        `rotate annotation ${value}`,
+        { metadata: { annotations: { [annotations.rotateRequest]: value } } },
+        (o) => o.metadata.annotations?.[annotations.rotateRequest] === value,
+      );
       r.rotateRequests += 1;
       r.keyIntents += 1;
     }
@@ -276,21 +305,26 @@ export class Workload {
     r.phase = "deleting";
     r.deletedAt = Date.now();
     const type = typeOf(r.kind);
-    await this.#until(r, "delete", async () => {
-      try {
-        await this.#o.client.delete(type, r.namespace, r.name, { signal: AbortSignal.timeout(10_000) });
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }, async () => {
-      try {
-        const obj = await this.#o.client.get<Obj>(type, r.namespace, r.name, AbortSignal.timeout(5_000));
-        return obj.metadata.deletionTimestamp !== undefined || obj.metadata.uid !== r.uid;
-      } catch (error) {
-        if (isNotFound(error)) return true;
-        throw error;
-      }
-    });
+    await this.#until(
+      r,
+      "delete",
+      async () => {
+        try {
+          await this.#o.client.delete(type, r.namespace, r.name, { signal: AbortSignal.timeout(10_000) });
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      },
+      async () => {
+        try {
+          const obj = await this.#o.client.get<Obj>(type, r.namespace, r.name, AbortSignal.timeout(5_000));
+          return obj.metadata.deletionTimestamp !== undefined || obj.metadata.uid !== r.uid;
+        } catch (error) {
+          if (isNotFound(error)) return true;
+          throw error;
+        }
+      },
+    );
     this.counts.delete += 1;
   }
 
@@ -307,11 +341,12 @@ export class Workload {
     if (typeof status["revision"] === "number") r.lastRevision = status["revision"];
     const conditions = (status["conditions"] as Array<{ type: string; status: string }> | undefined) ?? [];
     const pendingRevocations = status["pendingRevocations"] as unknown[] | undefined;
-    r.busy = !conditions.some((c) => c.type === "Ready" && c.status === "True")
-      || status["observedGeneration"] !== obj.metadata.generation
-      || status["pendingIssuance"] !== undefined
-      || (pendingRevocations !== undefined && pendingRevocations.length > 0)
-      || obj.metadata.deletionTimestamp !== undefined;
+    r.busy =
+      !conditions.some((c) => c.type === "Ready" && c.status === "True") ||
+      status["observedGeneration"] !== obj.metadata.generation ||
+      status["pendingIssuance"] !== undefined ||
+      (pendingRevocations !== undefined && pendingRevocations.length > 0) ||
+      obj.metadata.deletionTimestamp !== undefined;
   }
 
   /** Whether the vendor's resources had work in flight at the last observer sample. */
@@ -332,9 +367,14 @@ export class Workload {
 
   async #patchUntil(r: TrackedResource, what: string, patch: unknown, visible: (o: Obj) => boolean): Promise<void> {
     const type = typeOf(r.kind);
-    await this.#until(r, what, async () => {
-      await this.#o.client.mergePatch(type, r.namespace, r.name, patch, { signal: AbortSignal.timeout(10_000) });
-    }, async () => visible(await this.#o.client.get<Obj>(type, r.namespace, r.name, AbortSignal.timeout(5_000))));
+    await this.#until(
+      r,
+      what,
+      async () => {
+        await this.#o.client.mergePatch(type, r.namespace, r.name, patch, { signal: AbortSignal.timeout(10_000) });
+      },
+      async () => visible(await this.#o.client.get<Obj>(type, r.namespace, r.name, AbortSignal.timeout(5_000))),
+    );
   }
 
   /**

@@ -22,7 +22,9 @@ const rootOf = (crd: JSONSchemaProps) =>
 
 describe("CRDs generated from the zod schemas", () => {
   it("match the checked-in crds/*.yaml exactly (run `npm run gen:crds` after changing src/api/v1alpha1)", () => {
-    const onDisk = readdirSync(crdDir).filter((f) => f.startsWith("certbridge.dev_") && f.endsWith(".yaml")).sort();
+    const onDisk = readdirSync(crdDir)
+      .filter((f) => f.startsWith("certbridge.dev_") && f.endsWith(".yaml"))
+      .sort();
     expect(onDisk, "the set of CRD files differs; run npm run gen:crds").toEqual(built.map((b) => b.fileName).sort());
     for (const b of built) {
       const disk = load(readFileSync(join(crdDir, b.fileName), "utf8"));
@@ -123,8 +125,7 @@ describe("CRDs generated from the zod schemas", () => {
 
   it("only the namespaced connection forbids credentialsRef.namespace; the cluster one requires it", () => {
     const credentials = (i: number) =>
-      ((rootOf(built[i]!.crd).properties as Record<string, JSONSchemaProps>).spec!.properties as Record<string, JSONSchemaProps>)
-        .credentialsRef!;
+      ((rootOf(built[i]!.crd).properties as Record<string, JSONSchemaProps>).spec!.properties as Record<string, JSONSchemaProps>).credentialsRef!;
     expect(Object.keys(credentials(2).properties as object)).not.toContain("namespace");
     expect(credentials(3).required).toEqual(expect.arrayContaining(["name", "namespace"]));
   });

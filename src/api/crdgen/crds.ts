@@ -74,8 +74,7 @@ export const definitions: readonly KindDefinition[] = [
   },
   {
     names: kinds.ProvisioningKey,
-    description:
-      "ProvisioningKey manages a ZPA provisioning key for an App Connector or Service Edge group and delivers it into a Secret.",
+    description: "ProvisioningKey manages a ZPA provisioning key for an App Connector or Service Edge group and delivers it into a Secret.",
     spec: ProvisioningKeySpec,
     status: ProvisioningKeyStatus,
     printerColumns: [
@@ -98,8 +97,7 @@ export const definitions: readonly KindDefinition[] = [
   },
   {
     names: kinds.ClusterVendorConnection,
-    description:
-      "ClusterVendorConnection is a cluster-scoped vendor connection; its namespaceSelector decides which namespaces' resources may use it.",
+    description: "ClusterVendorConnection is a cluster-scoped vendor connection; its namespaceSelector decides which namespaces' resources may use it.",
     spec: ClusterVendorConnectionSpec,
     status: ConnectionStatus,
     printerColumns: [vendor, ready, reason, age],
@@ -134,12 +132,7 @@ export function buildCrd(def: KindDefinition): BuiltCrd {
     required: ["spec"],
     ...rootValidations(def.root),
   };
-  const problems = [
-    ...spec.problems,
-    ...status.problems,
-    ...lintStructural(spec.schema, "spec"),
-    ...lintStructural(status.schema, "status"),
-  ];
+  const problems = [...spec.problems, ...status.problems, ...lintStructural(spec.schema, "spec"), ...lintStructural(status.schema, "status")];
   const n = def.names;
   const crd: JSONSchemaProps = {
     apiVersion: "apiextensions.k8s.io/v1",

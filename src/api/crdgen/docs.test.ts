@@ -28,7 +28,7 @@ describe("docs/api.md, the API reference generated from the zod schemas", () => 
 
   it("documents defaults, enum values and CEL messages from the schemas", () => {
     const cases: ReadonlyArray<readonly [string, string]> = [
-      ["| `spec.privateKey.algorithm` | string |  | `\"RSA\"` | one of `RSA`, `ECDSA`, `Ed25519` |", "a default and an enum"],
+      ['| `spec.privateKey.algorithm` | string |  | `"RSA"` | one of `RSA`, `ECDSA`, `Ed25519` |', "a default and an enum"],
       ["| `spec.sectigo.profile` | set exactly one of profile.id and profile.name |", "a CEL rule's message at its path"],
       ["rotation may only increase (checked on update)", "a transition rule is marked as checked on update"],
       ["| `spec.namespaceSelector` | object | yes |", "the cluster kind's required selector"],
@@ -91,6 +91,9 @@ describe("README.md and deploy/prometheus/alerts.yaml agree with the code", () =
     const unknownIn = (text: string) => [...named(text)].filter((n) => !registered.has(n) && !isDefault(n));
     expect(unknownIn(readme), "README").toEqual([]);
     expect(unknownIn(alerts), "alerts.yaml").toEqual([]);
-    expect([...registered].filter((n) => !readme.includes(`\`${n}\``)), "registered metrics missing from the README").toEqual([]);
+    expect(
+      [...registered].filter((n) => !readme.includes(`\`${n}\``)),
+      "registered metrics missing from the README",
+    ).toEqual([]);
   });
 });

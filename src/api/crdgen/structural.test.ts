@@ -19,7 +19,13 @@ describe("toStructural", () => {
     },
     {
       reason: "RE2 has no lookahead",
-      schema: z.object({ a: z.string().max(5).regex(/^(?!x)a$/).meta(d("a")) }),
+      schema: z.object({
+        a: z
+          .string()
+          .max(5)
+          .regex(/^(?!x)a$/)
+          .meta(d("a")),
+      }),
       problem: "spec.a: pattern is not RE2-compatible",
     },
   ])("reports: $reason", ({ schema, problem }) => {
@@ -88,7 +94,10 @@ describe("unknownFields", () => {
     type: "object",
     properties: {
       metadata: { type: "object" },
-      spec: { type: "object", properties: { a: { type: "string" }, list: { type: "array", items: { type: "object", properties: { k: { type: "string" } } } } } },
+      spec: {
+        type: "object",
+        properties: { a: { type: "string" }, list: { type: "array", items: { type: "object", properties: { k: { type: "string" } } } } },
+      },
       labels: { type: "object", additionalProperties: { type: "string" } },
     },
   };

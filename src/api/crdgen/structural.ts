@@ -128,8 +128,7 @@ function normalize(node: JSONSchemaProps, path: string, problems: string[]): JSO
       if (out.maximum === Number.MAX_SAFE_INTEGER) delete out.maximum;
       if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
       if (out.format === undefined || out.format === "safeint") {
-        const fits32 =
-          typeof out.maximum === "number" && typeof out.minimum === "number" && out.maximum <= INT32_MAX && out.minimum >= INT32_MIN;
+        const fits32 = typeof out.maximum === "number" && typeof out.minimum === "number" && out.maximum <= INT32_MAX && out.minimum >= INT32_MIN;
         out.format = fits32 ? "int32" : "int64";
       }
       break;

@@ -164,11 +164,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 export const duration = withRules(
-  z
-    .string()
-    .min(2)
-    .max(32)
-    .regex(DURATION_WHOLE, { message: 'must be a duration such as "2160h" or "90m" (units h, m, s, ms)' }),
+  z.string().min(2).max(32).regex(DURATION_WHOLE, { message: 'must be a duration such as "2160h" or "90m" (units h, m, s, ms)' }),
   [{ rule: "duration(self) > duration('0s')", message: "must be a positive duration", check: (v) => (parseDuration(v) ?? 0) > 0 }],
 );
 
@@ -255,11 +251,7 @@ export const LabelSelectorRequirement = withRules(
 export const LabelSelector = z
   .object({
     matchLabels: stringMap(64, "Labels that must all match exactly (ANDed with matchExpressions).").optional(),
-    matchExpressions: z
-      .array(LabelSelectorRequirement)
-      .max(32)
-      .optional()
-      .meta({ description: "Label requirements, all of which must hold." }),
+    matchExpressions: z.array(LabelSelectorRequirement).max(32).optional().meta({ description: "Label requirements, all of which must hold." }),
   })
   .meta({ description: "A Kubernetes label selector; an empty selector matches everything." });
 export type LabelSelector = z.infer<typeof LabelSelector>;
@@ -301,12 +293,7 @@ export const Condition = z
       .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/)
       .meta({ description: "Type of the condition, in CamelCase (Ready, Issuing, Synced, Published)." }),
     status: z.enum(["True", "False", "Unknown"]).meta({ description: "Status of the condition: True, False or Unknown." }),
-    observedGeneration: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .meta({ description: "The .metadata.generation the condition was computed from." }),
+    observedGeneration: z.number().int().min(0).optional().meta({ description: "The .metadata.generation the condition was computed from." }),
     lastTransitionTime: timestamp.meta({ description: "When the status last changed (not when the condition was last written)." }),
     reason: z
       .string()
@@ -328,11 +315,7 @@ export const Conditions = z
     "x-kubernetes-list-map-keys": ["type"],
   });
 
-export const observedGeneration = z
-  .number()
-  .int()
-  .min(0)
-  .meta({ description: "The .metadata.generation the operator last acted on." });
+export const observedGeneration = z.number().int().min(0).meta({ description: "The .metadata.generation the operator last acted on." });
 
 // ---------------------------------------------------------------------------------------------------
 // Object metadata: enough of metav1.ObjectMeta for the operator; unknown fields pass through.

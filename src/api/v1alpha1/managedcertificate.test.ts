@@ -4,7 +4,9 @@ import { keySecretNameOf } from "./managedcertificate.ts";
 import { parseManagedCertificate } from "./parse.ts";
 
 const mc = (name: string, secretName: string) => ({
-  apiVersion: "certbridge.dev/v1alpha1", kind: "ManagedCertificate", metadata: { name, namespace: "ns" },
+  apiVersion: "certbridge.dev/v1alpha1",
+  kind: "ManagedCertificate",
+  metadata: { name, namespace: "ns" },
   spec: { connectionRef: { name: "cf" }, secretName, commonName: "a.example.com", cloudflare: {} },
 });
 

@@ -30,10 +30,7 @@ export const KeyAlgorithm = z.enum(["RSA", "ECDSA", "Ed25519"]);
 export type KeyAlgorithm = z.infer<typeof KeyAlgorithm>;
 
 /** Sizes accepted per algorithm: RSA modulus bits, or the ECDSA curve (P-256, P-384). */
-export const KEY_SIZES = { RSA: [2048, 3072, 4096], ECDSA: [256, 384], Ed25519: [] } as const satisfies Record<
-  KeyAlgorithm,
-  readonly number[]
->;
+export const KEY_SIZES = { RSA: [2048, 3072, 4096], ECDSA: [256, 384], Ed25519: [] } as const satisfies Record<KeyAlgorithm, readonly number[]>;
 /** The size used when spec.privateKey.size is unset. */
 export const DEFAULT_KEY_SIZE = { RSA: 2048, ECDSA: 256 } as const;
 
@@ -100,7 +97,12 @@ export const Subject = z
     organizations: subjectList("Organization (O) values.", 64),
     organizationalUnits: subjectList("Organizational unit (OU) values.", 64),
     countries: z
-      .array(z.string().length(2).regex(/^[A-Z]{2}$/))
+      .array(
+        z
+          .string()
+          .length(2)
+          .regex(/^[A-Z]{2}$/),
+      )
       .max(10)
       .optional()
       .meta({ description: "Country (C) values as ISO 3166-1 alpha-2 codes." }),
@@ -160,10 +162,9 @@ export const SectigoCustomField = z
 export const SectigoCertificate = withRules(
   z
     .object({
-      type: immutable(
-        SectigoCertificateType,
-        "sectigo.type cannot change: SSL, client and device certificates are different orders",
-      ).meta({ description: "Which SCM API to enroll through: SSL (server), Client (S/MIME) or Device." }),
+      type: immutable(SectigoCertificateType, "sectigo.type cannot change: SSL, client and device certificates are different orders").meta({
+        description: "Which SCM API to enroll through: SSL (server), Client (S/MIME) or Device.",
+      }),
       profile: SectigoProfile,
       term: z
         .number()
@@ -172,13 +173,7 @@ export const SectigoCertificate = withRules(
         .max(3650)
         .optional()
         .meta({ description: "Validity in days; must be one of the profile's terms. Mutually exclusive with spec.duration." }),
-      orgId: z
-        .number()
-        .int()
-        .min(1)
-        .max(2147483647)
-        .optional()
-        .meta({ description: "Organization or department id, overriding the connection's default." }),
+      orgId: z.number().int().min(1).max(2147483647).optional().meta({ description: "Organization or department id, overriding the connection's default." }),
       comments: z.string().max(1024).optional().meta({ description: "Comments stored with the order." }),
       customFields: z
         .array(SectigoCustomField)
@@ -189,11 +184,7 @@ export const SectigoCertificate = withRules(
           "x-kubernetes-list-type": "map",
           "x-kubernetes-list-map-keys": ["name"],
         }),
-      externalRequester: z
-        .string()
-        .max(512)
-        .optional()
-        .meta({ description: "Comma-separated email addresses recorded as external requesters." }),
+      externalRequester: z.string().max(512).optional().meta({ description: "Comma-separated email addresses recorded as external requesters." }),
       person: SectigoPerson.optional(),
       dcv: withRules(
         z
@@ -251,7 +242,8 @@ export const RevocationAction = z.enum(["Revoke", "Retain"]);
 export const RevocationPolicy = z
   .object({
     onDelete: RevocationAction.default("Retain").meta({
-      description: "Revoke the current certificate when the ManagedCertificate is deleted, or Retain it (default: deleting a resource should not break live TLS).",
+      description:
+        "Revoke the current certificate when the ManagedCertificate is deleted, or Retain it (default: deleting a resource should not break live TLS).",
     }),
     superseded: RevocationAction.default("Retain").meta({
       description: "Revoke a certificate once its replacement is in the Secret, or Retain it until it expires.",
@@ -290,21 +282,14 @@ export const OutputFormat = withRules(
 export const ZpaPublish = z
   .object({
     connectionRef: ConnectionReference.meta({ description: "The ZPA connection to upload through." }),
-    name: z
-      .string()
-      .min(1)
-      .max(255)
-      .optional()
-      .meta({ description: "Name of the certificate in ZPA; default <namespace>-<name>." }),
+    name: z.string().min(1).max(255).optional().meta({ description: "Name of the certificate in ZPA; default <namespace>-<name>." }),
     description: z.string().max(1024).optional().meta({ description: "Description stored in ZPA." }),
   })
   .meta({
     description: "Upload the certificate and key to ZPA as a browser-access certificate; rotation uploads the new one before deleting the old.",
   });
 
-export const Publish = z
-  .object({ zpa: ZpaPublish.optional() })
-  .meta({ description: "Where else to deliver the issued certificate." });
+export const Publish = z.object({ zpa: ZpaPublish.optional() }).meta({ description: "Where else to deliver the issued certificate." });
 
 // ---------------------------------------------------------------------------------------------------
 // Spec
@@ -384,9 +369,7 @@ export const ManagedCertificateSpec = withRules(ManagedCertificateSpecBase, [
   {
     rule: "has(self.commonName) || has(self.dnsNames) || has(self.ipAddresses) || has(self.emailAddresses) || has(self.uris)",
     message: "at least one of commonName, dnsNames, ipAddresses, emailAddresses or uris must be set",
-    check: (s) =>
-      s.commonName !== undefined ||
-      [s.dnsNames, s.ipAddresses, s.emailAddresses, s.uris].some((xs) => xs !== undefined),
+    check: (s) => s.commonName !== undefined || [s.dnsNames, s.ipAddresses, s.emailAddresses, s.uris].some((xs) => xs !== undefined),
   },
   {
     rule: "!has(self.duration) || !((has(self.cloudflare) && has(self.cloudflare.validityDays)) || (has(self.sectigo) && has(self.sectigo.term)))",
@@ -425,7 +408,10 @@ export type ManagedCertificateSpec = z.infer<typeof ManagedCertificateSpec>;
 export const IssuanceState = z.enum(["Submitting", "OutcomeUnknown", "Pending", "AwaitingApproval", "AwaitingValidation"]);
 
 const vendorRef = z.string().min(1).max(128);
-const sha256Hex = z.string().length(64).regex(/^[0-9a-f]{64}$/);
+const sha256Hex = z
+  .string()
+  .length(64)
+  .regex(/^[0-9a-f]{64}$/);
 const lookupName = z.string().min(1).max(320);
 
 export const PendingIssuance = z
@@ -437,32 +423,36 @@ export const PendingIssuance = z
     }),
     startedTime: timestamp.meta({ description: "When the intent was recorded (before the paid vendor call); no order placed earlier belongs to it." }),
     vendorRef: vendorRef.optional().meta({ description: "The vendor's id for the order, recorded right after the vendor accepted it." }),
-    publicKeySha256: sha256Hex
-      .optional()
-      .meta({ description: "SHA-256 of the CSR's public key (hex): part of what identifies the intent's orders." }),
+    publicKeySha256: sha256Hex.optional().meta({ description: "SHA-256 of the CSR's public key (hex): part of what identifies the intent's orders." }),
     marker: z
       .string()
       .max(128)
       .optional()
       .meta({ description: "The marker sent with the order (resource UID, revision and spec hash); Sectigo orders are found again by it." }),
-    fingerprint: sha256Hex
-      .optional()
-      .meta({ description: "What the order asks for (CSR without its signature, validity), where the vendor echoes it (Cloudflare): orders are found again by it." }),
+    fingerprint: sha256Hex.optional().meta({
+      description: "What the order asks for (CSR without its signature, validity), where the vendor echoes it (Cloudflare): orders are found again by it.",
+    }),
     lookupName: lookupName
       .optional()
       .meta({ description: "The common name (or, for Sectigo client certificates, the email) the intent's orders are searched by." }),
     submits: z.number().int().min(0).optional().meta({ description: "Paid calls sent (or possibly sent) for this revision." }),
     submittedTime: timestamp.optional().meta({ description: "When the latest paid call was sent; written before the call." }),
-    settleDeadline: timestamp
-      .optional()
-      .meta({ description: "Set while the latest paid call's outcome is unknown: until then the vendor may still commit it, so the operator only looks it up and never orders again." }),
+    settleDeadline: timestamp.optional().meta({
+      description:
+        "Set while the latest paid call's outcome is unknown: until then the vendor may still commit it, so the operator only looks it up and never orders again.",
+    }),
     unknownOutcomes: z
       .number()
       .int()
       .min(0)
       .optional()
       .meta({ description: "Paid calls of this revision whose answer was never seen; after issuance the operator sweeps for extra orders." }),
-    pollCount: z.number().int().min(0).default(0).meta({ description: "How many times the pending order (or, outcome unknown, the vendor's order list) was asked about." }),
+    pollCount: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .meta({ description: "How many times the pending order (or, outcome unknown, the vendor's order list) was asked about." }),
     nextPollTime: timestamp.optional().meta({ description: "When the operator will next ask the vendor about the order." }),
   })
   .meta({ description: "The issuance in flight, persisted before the vendor is called so a restart looks it up instead of ordering again." });
@@ -483,7 +473,8 @@ export const OrderSweep = z
       .meta({ description: "Orders of that revision the resource uses (never cancelled by the sweep).", "x-kubernetes-list-type": "set" }),
   })
   .meta({
-    description: "A revision whose paid call went unanswered or was repeated: its extra orders (committed late) are looked for until `until` and cancelled or revoked, so no vendor object is left untracked.",
+    description:
+      "A revision whose paid call went unanswered or was repeated: its extra orders (committed late) are looked for until `until` and cancelled or revoked, so no vendor object is left untracked.",
   });
 
 export const PendingRevocation = z
@@ -534,16 +525,10 @@ export const ManagedCertificateStatus = z
       .optional()
       .meta({ description: "Consecutive failed issuances; drives the business backoff, reset on success." }),
     lastFailureTime: timestamp.optional().meta({ description: "When the last issuance failed." }),
-    lastFailureMessage: z
-      .string()
-      .max(512)
-      .optional()
-      .meta({ description: "Why the last issuance failed (vendor, operation, error class and the vendor's message); kept while backing off so the cause stays visible." }),
-    observedRenewRequest: z
-      .string()
-      .max(256)
-      .optional()
-      .meta({ description: "The certbridge.dev/renew-request annotation value already acted on." }),
+    lastFailureMessage: z.string().max(512).optional().meta({
+      description: "Why the last issuance failed (vendor, operation, error class and the vendor's message); kept while backing off so the cause stays visible.",
+    }),
+    observedRenewRequest: z.string().max(256).optional().meta({ description: "The certbridge.dev/renew-request annotation value already acted on." }),
     publish: z
       .object({
         zpa: z

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  matchesLabelSelector,
-  parseDuration,
-  parseResource,
-  problemsMessage,
-  requestedLifetimeMs,
-  vendorOf,
-} from "./index.ts";
+import { matchesLabelSelector, parseDuration, parseResource, problemsMessage, requestedLifetimeMs, vendorOf } from "./index.ts";
 
 // Builders: a valid object per kind, changed per case through a spec patch.
 type Spec = Record<string, unknown>;
@@ -55,7 +48,10 @@ describe("parseResource accepts", () => {
     { reason: "a ProvisioningKey adopting by name", obj: pkey({ managementPolicy: "ObserveOnly", name: "existing" }) },
     { reason: "a group by 64-bit id", obj: pkey({ group: { id: "217306507451045314" } }) },
     { reason: "a namespaced Sectigo connection", obj: vconn() },
-    { reason: "ZPA OneAPI with a token URL", obj: vconn({ sectigo: undefined, zpa: { authMode: "OneAPI", tokenUrl: "https://t.example/token", customerId: "7" } }) },
+    {
+      reason: "ZPA OneAPI with a token URL",
+      obj: vconn({ sectigo: undefined, zpa: { authMode: "OneAPI", tokenUrl: "https://t.example/token", customerId: "7" } }),
+    },
     { reason: "a rate limit at ZPA's published ceiling", obj: cvconn({ rateLimit: { requestsPerMinute: 120, writesPerMinute: 60 } }) },
     { reason: "a cluster connection with a selector", obj: cvconn({ namespaceSelector: { matchExpressions: [{ key: "team", operator: "Exists" }] } }) },
   ])("$reason", ({ obj }) => {
@@ -98,11 +94,23 @@ describe("parseResource rejects, saying where and why", () => {
     { reason: "maxUsage 0", obj: pkey({ maxUsage: 0 }), problem: "spec.maxUsage:" },
     { reason: "a group with neither id nor name", obj: pkey({ group: {} }), problem: "spec.group: set exactly one of id and name" },
     { reason: "a 64-bit id as a number", obj: pkey({ group: { id: 217306507451045314 } }), problem: "spec.group.id:" },
-    { reason: "ObserveOnly without a name", obj: pkey({ managementPolicy: "ObserveOnly" }), problem: "spec.name: name is required with managementPolicy ObserveOnly" },
+    {
+      reason: "ObserveOnly without a name",
+      obj: pkey({ managementPolicy: "ObserveOnly" }),
+      problem: "spec.name: name is required with managementPolicy ObserveOnly",
+    },
     { reason: "a connection with two vendors", obj: vconn({ cloudflare: { zoneId: "0".repeat(32) } }), problem: "spec: exactly one vendor block" },
     { reason: "a CA bundle that is not PEM", obj: vconn({ caBundle: "hello" }), problem: "spec.caBundle: caBundle must hold PEM certificates" },
-    { reason: "both CA bundle forms", obj: vconn({ caBundle: "-----BEGIN CERTIFICATE-----", caBundleSecretRef: { name: "x" } }), problem: "set at most one of caBundle" },
-    { reason: "Sectigo over its polite ceiling", obj: vconn({ rateLimit: { requestsPerMinute: 301 } }), problem: "spec.rateLimit: rateLimit exceeds sectigo's published limit" },
+    {
+      reason: "both CA bundle forms",
+      obj: vconn({ caBundle: "-----BEGIN CERTIFICATE-----", caBundleSecretRef: { name: "x" } }),
+      problem: "set at most one of caBundle",
+    },
+    {
+      reason: "Sectigo over its polite ceiling",
+      obj: vconn({ rateLimit: { requestsPerMinute: 301 } }),
+      problem: "spec.rateLimit: rateLimit exceeds sectigo's published limit",
+    },
     { reason: "issuance budget on ZPA", obj: cvconn({ issuanceBudget: {} }), problem: "spec.issuanceBudget: issuanceBudget applies to certificate vendors" },
     { reason: "cluster credentials without namespace", obj: cvconn({ credentialsRef: { name: "creds" } }), problem: "spec.credentialsRef.namespace:" },
     { reason: "cluster connection without selector", obj: cvconn({ namespaceSelector: undefined }), problem: "spec.namespaceSelector:" },
@@ -111,7 +119,11 @@ describe("parseResource rejects, saying where and why", () => {
       obj: cvconn({ namespaceSelector: { matchExpressions: [{ key: "k", operator: "Exists", values: ["v"] }] } }),
       problem: "spec.namespaceSelector.matchExpressions[0]: values must be non-empty for In and NotIn",
     },
-    { reason: "an unknown kind", obj: { kind: "Certificate" }, problem: 'kind: expected one of ManagedCertificate, ProvisioningKey, VendorConnection, ClusterVendorConnection, got "Certificate"' },
+    {
+      reason: "an unknown kind",
+      obj: { kind: "Certificate" },
+      problem: 'kind: expected one of ManagedCertificate, ProvisioningKey, VendorConnection, ClusterVendorConnection, got "Certificate"',
+    },
     { reason: "not an object", obj: "hello", problem: "kind: expected one of" },
   ])("$reason", ({ obj, problem }) => {
     const result = parseResource(JSON.parse(JSON.stringify(obj)));
@@ -170,7 +182,12 @@ describe("helpers", () => {
     { reason: "empty selector matches everything", selector: {}, labels: {}, match: true },
     { reason: "matchLabels must all match", selector: { matchLabels: { a: "1", b: "2" } }, labels: { a: "1" }, match: false },
     { reason: "In", selector: { matchExpressions: [{ key: "env", operator: "In" as const, values: ["prod"] }] }, labels: { env: "prod" }, match: true },
-    { reason: "NotIn admits a missing key", selector: { matchExpressions: [{ key: "env", operator: "NotIn" as const, values: ["prod"] }] }, labels: {}, match: true },
+    {
+      reason: "NotIn admits a missing key",
+      selector: { matchExpressions: [{ key: "env", operator: "NotIn" as const, values: ["prod"] }] },
+      labels: {},
+      match: true,
+    },
     { reason: "Exists", selector: { matchExpressions: [{ key: "team", operator: "Exists" as const }] }, labels: { other: "x" }, match: false },
     { reason: "DoesNotExist", selector: { matchExpressions: [{ key: "team", operator: "DoesNotExist" as const }] }, labels: { team: "x" }, match: false },
   ])("matchesLabelSelector: $reason", ({ selector, labels, match }) => {

@@ -53,7 +53,12 @@ function zpaObjectRef(what: string) {
     z
       .object({
         id: zpaId.optional().meta({ description: `ZPA id of the ${what}.` }),
-        name: z.string().min(1).max(255).optional().meta({ description: `Exact name of the ${what}, resolved to its id.` }),
+        name: z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .meta({ description: `Exact name of the ${what}, resolved to its id.` }),
       })
       .meta({ description: `The ${what}, by id or by name.` }),
     [exactlyOne(["id", "name"], `set exactly one of id and name for the ${what}`)],
@@ -83,12 +88,7 @@ const ProvisioningKeySpecBase = z
     enrollmentCertificate: zpaObjectRef("enrollment certificate (one with a private key)")
       .optional()
       .meta({ description: 'Enrollment certificate that signs enrollments. Default: "Connector" or "Service Edge" per associationType.' }),
-    maxUsage: z
-      .number()
-      .int()
-      .min(1)
-      .max(100000)
-      .meta({ description: "How many connectors or service edges may enroll with the key." }),
+    maxUsage: z.number().int().min(1).max(100000).meta({ description: "How many connectors or service edges may enroll with the key." }),
     enabled: z.boolean().default(true).meta({ description: "Whether the key may be used to enroll." }),
     microtenantId: zpaId.optional().meta({
       description: "Microtenant of the key; unset means the connection's, else the Default microtenant. Cannot change after creation.",
@@ -100,23 +100,15 @@ const ProvisioningKeySpecBase = z
       .enum(["Delete", "Orphan"])
       .default("Delete")
       .meta({ description: "On deletion of this resource: Delete the key in ZPA, or Orphan it (leave it in ZPA)." }),
-    managementPolicy: z
-      .enum(["Manage", "ObserveOnly"])
-      .default("Manage")
-      .meta({
-        description:
-          "Manage: create the key and revert drift. ObserveOnly: adopt an existing key by name, only report it and deliver it to the Secret; never write to ZPA.",
-      }),
-    adopt: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          "Manage: take over a key that already exists in ZPA under this name but was not created by this resource. Also needs the connection's permission: always for a VendorConnection, per spec.adoption for a ClusterVendorConnection. Without it such a key is left alone (AdoptionNotAllowed).",
-      }),
-    rotation: withRules(z.number().int().min(0).max(2147483647), [
-      { rule: "self >= oldSelf", message: "rotation may only increase" },
-    ])
+    managementPolicy: z.enum(["Manage", "ObserveOnly"]).default("Manage").meta({
+      description:
+        "Manage: create the key and revert drift. ObserveOnly: adopt an existing key by name, only report it and deliver it to the Secret; never write to ZPA.",
+    }),
+    adopt: z.boolean().default(false).meta({
+      description:
+        "Manage: take over a key that already exists in ZPA under this name but was not created by this resource. Also needs the connection's permission: always for a VendorConnection, per spec.adoption for a ClusterVendorConnection. Without it such a key is left alone (AdoptionNotAllowed).",
+    }),
+    rotation: withRules(z.number().int().min(0).max(2147483647), [{ rule: "self >= oldSelf", message: "rotation may only increase" }])
       .default(0)
       .meta({ description: "Increase to rotate: the key is deleted and re-created in ZPA, then the Secret updated." }),
   })
@@ -138,7 +130,11 @@ const resolvedRef = (what: string) =>
   z
     .object({
       id: zpaId.optional().meta({ description: `ZPA id of the ${what}.` }),
-      name: z.string().max(255).optional().meta({ description: `Name of the ${what} in ZPA.` }),
+      name: z
+        .string()
+        .max(255)
+        .optional()
+        .meta({ description: `Name of the ${what} in ZPA.` }),
     })
     .meta({ description: `The ${what} as resolved in ZPA.` });
 
@@ -155,11 +151,7 @@ export const ProvisioningKeyStatus = z
     enrollmentCertificate: resolvedRef("enrollment certificate").optional(),
     lastSyncTime: timestamp.optional().meta({ description: "When the key was last observed in ZPA." }),
     observedRotation: z.number().int().min(0).optional().meta({ description: "The spec.rotation value already carried out." }),
-    observedRotateRequest: z
-      .string()
-      .max(256)
-      .optional()
-      .meta({ description: "The certbridge.dev/rotate-request annotation value already carried out." }),
+    observedRotateRequest: z.string().max(256).optional().meta({ description: "The certbridge.dev/rotate-request annotation value already carried out." }),
     secretName: dns1123Subdomain.optional().meta({ description: "The Secret last written (to clean up after spec.secretName changes)." }),
     createIntent: z
       .object({

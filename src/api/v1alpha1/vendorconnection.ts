@@ -55,13 +55,10 @@ export const ZpaCloud = z
 export const ZpaConnection = withRules(
   z
     .object({
-      authMode: z
-        .enum(["Legacy", "OneAPI"])
-        .default("Legacy")
-        .meta({
-          description:
-            "Legacy: client_id/client_secret sign-in at {base}/signin. OneAPI: OAuth2 client credentials at the ZIdentity token endpoint (not available on GOVUS).",
-        }),
+      authMode: z.enum(["Legacy", "OneAPI"]).default("Legacy").meta({
+        description:
+          "Legacy: client_id/client_secret sign-in at {base}/signin. OneAPI: OAuth2 client credentials at the ZIdentity token endpoint (not available on GOVUS).",
+      }),
       cloud: ZpaCloud.optional(),
       baseUrl: httpUrl.optional().meta({
         description:
@@ -114,22 +111,16 @@ export const CloudflareConnection = z
       .length(32)
       .regex(/^[0-9a-f]{32}$/)
       .meta({ description: "Zone whose API Shield mTLS client certificates are managed (client certificates are per zone)." }),
-    authMode: z
-      .enum(["APIToken", "APIKey"])
-      .default("APIToken")
-      .meta({
-        description:
-          "APIToken: a scoped token (needs SSL and Certificates Write) sent as Bearer. APIKey: the account email plus global API key (legacy).",
-      }),
+    authMode: z.enum(["APIToken", "APIKey"]).default("APIToken").meta({
+      description: "APIToken: a scoped token (needs SSL and Certificates Write) sent as Bearer. APIKey: the account email plus global API key (legacy).",
+    }),
   })
   .meta({ description: "Cloudflare API Shield mTLS connection." });
 export type CloudflareConnection = z.infer<typeof CloudflareConnection>;
 
 export const SectigoConnection = z
   .object({
-    baseUrl: httpUrl
-      .default("https://cert-manager.com")
-      .meta({ description: "Sectigo Certificate Manager instance URL (the /api paths are appended)." }),
+    baseUrl: httpUrl.default("https://cert-manager.com").meta({ description: "Sectigo Certificate Manager instance URL (the /api paths are appended)." }),
     customerUri: z
       .string()
       .min(1)
@@ -218,8 +209,7 @@ export const RateLimit = z
       .meta({ description: "Of those, writes (POST/PUT/PATCH/DELETE) per minute; ZPA publishes 60." }),
   })
   .meta({
-    description:
-      "Lower the client-side request budget below the default (80% of the vendor's published limit); it can never exceed the published limit.",
+    description: "Lower the client-side request budget below the default (80% of the vendor's published limit); it can never exceed the published limit.",
   });
 export type RateLimit = z.infer<typeof RateLimit>;
 
@@ -349,8 +339,7 @@ export const ClusterVendorConnectionSpec = withRules(
   connectionSpecBase("Cluster")
     .extend({
       namespaceSelector: LabelSelector.meta({
-        description:
-          "Namespaces whose resources may use this connection; {} admits every namespace. Required so that the choice is explicit.",
+        description: "Namespaces whose resources may use this connection; {} admits every namespace. Required so that the choice is explicit.",
       }),
       adoption: AdoptionPolicy.optional(),
     })
@@ -370,15 +359,10 @@ export const ConnectionStatus = z
       .max(64)
       .optional()
       .meta({ description: "resourceVersion of the credentials Secret that was last verified; a change triggers re-verification." }),
-    consumers: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .meta({
-        description:
-          "ManagedCertificates and ProvisioningKeys using this connection (for a ClusterVendorConnection, those in namespaces it admits). While there are any, the connection carries the certbridge.dev/in-use finalizer.",
-      }),
+    consumers: z.number().int().min(0).optional().meta({
+      description:
+        "ManagedCertificates and ProvisioningKeys using this connection (for a ClusterVendorConnection, those in namespaces it admits). While there are any, the connection carries the certbridge.dev/in-use finalizer.",
+    }),
   })
   .meta({ description: "Observed state of the connection." });
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;

@@ -23,7 +23,9 @@ describe("simulatorCatalog", () => {
     expect(c.profiles.SSL.map((p) => p.name)).toEqual(sectigo.model.seed.profiles.ssl.map((p) => p.name));
     expect(c.profiles.Client.map((p) => p.id)).toEqual(sectigo.model.seed.profiles.smime.map((p) => p.id));
     expect(c.profiles.Device.map((p) => p.id)).toEqual(sectigo.model.seed.profiles.device.map((p) => p.id));
-    expect(c.profiles.SSL.filter((p) => !p.renewable).map((p) => p.name)).toEqual(sectigo.model.seed.profiles.ssl.filter((p) => p.allowRenew === false).map((p) => p.name));
+    expect(c.profiles.SSL.filter((p) => !p.renewable).map((p) => p.name)).toEqual(
+      sectigo.model.seed.profiles.ssl.filter((p) => p.allowRenew === false).map((p) => p.name),
+    );
     expect(c.customFields.SSL.some((f) => f.mandatory)).toBe(sectigo.model.seed.customFields.ssl.some((f) => f.mandatory));
   });
 
@@ -51,10 +53,19 @@ describe("presetZpaKeys", () => {
   it("puts the key into the simulator where the ZPA API finds it by name, without counting an API create", () => {
     const before = zpa.state().created;
     const [id] = presetZpaKeys(running(), [
-      { associationType: "SERVICE_EDGE_GRP", name: "k8s-service-edges", groupId: SEED_IDS.serviceEdgeGroups.a, enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge, maxUsage: 3, enabled: true },
+      {
+        associationType: "SERVICE_EDGE_GRP",
+        name: "k8s-service-edges",
+        groupId: SEED_IDS.serviceEdgeGroups.a,
+        enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge,
+        maxUsage: 3,
+        enabled: true,
+      },
     ]);
     const listed = zpa.zpa.store.listKeys("SERVICE_EDGE_GRP", undefined);
-    expect(listed).toContainEqual(expect.objectContaining({ id, name: "k8s-service-edges", zcomponentId: SEED_IDS.serviceEdgeGroups.a, maxUsage: "3", enabled: true }));
+    expect(listed).toContainEqual(
+      expect.objectContaining({ id, name: "k8s-service-edges", zcomponentId: SEED_IDS.serviceEdgeGroups.a, maxUsage: "3", enabled: true }),
+    );
     expect(zpa.state().created).toEqual(before);
   });
 

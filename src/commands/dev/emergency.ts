@@ -35,7 +35,9 @@ export function killChildrenMentioning(marker: string): number[] {
     try {
       process.kill(Number(entry), "SIGKILL");
       killed.push(Number(entry));
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
   return killed;
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { readiness, type SampleStatus } from "./readiness.ts";
 
-function sample(name: string, over: { generation?: number; observedGeneration?: number; ready?: { status: string; reason?: string; message?: string } } = {}): SampleStatus {
+function sample(
+  name: string,
+  over: { generation?: number; observedGeneration?: number; ready?: { status: string; reason?: string; message?: string } } = {},
+): SampleStatus {
   return {
     kind: "ManagedCertificate",
     metadata: { name, generation: over.generation ?? 1 },
@@ -19,7 +22,12 @@ describe("readiness", () => {
       text: "ManagedCertificate c: Ready=False VendorRejected: no profile",
       reason: "a failure names its reason and message",
     },
-    { s: sample("d", { generation: 2, observedGeneration: 1, ready: { status: "True" } }), ready: false, text: "ManagedCertificate d: status describes generation 1, the spec is at 2", reason: "Ready for an older spec is not Ready" },
+    {
+      s: sample("d", { generation: 2, observedGeneration: 1, ready: { status: "True" } }),
+      ready: false,
+      text: "ManagedCertificate d: status describes generation 1, the spec is at 2",
+      reason: "Ready for an older spec is not Ready",
+    },
   ])("$reason", ({ s, ready, text }) => {
     const r = readiness([s]);
     expect(r.ready.length === 1).toBe(ready);

@@ -31,7 +31,8 @@ export function readiness(samples: readonly SampleStatus[]): Readiness {
     const current = s.metadata.generation === undefined || s.status?.observedGeneration === s.metadata.generation;
     if (c?.status === "True" && current) ready.push(name);
     else if (c === undefined) waiting.push(`${name}: no Ready condition yet`);
-    else if (!current) waiting.push(`${name}: status describes generation ${s.status?.observedGeneration ?? "(none)"}, the spec is at ${s.metadata.generation}`);
+    else if (!current)
+      waiting.push(`${name}: status describes generation ${s.status?.observedGeneration ?? "(none)"}, the spec is at ${s.metadata.generation}`);
     else waiting.push(`${name}: Ready=${c.status}${c.reason ? ` ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`);
   }
   return { ready, waiting };

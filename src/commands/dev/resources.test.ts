@@ -41,7 +41,12 @@ const decode = (data: Record<string, string>) => Object.fromEntries(Object.entri
 
 describe("credentials Secrets", () => {
   it.each([
-    { vendor: "zpa" as const, name: "zpa-api", data: { clientId: "sim-client-id", clientSecret: "sim-client-secret" }, reason: "Legacy sign-in reads clientId/clientSecret" },
+    {
+      vendor: "zpa" as const,
+      name: "zpa-api",
+      data: { clientId: "sim-client-id", clientSecret: "sim-client-secret" },
+      reason: "Legacy sign-in reads clientId/clientSecret",
+    },
     { vendor: "cloudflare" as const, name: "cloudflare-api", data: { apiToken: "sim-api-token" }, reason: "APIToken mode reads only apiToken" },
     { vendor: "sectigo" as const, name: "sectigo-api", data: { login: "sim-login", password: "sim-password" }, reason: "Password mode reads login/password" },
   ])("$vendor: $reason", ({ vendor, name, data }) => {
@@ -59,14 +64,30 @@ describe("credentials Secrets", () => {
 
 describe("VendorConnections", () => {
   it.each([
-    { vendor: "zpa" as const, block: { authMode: "Legacy", baseUrl: "https://127.0.0.1:4001", customerId: "217246660302995456" }, reason: "legacy auth needs exactly one of cloud/baseUrl: baseUrl" },
-    { vendor: "cloudflare" as const, block: { authMode: "APIToken", baseUrl: "https://127.0.0.1:4002/client/v4", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" }, reason: "the base URL keeps /client/v4" },
-    { vendor: "sectigo" as const, block: { authMode: "Password", baseUrl: "https://127.0.0.1:4003", customerUri: "cst1" }, reason: "customerUri comes from the simulator" },
+    {
+      vendor: "zpa" as const,
+      block: { authMode: "Legacy", baseUrl: "https://127.0.0.1:4001", customerId: "217246660302995456" },
+      reason: "legacy auth needs exactly one of cloud/baseUrl: baseUrl",
+    },
+    {
+      vendor: "cloudflare" as const,
+      block: { authMode: "APIToken", baseUrl: "https://127.0.0.1:4002/client/v4", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" },
+      reason: "the base URL keeps /client/v4",
+    },
+    {
+      vendor: "sectigo" as const,
+      block: { authMode: "Password", baseUrl: "https://127.0.0.1:4003", customerUri: "cst1" },
+      reason: "customerUri comes from the simulator",
+    },
   ])("$vendor: valid against the schema; $reason", ({ vendor, block }) => {
     const vc = vendorConnection(vendor, sims()[vendor]!, CA);
     const parsed = parseVendorConnection(vc);
     expect(parsed.ok).toBe(true);
-    expect((vc as unknown as { spec: Record<string, unknown> }).spec).toMatchObject({ [vendor]: block, caBundle: CA, credentialsRef: { name: `${vendor}-api` } });
+    expect((vc as unknown as { spec: Record<string, unknown> }).spec).toMatchObject({
+      [vendor]: block,
+      caBundle: CA,
+      credentialsRef: { name: `${vendor}-api` },
+    });
   });
 
   it("refuses a CA bundle that is not PEM rather than applying an invalid object", () => {
@@ -77,12 +98,22 @@ describe("VendorConnections", () => {
 describe("samples", () => {
   it("every ManagedCertificate and ProvisioningKey sample, rewritten, parses and points at a dev connection of its vendor", async () => {
     const samples = await readSamples(SAMPLES);
-    expect(samples.map((s) => s.kind).sort()).toEqual(["ManagedCertificate", "ManagedCertificate", "ManagedCertificate", "ManagedCertificate", "ProvisioningKey", "ProvisioningKey"]);
+    expect(samples.map((s) => s.kind).sort()).toEqual([
+      "ManagedCertificate",
+      "ManagedCertificate",
+      "ManagedCertificate",
+      "ManagedCertificate",
+      "ProvisioningKey",
+      "ProvisioningKey",
+    ]);
     for (const sample of samples) {
       const out = rewriteSample(sample);
       expect(parseResource(out).ok, `${sample.metadata.name}`).toBe(true);
       expect(out.metadata.namespace).toBe(DEV_NAMESPACE);
-      expect(out.spec.connectionRef, `${sample.metadata.name}: ClusterVendorConnection refs become the namespaced dev connection`).toEqual({ kind: "VendorConnection", name: sampleVendor(sample) });
+      expect(out.spec.connectionRef, `${sample.metadata.name}: ClusterVendorConnection refs become the namespaced dev connection`).toEqual({
+        kind: "VendorConnection",
+        name: sampleVendor(sample),
+      });
     }
   });
 
@@ -91,7 +122,13 @@ describe("samples", () => {
       apiVersion: "certbridge.dev/v1alpha1",
       kind: "ManagedCertificate" as const,
       metadata: { name: "pub", namespace: "elsewhere" },
-      spec: { connectionRef: { name: "x" }, secretName: "pub", commonName: "pub.example.com", cloudflare: {}, publish: { zpa: { connectionRef: { name: "other-zpa" } } } },
+      spec: {
+        connectionRef: { name: "x" },
+        secretName: "pub",
+        commonName: "pub.example.com",
+        cloudflare: {},
+        publish: { zpa: { connectionRef: { name: "other-zpa" } } },
+      },
     };
     expect(rewriteSample(sample).spec.publish).toEqual({ zpa: { connectionRef: { kind: "VendorConnection", name: "zpa" } } });
   });
@@ -139,7 +176,14 @@ function sectigoCatalog(over: Partial<SectigoCatalog> = {}): SectigoCatalog {
       Client: [{ id: 3, name: "Client cert", renewable: true }],
       Device: [{ id: 4, name: "Device cert", renewable: true }],
     },
-    customFields: { SSL: [{ name: "cost center", mandatory: false }, { name: "owner", mandatory: true }], Client: [], Device: [] },
+    customFields: {
+      SSL: [
+        { name: "cost center", mandatory: false },
+        { name: "owner", mandatory: true },
+      ],
+      Client: [],
+      Device: [],
+    },
     ...over,
   };
 }
@@ -184,15 +228,43 @@ function keySample(spec: Record<string, unknown>): Sample {
 describe("mapping Sectigo samples onto the simulated tenant", () => {
   it.each([
     { given: { type: "SSL", profile: { name: "OV SSL" } }, want: { profile: { name: "OV SSL" } }, reason: "a profile the tenant has is kept" },
-    { given: { type: "SSL", profile: { name: "ov ssl" } }, want: { profile: { name: "ov ssl" } }, reason: "profile names match case-insensitively, as the client resolves them" },
-    { given: { type: "SSL", profile: { name: "OV Multi-Domain" } }, want: { profile: { name: "OV SSL" } }, reason: "an unknown name becomes the first renewable profile of the type, by name" },
-    { given: { type: "Client", profile: { id: 2 } }, want: { profile: { id: 3 } }, reason: "an unknown id becomes a profile id of the type (id 2 is an SSL profile, not a client one)" },
-    { given: { type: "Device", profile: { name: "Device Certificate" } }, want: { profile: { name: "Device cert" } }, reason: "device samples get a device profile" },
+    {
+      given: { type: "SSL", profile: { name: "ov ssl" } },
+      want: { profile: { name: "ov ssl" } },
+      reason: "profile names match case-insensitively, as the client resolves them",
+    },
+    {
+      given: { type: "SSL", profile: { name: "OV Multi-Domain" } },
+      want: { profile: { name: "OV SSL" } },
+      reason: "an unknown name becomes the first renewable profile of the type, by name",
+    },
+    {
+      given: { type: "Client", profile: { id: 2 } },
+      want: { profile: { id: 3 } },
+      reason: "an unknown id becomes a profile id of the type (id 2 is an SSL profile, not a client one)",
+    },
+    {
+      given: { type: "Device", profile: { name: "Device Certificate" } },
+      want: { profile: { name: "Device cert" } },
+      reason: "device samples get a device profile",
+    },
     { given: { type: "Device", profile: { id: 4 }, orgId: 5678 }, want: { orgId: 100 }, reason: "an org the tenant lacks becomes its first org" },
     { given: { type: "Device", profile: { id: 4 }, orgId: 101 }, want: { orgId: 101 }, reason: "an org (or department) the tenant has is kept" },
     {
-      given: { type: "SSL", profile: { id: 2 }, customFields: [{ name: "Cost Center", value: "4711" }, { name: "Unknown", value: "x" }] },
-      want: { customFields: [{ name: "cost center", value: "4711" }, { name: "owner", value: DEV_CUSTOM_FIELD_VALUE }] },
+      given: {
+        type: "SSL",
+        profile: { id: 2 },
+        customFields: [
+          { name: "Cost Center", value: "4711" },
+          { name: "Unknown", value: "x" },
+        ],
+      },
+      want: {
+        customFields: [
+          { name: "cost center", value: "4711" },
+          { name: "owner", value: DEV_CUSTOM_FIELD_VALUE },
+        ],
+      },
       reason: "custom fields take the tenant's spelling, unknown ones are dropped (SCM refuses them), mandatory ones are filled",
     },
   ])("$reason", ({ given, want }) => {
@@ -202,7 +274,9 @@ describe("mapping Sectigo samples onto the simulated tenant", () => {
   });
 
   it("drops customFields when the tenant has none of them and requires none", () => {
-    const out = rewriteSample(sectigoSample({ type: "Device", profile: { id: 4 }, customFields: [{ name: "Cost Center", value: "1" }] }), DEV_NAMESPACE, { sectigo: sectigoCatalog() });
+    const out = rewriteSample(sectigoSample({ type: "Device", profile: { id: 4 }, customFields: [{ name: "Cost Center", value: "1" }] }), DEV_NAMESPACE, {
+      sectigo: sectigoCatalog(),
+    });
     expect(out.spec.sectigo).not.toHaveProperty("customFields");
   });
 
@@ -212,7 +286,9 @@ describe("mapping Sectigo samples onto the simulated tenant", () => {
   });
 
   it("the dev Sectigo connection defaults to the tenant's first org, so samples without orgId can enroll", () => {
-    const vc = vendorConnection("sectigo", sims().sectigo!, CA, DEV_NAMESPACE, { sectigo: sectigoCatalog() }) as unknown as { spec: { sectigo: { orgId?: number } } };
+    const vc = vendorConnection("sectigo", sims().sectigo!, CA, DEV_NAMESPACE, { sectigo: sectigoCatalog() }) as unknown as {
+      spec: { sectigo: { orgId?: number } };
+    };
     expect(parseVendorConnection(vc).ok).toBe(true);
     expect(vc.spec.sectigo.orgId).toBe(100);
   });
@@ -221,10 +297,22 @@ describe("mapping Sectigo samples onto the simulated tenant", () => {
 describe("mapping ProvisioningKey samples onto the simulated tenant", () => {
   it.each([
     { given: { group: { name: "Connector Group A" } }, want: { group: { name: "Connector Group A" } }, reason: "a group the tenant has is kept" },
-    { given: { group: { name: "k8s-app-connectors" } }, want: { group: { name: "Connector Group A" } }, reason: "an unknown name becomes the first enabled default-microtenant group, by name" },
+    {
+      given: { group: { name: "k8s-app-connectors" } },
+      want: { group: { name: "Connector Group A" } },
+      reason: "an unknown name becomes the first enabled default-microtenant group, by name",
+    },
     { given: { group: { name: "Disabled" } }, want: { group: { name: "Connector Group A" } }, reason: "a disabled group is not usable" },
-    { given: { associationType: "SERVICE_EDGE_GRP", group: { id: "217306507451045314" } }, want: { group: { id: "20" } }, reason: "an unknown id becomes a group id of the association type" },
-    { given: { group: { id: "12" }, enrollmentCertificate: { name: "Connector" } }, want: { enrollmentCertificate: { name: "Connector" } }, reason: "a signing enrollment certificate is kept" },
+    {
+      given: { associationType: "SERVICE_EDGE_GRP", group: { id: "217306507451045314" } },
+      want: { group: { id: "20" } },
+      reason: "an unknown id becomes a group id of the association type",
+    },
+    {
+      given: { group: { id: "12" }, enrollmentCertificate: { name: "Connector" } },
+      want: { enrollmentCertificate: { name: "Connector" } },
+      reason: "a signing enrollment certificate is kept",
+    },
   ])("$reason", ({ given, want }) => {
     const out = rewriteSample(keySample(given), DEV_NAMESPACE, { zpa: zpaCatalog() });
     expect(parseResource(out).ok).toBe(true);
@@ -240,7 +328,11 @@ describe("mapping ProvisioningKey samples onto the simulated tenant", () => {
   });
 
   it.each([
-    { spec: { name: "k8s-keys", group: { name: "x" }, maxUsage: 3, enabled: false }, want: [{ associationType: "CONNECTOR_GRP", name: "k8s-keys", groupId: "12", enrollmentCertId: "30", maxUsage: 3, enabled: false }], reason: "a named key is put in the mapped group, signed by the default certificate of its type" },
+    {
+      spec: { name: "k8s-keys", group: { name: "x" }, maxUsage: 3, enabled: false },
+      want: [{ associationType: "CONNECTOR_GRP", name: "k8s-keys", groupId: "12", enrollmentCertId: "30", maxUsage: 3, enabled: false }],
+      reason: "a named key is put in the mapped group, signed by the default certificate of its type",
+    },
     { spec: { group: { name: "x" } }, want: [], reason: "an unnamed key is the controller's to create" },
     {
       spec: { name: "edge", associationType: "SERVICE_EDGE_GRP", group: { id: "1" }, enrollmentCertificate: { name: "Service Edge" } },
@@ -268,13 +360,19 @@ describe("every sample against the catalog", () => {
       const sectigo = s.spec.sectigo as { type: "SSL" | "Client" | "Device"; profile: { id?: number; name?: string }; orgId?: number } | undefined;
       if (sectigo !== undefined) {
         const profiles = catalog.sectigo!.profiles[sectigo.type];
-        expect(profiles.some((p) => p.id === sectigo.profile.id || p.name.toLowerCase() === sectigo.profile.name?.toLowerCase()), `${s.metadata.name} profile`).toBe(true);
+        expect(
+          profiles.some((p) => p.id === sectigo.profile.id || p.name.toLowerCase() === sectigo.profile.name?.toLowerCase()),
+          `${s.metadata.name} profile`,
+        ).toBe(true);
         if (sectigo.orgId !== undefined) expect(catalog.sectigo!.orgIds, `${s.metadata.name} org`).toContain(sectigo.orgId);
       }
       if (s.kind === "ProvisioningKey") {
         const ref = s.spec.group as { id?: string; name?: string };
         const groups = catalog.zpa!.groups[s.spec.associationType as "CONNECTOR_GRP" | "SERVICE_EDGE_GRP"];
-        expect(groups.some((g) => g.enabled && (g.id === ref.id || g.name === ref.name)), `${s.metadata.name} group`).toBe(true);
+        expect(
+          groups.some((g) => g.enabled && (g.id === ref.id || g.name === ref.name)),
+          `${s.metadata.name} group`,
+        ).toBe(true);
       }
     }
     expect(presetKeys(samples, catalog.zpa!).map((k) => k.name)).toEqual(["k8s-service-edges"]);

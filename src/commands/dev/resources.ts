@@ -39,7 +39,10 @@ export interface SectigoCatalog {
 
 /** What a ZPA tenant offers provisioning keys: groups per association type and enrollment certificates. */
 export interface ZpaCatalog {
-  readonly groups: Record<ZpaAssociationType, readonly { readonly id: string; readonly name: string; readonly enabled: boolean; readonly microtenantId: string }[]>;
+  readonly groups: Record<
+    ZpaAssociationType,
+    readonly { readonly id: string; readonly name: string; readonly enabled: boolean; readonly microtenantId: string }[]
+  >;
   readonly enrollmentCertificates: readonly { readonly id: string; readonly name: string; readonly privateKeyPresent: boolean }[];
 }
 
@@ -54,7 +57,9 @@ export interface SecretObject extends KubeObject {
   data: Record<string, string>;
 }
 
-export type DevObject = { readonly kind: "Secret"; readonly object: SecretObject } | { readonly kind: "VendorConnection" | "ManagedCertificate" | "ProvisioningKey"; readonly object: KubeObject };
+export type DevObject =
+  | { readonly kind: "Secret"; readonly object: SecretObject }
+  | { readonly kind: "VendorConnection" | "ManagedCertificate" | "ProvisioningKey"; readonly object: KubeObject };
 
 const DEV_LABELS = { "app.kubernetes.io/part-of": "certbridge-dev" } as const;
 
@@ -113,7 +118,13 @@ function validated(what: string, result: ParseResult<unknown>): void {
 }
 
 /** A VendorConnection pointing at the simulator, trusting the simulator CA; validated before it is returned. */
-export function vendorConnection(vendor: Vendor, sim: SimulatorEndpoint, caPem: string | undefined, namespace = DEV_NAMESPACE, catalog: SimCatalog = {}): KubeObject {
+export function vendorConnection(
+  vendor: Vendor,
+  sim: SimulatorEndpoint,
+  caPem: string | undefined,
+  namespace = DEV_NAMESPACE,
+  catalog: SimCatalog = {},
+): KubeObject {
   const object = {
     apiVersion: API_VERSION,
     kind: "VendorConnection",
@@ -198,7 +209,8 @@ function mapSectigo(block: Record<string, unknown>, catalog: SectigoCatalog): Re
     const def = defs.find((d) => d.name.toLowerCase() === f.name.toLowerCase());
     if (def !== undefined && !fields.some((x) => x.name === def.name)) fields.push({ name: def.name, value: f.value });
   }
-  for (const d of defs) if (d.mandatory && !fields.some((x) => x.name === d.name && x.value.trim() !== "")) fields.push({ name: d.name, value: DEV_CUSTOM_FIELD_VALUE });
+  for (const d of defs)
+    if (d.mandatory && !fields.some((x) => x.name === d.name && x.value.trim() !== "")) fields.push({ name: d.name, value: DEV_CUSTOM_FIELD_VALUE });
   if (fields.length > 0) out.customFields = fields;
   else delete out.customFields;
   return out;
@@ -245,7 +257,8 @@ export function rewriteSample(sample: Sample, namespace = DEV_NAMESPACE, catalog
   let spec: Record<string, unknown> = { ...sample.spec, connectionRef: connectionRef(sampleVendor(sample)) };
   const publish = spec.publish as { zpa?: Record<string, unknown> } | undefined;
   if (publish?.zpa !== undefined) spec.publish = { ...publish, zpa: { ...publish.zpa, connectionRef: connectionRef("zpa") } };
-  if (sample.kind === "ManagedCertificate" && spec.sectigo !== undefined && catalog.sectigo !== undefined) spec.sectigo = mapSectigo(spec.sectigo as Record<string, unknown>, catalog.sectigo);
+  if (sample.kind === "ManagedCertificate" && spec.sectigo !== undefined && catalog.sectigo !== undefined)
+    spec.sectigo = mapSectigo(spec.sectigo as Record<string, unknown>, catalog.sectigo);
   if (sample.kind === "ProvisioningKey" && catalog.zpa !== undefined) spec = mapZpa(spec, catalog.zpa);
   const name = sample.metadata.name ?? "";
   const rewritten: Sample = {
@@ -297,7 +310,9 @@ export function presetKeys(rewritten: readonly Sample[], catalog: ZpaCatalog): P
 export function referencedSecrets(sample: Sample, namespace = DEV_NAMESPACE): SecretObject[] {
   const formats = (sample.spec.additionalOutputFormats as Array<{ passwordSecretRef?: { name: string; key: string } }> | undefined) ?? [];
   return formats.flatMap((f) =>
-    f.passwordSecretRef === undefined ? [] : [secret(f.passwordSecretRef.name, namespace, { [f.passwordSecretRef.key]: randomBytes(18).toString("base64url") })],
+    f.passwordSecretRef === undefined
+      ? []
+      : [secret(f.passwordSecretRef.name, namespace, { [f.passwordSecretRef.key]: randomBytes(18).toString("base64url") })],
   );
 }
 

@@ -6,7 +6,10 @@ describe("teardown", () => {
     const order: string[] = [];
     const t = createTeardown();
     t.push("control plane", async () => void order.push("control plane"));
-    t.push("simulators", async () => { order.push("simulators"); throw new Error("boom"); });
+    t.push("simulators", async () => {
+      order.push("simulators");
+      throw new Error("boom");
+    });
     t.push("operator", async () => void order.push("operator"));
     const report: string[] = [];
     expect(await t.run((l) => report.push(l))).toBe(false);

@@ -14,7 +14,12 @@ describe("originOf", () => {
     { reason: "our intent, made just after it: the create we sent", found: { id: "9", name: "edge", createdAt: t + 2000 }, intent, want: "createdByUs" },
     { reason: "our intent, ZPA gives no creation time: trusted", found: { id: "9", name: "edge" }, intent, want: "createdByUs" },
     { reason: "made long before the intent: it was there already", found: { id: "9", name: "edge", createdAt: t - 3_600_000 }, intent, want: "preExisting" },
-    { reason: "made long after the intent: not what we sent", found: { id: "9", name: "edge", createdAt: t + CREATE_SETTLE_MS + CLOCK_SKEW_MS + 1000 }, intent, want: "preExisting" },
+    {
+      reason: "made long after the intent: not what we sent",
+      found: { id: "9", name: "edge", createdAt: t + CREATE_SETTLE_MS + CLOCK_SKEW_MS + 1000 },
+      intent,
+      want: "preExisting",
+    },
     { reason: "the intent named another key", found: { id: "9", name: "other", createdAt: t }, intent, want: "preExisting" },
     { reason: "blank-padded in ZPA is the same name", found: { id: "9", name: " edge ", createdAt: t }, intent, want: "createdByUs" },
   ];

@@ -35,7 +35,12 @@ export type Origin = "recorded" | "createdByUs" | "preExisting";
  * intent's window (a create that ran but was not recorded, say before a crash); anything else
  * pre-existed (made in a console, by Terraform, by another resource) and may only be adopted.
  */
-export function originOf(found: { readonly id: string; readonly name: string; readonly createdAt?: number | undefined }, recordedId: string | undefined, intent: CreateIntent | undefined, sameName: SameName = exactName): Origin {
+export function originOf(
+  found: { readonly id: string; readonly name: string; readonly createdAt?: number | undefined },
+  recordedId: string | undefined,
+  intent: CreateIntent | undefined,
+  sameName: SameName = exactName,
+): Origin {
   if (recordedId !== undefined && found.id === recordedId) return "recorded";
   if (intent === undefined || !sameName(intent.name, found.name)) return "preExisting";
   const since = Date.parse(intent.since);

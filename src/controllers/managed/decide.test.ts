@@ -1,7 +1,16 @@
 import { describe, expect, test } from "vitest";
 import {
-  cleanupGraceOver, cleanupRetryMs, decideIntentCleanup, decideSync, deletesExternal, needsAdoptionConsent, needsCleanup, wantsFinalizer,
-  type CleanupInput, type IntentLookup, type SyncInput,
+  cleanupGraceOver,
+  cleanupRetryMs,
+  decideIntentCleanup,
+  decideSync,
+  deletesExternal,
+  needsAdoptionConsent,
+  needsCleanup,
+  wantsFinalizer,
+  type CleanupInput,
+  type IntentLookup,
+  type SyncInput,
 } from "./decide.ts";
 
 // The driver's decision table: what observing found + the resource's policies + its create intent
@@ -16,31 +25,106 @@ describe("decideSync", () => {
     { reason: "a create announced moments ago may still land: look again, never a second create", input: { ...manage, settlingMs: 90_000 }, step: "wait" },
     { reason: "the settle window is over: create again", input: { ...manage, settlingMs: undefined }, step: "create", result: "Created" },
     { reason: "the recorded object was deleted at the vendor: re-create it", input: { ...manage, recorded: true }, step: "create", result: "Recreated" },
-    { reason: "gone with a replacement pending: a rotation that died after its delete; this create completes it", input: { ...manage, recorded: true, replaceRequested: true }, step: "create", result: "Replaced" },
+    {
+      reason: "gone with a replacement pending: a rotation that died after its delete; this create completes it",
+      input: { ...manage, recorded: true, replaceRequested: true },
+      step: "create",
+      result: "Replaced",
+    },
     { reason: "a recorded object gone while its re-create may still land: wait too", input: { ...manage, recorded: true, settlingMs: 5_000 }, step: "wait" },
     // Manage, the recorded object
     { reason: "the recorded object matches the spec: nothing to do", input: { ...manage, recorded: true, found: "recorded" }, step: "none", result: "InSync" },
-    { reason: "the recorded object drifted: update it", input: { ...manage, recorded: true, found: "recorded", drifted: true }, step: "update", result: "Updated" },
-    { reason: "the recorded object is still there and a rotation is asked for: replace it", input: { ...manage, recorded: true, found: "recorded", replaceRequested: true }, step: "replace", result: "Replaced" },
-    { reason: "a rotation replaces even a drifted object (the new one is made to the spec)", input: { ...manage, recorded: true, found: "recorded", replaceRequested: true, drifted: true }, step: "replace", result: "Replaced" },
+    {
+      reason: "the recorded object drifted: update it",
+      input: { ...manage, recorded: true, found: "recorded", drifted: true },
+      step: "update",
+      result: "Updated",
+    },
+    {
+      reason: "the recorded object is still there and a rotation is asked for: replace it",
+      input: { ...manage, recorded: true, found: "recorded", replaceRequested: true },
+      step: "replace",
+      result: "Replaced",
+    },
+    {
+      reason: "a rotation replaces even a drifted object (the new one is made to the spec)",
+      input: { ...manage, recorded: true, found: "recorded", replaceRequested: true, drifted: true },
+      step: "replace",
+      result: "Replaced",
+    },
     // Manage, our own unrecorded create
-    { reason: "our create whose answer was lost (or a crash before recording): it is ours, not repeated", input: { ...manage, found: "createdByUs" }, step: "none", result: "Created" },
+    {
+      reason: "our create whose answer was lost (or a crash before recording): it is ours, not repeated",
+      input: { ...manage, found: "createdByUs" },
+      step: "none",
+      result: "Created",
+    },
     { reason: "…and brought to the spec if it differs", input: { ...manage, found: "createdByUs", drifted: true }, step: "update", result: "Created" },
-    { reason: "a different object is there after a rotation: a crashed rotation already replaced it; not replaced twice", input: { ...manage, recorded: true, found: "createdByUs", replaceRequested: true }, step: "none", result: "Replaced" },
-    { reason: "our re-create of a vanished object, found after a crash", input: { ...manage, recorded: true, found: "createdByUs" }, step: "none", result: "Recreated" },
+    {
+      reason: "a different object is there after a rotation: a crashed rotation already replaced it; not replaced twice",
+      input: { ...manage, recorded: true, found: "createdByUs", replaceRequested: true },
+      step: "none",
+      result: "Replaced",
+    },
+    {
+      reason: "our re-create of a vanished object, found after a crash",
+      input: { ...manage, recorded: true, found: "createdByUs" },
+      step: "none",
+      result: "Recreated",
+    },
     // Manage, a pre-existing object
-    { reason: "made outside this resource and adoption not asked: refused, never taken over silently", input: { ...manage, found: "preExisting" }, step: "refuse", refusal: "adoptionNotAsked" },
-    { reason: "adoption asked, the connection does not consent: refused", input: { ...manage, found: "preExisting", adopt: true, adoptionAllowed: false }, step: "refuse", refusal: "adoptionNotAllowed" },
-    { reason: "adoption asked, consent not known: refused (fail closed)", input: { ...manage, found: "preExisting", adopt: true }, step: "refuse", refusal: "adoptionNotAllowed" },
-    { reason: "adoption asked and allowed: taken over as it is", input: { ...manage, found: "preExisting", adopt: true, adoptionAllowed: true }, step: "none", result: "Adopted" },
-    { reason: "adoption asked and allowed: taken over and brought to the spec", input: { ...manage, found: "preExisting", adopt: true, adoptionAllowed: true, drifted: true }, step: "update", result: "Adopted" },
-    { reason: "a rotation never replaces an object this resource did not record", input: { ...manage, recorded: true, found: "preExisting", adopt: true, adoptionAllowed: true, replaceRequested: true }, step: "none", result: "Adopted" },
+    {
+      reason: "made outside this resource and adoption not asked: refused, never taken over silently",
+      input: { ...manage, found: "preExisting" },
+      step: "refuse",
+      refusal: "adoptionNotAsked",
+    },
+    {
+      reason: "adoption asked, the connection does not consent: refused",
+      input: { ...manage, found: "preExisting", adopt: true, adoptionAllowed: false },
+      step: "refuse",
+      refusal: "adoptionNotAllowed",
+    },
+    {
+      reason: "adoption asked, consent not known: refused (fail closed)",
+      input: { ...manage, found: "preExisting", adopt: true },
+      step: "refuse",
+      refusal: "adoptionNotAllowed",
+    },
+    {
+      reason: "adoption asked and allowed: taken over as it is",
+      input: { ...manage, found: "preExisting", adopt: true, adoptionAllowed: true },
+      step: "none",
+      result: "Adopted",
+    },
+    {
+      reason: "adoption asked and allowed: taken over and brought to the spec",
+      input: { ...manage, found: "preExisting", adopt: true, adoptionAllowed: true, drifted: true },
+      step: "update",
+      result: "Adopted",
+    },
+    {
+      reason: "a rotation never replaces an object this resource did not record",
+      input: { ...manage, recorded: true, found: "preExisting", adopt: true, adoptionAllowed: true, replaceRequested: true },
+      step: "none",
+      result: "Adopted",
+    },
     // ObserveOnly
     { reason: "ObserveOnly never creates: nothing found is missing", input: observe, step: "missing" },
     { reason: "ObserveOnly ignores a create intent: it never announced one", input: { ...observe, settlingMs: 60_000 }, step: "missing" },
     { reason: "ObserveOnly, the recorded object: in sync", input: { ...observe, recorded: true, found: "recorded" }, step: "none", result: "InSync" },
-    { reason: "ObserveOnly, found for the first time: adopted for reading (consent was asked before any call)", input: { ...observe, found: "preExisting" }, step: "none", result: "Adopted" },
-    { reason: "ObserveOnly never writes: drift and rotation change nothing", input: { ...observe, recorded: true, found: "recorded", drifted: true, replaceRequested: true }, step: "none", result: "InSync" },
+    {
+      reason: "ObserveOnly, found for the first time: adopted for reading (consent was asked before any call)",
+      input: { ...observe, found: "preExisting" },
+      step: "none",
+      result: "Adopted",
+    },
+    {
+      reason: "ObserveOnly never writes: drift and rotation change nothing",
+      input: { ...observe, recorded: true, found: "recorded", drifted: true, replaceRequested: true },
+      step: "none",
+      result: "InSync",
+    },
   ];
   test.each(cases)("$reason", ({ input, step, result, refusal }) => {
     const plan = decideSync(input);
@@ -58,7 +142,11 @@ describe("decideSync", () => {
 
 describe("needsAdoptionConsent", () => {
   const cases: Array<{ reason: string; input: Pick<SyncInput, "management" | "found" | "adopt">; want: boolean }> = [
-    { reason: "a pre-existing object the spec asks to adopt: ask the connection", input: { management: "Manage", found: "preExisting", adopt: true }, want: true },
+    {
+      reason: "a pre-existing object the spec asks to adopt: ask the connection",
+      input: { management: "Manage", found: "preExisting", adopt: true },
+      want: true,
+    },
     { reason: "not asked for: refused without asking anyone", input: { management: "Manage", found: "preExisting", adopt: false }, want: false },
     { reason: "our own create needs nobody's consent", input: { management: "Manage", found: "createdByUs", adopt: true }, want: false },
     { reason: "ObserveOnly asks before any vendor call, not here", input: { management: "ObserveOnly", found: "preExisting", adopt: false }, want: false },
@@ -68,8 +156,20 @@ describe("needsAdoptionConsent", () => {
 
 describe("policies", () => {
   const cases = [
-    { reason: "Manage + Delete: the finalizer holds the resource until the object is deleted", management: "Manage", deletion: "Delete", finalizer: true, deletes: true },
-    { reason: "Manage + Orphan: a finalizer (policy may change back), but the object is left", management: "Manage", deletion: "Orphan", finalizer: true, deletes: false },
+    {
+      reason: "Manage + Delete: the finalizer holds the resource until the object is deleted",
+      management: "Manage",
+      deletion: "Delete",
+      finalizer: true,
+      deletes: true,
+    },
+    {
+      reason: "Manage + Orphan: a finalizer (policy may change back), but the object is left",
+      management: "Manage",
+      deletion: "Orphan",
+      finalizer: true,
+      deletes: false,
+    },
     { reason: "ObserveOnly never deletes, so nothing to finish", management: "ObserveOnly", deletion: "Delete", finalizer: false, deletes: false },
     { reason: "ObserveOnly + Orphan: the same", management: "ObserveOnly", deletion: "Orphan", finalizer: false, deletes: false },
   ] as const;
@@ -94,11 +194,31 @@ describe("needsCleanup", () => {
 describe("decideIntentCleanup", () => {
   const cases: Array<{ reason: string; input: IntentLookup; step: string }> = [
     { reason: "our create, found by its intent: delete it", input: { found: "createdByUs", claimedElsewhere: false, settlingMs: undefined }, step: "delete" },
-    { reason: "the recorded object found under the intent's name: delete it (once)", input: { found: "recorded", claimedElsewhere: false, settlingMs: undefined }, step: "delete" },
-    { reason: "an object of that name made by someone else: not ours to delete", input: { found: "preExisting", claimedElsewhere: false, settlingMs: undefined }, step: "skip" },
-    { reason: "another resource recorded the object found: theirs", input: { found: "createdByUs", claimedElsewhere: true, settlingMs: undefined }, step: "skip" },
-    { reason: "nothing yet, but the create may still land: wait, or it would be left behind untracked", input: { found: undefined, claimedElsewhere: false, settlingMs: 30_000 }, step: "wait" },
-    { reason: "nothing, and the window is over: the create never landed", input: { found: undefined, claimedElsewhere: false, settlingMs: undefined }, step: "skip" },
+    {
+      reason: "the recorded object found under the intent's name: delete it (once)",
+      input: { found: "recorded", claimedElsewhere: false, settlingMs: undefined },
+      step: "delete",
+    },
+    {
+      reason: "an object of that name made by someone else: not ours to delete",
+      input: { found: "preExisting", claimedElsewhere: false, settlingMs: undefined },
+      step: "skip",
+    },
+    {
+      reason: "another resource recorded the object found: theirs",
+      input: { found: "createdByUs", claimedElsewhere: true, settlingMs: undefined },
+      step: "skip",
+    },
+    {
+      reason: "nothing yet, but the create may still land: wait, or it would be left behind untracked",
+      input: { found: undefined, claimedElsewhere: false, settlingMs: 30_000 },
+      step: "wait",
+    },
+    {
+      reason: "nothing, and the window is over: the create never landed",
+      input: { found: undefined, claimedElsewhere: false, settlingMs: undefined },
+      step: "skip",
+    },
   ];
   test.each(cases)("$reason", ({ input, step }) => expect(decideIntentCleanup(input).step).toBe(step));
 });

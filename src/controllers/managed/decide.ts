@@ -66,8 +66,17 @@ export function decideSync(input: SyncInput): SyncPlan {
   // What a create (or a found create of ours) means for this resource's history.
   const made: SyncAction = !input.recorded ? "Created" : input.replaceRequested ? "Replaced" : "Recreated";
   if (input.found === undefined) {
-    if (input.settlingMs !== undefined) return { step: "wait", retryAfterMs: nextSettleLookMs(input.settlingMs), why: "an announced create may still land: look again, never create a second one" };
-    return { step: "create", result: made, why: input.recorded ? "the recorded object is gone (or a replacement died after its delete)" : "nothing recorded and nothing found" };
+    if (input.settlingMs !== undefined)
+      return {
+        step: "wait",
+        retryAfterMs: nextSettleLookMs(input.settlingMs),
+        why: "an announced create may still land: look again, never create a second one",
+      };
+    return {
+      step: "create",
+      result: made,
+      why: input.recorded ? "the recorded object is gone (or a replacement died after its delete)" : "nothing recorded and nothing found",
+    };
   }
   if (input.found === "preExisting") {
     if (!input.adopt) return { step: "refuse", refusal: "adoptionNotAsked", why: "made outside this resource: never taken over silently" };
@@ -78,7 +87,9 @@ export function decideSync(input: SyncInput): SyncPlan {
     return { step: input.drifted ? "update" : "none", result: made, why: "our own create that was not recorded (its answer lost, or a crash)" };
   }
   if (input.replaceRequested) return { step: "replace", result: "Replaced", why: "the recorded object is still there: replace it" };
-  return input.drifted ? { step: "update", result: "Updated", why: "the recorded object drifted from the spec" } : { step: "none", result: "InSync", why: "the recorded object matches the spec" };
+  return input.drifted
+    ? { step: "update", result: "Updated", why: "the recorded object drifted from the spec" }
+    : { step: "none", result: "InSync", why: "the recorded object matches the spec" };
 }
 
 export interface CleanupInput {
@@ -104,12 +115,16 @@ export interface IntentLookup {
   readonly settlingMs: number | undefined;
 }
 
-export type IntentCleanup = { readonly step: "delete"; readonly why: string } | { readonly step: "skip"; readonly why: string } | { readonly step: "wait"; readonly retryAfterMs: number; readonly why: string };
+export type IntentCleanup =
+  | { readonly step: "delete"; readonly why: string }
+  | { readonly step: "skip"; readonly why: string }
+  | { readonly step: "wait"; readonly retryAfterMs: number; readonly why: string };
 
 /** The create a deleting resource announced: delete what it made, wait while it may still land. */
 export function decideIntentCleanup(input: IntentLookup): IntentCleanup {
   if (input.found === undefined) {
-    if (input.settlingMs !== undefined) return { step: "wait", retryAfterMs: nextSettleLookMs(input.settlingMs), why: "letting go now would leave a late create behind, tracked by nobody" };
+    if (input.settlingMs !== undefined)
+      return { step: "wait", retryAfterMs: nextSettleLookMs(input.settlingMs), why: "letting go now would leave a late create behind, tracked by nobody" };
     return { step: "skip", why: "the announced create never landed" };
   }
   if (input.found === "preExisting") return { step: "skip", why: "an object of that name not made by this resource is not ours to delete" };

@@ -29,7 +29,9 @@ export interface FinalizeInput<T extends ManagedObject, P, C extends AnyClient, 
 }
 
 /** `released`: the finalizer is off; the reconciler forgets the resource. */
-export async function finalizeManaged<T extends ManagedObject, P, C extends AnyClient, D>(input: FinalizeInput<T, P, C, D>): Promise<{ readonly result: Result; readonly released: boolean }> {
+export async function finalizeManaged<T extends ManagedObject, P, C extends AnyClient, D>(
+  input: FinalizeInput<T, P, C, D>,
+): Promise<{ readonly result: Result; readonly released: boolean }> {
   const { ctx, t, resource, view, kind, tools } = input;
   if (!hasFinalizer(t.object, kind.finalizer)) return { result: {}, released: true };
   if (deletesExternal(view.management, view.deletion)) {
@@ -41,7 +43,9 @@ export async function finalizeManaged<T extends ManagedObject, P, C extends AnyC
       holdsIntent: view.intent !== undefined && claims.holdsIntent(),
     };
     if (needsCleanup({ management: view.management, deletion: view.deletion, ...holds })) {
-      const lookup = await input.connections.resolve(kind.connectionRef(resource), t.object.metadata.namespace ?? "", kind.vendor, ctx.signal, { purpose: "cleanup" });
+      const lookup = await input.connections.resolve(kind.connectionRef(resource), t.object.metadata.namespace ?? "", kind.vendor, ctx.signal, {
+        purpose: "cleanup",
+      });
       if (!lookup.ok) return blocked(input, lookup.message);
       try {
         const client = kind.connect(lookup.connection, resource, view);
@@ -67,13 +71,22 @@ export async function finalizeManaged<T extends ManagedObject, P, C extends AnyC
  * The object cannot be deleted. Say so, with the way out; after the grace, release the resource and
  * leave the object, said in a Warning Event.
  */
-async function blocked<T extends ManagedObject, P, C extends AnyClient, D>(input: FinalizeInput<T, P, C, D>, why: string): Promise<{ readonly result: Result; readonly released: boolean }> {
+async function blocked<T extends ManagedObject, P, C extends AnyClient, D>(
+  input: FinalizeInput<T, P, C, D>,
+  why: string,
+): Promise<{ readonly result: Result; readonly released: boolean }> {
   const { ctx, t, kind, tools } = input;
   const words = kind.words;
   const deletionTimestamp = t.object.metadata.deletionTimestamp;
   const what = words.recorded(t.object.status ?? {});
   if (cleanupGraceOver(deletionTimestamp, tools.now(), input.cleanupGraceMs)) {
-    tools.event(t, "Warning", words.orphanedReason, "Delete", `released without deleting ${what}: ${why}. Delete it in the ${words.system} console if it is no longer used`);
+    tools.event(
+      t,
+      "Warning",
+      words.orphanedReason,
+      "Delete",
+      `released without deleting ${what}: ${why}. Delete it in the ${words.system} console if it is no longer used`,
+    );
     ctx.log.warn({ id: t.object.status?.id }, `cleanup impossible within the grace; finalizer released, ${words.system} ${words.noun} left`);
     await removeFinalizer(input.api, kind.type, t.object, kind.finalizer, ctx.signal);
     return { result: {}, released: true };

@@ -72,7 +72,17 @@ export class ManagedReconciler<T extends ManagedObject, P, C extends AnyClient, 
     const resource = parsed.value;
     const view = kind.view(resource);
     if (deleting) {
-      const result = await finalizeManaged({ ctx, t, resource, view, kind, tools, api: this.#d.api, connections: this.#d.connections, cleanupGraceMs: this.#d.cleanupGraceMs });
+      const result = await finalizeManaged({
+        ctx,
+        t,
+        resource,
+        view,
+        kind,
+        tools,
+        api: this.#d.api,
+        connections: this.#d.connections,
+        cleanupGraceMs: this.#d.cleanupGraceMs,
+      });
       if (result.released) this.#forget(key);
       return result.result;
     }
@@ -108,7 +118,11 @@ export class ManagedReconciler<T extends ManagedObject, P, C extends AnyClient, 
     }
     if (lookup.connection.deleting === true) {
       // Only a cleanup resolution returns a deleting connection; never provision through one anyway.
-      await tools.fail(t, { reason: Reason.ConnectionDeleting, message: `${ref.kind} ${ref.name} is being deleted; nothing new is made through it`, keepReady: false }, ctx.signal);
+      await tools.fail(
+        t,
+        { reason: Reason.ConnectionDeleting, message: `${ref.kind} ${ref.name} is being deleted; nothing new is made through it`, keepReady: false },
+        ctx.signal,
+      );
       return { requeueAfterMs: CONNECTION_RETRY_MS };
     }
     await tools.checkpoint("connection-resolved", t.key);
@@ -134,7 +148,18 @@ export class ManagedReconciler<T extends ManagedObject, P, C extends AnyClient, 
         }
       }
       const client = kind.connect(lookup.connection, resource, view);
-      const outcome = await syncExternal({ t, view, client, claims, adoption: kind.adoption(resource), words: kind.words, sameName: kind.sameName, tools, log: ctx.log, signal: ctx.signal });
+      const outcome = await syncExternal({
+        t,
+        view,
+        client,
+        claims,
+        adoption: kind.adoption(resource),
+        words: kind.words,
+        sameName: kind.sameName,
+        tools,
+        log: ctx.log,
+        signal: ctx.signal,
+      });
       if (outcome.kind === "wait") return { requeueAfterMs: outcome.retryAfterMs };
       if (outcome.kind === "refused") {
         await tools.refuse(t, outcome, ctx.signal);

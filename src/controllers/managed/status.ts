@@ -15,7 +15,12 @@ export interface Failure {
 /** The status after a failure: Synced False, and Ready False unless the delivered object is unaffected. */
 export function failedStatus<S extends ManagedStatus>(current: S | undefined, generation: number | undefined, failure: Failure, now: Date): S {
   const prev = (current ?? {}) as S;
-  let conditions = setCondition(conditionsOf(prev), { type: ConditionType.Synced, status: "False", reason: failure.reason, message: failure.message }, generation, now);
+  let conditions = setCondition(
+    conditionsOf(prev),
+    { type: ConditionType.Synced, status: "False", reason: failure.reason, message: failure.message },
+    generation,
+    now,
+  );
   if (!failure.keepReady || findCondition(conditions, ConditionType.Ready) === undefined) {
     conditions = setCondition(conditions, { type: ConditionType.Ready, status: "False", reason: failure.reason, message: failure.message }, generation, now);
   }

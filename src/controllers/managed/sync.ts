@@ -63,7 +63,13 @@ export async function syncExternal<T extends ManagedObject, C extends AnyClient>
   }
   await step("looked-up");
 
-  const decision = { management: view.management, found: origin, recorded: view.recordedId !== undefined, adopt: view.adopt, replaceRequested: view.replaceRequested };
+  const decision = {
+    management: view.management,
+    found: origin,
+    recorded: view.recordedId !== undefined,
+    adopt: view.adopt,
+    replaceRequested: view.replaceRequested,
+  };
   const consent = needsAdoptionConsent(decision) && observed !== undefined ? await input.adoption(observed, signal) : undefined;
   const plan = decideSync({
     ...decision,

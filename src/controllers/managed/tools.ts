@@ -77,7 +77,11 @@ export class ManagedTools<T extends ManagedObject> {
    */
   async vendorFailure(ctx: ReconcileContext, t: Tracked<T>, error: VendorError): Promise<Result> {
     const failure = vendorFailure(error);
-    const changed = await this.fail(t, { reason: failure.reason, message: failure.message, keepReady: error.kind !== "invalid" && error.kind !== "credentials" }, ctx.signal);
+    const changed = await this.fail(
+      t,
+      { reason: failure.reason, message: failure.message, keepReady: error.kind !== "invalid" && error.kind !== "credentials" },
+      ctx.signal,
+    );
     if (changed) this.event(t, "Warning", failure.reason, "Sync", failure.message);
     ctx.log.warn({ err: error.toJSON() }, `${this.#system} call failed`);
     return failure.finish();

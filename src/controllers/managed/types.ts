@@ -11,7 +11,13 @@ export type ObjectCache<T> = Pick<ReadCache<T>, "get" | "list">;
 
 export interface ConnectionLookupPort {
   /** purpose "cleanup" only on the deletion path (contract C1); the default is "provision". */
-  resolve(ref: ConnectionRef, namespace: string, expectedVendor: VendorName, signal: AbortSignal, opts?: { purpose?: "provision" | "cleanup" }): Promise<ConnectionLookup>;
+  resolve(
+    ref: ConnectionRef,
+    namespace: string,
+    expectedVendor: VendorName,
+    signal: AbortSignal,
+    opts?: { purpose?: "provision" | "cleanup" },
+  ): Promise<ConnectionLookup>;
 }
 
 /** The status fields the driver itself reads and writes; a kind's status has these and its own. */

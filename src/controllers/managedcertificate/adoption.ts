@@ -41,25 +41,34 @@ export type RetainedSecret =
   | { readonly ok: true; readonly usable: true; readonly revision: number; readonly vendorRef: string; readonly leafPem: string };
 
 /** The local checks (no I/O): provenance first (labels, annotations, content hash), then usability. */
-export async function retainedByPreviousIncarnation(secret: Secret | undefined, owner: { name: string; uid: string }, spec: ManagedCertificateSpec, now: Date): Promise<RetainedSecret> {
+export async function retainedByPreviousIncarnation(
+  secret: Secret | undefined,
+  owner: { name: string; uid: string },
+  spec: ManagedCertificateSpec,
+  now: Date,
+): Promise<RetainedSecret> {
   if (secret === undefined) return { ok: false, why: "absent" };
   const l = secret.metadata.labels ?? {};
   const a = secret.metadata.annotations ?? {};
-  if (l[labels.managed] !== MANAGED_LABEL_VALUE || l[labels.ownerKind] !== "ManagedCertificate" || l[labels.ownerName] !== owner.name) return { ok: false, why: "not written by certbridge for this name" };
+  if (l[labels.managed] !== MANAGED_LABEL_VALUE || l[labels.ownerKind] !== "ManagedCertificate" || l[labels.ownerName] !== owner.name)
+    return { ok: false, why: "not written by certbridge for this name" };
   if (l[labels.ownerUid] === undefined || l[labels.ownerUid] === owner.uid) return { ok: false, why: "no previous owner UID" };
   if ((secret.metadata.ownerReferences ?? []).length > 0) return { ok: false, why: "it has an owner and will be garbage-collected" };
   const revision = Number(a[annotations.revision]);
   const vendorRef = a[annotations.vendorRef];
-  if (!Number.isSafeInteger(revision) || revision < 1 || vendorRef === undefined || vendorRef === "") return { ok: false, why: "no revision or vendor reference annotation" };
+  if (!Number.isSafeInteger(revision) || revision < 1 || vendorRef === undefined || vendorRef === "")
+    return { ok: false, why: "no revision or vendor reference annotation" };
   if (a[annotations.contentHash] !== contentHash(secret.data ?? {})) return { ok: false, why: "its data changed after certbridge wrote it" };
   // Provenance is proven from here on: what is left decides between using it and re-issuing into it.
   if (secret.type !== TLS_SECRET_TYPE) return { ok: true, usable: false, why: "not a kubernetes.io/tls Secret" };
   const key = keyInSecret(secret);
   const leaf = leafOf(Buffer.from(secret.data?.["tls.crt"] ?? "", "base64").toString("utf8"));
-  if (key === undefined || leaf === undefined || !keyMatchesCertificate(key, leaf)) return { ok: true, usable: false, why: "tls.key does not belong to tls.crt" };
+  if (key === undefined || leaf === undefined || !keyMatchesCertificate(key, leaf))
+    return { ok: true, usable: false, why: "tls.key does not belong to tls.crt" };
   if (!keyFitsSpec(key, spec)) return { ok: true, usable: false, why: "the key does not match spec.privateKey" };
   const info = await inspectCertificate(leaf);
-  if (now.getTime() < info.notBefore.getTime() || now.getTime() >= info.notAfter.getTime()) return { ok: true, usable: false, why: "the certificate is not valid now" };
+  if (now.getTime() < info.notBefore.getTime() || now.getTime() >= info.notAfter.getTime())
+    return { ok: true, usable: false, why: "the certificate is not valid now" };
   if (!namesMatch(info, spec)) return { ok: true, usable: false, why: "the certificate's names differ from the spec" };
   return { ok: true, usable: true, revision, vendorRef, leafPem: leaf };
 }
@@ -87,20 +96,35 @@ export type AdoptionOutcome = "notOurs" | "takenOver" | "adopted";
  * status records it, Ready as usual); otherwise only taken over, and the normal policies re-issue
  * into it. `notOurs`: the caller reports SecretConflict as before.
  */
-export async function adoptRetainedSecret(ctx: CertificateContext, io: SecretAccess, ca: CertificateAuthority, port: ResourcePort, secret: Secret | undefined): Promise<AdoptionOutcome> {
+export async function adoptRetainedSecret(
+  ctx: CertificateContext,
+  io: SecretAccess,
+  ca: CertificateAuthority,
+  port: ResourcePort,
+  secret: Secret | undefined,
+): Promise<AdoptionOutcome> {
   const status = port.status;
   if (status.revision !== undefined || status.pendingIssuance !== undefined || secret === undefined) return "notOurs";
   const local = await retainedByPreviousIncarnation(secret, ctx.owner, ctx.mc.spec, ctx.now);
   if (!local.ok) {
-    if (local.why !== "absent" && local.why !== "not written by certbridge for this name") ctx.log.info({ secret: ctx.mc.spec.secretName, why: local.why }, "not taking over the Secret");
+    if (local.why !== "absent" && local.why !== "not written by certbridge for this name")
+      ctx.log.info({ secret: ctx.mc.spec.secretName, why: local.why }, "not taking over the Secret");
     return "notOurs";
   }
   const usable = local.usable ? await vendorConfirms(ctx, ca, secret, local) : false;
   await takeOver(ctx, io, secret);
   if (!local.usable || !usable) {
     const why = local.usable ? "the vendor does not confirm its certificate (revoked, or not this connection's)" : local.why;
-    ctx.log.info({ secret: ctx.mc.spec.secretName, why }, "took over the Secret of a previous incarnation; its certificate cannot be used, a new one is issued into it");
-    port.record({ type: "Normal", reason: "SecretTakenOver", action: "Adopt", note: `Secret ${ctx.mc.spec.secretName} was written for a previous ManagedCertificate of this name; ${why}, so a new certificate is issued into it.` });
+    ctx.log.info(
+      { secret: ctx.mc.spec.secretName, why },
+      "took over the Secret of a previous incarnation; its certificate cannot be used, a new one is issued into it",
+    );
+    port.record({
+      type: "Normal",
+      reason: "SecretTakenOver",
+      action: "Adopt",
+      note: `Secret ${ctx.mc.spec.secretName} was written for a previous ManagedCertificate of this name; ${why}, so a new certificate is issued into it.`,
+    });
     return "takenOver";
   }
   const cert = new X509Certificate(local.leafPem);
@@ -119,13 +143,23 @@ export async function adoptRetainedSecret(ctx: CertificateContext, io: SecretAcc
   };
   // The usual Ready (steady writes nothing more); the Adopted Event tells where the certificate came from.
   await port.save(withConditions(adopted, port.obj.metadata.generation, ctx.now, issuedCondition(adopted, ctx.mc.spec), notIssuing()));
-  port.record({ type: "Normal", reason: Reason.Adopted, action: "Adopt", note: `Secret ${ctx.mc.spec.secretName} (serial ${adopted.serialNumber}, ${ctx.vendor} ${local.vendorRef}) was written for a previous ManagedCertificate of this name and still fits the spec; it is used as is.` });
+  port.record({
+    type: "Normal",
+    reason: Reason.Adopted,
+    action: "Adopt",
+    note: `Secret ${ctx.mc.spec.secretName} (serial ${adopted.serialNumber}, ${ctx.vendor} ${local.vendorRef}) was written for a previous ManagedCertificate of this name and still fits the spec; it is used as is.`,
+  });
   ctx.log.info({ secret: ctx.mc.spec.secretName, vendorRef: local.vendorRef, revision: local.revision }, "re-adopted the Secret of a previous incarnation");
   return "adopted";
 }
 
 /** A free collect with the recorded reference must answer with this very certificate, not revoked. */
-async function vendorConfirms(ctx: CertificateContext, ca: CertificateAuthority, secret: Secret, local: Extract<RetainedSecret, { usable: true }>): Promise<boolean> {
+async function vendorConfirms(
+  ctx: CertificateContext,
+  ca: CertificateAuthority,
+  secret: Secret,
+  local: Extract<RetainedSecret, { usable: true }>,
+): Promise<boolean> {
   try {
     const out = await ca.collect(local.vendorRef, await buildOrder(ctx.mc.spec, ctx.owner, ctx.specHash, keyInSecret(secret)!, local.revision), ctx.signal);
     ctx.countCall(ctx.vendor, "collect");
@@ -139,6 +173,21 @@ async function vendorConfirms(ctx: CertificateContext, ca: CertificateAuthority,
 
 /** Our UID on the Secret, guarded by its resourceVersion (a Secret changed since we read it is judged again). */
 async function takeOver(ctx: CertificateContext, io: SecretAccess, secret: Secret): Promise<void> {
-  const ownerReferences = ctx.mc.spec.secretPolicy.onDelete === "Delete" ? [{ apiVersion: API_VERSION, kind: "ManagedCertificate", name: ctx.owner.name, uid: ctx.owner.uid, controller: true, blockOwnerDeletion: false }] : undefined;
-  await io.client.mergePatch(core.secrets, ctx.owner.namespace, ctx.mc.spec.secretName, { metadata: { resourceVersion: secret.metadata.resourceVersion, labels: { [labels.ownerUid]: ctx.owner.uid }, ...(ownerReferences === undefined ? {} : { ownerReferences }) } }, { signal: ctx.signal });
+  const ownerReferences =
+    ctx.mc.spec.secretPolicy.onDelete === "Delete"
+      ? [{ apiVersion: API_VERSION, kind: "ManagedCertificate", name: ctx.owner.name, uid: ctx.owner.uid, controller: true, blockOwnerDeletion: false }]
+      : undefined;
+  await io.client.mergePatch(
+    core.secrets,
+    ctx.owner.namespace,
+    ctx.mc.spec.secretName,
+    {
+      metadata: {
+        resourceVersion: secret.metadata.resourceVersion,
+        labels: { [labels.ownerUid]: ctx.owner.uid },
+        ...(ownerReferences === undefined ? {} : { ownerReferences }),
+      },
+    },
+    { signal: ctx.signal },
+  );
 }

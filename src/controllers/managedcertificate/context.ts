@@ -56,5 +56,11 @@ export interface SecretAccess {
 
 /** Connections by reference. C1: purpose "provision" refuses a deleting connection or namespace; "cleanup" is for the deletion path. */
 export interface Connections {
-  resolve(ref: ConnectionRef, namespace: string, vendor: "cloudflare" | "sectigo" | "zpa", signal: AbortSignal, opts?: { purpose?: "provision" | "cleanup" }): Promise<ConnectionLookup>;
+  resolve(
+    ref: ConnectionRef,
+    namespace: string,
+    vendor: "cloudflare" | "sectigo" | "zpa",
+    signal: AbortSignal,
+    opts?: { purpose?: "provision" | "cleanup" },
+  ): Promise<ConnectionLookup>;
 }

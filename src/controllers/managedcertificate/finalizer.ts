@@ -51,23 +51,60 @@ export class CertificateDeletion {
     const inFlight = { record: status.pendingIssuance, sweeps: status.orderSweeps ?? [], known: knownVendorRefs(status) };
     const unsettled = inFlight.record !== undefined || inFlight.sweeps.length > 0;
     if (unsettled && ca === undefined) {
-      port.record({ type: "Warning", reason: "CancelSkipped", action: "Delete", note: `Could not cancel the order in flight${status.pendingIssuance?.vendorRef ? ` (${status.pendingIssuance.vendorRef})` : ""}: the connection is unavailable. Check the vendor for an order of this resource.` });
+      port.record({
+        type: "Warning",
+        reason: "CancelSkipped",
+        action: "Delete",
+        note: `Could not cancel the order in flight${status.pendingIssuance?.vendorRef ? ` (${status.pendingIssuance.vendorRef})` : ""}: the connection is unavailable. Check the vendor for an order of this resource.`,
+      });
     } else if (unsettled && ca !== undefined) {
-      const waiting = await cancelOrdersInFlight({ owner: ctx.owner, ca, vendorOptions: orderOptionsOf(ctx.mc.spec), vendor: ctx.vendor, now: ctx.now, windowMs: ports.windowMs, signal: ctx.signal, log: ctx.log, notify: (e) => port.record(e), onCall: (operation) => ctx.countCall(ctx.vendor, operation) }, inFlight);
+      const waiting = await cancelOrdersInFlight(
+        {
+          owner: ctx.owner,
+          ca,
+          vendorOptions: orderOptionsOf(ctx.mc.spec),
+          vendor: ctx.vendor,
+          now: ctx.now,
+          windowMs: ports.windowMs,
+          signal: ctx.signal,
+          log: ctx.log,
+          notify: (e) => port.record(e),
+          onCall: (operation) => ctx.countCall(ctx.vendor, operation),
+        },
+        inFlight,
+      );
       if (waiting.length > 0) {
         const giveUpAt = giveUpTime(new Date(Date.parse(port.obj.metadata.deletionTimestamp ?? "") || ctx.now.getTime()), inFlight, ports.windowMs);
         if (ctx.now.getTime() < giveUpAt.getTime()) {
           const message = `Deleting: waiting until ${iso(giveUpAt)} at the latest to cancel the order that never reached the Secret (${waiting[0]}).`;
-          await port.save(withConditions(status, port.obj.metadata.generation, ctx.now, { status: "False", reason: Reason.Deleting, message }, { status: "False", reason: Reason.Deleting, message }));
+          await port.save(
+            withConditions(
+              status,
+              port.obj.metadata.generation,
+              ctx.now,
+              { status: "False", reason: Reason.Deleting, message },
+              { status: "False", reason: Reason.Deleting, message },
+            ),
+          );
           return { result: { requeueAfterMs: Math.min(60_000, Math.max(5_000, Math.floor((giveUpAt.getTime() - ctx.now.getTime()) / 4))) }, released: false };
         }
-        port.record({ type: "Warning", reason: "CleanupIncomplete", action: "Delete", note: `Gave up waiting to cancel: ${waiting.join("; ").slice(0, 600)}. Cancel or revoke it at the vendor.` });
+        port.record({
+          type: "Warning",
+          reason: "CleanupIncomplete",
+          action: "Delete",
+          note: `Gave up waiting to cancel: ${waiting.join("; ").slice(0, 600)}. Cancel or revoke it at the vendor.`,
+        });
       }
     }
     const toRevoke = revocationsOnDelete(status, ctx.mc.spec.revocationPolicy.onDelete);
     if (toRevoke.length > 0 && ca === undefined) {
       // Without a usable connection nothing can be revoked; holding the object forever would not help.
-      port.record({ type: "Warning", reason: "RevocationSkipped", action: "Delete", note: `Could not revoke ${toRevoke.length} certificate(s): the connection is unavailable.` });
+      port.record({
+        type: "Warning",
+        reason: "RevocationSkipped",
+        action: "Delete",
+        note: `Could not revoke ${toRevoke.length} certificate(s): the connection is unavailable.`,
+      });
     }
     if (ca !== undefined) await revokeOnDelete(ctx, ca, toRevoke);
     await unpublishZpa(ctx, ports.publish, status, (e) => port.record(e));
@@ -90,7 +127,10 @@ async function deleteIfOurs(ctx: CertificateContext, io: SecretAccess, name: str
   }
   if (classifySecret(secret, ctx.owner) !== "ours") return;
   try {
-    await io.client.delete(core.secrets, ctx.owner.namespace, name, { signal: ctx.signal, ...(secret.metadata.uid ? { preconditionUid: secret.metadata.uid } : {}) });
+    await io.client.delete(core.secrets, ctx.owner.namespace, name, {
+      signal: ctx.signal,
+      ...(secret.metadata.uid ? { preconditionUid: secret.metadata.uid } : {}),
+    });
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }

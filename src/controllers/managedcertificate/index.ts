@@ -44,18 +44,34 @@ export interface ManagedCertificateController {
 
 export function setupManagedCertificates(manager: Manager, options: ManagedCertificateOptions = {}): ManagedCertificateController {
   const index = new SecretNameIndex();
-  const certificates = manager.shared("informer/managedcertificates", () => manager.informer<KubeObject>({ type: resourceTypes.managedCertificates, ...(options.namespace ? { namespace: options.namespace } : {}) }));
+  const certificates = manager.shared("informer/managedcertificates", () =>
+    manager.informer<KubeObject>({ type: resourceTypes.managedCertificates, ...(options.namespace ? { namespace: options.namespace } : {}) }),
+  );
   const secrets = sharedOwnedSecretInformer(manager);
   const resolver = sharedConnectionResolver(manager);
   const metrics = manager.shared("metrics/managedcertificate", () => new CertificateMetrics(manager.metrics.registry));
   const reconciler = new ManagedCertificateReconciler({
     client: manager.client,
-    certificates: { get: (key) => certificates.get(key), list: () => certificates.list(), namingSecret: (ns, name) => index.keys(ns, name).map((k) => certificates.get(k)).filter((o): o is KubeObject => o !== undefined) },
+    certificates: {
+      get: (key) => certificates.get(key),
+      list: () => certificates.list(),
+      namingSecret: (ns, name) =>
+        index
+          .keys(ns, name)
+          .map((k) => certificates.get(k))
+          .filter((o): o is KubeObject => o !== undefined),
+    },
     secrets,
     connections: resolver,
     ports: options.ports ?? vendorPortsOf(manager),
     budget: options.budget ?? new IssuanceBudget(),
-    events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: "certbridge.dev/managedcertificate", instance: options.identity ?? "certbridge", clock: manager.clock }),
+    events: new KubeEventRecorder({
+      client: manager.client,
+      log: manager.log,
+      controller: "certbridge.dev/managedcertificate",
+      instance: options.identity ?? "certbridge",
+      clock: manager.clock,
+    }),
     metrics,
     clock: manager.clock,
     ...(options.hooks ? { hooks: options.hooks } : {}),
@@ -90,6 +106,8 @@ export function managedCertificateSetup(manager: Manager, config: OperatorConfig
     concurrency: config.concurrency,
     identity: config.identity,
     ...(crash ? { hooks: { step: crash } } : {}),
-    ...(settle === undefined ? {} : { settleWindowMs: { cloudflare: settle, sectigo: settle }, lookupFirstMs: Math.min(5_000, Math.max(200, Math.floor(settle / 5))) }),
+    ...(settle === undefined
+      ? {}
+      : { settleWindowMs: { cloudflare: settle, sectigo: settle }, lookupFirstMs: Math.min(5_000, Math.max(200, Math.floor(settle / 5))) }),
   });
 }

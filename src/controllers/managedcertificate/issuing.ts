@@ -35,9 +35,16 @@ export async function writeCertificateSecret(ctx: CertificateContext, io: Secret
   // No Secret without the keystore asked for.
   const keystore = await keystoreData(io.client, ctx.owner.namespace, ctx.owner.name, spec, d.chainPem, d.key, ctx.signal);
   if (!keystore.ok) return { kind: "keystoreMissing", message: keystore.message };
-  const desired = desiredTlsSecret(ctx.owner, spec, { chainPem: d.chainPem, ...(d.caPem === undefined ? {} : { caPem: d.caPem }), vendorRef: d.vendorRef, revision: d.revision }, d.key, keystore.data);
+  const desired = desiredTlsSecret(
+    ctx.owner,
+    spec,
+    { chainPem: d.chainPem, ...(d.caPem === undefined ? {} : { caPem: d.caPem }), vendorRef: d.vendorRef, revision: d.revision },
+    d.key,
+    keystore.data,
+  );
   const wrote = target.ownership === "foreign" ? "conflict" : await writeOwnedSecret(io.client, ctx.owner, desired, target.secret, ctx.signal);
-  if (wrote === "conflict") return { kind: "conflict", message: `Secret ${spec.secretName} exists and is not managed by this ManagedCertificate; it is left untouched.` };
+  if (wrote === "conflict")
+    return { kind: "conflict", message: `Secret ${spec.secretName} exists and is not managed by this ManagedCertificate; it is left untouched.` };
   return { kind: "written" };
 }
 
@@ -48,7 +55,13 @@ export type RestoreOutcome = { readonly kind: "restored" } | { readonly kind: "i
  * Secret: collect the certificate again (free) and re-create the Secret instead of ordering anew.
  * `impossible`: the caller issues instead.
  */
-export async function restoreSecret(ctx: CertificateContext, io: SecretAccess, ca: CertificateAuthority, status: Status, live: Secret | undefined): Promise<RestoreOutcome> {
+export async function restoreSecret(
+  ctx: CertificateContext,
+  io: SecretAccess,
+  ca: CertificateAuthority,
+  status: Status,
+  live: Secret | undefined,
+): Promise<RestoreOutcome> {
   const impossible: RestoreOutcome = { kind: "impossible" };
   if (status.vendorRef === undefined || status.revision === undefined || status.serialNumber === undefined) return impossible;
   const { key } = await loadKey(io, ctx.owner, status.revision, undefined, ctx.signal);
@@ -63,12 +76,22 @@ export async function restoreSecret(ctx: CertificateContext, io: SecretAccess, c
   }
   if (out.state !== "issued") return impossible;
   const leaf = leafOf(out.chainPem);
-  if (leaf === undefined || !keyMatchesCertificate(key, leaf) || new X509Certificate(leaf).serialNumber.toLowerCase() !== status.serialNumber.toLowerCase()) return impossible;
+  if (leaf === undefined || !keyMatchesCertificate(key, leaf) || new X509Certificate(leaf).serialNumber.toLowerCase() !== status.serialNumber.toLowerCase())
+    return impossible;
   const keystore = await keystoreData(io.client, ctx.owner.namespace, ctx.owner.name, ctx.mc.spec, out.chainPem, key, ctx.signal);
   if (!keystore.ok) return { kind: "keystoreMissing", message: keystore.message };
-  const desired = desiredTlsSecret(ctx.owner, ctx.mc.spec, { chainPem: out.chainPem, ...(out.caPem === undefined ? {} : { caPem: out.caPem }), vendorRef: status.vendorRef, revision: status.revision }, key, keystore.data);
+  const desired = desiredTlsSecret(
+    ctx.owner,
+    ctx.mc.spec,
+    { chainPem: out.chainPem, ...(out.caPem === undefined ? {} : { caPem: out.caPem }), vendorRef: status.vendorRef, revision: status.revision },
+    key,
+    keystore.data,
+  );
   const wrote = await writeOwnedSecret(io.client, ctx.owner, desired, classifySecret(live, ctx.owner) === "absent" ? undefined : live, ctx.signal);
   if (wrote === "conflict") return impossible;
-  ctx.log.info({ secret: ctx.mc.spec.secretName, revision: status.revision }, "re-created the Secret from the stored key and the vendor's copy of the certificate");
+  ctx.log.info(
+    { secret: ctx.mc.spec.secretName, revision: status.revision },
+    "re-created the Secret from the stored key and the vendor's copy of the certificate",
+  );
   return { kind: "restored" };
 }

@@ -14,7 +14,12 @@ import { desiredKeySecret, keySecretCurrent, keySecretName } from "./keys.ts";
 import { keyInSecret, leafOf } from "./secret.ts";
 
 /** Writes the key Secret back from `tls` when it lost the current key; returns whether it wrote. */
-export async function repairKeySecret(w: { readonly owner: SecretOwner; readonly signal: AbortSignal; readonly log: Logger }, io: SecretAccess, status: Status, tls: Secret | undefined): Promise<boolean> {
+export async function repairKeySecret(
+  w: { readonly owner: SecretOwner; readonly signal: AbortSignal; readonly log: Logger },
+  io: SecretAccess,
+  status: Status,
+  tls: Secret | undefined,
+): Promise<boolean> {
   if (status.revision === undefined || status.serialNumber === undefined || status.pendingIssuance !== undefined) return false;
   const name = keySecretName(w.owner.name);
   if (keySecretCurrent(io.secrets.get(`${w.owner.namespace}/${name}`), w.owner, status.revision)) return false;

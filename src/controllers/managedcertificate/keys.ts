@@ -42,7 +42,9 @@ export function keyFitsSpec(key: KeyObject, spec: ManagedCertificateSpec): boole
 
 /** sha256 of the public key's SubjectPublicKeyInfo (DER), hex: how an intent names its key. */
 export function publicKeySha256(key: KeyObject): string {
-  return createHash("sha256").update(publicKeyOf(key).export({ type: "spki", format: "der" })).digest("hex");
+  return createHash("sha256")
+    .update(publicKeyOf(key).export({ type: "spki", format: "der" }))
+    .digest("hex");
 }
 
 /** The key stored for `revision`, if the key Secret holds one that still fits the spec. */
@@ -79,11 +81,21 @@ export async function chooseKey(spec: ManagedCertificateSpec, current: KeyObject
  * present; the key itself is parsed only when it is needed).
  */
 export function keySecretCurrent(secret: Secret | undefined, owner: SecretOwner, revision: number): boolean {
-  return classifySecret(secret, owner) === "ours" && secret?.metadata.annotations?.[annotations.revision] === String(revision) && (secret.data?.["tls.key"] ?? "") !== "";
+  return (
+    classifySecret(secret, owner) === "ours" &&
+    secret?.metadata.annotations?.[annotations.revision] === String(revision) &&
+    (secret.data?.["tls.key"] ?? "") !== ""
+  );
 }
 
 /** The key Secret and the key it holds for `revision` (cache first, then the API server); `spec`: the key must still fit it. */
-export async function loadKey(io: SecretAccess, owner: SecretOwner, revision: number, spec: ManagedCertificateSpec | undefined, signal: AbortSignal): Promise<{ secret: Secret | undefined; key: KeyObject | undefined }> {
+export async function loadKey(
+  io: SecretAccess,
+  owner: SecretOwner,
+  revision: number,
+  spec: ManagedCertificateSpec | undefined,
+  signal: AbortSignal,
+): Promise<{ secret: Secret | undefined; key: KeyObject | undefined }> {
   const name = keySecretName(owner.name);
   const cached = io.secrets.get(`${owner.namespace}/${name}`);
   const fromCache = classifySecret(cached, owner) === "ours" ? storedKey(cached, revision, spec) : undefined;
@@ -102,7 +114,14 @@ export async function loadKey(io: SecretAccess, owner: SecretOwner, revision: nu
  * new one (rotationPolicy Never: `current`, the key in the TLS Secret). `conflict`: the key Secret's
  * name is taken by a Secret this resource does not own.
  */
-export async function keyForRevision(io: SecretAccess, owner: SecretOwner, spec: ManagedCertificateSpec, revision: number, current: KeyObject | undefined, signal: AbortSignal): Promise<{ key: KeyObject } | { conflict: true }> {
+export async function keyForRevision(
+  io: SecretAccess,
+  owner: SecretOwner,
+  spec: ManagedCertificateSpec,
+  revision: number,
+  current: KeyObject | undefined,
+  signal: AbortSignal,
+): Promise<{ key: KeyObject } | { conflict: true }> {
   const stored = await loadKey(io, owner, revision, spec, signal);
   if (stored.key !== undefined) return { key: stored.key };
   const key = await chooseKey(spec, current);

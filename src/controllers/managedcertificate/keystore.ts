@@ -18,7 +18,15 @@ export const KEYSTORE_RECHECK_MS = 60_000;
 /** Extra TLS Secret data (base64) for the keystore, or why it cannot be built. Never carries the password. */
 export type KeystoreData = { readonly ok: true; readonly data: Readonly<Record<string, string>> } | { readonly ok: false; readonly message: string };
 
-export async function keystoreData(client: KubeApi, namespace: string, name: string, spec: ManagedCertificateSpec, chainPem: string, key: KeyObject, signal?: AbortSignal): Promise<KeystoreData> {
+export async function keystoreData(
+  client: KubeApi,
+  namespace: string,
+  name: string,
+  spec: ManagedCertificateSpec,
+  chainPem: string,
+  key: KeyObject,
+  signal?: AbortSignal,
+): Promise<KeystoreData> {
   const format = (spec.additionalOutputFormats ?? []).find((f) => f.type === "PKCS12");
   if (format === undefined) return { ok: true, data: {} };
   const ref = format.passwordSecretRef;
@@ -31,7 +39,8 @@ export async function keystoreData(client: KubeApi, namespace: string, name: str
   }
   if (secret === undefined) return { ok: false, message: `PKCS12 password Secret ${namespace}/${ref.name} does not exist; ${KEYSTORE_KEY} was not written.` };
   const value = secret.data?.[ref.key];
-  if (value === undefined || value === "") return { ok: false, message: `PKCS12 password Secret ${namespace}/${ref.name} lacks key "${ref.key}"; ${KEYSTORE_KEY} was not written.` };
+  if (value === undefined || value === "")
+    return { ok: false, message: `PKCS12 password Secret ${namespace}/${ref.name} lacks key "${ref.key}"; ${KEYSTORE_KEY} was not written.` };
   const pfx = await toPkcs12({
     keyPem: exportPrivateKeyPem(key, "PKCS8"),
     certificatePems: splitCertificates(chainPem),

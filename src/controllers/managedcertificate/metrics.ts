@@ -8,10 +8,30 @@ export class CertificateMetrics {
   readonly vendorCalls: Counter<"vendor" | "operation">;
 
   constructor(registry: Registry) {
-    this.expiration = new Gauge({ name: "certbridge_certificate_expiration_timestamp_seconds", help: "notAfter of the certificate in each ManagedCertificate's Secret (unix seconds).", labelNames: ["namespace", "name", "secret"], registers: [registry] });
-    this.ready = new Gauge({ name: "certbridge_certificate_ready_status", help: "Ready condition of each ManagedCertificate (1 for the current condition value).", labelNames: ["namespace", "name", "condition"], registers: [registry] });
-    this.issuances = new Counter({ name: "certbridge_certificate_issuances_total", help: "Completed issuance attempts by vendor and result (issued, failed).", labelNames: ["vendor", "result"], registers: [registry] });
-    this.vendorCalls = new Counter({ name: "certbridge_certificate_vendor_calls_total", help: "Certificate-authority calls by vendor and operation (submit, collect, find, revoke).", labelNames: ["vendor", "operation"], registers: [registry] });
+    this.expiration = new Gauge({
+      name: "certbridge_certificate_expiration_timestamp_seconds",
+      help: "notAfter of the certificate in each ManagedCertificate's Secret (unix seconds).",
+      labelNames: ["namespace", "name", "secret"],
+      registers: [registry],
+    });
+    this.ready = new Gauge({
+      name: "certbridge_certificate_ready_status",
+      help: "Ready condition of each ManagedCertificate (1 for the current condition value).",
+      labelNames: ["namespace", "name", "condition"],
+      registers: [registry],
+    });
+    this.issuances = new Counter({
+      name: "certbridge_certificate_issuances_total",
+      help: "Completed issuance attempts by vendor and result (issued, failed).",
+      labelNames: ["vendor", "result"],
+      registers: [registry],
+    });
+    this.vendorCalls = new Counter({
+      name: "certbridge_certificate_vendor_calls_total",
+      help: "Certificate-authority calls by vendor and operation (submit, collect, find, revoke).",
+      labelNames: ["vendor", "operation"],
+      registers: [registry],
+    });
   }
 
   setReady(namespace: string, name: string, status: "True" | "False" | "Unknown"): void {

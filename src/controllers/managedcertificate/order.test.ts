@@ -12,8 +12,12 @@ const owner: SecretOwner = { kind: "ManagedCertificate", namespace: "ns", name: 
 describe("a ManagedCertificate's orders", () => {
   it("knownVendorRefs: everything the resource accounts for", () => {
     const status: Status = {
-      vendorRef: "current", pendingIssuance: { revision: 2, state: "Pending", startedTime: "2026-03-01T10:00:00Z", vendorRef: "pending", pollCount: 0 }, pendingRevocations: [{ vendorRef: "old", reason: "Superseded" }],
-      orderSweeps: [{ revision: 1, marker: "m", publicKeySha256: "a".repeat(64), since: "2026-03-01T10:00:00Z", until: "2026-03-01T10:00:01Z", keep: ["kept"] }],
+      vendorRef: "current",
+      pendingIssuance: { revision: 2, state: "Pending", startedTime: "2026-03-01T10:00:00Z", vendorRef: "pending", pollCount: 0 },
+      pendingRevocations: [{ vendorRef: "old", reason: "Superseded" }],
+      orderSweeps: [
+        { revision: 1, marker: "m", publicKeySha256: "a".repeat(64), since: "2026-03-01T10:00:00Z", until: "2026-03-01T10:00:01Z", keep: ["kept"] },
+      ],
     };
     expect(knownVendorRefs(status).sort()).toEqual(["current", "kept", "old", "pending"]);
   });
@@ -29,11 +33,19 @@ describe("a ManagedCertificate's orders", () => {
   it("buildOrder: names from the spec, the key's hash, the spec hash in the owner, typed vendor options", async () => {
     const { privateKey } = await generateKey({ algorithm: "ECDSA", size: 256 });
     const spec = ManagedCertificateSpec.parse({
-      connectionRef: { kind: "VendorConnection", name: "scm" }, secretName: "web-tls", dnsNames: ["app.example.com", "www.example.com"],
-      privateKey: { algorithm: "ECDSA", size: 256 }, sectigo: { type: "SSL", profile: { name: "OV SSL" } },
+      connectionRef: { kind: "VendorConnection", name: "scm" },
+      secretName: "web-tls",
+      dnsNames: ["app.example.com", "www.example.com"],
+      privateKey: { algorithm: "ECDSA", size: 256 },
+      sectigo: { type: "SSL", profile: { name: "OV SSL" } },
     });
     const order = await buildOrder(spec, owner, "0123456789abcdef0123456789abcdef", privateKey, 4);
-    expect(order).toMatchObject({ owner: { uid: "0000-web", revision: 4, specHash: "0123456789abcdef" }, commonName: "app.example.com", dnsNames: ["app.example.com", "www.example.com"], publicKeySha256: publicKeySha256(privateKey) });
+    expect(order).toMatchObject({
+      owner: { uid: "0000-web", revision: 4, specHash: "0123456789abcdef" },
+      commonName: "app.example.com",
+      dnsNames: ["app.example.com", "www.example.com"],
+      publicKeySha256: publicKeySha256(privateKey),
+    });
     expect(order.vendorOptions).toMatchObject({ vendor: "sectigo", options: { type: "SSL" } });
     expect(order.csrPem).toMatch(/BEGIN CERTIFICATE REQUEST/);
     expect(markerSpecHash(`uid=u rev=4 spec=${order.owner.specHash}`)).toBe("0123456789abcdef");

@@ -10,7 +10,13 @@ import type { Status } from "./context.ts";
 import { publicKeySha256 } from "./keys.ts";
 
 /** The order for `revision` of this spec, with a CSR signed by `key` (the one place an order is made). */
-export async function buildOrder(spec: ManagedCertificateSpec, owner: SecretOwner, specHash: string, key: KeyObject, revision: number): Promise<CertificateOrder> {
+export async function buildOrder(
+  spec: ManagedCertificateSpec,
+  owner: SecretOwner,
+  specHash: string,
+  key: KeyObject,
+  revision: number,
+): Promise<CertificateOrder> {
   const commonName = spec.commonName ?? spec.dnsNames?.[0] ?? spec.ipAddresses?.[0] ?? spec.emailAddresses?.[0];
   const sans = { dnsNames: spec.dnsNames ?? [], ipAddresses: spec.ipAddresses ?? [], emailAddresses: spec.emailAddresses ?? [], uris: spec.uris ?? [] };
   const csrPem = await createCsr({ privateKey: key, subject: { ...(spec.subject ?? {}), ...(commonName === undefined ? {} : { commonName }) }, sans });

@@ -11,16 +11,32 @@ import type { Status } from "./context.ts";
 import { type PublishPorts, publishZpa, unpublishZpa, zpaCertificateName } from "./publish.ts";
 import { type Fixture, certificateFixture } from "./testing.ts";
 
-const zpa: ResolvedConnectionOf<"zpa"> = { kind: "VendorConnection", namespace: "ns", name: "zpa", vendor: "zpa", settings: { authMode: "OneAPI", customerId: "216196257331281920", microtenantId: "mt-1" }, credentials: {}, fingerprint: "f" };
+const zpa: ResolvedConnectionOf<"zpa"> = {
+  kind: "VendorConnection",
+  namespace: "ns",
+  name: "zpa",
+  vendor: "zpa",
+  settings: { authMode: "OneAPI", customerId: "216196257331281920", microtenantId: "mt-1" },
+  credentials: {},
+  fingerprint: "f",
+};
 const spec = { publish: { zpa: { connectionRef: { kind: "VendorConnection", name: "zpa" } } } };
 const issued: Status = { revision: 2, serialNumber: "0a", vendorRef: "cf-2" };
 
 function store(over: Partial<BrowserCertificateStore> = {}) {
   const calls: string[] = [];
   const s: BrowserCertificateStore = {
-    findByName: async (name, mt) => { calls.push(`find ${name} ${mt}`); return undefined; },
-    upload: async (input) => { calls.push(`upload ${input.name} ${input.microtenantId}`); return { id: "z-2", name: input.name }; },
-    delete: async (id, mt) => { calls.push(`delete ${id} ${mt}`); },
+    findByName: async (name, mt) => {
+      calls.push(`find ${name} ${mt}`);
+      return undefined;
+    },
+    upload: async (input) => {
+      calls.push(`upload ${input.name} ${input.microtenantId}`);
+      return { id: "z-2", name: input.name };
+    },
+    delete: async (id, mt) => {
+      calls.push(`delete ${id} ${mt}`);
+    },
     ...over,
   };
   return { s, calls };
@@ -28,14 +44,26 @@ function store(over: Partial<BrowserCertificateStore> = {}) {
 
 function ports(f: Fixture, s: BrowserCertificateStore | undefined, lookup: "ok" | "missing" = "ok"): PublishPorts {
   return {
-    connections: { resolve: async () => (lookup === "ok" ? { ok: true, connection: zpa } : { ok: false, reason: "ConnectionNotFound", message: "VendorConnection zpa not found" }) },
+    connections: {
+      resolve: async () =>
+        lookup === "ok" ? { ok: true, connection: zpa } : { ok: false, reason: "ConnectionNotFound", message: "VendorConnection zpa not found" },
+    },
     ...(s === undefined ? {} : { browserCertificates: () => s }),
     io: { client: f.api, secrets: { get: () => undefined } },
   };
 }
 
-function withTlsSecret(f: Fixture, data: Record<string, string> = { "tls.crt": Buffer.from("CERT").toString("base64"), "tls.key": Buffer.from("KEY").toString("base64") }): void {
-  f.api.seed<Secret>(core.secrets, buildOwnedSecret({ kind: "ManagedCertificate", namespace: "ns", name: "web", uid: "0000-web" }, { name: "web-tls", type: "kubernetes.io/tls", data, ownerReference: false }));
+function withTlsSecret(
+  f: Fixture,
+  data: Record<string, string> = { "tls.crt": Buffer.from("CERT").toString("base64"), "tls.key": Buffer.from("KEY").toString("base64") },
+): void {
+  f.api.seed<Secret>(
+    core.secrets,
+    buildOwnedSecret(
+      { kind: "ManagedCertificate", namespace: "ns", name: "web", uid: "0000-web" },
+      { name: "web-tls", type: "kubernetes.io/tls", data, ownerReference: false },
+    ),
+  );
 }
 
 const published = (s: Status) => s.conditions?.find((c) => c.type === "Published");
@@ -63,7 +91,12 @@ describe("publishZpa", () => {
   it("uploaded before a crash but not recorded: found by name, not uploaded twice", async () => {
     const f = certificateFixture({ spec, status: issued });
     withTlsSecret(f);
-    const { s, calls } = store({ findByName: async (name) => { calls.push(`find ${name}`); return { id: "z-2", name }; } });
+    const { s, calls } = store({
+      findByName: async (name) => {
+        calls.push(`find ${name}`);
+        return { id: "z-2", name };
+      },
+    });
     const out = await publishZpa(f.ctx, ports(f, s), issued, 1);
     expect(calls).toEqual(["find ns-web-r2"]);
     expect(out.status.publish?.zpa?.certificateId).toBe("z-2");
@@ -96,10 +129,22 @@ describe("publishZpa", () => {
   it("ZPA refusing for good is shown (PublishFailed, ZPA's words); a retryable error is returned to the queue", async () => {
     const f = certificateFixture({ spec, status: issued });
     withTlsSecret(f);
-    const refused = store({ upload: async () => { throw new VendorError({ kind: "invalid", vendor: "zpa", operation: "uploadCertificate", message: "certificate chain is invalid", httpStatus: 400 }); } });
+    const refused = store({
+      upload: async () => {
+        throw new VendorError({ kind: "invalid", vendor: "zpa", operation: "uploadCertificate", message: "certificate chain is invalid", httpStatus: 400 });
+      },
+    });
     const out = await publishZpa(f.ctx, ports(f, refused.s), issued, 1);
-    expect(published(out.status)).toMatchObject({ status: "False", reason: "PublishFailed", message: "ZPA uploadCertificate failed (invalid): certificate chain is invalid" });
-    const busy = store({ upload: async () => { throw new VendorError({ kind: "transient", vendor: "zpa", operation: "uploadCertificate", message: "503", httpStatus: 503 }); } });
+    expect(published(out.status)).toMatchObject({
+      status: "False",
+      reason: "PublishFailed",
+      message: "ZPA uploadCertificate failed (invalid): certificate chain is invalid",
+    });
+    const busy = store({
+      upload: async () => {
+        throw new VendorError({ kind: "transient", vendor: "zpa", operation: "uploadCertificate", message: "503", httpStatus: 503 });
+      },
+    });
     await expect(publishZpa(f.ctx, ports(f, busy.s), issued, 1)).rejects.toThrow(/503/);
   });
 
@@ -123,7 +168,33 @@ describe("unpublishZpa (delete)", () => {
     const f = certificateFixture({ spec, status: recorded });
     await unpublishZpa(f.ctx, ports(f, store().s, "missing"), recorded, (e) => f.events.push(e));
     expect(f.events).toEqual([expect.objectContaining({ type: "Warning", reason: "UnpublishSkipped" })]);
-    await unpublishZpa(f.ctx, ports(f, store({ delete: async () => { throw new VendorError({ kind: "notFound", vendor: "zpa", operation: "deleteCertificate", message: "gone", httpStatus: 404 }); } }).s), recorded, () => {});
-    await expect(unpublishZpa(f.ctx, ports(f, store({ delete: async () => { throw new VendorError({ kind: "rateLimited", vendor: "zpa", operation: "deleteCertificate", message: "slow down", httpStatus: 429 }); } }).s), recorded, () => {})).rejects.toThrow(/slow down/);
+    await unpublishZpa(
+      f.ctx,
+      ports(
+        f,
+        store({
+          delete: async () => {
+            throw new VendorError({ kind: "notFound", vendor: "zpa", operation: "deleteCertificate", message: "gone", httpStatus: 404 });
+          },
+        }).s,
+      ),
+      recorded,
+      () => {},
+    );
+    await expect(
+      unpublishZpa(
+        f.ctx,
+        ports(
+          f,
+          store({
+            delete: async () => {
+              throw new VendorError({ kind: "rateLimited", vendor: "zpa", operation: "deleteCertificate", message: "slow down", httpStatus: 429 });
+            },
+          }).s,
+        ),
+        recorded,
+        () => {},
+      ),
+    ).rejects.toThrow(/slow down/);
   });
 });

@@ -33,7 +33,12 @@ export function zpaCertificateName(base: string | undefined, namespace: string, 
  * Brings the ZPA copy in line with the current certificate. Returns the status to write and, when
  * publishing failed for a reason time may fix, when to look again. No vendor call when in line.
  */
-export async function publishZpa(ctx: CertificateContext, ports: PublishPorts, status: Status, generation: number | undefined): Promise<{ status: Status; retryMs?: number }> {
+export async function publishZpa(
+  ctx: CertificateContext,
+  ports: PublishPorts,
+  status: Status,
+  generation: number | undefined,
+): Promise<{ status: Status; retryMs?: number }> {
   const want = ctx.mc.spec.publish?.zpa;
   if (want === undefined || status.serialNumber === undefined || status.revision === undefined) return { status };
   const published = (s: Status, value: ConditionValue) => withPublished(s, generation, ctx.now, value);
@@ -50,14 +55,29 @@ export async function publishZpa(ctx: CertificateContext, ports: PublishPorts, s
   const secret = (await readTargetSecret(ports.io, ctx.owner, ctx.mc.spec.secretName, false, ctx.signal)).secret;
   const certificatePem = secret?.data?.["tls.crt"] === undefined ? undefined : Buffer.from(secret.data["tls.crt"], "base64").toString("utf8");
   const privateKeyPem = secret?.data?.["tls.key"] === undefined ? undefined : Buffer.from(secret.data["tls.key"], "base64").toString("utf8");
-  if (certificatePem === undefined || privateKeyPem === undefined) return failed(Reason.PublishFailed, `Secret ${ctx.mc.spec.secretName} has no certificate and key to publish yet.`);
+  if (certificatePem === undefined || privateKeyPem === undefined)
+    return failed(Reason.PublishFailed, `Secret ${ctx.mc.spec.secretName} has no certificate and key to publish yet.`);
   const microtenantId = zpaMicrotenantOf(lookup.connection);
   try {
     // Uploaded before a crash but not recorded: find it instead of uploading a second copy.
-    const ref = (await store.findByName(name, microtenantId, ctx.signal)) ?? (await store.upload({ name, ...(want.description === undefined ? {} : { description: want.description }), certificatePem, privateKeyPem, ...(microtenantId === undefined ? {} : { microtenantId }) }, ctx.signal));
+    const ref =
+      (await store.findByName(name, microtenantId, ctx.signal)) ??
+      (await store.upload(
+        {
+          name,
+          ...(want.description === undefined ? {} : { description: want.description }),
+          certificatePem,
+          privateKeyPem,
+          ...(microtenantId === undefined ? {} : { microtenantId }),
+        },
+        ctx.signal,
+      ));
     ctx.countCall("zpa", "publish");
     if (have?.certificateId !== undefined && have.certificateId !== ref.id) await store.delete(have.certificateId, microtenantId, ctx.signal);
-    const next: Status = { ...status, publish: { zpa: { certificateId: ref.id, name: ref.name, serialNumber: status.serialNumber, lastPublishTime: iso(ctx.now) } } };
+    const next: Status = {
+      ...status,
+      publish: { zpa: { certificateId: ref.id, name: ref.name, serialNumber: status.serialNumber, lastPublishTime: iso(ctx.now) } },
+    };
     ctx.log.info({ zpaCertificateId: ref.id, name: ref.name }, "published to ZPA");
     return { status: published(next, { status: "True", reason: Reason.Published, message: `Published to ZPA as "${ref.name}" (id ${ref.id}).` }) };
   } catch (error) {
@@ -74,7 +94,12 @@ export async function unpublishZpa(ctx: CertificateContext, ports: PublishPorts,
   const lookup = await ports.connections.resolve(ref, ctx.owner.namespace, "zpa", ctx.signal, { purpose: "cleanup" });
   const store = lookup.ok ? ports.browserCertificates?.(lookup.connection) : undefined;
   if (!lookup.ok || store === undefined) {
-    notify({ type: "Warning", reason: "UnpublishSkipped", action: "Delete", note: `Could not delete ZPA certificate ${id}: the ZPA connection is unavailable.` });
+    notify({
+      type: "Warning",
+      reason: "UnpublishSkipped",
+      action: "Delete",
+      note: `Could not delete ZPA certificate ${id}: the ZPA connection is unavailable.`,
+    });
     return;
   }
   try {

@@ -92,8 +92,17 @@ export function issuedStatus(status: Status, i: Issuance): Status {
   const notBefore = cert.validFromDate;
   const notAfter = cert.validToDate;
   const revocations = [...(status.pendingRevocations ?? [])];
-  if (status.vendorRef !== undefined && status.vendorRef !== i.vendorRef && i.spec.revocationPolicy.superseded === "Revoke" && !revocations.some((x) => x.vendorRef === status.vendorRef)) {
-    revocations.push({ vendorRef: status.vendorRef, ...(status.serialNumber === undefined ? {} : { serialNumber: status.serialNumber }), reason: "Superseded" });
+  if (
+    status.vendorRef !== undefined &&
+    status.vendorRef !== i.vendorRef &&
+    i.spec.revocationPolicy.superseded === "Revoke" &&
+    !revocations.some((x) => x.vendorRef === status.vendorRef)
+  ) {
+    revocations.push({
+      vendorRef: status.vendorRef,
+      ...(status.serialNumber === undefined ? {} : { serialNumber: status.serialNumber }),
+      reason: "Superseded",
+    });
   }
   const intentHash = markerSpecHash(i.record.marker);
   const { pendingIssuance: _p, failedIssuanceAttempts: _f, lastFailureTime: _l, lastFailureMessage: _m, pendingRevocations: _r, ...rest } = status;
@@ -107,7 +116,11 @@ export function issuedStatus(status: Status, i: Issuance): Status {
     vendorRef: i.vendorRef,
     issuedSpecHash: intentHash === undefined || i.specHash.startsWith(intentHash) ? i.specHash : intentHash,
     secretName: i.spec.secretName,
-    ...(i.renewRequest !== undefined ? { observedRenewRequest: i.renewRequest } : status.observedRenewRequest !== undefined ? { observedRenewRequest: status.observedRenewRequest } : {}),
+    ...(i.renewRequest !== undefined
+      ? { observedRenewRequest: i.renewRequest }
+      : status.observedRenewRequest !== undefined
+        ? { observedRenewRequest: status.observedRenewRequest }
+        : {}),
     ...(revocations.length > 0 ? { pendingRevocations: revocations.slice(-32) } : {}),
   };
 }

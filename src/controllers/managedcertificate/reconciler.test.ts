@@ -54,7 +54,11 @@ function fakeCluster() {
       if (obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
         throw new KubeApiError({ status: 409, reason: "Conflict", message: "stale", method: "PATCH", path: key });
       }
-      const next = { ...current, status: structuredClone(obj.status) as CertificateObject["status"], metadata: { ...current.metadata, resourceVersion: String(++rv) } };
+      const next = {
+        ...current,
+        status: structuredClone(obj.status) as CertificateObject["status"],
+        metadata: { ...current.metadata, resourceVersion: String(++rv) },
+      };
       certs.set(key, next);
       return structuredClone(next);
     },
@@ -65,7 +69,9 @@ function fakeCluster() {
       certs.set(`${ns}/${name}`, next);
       return structuredClone(next);
     },
-    delete: async () => { writes.push("delete"); },
+    delete: async () => {
+      writes.push("delete");
+    },
   } as unknown as KubeClient;
   return { certs, secrets, writes, client };
 }
@@ -79,29 +85,61 @@ function fakeCa(ca: TestCa, over: Partial<CertificateAuthority> = {}) {
       const leaf = await ca.signCsr(order.csrPem, { usage: "client" });
       return { state: "issued", vendorRef: `ref-${order.owner.revision}`, chainPem: leaf.leafPem };
     },
-    collect: async () => { calls.push("collect"); throw new Error("not expected"); },
-    findOrders: async () => { calls.push("find"); return []; },
-    revoke: async () => { calls.push("revoke"); },
-    cancel: async () => { calls.push("cancel"); return { done: true, how: "revoked" }; },
+    collect: async () => {
+      calls.push("collect");
+      throw new Error("not expected");
+    },
+    findOrders: async () => {
+      calls.push("find");
+      return [];
+    },
+    revoke: async () => {
+      calls.push("revoke");
+    },
+    cancel: async () => {
+      calls.push("cancel");
+      return { done: true, how: "revoked" };
+    },
     ...over,
   };
   return { impl, calls };
 }
 
-const connection: ResolvedConnection = { kind: "VendorConnection", namespace: "ns", name: "cf", vendor: "cloudflare", settings: { baseUrl: "https://api.cloudflare.com/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" }, credentials: {}, fingerprint: "f" };
+const connection: ResolvedConnection = {
+  kind: "VendorConnection",
+  namespace: "ns",
+  name: "cf",
+  vendor: "cloudflare",
+  settings: { baseUrl: "https://api.cloudflare.com/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" },
+  credentials: {},
+  fingerprint: "f",
+};
 
 /** A clock the test moves by hand (C4: the reconciler reads no other). */
 function manualClock(start = Date.now()) {
   let at = start;
-  return { now: () => new Date(at), advance: (ms: number) => { at += ms; } };
+  return {
+    now: () => new Date(at),
+    advance: (ms: number) => {
+      at += ms;
+    },
+  };
 }
 
 function setup(ca: CertificateAuthority, spec: Record<string, unknown> = {}, deps: Partial<ManagedCertificateReconciler["deps"]> = {}) {
   const cluster = fakeCluster();
   cluster.certs.set("ns/web", {
-    apiVersion: "certbridge.dev/v1alpha1", kind: "ManagedCertificate",
+    apiVersion: "certbridge.dev/v1alpha1",
+    kind: "ManagedCertificate",
     metadata: { name: "web", namespace: "ns", uid: "0000-web", generation: 1, resourceVersion: "1", creationTimestamp: "2026-01-01T00:00:00Z" },
-    spec: { connectionRef: { kind: "VendorConnection", name: "cf" }, secretName: "web-tls", commonName: "web.example.com", privateKey: { algorithm: "ECDSA", size: 256 }, cloudflare: { validityDays: 30 }, ...spec },
+    spec: {
+      connectionRef: { kind: "VendorConnection", name: "cf" },
+      secretName: "web-tls",
+      commonName: "web.example.com",
+      privateKey: { algorithm: "ECDSA", size: 256 },
+      cloudflare: { validityDays: 30 },
+      ...spec,
+    },
   });
   const reconciler = new ManagedCertificateReconciler({
     client: cluster.client,
@@ -198,7 +236,9 @@ describe("ManagedCertificateReconciler (in memory)", () => {
 
   it("a refused order counts as a failed attempt; the retry waits for the business backoff, kept in status", async () => {
     const ca = fakeCa(await createTestCa({ name: "unit" }), {
-      submit: async () => { throw new VendorError({ kind: "invalid", vendor: "cloudflare", operation: "createClientCertificate", message: "CSR refused", vendorCode: "1001" }); },
+      submit: async () => {
+        throw new VendorError({ kind: "invalid", vendor: "cloudflare", operation: "createClientCertificate", message: "CSR refused", vendorCode: "1001" });
+      },
     });
     const { cluster, reconciler } = setup(ca.impl);
     const first = await reconciler.reconcile(ctx, "ns/web");
@@ -220,9 +260,24 @@ describe("ManagedCertificateReconciler (in memory)", () => {
     const ca = fakeCa(testCa);
     const clock = manualClock();
     const { cluster, reconciler } = setup(ca.impl, {}, { clock });
-    const crashing = new ManagedCertificateReconciler({ ...reconciler.deps, hooks: { step: (s) => { if (s === "intent-recorded" && !crashed) { crashed = true; throw new Error("crash"); } } } });
+    const crashing = new ManagedCertificateReconciler({
+      ...reconciler.deps,
+      hooks: {
+        step: (s) => {
+          if (s === "intent-recorded" && !crashed) {
+            crashed = true;
+            throw new Error("crash");
+          }
+        },
+      },
+    });
     await expect(crashing.reconcile(ctx, "ns/web")).rejects.toThrow("crash");
-    expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({ revision: 1, state: "Submitting", submits: 1, settleDeadline: expect.any(String) });
+    expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({
+      revision: 1,
+      state: "Submitting",
+      submits: 1,
+      settleDeadline: expect.any(String),
+    });
     // The crash may have come after the order left: not found yet means "look again", never "order again".
     const restarted = new ManagedCertificateReconciler(reconciler.deps);
     const first = await restarted.reconcile(ctx, "ns/web");
@@ -239,7 +294,15 @@ describe("ManagedCertificateReconciler (in memory)", () => {
 // ---------------------------------------------------------------------------------------------------
 // Ordering under unknown outcomes (ADR 0005), against a vendor model with late commits.
 
-interface FakeOrder { ref: string; uid: string; revision: number; spec: string; visibleAt: number; state: "pending" | "issued" | "failed"; chainPem: string }
+interface FakeOrder {
+  ref: string;
+  uid: string;
+  revision: number;
+  spec: string;
+  visibleAt: number;
+  state: "pending" | "issued" | "failed";
+  chainPem: string;
+}
 
 /** A vendor that can lose answers and commit late: orders become visible (to lookups) at `visibleAt`. */
 async function lateVendor(clock: ReturnType<typeof manualClock>) {
@@ -254,12 +317,24 @@ async function lateVendor(clock: ReturnType<typeof manualClock>) {
     submit: async (order) => {
       calls.push("submit");
       const mode = plan.shift() ?? "ok";
-      if (mode === "unplaced") throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "createClientCertificate", message: "timed out after 30000 ms" });
+      if (mode === "unplaced")
+        throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "createClientCertificate", message: "timed out after 30000 ms" });
       const leaf = await testCa.signCsr(order.csrPem, { usage: "client" });
-      const o: FakeOrder = { ref: `ref-${++seq}`, uid: order.owner.uid, revision: order.owner.revision, spec: order.owner.specHash ?? "", visibleAt: clock.now().getTime() + (mode === "lostLate" ? 200_000 : mode === "lost" ? 20_000 : 0), state: mode === "pending" ? "pending" : "issued", chainPem: leaf.leafPem };
+      const o: FakeOrder = {
+        ref: `ref-${++seq}`,
+        uid: order.owner.uid,
+        revision: order.owner.revision,
+        spec: order.owner.specHash ?? "",
+        visibleAt: clock.now().getTime() + (mode === "lostLate" ? 200_000 : mode === "lost" ? 20_000 : 0),
+        state: mode === "pending" ? "pending" : "issued",
+        chainPem: leaf.leafPem,
+      };
       orders.push(o);
-      if (mode === "lost" || mode === "lostLate") throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "createClientCertificate", message: "network error (ECONNRESET)" });
-      return o.state === "pending" ? { state: "pending", vendorRef: o.ref, reason: "Pending", message: "placed" } : { state: "issued", vendorRef: o.ref, chainPem: o.chainPem };
+      if (mode === "lost" || mode === "lostLate")
+        throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "createClientCertificate", message: "network error (ECONNRESET)" });
+      return o.state === "pending"
+        ? { state: "pending", vendorRef: o.ref, reason: "Pending", message: "placed" }
+        : { state: "issued", vendorRef: o.ref, chainPem: o.chainPem };
     },
     collect: async (ref) => {
       calls.push(`collect ${ref}`);
@@ -267,16 +342,28 @@ async function lateVendor(clock: ReturnType<typeof manualClock>) {
       if (e !== undefined) throw e;
       const o = orders.find((x) => x.ref === ref)!;
       if (o.state === "failed") return { state: "failed", vendorRef: ref, message: "declined by an approver" };
-      if (o.state === "pending") { o.state = "issued"; return { state: "pending", vendorRef: ref, reason: "Pending", message: "not yet" }; }
+      if (o.state === "pending") {
+        o.state = "issued";
+        return { state: "pending", vendorRef: ref, reason: "Pending", message: "not yet" };
+      }
       return { state: "issued", vendorRef: ref, chainPem: o.chainPem };
     },
     findOrders: async (intent) => {
       calls.push("find");
       return orders
-        .filter((o) => o.uid === intent.owner.uid && o.revision === intent.owner.revision && o.spec.startsWith(intent.specHash) && o.visibleAt <= clock.now().getTime() && !intent.knownVendorRefs.includes(o.ref))
+        .filter(
+          (o) =>
+            o.uid === intent.owner.uid &&
+            o.revision === intent.owner.revision &&
+            o.spec.startsWith(intent.specHash) &&
+            o.visibleAt <= clock.now().getTime() &&
+            !intent.knownVendorRefs.includes(o.ref),
+        )
         .map((o) => ({ vendorRef: o.ref, state: o.state }));
     },
-    revoke: async (ref) => { calls.push(`revoke ${ref}`); },
+    revoke: async (ref) => {
+      calls.push(`revoke ${ref}`);
+    },
     cancel: async (ref) => {
       calls.push(`cancel ${ref}`);
       const o = orders.find((x) => x.ref === ref);
@@ -343,10 +430,45 @@ describe("ordering under unknown outcomes", () => {
   });
 
   it.each([
-    { why: "an oversized answer", error: new VendorError({ kind: "permanent", vendor: "sectigo", operation: "ssl.collect", message: "response body exceeds the 4194304-byte limit", httpStatus: 200 }), reason: "VendorError" },
-    { why: "a schema mismatch", error: new VendorError({ kind: "permanent", vendor: "sectigo", operation: "ssl.get", message: "response did not match the expected schema (status: invalid_type)", httpStatus: 200 }), reason: "VendorError" },
-    { why: "credentials revoked meanwhile", error: new VendorError({ kind: "credentials", vendor: "sectigo", operation: "ssl.collect", message: "code -16: Unknown user", httpStatus: 401 }), reason: "CredentialsInvalid" },
-    { why: "throttling", error: new VendorError({ kind: "rateLimited", vendor: "sectigo", operation: "ssl.collect", message: "rate limited (HTTP 429)", httpStatus: 429, retryAfterMs: 30_000 }), reason: "RateLimited" },
+    {
+      why: "an oversized answer",
+      error: new VendorError({
+        kind: "permanent",
+        vendor: "sectigo",
+        operation: "ssl.collect",
+        message: "response body exceeds the 4194304-byte limit",
+        httpStatus: 200,
+      }),
+      reason: "VendorError",
+    },
+    {
+      why: "a schema mismatch",
+      error: new VendorError({
+        kind: "permanent",
+        vendor: "sectigo",
+        operation: "ssl.get",
+        message: "response did not match the expected schema (status: invalid_type)",
+        httpStatus: 200,
+      }),
+      reason: "VendorError",
+    },
+    {
+      why: "credentials revoked meanwhile",
+      error: new VendorError({ kind: "credentials", vendor: "sectigo", operation: "ssl.collect", message: "code -16: Unknown user", httpStatus: 401 }),
+      reason: "CredentialsInvalid",
+    },
+    {
+      why: "throttling",
+      error: new VendorError({
+        kind: "rateLimited",
+        vendor: "sectigo",
+        operation: "ssl.collect",
+        message: "rate limited (HTTP 429)",
+        httpStatus: 429,
+        retryAfterMs: 30_000,
+      }),
+      reason: "RateLimited",
+    },
     { why: "an unexpected bug", error: new TypeError("cannot read properties of undefined"), reason: "VendorError" },
   ])("an error after the order exists keeps it, says so, and collects again ($why)", async ({ error, reason }) => {
     const clock = manualClock();
@@ -390,9 +512,18 @@ describe("ordering under unknown outcomes", () => {
   it("purpose provision refuses a deleting connection: no order, the reason shown", async () => {
     const vendor = await lateVendor(manualClock());
     const purposes: Array<string | undefined> = [];
-    const { cluster, reconciler } = setup(vendor.impl, {}, {
-      connections: { resolve: async (_r, _n, _v, _s, opts) => { purposes.push(opts?.purpose); return { ok: false, reason: "ConnectionDeleting", message: "VendorConnection ns/cf is being deleted" }; } },
-    });
+    const { cluster, reconciler } = setup(
+      vendor.impl,
+      {},
+      {
+        connections: {
+          resolve: async (_r, _n, _v, _s, opts) => {
+            purposes.push(opts?.purpose);
+            return { ok: false, reason: "ConnectionDeleting", message: "VendorConnection ns/cf is being deleted" };
+          },
+        },
+      },
+    );
     await reconciler.reconcile(ctx, "ns/web");
     expect(purposes).toEqual(["provision"]);
     expect(vendor.calls).toEqual([]);
@@ -404,7 +535,19 @@ describe("ordering under unknown outcomes", () => {
     const vendor = await lateVendor(clock);
     vendor.plan.push("pending");
     const purposes: Array<string | undefined> = [];
-    const { cluster, reconciler } = setup(vendor.impl, {}, { clock, connections: { resolve: async (_r, _n, _v, _s, opts) => { purposes.push(opts?.purpose); return { ok: true, connection }; } } });
+    const { cluster, reconciler } = setup(
+      vendor.impl,
+      {},
+      {
+        clock,
+        connections: {
+          resolve: async (_r, _n, _v, _s, opts) => {
+            purposes.push(opts?.purpose);
+            return { ok: true, connection };
+          },
+        },
+      },
+    );
     await reconciler.reconcile(ctx, "ns/web");
     const obj = cluster.certs.get("ns/web")!;
     cluster.certs.set("ns/web", { ...obj, metadata: { ...obj.metadata, deletionTimestamp: clock.now().toISOString() } });

@@ -93,7 +93,14 @@ export class ManagedCertificateReconciler implements Reconciler {
     const mc = parsed.value;
     const owner: SecretOwner = { kind: "ManagedCertificate", namespace: namespace ?? "", name, uid: obj.metadata.uid ?? "" };
     const ctx: CertificateContext = {
-      key, mc, owner, vendor: mc.spec.sectigo !== undefined ? "sectigo" : "cloudflare", now, specHash: certificateSpecHash(mc.spec), signal: rc.signal, log: rc.log,
+      key,
+      mc,
+      owner,
+      vendor: mc.spec.sectigo !== undefined ? "sectigo" : "cloudflare",
+      now,
+      specHash: certificateSpecHash(mc.spec),
+      signal: rc.signal,
+      log: rc.log,
       countCall: (vendor, operation) => this.deps.metrics?.vendorCalls.inc({ vendor, operation }),
     };
     if (obj.metadata.deletionTimestamp) return this.#delete(ctx, port);
@@ -107,14 +114,24 @@ export class ManagedCertificateReconciler implements Reconciler {
       port = this.#status.port(patched, rc.signal);
     }
     if (!lookup.ok) {
-      await this.#notReady(ctx, port, { status: "False", reason: lookup.reason === "SecretNotFound" ? Reason.SecretNotFound : lookup.reason, message: lookup.message });
+      await this.#notReady(ctx, port, {
+        status: "False",
+        reason: lookup.reason === "SecretNotFound" ? Reason.SecretNotFound : lookup.reason,
+        message: lookup.message,
+      });
       return { requeueAfterMs: CONNECTION_RECHECK_MS };
     }
     const w: Work = {
-      ctx, port,
+      ctx,
+      port,
       ports: {
-        io: this.deps, ca: this.deps.ports.certificateAuthority(lookup.connection), connection: lookup.connection, budget: this.deps.budget, timing: this.#timing(ctx.vendor),
-        step: (step) => this.#step(step, key), countFailure: () => this.deps.metrics?.issuances.inc({ vendor: ctx.vendor, result: "failed" }),
+        io: this.deps,
+        ca: this.deps.ports.certificateAuthority(lookup.connection),
+        connection: lookup.connection,
+        budget: this.deps.budget,
+        timing: this.#timing(ctx.vendor),
+        step: (step) => this.#step(step, key),
+        countFailure: () => this.deps.metrics?.issuances.inc({ vendor: ctx.vendor, result: "failed" }),
       },
     };
     try {
@@ -130,7 +147,11 @@ export class ManagedCertificateReconciler implements Reconciler {
     const candidates = this.deps.certificates.namingSecret?.(ctx.owner.namespace, ctx.mc.spec.secretName) ?? this.deps.certificates.list();
     const sibling = olderSiblingNaming(port.obj, ctx.mc.spec.secretName, candidates);
     if (sibling !== undefined) {
-      await this.#notReady(ctx, port, { status: "False", reason: Reason.SecretConflict, message: `Secret ${ctx.mc.spec.secretName} is also named by ManagedCertificate ${sibling}, which was created first; this one waits.` });
+      await this.#notReady(ctx, port, {
+        status: "False",
+        reason: Reason.SecretConflict,
+        message: `Secret ${ctx.mc.spec.secretName} is also named by ManagedCertificate ${sibling}, which was created first; this one waits.`,
+      });
       return {};
     }
     const target = await readTargetSecret(this.deps, ctx.owner, ctx.mc.spec.secretName, false, ctx.signal);
@@ -148,10 +169,19 @@ export class ManagedCertificateReconciler implements Reconciler {
     if (port.status.pendingIssuance !== undefined) return this.#afterRequest(w, await continueIssuance(ctx, port, w.ports));
     const status = withRenewalTime(port.status, ctx.mc.spec.renewBefore);
     const renewRequest = port.obj.metadata.annotations?.[annotations.renewRequest];
-    const decide = (secret: typeof targetSecret) => needsIssuance({ spec: ctx.mc.spec, status, specHash: ctx.specHash, now: ctx.now, secret: secret === undefined ? undefined : this.#secretReader.view(secret), renewRequest });
+    const decide = (secret: typeof targetSecret) =>
+      needsIssuance({
+        spec: ctx.mc.spec,
+        status,
+        specHash: ctx.specHash,
+        now: ctx.now,
+        secret: secret === undefined ? undefined : this.#secretReader.view(secret),
+        renewRequest,
+      });
     const decision = decide(targetSecret);
     if (decision === undefined) return this.#steady(w);
-    if (decision.reason !== ReissueReason.SecretMissing && decision.reason !== ReissueReason.SecretMismatch) return this.#afterRequest(w, await startIssuance(ctx, port, w.ports, decision, targetSecret));
+    if (decision.reason !== ReissueReason.SecretMissing && decision.reason !== ReissueReason.SecretMismatch)
+      return this.#afterRequest(w, await startIssuance(ctx, port, w.ports, decision, targetSecret));
     // The cache may lag our own write: confirm with the API server before acting on the Secret.
     const live = await readTargetSecret(this.deps, ctx.owner, ctx.mc.spec.secretName, true, ctx.signal);
     if (live.ownership === "foreign") return this.#foreign(ctx, port);
@@ -171,14 +201,31 @@ export class ManagedCertificateReconciler implements Reconciler {
     const { ctx, port } = w;
     const { record, issued, key } = outcome;
     const delivered = await writeCertificateSecret(ctx, this.deps, { ...issued, revision: record.revision, key });
-    if (delivered.kind === "keystoreMissing") return this.#keystoreMissing(ctx, port, delivered.message, { status: "True", reason: Reason.SecretNotFound, message: delivered.message });
+    if (delivered.kind === "keystoreMissing")
+      return this.#keystoreMissing(ctx, port, delivered.message, { status: "True", reason: Reason.SecretNotFound, message: delivered.message });
     if (delivered.kind === "conflict") {
       // The certificate is paid for: keep the order and write it once the Secret is free.
-      await port.save(withConditions(port.status, port.obj.metadata.generation, ctx.now, { status: "False", reason: Reason.SecretConflict, message: delivered.message }, { status: "True", reason: Reason.SecretConflict, message: delivered.message }));
+      await port.save(
+        withConditions(
+          port.status,
+          port.obj.metadata.generation,
+          ctx.now,
+          { status: "False", reason: Reason.SecretConflict, message: delivered.message },
+          { status: "True", reason: Reason.SecretConflict, message: delivered.message },
+        ),
+      );
       return { requeueAfterMs: CONFLICT_RECHECK_MS };
     }
     await this.#step("secret-written", ctx.key);
-    const next = issuedStatus(port.status, { spec: ctx.mc.spec, specHash: ctx.specHash, record, vendorRef: issued.vendorRef, leafPem: leafOf(issued.chainPem) ?? "", sweep: outcome.sweep, renewRequest: port.obj.metadata.annotations?.[annotations.renewRequest] });
+    const next = issuedStatus(port.status, {
+      spec: ctx.mc.spec,
+      specHash: ctx.specHash,
+      record,
+      vendorRef: issued.vendorRef,
+      leafPem: leafOf(issued.chainPem) ?? "",
+      sweep: outcome.sweep,
+      renewRequest: port.obj.metadata.annotations?.[annotations.renewRequest],
+    });
     await port.save(withConditions(next, port.obj.metadata.generation, ctx.now, issuedCondition(next, ctx.mc.spec), notIssuing()));
     await this.#step("status-written", ctx.key);
     this.deps.metrics?.issuances.inc({ vendor: ctx.vendor, result: "issued" });
@@ -195,8 +242,19 @@ export class ManagedCertificateReconciler implements Reconciler {
     const { ctx, port } = w;
     if (opts.keyCurrent !== true) await repairKeySecret(ctx, this.deps, port.status, this.deps.secrets.get(`${ctx.owner.namespace}/${ctx.mc.spec.secretName}`));
     const status = withRenewalTime(port.status, ctx.mc.spec.renewBefore);
-    const next = withConditions({ ...status, secretName: ctx.mc.spec.secretName }, port.obj.metadata.generation, ctx.now, issuedCondition(status, ctx.mc.spec), notIssuing());
-    const published = await publishZpa(ctx, { connections: this.deps.connections, browserCertificates: this.deps.ports.browserCertificates, io: this.deps }, next, port.obj.metadata.generation);
+    const next = withConditions(
+      { ...status, secretName: ctx.mc.spec.secretName },
+      port.obj.metadata.generation,
+      ctx.now,
+      issuedCondition(status, ctx.mc.spec),
+      notIssuing(),
+    );
+    const published = await publishZpa(
+      ctx,
+      { connections: this.deps.connections, browserCertificates: this.deps.ports.browserCertificates, io: this.deps },
+      next,
+      port.obj.metadata.generation,
+    );
     await port.save(published.status);
     if ((port.status.pendingRevocations ?? []).length > 0) await this.#revoke(w);
     this.deps.metrics?.setExpiration(ctx.owner.namespace, ctx.owner.name, ctx.mc.spec.secretName, status.notAfter);
@@ -221,10 +279,22 @@ export class ManagedCertificateReconciler implements Reconciler {
     const due = nextSweepDue(status.orderSweeps);
     if (due === undefined || due.getTime() > ctx.now.getTime()) return;
     if (status.pendingIssuance !== undefined && status.pendingIssuance.vendorRef === undefined) return;
-    const swept = await runSweeps({
-      owner: ctx.owner, ca: w.ports.ca, vendorOptions: orderOptionsOf(ctx.mc.spec), vendor: ctx.vendor, now: ctx.now, windowMs: w.ports.timing.windowMs, signal: ctx.signal, log: ctx.log,
-      notify: (e) => port.record(e), onCall: (operation) => ctx.countCall(ctx.vendor, operation),
-    }, status.orderSweeps ?? [], knownVendorRefs(status));
+    const swept = await runSweeps(
+      {
+        owner: ctx.owner,
+        ca: w.ports.ca,
+        vendorOptions: orderOptionsOf(ctx.mc.spec),
+        vendor: ctx.vendor,
+        now: ctx.now,
+        windowMs: w.ports.timing.windowMs,
+        signal: ctx.signal,
+        log: ctx.log,
+        notify: (e) => port.record(e),
+        onCall: (operation) => ctx.countCall(ctx.vendor, operation),
+      },
+      status.orderSweeps ?? [],
+      knownVendorRefs(status),
+    );
     const { orderSweeps: _s, ...rest } = status;
     await port.save(swept.remaining.length > 0 ? { ...rest, orderSweeps: swept.remaining } : rest);
   }
@@ -241,7 +311,11 @@ export class ManagedCertificateReconciler implements Reconciler {
     // Cleanup may use a connection that is itself being deleted (C1).
     const lookup = await this.deps.connections.resolve(ctx.mc.spec.connectionRef, ctx.owner.namespace, ctx.vendor, ctx.signal, { purpose: "cleanup" });
     const ca = lookup.ok ? this.deps.ports.certificateAuthority(lookup.connection) : undefined;
-    const ports = { io: this.deps, publish: { connections: this.deps.connections, browserCertificates: this.deps.ports.browserCertificates, io: this.deps }, windowMs: this.#timing(ctx.vendor).windowMs };
+    const ports = {
+      io: this.deps,
+      publish: { connections: this.deps.connections, browserCertificates: this.deps.ports.browserCertificates, io: this.deps },
+      windowMs: this.#timing(ctx.vendor).windowMs,
+    };
     const outcome = await this.#deletion.run(ctx, port, ports, ca);
     if (outcome.released) {
       this.statusApplier.forget(ctx.key);
@@ -269,7 +343,11 @@ export class ManagedCertificateReconciler implements Reconciler {
   }
 
   async #foreign(ctx: CertificateContext, port: ResourcePort): Promise<Result> {
-    await this.#notReady(ctx, port, { status: "False", reason: Reason.SecretConflict, message: `Secret ${ctx.mc.spec.secretName} exists and is not managed by this ManagedCertificate; it is left untouched.` });
+    await this.#notReady(ctx, port, {
+      status: "False",
+      reason: Reason.SecretConflict,
+      message: `Secret ${ctx.mc.spec.secretName} exists and is not managed by this ManagedCertificate; it is left untouched.`,
+    });
     return { requeueAfterMs: CONFLICT_RECHECK_MS };
   }
 
@@ -280,7 +358,11 @@ export class ManagedCertificateReconciler implements Reconciler {
   }
 
   #timing(vendor: "cloudflare" | "sectigo"): OrderTiming {
-    return { windowMs: settleWindowMs(vendor, this.deps.settleWindowMs), lookupFirstMs: this.deps.lookupFirstMs ?? LOOKUP_FIRST_MS, pollBackoff: this.deps.pollBackoff };
+    return {
+      windowMs: settleWindowMs(vendor, this.deps.settleWindowMs),
+      lookupFirstMs: this.deps.lookupFirstMs ?? LOOKUP_FIRST_MS,
+      pollBackoff: this.deps.pollBackoff,
+    };
   }
 
   async #step(step: IssuanceStep, key: string): Promise<void> {

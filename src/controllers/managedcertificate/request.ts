@@ -46,7 +46,13 @@ export type RequestOutcome =
 const done = (result: Result): RequestOutcome => ({ kind: "done", result });
 
 /** A new revision, for `decision`'s reason. `currentTls`: the TLS Secret now (rotationPolicy Never keeps its key). */
-export async function startIssuance(ctx: CertificateContext, port: ResourcePort, ports: RequestPorts, decision: Decision, currentTls: Secret | undefined): Promise<RequestOutcome> {
+export async function startIssuance(
+  ctx: CertificateContext,
+  port: ResourcePort,
+  ports: RequestPorts,
+  decision: Decision,
+  currentTls: Secret | undefined,
+): Promise<RequestOutcome> {
   const status = port.status;
   const generation = port.obj.metadata.generation;
   const wait = backoffRemainingMs(status, ctx.now);
@@ -54,14 +60,35 @@ export async function startIssuance(ctx: CertificateContext, port: ResourcePort,
     const until = iso(new Date(ctx.now.getTime() + wait));
     const cause = status.lastFailureMessage ? ` Last failure: ${status.lastFailureMessage}` : "";
     const message = `Issuance failed ${status.failedIssuanceAttempts ?? 0} time(s); the next attempt is at ${until}.${cause}`;
-    await port.save(withConditions(status, generation, ctx.now, readyWhileIssuing(status, ctx.now, { status: "False", reason: Reason.Backoff, message }), { status: "False", reason: Reason.Backoff, message }));
+    await port.save(
+      withConditions(status, generation, ctx.now, readyWhileIssuing(status, ctx.now, { status: "False", reason: Reason.Backoff, message }), {
+        status: "False",
+        reason: Reason.Backoff,
+        message,
+      }),
+    );
     return done({ requeueAfterMs: wait });
   }
   const revision = nextRevision(status);
-  const keyed = await keyForRevision(ports.io, ctx.owner, ctx.mc.spec, revision, classifySecret(currentTls, ctx.owner) === "ours" ? keyInSecret(currentTls) : undefined, ctx.signal);
+  const keyed = await keyForRevision(
+    ports.io,
+    ctx.owner,
+    ctx.mc.spec,
+    revision,
+    classifySecret(currentTls, ctx.owner) === "ours" ? keyInSecret(currentTls) : undefined,
+    ctx.signal,
+  );
   if ("conflict" in keyed) {
     const message = `Secret ${keySecretName(ctx.owner.name)} (where the operator keeps the private key) exists and is not managed by this ManagedCertificate; it is left untouched.`;
-    await port.save(withConditions(status, generation, ctx.now, { status: "False", reason: Reason.SecretConflict, message }, { status: "False", reason: Reason.SecretConflict, message }));
+    await port.save(
+      withConditions(
+        status,
+        generation,
+        ctx.now,
+        { status: "False", reason: Reason.SecretConflict, message },
+        { status: "False", reason: Reason.SecretConflict, message },
+      ),
+    );
     return done({ requeueAfterMs: CONFLICT_RECHECK_MS });
   }
   await ports.step("key-persisted");
@@ -70,7 +97,11 @@ export async function startIssuance(ctx: CertificateContext, port: ResourcePort,
   // A missing or broken Secret is not Ready, whatever the certificate on record says.
   const secretBroken = decision.reason === ReissueReason.SecretMissing || decision.reason === ReissueReason.SecretMismatch;
   const message = `${decision.message} Ordering revision ${revision} from ${ctx.vendor}.`;
-  const outcome = await startOrder(orderJob(ctx, port, ports, keys, { secretBroken }), order, { reason: Reason.Pending, message, startedBecause: decision.reason });
+  const outcome = await startOrder(orderJob(ctx, port, ports, keys, { secretBroken }), order, {
+    reason: Reason.Pending,
+    message,
+    startedBecause: decision.reason,
+  });
   return afterOrdering(ctx, port, ports, keys, outcome);
 }
 
@@ -116,7 +147,13 @@ function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPor
 }
 
 /** What the engine's outcome means for this resource's status. */
-async function afterOrdering(ctx: CertificateContext, port: ResourcePort, ports: RequestPorts, keys: KeyMemo, outcome: OrderingOutcome): Promise<RequestOutcome> {
+async function afterOrdering(
+  ctx: CertificateContext,
+  port: ResourcePort,
+  ports: RequestPorts,
+  keys: KeyMemo,
+  outcome: OrderingOutcome,
+): Promise<RequestOutcome> {
   const generation = port.obj.metadata.generation;
   switch (outcome.kind) {
     case "waiting":
@@ -138,9 +175,18 @@ async function afterOrdering(ctx: CertificateContext, port: ResourcePort, ports:
       const status = port.status;
       const attempts = (status.failedIssuanceAttempts ?? 0) + 1;
       const { pendingIssuance: _p, ...rest } = status;
-      const next: Status = { ...withSweepOf(rest, outcome.sweep), failedIssuanceAttempts: attempts, lastFailureTime: iso(ctx.now), lastFailureMessage: outcome.cause.slice(0, 512) };
+      const next: Status = {
+        ...withSweepOf(rest, outcome.sweep),
+        failedIssuanceAttempts: attempts,
+        lastFailureTime: iso(ctx.now),
+        lastFailureMessage: outcome.cause.slice(0, 512),
+      };
       const delay = businessBackoffMs(attempts);
-      const value = { status: "False" as const, reason: outcome.reason, message: `${outcome.cause}. Attempt ${attempts}; next in ${Math.round(delay / 60_000)} min.` };
+      const value = {
+        status: "False" as const,
+        reason: outcome.reason,
+        message: `${outcome.cause}. Attempt ${attempts}; next in ${Math.round(delay / 60_000)} min.`,
+      };
       ctx.log.warn({ err: outcome.error instanceof VendorError ? outcome.error.toJSON() : String(outcome.error), attempts }, "issuance failed");
       ports.countFailure();
       await port.save(withConditions(next, generation, ctx.now, readyWhileIssuing(status, ctx.now, value), value));
@@ -149,7 +195,9 @@ async function afterOrdering(ctx: CertificateContext, port: ResourcePort, ports:
     case "abandoned": {
       // The intent can no longer be completed (key lost, spec edited before ordering): drop it, sweep what it may have placed.
       const { pendingIssuance: _p, ...rest } = port.status;
-      const failure = outcome.failed ? { failedIssuanceAttempts: (rest.failedIssuanceAttempts ?? 0) + 1, lastFailureTime: iso(ctx.now), lastFailureMessage: `${outcome.why}; starting over` } : {};
+      const failure = outcome.failed
+        ? { failedIssuanceAttempts: (rest.failedIssuanceAttempts ?? 0) + 1, lastFailureTime: iso(ctx.now), lastFailureMessage: `${outcome.why}; starting over` }
+        : {};
       await port.save({ ...withSweepOf(rest, outcome.sweep), ...failure });
       return done({ requeueAfterMs: 1_000 });
     }

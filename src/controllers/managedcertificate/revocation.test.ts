@@ -7,7 +7,8 @@ import { certificateFixture, vendorOf } from "./testing.ts";
 
 type Item = NonNullable<Status["pendingRevocations"]>[number];
 const item = (vendorRef: string, reason: Item["reason"] = "Superseded"): Item => ({ vendorRef, serialNumber: "0a", reason });
-const fail = (kind: "transient" | "credentials" | "invalid" | "notFound") => new VendorError({ kind, vendor: "cloudflare", operation: "revoke", message: kind });
+const fail = (kind: "transient" | "credentials" | "invalid" | "notFound") =>
+  new VendorError({ kind, vendor: "cloudflare", operation: "revoke", message: kind });
 
 describe("processRevocations", () => {
   it.each([
@@ -20,7 +21,12 @@ describe("processRevocations", () => {
   ])("$why", async ({ error, remains, event }) => {
     const f = certificateFixture();
     const reasons: string[] = [];
-    const ca = vendorOf({ revoke: async (_ref, reason) => { reasons.push(reason); if (error) throw error; } });
+    const ca = vendorOf({
+      revoke: async (_ref, reason) => {
+        reasons.push(reason);
+        if (error) throw error;
+      },
+    });
     const left = await processRevocations(f.ctx, ca, [item("cf-1")], (e) => f.events.push(e));
     expect(left.length > 0).toBe(remains);
     expect(reasons).toEqual(["superseded"]);
@@ -36,10 +42,25 @@ describe("processRevocations", () => {
 
 describe("revocationsOnDelete", () => {
   it.each([
-    { why: "Retain: only what was already waiting", onDelete: "Retain" as const, status: { vendorRef: "cur", pendingRevocations: [item("old")] }, refs: ["old superseded"] },
-    { why: "Revoke: the current certificate too, as ceased", onDelete: "Revoke" as const, status: { vendorRef: "cur", pendingRevocations: [item("old")] }, refs: ["old superseded", "cur cessationOfOperation"] },
+    {
+      why: "Retain: only what was already waiting",
+      onDelete: "Retain" as const,
+      status: { vendorRef: "cur", pendingRevocations: [item("old")] },
+      refs: ["old superseded"],
+    },
+    {
+      why: "Revoke: the current certificate too, as ceased",
+      onDelete: "Revoke" as const,
+      status: { vendorRef: "cur", pendingRevocations: [item("old")] },
+      refs: ["old superseded", "cur cessationOfOperation"],
+    },
     { why: "Revoke with nothing issued: nothing", onDelete: "Revoke" as const, status: {}, refs: [] },
-    { why: "a waiting revocation for a deleted resource is ceased", onDelete: "Retain" as const, status: { pendingRevocations: [item("x", "Deleted")] }, refs: ["x cessationOfOperation"] },
+    {
+      why: "a waiting revocation for a deleted resource is ceased",
+      onDelete: "Retain" as const,
+      status: { pendingRevocations: [item("x", "Deleted")] },
+      refs: ["x cessationOfOperation"],
+    },
   ])("$why", ({ onDelete, status, refs }) => {
     expect(revocationsOnDelete(status, onDelete).map((r) => `${r.vendorRef} ${r.reason}`)).toEqual(refs);
   });

@@ -14,14 +14,24 @@ const reasonOf = (item: PendingRevocation): RevocationReason => (item.reason ===
  * Tries each waiting revocation once. Success or a final vendor answer removes it (nothing left to
  * do); a retryable error or refused credentials keep it for the next pass. Returns what remains.
  */
-export async function processRevocations(ctx: CertificateContext, ca: CertificateAuthority, pending: readonly PendingRevocation[], notify: (event: OrderEvent) => void): Promise<PendingRevocation[]> {
+export async function processRevocations(
+  ctx: CertificateContext,
+  ca: CertificateAuthority,
+  pending: readonly PendingRevocation[],
+  notify: (event: OrderEvent) => void,
+): Promise<PendingRevocation[]> {
   const remaining: PendingRevocation[] = [];
   for (const item of pending) {
     try {
       await ca.revoke(item.vendorRef, reasonOf(item), ctx.signal);
       ctx.countCall(ctx.vendor, "revoke");
       ctx.log.info({ vendorRef: item.vendorRef, reason: item.reason }, "revoked");
-      notify({ type: "Normal", reason: "Revoked", action: "Revoke", note: `Revoked ${item.reason.toLowerCase()} certificate ${item.vendorRef}${item.serialNumber ? ` (serial ${item.serialNumber})` : ""}.` });
+      notify({
+        type: "Normal",
+        reason: "Revoked",
+        action: "Revoke",
+        note: `Revoked ${item.reason.toLowerCase()} certificate ${item.vendorRef}${item.serialNumber ? ` (serial ${item.serialNumber})` : ""}.`,
+      });
     } catch (error) {
       if (error instanceof VendorError && !isRetryable(error.kind) && error.kind !== "credentials") {
         // The vendor says it can never be revoked (gone, wrong state): nothing left to do.
@@ -52,7 +62,11 @@ export function revocationsOnDelete(status: Status, onDelete: "Revoke" | "Retain
  * Revokes on delete. A retryable error or refused credentials throw (deletion is retried); any other
  * refusal is logged and deletion goes on (the vendor will not revoke it, holding the object cannot help).
  */
-export async function revokeOnDelete(ctx: CertificateContext, ca: CertificateAuthority, items: readonly { vendorRef: string; reason: RevocationReason }[]): Promise<void> {
+export async function revokeOnDelete(
+  ctx: CertificateContext,
+  ca: CertificateAuthority,
+  items: readonly { vendorRef: string; reason: RevocationReason }[],
+): Promise<void> {
   for (const item of items) {
     try {
       await ca.revoke(item.vendorRef, item.reason, ctx.signal);
@@ -60,7 +74,10 @@ export async function revokeOnDelete(ctx: CertificateContext, ca: CertificateAut
       ctx.log.info({ vendorRef: item.vendorRef, reason: item.reason }, "revoked on delete");
     } catch (error) {
       if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "credentials")) throw error;
-      ctx.log.warn({ err: error instanceof VendorError ? error.toJSON() : String(error), vendorRef: item.vendorRef }, "revocation on delete refused; continuing");
+      ctx.log.warn(
+        { err: error instanceof VendorError ? error.toJSON() : String(error), vendorRef: item.vendorRef },
+        "revocation on delete refused; continuing",
+      );
     }
   }
 }

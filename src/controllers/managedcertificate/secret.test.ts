@@ -17,9 +17,14 @@ const text = (s: string | undefined) => Buffer.from(s ?? "", "base64").toString(
 
 function spec(over: Partial<ManagedCertificateSpec> = {}): ManagedCertificateSpec {
   return {
-    connectionRef: { kind: "VendorConnection", name: "cf" }, secretName: "web-tls", dnsNames: ["a.example.com"],
-    privateKey: { algorithm: "ECDSA", size: 256, encoding: "PKCS8", rotationPolicy: "Always" }, cloudflare: {},
-    revocationPolicy: { onDelete: "Retain", superseded: "Retain" }, secretPolicy: { onDelete: "Retain" }, ...over,
+    connectionRef: { kind: "VendorConnection", name: "cf" },
+    secretName: "web-tls",
+    dnsNames: ["a.example.com"],
+    privateKey: { algorithm: "ECDSA", size: 256, encoding: "PKCS8", rotationPolicy: "Always" },
+    cloudflare: {},
+    revocationPolicy: { onDelete: "Retain", superseded: "Retain" },
+    secretPolicy: { onDelete: "Retain" },
+    ...over,
   } as ManagedCertificateSpec;
 }
 
@@ -33,7 +38,12 @@ async function issued() {
 describe("desiredTlsSecret", () => {
   it("writes tls.crt leaf first, tls.key in the spec's encoding, ca.crt, owner labels, revision and content hash", async () => {
     const { ca, key, chainPem } = await issued();
-    const s = desiredTlsSecret(owner, spec({ secretTemplate: { labels: { team: "a" } } }), { chainPem, caPem: ca.root.certPem, vendorRef: "ref-1", revision: 3 }, key);
+    const s = desiredTlsSecret(
+      owner,
+      spec({ secretTemplate: { labels: { team: "a" } } }),
+      { chainPem, caPem: ca.root.certPem, vendorRef: "ref-1", revision: 3 },
+      key,
+    );
     expect(s.type).toBe("kubernetes.io/tls");
     const certs = text(s.data?.["tls.crt"]).match(/-----BEGIN CERTIFICATE-----/g);
     expect(certs).toHaveLength(2);
@@ -52,13 +62,23 @@ describe("desiredTlsSecret", () => {
   ])("key encoding $encoding ($why)", async ({ encoding, algorithm, header }) => {
     const { chainPem } = await issued();
     const { privateKey } = await generateKey({ algorithm, size: 2048 });
-    const s = desiredTlsSecret(owner, spec({ privateKey: { algorithm, size: 2048, encoding, rotationPolicy: "Always" } }), { chainPem, vendorRef: "r", revision: 1 }, privateKey);
+    const s = desiredTlsSecret(
+      owner,
+      spec({ privateKey: { algorithm, size: 2048, encoding, rotationPolicy: "Always" } }),
+      { chainPem, vendorRef: "r", revision: 1 },
+      privateKey,
+    );
     expect(text(s.data?.["tls.key"]).startsWith(header)).toBe(true);
   });
 
   it("adds CombinedPEM and DER when asked, and an ownerReference for secretPolicy Delete", async () => {
     const { key, chainPem } = await issued();
-    const s = desiredTlsSecret(owner, spec({ additionalOutputFormats: [{ type: "CombinedPEM" }, { type: "DER" }], secretPolicy: { onDelete: "Delete" } }), { chainPem, vendorRef: "r", revision: 1 }, key);
+    const s = desiredTlsSecret(
+      owner,
+      spec({ additionalOutputFormats: [{ type: "CombinedPEM" }, { type: "DER" }], secretPolicy: { onDelete: "Delete" } }),
+      { chainPem, vendorRef: "r", revision: 1 },
+      key,
+    );
     expect(text(s.data?.["tls-combined.pem"])).toMatch(/^-----BEGIN PRIVATE KEY-----[\s\S]+-----BEGIN CERTIFICATE-----/);
     expect(new X509Certificate(Buffer.from(s.data!["tls.der"]!, "base64")).ca).toBe(false);
     expect(s.data?.["key.der"]).toBeDefined();
@@ -79,9 +99,18 @@ describe("SecretReader", () => {
     const { key, chainPem } = await issued();
     const good = desiredTlsSecret(owner, spec(), { chainPem, vendorRef: "r", revision: 1 }, key);
     const view = new SecretReader().view({ ...good, metadata: { ...good.metadata, uid: "a", resourceVersion: "1" } });
-    expect(view).toMatchObject({ hasCertificate: true, hasKey: true, keyMatchesCertificate: true, serialNumber: new X509Certificate(chainPem).serialNumber.toLowerCase() });
+    expect(view).toMatchObject({
+      hasCertificate: true,
+      hasKey: true,
+      keyMatchesCertificate: true,
+      serialNumber: new X509Certificate(chainPem).serialNumber.toLowerCase(),
+    });
     const other = (await generateKey({ algorithm: "ECDSA", size: 256 })).privateKey;
-    const bad: Secret = { ...good, metadata: { uid: "b", resourceVersion: "1" }, data: { ...good.data, "tls.key": b64(other.export({ type: "pkcs8", format: "pem" }).toString()) } };
+    const bad: Secret = {
+      ...good,
+      metadata: { uid: "b", resourceVersion: "1" },
+      data: { ...good.data, "tls.key": b64(other.export({ type: "pkcs8", format: "pem" }).toString()) },
+    };
     expect(new SecretReader().view(bad).keyMatchesCertificate).toBe(false);
   });
 });

@@ -79,7 +79,13 @@ export interface IssuedCertificate {
 }
 
 /** The desired TLS Secret for an issued certificate and its key; `extraData` (base64) is the PKCS12 keystore when asked for. */
-export function desiredTlsSecret(owner: SecretOwner, spec: ManagedCertificateSpec, issued: IssuedCertificate, key: KeyObject, extraData: Readonly<Record<string, string>> = {}): Secret {
+export function desiredTlsSecret(
+  owner: SecretOwner,
+  spec: ManagedCertificateSpec,
+  issued: IssuedCertificate,
+  key: KeyObject,
+  extraData: Readonly<Record<string, string>> = {},
+): Secret {
   const certs = splitCertificates(issued.chainPem).map((p) => p.trim() + "\n");
   const data: Record<string, string> = {
     "tls.crt": b64(certs.join("")),

@@ -30,7 +30,12 @@ export class CertificateStatus {
     if (after !== undefined && applied.written && (before?.status !== after.status || before.reason !== after.reason)) {
       this.#events?.record(
         { type: resourceTypes.managedCertificates, object: applied.object },
-        { type: after.status === "True" || after.reason === Reason.Pending ? "Normal" : "Warning", reason: after.reason, action: "Reconcile", note: after.message },
+        {
+          type: after.status === "True" || after.reason === Reason.Pending ? "Normal" : "Warning",
+          reason: after.reason,
+          action: "Reconcile",
+          note: after.message,
+        },
       );
     }
     return applied.object;

@@ -31,8 +31,21 @@ export function certificateFixture(opts: { spec?: Record<string, unknown>; statu
   const [stored] = api.seed<CertificateObject>(resourceTypes.managedCertificates, {
     apiVersion: "certbridge.dev/v1alpha1",
     kind: "ManagedCertificate",
-    metadata: { name: "web", namespace: "ns", uid: "0000-web", finalizers: [finalizers.cleanup], ...(opts.deleting ? { deletionTimestamp: iso(opts.now ?? at(0)) } : {}) },
-    spec: { connectionRef: { kind: "VendorConnection", name: "cf" }, secretName: "web-tls", commonName: "web.example.com", privateKey: { algorithm: "ECDSA", size: 256 }, cloudflare: { validityDays: 30 }, ...opts.spec },
+    metadata: {
+      name: "web",
+      namespace: "ns",
+      uid: "0000-web",
+      finalizers: [finalizers.cleanup],
+      ...(opts.deleting ? { deletionTimestamp: iso(opts.now ?? at(0)) } : {}),
+    },
+    spec: {
+      connectionRef: { kind: "VendorConnection", name: "cf" },
+      secretName: "web-tls",
+      commonName: "web.example.com",
+      privateKey: { algorithm: "ECDSA", size: 256 },
+      cloudflare: { validityDays: 30 },
+      ...opts.spec,
+    },
     ...(opts.status ? { status: opts.status } : {}),
   });
   const parsed = parseManagedCertificate(stored);
@@ -40,10 +53,19 @@ export function certificateFixture(opts: { spec?: Record<string, unknown>; statu
   const events: OrderEvent[] = [];
   const counted: string[] = [];
   const recorder: EventRecorder = { record: (_regarding, event) => events.push(event) };
-  const port = new CertificateStatus({ applier: new StatusApplier<CertificateObject, Status>({ api, type: resourceTypes.managedCertificates }), events: recorder }).port(stored!, new AbortController().signal);
+  const port = new CertificateStatus({
+    applier: new StatusApplier<CertificateObject, Status>({ api, type: resourceTypes.managedCertificates }),
+    events: recorder,
+  }).port(stored!, new AbortController().signal);
   const ctx: CertificateContext = {
-    key: "ns/web", mc: parsed.value, owner: { kind: "ManagedCertificate", namespace: "ns", name: "web", uid: "0000-web" }, vendor: parsed.value.spec.sectigo ? "sectigo" : "cloudflare",
-    now: opts.now ?? at(0), specHash: certificateSpecHash(parsed.value.spec), signal: new AbortController().signal, log: pino({ level: "silent" }),
+    key: "ns/web",
+    mc: parsed.value,
+    owner: { kind: "ManagedCertificate", namespace: "ns", name: "web", uid: "0000-web" },
+    vendor: parsed.value.spec.sectigo ? "sectigo" : "cloudflare",
+    now: opts.now ?? at(0),
+    specHash: certificateSpecHash(parsed.value.spec),
+    signal: new AbortController().signal,
+    log: pino({ level: "silent" }),
     countCall: (vendor, operation) => counted.push(`${vendor} ${operation}`),
   };
   return { api, ctx, port, events, counted };
@@ -51,8 +73,17 @@ export function certificateFixture(opts: { spec?: Record<string, unknown>; statu
 
 /** A CertificateAuthority of function fields that fails every call not given (a test says which it expects). */
 export function vendorOf(over: Partial<CertificateAuthority>): CertificateAuthority {
-  const unexpected = (what: string) => async () => { throw new Error(`unexpected ${what}`); };
-  return { submit: unexpected("submit"), collect: unexpected("collect"), findOrders: unexpected("findOrders"), revoke: unexpected("revoke"), cancel: unexpected("cancel"), ...over };
+  const unexpected = (what: string) => async () => {
+    throw new Error(`unexpected ${what}`);
+  };
+  return {
+    submit: unexpected("submit"),
+    collect: unexpected("collect"),
+    findOrders: unexpected("findOrders"),
+    revoke: unexpected("revoke"),
+    cancel: unexpected("cancel"),
+    ...over,
+  };
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { ManagedCertificateSpec, ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
 import {
-  ReissueReason, backoffRemainingMs, businessBackoffMs, certificateSpecHash, needsIssuance, renewalTime, type PolicyInput, type SecretView,
+  ReissueReason,
+  backoffRemainingMs,
+  businessBackoffMs,
+  certificateSpecHash,
+  needsIssuance,
+  renewalTime,
+  type PolicyInput,
+  type SecretView,
 } from "./trigger.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -21,7 +28,11 @@ function spec(over: Partial<ManagedCertificateSpec> = {}): ManagedCertificateSpe
 
 const goodSecret: SecretView = { hasCertificate: true, hasKey: true, keyMatchesCertificate: true, serialNumber: "0abc" };
 const issued: ManagedCertificateStatus = {
-  revision: 1, serialNumber: "0ABC", notBefore: "2026-05-01T00:00:00Z", notAfter: "2026-07-01T00:00:00Z", renewalTime: "2026-06-10T00:00:00Z",
+  revision: 1,
+  serialNumber: "0ABC",
+  notBefore: "2026-05-01T00:00:00Z",
+  notAfter: "2026-07-01T00:00:00Z",
+  renewalTime: "2026-06-10T00:00:00Z",
   issuedSpecHash: certificateSpecHash(spec()),
 };
 
@@ -37,12 +48,20 @@ describe("needsIssuance", () => {
     { why: "tls.key gone from the Secret", in: { secret: { ...goodSecret, hasKey: false } }, want: ReissueReason.SecretMismatch },
     { why: "someone put another key in", in: { secret: { ...goodSecret, keyMatchesCertificate: false } }, want: ReissueReason.SecretMismatch },
     { why: "the Secret holds an older certificate", in: { secret: { ...goodSecret, serialNumber: "0def" } }, want: ReissueReason.SecretMismatch },
-    { why: "a DNS name was added", in: { specHash: certificateSpecHash(spec({ dnsNames: ["a.example.com", "b.example.com"] })) }, want: ReissueReason.SpecChanged },
+    {
+      why: "a DNS name was added",
+      in: { specHash: certificateSpecHash(spec({ dnsNames: ["a.example.com", "b.example.com"] })) },
+      want: ReissueReason.SpecChanged,
+    },
     { why: "a new renew-request value", in: { renewRequest: "2026-06-01" }, want: ReissueReason.RenewRequested },
     { why: "the renew request was already acted on", in: { renewRequest: "r1", status: { ...issued, observedRenewRequest: "r1" } }, want: undefined },
     { why: "past the renewal time", in: { now: new Date("2026-06-20T00:00:00Z") }, want: ReissueReason.Renewing },
     { why: "past expiry (reported as such, not as renewal)", in: { now: new Date("2026-08-01T00:00:00Z") }, want: ReissueReason.Expired },
-    { why: "missing Secret wins over renewal (first policy decides)", in: { secret: undefined, now: new Date("2026-06-20T00:00:00Z") }, want: ReissueReason.SecretMissing },
+    {
+      why: "missing Secret wins over renewal (first policy decides)",
+      in: { secret: undefined, now: new Date("2026-06-20T00:00:00Z") },
+      want: ReissueReason.SecretMissing,
+    },
   ])("$why → $want", ({ in: over, want }) => {
     const d = needsIssuance(input(over as Partial<PolicyInput>));
     expect(d?.reason).toBe(want);
@@ -54,7 +73,12 @@ describe("certificateSpecHash", () => {
   it.each([
     { why: "DNS name order does not matter", a: spec({ dnsNames: ["a.x", "b.x"] }), b: spec({ dnsNames: ["b.x", "a.x"] }), same: true },
     { why: "secret template does not shape the certificate", a: spec(), b: spec({ secretTemplate: { labels: { team: "x" } } }), same: true },
-    { why: "revocation policy does not shape the certificate", a: spec(), b: spec({ revocationPolicy: { onDelete: "Revoke", superseded: "Revoke" } }), same: true },
+    {
+      why: "revocation policy does not shape the certificate",
+      a: spec(),
+      b: spec({ revocationPolicy: { onDelete: "Revoke", superseded: "Revoke" } }),
+      same: true,
+    },
     { why: "key algorithm does", a: spec(), b: spec({ privateKey: { algorithm: "RSA", encoding: "PKCS8", rotationPolicy: "Always" } }), same: false },
     { why: "lifetime does", a: spec(), b: spec({ cloudflare: { validityDays: 60 } }), same: false },
     { why: "the connection does", a: spec(), b: spec({ connectionRef: { kind: "VendorConnection", name: "other" } }), same: false },

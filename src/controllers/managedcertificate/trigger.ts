@@ -46,7 +46,9 @@ export interface PolicyInput {
 export type Policy = (input: PolicyInput) => Decision | undefined;
 
 export const neverIssued: Policy = ({ status }) =>
-  status.revision === undefined || status.serialNumber === undefined ? { reason: ReissueReason.NotIssued, message: "No certificate has been issued yet." } : undefined;
+  status.revision === undefined || status.serialNumber === undefined
+    ? { reason: ReissueReason.NotIssued, message: "No certificate has been issued yet." }
+    : undefined;
 
 export const secretMissing: Policy = ({ secret, spec }) =>
   secret === undefined ? { reason: ReissueReason.SecretMissing, message: `Secret ${spec.secretName} does not exist.` } : undefined;
@@ -54,9 +56,13 @@ export const secretMissing: Policy = ({ secret, spec }) =>
 export const secretMismatch: Policy = ({ secret, status, spec }) => {
   if (secret === undefined) return undefined;
   if (!secret.hasCertificate || !secret.hasKey) return { reason: ReissueReason.SecretMismatch, message: `Secret ${spec.secretName} lacks tls.crt or tls.key.` };
-  if (!secret.keyMatchesCertificate) return { reason: ReissueReason.SecretMismatch, message: `In Secret ${spec.secretName}, tls.key does not belong to the certificate in tls.crt.` };
+  if (!secret.keyMatchesCertificate)
+    return { reason: ReissueReason.SecretMismatch, message: `In Secret ${spec.secretName}, tls.key does not belong to the certificate in tls.crt.` };
   if (status.serialNumber !== undefined && secret.serialNumber !== status.serialNumber.toLowerCase()) {
-    return { reason: ReissueReason.SecretMismatch, message: `Secret ${spec.secretName} holds a different certificate than the one issued (serial ${status.serialNumber}).` };
+    return {
+      reason: ReissueReason.SecretMismatch,
+      message: `Secret ${spec.secretName} holds a different certificate than the one issued (serial ${status.serialNumber}).`,
+    };
   }
   return undefined;
 };
@@ -108,7 +114,16 @@ export function certificateSpecHash(spec: ManagedCertificateSpec): string {
     subject: spec.subject ?? null,
     key: { algorithm: spec.privateKey.algorithm, size: spec.privateKey.size ?? null },
     duration: spec.duration ?? null,
-    sectigo: spec.sectigo === undefined ? null : { type: spec.sectigo.type, profile: spec.sectigo.profile, term: spec.sectigo.term ?? null, orgId: spec.sectigo.orgId ?? null, person: spec.sectigo.person ?? null },
+    sectigo:
+      spec.sectigo === undefined
+        ? null
+        : {
+            type: spec.sectigo.type,
+            profile: spec.sectigo.profile,
+            term: spec.sectigo.term ?? null,
+            orgId: spec.sectigo.orgId ?? null,
+            person: spec.sectigo.person ?? null,
+          },
     cloudflare: spec.cloudflare === undefined ? null : { validityDays: spec.cloudflare.validityDays ?? null },
   };
   return createHash("sha256").update(canonicalJson(shape)).digest("hex").slice(0, 32);
@@ -117,7 +132,11 @@ export function certificateSpecHash(spec: ManagedCertificateSpec): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value);
 }
@@ -145,7 +164,11 @@ export function businessBackoffMs(failedAttempts: number, b: { firstMs: number; 
 }
 
 /** How long until the next issuance attempt may start (0 = now). */
-export function backoffRemainingMs(status: Pick<ManagedCertificateStatus, "failedIssuanceAttempts" | "lastFailureTime">, now: Date, b?: { firstMs: number; maxMs: number }): number {
+export function backoffRemainingMs(
+  status: Pick<ManagedCertificateStatus, "failedIssuanceAttempts" | "lastFailureTime">,
+  now: Date,
+  b?: { firstMs: number; maxMs: number },
+): number {
   const n = status.failedIssuanceAttempts ?? 0;
   if (n === 0 || status.lastFailureTime === undefined) return 0;
   const until = Date.parse(status.lastFailureTime) + businessBackoffMs(n, b);

@@ -2,7 +2,21 @@ import { describe, expect, it } from "vitest";
 import type { FoundOrder, IssueOutcome } from "../../ports/certificate-authority.ts";
 import { notPlaced } from "../../ports/certificate-authority.ts";
 import { VendorError, type VendorErrorKind } from "../../ports/vendor-error.ts";
-import { afterCollect, afterCollectError, afterLookup, afterSubmitError, attemptOf, needsSweep, nextStep, outcomePending, placedOrder, settleDeadlineOf, sweepFor, sweepWhenEnded, withSweep } from "./decide.ts";
+import {
+  afterCollect,
+  afterCollectError,
+  afterLookup,
+  afterSubmitError,
+  attemptOf,
+  needsSweep,
+  nextStep,
+  outcomePending,
+  placedOrder,
+  settleDeadlineOf,
+  sweepFor,
+  sweepWhenEnded,
+  withSweep,
+} from "./decide.ts";
 import { type PendingOrder, intentMatchesSpec, iso } from "./record.ts";
 import { type OrderTiming, SETTLE_WINDOW_MS, nextLookupAt, nextSweepAt, settleWindowMs } from "./timing.ts";
 
@@ -10,7 +24,13 @@ type Pending = PendingOrder;
 const T0 = Date.parse("2026-03-01T10:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000);
 const intent = (over: Partial<Pending> = {}): Pending => ({
-  revision: 2, state: "Submitting", startedTime: iso(at(0)), publicKeySha256: "a".repeat(64), marker: "uid=u rev=2 spec=0123456789abcdef", pollCount: 0, ...over,
+  revision: 2,
+  state: "Submitting",
+  startedTime: iso(at(0)),
+  publicKeySha256: "a".repeat(64),
+  marker: "uid=u rev=2 spec=0123456789abcdef",
+  pollCount: 0,
+  ...over,
 });
 
 describe("ordering under unknown outcomes", () => {
@@ -58,7 +78,12 @@ describe("ordering under unknown outcomes", () => {
   });
 
   it("a sweep runs until the last call plus two windows, first pass half a window on, keeping the order in use", () => {
-    const s = sweepFor(intent({ submits: 2, submittedTime: iso(at(300)), fingerprint: "f".repeat(64), lookupName: "web.example.com" }), ["ref-used"], at(320), 180_000)!;
+    const s = sweepFor(
+      intent({ submits: 2, submittedTime: iso(at(300)), fingerprint: "f".repeat(64), lookupName: "web.example.com" }),
+      ["ref-used"],
+      at(320),
+      180_000,
+    )!;
     expect(s).toMatchObject({ revision: 2, since: iso(at(0)), until: iso(at(660)), nextTime: iso(at(410)), keep: ["ref-used"], lookupName: "web.example.com" });
     expect(nextSweepAt(at(650), at(660), 180_000)).toEqual(at(660));
     expect(nextSweepAt(at(700), at(660), 180_000)).toEqual(at(790));
@@ -76,17 +101,34 @@ describe("ordering under unknown outcomes", () => {
 
 const timing: OrderTiming = { windowMs: 180_000, lookupFirstMs: 5_000 };
 const err = (kind: VendorErrorKind, over: { httpStatus?: number; retryAfterMs?: number; message?: string } = {}) =>
-  new VendorError({ kind, vendor: "sectigo", operation: "ssl.enroll", message: over.message ?? "refused", ...(over.httpStatus === undefined ? {} : { httpStatus: over.httpStatus }), ...(over.retryAfterMs === undefined ? {} : { retryAfterMs: over.retryAfterMs }) });
+  new VendorError({
+    kind,
+    vendor: "sectigo",
+    operation: "ssl.enroll",
+    message: over.message ?? "refused",
+    ...(over.httpStatus === undefined ? {} : { httpStatus: over.httpStatus }),
+    ...(over.retryAfterMs === undefined ? {} : { retryAfterMs: over.retryAfterMs }),
+  });
 /** The record as the engine writes it just before a call leaves (sent at t=0). */
 const sent = (over: Partial<Pending> = {}) => attemptOf(intent({ submits: 0, ...over }), at(0), 180_000);
 
 describe("nextStep", () => {
   it.each([
-    { why: "a planned poll in the future is kept (woken by our own write)", p: intent({ vendorRef: "r", nextPollTime: iso(at(30)) }), now: 10, step: { do: "wait", requeueAfterMs: 20_000 } },
+    {
+      why: "a planned poll in the future is kept (woken by our own write)",
+      p: intent({ vendorRef: "r", nextPollTime: iso(at(30)) }),
+      now: 10,
+      step: { do: "wait", requeueAfterMs: 20_000 },
+    },
     { why: "an order exists: collect it", p: intent({ vendorRef: "r", nextPollTime: iso(at(30)) }), now: 30, step: { do: "collect", vendorRef: "r" } },
     { why: "a call without an answer: look it up, never send again", p: intent({ submits: 1, settleDeadline: iso(at(180)) }), now: 5, step: { do: "lookUp" } },
     { why: "an intent from before deadlines: treated as sent, looked up", p: intent(), now: 5, step: { do: "lookUp" } },
-    { why: "nothing in flight (a refusal for now cleared the deadline): send", p: intent({ submits: 0, nextPollTime: iso(at(60)) }), now: 60, step: { do: "submit" } },
+    {
+      why: "nothing in flight (a refusal for now cleared the deadline): send",
+      p: intent({ submits: 0, nextPollTime: iso(at(60)) }),
+      now: 60,
+      step: { do: "submit" },
+    },
   ])("$why", ({ p, now, step }) => {
     expect(nextStep(p, at(now))).toEqual(step);
   });
@@ -109,13 +151,48 @@ describe("records around a paid call", () => {
 
 describe("afterSubmitError: refused, refused for now, or unknown", () => {
   it.each([
-    { why: "a 4xx refusal placed nothing: a failed attempt, the call uncounted", error: err("invalid", { httpStatus: 400 }), kind: "refused", reason: "VendorError" },
-    { why: "refused credentials: a failed attempt that says so", error: err("credentials", { httpStatus: 401 }), kind: "refused", reason: "CredentialsInvalid" },
-    { why: "a person must act (DCV): nothing placed; the same intent is tried again later", error: err("blocked", { httpStatus: 400, message: "Domain Control Validation is either incomplete or expired for a.test" }), kind: "retryLater", reason: "AwaitingValidation" },
-    { why: "an approval is missing: nothing placed, tried again later", error: err("blocked", { httpStatus: 400, message: "EV: a different person must approve" }), kind: "retryLater", reason: "AwaitingApproval" },
-    { why: "our own limiter held the call: nothing left, tried again later", error: notPlaced(err("rateLimited", { retryAfterMs: 2_000 })), kind: "retryLater", reason: "RateLimited" },
-    { why: "a transient refusal with a 4xx answer: nothing placed, tried again later", error: err("transient", { httpStatus: 400 }), kind: "retryLater", reason: "VendorError" },
-    { why: "a 429 may come from a proxy in front of a vendor that processed it: unknown", error: err("rateLimited", { httpStatus: 429 }), kind: "unknown", reason: "OutcomeUnknown" },
+    {
+      why: "a 4xx refusal placed nothing: a failed attempt, the call uncounted",
+      error: err("invalid", { httpStatus: 400 }),
+      kind: "refused",
+      reason: "VendorError",
+    },
+    {
+      why: "refused credentials: a failed attempt that says so",
+      error: err("credentials", { httpStatus: 401 }),
+      kind: "refused",
+      reason: "CredentialsInvalid",
+    },
+    {
+      why: "a person must act (DCV): nothing placed; the same intent is tried again later",
+      error: err("blocked", { httpStatus: 400, message: "Domain Control Validation is either incomplete or expired for a.test" }),
+      kind: "retryLater",
+      reason: "AwaitingValidation",
+    },
+    {
+      why: "an approval is missing: nothing placed, tried again later",
+      error: err("blocked", { httpStatus: 400, message: "EV: a different person must approve" }),
+      kind: "retryLater",
+      reason: "AwaitingApproval",
+    },
+    {
+      why: "our own limiter held the call: nothing left, tried again later",
+      error: notPlaced(err("rateLimited", { retryAfterMs: 2_000 })),
+      kind: "retryLater",
+      reason: "RateLimited",
+    },
+    {
+      why: "a transient refusal with a 4xx answer: nothing placed, tried again later",
+      error: err("transient", { httpStatus: 400 }),
+      kind: "retryLater",
+      reason: "VendorError",
+    },
+    {
+      why: "a 429 may come from a proxy in front of a vendor that processed it: unknown",
+      error: err("rateLimited", { httpStatus: 429 }),
+      kind: "unknown",
+      reason: "OutcomeUnknown",
+    },
     { why: "a 503 may have been processed: unknown", error: err("transient", { httpStatus: 503 }), kind: "unknown", reason: "OutcomeUnknown" },
     { why: "a timeout (no answer at all): unknown", error: err("transient"), kind: "unknown", reason: "OutcomeUnknown" },
     { why: "anything unexpected: unknown", error: new TypeError("boom"), kind: "unknown", reason: "OutcomeUnknown" },
@@ -132,9 +209,17 @@ describe("afterSubmitError: refused, refused for now, or unknown", () => {
   });
 
   it("refused for now: the vendor's words, nothing was ordered, and when it is tried again (slower when a person must act)", () => {
-    const v = afterSubmitError(sent(), err("blocked", { httpStatus: 400, message: "Domain Control Validation is either incomplete or expired for a.test" }), at(1), "sectigo", timing);
+    const v = afterSubmitError(
+      sent(),
+      err("blocked", { httpStatus: 400, message: "Domain Control Validation is either incomplete or expired for a.test" }),
+      at(1),
+      "sectigo",
+      timing,
+    );
     if (v.kind !== "retryLater") throw new Error(v.kind);
-    expect(v.note.message).toMatch(/^sectigo ssl.enroll failed \(blocked, HTTP 400\): Domain Control Validation is either incomplete.*Nothing was ordered; a person must act at the vendor.*tried again at 2026-03-01T10:01:01Z\.$/);
+    expect(v.note.message).toMatch(
+      /^sectigo ssl.enroll failed \(blocked, HTTP 400\): Domain Control Validation is either incomplete.*Nothing was ordered; a person must act at the vendor.*tried again at 2026-03-01T10:01:01Z\.$/,
+    );
     expect(v.record).toMatchObject({ submits: 0, pollCount: 1, nextPollTime: iso(at(61)) });
     expect(v.record.settleDeadline).toBeUndefined();
     expect(v.requeueAfterMs).toBe(60_000);
@@ -150,7 +235,9 @@ describe("afterSubmitError: refused, refused for now, or unknown", () => {
     if (v.kind !== "unknown") throw new Error(v.kind);
     expect(v.deadline).toEqual(at(180));
     expect(v.record).toMatchObject({ state: "OutcomeUnknown", unknownOutcomes: 2, pollCount: 0, nextPollTime: iso(at(6)), settleDeadline: iso(at(180)) });
-    expect(v.note.message).toMatch(/got no answer: sectigo ssl.enroll failed \(transient, HTTP 503\).*Sectigo may still place it, so it is looked up until 2026-03-01T10:03:00Z/);
+    expect(v.note.message).toMatch(
+      /got no answer: sectigo ssl.enroll failed \(transient, HTTP 503\).*Sectigo may still place it, so it is looked up until 2026-03-01T10:03:00Z/,
+    );
   });
 });
 
@@ -158,7 +245,15 @@ describe("afterLookup: an unanswered call looked up", () => {
   const unanswered = () => ({ ...sent(), state: "OutcomeUnknown" as const, pollCount: 2 });
   it.each([
     { why: "found and alive: that is our order (record it, collect it)", found: [{ vendorRef: "r1", state: "pending" }], now: 30, kind: "found" },
-    { why: "an ended one and a live one: the live one", found: [{ vendorRef: "r0", state: "failed" }, { vendorRef: "r1", state: "issued" }], now: 30, kind: "found" },
+    {
+      why: "an ended one and a live one: the live one",
+      found: [
+        { vendorRef: "r0", state: "failed" },
+        { vendorRef: "r1", state: "issued" },
+      ],
+      now: 30,
+      kind: "found",
+    },
     { why: "only ended orders: placed and ended by the vendor, a failed attempt", found: [{ vendorRef: "r0", state: "failed" }], now: 30, kind: "ended" },
     { why: "nothing yet, before the deadline: the vendor may still commit it; look again", found: [], now: 30, kind: "lookAgain" },
     { why: "nothing at the deadline: the call placed nothing; it may be sent again", found: [], now: 180, kind: "notPlaced" },
@@ -168,7 +263,12 @@ describe("afterLookup: an unanswered call looked up", () => {
 
   it("look again: doubling from the first look, the last one on the deadline", () => {
     const v = afterLookup(unanswered(), [], at(170), "cloudflare", timing);
-    expect(v).toMatchObject({ kind: "lookAgain", record: { pollCount: 3, nextPollTime: iso(at(180)) }, requeueAfterMs: 10_000, note: { reason: "OutcomeUnknown" } });
+    expect(v).toMatchObject({
+      kind: "lookAgain",
+      record: { pollCount: 3, nextPollTime: iso(at(180)) },
+      requeueAfterMs: 10_000,
+      note: { reason: "OutcomeUnknown" },
+    });
   });
 
   it("not placed: the deadline goes, the call stays counted (a second call means a sweep later)", () => {
@@ -185,21 +285,49 @@ describe("afterCollect: only the vendor's verdict ends an order", () => {
     { why: "issued: deliver it", out: { state: "issued", vendorRef: "ssl:7", chainPem: "x" }, kind: "issued" },
     { why: "declined, rejected, revoked: a failed attempt", out: { state: "failed", vendorRef: "ssl:7", message: "declined" }, kind: "ended" },
     { why: "still working: poll again", out: { state: "pending", vendorRef: "ssl:7", reason: "Pending", message: "being processed" }, kind: "poll" },
-    { why: "a person must approve: poll slowly", out: { state: "pending", vendorRef: "ssl:7", reason: "AwaitingApproval", message: "awaiting approval" }, kind: "poll" },
+    {
+      why: "a person must approve: poll slowly",
+      out: { state: "pending", vendorRef: "ssl:7", reason: "AwaitingApproval", message: "awaiting approval" },
+      kind: "poll",
+    },
   ] as { why: string; out: IssueOutcome; kind: string }[])("$why", ({ out, kind }) => {
     expect(afterCollect(placed(), out, at(10), timing).kind).toBe(kind);
   });
 
   it("pending: the vendor's state and words, the next poll rounded up to the second", () => {
-    const v = afterCollect({ ...placed(), pollCount: 1 }, { state: "pending", vendorRef: "ssl:7", reason: "AwaitingApproval", message: "awaiting approval" }, new Date(at(10).getTime() + 300), timing);
-    expect(v).toMatchObject({ kind: "poll", record: { state: "AwaitingApproval", pollCount: 2, nextPollTime: iso(at(131)) }, note: { reason: "AwaitingApproval", message: "awaiting approval" } });
+    const v = afterCollect(
+      { ...placed(), pollCount: 1 },
+      { state: "pending", vendorRef: "ssl:7", reason: "AwaitingApproval", message: "awaiting approval" },
+      new Date(at(10).getTime() + 300),
+      timing,
+    );
+    expect(v).toMatchObject({
+      kind: "poll",
+      record: { state: "AwaitingApproval", pollCount: 2, nextPollTime: iso(at(131)) },
+      note: { reason: "AwaitingApproval", message: "awaiting approval" },
+    });
   });
 
   it.each([
-    { why: "an oversized body: kept, VendorError", error: err("permanent", { httpStatus: 200, message: "response body exceeds the limit" }), reason: "VendorError", delay: 5 },
+    {
+      why: "an oversized body: kept, VendorError",
+      error: err("permanent", { httpStatus: 200, message: "response body exceeds the limit" }),
+      reason: "VendorError",
+      delay: 5,
+    },
     { why: "credentials refused meanwhile: kept, CredentialsInvalid", error: err("credentials", { httpStatus: 401 }), reason: "CredentialsInvalid", delay: 5 },
-    { why: "throttled with a hint: kept, RateLimited, the hint honoured", error: err("rateLimited", { httpStatus: 429, retryAfterMs: 30_000 }), reason: "RateLimited", delay: 30 },
-    { why: "blocked: kept, a person must act, slow", error: err("blocked", { httpStatus: 400, message: "awaiting approval" }), reason: "AwaitingApproval", delay: 60 },
+    {
+      why: "throttled with a hint: kept, RateLimited, the hint honoured",
+      error: err("rateLimited", { httpStatus: 429, retryAfterMs: 30_000 }),
+      reason: "RateLimited",
+      delay: 30,
+    },
+    {
+      why: "blocked: kept, a person must act, slow",
+      error: err("blocked", { httpStatus: 400, message: "awaiting approval" }),
+      reason: "AwaitingApproval",
+      delay: 60,
+    },
     { why: "a bug: kept, VendorError", error: new TypeError("undefined"), reason: "VendorError", delay: 5 },
   ])("afterCollectError: $why", ({ error, reason, delay }) => {
     const v = afterCollectError(placed(), error, at(10), "sectigo", timing);
@@ -211,8 +339,18 @@ describe("afterCollect: only the vendor's verdict ends an order", () => {
 
 describe("sweeps an ended intent leaves", () => {
   it.each([
-    { why: "issued on the first answered call: nothing to sweep (the normal path costs nothing)", p: intent({ submits: 1, vendorRef: "r" }), keep: ["r"], sweep: false },
-    { why: "issued after an unanswered call: sweep, keeping the one in use", p: intent({ submits: 1, unknownOutcomes: 1, vendorRef: "r" }), keep: ["r"], sweep: true },
+    {
+      why: "issued on the first answered call: nothing to sweep (the normal path costs nothing)",
+      p: intent({ submits: 1, vendorRef: "r" }),
+      keep: ["r"],
+      sweep: false,
+    },
+    {
+      why: "issued after an unanswered call: sweep, keeping the one in use",
+      p: intent({ submits: 1, unknownOutcomes: 1, vendorRef: "r" }),
+      keep: ["r"],
+      sweep: true,
+    },
     { why: "failed after its order existed: sweep (a late duplicate may exist)", p: intent({ submits: 1, vendorRef: "r" }), keep: [], sweep: true },
     { why: "refused before anything was placed: nothing to sweep", p: intent({ submits: 0 }), keep: [], sweep: false },
     { why: "abandoned while its call was unanswered: sweep", p: intent({ submits: 1, settleDeadline: iso(at(180)) }), keep: [], sweep: true },
@@ -222,7 +360,14 @@ describe("sweeps an ended intent leaves", () => {
   });
 
   it("withSweep replaces an older sweep of the same intent and keeps at most eight", () => {
-    const s = (revision: number, until = 1) => ({ revision, marker: `m${revision}`, publicKeySha256: "a".repeat(64), since: iso(at(0)), until: iso(at(until)), keep: [] });
+    const s = (revision: number, until = 1) => ({
+      revision,
+      marker: `m${revision}`,
+      publicKeySha256: "a".repeat(64),
+      since: iso(at(0)),
+      until: iso(at(until)),
+      keep: [],
+    });
     const list = [1, 2, 3, 4, 5, 6, 7, 8].map((r) => s(r));
     const next = withSweep(list, s(8, 99));
     expect(next).toHaveLength(8);

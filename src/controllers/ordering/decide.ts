@@ -41,7 +41,8 @@ export type NextStep =
   | { readonly do: "submit" };
 
 export function nextStep(p: PendingOrder, now: Date): NextStep {
-  if (p.nextPollTime !== undefined && Date.parse(p.nextPollTime) > now.getTime()) return { do: "wait", requeueAfterMs: Date.parse(p.nextPollTime) - now.getTime() };
+  if (p.nextPollTime !== undefined && Date.parse(p.nextPollTime) > now.getTime())
+    return { do: "wait", requeueAfterMs: Date.parse(p.nextPollTime) - now.getTime() };
   if (p.vendorRef !== undefined) return { do: "collect", vendorRef: p.vendorRef };
   if (outcomePending(p)) return { do: "lookUp" };
   return { do: "submit" };
@@ -83,9 +84,16 @@ export function afterSubmitError(attempt: PendingOrder, error: unknown, now: Dat
     const { settleDeadline: _d, ...rest } = attempt;
     const cleared: PendingOrder = { ...rest, submits: Math.max(0, (attempt.submits ?? 1) - 1) };
     if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "blocked")) {
-      const next = new Date(now.getTime() + pollDelayMs(error.kind === "blocked" ? "AwaitingValidation" : "Pending", attempt.pollCount ?? 0, error.retryAfterMs, t.pollBackoff));
+      const next = new Date(
+        now.getTime() + pollDelayMs(error.kind === "blocked" ? "AwaitingValidation" : "Pending", attempt.pollCount ?? 0, error.retryAfterMs, t.pollBackoff),
+      );
       const message = `${cause}. Nothing was ordered; ${nextStepOf(error)}the order is tried again at ${iso(next)}.`;
-      return { kind: "retryLater", record: { ...cleared, pollCount: (attempt.pollCount ?? 0) + 1, nextPollTime: iso(next) }, note: { reason: reasonOf(error), message }, requeueAfterMs: Math.max(1_000, next.getTime() - now.getTime()) };
+      return {
+        kind: "retryLater",
+        record: { ...cleared, pollCount: (attempt.pollCount ?? 0) + 1, nextPollTime: iso(next) },
+        note: { reason: reasonOf(error), message },
+        requeueAfterMs: Math.max(1_000, next.getTime() - now.getTime()),
+      };
     }
     return { kind: "refused", record: cleared, reason: failureReason(error), cause };
   }
@@ -120,13 +128,19 @@ export type AfterLookup =
 export function afterLookup(p: PendingOrder, found: readonly FoundOrder[], now: Date, vendor: OrderVendor, t: OrderTiming): AfterLookup {
   const live = found.filter((f) => f.state !== "failed");
   if (live.length > 0) return { kind: "found", vendorRef: live[0]!.vendorRef };
-  if (found.length > 0) return { kind: "ended", vendorRef: found[0]!.vendorRef, message: `the order ${found[0]!.vendorRef} was placed and ended by the vendor` };
+  if (found.length > 0)
+    return { kind: "ended", vendorRef: found[0]!.vendorRef, message: `the order ${found[0]!.vendorRef} was placed and ended by the vendor` };
   const deadline = settleDeadlineOf(p, t.windowMs);
   if (now.getTime() < deadline.getTime()) {
     const lookups = (p.pollCount ?? 0) + 1;
     const next = nextLookupAt(now, deadline, lookups, t.lookupFirstMs);
     const message = `The order for revision ${p.revision} (sent ${p.submittedTime ?? p.startedTime}) got no answer and is not at ${vendorDisplayName(vendor)} yet; it is looked up until ${iso(deadline)} (next ${iso(next)}) before anything is ordered again.`;
-    return { kind: "lookAgain", record: { ...p, state: "OutcomeUnknown", pollCount: lookups, nextPollTime: iso(next) }, note: { reason: Reason.OutcomeUnknown, message }, requeueAfterMs: Math.max(1_000, next.getTime() - now.getTime()) };
+    return {
+      kind: "lookAgain",
+      record: { ...p, state: "OutcomeUnknown", pollCount: lookups, nextPollTime: iso(next) },
+      note: { reason: Reason.OutcomeUnknown, message },
+      requeueAfterMs: Math.max(1_000, next.getTime() - now.getTime()),
+    };
   }
   const { settleDeadline: _d, nextPollTime: _n, ...rest } = p;
   return { kind: "notPlaced", record: { ...rest, state: "Submitting", submits: rest.submits ?? 1, pollCount: 0 } };
@@ -157,10 +171,16 @@ export function afterCollect(p: PendingOrder, out: IssueOutcome, now: Date, t: O
 export function afterCollectError(p: PendingOrder, error: unknown, now: Date, vendor: OrderVendor, t: OrderTiming): Plan {
   const kind = error instanceof VendorError ? error.kind : "unexpected";
   const hint = error instanceof VendorError ? error.retryAfterMs : undefined;
-  const next = new Date(Math.ceil((now.getTime() + pollDelayMs(kind === "blocked" ? "AwaitingApproval" : "Pending", p.pollCount ?? 0, hint, t.pollBackoff)) / 1000) * 1000);
+  const next = new Date(
+    Math.ceil((now.getTime() + pollDelayMs(kind === "blocked" ? "AwaitingApproval" : "Pending", p.pollCount ?? 0, hint, t.pollBackoff)) / 1000) * 1000,
+  );
   const reason = reasonOf(error);
   const message = `${causeOf(vendor, error)}. Order ${p.vendorRef ?? ""} is kept (only the vendor declining, rejecting or revoking it ends it); ${error instanceof VendorError ? nextStepOf(error) : ""}asking again at ${iso(next)}.`;
-  return { record: { ...p, pollCount: (p.pollCount ?? 0) + 1, nextPollTime: iso(next) }, note: { reason, message }, requeueAfterMs: Math.max(1_000, next.getTime() - now.getTime()) };
+  return {
+    record: { ...p, pollCount: (p.pollCount ?? 0) + 1, nextPollTime: iso(next) },
+    note: { reason, message },
+    requeueAfterMs: Math.max(1_000, next.getTime() - now.getTime()),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -25,7 +25,12 @@ async function anOrder(): Promise<CertificateOrder> {
     owner: { uid: "uid-1", namespace: "ns", name: "web", revision: 1, specHash: "0123456789abcdef" },
     csrPem: await createCsr({ privateKey, subject: { commonName: "web.example.com" }, sans: { dnsNames: ["web.example.com"] } }),
     publicKeySha256: createHash("sha256").update(spki).digest("hex"),
-    commonName: "web.example.com", dnsNames: ["web.example.com"], ipAddresses: [], emailAddresses: [], uris: [], lifetimeDays: 30,
+    commonName: "web.example.com",
+    dnsNames: ["web.example.com"],
+    ipAddresses: [],
+    emailAddresses: [],
+    uris: [],
+    lifetimeDays: 30,
     vendorOptions: { vendor: "cloudflare", options: { validityDays: 30 } },
   };
 }
@@ -46,8 +51,12 @@ function harness(order: CertificateOrder, vendor: Partial<CertificateAuthority>,
     },
   };
   const fake: CertificateAuthority = {
-    submit: async () => { throw new Error("submit not expected"); },
-    collect: async () => { throw new Error("collect not expected"); },
+    submit: async () => {
+      throw new Error("submit not expected");
+    },
+    collect: async () => {
+      throw new Error("collect not expected");
+    },
     findOrders: async () => [],
     revoke: async () => {},
     cancel: async () => ({ done: true, how: "revoked" }),
@@ -55,28 +64,67 @@ function harness(order: CertificateOrder, vendor: Partial<CertificateAuthority>,
   };
   const counted: CertificateAuthority = {
     ...fake,
-    submit: (o, s) => { trail.push("call submit"); return fake.submit(o, s); },
-    collect: (r, o, s) => { trail.push("call collect"); return fake.collect(r, o, s); },
-    findOrders: (i, s) => { trail.push("call find"); return fake.findOrders(i, s); },
+    submit: (o, s) => {
+      trail.push("call submit");
+      return fake.submit(o, s);
+    },
+    collect: (r, o, s) => {
+      trail.push("call collect");
+      return fake.collect(r, o, s);
+    },
+    findOrders: (i, s) => {
+      trail.push("call find");
+      return fake.findOrders(i, s);
+    },
   };
   const job: OrderJob = {
-    vendor: "cloudflare", owner: { uid: "uid-1", namespace: "ns", name: "web" }, ca: counted, store, timing: { windowMs: 180_000, lookupFirstMs: 5_000 },
-    vendorOptions: order.vendorOptions, knownVendorRefs: [], order: async () => order, spend: () => ({ ok: true }),
-    now: at(0), signal: new AbortController().signal, log,
-    step: (s: OrderingStep) => { trail.push(`step ${s}`); },
+    vendor: "cloudflare",
+    owner: { uid: "uid-1", namespace: "ns", name: "web" },
+    ca: counted,
+    store,
+    timing: { windowMs: 180_000, lookupFirstMs: 5_000 },
+    vendorOptions: order.vendorOptions,
+    knownVendorRefs: [],
+    order: async () => order,
+    spend: () => ({ ok: true }),
+    now: at(0),
+    signal: new AbortController().signal,
+    log,
+    step: (s: OrderingStep) => {
+      trail.push(`step ${s}`);
+    },
     ...over,
   };
-  return { job, store, trail, record: () => record, setRecord: (r: PendingOrder) => { record = r; } };
+  return {
+    job,
+    store,
+    trail,
+    record: () => record,
+    setRecord: (r: PendingOrder) => {
+      record = r;
+    },
+  };
 }
 
-const issue = async (o: CertificateOrder, vendorRef = "cf-1"): Promise<IssueOutcome> => ({ state: "issued", vendorRef, chainPem: (await ca.signCsr(o.csrPem, { usage: "client" })).leafPem });
+const issue = async (o: CertificateOrder, vendorRef = "cf-1"): Promise<IssueOutcome> => ({
+  state: "issued",
+  vendorRef,
+  chainPem: (await ca.signCsr(o.csrPem, { usage: "client" })).leafPem,
+});
 
 describe("ordering engine", () => {
   it("the normal path: intent and deadline recorded before the paid call, the vendorRef right after, then the certificate — no look-up", async () => {
     const order = await anOrder();
     const h = harness(order, { submit: async (o) => issue(o) });
     const out = await startOrder(h.job, order, { reason: "Pending", message: "Ordering revision 1", startedBecause: "NotIssued" });
-    expect(h.trail).toEqual(["write Submitting (Pending)", "step intent-recorded", "call submit", "step submitted", "write Pending cf-1", "step vendor-ref-recorded"]);
+    expect(h.trail).toEqual([
+      "write Submitting (Pending)",
+      "step intent-recorded",
+      "call submit",
+      "step submitted",
+      "write Pending cf-1",
+      "step vendor-ref-recorded",
+    ]);
     expect(out).toMatchObject({ kind: "issued", issued: { vendorRef: "cf-1" }, record: { vendorRef: "cf-1", submits: 1 } });
     expect(out.kind === "issued" && out.sweep).toBeFalsy();
   });
@@ -112,7 +160,9 @@ describe("ordering engine", () => {
     const order = await anOrder();
     let placed: FoundOrder[] = [];
     const h = harness(order, {
-      submit: async () => { throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "create", message: "timeout" }); },
+      submit: async () => {
+        throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "create", message: "timeout" });
+      },
       findOrders: async () => placed,
       collect: async (_ref, o) => issue(o, "cf-late"),
     });
@@ -131,10 +181,22 @@ describe("ordering engine", () => {
   it("nothing found by the deadline: sent again, as a new attempt recorded first", async () => {
     const order = await anOrder();
     let calls = 0;
-    const h = harness(order, { submit: async (o) => (++calls === 1 ? Promise.reject(new VendorError({ kind: "transient", vendor: "cloudflare", operation: "create", message: "reset" })) : issue(o, "cf-2")) });
+    const h = harness(order, {
+      submit: async (o) =>
+        ++calls === 1 ? Promise.reject(new VendorError({ kind: "transient", vendor: "cloudflare", operation: "create", message: "reset" })) : issue(o, "cf-2"),
+    });
     await startOrder(h.job, order, { reason: "Pending", message: "m" });
     const out = await advanceOrder({ ...h.job, now: at(181) }, { ...h.record()!, nextPollTime: undefined });
-    expect(h.trail.slice(-8)).toEqual(["call find", "step found", "write Submitting (Pending)", "step intent-recorded", "call submit", "step submitted", "write Pending cf-2", "step vendor-ref-recorded"]);
+    expect(h.trail.slice(-8)).toEqual([
+      "call find",
+      "step found",
+      "write Submitting (Pending)",
+      "step intent-recorded",
+      "call submit",
+      "step submitted",
+      "write Pending cf-2",
+      "step vendor-ref-recorded",
+    ]);
     expect(out).toMatchObject({ kind: "issued", record: { submits: 2 } });
   });
 
@@ -159,7 +221,16 @@ describe("ordering engine", () => {
     const order = await anOrder();
     const abandon: Abandon = { abandon: "the private key for the pending order was lost", failed: true };
     const h = harness(order, {}, { order: async () => abandon });
-    const out = await advanceOrder(h.job, { revision: 1, state: "Pending", startedTime: "2026-03-01T09:00:00Z", vendorRef: "ssl:1", submits: 1, marker: "uid=uid-1 rev=1 spec=0123456789abcdef", publicKeySha256: order.publicKeySha256, pollCount: 2 });
+    const out = await advanceOrder(h.job, {
+      revision: 1,
+      state: "Pending",
+      startedTime: "2026-03-01T09:00:00Z",
+      vendorRef: "ssl:1",
+      submits: 1,
+      marker: "uid=uid-1 rev=1 spec=0123456789abcdef",
+      publicKeySha256: order.publicKeySha256,
+      pollCount: 2,
+    });
     expect(out).toMatchObject({ kind: "abandoned", why: abandon.abandon, failed: true, sweep: { keep: [] } });
     expect(h.trail).toEqual([]);
   });
@@ -167,7 +238,16 @@ describe("ordering engine", () => {
   it("shutting down during the call: nothing written after it, the recorded deadline makes the next run look it up", async () => {
     const order = await anOrder();
     const stop = new AbortController();
-    const h = harness(order, { submit: async () => { stop.abort(); throw new Error("aborted"); } }, { signal: stop.signal });
+    const h = harness(
+      order,
+      {
+        submit: async () => {
+          stop.abort();
+          throw new Error("aborted");
+        },
+      },
+      { signal: stop.signal },
+    );
     await expect(startOrder(h.job, order, { reason: "Pending", message: "m" })).rejects.toThrow("aborted");
     expect(h.trail).toEqual(["write Submitting (Pending)", "step intent-recorded", "call submit"]);
   });

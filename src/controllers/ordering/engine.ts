@@ -20,8 +20,29 @@ import type { CertificateAuthority, CertificateOrder, IssueOutcome } from "../..
 import { VendorError } from "../../ports/vendor-error.ts";
 import { splitCertificates } from "../../pki/pem.ts";
 import type { BudgetAnswer } from "./budget.ts";
-import { afterCollect, afterCollectError, afterLookup, afterSubmitError, attemptOf, failureReason, nextStep, placedOrder, settleDeadlineOf, sweepWhenEnded } from "./decide.ts";
-import { type IntentStore, type OrderNote, type OrderOwner, type OrderSweep, type PendingOrder, type PlacedState, iso, newIntent, orderIntentOf } from "./record.ts";
+import {
+  afterCollect,
+  afterCollectError,
+  afterLookup,
+  afterSubmitError,
+  attemptOf,
+  failureReason,
+  nextStep,
+  placedOrder,
+  settleDeadlineOf,
+  sweepWhenEnded,
+} from "./decide.ts";
+import {
+  type IntentStore,
+  type OrderNote,
+  type OrderOwner,
+  type OrderSweep,
+  type PendingOrder,
+  type PlacedState,
+  iso,
+  newIntent,
+  orderIntentOf,
+} from "./record.ts";
 import type { OrderTiming, OrderVendor } from "./timing.ts";
 import { causeOf } from "./words.ts";
 
@@ -70,7 +91,14 @@ export type OrderingOutcome =
   /** The certificate: the front end delivers it, then clears the record (the record is still there). */
   | { readonly kind: "issued"; readonly record: PendingOrder; readonly issued: IssuedOrder; readonly order: CertificateOrder; readonly sweep?: OrderSweep }
   /** A failed attempt: refused for good, or ended by the vendor (`reason` Rejected). */
-  | { readonly kind: "failed"; readonly record: PendingOrder; readonly reason: string; readonly cause: string; readonly error: unknown; readonly sweep?: OrderSweep }
+  | {
+      readonly kind: "failed";
+      readonly record: PendingOrder;
+      readonly reason: string;
+      readonly cause: string;
+      readonly error: unknown;
+      readonly sweep?: OrderSweep;
+    }
   /** The intent cannot be completed; what it may have placed is to be swept. */
   | { readonly kind: "abandoned"; readonly record: PendingOrder; readonly why: string; readonly failed: boolean; readonly sweep?: OrderSweep }
   /** No paid call left: the connection's budget is spent (nothing was written). */
@@ -132,9 +160,13 @@ async function submitFailed(job: OrderJob, attempt: PendingOrder, error: unknown
   // Shutting down: nothing can be written now; the recorded deadline makes the next run look it up.
   if (job.signal.aborted) throw error;
   const verdict = afterSubmitError(attempt, error, job.now, job.vendor, job.timing);
-  if (verdict.kind === "refused") return { kind: "failed", record: verdict.record, reason: verdict.reason, cause: verdict.cause, error, ...sweepOf(job, verdict.record) };
+  if (verdict.kind === "refused")
+    return { kind: "failed", record: verdict.record, reason: verdict.reason, cause: verdict.cause, error, ...sweepOf(job, verdict.record) };
   if (verdict.kind === "unknown") {
-    job.log.warn({ err: error instanceof VendorError ? error.toJSON() : String(error), revision: attempt.revision, settleDeadline: iso(verdict.deadline) }, "order outcome unknown; looking it up before ordering again");
+    job.log.warn(
+      { err: error instanceof VendorError ? error.toJSON() : String(error), revision: attempt.revision, settleDeadline: iso(verdict.deadline) },
+      "order outcome unknown; looking it up before ordering again",
+    );
   }
   await job.store.write(verdict.record, verdict.note);
   return { kind: "waiting", requeueAfterMs: verdict.requeueAfterMs };
@@ -161,7 +193,10 @@ async function lookUp(job: OrderJob, p: PendingOrder): Promise<OrderingOutcome |
       await job.store.write(verdict.record, verdict.note);
       return { kind: "waiting", requeueAfterMs: verdict.requeueAfterMs };
     case "notPlaced":
-      job.log.info({ revision: p.revision, settleDeadline: iso(settleDeadlineOf(p, job.timing.windowMs)) }, "the unanswered order was never placed (not found after its settle deadline)");
+      job.log.info(
+        { revision: p.revision, settleDeadline: iso(settleDeadlineOf(p, job.timing.windowMs)) },
+        "the unanswered order was never placed (not found after its settle deadline)",
+      );
       return { notPlaced: verdict.record };
   }
 }
@@ -201,7 +236,13 @@ async function issued(job: OrderJob, p: PendingOrder, out: Extract<IssueOutcome,
     return collectFailed(job, { ...p, vendorRef: out.vendorRef }, new VendorError({ kind: "permanent", vendor: job.vendor, operation: "collect", message }));
   }
   const sweep = sweepWhenEnded(p, [out.vendorRef], job.now, job.timing.windowMs);
-  return { kind: "issued", record: p, issued: { vendorRef: out.vendorRef, chainPem: out.chainPem, ...(out.caPem === undefined ? {} : { caPem: out.caPem }) }, order, ...(sweep === undefined ? {} : { sweep }) };
+  return {
+    kind: "issued",
+    record: p,
+    issued: { vendorRef: out.vendorRef, chainPem: out.chainPem, ...(out.caPem === undefined ? {} : { caPem: out.caPem }) },
+    order,
+    ...(sweep === undefined ? {} : { sweep }),
+  };
 }
 
 /** The vendor ended the order itself (declined, rejected, revoked): a failed attempt; the next one is a new revision. */

@@ -109,7 +109,14 @@ export function newIntent(order: CertificateOrder, now: Date, fingerprint: strin
 /** The port's view of a recorded intent (or of a swept revision): what its orders are found by. */
 export function orderIntentOf(
   owner: OrderOwner,
-  source: { readonly revision: number; readonly marker?: string | undefined; readonly publicKeySha256?: string | undefined; readonly fingerprint?: string | undefined; readonly lookupName?: string | undefined; readonly since: string },
+  source: {
+    readonly revision: number;
+    readonly marker?: string | undefined;
+    readonly publicKeySha256?: string | undefined;
+    readonly fingerprint?: string | undefined;
+    readonly lookupName?: string | undefined;
+    readonly since: string;
+  },
   vendorOptions: CertificateOrder["vendorOptions"],
   known: readonly string[],
 ): OrderIntent {

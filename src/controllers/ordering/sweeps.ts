@@ -41,7 +41,12 @@ export function nextSweepDue(sweeps: readonly OrderSweep[] | undefined): Date | 
  * remain, plus whether any found order is still on its way (cannot be cancelled yet). `known`: the
  * vendor references the owner uses (never cancelled).
  */
-export async function runSweeps<S extends OrderSweep>(c: SweepContext, sweeps: readonly S[], known: readonly string[], opts: { force?: boolean } = {}): Promise<{ remaining: S[]; waiting: boolean }> {
+export async function runSweeps<S extends OrderSweep>(
+  c: SweepContext,
+  sweeps: readonly S[],
+  known: readonly string[],
+  opts: { force?: boolean } = {},
+): Promise<{ remaining: S[]; waiting: boolean }> {
   const remaining: S[] = [];
   let waiting = false;
   for (const sweep of sweeps) {
@@ -54,7 +59,12 @@ export async function runSweeps<S extends OrderSweep>(c: SweepContext, sweeps: r
     const until = Date.parse(sweep.until);
     if (c.now.getTime() >= until && !pass.strayInProgress) continue; // the last pass after `until` found nothing left to do
     if (pass.strayInProgress && c.now.getTime() >= until + STRAY_WAIT_MS) {
-      c.notify?.({ type: "Warning", reason: "StrayOrderLeft", action: "Sweep", note: `An extra ${c.vendor} order of revision ${sweep.revision} is still being processed after ${STRAY_WAIT_MS / 86_400_000} days; cancel or revoke it at the vendor.` });
+      c.notify?.({
+        type: "Warning",
+        reason: "StrayOrderLeft",
+        action: "Sweep",
+        note: `An extra ${c.vendor} order of revision ${sweep.revision} is still being processed after ${STRAY_WAIT_MS / 86_400_000} days; cancel or revoke it at the vendor.`,
+      });
       continue;
     }
     waiting ||= pass.strayInProgress;
@@ -86,12 +96,22 @@ export async function cancelOrder(c: Pick<SweepContext, "ca" | "signal" | "log" 
   } catch (error) {
     if (!(error instanceof VendorError) || isRetryable(error.kind) || error.kind === "credentials") throw error;
     c.log.warn({ err: error.toJSON(), vendorRef }, "the vendor refused to cancel an order nobody uses");
-    c.notify?.({ type: "Warning", reason: "CancelRefused", action: "Cancel", note: `${c.vendor} refused to cancel order ${vendorRef} (${error.kind}): ${error.detail.slice(0, 200)}. Cancel or revoke it at the vendor.` });
+    c.notify?.({
+      type: "Warning",
+      reason: "CancelRefused",
+      action: "Cancel",
+      note: `${c.vendor} refused to cancel order ${vendorRef} (${error.kind}): ${error.detail.slice(0, 200)}. Cancel or revoke it at the vendor.`,
+    });
     return { done: true, how: "alreadyFinal" };
   }
   if (outcome.done && outcome.how !== "alreadyFinal" && outcome.how !== "gone") {
     c.log.info({ vendorRef, how: outcome.how }, "cancelled an order nobody uses");
-    c.notify?.({ type: "Normal", reason: "OrderCancelled", action: "Cancel", note: `Order ${vendorRef} at ${c.vendor} is not used by this resource; it was ${outcome.how}.` });
+    c.notify?.({
+      type: "Normal",
+      reason: "OrderCancelled",
+      action: "Cancel",
+      note: `Order ${vendorRef} at ${c.vendor} is not used by this resource; it was ${outcome.how}.`,
+    });
   }
   return outcome;
 }

@@ -52,4 +52,3 @@ export function giveUpTime(deletedAt: Date, inFlight: Pick<OrdersInFlight, "reco
   for (const s of inFlight.sweeps) times.push(Date.parse(s.until));
   return new Date(Math.max(...times.filter(Number.isFinite)));
 }
-

@@ -17,7 +17,12 @@ export interface ClaimsPort {
 }
 
 /** The claims of one resource for one reconcile; computing them refreshes its entry in the index. */
-export function provisioningKeyClaims(pk: Pick<ProvisioningKey, "metadata" | "spec" | "status">, keyName: string, tenancy: TenancyPort, port: ClaimsPort): Claims {
+export function provisioningKeyClaims(
+  pk: Pick<ProvisioningKey, "metadata" | "spec" | "status">,
+  keyName: string,
+  tenancy: TenancyPort,
+  port: ClaimsPort,
+): Claims {
   const namespace = pk.metadata.namespace ?? "";
   const me = claimantOf(pk, tenancy.tenantOf(pk.spec.connectionRef, namespace), keyName);
   port.refresh?.(me);

@@ -4,24 +4,32 @@ import { ClaimIndex, claimantFromRaw, claimantOf, claimLostMessage, idClaim, ver
 
 const TENANT = "zpa-customer:1";
 
-function pk(over: {
-  ns?: string;
-  name?: string;
-  uid?: string;
-  created?: string;
-  policy?: "Manage" | "ObserveOnly";
-  type?: "CONNECTOR_GRP" | "SERVICE_EDGE_GRP";
-  status?: ProvisioningKey["status"];
-} = {}): Pick<ProvisioningKey, "metadata" | "spec" | "status"> {
+function pk(
+  over: {
+    ns?: string;
+    name?: string;
+    uid?: string;
+    created?: string;
+    policy?: "Manage" | "ObserveOnly";
+    type?: "CONNECTOR_GRP" | "SERVICE_EDGE_GRP";
+    status?: ProvisioningKey["status"];
+  } = {},
+): Pick<ProvisioningKey, "metadata" | "spec" | "status"> {
   return {
-    metadata: { namespace: over.ns ?? "a", name: over.name ?? "k", uid: over.uid ?? `${over.ns ?? "a"}-${over.name ?? "k"}`, creationTimestamp: over.created ?? "2030-01-01T00:00:00Z" },
+    metadata: {
+      namespace: over.ns ?? "a",
+      name: over.name ?? "k",
+      uid: over.uid ?? `${over.ns ?? "a"}-${over.name ?? "k"}`,
+      creationTimestamp: over.created ?? "2030-01-01T00:00:00Z",
+    },
     spec: { associationType: over.type ?? "CONNECTOR_GRP", managementPolicy: over.policy ?? "Manage" } as ProvisioningKey["spec"],
     status: over.status,
   };
 }
 
 const refusedBy = (reason: string) => ({ type: "Ready", status: "False" as const, reason, message: "refused", lastTransitionTime: "2030-01-01T00:00:00Z" });
-const claimant = (o: Parameters<typeof pk>[0] & { keyName?: string; tenant?: string } = {}): Claimant => claimantOf(pk(o), o.tenant ?? TENANT, o.keyName ?? "edge");
+const claimant = (o: Parameters<typeof pk>[0] & { keyName?: string; tenant?: string } = {}): Claimant =>
+  claimantOf(pk(o), o.tenant ?? TENANT, o.keyName ?? "edge");
 
 function judge(candidate: Claimant, others: Claimant[]) {
   const index = new ClaimIndex();
@@ -38,7 +46,11 @@ describe("claimantOf", () => {
   });
   test("a recorded key: name (established), the recorded name if it differs, and the id", () => {
     const c = claimant({ keyName: "new-name", status: { id: "9", name: "old-name" } });
-    expect(c.claims.map((x) => [x.kind, x.label, x.established])).toEqual([["name", "new-name", false], ["name", "old-name", true], ["id", "9", true]]);
+    expect(c.claims.map((x) => [x.kind, x.label, x.established])).toEqual([
+      ["name", "new-name", false],
+      ["name", "old-name", true],
+      ["id", "9", true],
+    ]);
   });
   test("a create intent establishes the name claim before the key exists", () => {
     const c = claimant({ status: { createIntent: { name: "edge", since: "2030-01-01T00:00:00Z" } } });
@@ -50,7 +62,10 @@ describe("claimantOf", () => {
     expect(claimant({ type: "SERVICE_EDGE_GRP" }).claims[0]!.id).not.toBe(a);
   });
   test("from a raw cached object: spec.name, else the default name", () => {
-    const raw = { metadata: { namespace: "team", name: "x", uid: "u" }, spec: { connectionRef: { kind: "ClusterVendorConnection", name: "shared" }, associationType: "CONNECTOR_GRP" } };
+    const raw = {
+      metadata: { namespace: "team", name: "x", uid: "u" },
+      spec: { connectionRef: { kind: "ClusterVendorConnection", name: "shared" }, associationType: "CONNECTOR_GRP" },
+    };
     const seen: string[] = [];
     const c = claimantFromRaw(raw, (ref, ns) => (seen.push(`${ref.kind}/${ns}/${ref.name}`), TENANT));
     expect(c.claims[0]!.label).toBe("certbridge.team.x");
@@ -62,16 +77,56 @@ describe("claimantOf", () => {
 describe("who holds a key", () => {
   const cases: Array<{ reason: string; me: Claimant; other: Claimant; held: boolean }> = [
     { reason: "nobody else claims it", me: claimant(), other: claimant({ ns: "b", keyName: "other" }), held: true },
-    { reason: "an older resource in another namespace holds it first", me: claimant({ created: "2030-01-02T00:00:00Z" }), other: claimant({ ns: "b" }), held: false },
+    {
+      reason: "an older resource in another namespace holds it first",
+      me: claimant({ created: "2030-01-02T00:00:00Z" }),
+      other: claimant({ ns: "b" }),
+      held: false,
+    },
     { reason: "a younger one does not", me: claimant(), other: claimant({ ns: "b", created: "2030-01-02T00:00:00Z" }), held: true },
     { reason: "same age: the lower uid, everywhere the same answer", me: claimant({ uid: "b" }), other: claimant({ ns: "b", uid: "a" }), held: false },
-    { reason: "a recorded key beats an older resource that only names it (a spec edit cannot take a key)", me: claimant({ created: "2030-02-01T00:00:00Z", status: { id: "9", name: "edge" } }), other: claimant({ ns: "b" }), held: true },
-    { reason: "…and a create intent counts as recorded", me: claimant({ created: "2030-02-01T00:00:00Z", status: { createIntent: { name: "edge", since: "2030-02-01T00:00:00Z" } } }), other: claimant({ ns: "b" }), held: true },
-    { reason: "Manage beats an older ObserveOnly on a key neither recorded", me: claimant({ created: "2030-02-01T00:00:00Z" }), other: claimant({ ns: "b", policy: "ObserveOnly" }), held: true },
-    { reason: "two that recorded one id (before claims existed): Manage keeps it", me: claimant({ policy: "ObserveOnly", status: { id: "9" } }), other: claimant({ ns: "b", keyName: "x", created: "2030-03-01T00:00:00Z", status: { id: "9" } }), held: false },
-    { reason: "the same key id through another tenant is another key", me: claimant({ status: { id: "9" } }), other: claimant({ ns: "b", keyName: "x", tenant: "zpa-customer:2", status: { id: "9" } }), held: true },
-    { reason: "an older resource already refused (AdoptionNotAllowed) does not block one that may adopt", me: claimant({ created: "2030-02-01T00:00:00Z" }), other: claimant({ ns: "b", status: { conditions: [refusedBy("AdoptionNotAllowed")] } }), held: true },
-    { reason: "…but a refused resource keeps a key it recorded", me: claimant(), other: claimant({ ns: "b", created: "2030-02-01T00:00:00Z", status: { id: "1", name: "edge", conditions: [refusedBy("KeyClaimed")] } }), held: false },
+    {
+      reason: "a recorded key beats an older resource that only names it (a spec edit cannot take a key)",
+      me: claimant({ created: "2030-02-01T00:00:00Z", status: { id: "9", name: "edge" } }),
+      other: claimant({ ns: "b" }),
+      held: true,
+    },
+    {
+      reason: "…and a create intent counts as recorded",
+      me: claimant({ created: "2030-02-01T00:00:00Z", status: { createIntent: { name: "edge", since: "2030-02-01T00:00:00Z" } } }),
+      other: claimant({ ns: "b" }),
+      held: true,
+    },
+    {
+      reason: "Manage beats an older ObserveOnly on a key neither recorded",
+      me: claimant({ created: "2030-02-01T00:00:00Z" }),
+      other: claimant({ ns: "b", policy: "ObserveOnly" }),
+      held: true,
+    },
+    {
+      reason: "two that recorded one id (before claims existed): Manage keeps it",
+      me: claimant({ policy: "ObserveOnly", status: { id: "9" } }),
+      other: claimant({ ns: "b", keyName: "x", created: "2030-03-01T00:00:00Z", status: { id: "9" } }),
+      held: false,
+    },
+    {
+      reason: "the same key id through another tenant is another key",
+      me: claimant({ status: { id: "9" } }),
+      other: claimant({ ns: "b", keyName: "x", tenant: "zpa-customer:2", status: { id: "9" } }),
+      held: true,
+    },
+    {
+      reason: "an older resource already refused (AdoptionNotAllowed) does not block one that may adopt",
+      me: claimant({ created: "2030-02-01T00:00:00Z" }),
+      other: claimant({ ns: "b", status: { conditions: [refusedBy("AdoptionNotAllowed")] } }),
+      held: true,
+    },
+    {
+      reason: "…but a refused resource keeps a key it recorded",
+      me: claimant(),
+      other: claimant({ ns: "b", created: "2030-02-01T00:00:00Z", status: { id: "1", name: "edge", conditions: [refusedBy("KeyClaimed")] } }),
+      held: false,
+    },
     { reason: "the same resource seen twice is not a rival", me: claimant(), other: claimant({ created: "2029-01-01T00:00:00Z" }), held: true },
   ];
   test.each(cases)("$reason", ({ me, other, held }) => {

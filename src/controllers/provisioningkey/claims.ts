@@ -94,7 +94,10 @@ type RawPk = {
 export function claimantFromRaw(raw: RawPk, tenantOf: (ref: ConnectionRef, namespace: string) => string): Claimant {
   const namespace = raw.metadata.namespace ?? "";
   const ref = raw.spec?.connectionRef;
-  const connectionRef: ConnectionRef = { kind: ref?.kind === "ClusterVendorConnection" ? "ClusterVendorConnection" : "VendorConnection", name: ref?.name ?? "" };
+  const connectionRef: ConnectionRef = {
+    kind: ref?.kind === "ClusterVendorConnection" ? "ClusterVendorConnection" : "VendorConnection",
+    name: ref?.name ?? "",
+  };
   const spec = {
     associationType: (raw.spec?.associationType ?? "") as ProvisioningKey["spec"]["associationType"],
     managementPolicy: (raw.spec?.managementPolicy === "ObserveOnly" ? "ObserveOnly" : "Manage") as ProvisioningKey["spec"]["managementPolicy"],
@@ -112,7 +115,10 @@ export function idClaim(candidate: Pick<Claimant, "claims">, id: string): Claim 
 }
 
 /** True when `a` outranks `b` on a claim (both hold it, with their own `established`). */
-export function outranks(a: { readonly claimant: Claimant; readonly established: boolean }, b: { readonly claimant: Claimant; readonly established: boolean }): boolean {
+export function outranks(
+  a: { readonly claimant: Claimant; readonly established: boolean },
+  b: { readonly claimant: Claimant; readonly established: boolean },
+): boolean {
   if (a.established !== b.established) return a.established;
   if (a.claimant.dormant !== b.claimant.dormant) return !a.claimant.dormant;
   if (a.claimant.manages !== b.claimant.manages) return a.claimant.manages;
@@ -146,10 +152,7 @@ export function verdictOf(candidate: Claimant, claims: readonly Claim[], othersC
  */
 export function claimLostMessage(verdict: Extract<ClaimVerdict, { held: false }>, ownNamespace: string): string {
   const what = verdict.claim.kind === "name" ? `the ZPA key named "${verdict.claim.label}"` : `ZPA key id ${verdict.claim.label}`;
-  const by =
-    verdict.holder.namespace === ownNamespace
-      ? `ProvisioningKey ${verdict.holder.name} in this namespace`
-      : "a ProvisioningKey in another namespace";
+  const by = verdict.holder.namespace === ownNamespace ? `ProvisioningKey ${verdict.holder.name} in this namespace` : "a ProvisioningKey in another namespace";
   return `${what} is already claimed by ${by}; this resource makes no ZPA call for it. Choose another spec.name (or delete the other resource)`;
 }
 

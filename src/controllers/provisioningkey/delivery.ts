@@ -70,7 +70,13 @@ export class SecretDelivery implements Publisher<Raw, ProvisioningKey, Provision
     return { reason: Reason.SecretConflict, message, retryAfterMs: SECRET_CONFLICT_RETRY_MS };
   }
 
-  async publish(ctx: ReconcileContext, t: Tracked<Raw>, pk: ProvisioningKey, client: ProvisioningKeyClient, synced: Synced<ProvisioningKeyClient>): Promise<Delivered> {
+  async publish(
+    ctx: ReconcileContext,
+    t: Tracked<Raw>,
+    pk: ProvisioningKey,
+    client: ProvisioningKeyClient,
+    synced: Synced<ProvisioningKeyClient>,
+  ): Promise<Delivered> {
     const report = await client.report(synced.observed, synced.desired, ctx.signal);
     const owner = ownerOf(pk);
     const secretKey = `${owner.namespace}/${pk.spec.secretName}`;
@@ -80,7 +86,13 @@ export class SecretDelivery implements Publisher<Raw, ProvisioningKey, Provision
     await this.#secretWritten(t.key);
     if (write !== "conflict") await this.#removeStale(pk, owner, ctx.signal);
     if ((write === "created" || write === "updated") && synced.action === "InSync" && pk.status?.id !== undefined) {
-      this.#tools.event(t, "Normal", "SecretRestored", "Restore", `Secret ${pk.spec.secretName} was missing or altered; restored from ZPA without rotating the key`);
+      this.#tools.event(
+        t,
+        "Normal",
+        "SecretRestored",
+        "Restore",
+        `Secret ${pk.spec.secretName} was missing or altered; restored from ZPA without rotating the key`,
+      );
     }
     return { report, availability: client.availability(synced.observed), secret: write === "conflict" ? "conflict" : "delivered" };
   }
@@ -89,7 +101,8 @@ export class SecretDelivery implements Publisher<Raw, ProvisioningKey, Provision
     const owner = ownerOf(pk);
     const secretName = pk.status?.secretName ?? pk.spec.secretName;
     // Only a Secret that holds the very key another resource holds.
-    if (this.#secrets.get(`${owner.namespace}/${secretName}`)?.metadata.annotations?.[annotations.vendorRef] === pk.status?.id) await this.#deleteOwned(secretName, owner, ctx.signal);
+    if (this.#secrets.get(`${owner.namespace}/${secretName}`)?.metadata.annotations?.[annotations.vendorRef] === pk.status?.id)
+      await this.#deleteOwned(secretName, owner, ctx.signal);
   }
 
   async unpublish(ctx: ReconcileContext, _t: Tracked<Raw>, pk: ProvisioningKey): Promise<void> {

@@ -2,7 +2,16 @@ import { describe, expect, test } from "vitest";
 import { nextDriftCheckAt, syncReason } from "./drift-check.ts";
 
 describe("syncReason", () => {
-  const base = { recordedId: "9", generation: 2, observedGeneration: 2, rotationRequested: false, secretIntact: true, lastSyncSucceeded: true, now: 1000, nextDriftCheckAt: 2000 };
+  const base = {
+    recordedId: "9",
+    generation: 2,
+    observedGeneration: 2,
+    rotationRequested: false,
+    secretIntact: true,
+    lastSyncSucceeded: true,
+    now: 1000,
+    nextDriftCheckAt: 2000,
+  };
   const cases: Array<{ reason: string; over: Partial<typeof base>; want: string | undefined }> = [
     { reason: "a Ready key between checks costs no vendor call", over: {}, want: undefined },
     { reason: "nothing recorded: look up (or create)", over: { recordedId: undefined as unknown as string }, want: "NoKeyRecorded" },

@@ -1,13 +1,7 @@
 // When ZPA is looked at: only when something asks for it (no key recorded, a spec change, a rotation,
 // a Secret that needs repair, a failed last sync) or at the jittered drift check; a Ready key costs
 // nothing between checks. ZPA allows 20 GET per 10 s per tenant: one GET per key per interval.
-export type SyncReason =
-  | "NoKeyRecorded"
-  | "SpecChanged"
-  | "RotationRequested"
-  | "SecretNeedsRepair"
-  | "LastSyncFailed"
-  | "DriftCheckDue";
+export type SyncReason = "NoKeyRecorded" | "SpecChanged" | "RotationRequested" | "SecretNeedsRepair" | "LastSyncFailed" | "DriftCheckDue";
 
 /** When ZPA must be looked at now, rather than at the next drift check. The first reason wins. */
 export function syncReason(input: {

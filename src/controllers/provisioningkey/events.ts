@@ -7,21 +7,37 @@ import type { ManagedTools } from "../managed/tools.ts";
 import type { ManagedObject, Tracked } from "../managed/types.ts";
 import { describeKey, type SyncedOutcome } from "./status.ts";
 
-export function transitionEvents<T extends ManagedObject<ProvisioningKeyStatus>>(tools: ManagedTools<T>, t: Tracked<T>, outcome: SyncedOutcome, before: ProvisioningKeyStatus | undefined, after: ProvisioningKeyStatus): void {
+export function transitionEvents<T extends ManagedObject<ProvisioningKeyStatus>>(
+  tools: ManagedTools<T>,
+  t: Tracked<T>,
+  outcome: SyncedOutcome,
+  before: ProvisioningKeyStatus | undefined,
+  after: ProvisioningKeyStatus,
+): void {
   const keyText = describeKey(outcome.report);
   switch (outcome.action) {
-    case "Created": if (before?.id === undefined) tools.event(t, "Normal", Reason.Created, "Create", `created ${keyText}`); break;
-    case "Recreated": tools.event(t, "Warning", "Recreated", "Create", `the key had been deleted in ZPA; created ${keyText} and updated the Secret`); break;
+    case "Created":
+      if (before?.id === undefined) tools.event(t, "Normal", Reason.Created, "Create", `created ${keyText}`);
+      break;
+    case "Recreated":
+      tools.event(t, "Warning", "Recreated", "Create", `the key had been deleted in ZPA; created ${keyText} and updated the Secret`);
+      break;
     case "Adopted":
       if (outcome.observeOnly) tools.event(t, "Normal", Reason.Adopted, "Observe", `observing ${keyText}`);
       else tools.event(t, "Normal", Reason.Adopted, "Adopt", `took over ${keyText}, which existed in ZPA before this resource (spec.adopt)`);
       break;
-    case "Updated": tools.event(t, "Normal", Reason.Updated, "Update", `updated ${keyText} in ZPA to match the spec`); break;
-    case "Replaced": tools.event(t, "Normal", Reason.Rotated, "Rotate", `rotated: ${keyText} replaces the previous key; Secret updated`); break;
-    case "InSync": break;
+    case "Updated":
+      tools.event(t, "Normal", Reason.Updated, "Update", `updated ${keyText} in ZPA to match the spec`);
+      break;
+    case "Replaced":
+      tools.event(t, "Normal", Reason.Rotated, "Rotate", `rotated: ${keyText} replaces the previous key; Secret updated`);
+      break;
+    case "InSync":
+      break;
   }
   // After a sync, Ready is False only because the key cannot serve (used up) or cannot be delivered.
   const wasReady = findCondition(conditionsOf(before), ConditionType.Ready);
   const isReady = findCondition(conditionsOf(after), ConditionType.Ready);
-  if (isReady !== undefined && isReady.status === "False" && isReady.reason !== wasReady?.reason) tools.event(t, "Warning", isReady.reason, "Deliver", isReady.message);
+  if (isReady !== undefined && isReady.status === "False" && isReady.reason !== wasReady?.reason)
+    tools.event(t, "Warning", isReady.reason, "Deliver", isReady.message);
 }

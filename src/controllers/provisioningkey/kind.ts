@@ -2,7 +2,16 @@
 // kind — how to read it, its key's name, its claims and adoption gate (ADR 0006), its ZPA client,
 // when ZPA is looked at (drift-check.ts), how the key is delivered (delivery.ts) and recorded
 // (record.ts), and the words its messages use. No ZPA field is read here: the client answers.
-import { ConditionType, finalizers, kinds, parseProvisioningKey, problemsMessage, resourceTypes, type ProvisioningKey, type ProvisioningKeyStatus } from "../../api/v1alpha1/index.ts";
+import {
+  ConditionType,
+  finalizers,
+  kinds,
+  parseProvisioningKey,
+  problemsMessage,
+  resourceTypes,
+  type ProvisioningKey,
+  type ProvisioningKeyStatus,
+} from "../../api/v1alpha1/index.ts";
 import type { ProvisioningKeyClient, ProvisioningKeyClients } from "../../ports/managed-provisioning-keys.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import { findCondition } from "../../runtime/conditions.ts";
@@ -28,7 +37,8 @@ export const KEY_WORDS: ManagedWords = {
   system: "ZPA",
   noun: "key",
   orphanedReason: "KeyOrphaned",
-  recorded: (status) => (status.id === undefined ? `the ZPA key ${status.createIntent?.name ?? ""}`.trimEnd() : `ZPA key ${status.name ?? ""} (id ${status.id})`),
+  recorded: (status) =>
+    status.id === undefined ? `the ZPA key ${status.createIntent?.name ?? ""}`.trimEnd() : `ZPA key ${status.name ?? ""} (id ${status.id})`,
   preExisting: (found) => `a provisioning key named ${found.name} (id ${found.id}) already exists in ZPA and was not created by this resource`,
   howToAdopt: "set spec.adopt: true to take it over (the connection must allow it), or choose another spec.name",
   observeRefused: (why) => `ObserveOnly delivers an existing ZPA key, which is taking it over: ${why}`,
@@ -96,7 +106,8 @@ export function provisioningKeyKind(d: ProvisioningKeyKindDeps): ManagedKind<Raw
       },
       idle(_t, pk) {
         const s = pk.status;
-        if (s?.usageCount !== undefined && s.maxUsage !== undefined) d.metrics.set(pk.metadata.namespace ?? "", pk.metadata.name ?? "", s.usageCount, s.maxUsage);
+        if (s?.usageCount !== undefined && s.maxUsage !== undefined)
+          d.metrics.set(pk.metadata.namespace ?? "", pk.metadata.name ?? "", s.usageCount, s.maxUsage);
       },
     },
     publisher: d.delivery,

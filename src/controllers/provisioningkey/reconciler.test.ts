@@ -17,19 +17,50 @@ import { ProvisioningKeyReconciler } from "./reconciler.ts";
 
 type Pk = KubeObject & { spec: Record<string, unknown>; status?: ProvisioningKeyStatus };
 
-const connection = { kind: "VendorConnection", namespace: "team", name: "zpa", vendor: "zpa", settings: { authMode: "Legacy", customerId: "1" }, credentials: {}, fingerprint: "f" } as ResolvedConnection;
+const connection = {
+  kind: "VendorConnection",
+  namespace: "team",
+  name: "zpa",
+  vendor: "zpa",
+  settings: { authMode: "Legacy", customerId: "1" },
+  credentials: {},
+  fingerprint: "f",
+} as ResolvedConnection;
 
 /** ZPA as the driver sees it: keys by id, every call logged; `pendingCreate` holds a create that lands later. */
 function fakeZpa(clock: FakeClock) {
   const keys = new Map<string, ProvisioningKeyRecord>();
   const calls: string[] = [];
   let nextId = 100;
-  const behaviour = { createFails: undefined as VendorError | undefined, createLandsLater: false, pendingCreate: undefined as ProvisioningKeyRecord | undefined };
-  const make = (d: DesiredProvisioningKey): ProvisioningKeyRecord => ({ ...d.key, id: String(nextId++), value: `3|zpa|${nextId}`, usageCount: 0, createdAt: clock.now().getTime() });
+  const behaviour = {
+    createFails: undefined as VendorError | undefined,
+    createLandsLater: false,
+    pendingCreate: undefined as ProvisioningKeyRecord | undefined,
+  };
+  const make = (d: DesiredProvisioningKey): ProvisioningKeyRecord => ({
+    ...d.key,
+    id: String(nextId++),
+    value: `3|zpa|${nextId}`,
+    usageCount: 0,
+    createdAt: clock.now().getTime(),
+  });
   const client: ProvisioningKeyClient = {
-    resolve: async () => ({ ok: true, desired: { key: { name: "certbridge.team.edge", associationType: "CONNECTOR_GRP", enabled: true, maxUsage: 3, enrollmentCertId: "1", groupId: "2" }, group: { id: "2", name: "G" }, enrollmentCertificate: { id: "1", name: "Connector" } } }),
-    get: async (id) => { calls.push(`get ${id}`); return keys.get(id); },
-    find: async (name) => { calls.push(`find ${name}`); return [...keys.values()].find((k) => k.name === name); },
+    resolve: async () => ({
+      ok: true,
+      desired: {
+        key: { name: "certbridge.team.edge", associationType: "CONNECTOR_GRP", enabled: true, maxUsage: 3, enrollmentCertId: "1", groupId: "2" },
+        group: { id: "2", name: "G" },
+        enrollmentCertificate: { id: "1", name: "Connector" },
+      },
+    }),
+    get: async (id) => {
+      calls.push(`get ${id}`);
+      return keys.get(id);
+    },
+    find: async (name) => {
+      calls.push(`find ${name}`);
+      return [...keys.values()].find((k) => k.name === name);
+    },
     diff: () => [],
     create: async (d) => {
       calls.push("create");
@@ -43,10 +74,21 @@ function fakeZpa(clock: FakeClock) {
       return k;
     },
     update: async (k) => k,
-    delete: async (id) => { calls.push(`delete ${id}`); keys.delete(id); },
+    delete: async (id) => {
+      calls.push(`delete ${id}`);
+      keys.delete(id);
+    },
     availability: () => ({ usable: true }),
     absent: (name) => `no key named ${name}`,
-    report: async (k) => ({ id: k.id, name: k.name, usageCount: k.usageCount, maxUsage: k.maxUsage, enabled: k.enabled, group: { id: k.groupId }, enrollmentCertificate: { id: k.enrollmentCertId } }),
+    report: async (k) => ({
+      id: k.id,
+      name: k.name,
+      usageCount: k.usageCount,
+      maxUsage: k.maxUsage,
+      enabled: k.enabled,
+      group: { id: k.groupId },
+      enrollmentCertificate: { id: k.enrollmentCertId },
+    }),
     secretValue: (k) => k.value,
   };
   const land = () => {
@@ -76,7 +118,13 @@ function setup() {
   });
   api.seed(resourceTypes.provisioningKeys, {
     metadata: { name: "edge", namespace: "team" },
-    spec: { connectionRef: { kind: "VendorConnection", name: "zpa" }, associationType: "CONNECTOR_GRP", group: { name: "G" }, maxUsage: 3, secretName: "edge-key" },
+    spec: {
+      connectionRef: { kind: "VendorConnection", name: "zpa" },
+      associationType: "CONNECTOR_GRP",
+      group: { name: "G" },
+      maxUsage: 3,
+      secretName: "edge-key",
+    },
   } as Pk);
   const ctx = { log: pino({ level: "silent" }), signal: new AbortController().signal };
   const run = async () => {
@@ -88,7 +136,17 @@ function setup() {
   };
   const pk = () => api.peek<Pk>(resourceTypes.provisioningKeys, "team", "edge")!;
   const ready = () => pk().status?.conditions?.find((c) => c.type === "Ready");
-  return { clock, api, zpa, run, pk, ready, setLookup: (l: ConnectionLookup) => { lookup = l; } };
+  return {
+    clock,
+    api,
+    zpa,
+    run,
+    pk,
+    ready,
+    setLookup: (l: ConnectionLookup) => {
+      lookup = l;
+    },
+  };
 }
 
 describe("ProvisioningKeyReconciler", () => {
@@ -124,7 +182,13 @@ describe("ProvisioningKeyReconciler", () => {
 
   test("a create ZPA refused withdraws its intent: the next attempt need not wait out a create that never happened", async () => {
     const s = setup();
-    s.zpa.behaviour.createFails = new VendorError({ kind: "rateLimited", vendor: "zpa", operation: "createProvisioningKey", message: "429", retryAfterMs: 1000 });
+    s.zpa.behaviour.createFails = new VendorError({
+      kind: "rateLimited",
+      vendor: "zpa",
+      operation: "createProvisioningKey",
+      message: "429",
+      retryAfterMs: 1000,
+    });
     await s.run();
     expect(s.pk().status?.createIntent).toBeUndefined();
     expect(s.ready()).toMatchObject({ status: "False", reason: "RateLimited" });

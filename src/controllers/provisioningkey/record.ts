@@ -22,7 +22,16 @@ export interface RecordDeps {
 
 type Raw = ManagedObject<ProvisioningKeyStatus>;
 
-export async function recordSync(deps: RecordDeps, ctx: ReconcileContext, t: Tracked<Raw>, pk: ProvisioningKey, synced: Synced<ProvisioningKeyClient>, delivered: Delivered, reason: string, tools: ManagedTools<Raw>): Promise<Result> {
+export async function recordSync(
+  deps: RecordDeps,
+  ctx: ReconcileContext,
+  t: Tracked<Raw>,
+  pk: ProvisioningKey,
+  synced: Synced<ProvisioningKeyClient>,
+  delivered: Delivered,
+  reason: string,
+  tools: ManagedTools<Raw>,
+): Promise<Result> {
   const outcome: SyncedOutcome = {
     kind: "synced",
     action: synced.action,

@@ -20,5 +20,4 @@ describe("rotation", () => {
     { reason: "an empty annotation asks for nothing", input: pk({ annotation: "", status: { id: "9" } }), want: false },
   ];
   test.each(cases)("$reason", ({ input, want }) => expect(rotationRequest(input).requested).toBe(want));
-
 });

@@ -5,7 +5,11 @@ import { buildOwnedSecret, classifySecret, contentHash, type Secret, type Secret
 
 export const SECRET_TYPE = "Opaque";
 
-export function desiredSecret(owner: SecretOwner, spec: Pick<ProvisioningKeySpec, "secretName" | "secretKey" | "secretTemplate">, key: { id: string; value: string }): Secret {
+export function desiredSecret(
+  owner: SecretOwner,
+  spec: Pick<ProvisioningKeySpec, "secretName" | "secretKey" | "secretTemplate">,
+  key: { id: string; value: string },
+): Secret {
   return buildOwnedSecret(owner, {
     name: spec.secretName,
     type: SECRET_TYPE,
@@ -22,7 +26,12 @@ export function desiredSecret(owner: SecretOwner, spec: Pick<ProvisioningKeySpec
  * wrote (an edit of the data shows as a mismatch). Anything else is repaired from ZPA; a change that
  * also forges the hash is caught by the next drift check, which compares the value itself.
  */
-export function secretIntact(secret: Secret | undefined, owner: SecretOwner, spec: Pick<ProvisioningKeySpec, "secretKey">, recordedId: string | undefined): boolean {
+export function secretIntact(
+  secret: Secret | undefined,
+  owner: SecretOwner,
+  spec: Pick<ProvisioningKeySpec, "secretKey">,
+  recordedId: string | undefined,
+): boolean {
   if (secret === undefined || recordedId === undefined || classifySecret(secret, owner) !== "ours") return false;
   const data = secret.data ?? {};
   const keys = Object.keys(data);

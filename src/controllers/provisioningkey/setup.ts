@@ -31,7 +31,11 @@ export interface ProvisioningKeyControllerOptions {
   readonly cleanupGraceMs?: number;
 }
 
-export function setupProvisioningKeyController(manager: Manager, config: Pick<OperatorConfig, "concurrency" | "identity">, options: ProvisioningKeyControllerOptions = {}): { controller: Controller; reconciler: ProvisioningKeyReconciler } {
+export function setupProvisioningKeyController(
+  manager: Manager,
+  config: Pick<OperatorConfig, "concurrency" | "identity">,
+  options: ProvisioningKeyControllerOptions = {},
+): { controller: Controller; reconciler: ProvisioningKeyReconciler } {
   // The manager scopes every informer to the watched namespaces; one shared informer serves them all.
   const keys = manager.shared("informer/provisioningkeys", () => manager.informer<KubeObject>({ type: resourceTypes.provisioningKeys }));
   const secrets = sharedOwnedSecretInformer(manager);
@@ -62,7 +66,13 @@ export function setupProvisioningKeyController(manager: Manager, config: Pick<Op
     secrets,
     connections: resolver,
     ports,
-    events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: `certbridge.dev/${CONTROLLER_NAME}`, instance: config.identity, clock: manager.clock }),
+    events: new KubeEventRecorder({
+      client: manager.client,
+      log: manager.log,
+      controller: `certbridge.dev/${CONTROLLER_NAME}`,
+      instance: config.identity,
+      clock: manager.clock,
+    }),
     metrics,
     driftIntervalMs: options.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS,
     clock: manager.clock,

@@ -4,12 +4,28 @@ import type { ProvisioningKeyReport } from "../../ports/managed-provisioning-key
 import { nextStatus, onlySyncTimeChanged, type Outcome, type SyncedOutcome } from "./status.ts";
 
 /** What the ZPA client reports about the key (status fields only: the value never reaches status). */
-const report: ProvisioningKeyReport = { id: "9", name: "k", enabled: true, maxUsage: 5, usageCount: 1, group: { id: "2", name: "G" }, enrollmentCertificate: { id: "1", name: "Connector" } };
+const report: ProvisioningKeyReport = {
+  id: "9",
+  name: "k",
+  enabled: true,
+  maxUsage: 5,
+  usageCount: 1,
+  group: { id: "2", name: "G" },
+  enrollmentCertificate: { id: "1", name: "Connector" },
+};
 const keyValue = "3|sim.test|c2VjcmV0";
 const now = new Date("2030-01-01T00:00:00Z");
 const synced = (over: Partial<SyncedOutcome> = {}): Outcome => ({
-  kind: "synced", action: "Created", report, availability: { usable: true },
-  secret: "delivered", secretName: "s", rotation: { requested: false, rotation: 0, rotateRequest: undefined }, now, observeOnly: false, ...over,
+  kind: "synced",
+  action: "Created",
+  report,
+  availability: { usable: true },
+  secret: "delivered",
+  secretName: "s",
+  rotation: { requested: false, rotation: 0, rotateRequest: undefined },
+  now,
+  observeOnly: false,
+  ...over,
 });
 const cond = (s: ProvisioningKeyStatus, type: string) => s.conditions?.find((c) => c.type === type);
 
@@ -17,10 +33,33 @@ describe("nextStatus", () => {
   const cases: Array<{ reason: string; outcome: Outcome; ready: [string, string]; synced: [string, string] }> = [
     { reason: "created and delivered", outcome: synced(), ready: ["True", "Created"], synced: ["True", "Created"] },
     { reason: "adopted by ObserveOnly", outcome: synced({ action: "Adopted", observeOnly: true }), ready: ["True", "Adopted"], synced: ["True", "Adopted"] },
-    { reason: "a key re-created after deletion in ZPA reads as Created", outcome: synced({ action: "Recreated" }), ready: ["True", "Created"], synced: ["True", "Created"] },
-    { reason: "the client says the key cannot serve (usage reached maxUsage): not Ready", outcome: synced({ report: { ...report, usageCount: 5 }, availability: { usable: false, reason: "UsageExhausted", message: "usageCount 5 has reached maxUsage 5" } }), ready: ["False", "UsageExhausted"], synced: ["True", "Created"] },
-    { reason: "foreign Secret: ZPA is fine, delivery is not", outcome: synced({ secret: "conflict" }), ready: ["False", "SecretConflict"], synced: ["True", "Created"] },
-    { reason: "failure before anything was delivered", outcome: { kind: "failed", reason: "NotFound", message: "no group", keepReady: true, now }, ready: ["False", "NotFound"], synced: ["False", "NotFound"] },
+    {
+      reason: "a key re-created after deletion in ZPA reads as Created",
+      outcome: synced({ action: "Recreated" }),
+      ready: ["True", "Created"],
+      synced: ["True", "Created"],
+    },
+    {
+      reason: "the client says the key cannot serve (usage reached maxUsage): not Ready",
+      outcome: synced({
+        report: { ...report, usageCount: 5 },
+        availability: { usable: false, reason: "UsageExhausted", message: "usageCount 5 has reached maxUsage 5" },
+      }),
+      ready: ["False", "UsageExhausted"],
+      synced: ["True", "Created"],
+    },
+    {
+      reason: "foreign Secret: ZPA is fine, delivery is not",
+      outcome: synced({ secret: "conflict" }),
+      ready: ["False", "SecretConflict"],
+      synced: ["True", "Created"],
+    },
+    {
+      reason: "failure before anything was delivered",
+      outcome: { kind: "failed", reason: "NotFound", message: "no group", keepReady: true, now },
+      ready: ["False", "NotFound"],
+      synced: ["False", "NotFound"],
+    },
   ];
   test.each(cases)("$reason", ({ outcome, ready, synced: s }) => {
     const st = nextStatus(undefined, 3, outcome);
@@ -32,7 +71,9 @@ describe("nextStatus", () => {
   test("recording the key clears the create intent; a failure keeps it (the create's outcome may be unknown)", () => {
     const pending: ProvisioningKeyStatus = { createIntent: { name: "k", since: "2030-01-01T00:00:00Z" } };
     expect(nextStatus(pending, 1, synced()).createIntent).toBeUndefined();
-    expect(nextStatus(pending, 1, { kind: "failed", reason: "VendorError", message: "zpa createProvisioningKey: timeout", keepReady: false, now }).createIntent).toEqual(pending.createIntent);
+    expect(
+      nextStatus(pending, 1, { kind: "failed", reason: "VendorError", message: "zpa createProvisioningKey: timeout", keepReady: false, now }).createIntent,
+    ).toEqual(pending.createIntent);
   });
 
   test("Adopted says taken over for Manage and observing for ObserveOnly", () => {
@@ -56,7 +97,11 @@ describe("nextStatus", () => {
 
   test("an in-sync check keeps the last change's reason and changes nothing but lastSyncTime", () => {
     const first = nextStatus(undefined, 1, synced({ action: "Replaced", rotation: { requested: true, rotation: 2, rotateRequest: undefined } }));
-    const later = nextStatus(first, 1, synced({ action: "InSync", now: new Date("2030-01-01T01:00:00Z"), rotation: { requested: false, rotation: 2, rotateRequest: undefined } }));
+    const later = nextStatus(
+      first,
+      1,
+      synced({ action: "InSync", now: new Date("2030-01-01T01:00:00Z"), rotation: { requested: false, rotation: 2, rotateRequest: undefined } }),
+    );
     expect(cond(later, "Synced")?.reason).toBe("Rotated");
     expect(later.observedRotation).toBe(2);
     expect(onlySyncTimeChanged(first, later)).toBe(true);

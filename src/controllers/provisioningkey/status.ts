@@ -46,12 +46,20 @@ export function describeKey(key: { readonly name: string; readonly id: string })
 
 function syncedMessage(action: SyncAction, what: string, observeOnly: boolean): string {
   switch (action) {
-    case "Created": return `created ${what} in ZPA`;
-    case "Recreated": return `re-created ${what}: the key had been deleted in ZPA`;
-    case "Adopted": return observeOnly ? `observing ${what}; ZPA is not written` : `adopted ${what}, which existed in ZPA before this resource (spec.adopt); it is managed from now on`;
-    case "Updated": return `updated ${what} to match the spec`;
-    case "Replaced": return `rotated: deleted the previous key and created ${what}`;
-    case "InSync": return `${what} matches the spec`;
+    case "Created":
+      return `created ${what} in ZPA`;
+    case "Recreated":
+      return `re-created ${what}: the key had been deleted in ZPA`;
+    case "Adopted":
+      return observeOnly
+        ? `observing ${what}; ZPA is not written`
+        : `adopted ${what}, which existed in ZPA before this resource (spec.adopt); it is managed from now on`;
+    case "Updated":
+      return `updated ${what} to match the spec`;
+    case "Replaced":
+      return `rotated: deleted the previous key and created ${what}`;
+    case "InSync":
+      return `${what} matches the spec`;
   }
 }
 
@@ -63,14 +71,29 @@ export function nextStatus(current: ProvisioningKeyStatus | undefined, generatio
   const reason = syncedReason(outcome.action, previousSynced, outcome.observeOnly);
   // An in-sync check repeats the last change's words, so it does not read as a change (and cause a write).
   const keepWords = outcome.action === "InSync" && previousSynced?.status === "True" && previousSynced.reason === reason;
-  const synced: ConditionInput = { type: ConditionType.Synced, status: "True", reason, message: keepWords ? previousSynced.message : syncedMessage(outcome.action, describeKey(report), outcome.observeOnly) };
+  const synced: ConditionInput = {
+    type: ConditionType.Synced,
+    status: "True",
+    reason,
+    message: keepWords ? previousSynced.message : syncedMessage(outcome.action, describeKey(report), outcome.observeOnly),
+  };
   const a = outcome.availability;
   const ready: ConditionInput =
     outcome.secret === "conflict"
-      ? { type: ConditionType.Ready, status: "False", reason: Reason.SecretConflict, message: `Secret ${outcome.secretName} exists and is not owned by this ProvisioningKey; it is left untouched` }
+      ? {
+          type: ConditionType.Ready,
+          status: "False",
+          reason: Reason.SecretConflict,
+          message: `Secret ${outcome.secretName} exists and is not owned by this ProvisioningKey; it is left untouched`,
+        }
       : !a.usable
         ? { type: ConditionType.Ready, status: "False", reason: a.reason, message: a.message }
-        : { type: ConditionType.Ready, status: "True", reason, message: `key delivered to Secret ${outcome.secretName}${a.note === undefined ? "" : ` (${a.note})`}` };
+        : {
+            type: ConditionType.Ready,
+            status: "True",
+            reason,
+            message: `key delivered to Secret ${outcome.secretName}${a.note === undefined ? "" : ` (${a.note})`}`,
+          };
   let conditions = setCondition(conditionsOf(prev), synced, generation, now);
   conditions = setCondition(conditions, ready, generation, now);
   // The key is recorded now: the create intent (if any) has served its purpose.
@@ -92,7 +115,18 @@ export function nextStatus(current: ProvisioningKeyStatus | undefined, generatio
 
 /** The status without anything about a recorded key (after a lost claim: it was never this resource's). */
 export function withoutRecordedKey(status: ProvisioningKeyStatus): ProvisioningKeyStatus {
-  const { id: _id, name: _name, usageCount: _u, maxUsage: _m, enabled: _e, group: _g, enrollmentCertificate: _c, lastSyncTime: _l, createIntent: _i, ...rest } = status;
+  const {
+    id: _id,
+    name: _name,
+    usageCount: _u,
+    maxUsage: _m,
+    enabled: _e,
+    group: _g,
+    enrollmentCertificate: _c,
+    lastSyncTime: _l,
+    createIntent: _i,
+    ...rest
+  } = status;
   return rest;
 }
 
@@ -114,5 +148,10 @@ function stamp(d: Date): string {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v === null || typeof v !== "object") return v;
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([x], [y]) => x.localeCompare(y)).map(([k, x]) => [k, sortKeys(x)]));
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([x], [y]) => x.localeCompare(y))
+      .map(([k, x]) => [k, sortKeys(x)]),
+  );
 }

@@ -8,13 +8,45 @@ const team = { "kubernetes.io/metadata.name": "team", tier: "edge" };
 
 describe("adoptionDecision", () => {
   const cases: Array<{ reason: string; input: Parameters<typeof adoptionDecision>[0]; allowed: boolean; says?: string }> = [
-    { reason: "a VendorConnection's namespace owns the credentials: it may", input: { ref: vc, namespace: "team", policy: undefined, namespaceLabels: {}, keyName: "k" }, allowed: true },
-    { reason: "a ClusterVendorConnection without spec.adoption: nobody may", input: { ref: cvc, namespace: "team", policy: undefined, namespaceLabels: team, keyName: "k" }, allowed: false, says: "spec.adoption" },
-    { reason: "one that cannot be read: nobody may", input: { ref: cvc, namespace: "team", policy: "unreadable", namespaceLabels: team, keyName: "k" }, allowed: false, says: "cannot be read" },
-    { reason: "the namespace is selected", input: { ref: cvc, namespace: "team", policy: { namespaceSelector: { matchLabels: { tier: "edge" } } }, namespaceLabels: team, keyName: "k" }, allowed: true },
-    { reason: "the namespace is not selected", input: { ref: cvc, namespace: "team", policy: { namespaceSelector: { matchLabels: { tier: "core" } } }, namespaceLabels: team, keyName: "k" }, allowed: false, says: "namespaceSelector" },
-    { reason: "the name has the prefix", input: { ref: cvc, namespace: "team", policy: { namespaceSelector: {}, namePrefix: "legacy-" }, namespaceLabels: team, keyName: "legacy-edge" }, allowed: true },
-    { reason: "the name lacks the prefix", input: { ref: cvc, namespace: "team", policy: { namespaceSelector: {}, namePrefix: "legacy-" }, namespaceLabels: team, keyName: "edge" }, allowed: false, says: "namePrefix" },
+    {
+      reason: "a VendorConnection's namespace owns the credentials: it may",
+      input: { ref: vc, namespace: "team", policy: undefined, namespaceLabels: {}, keyName: "k" },
+      allowed: true,
+    },
+    {
+      reason: "a ClusterVendorConnection without spec.adoption: nobody may",
+      input: { ref: cvc, namespace: "team", policy: undefined, namespaceLabels: team, keyName: "k" },
+      allowed: false,
+      says: "spec.adoption",
+    },
+    {
+      reason: "one that cannot be read: nobody may",
+      input: { ref: cvc, namespace: "team", policy: "unreadable", namespaceLabels: team, keyName: "k" },
+      allowed: false,
+      says: "cannot be read",
+    },
+    {
+      reason: "the namespace is selected",
+      input: { ref: cvc, namespace: "team", policy: { namespaceSelector: { matchLabels: { tier: "edge" } } }, namespaceLabels: team, keyName: "k" },
+      allowed: true,
+    },
+    {
+      reason: "the namespace is not selected",
+      input: { ref: cvc, namespace: "team", policy: { namespaceSelector: { matchLabels: { tier: "core" } } }, namespaceLabels: team, keyName: "k" },
+      allowed: false,
+      says: "namespaceSelector",
+    },
+    {
+      reason: "the name has the prefix",
+      input: { ref: cvc, namespace: "team", policy: { namespaceSelector: {}, namePrefix: "legacy-" }, namespaceLabels: team, keyName: "legacy-edge" },
+      allowed: true,
+    },
+    {
+      reason: "the name lacks the prefix",
+      input: { ref: cvc, namespace: "team", policy: { namespaceSelector: {}, namePrefix: "legacy-" }, namespaceLabels: team, keyName: "edge" },
+      allowed: false,
+      says: "namePrefix",
+    },
   ];
   test.each(cases)("$reason", ({ input, allowed, says }) => {
     const d = adoptionDecision(input);
@@ -49,7 +81,10 @@ describe("tenants", () => {
     const t = new CachedTenancy({
       vendorConnections: cache({}),
       clusterVendorConnections: cache({
-        shared: { metadata: { name: "shared" }, spec: { zpa: { customerId: "7" }, adoption: { namespaceSelector: { matchLabels: { tier: "edge" } } } } } as KubeObject,
+        shared: {
+          metadata: { name: "shared" },
+          spec: { zpa: { customerId: "7" }, adoption: { namespaceSelector: { matchLabels: { tier: "edge" } } } },
+        } as KubeObject,
         closed: { metadata: { name: "closed" }, spec: { zpa: { customerId: "7" } } } as KubeObject,
       }),
       namespaceLabels: async (ns) => (asked.push(ns), ns === "team" ? team : {}),

@@ -49,7 +49,10 @@ export function adoptionDecision(input: {
   const cvc = `ClusterVendorConnection ${input.ref.name}`;
   if (input.policy === "unreadable") return { allowed: false, message: `${cvc} cannot be read, so nothing may be adopted through it` };
   if (input.policy === undefined) {
-    return { allowed: false, message: `${cvc} allows no namespace to take over existing ZPA keys; its owner may add spec.adoption (namespaceSelector, namePrefix)` };
+    return {
+      allowed: false,
+      message: `${cvc} allows no namespace to take over existing ZPA keys; its owner may add spec.adoption (namespaceSelector, namePrefix)`,
+    };
   }
   if (!matchesLabelSelector(input.policy.namespaceSelector, input.namespaceLabels)) {
     return { allowed: false, message: `${cvc} does not allow namespace ${input.namespace} to take over existing ZPA keys (spec.adoption.namespaceSelector)` };
@@ -91,7 +94,9 @@ export class CachedTenancy implements TenancyPort {
   }
 
   #raw(ref: ConnectionRef, namespace: string): RawConnection | undefined {
-    return (ref.kind === "ClusterVendorConnection" ? this.#clusterVendorConnections.get(ref.name) : this.#vendorConnections.get(`${namespace}/${ref.name}`)) as RawConnection | undefined;
+    return (ref.kind === "ClusterVendorConnection" ? this.#clusterVendorConnections.get(ref.name) : this.#vendorConnections.get(`${namespace}/${ref.name}`)) as
+      | RawConnection
+      | undefined;
   }
 }
 
@@ -101,5 +106,6 @@ export class CachedTenancy implements TenancyPort {
  */
 export const connectionIdentityTenancy: TenancyPort = {
   tenantOf: (ref, namespace) => connectionIdentity(ref, namespace),
-  adoption: async (ref, namespace, keyName) => adoptionDecision({ ref, namespace, policy: ref.kind === "VendorConnection" ? undefined : "unreadable", namespaceLabels: {}, keyName }),
+  adoption: async (ref, namespace, keyName) =>
+    adoptionDecision({ ref, namespace, policy: ref.kind === "VendorConnection" ? undefined : "unreadable", namespaceLabels: {}, keyName }),
 };

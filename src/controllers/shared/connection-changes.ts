@@ -37,7 +37,10 @@ export function admits(connection: KubeObject | undefined, labels: Readonly<Reco
   return selector !== undefined && matchesLabelSelector(selector, labels);
 }
 
-export type NamespaceChange = { readonly admissionOf: (connection: KubeObject | undefined) => { before: boolean; after: boolean }; readonly startedTerminating: boolean };
+export type NamespaceChange = {
+  readonly admissionOf: (connection: KubeObject | undefined) => { before: boolean; after: boolean };
+  readonly startedTerminating: boolean;
+};
 
 /** What a namespace event changes: admission per connection (labels), and whether teardown just began. */
 export function namespaceChange(current: KubeObject | undefined, previous: KubeObject | undefined): NamespaceChange {

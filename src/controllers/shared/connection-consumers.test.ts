@@ -26,24 +26,68 @@ class FakeInformer {
   }
 }
 
-const mc = (namespace: string, name: string, ref: { kind?: string; name: string }, extra: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): KubeObject =>
-  ({ metadata: { namespace, name, ...meta }, spec: { connectionRef: ref, ...extra } }) as KubeObject;
-const cvc = (name: string, selector: Record<string, unknown>, over: { generation?: number; status?: Record<string, unknown>; deletionTimestamp?: string } = {}): KubeObject =>
-  ({ metadata: { name, uid: `u-${name}`, generation: over.generation ?? 1, ...(over.deletionTimestamp ? { deletionTimestamp: over.deletionTimestamp } : {}) }, spec: { namespaceSelector: selector }, ...(over.status ? { status: over.status } : {}) }) as KubeObject;
+const mc = (
+  namespace: string,
+  name: string,
+  ref: { kind?: string; name: string },
+  extra: Record<string, unknown> = {},
+  meta: Record<string, unknown> = {},
+): KubeObject => ({ metadata: { namespace, name, ...meta }, spec: { connectionRef: ref, ...extra } }) as KubeObject;
+const cvc = (
+  name: string,
+  selector: Record<string, unknown>,
+  over: { generation?: number; status?: Record<string, unknown>; deletionTimestamp?: string } = {},
+): KubeObject =>
+  ({
+    metadata: { name, uid: `u-${name}`, generation: over.generation ?? 1, ...(over.deletionTimestamp ? { deletionTimestamp: over.deletionTimestamp } : {}) },
+    spec: { namespaceSelector: selector },
+    ...(over.status ? { status: over.status } : {}),
+  }) as KubeObject;
 const vc = (namespace: string, name: string, over: { generation?: number; status?: Record<string, unknown> } = {}): KubeObject =>
-  ({ metadata: { namespace, name, uid: `u-${name}`, generation: over.generation ?? 1 }, spec: {}, ...(over.status ? { status: over.status } : {}) }) as KubeObject;
-const ns = (name: string, labels: Record<string, string>, phase?: string): KubeObject => ({ metadata: { name, labels }, ...(phase ? { status: { phase } } : {}) }) as KubeObject;
+  ({
+    metadata: { namespace, name, uid: `u-${name}`, generation: over.generation ?? 1 },
+    spec: {},
+    ...(over.status ? { status: over.status } : {}),
+  }) as KubeObject;
+const ns = (name: string, labels: Record<string, string>, phase?: string): KubeObject =>
+  ({ metadata: { name, labels }, ...(phase ? { status: { phase } } : {}) }) as KubeObject;
 
 describe("connectionsUsedBy", () => {
   test.each([
-    { why: "a connectionRef without kind is a VendorConnection in the resource's namespace", obj: mc("a", "x", { name: "cf" }), want: ["VendorConnection a/cf"] },
-    { why: "a ClusterVendorConnection has no namespace", obj: mc("a", "x", { kind: "ClusterVendorConnection", name: "shared" }), want: ["ClusterVendorConnection shared"] },
-    { why: "a certificate also holds the ZPA connection it publishes through", obj: mc("a", "x", { name: "cf" }, { publish: { zpa: { connectionRef: { kind: "VendorConnection", name: "zpa" } } } }), want: ["VendorConnection a/cf", "VendorConnection a/zpa"] },
-    { why: "the same connection twice counts once", obj: mc("a", "x", { name: "zpa" }, { publish: { zpa: { connectionRef: { name: "zpa" } } } }), want: ["VendorConnection a/zpa"] },
-    { why: "a deleting resource holds its connection while its cleanup finalizer is there", obj: mc("a", "x", { name: "cf" }, {}, { deletionTimestamp: "t", finalizers: ["certbridge.dev/cleanup"] }), want: ["VendorConnection a/cf"] },
-    { why: "a deleting resource whose cleanup is done holds nothing", obj: mc("a", "x", { name: "cf" }, {}, { deletionTimestamp: "t", finalizers: ["someone.else/x"] }), want: [] },
+    {
+      why: "a connectionRef without kind is a VendorConnection in the resource's namespace",
+      obj: mc("a", "x", { name: "cf" }),
+      want: ["VendorConnection a/cf"],
+    },
+    {
+      why: "a ClusterVendorConnection has no namespace",
+      obj: mc("a", "x", { kind: "ClusterVendorConnection", name: "shared" }),
+      want: ["ClusterVendorConnection shared"],
+    },
+    {
+      why: "a certificate also holds the ZPA connection it publishes through",
+      obj: mc("a", "x", { name: "cf" }, { publish: { zpa: { connectionRef: { kind: "VendorConnection", name: "zpa" } } } }),
+      want: ["VendorConnection a/cf", "VendorConnection a/zpa"],
+    },
+    {
+      why: "the same connection twice counts once",
+      obj: mc("a", "x", { name: "zpa" }, { publish: { zpa: { connectionRef: { name: "zpa" } } } }),
+      want: ["VendorConnection a/zpa"],
+    },
+    {
+      why: "a deleting resource holds its connection while its cleanup finalizer is there",
+      obj: mc("a", "x", { name: "cf" }, {}, { deletionTimestamp: "t", finalizers: ["certbridge.dev/cleanup"] }),
+      want: ["VendorConnection a/cf"],
+    },
+    {
+      why: "a deleting resource whose cleanup is done holds nothing",
+      obj: mc("a", "x", { name: "cf" }, {}, { deletionTimestamp: "t", finalizers: ["someone.else/x"] }),
+      want: [],
+    },
   ])("$why", ({ obj, want }) => {
-    expect(connectionsUsedBy(obj).map((id) => (id.kind === "VendorConnection" ? `${id.kind} ${id.namespace}/${id.name}` : `${id.kind} ${id.name}`))).toEqual(want);
+    expect(connectionsUsedBy(obj).map((id) => (id.kind === "VendorConnection" ? `${id.kind} ${id.namespace}/${id.name}` : `${id.kind} ${id.name}`))).toEqual(
+      want,
+    );
   });
 });
 
@@ -55,20 +99,35 @@ describe("ConsumerIndex", () => {
     expect(index.update("ManagedCertificate", "a/x", mc("a", "x", { name: "cf" }))).toEqual([]);
     index.update("ProvisioningKey", "b/k", mc("b", "k", { kind: "ClusterVendorConnection", name: "shared" }));
     index.update("ManagedCertificate", "c/y", mc("c", "y", { kind: "ClusterVendorConnection", name: "shared" }));
-    expect(index.consumersOf({ kind: "ClusterVendorConnection", name: "shared" }).map((c) => c.key).sort()).toEqual(["b/k", "c/y"]);
+    expect(
+      index
+        .consumersOf({ kind: "ClusterVendorConnection", name: "shared" })
+        .map((c) => c.key)
+        .sort(),
+    ).toEqual(["b/k", "c/y"]);
     expect(index.consumersOf({ kind: "ClusterVendorConnection", name: "shared" }, "b")).toEqual([{ kind: "ProvisioningKey", key: "b/k" }]);
     // Moving to another connection changes both.
-    expect(index.update("ManagedCertificate", "a/x", mc("a", "x", { name: "other" })).map((i) => i.name).sort()).toEqual(["cf", "other"]);
+    expect(
+      index
+        .update("ManagedCertificate", "a/x", mc("a", "x", { name: "other" }))
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(["cf", "other"]);
     expect(index.consumersOf({ kind: "VendorConnection", namespace: "a", name: "cf" })).toEqual([]);
     // Gone.
     expect(index.update("ManagedCertificate", "c/y", undefined).map((i) => i.name)).toEqual(["shared"]);
     expect(index.connectionsIn("c")).toEqual([]);
-    expect(index.connectionsIn("b")).toEqual([{ id: { kind: "ClusterVendorConnection", name: "shared" }, consumers: [{ kind: "ProvisioningKey", key: "b/k" }] }]);
+    expect(index.connectionsIn("b")).toEqual([
+      { id: { kind: "ClusterVendorConnection", name: "shared" }, consumers: [{ kind: "ProvisioningKey", key: "b/k" }] },
+    ]);
   });
 });
 
 describe("connectionChangeMatters", () => {
-  const ready = (status: string, extra: Record<string, unknown> = {}) => ({ conditions: [{ type: "Ready", status, reason: "x", lastTransitionTime: "t" }], ...extra });
+  const ready = (status: string, extra: Record<string, unknown> = {}) => ({
+    conditions: [{ type: "Ready", status, reason: "x", lastTransitionTime: "t" }],
+    ...extra,
+  });
   const base = vc("a", "cf", { status: ready("True", { lastVerifiedTime: "t1", credentialsResourceVersion: "5", consumers: 3 }) });
   const edit = (f: (o: KubeObject & { status?: Record<string, unknown> }) => void) => {
     const o = structuredClone(base) as KubeObject & { status?: Record<string, unknown> };
@@ -76,15 +135,69 @@ describe("connectionChangeMatters", () => {
     return o;
   };
   test.each([
-    { why: "re-verification (lastVerifiedTime) wakes nobody", cur: edit((o) => { o.status!.lastVerifiedTime = "t2"; }), want: false },
-    { why: "a consumer count write wakes nobody", cur: edit((o) => { o.status!.consumers = 4; }), want: false },
-    { why: "our in-use finalizer wakes nobody", cur: edit((o) => { o.metadata.finalizers = ["certbridge.dev/in-use"]; }), want: false },
-    { why: "a spec edit", cur: edit((o) => { o.metadata.generation = 2; }), want: true },
-    { why: "a touch (annotation): look again now", cur: edit((o) => { o.metadata.annotations = { touched: "now" }; }), want: true },
-    { why: "deletion starting", cur: edit((o) => { o.metadata.deletionTimestamp = "t"; }), want: true },
-    { why: "new credentials verified", cur: edit((o) => { o.status!.credentialsResourceVersion = "6"; }), want: true },
-    { why: "Ready flipping", cur: edit((o) => { o.status = ready("False", { credentialsResourceVersion: "5" }); }), want: true },
-    { why: "re-created under the same name", cur: edit((o) => { o.metadata.uid = "other"; }), want: true },
+    {
+      why: "re-verification (lastVerifiedTime) wakes nobody",
+      cur: edit((o) => {
+        o.status!.lastVerifiedTime = "t2";
+      }),
+      want: false,
+    },
+    {
+      why: "a consumer count write wakes nobody",
+      cur: edit((o) => {
+        o.status!.consumers = 4;
+      }),
+      want: false,
+    },
+    {
+      why: "our in-use finalizer wakes nobody",
+      cur: edit((o) => {
+        o.metadata.finalizers = ["certbridge.dev/in-use"];
+      }),
+      want: false,
+    },
+    {
+      why: "a spec edit",
+      cur: edit((o) => {
+        o.metadata.generation = 2;
+      }),
+      want: true,
+    },
+    {
+      why: "a touch (annotation): look again now",
+      cur: edit((o) => {
+        o.metadata.annotations = { touched: "now" };
+      }),
+      want: true,
+    },
+    {
+      why: "deletion starting",
+      cur: edit((o) => {
+        o.metadata.deletionTimestamp = "t";
+      }),
+      want: true,
+    },
+    {
+      why: "new credentials verified",
+      cur: edit((o) => {
+        o.status!.credentialsResourceVersion = "6";
+      }),
+      want: true,
+    },
+    {
+      why: "Ready flipping",
+      cur: edit((o) => {
+        o.status = ready("False", { credentialsResourceVersion: "5" });
+      }),
+      want: true,
+    },
+    {
+      why: "re-created under the same name",
+      cur: edit((o) => {
+        o.metadata.uid = "other";
+      }),
+      want: true,
+    },
     { why: "deleted", cur: undefined, want: true },
   ])("$why → $want", ({ cur, want }) => {
     expect(connectionChangeMatters(cur, base)).toBe(want);
@@ -111,7 +224,12 @@ function world() {
   mcs.put(mc("a", "api", { name: "cf" }));
   pks.put(mc("a", "key", { kind: "ClusterVendorConnection", name: "shared" }));
   mcs.put(mc("b", "web", { kind: "ClusterVendorConnection", name: "shared" }));
-  const take = () => { const out = [...woken].sort(); woken.length = 0; recount.length = 0; return out; };
+  const take = () => {
+    const out = [...woken].sort();
+    woken.length = 0;
+    recount.length = 0;
+    return out;
+  };
   return { vcs, cvcs, namespaces, mcs, consumers, woken, recount, take };
 }
 
@@ -157,7 +275,10 @@ describe("ConnectionConsumers fan-out (finding 6): wake exactly who is affected,
 
   test("a ClusterVendorConnection is held only by users in namespaces it admits", () => {
     const w = world();
-    expect(w.consumers.summary({ kind: "ClusterVendorConnection", name: "shared" })).toEqual({ count: 3, names: ["ManagedCertificate a/web", "ManagedCertificate b/web", "ProvisioningKey a/key"] });
+    expect(w.consumers.summary({ kind: "ClusterVendorConnection", name: "shared" })).toEqual({
+      count: 3,
+      names: ["ManagedCertificate a/web", "ManagedCertificate b/web", "ProvisioningKey a/key"],
+    });
     w.namespaces.put(ns("b", { tier: "bronze" }));
     expect(w.consumers.summary({ kind: "ClusterVendorConnection", name: "shared" }).count).toBe(2);
     expect(w.consumers.summary({ kind: "VendorConnection", namespace: "a", name: "cf" })).toEqual({ count: 1, names: ["ManagedCertificate a/api"] });

@@ -12,7 +12,16 @@ import type { ChangeListener, ReadCache } from "../../runtime/informer.ts";
 import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { admits, connectionChangeMatters, namespaceChange } from "./connection-changes.ts";
-import { type ConnectionId, type ConnectionKind, type Consumer, type ConsumerKind, type ConsumerSummary, connectionIdOf, consumerName, parseConsumerName } from "./connection-ids.ts";
+import {
+  type ConnectionId,
+  type ConnectionKind,
+  type Consumer,
+  type ConsumerKind,
+  type ConsumerSummary,
+  connectionIdOf,
+  consumerName,
+  parseConsumerName,
+} from "./connection-ids.ts";
 import { namespaceStateOf } from "./connection-namespaces.ts";
 import { sharedConnectionResolver } from "./connections.ts";
 import { ConsumerIndex } from "./consumer-index.ts";
@@ -20,8 +29,15 @@ import { ConsumerIndex } from "./consumer-index.ts";
 // Callers import these from here, where they always lived.
 export { admits, connectionChangeMatters, namespaceChange, type NamespaceChange } from "./connection-changes.ts";
 export {
-  type ConnectionId, type ConnectionKind, type Consumer, type ConsumerKind, type ConsumerSummary,
-  connectionIdKey, connectionQueueKey, connectionsUsedBy, parseConnectionIdKey,
+  type ConnectionId,
+  type ConnectionKind,
+  type Consumer,
+  type ConsumerKind,
+  type ConsumerSummary,
+  connectionIdKey,
+  connectionQueueKey,
+  connectionsUsedBy,
+  parseConnectionIdKey,
 } from "./connection-ids.ts";
 export { ConsumerIndex } from "./consumer-index.ts";
 
@@ -44,7 +60,10 @@ export class ConnectionConsumers {
   constructor(init: { vendorConnections: ReadCache<KubeObject>; clusterVendorConnections: ReadCache<KubeObject>; namespaces?: ReadCache<KubeObject> }) {
     this.#clusterConnections = init.clusterVendorConnections;
     this.#namespaces = init.namespaces;
-    this.#fanOut = { VendorConnection: this.#connectionToConsumers("VendorConnection"), ClusterVendorConnection: this.#connectionToConsumers("ClusterVendorConnection") };
+    this.#fanOut = {
+      VendorConnection: this.#connectionToConsumers("VendorConnection"),
+      ClusterVendorConnection: this.#connectionToConsumers("ClusterVendorConnection"),
+    };
     init.vendorConnections.onChange((key, current, previous) => this.connectionChanged("VendorConnection", key, current, previous));
     init.clusterVendorConnections.onChange((key, current, previous) => this.connectionChanged("ClusterVendorConnection", key, current, previous));
     this.#namespaces?.onChange((key, current, previous) => this.namespaceChanged(key, current, previous));

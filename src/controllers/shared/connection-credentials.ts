@@ -35,7 +35,12 @@ export type SecretReader = (namespace: string, name: string) => Promise<SecretOb
  * The credentials (canonical names) and the CA bundle, from the user's Secrets. A cluster connection
  * names its Secrets' namespaces; a namespaced one reads them from its own (the consumer's) namespace.
  */
-export async function readCredentials(spec: ConnectionSpec, block: ConnectionSettings, scope: { cluster: boolean; namespace: string | undefined }, read: SecretReader): Promise<CredentialsRead> {
+export async function readCredentials(
+  spec: ConnectionSpec,
+  block: ConnectionSettings,
+  scope: { cluster: boolean; namespace: string | undefined },
+  read: SecretReader,
+): Promise<CredentialsRead> {
   const secretNamespace = scope.cluster ? (spec.credentialsRef as { namespace: string }).namespace : (scope.namespace as string);
   const secret = await read(secretNamespace, spec.credentialsRef.name);
   if (secret === undefined) return { ok: false, message: `credentials Secret ${secretNamespace}/${spec.credentialsRef.name} does not exist` };
@@ -44,7 +49,8 @@ export async function readCredentials(spec: ConnectionSpec, block: ConnectionSet
   for (const name of credentialNames(block)) {
     const key = keys[name] ?? name;
     const value = secret.data?.[key];
-    if (value === undefined || value === "") return { ok: false, message: `credentials Secret ${secretNamespace}/${spec.credentialsRef.name} lacks key "${key}"` };
+    if (value === undefined || value === "")
+      return { ok: false, message: `credentials Secret ${secretNamespace}/${spec.credentialsRef.name} lacks key "${key}"` };
     credentials[name] = Buffer.from(value, "base64").toString("utf8");
   }
   let caBundlePem = spec.caBundle;
@@ -60,7 +66,13 @@ export async function readCredentials(spec: ConnectionSpec, block: ConnectionSet
 }
 
 /** Changes when the connection (generation, uid), the credentials Secret version or any value changes; values only as hashes. */
-export function fingerprint(ref: { kind: string; name: string }, connection: KubeObject, credentialsVersion: string, credentials: Readonly<Record<string, string>>, ca: string | undefined): string {
+export function fingerprint(
+  ref: { kind: string; name: string },
+  connection: KubeObject,
+  credentialsVersion: string,
+  credentials: Readonly<Record<string, string>>,
+  ca: string | undefined,
+): string {
   const h = createHash("sha256");
   h.update(`${ref.kind}/${connection.metadata.namespace ?? ""}/${ref.name}/${connection.metadata.generation ?? ""}/${connection.metadata.uid ?? ""}\n`);
   h.update(`${credentialsVersion}\n`);

@@ -77,7 +77,10 @@ export function connectionsUsedBy(object: KubeObject | undefined): ConnectionId[
   const out = new Map<string, ConnectionId>();
   for (const ref of refs) {
     if (ref?.name === undefined || ref.name === "") continue;
-    const id: ConnectionId = ref.kind === "ClusterVendorConnection" ? { kind: "ClusterVendorConnection", name: ref.name } : { kind: "VendorConnection", namespace: m.namespace ?? "", name: ref.name };
+    const id: ConnectionId =
+      ref.kind === "ClusterVendorConnection"
+        ? { kind: "ClusterVendorConnection", name: ref.name }
+        : { kind: "VendorConnection", namespace: m.namespace ?? "", name: ref.name };
     out.set(connectionIdKey(id), id);
   }
   return [...out.values()];

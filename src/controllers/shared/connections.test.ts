@@ -23,15 +23,25 @@ function resolver(w: World, clock = new FakeClock()): { resolver: ConnectionReso
   const api = new FakeKubeApi({ clock });
   const spec = { cloudflare: { zoneId: ZONE, baseUrl: "https://cf.example.test/client/v4" } };
   const finalizers = w.deleting ? { finalizers: ["certbridge.dev/in-use"] } : {};
-  api.seed(resourceTypes.vendorConnections, { metadata: { name: "cf", namespace: "team", ...finalizers }, spec: { ...spec, credentialsRef: { name: "cf-creds" } } } as KubeObject);
-  api.seed(resourceTypes.clusterVendorConnections, { metadata: { name: "shared", ...finalizers }, spec: { ...spec, credentialsRef: { name: "cf-creds", namespace: "team" }, namespaceSelector: w.selector ?? { matchLabels: { tier: "gold" } } } } as KubeObject);
+  api.seed(resourceTypes.vendorConnections, {
+    metadata: { name: "cf", namespace: "team", ...finalizers },
+    spec: { ...spec, credentialsRef: { name: "cf-creds" } },
+  } as KubeObject);
+  api.seed(resourceTypes.clusterVendorConnections, {
+    metadata: { name: "shared", ...finalizers },
+    spec: { ...spec, credentialsRef: { name: "cf-creds", namespace: "team" }, namespaceSelector: w.selector ?? { matchLabels: { tier: "gold" } } },
+  } as KubeObject);
   if (w.deleting) {
     api.store.delete(resourceTypes.vendorConnections, "team", "cf", undefined);
     api.store.delete(resourceTypes.clusterVendorConnections, undefined, "shared", undefined);
   }
-  if (w.secret !== false) api.seed(core.secrets, { metadata: { name: "cf-creds", namespace: "team" }, data: { apiToken: Buffer.from(TOKEN).toString("base64") } } as KubeObject);
+  if (w.secret !== false)
+    api.seed(core.secrets, { metadata: { name: "cf-creds", namespace: "team" }, data: { apiToken: Buffer.from(TOKEN).toString("base64") } } as KubeObject);
   const ns = w.namespace === undefined ? { labels: { tier: "gold" } } : w.namespace;
-  if (ns !== "gone") api.seed(core.namespaces, { metadata: { name: "team", labels: ns === "unwatched" ? { tier: "gold" } : (ns.labels ?? {}), annotations: { big: "x".repeat(100) } } });
+  if (ns !== "gone")
+    api.seed(core.namespaces, {
+      metadata: { name: "team", labels: ns === "unwatched" ? { tier: "gold" } : (ns.labels ?? {}), annotations: { big: "x".repeat(100) } },
+    });
   if (typeof ns === "object" && ns.deletionTimestamp) {
     api.store.delete(core.namespaces, undefined, "team", undefined);
     api.store.mergePatch(core.namespaces, undefined, "team", { status: { phase: "Active" } }, "status"); // phase not yet updated
@@ -67,22 +77,80 @@ async function resolveVc(w: World, opts?: ResolveOptions): Promise<ConnectionLoo
   return resolver(w).resolver.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal, opts);
 }
 
-const outcome = (l: ConnectionLookup) => (l.ok ? { ok: true, token: l.connection.credentials.apiToken, deleting: l.connection.deleting ?? false, retained: l.connection.retainedCredentials ?? false } : { ok: false, reason: l.reason });
+const outcome = (l: ConnectionLookup) =>
+  l.ok
+    ? { ok: true, token: l.connection.credentials.apiToken, deleting: l.connection.deleting ?? false, retained: l.connection.retainedCredentials ?? false }
+    : { ok: false, reason: l.reason };
 
 describe("ConnectionResolver purposes (C1)", () => {
   test.each<{ why: string; w: World; opts: ResolveOptions | undefined; want: Record<string, unknown> }>([
-    { why: "default purpose is provision: a deleting connection orders nothing", w: { deleting: true }, opts: undefined, want: { ok: false, reason: "ConnectionDeleting" } },
-    { why: "provision: the consumer's namespace is Terminating", w: { namespace: { phase: "Terminating" } }, opts: { purpose: "provision" as const }, want: { ok: false, reason: "NamespaceTerminating" } },
-    { why: "provision: the namespace has a deletionTimestamp (phase not yet updated)", w: { namespace: { deletionTimestamp: "2026-01-01T00:00:00Z" } }, opts: undefined, want: { ok: false, reason: "NamespaceTerminating" } },
-    { why: "provision: a namespace already gone is as good as terminating", w: { namespace: "gone" as const }, opts: undefined, want: { ok: false, reason: "NamespaceTerminating" } },
-    { why: "provision: a healthy namespace and connection resolve from the live Secret", w: {}, opts: undefined, want: { ok: true, token: TOKEN, deleting: false, retained: false } },
-    { why: "provision never uses the retained copy, even when the Secret is gone", w: { secret: false, retained: copy }, opts: undefined, want: { ok: false, reason: "SecretNotFound" } },
-    { why: "cleanup: a deleting connection still serves, marked deleting", w: { deleting: true }, opts: { purpose: "cleanup" as const }, want: { ok: true, token: TOKEN, deleting: true, retained: false } },
-    { why: "cleanup: a terminating namespace still cleans up", w: { namespace: { phase: "Terminating" } }, opts: { purpose: "cleanup" as const }, want: { ok: true, token: TOKEN, deleting: false, retained: false } },
-    { why: "cleanup: the Secret was deleted first (namespace teardown): the retained copy", w: { deleting: true, secret: false, retained: copy }, opts: { purpose: "cleanup" as const }, want: { ok: true, token: RETAINED_TOKEN, deleting: true, retained: true } },
+    {
+      why: "default purpose is provision: a deleting connection orders nothing",
+      w: { deleting: true },
+      opts: undefined,
+      want: { ok: false, reason: "ConnectionDeleting" },
+    },
+    {
+      why: "provision: the consumer's namespace is Terminating",
+      w: { namespace: { phase: "Terminating" } },
+      opts: { purpose: "provision" as const },
+      want: { ok: false, reason: "NamespaceTerminating" },
+    },
+    {
+      why: "provision: the namespace has a deletionTimestamp (phase not yet updated)",
+      w: { namespace: { deletionTimestamp: "2026-01-01T00:00:00Z" } },
+      opts: undefined,
+      want: { ok: false, reason: "NamespaceTerminating" },
+    },
+    {
+      why: "provision: a namespace already gone is as good as terminating",
+      w: { namespace: "gone" as const },
+      opts: undefined,
+      want: { ok: false, reason: "NamespaceTerminating" },
+    },
+    {
+      why: "provision: a healthy namespace and connection resolve from the live Secret",
+      w: {},
+      opts: undefined,
+      want: { ok: true, token: TOKEN, deleting: false, retained: false },
+    },
+    {
+      why: "provision never uses the retained copy, even when the Secret is gone",
+      w: { secret: false, retained: copy },
+      opts: undefined,
+      want: { ok: false, reason: "SecretNotFound" },
+    },
+    {
+      why: "cleanup: a deleting connection still serves, marked deleting",
+      w: { deleting: true },
+      opts: { purpose: "cleanup" as const },
+      want: { ok: true, token: TOKEN, deleting: true, retained: false },
+    },
+    {
+      why: "cleanup: a terminating namespace still cleans up",
+      w: { namespace: { phase: "Terminating" } },
+      opts: { purpose: "cleanup" as const },
+      want: { ok: true, token: TOKEN, deleting: false, retained: false },
+    },
+    {
+      why: "cleanup: the Secret was deleted first (namespace teardown): the retained copy",
+      w: { deleting: true, secret: false, retained: copy },
+      opts: { purpose: "cleanup" as const },
+      want: { ok: true, token: RETAINED_TOKEN, deleting: true, retained: true },
+    },
     { why: "cleanup: no Secret and no copy", w: { secret: false }, opts: { purpose: "cleanup" as const }, want: { ok: false, reason: "SecretNotFound" } },
-    { why: "inspect (the connection's own controller): deleting is not a refusal", w: { deleting: true }, opts: { purpose: "inspect" as const }, want: { ok: true, token: TOKEN, deleting: true, retained: false } },
-    { why: "inspect never uses the retained copy: it must see the user's Secret as it is", w: { secret: false, retained: copy }, opts: { purpose: "inspect" as const }, want: { ok: false, reason: "SecretNotFound" } },
+    {
+      why: "inspect (the connection's own controller): deleting is not a refusal",
+      w: { deleting: true },
+      opts: { purpose: "inspect" as const },
+      want: { ok: true, token: TOKEN, deleting: true, retained: false },
+    },
+    {
+      why: "inspect never uses the retained copy: it must see the user's Secret as it is",
+      w: { secret: false, retained: copy },
+      opts: { purpose: "inspect" as const },
+      want: { ok: false, reason: "SecretNotFound" },
+    },
   ])("$why", async ({ w, opts, want }) => {
     expect(outcome(await resolveVc(w, opts))).toEqual(want);
   });
@@ -95,12 +163,23 @@ describe("ConnectionResolver purposes (C1)", () => {
 });
 
 describe("ClusterVendorConnection admission from the namespace informer", () => {
-  const resolveCvc = (w: World, opts?: ResolveOptions) => resolver(w).resolver.resolve({ kind: "ClusterVendorConnection", name: "shared" }, "team", "cloudflare", signal, opts);
+  const resolveCvc = (w: World, opts?: ResolveOptions) =>
+    resolver(w).resolver.resolve({ kind: "ClusterVendorConnection", name: "shared" }, "team", "cloudflare", signal, opts);
   test.each<{ why: string; w: World; opts: ResolveOptions | undefined; want: boolean }>([
     { why: "labels match the selector", w: { namespace: { labels: { tier: "gold" } } }, opts: undefined, want: true },
     { why: "labels do not match", w: { namespace: { labels: { tier: "bronze" } } }, opts: undefined, want: false },
-    { why: "kubernetes.io/metadata.name is always there for selectors", w: { namespace: { labels: {} }, selector: { matchLabels: { "kubernetes.io/metadata.name": "team" } } }, opts: undefined, want: true },
-    { why: "cleanup is admitted exactly as provisioning (the selector is the owner's boundary)", w: { namespace: { labels: { tier: "bronze" } } }, opts: { purpose: "cleanup" as const }, want: false },
+    {
+      why: "kubernetes.io/metadata.name is always there for selectors",
+      w: { namespace: { labels: {} }, selector: { matchLabels: { "kubernetes.io/metadata.name": "team" } } },
+      opts: undefined,
+      want: true,
+    },
+    {
+      why: "cleanup is admitted exactly as provisioning (the selector is the owner's boundary)",
+      w: { namespace: { labels: { tier: "bronze" } } },
+      opts: { purpose: "cleanup" as const },
+      want: false,
+    },
     { why: "inspect has no consumer namespace to admit", w: { namespace: { labels: { tier: "bronze" } } }, opts: { purpose: "inspect" as const }, want: true },
   ])("$why", async ({ w, opts, want }) => {
     const l = await resolveCvc(w, opts);
@@ -149,8 +228,25 @@ describe("credential and namespace caches are timed by the injected clock (C4)",
 
 describe("trimNamespace", () => {
   test("keeps name, uid, resourceVersion, labels, deletionTimestamp and phase; drops annotations and the rest", () => {
-    const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "a", uid: "u", resourceVersion: "5", labels: { x: "1" }, annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{...}" }, finalizers: ["kubernetes"], deletionTimestamp: "t" }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Terminating", conditions: [{}] } };
-    expect(trimNamespace(ns as KubeObject)).toEqual({ metadata: { name: "a", uid: "u", resourceVersion: "5", labels: { x: "1" }, deletionTimestamp: "t" }, status: { phase: "Terminating" } });
+    const ns = {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: "a",
+        uid: "u",
+        resourceVersion: "5",
+        labels: { x: "1" },
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{...}" },
+        finalizers: ["kubernetes"],
+        deletionTimestamp: "t",
+      },
+      spec: { finalizers: ["kubernetes"] },
+      status: { phase: "Terminating", conditions: [{}] },
+    };
+    expect(trimNamespace(ns as KubeObject)).toEqual({
+      metadata: { name: "a", uid: "u", resourceVersion: "5", labels: { x: "1" }, deletionTimestamp: "t" },
+      status: { phase: "Terminating" },
+    });
   });
 });
 

@@ -2,7 +2,15 @@
 // fingerprint), or the reason it cannot be used, by purpose (contract C1, ADR 0007). Credentials are
 // read by connection-credentials.ts; namespace facts come from connection-namespaces.ts.
 import type { Logger } from "pino";
-import { type ClusterVendorConnection, type Vendor, matchesLabelSelector, parseClusterVendorConnection, parseVendorConnection, problemsMessage, resourceTypes } from "../../api/v1alpha1/index.ts";
+import {
+  type ClusterVendorConnection,
+  type Vendor,
+  matchesLabelSelector,
+  parseClusterVendorConnection,
+  parseVendorConnection,
+  problemsMessage,
+  resourceTypes,
+} from "../../api/v1alpha1/index.ts";
 import { type ResolvedConnection, connectionSettingsOf } from "../../ports/connection.ts";
 import { type Clock, systemClock } from "../../runtime/clock.ts";
 import type { ReadCache } from "../../runtime/informer.ts";
@@ -23,8 +31,13 @@ export interface ConnectionRef {
 }
 
 export type ConnectionProblem =
-  | "ConnectionNotFound" | "ConnectionNotPermitted" | "ConnectionVendorMismatch" | "SecretNotFound" | "InvalidSpec"
-  | "ConnectionDeleting" | "NamespaceTerminating";
+  | "ConnectionNotFound"
+  | "ConnectionNotPermitted"
+  | "ConnectionVendorMismatch"
+  | "SecretNotFound"
+  | "InvalidSpec"
+  | "ConnectionDeleting"
+  | "NamespaceTerminating";
 
 /**
  * Why a connection is resolved (contract C1):
@@ -68,7 +81,12 @@ export function connectionEdited(current: KubeObject | undefined, previous: Kube
   if (current === undefined || previous === undefined) return true;
   const a = current.metadata;
   const b = previous.metadata;
-  return a.generation !== b.generation || a.uid !== b.uid || JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) || JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {});
+  return (
+    a.generation !== b.generation ||
+    a.uid !== b.uid ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
+  );
 }
 
 const DEFAULT_SECRET_TTL_MS = 30_000;
@@ -150,7 +168,13 @@ export class ConnectionResolver {
    * `namespace` is the consumer's namespace. For a ClusterVendorConnection, `undefined` means "no
    * consumer" (the connection's own controller verifying it), as purpose "inspect" does.
    */
-  async resolve(ref: ConnectionRef, namespace: string | undefined, expectedVendor: Vendor | undefined, signal: AbortSignal, opts: ResolveOptions = {}): Promise<ConnectionLookup> {
+  async resolve(
+    ref: ConnectionRef,
+    namespace: string | undefined,
+    expectedVendor: Vendor | undefined,
+    signal: AbortSignal,
+    opts: ResolveOptions = {},
+  ): Promise<ConnectionLookup> {
     const cluster = ref.kind === "ClusterVendorConnection";
     const purpose: ResolvePurpose = namespace === undefined ? "inspect" : (opts.purpose ?? "provision");
     if (!cluster && namespace === undefined) return refuse("ConnectionNotFound", `VendorConnection ${ref.name} needs a namespace`);
@@ -179,7 +203,8 @@ export class ConnectionResolver {
       }
     }
     const deleting = raw.metadata.deletionTimestamp !== undefined;
-    if (deleting && purpose === "provision") return refuse("ConnectionDeleting", `${described} is being deleted; it serves only the cleanup of what was made through it`);
+    if (deleting && purpose === "provision")
+      return refuse("ConnectionDeleting", `${described} is being deleted; it serves only the cleanup of what was made through it`);
     const read = await readCredentials(spec, block, { cluster, namespace }, (secretNamespace, name) => this.#secret(secretNamespace, name, signal));
     const creds = read.ok ? fromSecret(read) : await this.#retainedCopy(purpose, raw, spec, described, signal);
     if (creds === undefined) return refuse("SecretNotFound", (read as Extract<CredentialsRead, { ok: false }>).message);
@@ -201,11 +226,22 @@ export class ConnectionResolver {
   }
 
   /** The user's Secret is gone (a namespace or GitOps teardown): a cleanup finishes with our copy. */
-  async #retainedCopy(purpose: ResolvePurpose, raw: KubeObject, spec: ConnectionSpec, described: string, signal: AbortSignal): Promise<Credentials | undefined> {
+  async #retainedCopy(
+    purpose: ResolvePurpose,
+    raw: KubeObject,
+    spec: ConnectionSpec,
+    described: string,
+    signal: AbortSignal,
+  ): Promise<Credentials | undefined> {
     const copy = purpose === "cleanup" && raw.metadata.uid ? await this.#retained?.read(raw.metadata.uid, signal) : undefined;
     if (copy === undefined) return undefined;
     this.#log.debug({ connection: described }, "credentials Secret unavailable; cleanup uses the retained copy");
-    return { credentials: { ...copy.credentials }, caBundlePem: spec.caBundleSecretRef ? copy.caBundlePem : spec.caBundle, version: `retained/${copy.version}`, retained: true };
+    return {
+      credentials: { ...copy.credentials },
+      caBundlePem: spec.caBundleSecretRef ? copy.caBundlePem : spec.caBundle,
+      version: `retained/${copy.version}`,
+      retained: true,
+    };
   }
 
   async #secret(namespace: string, name: string, signal: AbortSignal): Promise<SecretObject | undefined> {
@@ -243,15 +279,30 @@ export class ConnectionResolver {
 
 function fromSecret(read: Extract<CredentialsRead, { ok: true }>): Credentials {
   const m = read.secret.metadata;
-  return { credentials: read.credentials, caBundlePem: read.caBundlePem, version: `${m.uid ?? ""}/${m.resourceVersion ?? ""}`, ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}), retained: false };
+  return {
+    credentials: read.credentials,
+    caBundlePem: read.caBundlePem,
+    version: `${m.uid ?? ""}/${m.resourceVersion ?? ""}`,
+    ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
+    retained: false,
+  };
 }
 
 /** The connection and namespace informers and the resolver, one set per manager, shared by every controller. */
 export function sharedConnectionResolver(manager: Manager): ConnectionResolver {
   return manager.shared("connection-resolver", () => {
     const vendorConnections = manager.shared("informer/vendorconnections", () => manager.informer<KubeObject>({ type: resourceTypes.vendorConnections }));
-    const clusterVendorConnections = manager.shared("informer/clustervendorconnections", () => manager.informer<KubeObject>({ type: resourceTypes.clusterVendorConnections }));
-    const resolver = new ConnectionResolver({ client: manager.client, vendorConnections, clusterVendorConnections, namespaces: sharedNamespaceInformer(manager), log: manager.log, clock: manager.clock });
+    const clusterVendorConnections = manager.shared("informer/clustervendorconnections", () =>
+      manager.informer<KubeObject>({ type: resourceTypes.clusterVendorConnections }),
+    );
+    const resolver = new ConnectionResolver({
+      client: manager.client,
+      vendorConnections,
+      clusterVendorConnections,
+      namespaces: sharedNamespaceInformer(manager),
+      log: manager.log,
+      clock: manager.clock,
+    });
     // An edit or a touch (annotation) means "look again now": drop the cached Secrets. A status write
     // (a re-verification, a consumer count) is not a change.
     const onConnection = (_key: string, current: KubeObject | undefined, previous: KubeObject | undefined) => {

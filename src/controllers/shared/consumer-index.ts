@@ -2,7 +2,15 @@
 // consumers. It answers "who holds this connection" in O(its consumers) and says, on each update,
 // which connections gained or lost a consumer (so their controller recounts).
 import type { KubeObject } from "../../runtime/kube/resource.ts";
-import { type ConnectionId, type Consumer, type ConsumerKind, connectionIdKey, connectionsUsedBy, parseConnectionIdKey, parseConsumerName } from "./connection-ids.ts";
+import {
+  type ConnectionId,
+  type Consumer,
+  type ConsumerKind,
+  connectionIdKey,
+  connectionsUsedBy,
+  parseConnectionIdKey,
+  parseConsumerName,
+} from "./connection-ids.ts";
 
 export class ConsumerIndex {
   readonly #byConnection = new Map<string, Map<string, Set<string>>>();

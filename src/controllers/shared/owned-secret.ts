@@ -27,7 +27,8 @@ export const OWNED_SECRET_SELECTOR = `${labels.managed}=${MANAGED_LABEL_VALUE}`;
 export function classifySecret(secret: Secret | undefined, owner: SecretOwner): SecretOwnership {
   if (secret === undefined) return "absent";
   const l = secret.metadata.labels ?? {};
-  const ours = l[labels.managed] === MANAGED_LABEL_VALUE && l[labels.ownerKind] === owner.kind && l[labels.ownerName] === owner.name && l[labels.ownerUid] === owner.uid;
+  const ours =
+    l[labels.managed] === MANAGED_LABEL_VALUE && l[labels.ownerKind] === owner.kind && l[labels.ownerName] === owner.name && l[labels.ownerUid] === owner.uid;
   return ours ? "ours" : "foreign";
 }
 
@@ -96,7 +97,13 @@ export type SecretWrite = "created" | "updated" | "unchanged" | "conflict";
  * never taken over), server-side apply when ours and different, nothing when unchanged, and nothing
  * at all for a foreign Secret ("conflict"; it stays byte-identical).
  */
-export async function writeOwnedSecret(client: KubeApi, owner: SecretOwner, desired: Secret, current: Secret | undefined, signal?: AbortSignal): Promise<SecretWrite> {
+export async function writeOwnedSecret(
+  client: KubeApi,
+  owner: SecretOwner,
+  desired: Secret,
+  current: Secret | undefined,
+  signal?: AbortSignal,
+): Promise<SecretWrite> {
   const ownership = classifySecret(current, owner);
   if (ownership === "foreign") return "conflict";
   if (ownership === "ours" && current && secretUpToDate(current, desired)) return "unchanged";

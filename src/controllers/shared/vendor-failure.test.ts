@@ -28,7 +28,11 @@ describe("vendorFailure", () => {
     const e = err(kind);
     const f = vendorFailure(e);
     let thrown: unknown;
-    try { f.finish(); } catch (x) { thrown = x; }
+    try {
+      f.finish();
+    } catch (x) {
+      thrown = x;
+    }
     expect(thrown).toBeInstanceOf(TerminalError);
     expect((thrown as TerminalError).message).toBe(f.message);
     expect((thrown as TerminalError).cause).toBe(e);

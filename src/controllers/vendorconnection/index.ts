@@ -30,7 +30,9 @@ export function setupVendorConnectionControllers(manager: Manager, config: Vendo
   const verifier = vendorPortsOf(manager);
   const namespace = config.leaderElectionNamespace ?? "default";
   // Only our copies, only in our namespace: never a cache of other Secrets.
-  const copies = manager.shared("informer/retained-credentials", () => manager.informer<KubeObject>({ type: core.secrets, namespace, labelSelector: RETAINED_SELECTOR }));
+  const copies = manager.shared("informer/retained-credentials", () =>
+    manager.informer<KubeObject>({ type: core.secrets, namespace, labelSelector: RETAINED_SELECTOR }),
+  );
   const retained = new RetainedCredentialsStore({ client: manager.client, namespace, cache: copies });
   resolver.useRetainedCredentials(retained);
 
@@ -48,14 +50,21 @@ export function setupVendorConnectionControllers(manager: Manager, config: Vendo
       resolve: (ref, namespace, signal) => resolver.resolve(ref, namespace, undefined, signal, { purpose: "inspect" }),
       verifier,
       status,
-      events: new KubeEventRecorder({ client: manager.client, log: manager.log, controller: `certbridge.dev/${kinds[kind].singular}`, instance: config.identity ?? "certbridge", clock: manager.clock }),
+      events: new KubeEventRecorder({
+        client: manager.client,
+        log: manager.log,
+        controller: `certbridge.dev/${kinds[kind].singular}`,
+        instance: config.identity ?? "certbridge",
+        clock: manager.clock,
+      }),
       consumers: (id) => consumers.summary(id),
       finalizer: { set: (object, present, signal) => setInUseFinalizer(manager.client, type, status, object, present, signal) },
       retained,
       clock: manager.clock,
     });
     const controller = manager.controller({ reconciler, concurrency: Math.min(config.concurrency, 4) });
-    const watched = (namespace: string | undefined) => kind === "ClusterVendorConnection" || config.namespaces.length === 0 || (namespace !== undefined && config.namespaces.includes(namespace));
+    const watched = (namespace: string | undefined) =>
+      kind === "ClusterVendorConnection" || config.namespaces.length === 0 || (namespace !== undefined && config.namespaces.includes(namespace));
     informer.onChange((key, current, previous) => {
       if (!watched((current ?? previous)?.metadata.namespace)) return;
       controller.enqueue(key);
@@ -77,10 +86,19 @@ export function setupVendorConnectionControllers(manager: Manager, config: Vendo
  * Adds or drops the in-use finalizer (guarded by resourceVersion, so nobody else's finalizer is lost;
  * one re-read on conflict), and remembers the write so the next status write starts from it.
  */
-async function setInUseFinalizer(client: KubeApi, type: ResourceType, status: StatusApplier<ConnectionObject>, object: ConnectionObject, present: boolean, signal: AbortSignal): Promise<ConnectionObject | undefined> {
+async function setInUseFinalizer(
+  client: KubeApi,
+  type: ResourceType,
+  status: StatusApplier<ConnectionObject>,
+  object: ConnectionObject,
+  present: boolean,
+  signal: AbortSignal,
+): Promise<ConnectionObject | undefined> {
   let after: ConnectionObject | undefined;
   try {
-    after = present ? await ensureFinalizer(client, type, object, finalizers.inUse, signal) : await removeFinalizer(client, type, object, finalizers.inUse, signal);
+    after = present
+      ? await ensureFinalizer(client, type, object, finalizers.inUse, signal)
+      : await removeFinalizer(client, type, object, finalizers.inUse, signal);
   } catch (error) {
     if (isNotFound(error)) return undefined; // gone meanwhile: nothing to hold
     throw error;

@@ -17,7 +17,9 @@ function verified(over: Partial<ConnectionStatus> = {}): ConnectionStatus {
   };
 }
 const failed: ConnectionStatus = {
-  conditions: [{ type: "Ready", status: "False", reason: "CredentialsInvalid", message: "no", lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 2 }],
+  conditions: [
+    { type: "Ready", status: "False", reason: "CredentialsInvalid", message: "no", lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 2 },
+  ],
   observedGeneration: 2,
 };
 const input = (over: Partial<VerificationInput>): VerificationInput => ({
@@ -36,13 +38,30 @@ describe("verificationDue", () => {
     { reason: "spec edited since", in: input({ generation: 3 }), due: true },
     { reason: "credentials Secret rotated", in: input({ credentialsResourceVersion: "101" }), due: true },
     { reason: "verified too long ago", in: input({ status: verified({ lastVerifiedTime: new Date(NOW - 11 * min).toISOString() }) }), due: true },
-    { reason: "lastVerifiedTime in the future (clock skew) is not trusted", in: input({ status: verified({ lastVerifiedTime: new Date(NOW + 5 * min).toISOString() }) }), due: true },
+    {
+      reason: "lastVerifiedTime in the future (clock skew) is not trusted",
+      in: input({ status: verified({ lastVerifiedTime: new Date(NOW + 5 * min).toISOString() }) }),
+      due: true,
+    },
     { reason: "fingerprint moved (e.g. CA bundle Secret changed)", in: input({ last: { fingerprint: "old", at: NOW - min, retryable: false } }), due: true },
     { reason: "never verified", in: input({ status: undefined }), due: true },
     { reason: "after a restart a failed connection is checked once", in: input({ status: failed }), due: true },
-    { reason: "rejected credentials wait for a change or the interval", in: input({ status: failed, last: { fingerprint: "fp", at: NOW - 2 * min, retryable: false } }), due: false, nextInMs: REVERIFY_INTERVAL_MS - 2 * min },
-    { reason: "rejected credentials are tried again after the interval", in: input({ status: failed, last: { fingerprint: "fp", at: NOW - 10 * min, retryable: false } }), due: true },
-    { reason: "a retryable failure comes back from backoff and calls again", in: input({ status: failed, last: { fingerprint: "fp", at: NOW - 1000, retryable: true } }), due: true },
+    {
+      reason: "rejected credentials wait for a change or the interval",
+      in: input({ status: failed, last: { fingerprint: "fp", at: NOW - 2 * min, retryable: false } }),
+      due: false,
+      nextInMs: REVERIFY_INTERVAL_MS - 2 * min,
+    },
+    {
+      reason: "rejected credentials are tried again after the interval",
+      in: input({ status: failed, last: { fingerprint: "fp", at: NOW - 10 * min, retryable: false } }),
+      due: true,
+    },
+    {
+      reason: "a retryable failure comes back from backoff and calls again",
+      in: input({ status: failed, last: { fingerprint: "fp", at: NOW - 1000, retryable: true } }),
+      due: true,
+    },
   ])("$reason", ({ in: i, due, nextInMs }) => {
     const d = verificationDue(i);
     expect(d.due).toBe(due);
@@ -59,7 +78,11 @@ describe("failedVerification", () => {
     { kind: "invalid" as const, reason: "InvalidSpec", retry: false, why: "an unusable setting will not fix itself" },
     { kind: "permanent" as const, reason: "VendorError", retry: false, why: "an untrusted certificate will not fix itself" },
   ])("$kind: $why", ({ kind, reason, retry }) => {
-    const o = failedVerification("cloudflare", "api.example.test", new VendorError({ kind, vendor: "cloudflare", operation: "listClientCertificates", message: "nope", requestId: "rq-1" }));
+    const o = failedVerification(
+      "cloudflare",
+      "api.example.test",
+      new VendorError({ kind, vendor: "cloudflare", operation: "listClientCertificates", message: "nope", requestId: "rq-1" }),
+    );
     expect([o.condition.status, o.condition.reason, o.retry]).toEqual(["False", reason, retry]);
     expect(o.condition.message).toContain("api.example.test");
     expect(o.condition.message).toContain("nope");
@@ -68,7 +91,12 @@ describe("failedVerification", () => {
 
 describe("endpointOf", () => {
   test.each([
-    { vendor: "sectigo" as const, settings: { baseUrl: "https://cert-manager.com/some/path?x=1" }, want: "cert-manager.com", why: "host only, no path or query" },
+    {
+      vendor: "sectigo" as const,
+      settings: { baseUrl: "https://cert-manager.com/some/path?x=1" },
+      want: "cert-manager.com",
+      why: "host only, no path or query",
+    },
     { vendor: "zpa" as const, settings: { cloud: "ZPATWO" }, want: "the ZPATWO cloud", why: "a cloud name when no URL is set" },
     { vendor: "zpa" as const, settings: { authMode: "OneAPI", vanityDomain: "acme" }, want: "the OneAPI gateway", why: "OneAPI default gateway" },
     { vendor: "cloudflare" as const, settings: { baseUrl: "https://127.0.0.1:8443/client/v4" }, want: "127.0.0.1:8443", why: "port kept" },

@@ -73,12 +73,22 @@ export function failedVerification(vendor: Vendor, endpoint: string, error: Vend
   const retry = meaning.action === "retry";
   if (meaning.action === "credentials") {
     return {
-      condition: { type: ConditionType.Ready, status: "False", reason: meaning.reason, message: `${vendorLabel(vendor)} at ${endpoint} rejected the credentials: ${error.detail}; ${meaning.nextStep}.` },
+      condition: {
+        type: ConditionType.Ready,
+        status: "False",
+        reason: meaning.reason,
+        message: `${vendorLabel(vendor)} at ${endpoint} rejected the credentials: ${error.detail}; ${meaning.nextStep}.`,
+      },
       retry,
     };
   }
   return {
-    condition: { type: ConditionType.Ready, status: "False", reason: meaning.reason, message: `verifying against ${vendorLabel(vendor)} at ${endpoint} failed: ${vendorReason(error)}; ${meaning.nextStep}.` },
+    condition: {
+      type: ConditionType.Ready,
+      status: "False",
+      reason: meaning.reason,
+      message: `verifying against ${vendorLabel(vendor)} at ${endpoint} failed: ${vendorReason(error)}; ${meaning.nextStep}.`,
+    },
     retry,
   };
 }

@@ -15,12 +15,25 @@ import { type ConnectionObject, ConnectionReconciler } from "./reconciler.ts";
 
 const SECRET_VALUE = "s3cr3t-value";
 
-function connectionObject(over: { generation?: number; status?: ConnectionStatus; spec?: Record<string, unknown>; finalizers?: string[]; deleting?: boolean } = {}): KubeObject & { status?: ConnectionStatus } {
+function connectionObject(
+  over: { generation?: number; status?: ConnectionStatus; spec?: Record<string, unknown>; finalizers?: string[]; deleting?: boolean } = {},
+): KubeObject & { status?: ConnectionStatus } {
   return {
     apiVersion: "certbridge.dev/v1alpha1",
     kind: "VendorConnection",
-    metadata: { name: "cf", namespace: "team", uid: "u-1", generation: over.generation ?? 1, resourceVersion: "7", ...(over.finalizers ? { finalizers: over.finalizers } : {}), ...(over.deleting ? { deletionTimestamp: "2026-01-01T11:00:00Z" } : {}) },
-    spec: over.spec ?? { cloudflare: { zoneId: "023e105f4ecef8ad9ca31a8372d0c353", baseUrl: "https://cf.example.test/client/v4" }, credentialsRef: { name: "cf-creds" } },
+    metadata: {
+      name: "cf",
+      namespace: "team",
+      uid: "u-1",
+      generation: over.generation ?? 1,
+      resourceVersion: "7",
+      ...(over.finalizers ? { finalizers: over.finalizers } : {}),
+      ...(over.deleting ? { deletionTimestamp: "2026-01-01T11:00:00Z" } : {}),
+    },
+    spec: over.spec ?? {
+      cloudflare: { zoneId: "023e105f4ecef8ad9ca31a8372d0c353", baseUrl: "https://cf.example.test/client/v4" },
+      credentialsRef: { name: "cf-creds" },
+    },
     ...(over.status ? { status: over.status } : {}),
   } as KubeObject & { status?: ConnectionStatus };
 }
@@ -28,7 +41,15 @@ function connectionObject(over: { generation?: number; status?: ConnectionStatus
 const resolved = (fingerprint = "fp-1"): Extract<ConnectionLookup, { ok: true }> => ({
   ok: true,
   credentialsResourceVersion: "100",
-  connection: { kind: "VendorConnection", namespace: "team", name: "cf", vendor: "cloudflare", settings: { baseUrl: "https://cf.example.test/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" }, credentials: { apiToken: SECRET_VALUE }, fingerprint } satisfies ResolvedConnection,
+  connection: {
+    kind: "VendorConnection",
+    namespace: "team",
+    name: "cf",
+    vendor: "cloudflare",
+    settings: { baseUrl: "https://cf.example.test/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" },
+    credentials: { apiToken: SECRET_VALUE },
+    fingerprint,
+  } satisfies ResolvedConnection,
 });
 
 /**
@@ -46,7 +67,8 @@ function world(init: { object: KubeObject & { status?: ConnectionStatus }; looku
   const writes: Array<Record<string, unknown>> = [];
   api.store.subscribe((e) => {
     const status = (e.object as { status?: Record<string, unknown> }).status;
-    if (e.type === "MODIFIED" && status !== undefined && JSON.stringify(status) !== JSON.stringify((e.previous as { status?: unknown } | undefined)?.status)) writes.push(status);
+    if (e.type === "MODIFIED" && status !== undefined && JSON.stringify(status) !== JSON.stringify((e.previous as { status?: unknown } | undefined)?.status))
+      writes.push(status);
   });
   /** Finalizer and retained-copy operations, in order. */
   const ops: string[] = [];
@@ -57,21 +79,34 @@ function world(init: { object: KubeObject & { status?: ConnectionStatus }; looku
     kind: "VendorConnection",
     get: (key) => cache.get(key),
     resolve: async () => state.lookup,
-    verifier: { verify: async () => { verifies++; await state.verify(); } },
+    verifier: {
+      verify: async () => {
+        verifies++;
+        await state.verify();
+      },
+    },
     status,
     events: { record: (_r, e) => events.push({ type: e.type, reason: e.reason, note: e.note }) },
     consumers: () => ({ count: state.consumers.length, names: [...state.consumers].sort() }),
     finalizer: {
       set: async (object, present, signal) => {
         ops.push(present ? "add finalizer" : "release finalizer");
-        const after = present ? await ensureFinalizer(api, type, object, "certbridge.dev/in-use", signal) : await removeFinalizer(api, type, object, "certbridge.dev/in-use", signal);
+        const after = present
+          ? await ensureFinalizer(api, type, object, "certbridge.dev/in-use", signal)
+          : await removeFinalizer(api, type, object, "certbridge.dev/in-use", signal);
         if (after !== undefined) status.remember(after, object.metadata.resourceVersion);
         return after;
       },
     },
     retained: {
-      ensure: async (_id, uid, data, _signal, opts) => { ops.push(`${opts?.replace === false ? "retain if missing" : "retain"} ${uid} ${Object.keys(data.credentials).join(",")}`); return true; },
-      remove: async (_id, keepUid) => { ops.push(keepUid === undefined ? "drop copies" : `drop copies except ${keepUid}`); return 0; },
+      ensure: async (_id, uid, data, _signal, opts) => {
+        ops.push(`${opts?.replace === false ? "retain if missing" : "retain"} ${uid} ${Object.keys(data.credentials).join(",")}`);
+        return true;
+      },
+      remove: async (_id, keepUid) => {
+        ops.push(keepUid === undefined ? "drop copies" : `drop copies except ${keepUid}`);
+        return 0;
+      },
     },
     clock,
   });
@@ -83,8 +118,12 @@ function world(init: { object: KubeObject & { status?: ConnectionStatus }; looku
     ops,
     api,
     cache,
-    get verifies() { return verifies; },
-    advance(ms: number) { clock.advance(ms); },
+    get verifies() {
+      return verifies;
+    },
+    advance(ms: number) {
+      clock.advance(ms);
+    },
     /** The connection is gone from the API server (and so from the cache). */
     remove() {
       api.store.mergePatch(type, "team", "cf", { metadata: { finalizers: null } }, undefined);
@@ -94,7 +133,8 @@ function world(init: { object: KubeObject & { status?: ConnectionStatus }; looku
   };
 }
 
-const ready = (s: Record<string, unknown> | undefined) => (s?.conditions as Array<{ type: string; status: string; reason: string; message: string }> | undefined)?.find((c) => c.type === "Ready");
+const ready = (s: Record<string, unknown> | undefined) =>
+  (s?.conditions as Array<{ type: string; status: string; reason: string; message: string }> | undefined)?.find((c) => c.type === "Ready");
 
 describe("ConnectionReconciler", () => {
   test("verifies once, reports Ready/Verified naming vendor and host, then stays quiet on resyncs", async () => {
@@ -103,7 +143,12 @@ describe("ConnectionReconciler", () => {
     expect(ready(w.writes[0])).toMatchObject({ status: "True", reason: "Verified" });
     expect(ready(w.writes[0])?.message).toContain("Cloudflare");
     expect(ready(w.writes[0])?.message).toContain("cf.example.test");
-    expect(w.writes[0]).toMatchObject({ vendor: "cloudflare", observedGeneration: 1, credentialsResourceVersion: "100", lastVerifiedTime: "2026-01-01T12:00:00Z" });
+    expect(w.writes[0]).toMatchObject({
+      vendor: "cloudflare",
+      observedGeneration: 1,
+      credentialsResourceVersion: "100",
+      lastVerifiedTime: "2026-01-01T12:00:00Z",
+    });
     expect(result.requeueAfterMs).toBeGreaterThan(0);
     expect(w.events).toEqual([expect.objectContaining({ type: "Normal", reason: "Verified" })]);
 
@@ -130,7 +175,15 @@ describe("ConnectionReconciler", () => {
   test("rejected credentials: CredentialsInvalid, a Warning once, no secret in status or events, no hammering", async () => {
     const w = world({
       object: connectionObject(),
-      verify: async () => { throw new VendorError({ kind: "credentials", vendor: "cloudflare", operation: "listClientCertificates", message: "Invalid API Token", httpStatus: 403 }); },
+      verify: async () => {
+        throw new VendorError({
+          kind: "credentials",
+          vendor: "cloudflare",
+          operation: "listClientCertificates",
+          message: "Invalid API Token",
+          httpStatus: 403,
+        });
+      },
     });
     const result = await w.run();
     expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "CredentialsInvalid" });
@@ -150,7 +203,12 @@ describe("ConnectionReconciler", () => {
 
   test("transient vendor trouble: VendorError in status, and the error goes to the queue's backoff", async () => {
     const boom = new VendorError({ kind: "transient", vendor: "cloudflare", operation: "listClientCertificates", message: "HTTP 503", retryAfterMs: 2_000 });
-    const w = world({ object: connectionObject(), verify: async () => { throw boom; } });
+    const w = world({
+      object: connectionObject(),
+      verify: async () => {
+        throw boom;
+      },
+    });
     await expect(w.run()).rejects.toBe(boom);
     expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "VendorError" });
     await expect(w.run()).rejects.toBe(boom); // back from backoff: tries again
@@ -159,8 +217,21 @@ describe("ConnectionReconciler", () => {
   });
 
   test("rate-limited: the condition names the vendor's reason (RateLimited, request id) AND the error goes to the queue", async () => {
-    const slow = new VendorError({ kind: "rateLimited", vendor: "cloudflare", operation: "listClientCertificates", message: "too many requests", httpStatus: 429, vendorCode: "971", retryAfterMs: 30_000 });
-    const w = world({ object: connectionObject(), verify: async () => { throw slow; } });
+    const slow = new VendorError({
+      kind: "rateLimited",
+      vendor: "cloudflare",
+      operation: "listClientCertificates",
+      message: "too many requests",
+      httpStatus: 429,
+      vendorCode: "971",
+      retryAfterMs: 30_000,
+    });
+    const w = world({
+      object: connectionObject(),
+      verify: async () => {
+        throw slow;
+      },
+    });
     await expect(w.run()).rejects.toBe(slow);
     expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "RateLimited" });
     expect(ready(w.writes[0])?.message).toContain("(rateLimited 971, HTTP 429): too many requests");
@@ -182,7 +253,10 @@ describe("ConnectionReconciler", () => {
   });
 
   test("missing Secret: SecretNotFound with the resolver's message, a planned re-check, no vendor call", async () => {
-    const w = world({ object: connectionObject(), lookup: { ok: false, reason: "SecretNotFound", message: "credentials Secret team/cf-creds does not exist" } });
+    const w = world({
+      object: connectionObject(),
+      lookup: { ok: false, reason: "SecretNotFound", message: "credentials Secret team/cf-creds does not exist" },
+    });
     const result = await w.run();
     expect(ready(w.writes[0])).toMatchObject({ status: "False", reason: "SecretNotFound", message: "credentials Secret team/cf-creds does not exist" });
     expect(result.requeueAfterMs).toBe(5 * 60_000);
@@ -221,7 +295,15 @@ describe("ConnectionReconciler: connections outlive their consumers (C2)", () =>
     const w = world({
       object: connectionObject({ finalizers: ["certbridge.dev/in-use"] }),
       consumers: ["ManagedCertificate team/web"],
-      verify: async () => { throw new VendorError({ kind: "credentials", vendor: "cloudflare", operation: "listClientCertificates", message: "Invalid API Token", httpStatus: 403 }); },
+      verify: async () => {
+        throw new VendorError({
+          kind: "credentials",
+          vendor: "cloudflare",
+          operation: "listClientCertificates",
+          message: "Invalid API Token",
+          httpStatus: 403,
+        });
+      },
     });
     await w.run();
     expect(w.ops).toEqual(["drop copies except u-1", "retain if missing u-1 apiToken"]);
@@ -247,7 +329,14 @@ describe("ConnectionReconciler: connections outlive their consumers (C2)", () =>
   });
 
   test("deleting while used: held, no vendor call, Ready=False/Deleting names who holds it, the copy kept current", async () => {
-    const users = ["ManagedCertificate team/a", "ManagedCertificate team/b", "ManagedCertificate team/c", "ManagedCertificate team/d", "ManagedCertificate team/e", "ProvisioningKey team/k"];
+    const users = [
+      "ManagedCertificate team/a",
+      "ManagedCertificate team/b",
+      "ManagedCertificate team/c",
+      "ManagedCertificate team/d",
+      "ManagedCertificate team/e",
+      "ProvisioningKey team/k",
+    ];
     const w = world({ object: connectionObject({ finalizers: ["certbridge.dev/in-use"], deleting: true }), consumers: users });
     const result = await w.run();
     expect(w.verifies).toBe(0);

@@ -81,7 +81,8 @@ export class ConnectionReconciler implements Reconciler {
 
   async reconcile(ctx: ReconcileContext, key: Key): Promise<Result> {
     const { namespace, name } = splitKey(key);
-    const id: ConnectionId = this.#d.kind === "VendorConnection" ? { kind: "VendorConnection", namespace: namespace ?? "", name } : { kind: "ClusterVendorConnection", name };
+    const id: ConnectionId =
+      this.#d.kind === "VendorConnection" ? { kind: "VendorConnection", namespace: namespace ?? "", name } : { kind: "ClusterVendorConnection", name };
     // The cache may lag our own last write: start from whichever is newer.
     let raw = this.#d.status.freshest(key, this.#d.get(key) as ConnectionObject | undefined);
     if (raw === undefined) {
@@ -132,8 +133,12 @@ export class ConnectionReconciler implements Reconciler {
     const retain = async (replace: boolean) => {
       if (!lookup.ok || !plan.retain) return;
       const c = lookup.connection;
-      const data: RetainedData = { credentials: c.credentials, ...(spec.caBundleSecretRef !== undefined && c.caBundlePem !== undefined ? { caBundlePem: c.caBundlePem } : {}) };
-      if (await this.#d.retained?.ensure(id, uid, data, ctx.signal, { replace })) ctx.log.info({ replace }, "retained credentials copy written (resources use the connection)");
+      const data: RetainedData = {
+        credentials: c.credentials,
+        ...(spec.caBundleSecretRef !== undefined && c.caBundlePem !== undefined ? { caBundlePem: c.caBundlePem } : {}),
+      };
+      if (await this.#d.retained?.ensure(id, uid, data, ctx.signal, { replace }))
+        ctx.log.info({ replace }, "retained credentials copy written (resources use the connection)");
     };
     // Some copy at once (the vendor may be down now and the namespace gone later); it is replaced
     // only by credentials the vendor accepted, so a bad rotation never displaces the last good ones.
@@ -166,7 +171,8 @@ export class ConnectionReconciler implements Reconciler {
     if (!decision.due) {
       if (verifiedNow(raw.status, lookup.credentialsResourceVersion)) await retain(true);
       // Only the count may have moved; the applier writes nothing when it did not.
-      if (raw.status !== undefined && raw.status.consumers !== consumers.count) await this.#d.status.apply(raw, { ...raw.status, ...counted }, { signal: ctx.signal });
+      if (raw.status !== undefined && raw.status.consumers !== consumers.count)
+        await this.#d.status.apply(raw, { ...raw.status, ...counted }, { signal: ctx.signal });
       return { requeueAfterMs: Math.min(recheck, decision.nextInMs) };
     }
 
@@ -189,7 +195,14 @@ export class ConnectionReconciler implements Reconciler {
   }
 
   /** Computes the whole status, writes it once if it changed, and records an Event on a Ready transition; returns the object as written. */
-  async #write(raw: ConnectionObject, condition: ConditionInput, extra: Partial<ConnectionStatus>, generation: number | undefined, now: Date, signal: AbortSignal): Promise<ConnectionObject> {
+  async #write(
+    raw: ConnectionObject,
+    condition: ConditionInput,
+    extra: Partial<ConnectionStatus>,
+    generation: number | undefined,
+    now: Date,
+    signal: AbortSignal,
+  ): Promise<ConnectionObject> {
     const previous = raw.status;
     const vendor = raw.spec === undefined ? undefined : vendorOf(raw.spec);
     const conditions = setCondition(previous?.conditions as Condition[] | undefined, condition, generation, now);
@@ -208,7 +221,12 @@ export class ConnectionReconciler implements Reconciler {
     if (before?.status === condition.status && before.reason === condition.reason) return object;
     this.#d.events.record(
       { type: this.#type, object: raw },
-      { type: condition.status === "True" || condition.reason === Reason.Deleting ? "Normal" : "Warning", reason: condition.reason, action: condition.reason === Reason.Deleting ? "Delete" : "Verify", note: condition.message },
+      {
+        type: condition.status === "True" || condition.reason === Reason.Deleting ? "Normal" : "Warning",
+        reason: condition.reason,
+        action: condition.reason === Reason.Deleting ? "Delete" : "Verify",
+        note: condition.message,
+      },
     );
     return object;
   }

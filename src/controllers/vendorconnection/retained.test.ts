@@ -15,15 +15,26 @@ function apiServer(initial: KubeObject[] = []) {
   let rv = 1;
   const notFound = (name: string) => new KubeApiError({ status: 404, reason: "NotFound", message: "not found", method: "GET", path: name });
   const client = {
-    get: async (_t: ResourceType, _ns: string, name: string) => { const s = secrets.get(name); if (!s) throw notFound(name); return structuredClone(s); },
+    get: async (_t: ResourceType, _ns: string, name: string) => {
+      const s = secrets.get(name);
+      if (!s) throw notFound(name);
+      return structuredClone(s);
+    },
     create: async (_t: ResourceType, o: KubeObject) => {
       writes.push(`create ${o.metadata.name}`);
       if (secrets.has(o.metadata.name ?? "")) throw new KubeApiError({ status: 409, reason: "AlreadyExists", message: "exists", method: "POST", path: "" });
       secrets.set(o.metadata.name ?? "", { ...structuredClone(o), metadata: { ...o.metadata, uid: `s-${rv}`, resourceVersion: String(rv++) } });
       return o;
     },
-    apply: async (_t: ResourceType, o: KubeObject) => { writes.push(`apply ${o.metadata.name}`); secrets.set(o.metadata.name ?? "", { ...structuredClone(o), metadata: { ...o.metadata, resourceVersion: String(rv++) } }); return o; },
-    delete: async (_t: ResourceType, _ns: string, name: string) => { writes.push(`delete ${name}`); if (!secrets.delete(name)) throw notFound(name); },
+    apply: async (_t: ResourceType, o: KubeObject) => {
+      writes.push(`apply ${o.metadata.name}`);
+      secrets.set(o.metadata.name ?? "", { ...structuredClone(o), metadata: { ...o.metadata, resourceVersion: String(rv++) } });
+      return o;
+    },
+    delete: async (_t: ResourceType, _ns: string, name: string) => {
+      writes.push(`delete ${name}`);
+      if (!secrets.delete(name)) throw notFound(name);
+    },
   } as unknown as KubeApi;
   return { client, secrets, writes };
 }
@@ -56,7 +67,10 @@ describe("the retained credentials copy", () => {
   });
 
   test("a Secret of that name that is not a retained copy is never overwritten nor read as one", async () => {
-    const foreign = { metadata: { name: retainedSecretName("uid-1"), namespace: NS, labels: { app: "x" } }, data: { apiToken: Buffer.from("x").toString("base64") } };
+    const foreign = {
+      metadata: { name: retainedSecretName("uid-1"), namespace: NS, labels: { app: "x" } },
+      data: { apiToken: Buffer.from("x").toString("base64") },
+    };
     const api = apiServer([foreign]);
     const store = new RetainedCredentialsStore({ client: api.client, namespace: NS });
     await expect(store.ensure(VC, "uid-1", { credentials: { apiToken: "one" } }, signal)).rejects.toThrow(/not a certbridge retained copy/);
@@ -65,10 +79,17 @@ describe("the retained credentials copy", () => {
   });
 
   test("remove deletes this connection's copies (all, or all but the current UID's), nobody else's", async () => {
-    const copy = (uid: string, id: typeof VC | { kind: "ClusterVendorConnection"; name: string }) => ({ ...desiredRetainedSecret(NS, id, uid, { credentials: { apiToken: uid } }), metadata: { ...desiredRetainedSecret(NS, id, uid, { credentials: { apiToken: uid } }).metadata, uid: `s-${uid}` } });
+    const copy = (uid: string, id: typeof VC | { kind: "ClusterVendorConnection"; name: string }) => ({
+      ...desiredRetainedSecret(NS, id, uid, { credentials: { apiToken: uid } }),
+      metadata: { ...desiredRetainedSecret(NS, id, uid, { credentials: { apiToken: uid } }).metadata, uid: `s-${uid}` },
+    });
     const objects = [copy("old", VC), copy("new", VC), copy("other", { kind: "ClusterVendorConnection", name: "cf" })];
     const api = apiServer(objects);
-    const store = new RetainedCredentialsStore({ client: api.client, namespace: NS, cache: { get: (k: string) => objects.find((o) => `${NS}/${o.metadata.name}` === k), list: () => objects } });
+    const store = new RetainedCredentialsStore({
+      client: api.client,
+      namespace: NS,
+      cache: { get: (k: string) => objects.find((o) => `${NS}/${o.metadata.name}` === k), list: () => objects },
+    });
     expect(await store.remove(VC, "new", signal)).toBe(1);
     expect(api.writes).toEqual(["delete certbridge-retained-old"]);
     expect(await store.remove(VC, undefined, signal)).toBe(2); // the cache still lists the old one: a 404 is fine

@@ -92,7 +92,11 @@ export class RetainedCredentialsStore implements RetainedCredentialsReader {
       if (k === CA_KEY) caBundlePem = unb64(v);
       else credentials[k] = unb64(v);
     }
-    return { credentials, ...(caBundlePem === undefined ? {} : { caBundlePem }), version: `${secret!.metadata.uid ?? ""}/${secret!.metadata.resourceVersion ?? ""}` };
+    return {
+      credentials,
+      ...(caBundlePem === undefined ? {} : { caBundlePem }),
+      version: `${secret!.metadata.uid ?? ""}/${secret!.metadata.resourceVersion ?? ""}`,
+    };
   }
 
   /**
@@ -102,7 +106,8 @@ export class RetainedCredentialsStore implements RetainedCredentialsReader {
   async ensure(id: ConnectionId, connectionUid: string, data: RetainedData, signal: AbortSignal, opts: { replace?: boolean } = {}): Promise<boolean> {
     const desired = desiredRetainedSecret(this.namespace, id, connectionUid, data);
     const current = await this.#get(connectionUid, signal);
-    if (current !== undefined && !isRetainedCopy(current, connectionUid)) throw new Error(`Secret ${this.namespace}/${desired.metadata.name} exists and is not a certbridge retained copy; it is left alone`);
+    if (current !== undefined && !isRetainedCopy(current, connectionUid))
+      throw new Error(`Secret ${this.namespace}/${desired.metadata.name} exists and is not a certbridge retained copy; it is left alone`);
     if (current !== undefined && (opts.replace === false || upToDate(current, desired))) return false;
     if (current === undefined) {
       try {
@@ -111,7 +116,8 @@ export class RetainedCredentialsStore implements RetainedCredentialsReader {
       } catch (error) {
         if (!isAlreadyExists(error)) throw error;
         const live = await this.#client.get<SecretObject>(core.secrets, this.namespace, desired.metadata.name ?? "", signal);
-        if (!isRetainedCopy(live, connectionUid)) throw new Error(`Secret ${this.namespace}/${desired.metadata.name} exists and is not a certbridge retained copy; it is left alone`);
+        if (!isRetainedCopy(live, connectionUid))
+          throw new Error(`Secret ${this.namespace}/${desired.metadata.name} exists and is not a certbridge retained copy; it is left alone`);
         if (upToDate(live, desired)) return false;
       }
     }
@@ -161,5 +167,8 @@ function upToDate(current: SecretObject, desired: SecretObject): boolean {
   const want = desired.metadata.annotations?.[annotations.contentHash];
   if (current.metadata.annotations?.[annotations.contentHash] !== want) return false;
   // The hash is ours to write; trust it only if the data still hashes to it.
-  return contentHash(current.data ?? {}) === want && current.metadata.annotations?.[annotations.retainedFor] === desired.metadata.annotations?.[annotations.retainedFor];
+  return (
+    contentHash(current.data ?? {}) === want &&
+    current.metadata.annotations?.[annotations.retainedFor] === desired.metadata.annotations?.[annotations.retainedFor]
+  );
 }

@@ -18,9 +18,19 @@ export interface KubeApi {
    * Server-side apply with the client's field manager. `metadata.resourceVersion` in `object` makes
    * the write conditional (409 Conflict when stale); `subresource: "status"` writes only the status.
    */
-  apply<T extends KubeObject>(type: ResourceType, object: T, opts?: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal }): Promise<T>;
+  apply<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    opts?: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal },
+  ): Promise<T>;
   /** JSON merge patch (RFC 7386); `metadata.resourceVersion` in the patch makes it conditional. */
-  mergePatch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, opts?: { subresource?: string; signal?: AbortSignal }): Promise<T>;
+  mergePatch<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    opts?: { subresource?: string; signal?: AbortSignal },
+  ): Promise<T>;
   /** With finalizers present the object only gets a deletionTimestamp; `preconditionUid` guards against a re-created namesake. */
   delete(type: ResourceType, namespace: string | undefined, name: string, opts?: { signal?: AbortSignal; preconditionUid?: string }): Promise<void>;
 }

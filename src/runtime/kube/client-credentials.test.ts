@@ -8,7 +8,12 @@ import type { ResourceType } from "./resource.ts";
 const configMaps: ResourceType = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true };
 
 /** What the server saw of each request: the bearer, the impersonated groups, and the body. */
-interface Seen { authorization: string | undefined; groups: string[] | undefined; body: string; path: string }
+interface Seen {
+  authorization: string | undefined;
+  groups: string[] | undefined;
+  body: string;
+  path: string;
+}
 
 describe("KubeClient credentials on the wire", () => {
   let server: Server;
@@ -20,7 +25,9 @@ describe("KubeClient credentials on the wire", () => {
   beforeAll(async () => {
     server = createServer((req: IncomingMessage, res) => {
       let body = "";
-      req.on("data", (c: Buffer) => { body += c.toString(); });
+      req.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
       req.on("end", () => {
         seen.push({ authorization: req.headers.authorization, groups: req.headersDistinct["impersonate-group"], body, path: req.url ?? "" });
         res.setHeader("content-type", "application/json");
@@ -38,7 +45,9 @@ describe("KubeClient credentials on the wire", () => {
     const address = server.address();
     url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   });
-  afterAll(async () => { await new Promise<void>((resolve) => server.close(() => resolve())); });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   /** A configuration whose credentials turn from "stale" to `afterRefresh` when refreshed; records what was refused. */
   function rotating(afterRefresh: string, extra: Record<string, string | string[]> = {}) {
@@ -65,7 +74,9 @@ describe("KubeClient credentials on the wire", () => {
       expect(seen.map((s) => s.authorization)).toEqual(["Bearer stale", "Bearer fresh"]);
       expect(seen[1]!.body, "the retry carries the same body").toBe(seen[0]!.body);
       expect(seen[1]!.groups, "a list header is sent as one header per value").toEqual(["devs", "ops"]);
-      expect(refused, "the refused credentials are named to the source").toEqual([{ authorization: "Bearer stale", "impersonate-user": "jane", "impersonate-group": ["devs", "ops"] }]);
+      expect(refused, "the refused credentials are named to the source").toEqual([
+        { authorization: "Bearer stale", "impersonate-user": "jane", "impersonate-group": ["devs", "ops"] },
+      ]);
     } finally {
       await client.close();
     }
@@ -88,7 +99,10 @@ describe("KubeClient credentials on the wire", () => {
     seen.length = 0;
     const { client, refused } = rotating("Bearer still-wrong");
     try {
-      const error = await client.get(configMaps, "ns", "a").then(() => undefined, (e: unknown) => e);
+      const error = await client.get(configMaps, "ns", "a").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(KubeApiError);
       expect((error as KubeApiError).status).toBe(401);
       expect(seen.length).toBe(2);

@@ -22,12 +22,17 @@ describe("KubeClient transport", () => {
     alice = await issueClientCredentials(pki, "alice", []);
     bob = await issueClientCredentials(pki, "bob", []);
     // Echoes who connected (client certificate CN) and the Authorization header it was sent.
-    server = createServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey), ca: readFileSync(pki.caCert), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ cn: peer.subject?.CN, authorization: req.headers.authorization ?? null }));
+    server = createServer(
+      { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey), ca: readFileSync(pki.caCert), requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        const peer = (req.socket as TLSSocket).getPeerCertificate();
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ cn: peer.subject?.CN, authorization: req.headers.authorization ?? null }));
+      },
+    );
+    server.on("secureConnection", () => {
+      connections++;
     });
-    server.on("secureConnection", () => { connections++; });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     url = `https://localhost:${typeof address === "object" && address ? address.port : 0}`;
@@ -68,7 +73,11 @@ describe("KubeClient transport", () => {
 
   it("fromDefault treats a kubeconfig value holding a list (the operator's --kubeconfig defaults to $KUBECONFIG) as KUBECONFIG", () => {
     const doc = (server: string, current?: string) =>
-      JSON.stringify({ clusters: [{ name: "c", cluster: { server } }], contexts: [{ name: "ctx", context: { cluster: "c" } }], ...(current ? { "current-context": current } : {}) });
+      JSON.stringify({
+        clusters: [{ name: "c", cluster: { server } }],
+        contexts: [{ name: "ctx", context: { cluster: "c" } }],
+        ...(current ? { "current-context": current } : {}),
+      });
     const first = join(dir, "first.kubeconfig");
     const second = join(dir, "second.kubeconfig");
     writeFileSync(first, doc("https://first:1"));

@@ -75,9 +75,12 @@ export class KubeClient {
    */
   static fromDefault(options: { kubeconfig?: string; context?: string; fieldManager?: string } = {}): KubeClient {
     const { kubeconfig, context } = options;
-    const load = kubeconfig === undefined || kubeconfig === ""
-      ? {}
-      : kubeconfig.includes(delimiter) ? { env: { ...process.env, KUBECONFIG: kubeconfig } } : { kubeconfigPath: kubeconfig };
+    const load =
+      kubeconfig === undefined || kubeconfig === ""
+        ? {}
+        : kubeconfig.includes(delimiter)
+          ? { env: { ...process.env, KUBECONFIG: kubeconfig } }
+          : { kubeconfigPath: kubeconfig };
     return new KubeClient(loadKubeConfig({ ...load, ...(context ? { context } : {}) }), options);
   }
 
@@ -105,7 +108,11 @@ export class KubeClient {
     return (await this.#sendOnce(method, path, init)).res;
   }
 
-  async #sendOnce(method: string, path: string, init: SendInit): Promise<{ res: Dispatcher.ResponseData & { release?: () => Promise<void> }; auth: KubeHeaders }> {
+  async #sendOnce(
+    method: string,
+    path: string,
+    init: SendInit,
+  ): Promise<{ res: Dispatcher.ResponseData & { release?: () => Promise<void> }; auth: KubeHeaders }> {
     const transport = await this.#transport.resolve();
     const auth = await this.#config.auth();
     const authHeaders: Record<string, string | string[]> = {};
@@ -150,12 +157,25 @@ export class KubeClient {
       const status = JSON.parse(text) as { reason?: string; message?: string };
       reason = status.reason ?? reason;
       message = status.message ?? message;
-    } catch { /* not a Status object: keep the text */ }
+    } catch {
+      /* not a Status object: keep the text */
+    }
     const retryAfter = Number(res.headers["retry-after"]);
-    throw new KubeApiError({ status: res.statusCode, reason, message, method, path, ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}) });
+    throw new KubeApiError({
+      status: res.statusCode,
+      reason,
+      message,
+      method,
+      path,
+      ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
   }
 
-  async call<T>(method: string, path: string, init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<T> {
+  async call<T>(
+    method: string,
+    path: string,
+    init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<T> {
     const res = await this.#send(method, path, { timeoutMs: 30_000, ...init });
     if (res.statusCode >= 400) return this.#fail(res, method, path);
     return (await res.body.json()) as T;
@@ -168,7 +188,13 @@ export class KubeClient {
   /** One page of a LIST. Use `listAll` to walk every page. */
   list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<KubeList<T>> {
     return this.call<KubeList<T>>("GET", collectionPath(type, opts.namespace), {
-      query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit, continue: opts.continue, resourceVersion: opts.resourceVersion },
+      query: {
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+        limit: opts.limit,
+        continue: opts.continue,
+        resourceVersion: opts.resourceVersion,
+      },
       signal: opts.signal,
       timeoutMs: 60_000,
     });
@@ -208,7 +234,11 @@ export class KubeClient {
    * Server-side apply with this client's fixed field manager. `force` takes ownership of fields
    * another manager set: right for objects we own, never for a foreign Secret (callers check first).
    */
-  apply<T extends KubeObject>(type: ResourceType, object: T, opts: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+  apply<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    opts: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const body = { apiVersion: apiVersionOf(type), kind: type.kind, ...object };
     return this.call<T>("PATCH", objectPath(type, object.metadata.namespace, object.metadata.name ?? "", opts.subresource), {
       body,
@@ -219,7 +249,13 @@ export class KubeClient {
   }
 
   /** JSON merge patch: for metadata edits such as finalizers, guarded by resourceVersion when given. */
-  mergePatch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, opts: { subresource?: string; signal?: AbortSignal } = {}): Promise<T> {
+  mergePatch<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    opts: { subresource?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
     return this.call<T>("PATCH", objectPath(type, namespace, name, opts.subresource), {
       body: patch,
       contentType: "application/merge-patch+json",
@@ -255,7 +291,11 @@ export class KubeClient {
       dedicated: true,
     });
     if (res.statusCode >= 400) {
-      try { await this.#fail(res, "WATCH", path); } finally { await res.release?.(); }
+      try {
+        await this.#fail(res, "WATCH", path);
+      } finally {
+        await res.release?.();
+      }
     }
     // Split the stream ourselves: readline's iterator can miss an error on its input and hang.
     const decoder = new TextDecoder();

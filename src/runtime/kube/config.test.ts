@@ -73,7 +73,10 @@ describe("loadKubeConfig: kubeconfig fields", () => {
         write(join(dir, "pki", "c.pem"), "REL-CERT");
         write(join(dir, "pki", "k.pem"), "REL-KEY");
         write(join(dir, "pki", "token"), "rel-token\n");
-        return { cluster: { "certificate-authority": "pki/ca.pem" }, user: { "client-certificate": "pki/c.pem", "client-key": "./pki/k.pem", tokenFile: "pki/token" } };
+        return {
+          cluster: { "certificate-authority": "pki/ca.pem" },
+          user: { "client-certificate": "pki/c.pem", "client-key": "./pki/k.pem", tokenFile: "pki/token" },
+        };
       },
       tls: { ca: "REL-CA", cert: "REL-CERT", key: "REL-KEY", rejectUnauthorized: true },
       headers: { authorization: "Bearer rel-token" },
@@ -128,7 +131,15 @@ describe("loadKubeConfig: kubeconfig fields", () => {
     },
     {
       reason: "as-groups, as-uid and as-user-extra, which client-node drops, become Impersonate-* headers as client-go sends them",
-      spec: () => ({ user: { token: "admin-token", as: "jane", "as-uid": "1234", "as-groups": ["devs", "system:authenticated"], "as-user-extra": { "scopes.example/x y": ["a", "b"] } } }),
+      spec: () => ({
+        user: {
+          token: "admin-token",
+          as: "jane",
+          "as-uid": "1234",
+          "as-groups": ["devs", "system:authenticated"],
+          "as-user-extra": { "scopes.example/x y": ["a", "b"] },
+        },
+      }),
       tls: { rejectUnauthorized: true },
       headers: {
         authorization: "Bearer admin-token",
@@ -166,11 +177,20 @@ describe("loadKubeConfig: kubeconfig fields", () => {
 
   it("a context other than current-context can be chosen", async () => {
     const dir = freshDir();
-    const path = write(join(dir, "config"), kubeconfig({
-      clusters: [{ name: "c", cluster: { server: "https://api.example:6443" } }, { name: "other", cluster: { server: "https://other:1" } }],
-      users: [{ name: "u", user: { token: "other-token" } }],
-      contexts: [{ name: "ctx", context: { cluster: "c" } }, { name: "elsewhere", context: { cluster: "other", user: "u" } }],
-    }));
+    const path = write(
+      join(dir, "config"),
+      kubeconfig({
+        clusters: [
+          { name: "c", cluster: { server: "https://api.example:6443" } },
+          { name: "other", cluster: { server: "https://other:1" } },
+        ],
+        users: [{ name: "u", user: { token: "other-token" } }],
+        contexts: [
+          { name: "ctx", context: { cluster: "c" } },
+          { name: "elsewhere", context: { cluster: "other", user: "u" } },
+        ],
+      }),
+    );
     const config = loadKubeConfig({ kubeconfigPath: path, context: "elsewhere", env: isolatedEnv(dir) });
     expect([config.server, config.contextName, await config.auth()]).toEqual(["https://other:1", "elsewhere", { authorization: "Bearer other-token" }]);
     expect(() => loadKubeConfig({ kubeconfigPath: path, context: "nowhere", env: isolatedEnv(dir) })).toThrow(/context "nowhere" is not defined/);
@@ -187,7 +207,11 @@ describe("loadKubeConfig: kubeconfig fields", () => {
     const dir = freshDir();
     const tokenPath = write(join(dir, "tok"), "one");
     let now = 1_000_000;
-    const config = loadKubeConfig({ kubeconfigPath: write(join(dir, "config"), kubeconfig({ user: { tokenFile: tokenPath } })), env: isolatedEnv(dir), now: () => now });
+    const config = loadKubeConfig({
+      kubeconfigPath: write(join(dir, "config"), kubeconfig({ user: { tokenFile: tokenPath } })),
+      env: isolatedEnv(dir),
+      now: () => now,
+    });
     write(tokenPath, "two");
     now += TOKEN_REREAD_MS - 1;
     expect(await config.auth(), "within the minute the cached token is used").toEqual({ authorization: "Bearer one" });
@@ -213,14 +237,42 @@ describe("loadKubeConfig: errors", () => {
       spec: () => ({ contexts: [{ name: "ctx", context: { cluster: "c", user: "ghost" } }] }),
       message: /context "ctx" names unknown user "ghost"/,
     },
-    { reason: "a cluster without a server (client-node's check)", spec: () => ({ clusters: [{ name: "c", cluster: {} }] }), message: /clusters\[0\]\.cluster\.server is missing/ },
-    { reason: "an unreadable certificate file is named", spec: () => ({ cluster: { "certificate-authority": "missing-ca.pem" } }), message: /certificate authority: cannot read .*missing-ca\.pem \(ENOENT\)/ },
-    { reason: "a client certificate without its key", spec: () => ({ user: { "client-certificate-data": b64("CERT") } }), message: /needs both certificate and key/ },
+    {
+      reason: "a cluster without a server (client-node's check)",
+      spec: () => ({ clusters: [{ name: "c", cluster: {} }] }),
+      message: /clusters\[0\]\.cluster\.server is missing/,
+    },
+    {
+      reason: "an unreadable certificate file is named",
+      spec: () => ({ cluster: { "certificate-authority": "missing-ca.pem" } }),
+      message: /certificate authority: cannot read .*missing-ca\.pem \(ENOENT\)/,
+    },
+    {
+      reason: "a client certificate without its key",
+      spec: () => ({ user: { "client-certificate-data": b64("CERT") } }),
+      message: /needs both certificate and key/,
+    },
     { reason: "basic and bearer at once are ambiguous", spec: () => ({ user: { username: "a", password: "b", token: "t" } }), message: /cannot both be set/ },
-    { reason: "impersonated groups without a user (the API server would refuse them)", spec: () => ({ user: { token: "t", "as-groups": ["devs"] } }), message: /as-groups, as-uid and as-user-extra need "as"/ },
-    { reason: "as-groups that is not a list", spec: () => ({ user: { token: "t", as: "jane", "as-groups": "devs" } }), message: /as-groups is not a list of strings/ },
-    { reason: "a proxy scheme undici cannot speak", spec: () => ({ cluster: { "proxy-url": "ftp://proxy:21" } }), message: /proxy-url scheme "ftp:" is not supported/ },
-    { reason: "a proxy-url that is not a URL, without repeating it (it may hold a password)", spec: () => ({ cluster: { "proxy-url": "http://user:pw@[bad" } }), message: /proxy-url is not a URL$/ },
+    {
+      reason: "impersonated groups without a user (the API server would refuse them)",
+      spec: () => ({ user: { token: "t", "as-groups": ["devs"] } }),
+      message: /as-groups, as-uid and as-user-extra need "as"/,
+    },
+    {
+      reason: "as-groups that is not a list",
+      spec: () => ({ user: { token: "t", as: "jane", "as-groups": "devs" } }),
+      message: /as-groups is not a list of strings/,
+    },
+    {
+      reason: "a proxy scheme undici cannot speak",
+      spec: () => ({ cluster: { "proxy-url": "ftp://proxy:21" } }),
+      message: /proxy-url scheme "ftp:" is not supported/,
+    },
+    {
+      reason: "a proxy-url that is not a URL, without repeating it (it may hold a password)",
+      spec: () => ({ cluster: { "proxy-url": "http://user:pw@[bad" } }),
+      message: /proxy-url is not a URL$/,
+    },
   ])("$reason", ({ spec, message }) => {
     const dir = freshDir();
     const path = write(join(dir, "config"), kubeconfig(spec()));
@@ -241,14 +293,20 @@ describe("loadKubeConfig: errors", () => {
 
   it("with nothing anywhere, the error lists every place looked at", () => {
     const dir = freshDir();
-    expect(() => loadKubeConfig({ env: isolatedEnv(dir), inClusterRoot: noInCluster(dir) })).toThrow(/no Kubernetes configuration found.*KUBECONFIG.*KUBERNETES_SERVICE_HOST.*\.kube\/config/);
+    expect(() => loadKubeConfig({ env: isolatedEnv(dir), inClusterRoot: noInCluster(dir) })).toThrow(
+      /no Kubernetes configuration found.*KUBECONFIG.*KUBERNETES_SERVICE_HOST.*\.kube\/config/,
+    );
   });
 
   it("a YAML error names the file but never quotes its content", () => {
     const dir = freshDir();
     const path = write(join(dir, "config"), "users:\n- name: u\n  user: {token: supersecret-token\n");
     let message = "";
-    try { loadKubeConfig({ kubeconfigPath: path, env: isolatedEnv(dir) }); } catch (error) { message = String(error); }
+    try {
+      loadKubeConfig({ kubeconfigPath: path, env: isolatedEnv(dir) });
+    } catch (error) {
+      message = String(error);
+    }
     expect(message).toContain(path);
     expect(message).not.toContain("supersecret");
   });
@@ -263,15 +321,24 @@ describe("loadKubeConfig: where the configuration comes from", () => {
     mkdirSync(sa);
     write(join(sa, "token"), "sa-token-1\n");
     write(join(sa, "ca.crt"), "SA-CA");
-    const a = write(join(dir, "a.yaml"), dump({
-      clusters: [{ name: "shared", cluster: { server: "https://from-a:1" } }],
-      contexts: [{ name: "ctx-b", context: { cluster: "shared" } }],
-    }));
-    const b = write(join(dir, "b.yaml"), dump({
-      "current-context": "ctx-b",
-      clusters: [{ name: "shared", cluster: { server: "https://from-b:1" } }, { name: "only-b", cluster: { server: "https://only-b:1" } }],
-      contexts: [{ name: "ctx-b", context: { cluster: "only-b" } }],
-    }));
+    const a = write(
+      join(dir, "a.yaml"),
+      dump({
+        clusters: [{ name: "shared", cluster: { server: "https://from-a:1" } }],
+        contexts: [{ name: "ctx-b", context: { cluster: "shared" } }],
+      }),
+    );
+    const b = write(
+      join(dir, "b.yaml"),
+      dump({
+        "current-context": "ctx-b",
+        clusters: [
+          { name: "shared", cluster: { server: "https://from-b:1" } },
+          { name: "only-b", cluster: { server: "https://only-b:1" } },
+        ],
+        contexts: [{ name: "ctx-b", context: { cluster: "only-b" } }],
+      }),
+    );
     const c = write(join(dir, "c.yaml"), dump({ "current-context": "ctx-c", contexts: [{ name: "ctx-c", context: { cluster: "only-b" } }] }));
     const explicit = write(join(dir, "explicit.yaml"), kubeconfig({ cluster: { server: "https://explicit:1" } }));
     const inClusterEnv = { KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" };
@@ -334,7 +401,9 @@ describe("loadKubeConfig: where the configuration comes from", () => {
 
   it("KUBECONFIG naming only missing files is an error, not a silent fallback", () => {
     const s = setup();
-    expect(() => loadKubeConfig({ env: isolatedEnv(s.dir, { KUBECONFIG: join(s.dir, "x") }), inClusterRoot: s.sa })).toThrow(/no file named by KUBECONFIG exists/);
+    expect(() => loadKubeConfig({ env: isolatedEnv(s.dir, { KUBECONFIG: join(s.dir, "x") }), inClusterRoot: s.sa })).toThrow(
+      /no file named by KUBECONFIG exists/,
+    );
   });
 
   it("in-cluster: CA from ca.crt, the token re-read at most once a minute as it rotates", async () => {
@@ -360,17 +429,26 @@ describe("loadKubeConfig: exec credential plugin (run by client-node, prepared a
    */
   function plugin(dir: string, body?: string): string {
     const path = join(dir, "plugin.sh");
-    writeFileSync(path, `#!/bin/sh
+    writeFileSync(
+      path,
+      `#!/bin/sh
 n=$(cat "$COUNT" 2>/dev/null || echo 0); n=$((n+1)); echo "$n" > "$COUNT"
 printf '%s' "$KUBERNETES_EXEC_INFO" > "$INFO"
-${body ?? `if [ -n "$EXPIRES" ]; then exp=",\\"expirationTimestamp\\":\\"$EXPIRES\\""; else exp=""; fi
-printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"${SECRET_PREFIX}-%s"%s}}' "$API" "$n" "$exp"`}
-`);
+${
+  body ??
+  `if [ -n "$EXPIRES" ]; then exp=",\\"expirationTimestamp\\":\\"$EXPIRES\\""; else exp=""; fi
+printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"${SECRET_PREFIX}-%s"%s}}' "$API" "$n" "$exp"`
+}
+`,
+    );
     chmodSync(path, 0o755);
     return path;
   }
 
-  function execConfig(dir: string, opts: { command?: string; apiVersion?: string; expires?: string; body?: string; extra?: Record<string, unknown>; now?: () => number } = {}) {
+  function execConfig(
+    dir: string,
+    opts: { command?: string; apiVersion?: string; expires?: string; body?: string; extra?: Record<string, unknown>; now?: () => number } = {},
+  ) {
     const command = opts.command ?? plugin(dir, opts.body);
     const apiVersion = opts.apiVersion ?? "client.authentication.k8s.io/v1";
     const env = [
@@ -379,10 +457,13 @@ printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"${SECRET_P
       { name: "API", value: apiVersion },
       ...(opts.expires ? [{ name: "EXPIRES", value: opts.expires }] : []),
     ];
-    const path = write(join(dir, "config"), kubeconfig({
-      cluster: { "certificate-authority-data": b64("CA") },
-      user: { exec: { apiVersion, command, args: [], env, interactiveMode: "Never", provideClusterInfo: true, ...opts.extra } },
-    }));
+    const path = write(
+      join(dir, "config"),
+      kubeconfig({
+        cluster: { "certificate-authority-data": b64("CA") },
+        user: { exec: { apiVersion, command, args: [], env, interactiveMode: "Never", provideClusterInfo: true, ...opts.extra } },
+      }),
+    );
     const stderr: string[] = [];
     const load = () => loadKubeconfigFiles([path], { env: isolatedEnv(dir), now: opts.now ?? Date.now, writeStderr: (t) => stderr.push(t) });
     const runs = () => Number(readFileSync(join(dir, "count"), "utf8").trim() || 0);
@@ -453,14 +534,35 @@ printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"${SECRET_P
   });
 
   it.each([
-    { reason: "a non-zero exit (its stderr goes to ours)", body: `printf '{"status":{"token":"${SECRET_PREFIX}-leak"}}'; echo "please log in" >&2; exit 3`, message: /exec credential plugin ".*plugin\.sh": exited with an error \(its stderr was written/, stderr: "please log in\n" },
+    {
+      reason: "a non-zero exit (its stderr goes to ours)",
+      body: `printf '{"status":{"token":"${SECRET_PREFIX}-leak"}}'; echo "please log in" >&2; exit 3`,
+      message: /exec credential plugin ".*plugin\.sh": exited with an error \(its stderr was written/,
+      stderr: "please log in\n",
+    },
     { reason: "output that is not JSON", body: `printf 'token=${SECRET_PREFIX}-leak'`, message: /plugin\.sh": output is not JSON/, stderr: undefined },
-    { reason: "JSON that is not an ExecCredential", body: `printf '{"token":"${SECRET_PREFIX}-leak"}'`, message: /output is not an ExecCredential/, stderr: undefined },
-    { reason: "a status with no credential", body: `printf '{"apiVersion":"%s","kind":"ExecCredential","status":{}}' "$API"`, message: /status has neither token nor clientCertificateData/, stderr: undefined },
+    {
+      reason: "JSON that is not an ExecCredential",
+      body: `printf '{"token":"${SECRET_PREFIX}-leak"}'`,
+      message: /output is not an ExecCredential/,
+      stderr: undefined,
+    },
+    {
+      reason: "a status with no credential",
+      body: `printf '{"apiVersion":"%s","kind":"ExecCredential","status":{}}' "$API"`,
+      message: /status has neither token nor clientCertificateData/,
+      stderr: undefined,
+    },
   ])("fails clearly on $reason, naming the command and never the token", async ({ body, message, stderr }) => {
     const dir = freshDir();
     const run = execConfig(dir, { body });
-    const error = await run.load().auth().then(() => undefined, (e: unknown) => e as Error);
+    const error = await run
+      .load()
+      .auth()
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     expect(error?.message).toMatch(message);
     expect(`${error?.message} ${error?.stack} ${String(error?.cause ?? "")} ${run.stderr.join("")}`).not.toContain(SECRET_PREFIX);
     expect(run.stderr.join("") || undefined).toBe(stderr);
@@ -473,8 +575,18 @@ printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"${SECRET_P
   });
 
   it.each([
-    { reason: "an unsupported apiVersion", apiVersion: "client.authentication.k8s.io/v1alpha1", extra: undefined, message: /unsupported apiVersion "client\.authentication\.k8s\.io\/v1alpha1"/ },
-    { reason: "interactiveMode Always, which needs a terminal", apiVersion: undefined, extra: { interactiveMode: "Always" }, message: /interactiveMode Always needs a terminal/ },
+    {
+      reason: "an unsupported apiVersion",
+      apiVersion: "client.authentication.k8s.io/v1alpha1",
+      extra: undefined,
+      message: /unsupported apiVersion "client\.authentication\.k8s\.io\/v1alpha1"/,
+    },
+    {
+      reason: "interactiveMode Always, which needs a terminal",
+      apiVersion: undefined,
+      extra: { interactiveMode: "Always" },
+      message: /interactiveMode Always needs a terminal/,
+    },
   ])("refuses $reason when loading (client-node would run it anyway)", ({ extra, apiVersion, message }) => {
     const dir = freshDir();
     const { load } = execConfig(dir, { ...(extra ? { extra } : {}), ...(apiVersion ? { apiVersion } : {}) });

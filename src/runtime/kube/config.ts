@@ -65,7 +65,9 @@ function inCluster(host: string, port: string, root: string, now: () => number):
     tls: { ...(existsSync(caPath) ? { ca: readFileSync(caPath) } : {}), rejectUnauthorized: true },
     auth: async () => ({ authorization: `Bearer ${token.read()}` }),
     // A 401 right after the kubelet rotated the token: read the file now rather than within the minute.
-    refreshCredentials: async () => { token.reread(); },
+    refreshCredentials: async () => {
+      token.reread();
+    },
     source: "in-cluster",
   };
 }

@@ -18,7 +18,13 @@ function source(opts: { failOn?: number[]; hang?: boolean } = {}) {
       return { headers: { authorization: `Bearer token-${calls.length}` } };
     },
   });
-  return { cache, calls, advance: (ms: number) => { now += ms; } };
+  return {
+    cache,
+    calls,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 const token = async (cache: CachedCredentials) => (await cache.current()).headers.authorization;

@@ -63,7 +63,9 @@ export class CachedCredentials {
         this.#held = { credentials, obtainedAt: this.#opts.now() };
         return credentials;
       })
-      .finally(() => { this.#pending = undefined; });
+      .finally(() => {
+        this.#pending = undefined;
+      });
     return this.#pending;
   }
 }

@@ -36,7 +36,9 @@ export interface ExecClusterInfo {
  * relative to the kubeconfig (client-go), KUBERNETES_EXEC_INFO added last so that it wins.
  */
 export function prepareExec(exec: ExecConfig, ctx: { baseDir: string; cluster: ExecClusterInfo }): ExecConfig {
-  const fail = (why: string): never => { throw new ExecCredentialError(`exec credential plugin "${String(exec.command)}": ${why}`); };
+  const fail = (why: string): never => {
+    throw new ExecCredentialError(`exec credential plugin "${String(exec.command)}": ${why}`);
+  };
   if (typeof exec.command !== "string" || exec.command === "") return fail("no command");
   const apiVersion = exec.apiVersion ?? "";
   if (!(EXEC_API_VERSIONS as readonly string[]).includes(apiVersion)) fail(`unsupported apiVersion "${apiVersion}" (want ${EXEC_API_VERSIONS.join(" or ")})`);

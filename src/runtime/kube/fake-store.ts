@@ -74,11 +74,20 @@ export class FakeStore {
   }
 
   #iso(): string {
-    return this.#clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+    return this.#clock
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
   }
 
   #emit(type: StoreEventType, plural: string, before: Obj | undefined, after: Obj): void {
-    const event: StoreEvent = { type, plural, key: storeKey(after.metadata.namespace, after.metadata.name ?? ""), object: frozen(after), previous: before === undefined ? undefined : frozen(before) };
+    const event: StoreEvent = {
+      type,
+      plural,
+      key: storeKey(after.metadata.namespace, after.metadata.name ?? ""),
+      object: frozen(after),
+      previous: before === undefined ? undefined : frozen(before),
+    };
     for (const l of this.#listeners) l(event);
   }
 
@@ -88,7 +97,9 @@ export class FakeStore {
   }
 
   all<T extends KubeObject>(type: Pick<ResourceType, "plural">, namespace?: string): T[] {
-    return [...this.#kind(type.plural).values()].filter((s) => namespace === undefined || s.obj.metadata.namespace === namespace).map((s) => structuredClone(s.obj) as unknown as T);
+    return [...this.#kind(type.plural).values()]
+      .filter((s) => namespace === undefined || s.obj.metadata.namespace === namespace)
+      .map((s) => structuredClone(s.obj) as unknown as T);
   }
 
   get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): T {
@@ -115,14 +126,34 @@ export class FakeStore {
     const name = o.metadata.name ?? "";
     const namespace = type.namespaced ? (o.metadata.namespace ?? "default") : undefined;
     const key = storeKey(namespace, name);
-    if (this.#kind(type.plural).has(key)) throw new KubeApiError({ status: 409, reason: "AlreadyExists", message: `${type.plural} "${name}" already exists`, method: "POST", path: `${type.plural}/${key}` });
+    if (this.#kind(type.plural).has(key))
+      throw new KubeApiError({
+        status: 409,
+        reason: "AlreadyExists",
+        message: `${type.plural} "${name}" already exists`,
+        method: "POST",
+        path: `${type.plural}/${key}`,
+      });
     const ns = namespace === undefined ? undefined : this.#kind("namespaces").get(namespace);
     if (ns?.obj.metadata.deletionTimestamp !== undefined) {
-      throw new KubeApiError({ status: 403, reason: "Forbidden", message: `unable to create new content in namespace ${namespace} because it is being terminated`, method: "POST", path: `${type.plural}/${key}` });
+      throw new KubeApiError({
+        status: 403,
+        reason: "Forbidden",
+        message: `unable to create new content in namespace ${namespace} because it is being terminated`,
+        method: "POST",
+        path: `${type.plural}/${key}`,
+      });
     }
     o.apiVersion = apiVersionOf(type);
     o.kind = type.kind;
-    o.metadata = { ...o.metadata, ...(namespace === undefined ? {} : { namespace }), uid: `uid-${String(++this.#uid).padStart(4, "0")}`, resourceVersion: String(++this.#rv), creationTimestamp: this.#iso(), ...(isCustom(type) ? { generation: 1 } : {}) };
+    o.metadata = {
+      ...o.metadata,
+      ...(namespace === undefined ? {} : { namespace }),
+      uid: `uid-${String(++this.#uid).padStart(4, "0")}`,
+      resourceVersion: String(++this.#rv),
+      creationTimestamp: this.#iso(),
+      ...(isCustom(type) ? { generation: 1 } : {}),
+    };
     delete o.metadata.deletionTimestamp;
     if (type.plural === "namespaces") o.status = { phase: "Active" };
     if (restore) {
@@ -213,7 +244,13 @@ export class FakeStore {
       const had = new Set(before.metadata.finalizers ?? []);
       const added = (next.metadata.finalizers ?? []).filter((f) => !had.has(f));
       if (before.metadata.deletionTimestamp !== undefined && added.length > 0) {
-        throw new KubeApiError({ status: 422, reason: "Invalid", message: `metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`, method: "PATCH", path: `${type.plural}/${storeKey(ns, name)}` });
+        throw new KubeApiError({
+          status: 422,
+          reason: "Invalid",
+          message: `metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+          method: "PATCH",
+          path: `${type.plural}/${storeKey(ns, name)}`,
+        });
       }
     }
     return this.#commit(type, stored, next) as unknown as T;
@@ -225,7 +262,13 @@ export class FakeStore {
     const stored = kind.get(storeKey(ns, name));
     if (stored === undefined) throw notFound(type, ns, name, "DELETE");
     if (preconditionUid !== undefined && preconditionUid !== stored.obj.metadata.uid) {
-      throw new KubeApiError({ status: 409, reason: "Conflict", message: `Precondition failed: UID in precondition: ${preconditionUid}, UID in object meta: ${stored.obj.metadata.uid}`, method: "DELETE", path: `${type.plural}/${storeKey(ns, name)}` });
+      throw new KubeApiError({
+        status: 409,
+        reason: "Conflict",
+        message: `Precondition failed: UID in precondition: ${preconditionUid}, UID in object meta: ${stored.obj.metadata.uid}`,
+        method: "DELETE",
+        path: `${type.plural}/${storeKey(ns, name)}`,
+      });
     }
     const before = stored.obj;
     if ((before.metadata.finalizers ?? []).length > 0 || type.plural === "namespaces") {
@@ -248,7 +291,13 @@ export class FakeStore {
   #precondition(type: ResourceType, stored: Stored, rv: string | undefined, method: string): void {
     if (rv === undefined || rv === stored.obj.metadata.resourceVersion) return;
     const name = stored.obj.metadata.name ?? "";
-    throw new KubeApiError({ status: 409, reason: "Conflict", message: `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`, method, path: `${type.plural}/${storeKey(stored.obj.metadata.namespace, name)}` });
+    throw new KubeApiError({
+      status: 409,
+      reason: "Conflict",
+      message: `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      method,
+      path: `${type.plural}/${storeKey(stored.obj.metadata.namespace, name)}`,
+    });
   }
 
   /** Writes `next` if it differs (a no-op write keeps the resourceVersion), finishing a deletion whose finalizers are gone. */
@@ -269,11 +318,22 @@ export class FakeStore {
 }
 
 function notFound(type: ResourceType, namespace: string | undefined, name: string, method: string): KubeApiError {
-  return new KubeApiError({ status: 404, reason: "NotFound", message: `${type.plural} "${name}" not found`, method, path: `${type.plural}/${storeKey(namespace, name)}` });
+  return new KubeApiError({
+    status: 404,
+    reason: "NotFound",
+    message: `${type.plural} "${name}" not found`,
+    method,
+    path: `${type.plural}/${storeKey(namespace, name)}`,
+  });
 }
 
 /** One SSA-owned map: the manager's keys become `applied`; other managers' keys stay. */
-function owned(before: Record<string, string> | undefined, applied: Record<string, string> | undefined, owners: Map<string, string>, manager: string): Record<string, string> {
+function owned(
+  before: Record<string, string> | undefined,
+  applied: Record<string, string> | undefined,
+  owners: Map<string, string>,
+  manager: string,
+): Record<string, string> {
   const out: Record<string, string> = { ...(before ?? {}) };
   for (const [k, m] of [...owners]) {
     if (m === manager && !(applied !== undefined && k in applied)) {

@@ -17,14 +17,22 @@ describe("FakeKubeApi", () => {
   test("create assigns uid, resourceVersion, generation and creationTimestamp from the clock; a taken name is AlreadyExists", async () => {
     const api = new FakeKubeApi({ clock: new FakeClock(Date.UTC(2026, 0, 2)) });
     const w = await api.create(widgets, widget("a"));
-    expect(w.metadata).toMatchObject({ uid: expect.any(String), resourceVersion: expect.stringMatching(/^\d+$/), generation: 1, creationTimestamp: "2026-01-02T00:00:00Z" });
+    expect(w.metadata).toMatchObject({
+      uid: expect.any(String),
+      resourceVersion: expect.stringMatching(/^\d+$/),
+      generation: 1,
+      creationTimestamp: "2026-01-02T00:00:00Z",
+    });
     expect(w).toMatchObject({ apiVersion: "example.test/v1", kind: "Widget" });
     await expect(api.create(widgets, widget("a"))).rejects.toSatisfy(fails(isAlreadyExists));
   });
 
   test("seeded objects keep their identity, status and deletion state (a test may start mid-life)", () => {
     const api = new FakeKubeApi();
-    const [w] = api.seed(widgets, { ...widget("a", { status: { phase: "Ready" } }), metadata: { name: "a", namespace: "team", uid: "u-1", generation: 4, deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: ["x"] } });
+    const [w] = api.seed(widgets, {
+      ...widget("a", { status: { phase: "Ready" } }),
+      metadata: { name: "a", namespace: "team", uid: "u-1", generation: 4, deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: ["x"] },
+    });
     expect(w!.metadata).toMatchObject({ uid: "u-1", generation: 4, deletionTimestamp: "2026-01-01T00:00:00Z" });
     expect(w!.status).toEqual({ phase: "Ready" });
     expect(api.calls).toHaveLength(0);
@@ -46,7 +54,9 @@ describe("FakeKubeApi", () => {
     const patched = await api.mergePatch<Widget>(widgets, "team", "a", { spec: { size: 3 }, status: { phase: "Hacked" } });
     expect(patched.metadata.generation).toBe(2);
     expect(patched.status).toEqual({ phase: "Ready" });
-    await expect(api.mergePatch(widgets, "team", "a", { metadata: { resourceVersion: w!.metadata.resourceVersion, labels: { a: "b" } } })).rejects.toSatisfy(fails(isConflict));
+    await expect(api.mergePatch(widgets, "team", "a", { metadata: { resourceVersion: w!.metadata.resourceVersion, labels: { a: "b" } } })).rejects.toSatisfy(
+      fails(isConflict),
+    );
   });
 
   test("a no-op write keeps the resourceVersion", async () => {
@@ -110,7 +120,12 @@ describe("FakeKubeApi", () => {
 
   test("list filters by namespace and label selector", async () => {
     const api = new FakeKubeApi();
-    api.seed(widgets, widget("a", { metadata: { name: "a", namespace: "team", labels: { app: "x" } } }), widget("b"), widget("c", { metadata: { name: "c", namespace: "other", labels: { app: "x" } } }));
+    api.seed(
+      widgets,
+      widget("a", { metadata: { name: "a", namespace: "team", labels: { app: "x" } } }),
+      widget("b"),
+      widget("c", { metadata: { name: "c", namespace: "other", labels: { app: "x" } } }),
+    );
     const page = await api.list<Widget>(widgets, { namespace: "team", labelSelector: "app=x" });
     expect(page.items.map((w) => w.metadata.name)).toEqual(["a"]);
   });
@@ -128,7 +143,10 @@ describe("FakeCache", () => {
     expect(cache.get("team/a")?.spec?.size).toBe(1);
     cache.release();
     expect(cache.get("team/a")?.spec?.size).toBe(2);
-    expect(heard).toEqual([["team/a", 1, undefined], ["team/a", 2, 1]]);
+    expect(heard).toEqual([
+      ["team/a", 1, undefined],
+      ["team/a", 2, 1],
+    ]);
   });
 
   test("a label-selected cache keeps only what matches, and drops an object that stops matching", async () => {

@@ -104,13 +104,32 @@ export class FakeKubeApi implements KubeApi {
     return this.store.replace(type, object);
   }
 
-  async apply<T extends KubeObject>(type: ResourceType, object: T, opts: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<T> {
-    this.#call({ method: "apply", plural: type.plural, namespace: object.metadata.namespace, name: object.metadata.name ?? "", ...(opts.subresource ? { subresource: opts.subresource } : {}) }, opts.signal);
+  async apply<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    opts: { subresource?: "status"; force?: boolean; dryRun?: boolean; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    this.#call(
+      {
+        method: "apply",
+        plural: type.plural,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name ?? "",
+        ...(opts.subresource ? { subresource: opts.subresource } : {}),
+      },
+      opts.signal,
+    );
     if (opts.dryRun) return structuredClone(object);
     return this.store.apply(type, object, opts.subresource, this.fieldManager);
   }
 
-  async mergePatch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, opts: { subresource?: string; signal?: AbortSignal } = {}): Promise<T> {
+  async mergePatch<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    opts: { subresource?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
     this.#call({ method: "mergePatch", plural: type.plural, namespace, name, ...(opts.subresource ? { subresource: opts.subresource } : {}) }, opts.signal);
     return this.store.mergePatch<T>(type, namespace, name, patch, opts.subresource);
   }
@@ -145,10 +164,17 @@ export class FakeCache<T extends KubeObject> extends InformerStore<T> {
   #held = false;
 
   constructor(store: FakeStore, type: ResourceType, opts: { labelSelector?: string } = {}) {
-    super({ onListenerError: (error) => { throw error; } });
+    super({
+      onListenerError: (error) => {
+        throw error;
+      },
+    });
     this.type = type;
     this.#selector = parseSelector(opts.labelSelector);
-    this.replace(() => true, store.all<T>(type).filter((o) => this.#selector(o.metadata.labels ?? {})));
+    this.replace(
+      () => true,
+      store.all<T>(type).filter((o) => this.#selector(o.metadata.labels ?? {})),
+    );
     store.subscribe((e) => {
       if (e.plural !== type.plural) return;
       if (this.#held) this.#pending.push(e);

@@ -67,11 +67,14 @@ export function loadKubeconfigFiles(paths: readonly string[], opts: KubeconfigFi
 
   checkUser(user.value, user.raw, label);
   const impersonation = impersonationOf(user.raw, label);
-  const exec = user.value.exec ? prepareExec(user.value.exec as ExecConfig, { baseDir: user.dir, cluster: execClusterInfo(server, tls, cluster.raw) }) : undefined;
-  // client-go's tokenFile (client-node 1.4 reads only "token-file", once): ours re-reads it as it rotates.
-  const tokenFile = typeof user.raw.tokenFile === "string" && user.raw.tokenFile !== ""
-    ? rereadingFile(absolute(user.dir, user.raw.tokenFile), opts.now, user.value.token)
+  const exec = user.value.exec
+    ? prepareExec(user.value.exec as ExecConfig, { baseDir: user.dir, cluster: execClusterInfo(server, tls, cluster.raw) })
     : undefined;
+  // client-go's tokenFile (client-node 1.4 reads only "token-file", once): ours re-reads it as it rotates.
+  const tokenFile =
+    typeof user.raw.tokenFile === "string" && user.raw.tokenFile !== ""
+      ? rereadingFile(absolute(user.dir, user.raw.tokenFile), opts.now, user.value.token)
+      : undefined;
   const authProvider = (user.value.authProvider as { name?: string } | undefined)?.name;
   const forClientNode: User = { ...user.value, ...(exec ? { exec } : {}) };
 
@@ -89,7 +92,11 @@ export function loadKubeconfigFiles(paths: readonly string[], opts: KubeconfigFi
   };
   let kc = credentialsConfig();
   let lastFailed = false;
-  const writeStderr = opts.writeStderr ?? ((text: string) => { process.stderr.write(text); });
+  const writeStderr =
+    opts.writeStderr ??
+    ((text: string) => {
+      process.stderr.write(text);
+    });
 
   const credentials = new CachedCredentials({
     now: opts.now,
@@ -108,8 +115,10 @@ export function loadKubeconfigFiles(paths: readonly string[], opts: KubeconfigFi
       lastFailed = false;
       const result = credentialsFromApplied(applied, impersonation, label);
       const gotSomething = result.headers.authorization !== undefined || result.clientCertificate !== undefined;
-      if (exec && !gotSomething) throw new ExecCredentialError(`exec credential plugin "${exec.command}": status has neither token nor clientCertificateData/clientKeyData`);
-      if (authProvider && !gotSomething) throw new KubeConfigError(`${label}: auth-provider "${authProvider}" gave no credentials (client-node knows oidc, azure and gcp)`);
+      if (exec && !gotSomething)
+        throw new ExecCredentialError(`exec credential plugin "${exec.command}": status has neither token nor clientCertificateData/clientKeyData`);
+      if (authProvider && !gotSomething)
+        throw new KubeConfigError(`${label}: auth-provider "${authProvider}" gave no credentials (client-node knows oidc, azure and gcp)`);
       return result;
     },
   });
@@ -139,7 +148,8 @@ function mergeFiles(paths: readonly string[]): Merged {
       const value = (entry as Record<string, unknown> | undefined)?.[field];
       return value !== null && typeof value === "object" ? (value as RawEntry) : {};
     };
-    for (const c of kc.getClusters()) if (!merged.clusters.has(c.name)) merged.clusters.set(c.name, { value: c, raw: rawOf(raw.clusters, c.name, "cluster"), dir });
+    for (const c of kc.getClusters())
+      if (!merged.clusters.has(c.name)) merged.clusters.set(c.name, { value: c, raw: rawOf(raw.clusters, c.name, "cluster"), dir });
     for (const u of kc.getUsers()) if (!merged.users.has(u.name)) merged.users.set(u.name, { value: u, raw: rawOf(raw.users, u.name, "user"), dir });
     for (const c of kc.getContexts()) if (!merged.contexts.has(c.name)) merged.contexts.set(c.name, c);
     const current = kc.getCurrentContext();

@@ -11,16 +11,32 @@ import {
   impersonationOf,
 } from "./kubeconfig-mapping.ts";
 
-const label = "kubeconfig test, context \"ctx\"";
+const label = 'kubeconfig test, context "ctx"';
 const asText = (v: unknown): unknown => (Buffer.isBuffer(v) ? v.toString() : v);
 
 describe("credentialsFromApplied: what client-node applied → what we send", () => {
   it.each<{ reason: string; applied: AppliedOptions; headers: Record<string, unknown>; cert?: string; key?: string }>([
     { reason: "nothing applied: anonymous", applied: {}, headers: {} },
-    { reason: "a bearer header keeps its value, its name lower-cased", applied: { headers: { Authorization: "Bearer abc" } }, headers: { authorization: "Bearer abc" } },
-    { reason: "a token read from a file ends in a newline, which a header cannot carry", applied: { headers: { Authorization: "Bearer abc\n" } }, headers: { authorization: "Bearer abc" } },
-    { reason: "basic auth arrives as `auth`, which node's https would turn into a header", applied: { auth: "admin:s3cret" }, headers: { authorization: `Basic ${Buffer.from("admin:s3cret").toString("base64")}` } },
-    { reason: "client-node's Impersonate-User is dropped: impersonation comes from one rule", applied: { headers: { "Impersonate-User": "jane" } }, headers: {} },
+    {
+      reason: "a bearer header keeps its value, its name lower-cased",
+      applied: { headers: { Authorization: "Bearer abc" } },
+      headers: { authorization: "Bearer abc" },
+    },
+    {
+      reason: "a token read from a file ends in a newline, which a header cannot carry",
+      applied: { headers: { Authorization: "Bearer abc\n" } },
+      headers: { authorization: "Bearer abc" },
+    },
+    {
+      reason: "basic auth arrives as `auth`, which node's https would turn into a header",
+      applied: { auth: "admin:s3cret" },
+      headers: { authorization: `Basic ${Buffer.from("admin:s3cret").toString("base64")}` },
+    },
+    {
+      reason: "client-node's Impersonate-User is dropped: impersonation comes from one rule",
+      applied: { headers: { "Impersonate-User": "jane" } },
+      headers: {},
+    },
     { reason: "a list header stays a list", applied: { headers: { "X-Multi": ["a", "b"] } }, headers: { "x-multi": ["a", "b"] } },
     { reason: "an exec plugin's PEM strings become the client certificate", applied: { cert: "CERT", key: "KEY" }, headers: {}, cert: "CERT", key: "KEY" },
     { reason: "certificate files arrive as buffers", applied: { cert: Buffer.from("C"), key: Buffer.from("K") }, headers: {}, cert: "C", key: "K" },
@@ -46,7 +62,11 @@ describe("impersonation: as, as-uid, as-groups, as-user-extra", () => {
     { reason: "no impersonation", raw: {}, headers: {} },
     { reason: "a user alone", raw: { as: "jane" }, headers: { "impersonate-user": "jane" } },
     { reason: "an empty `as` is no impersonation (client-go)", raw: { as: "" }, headers: {} },
-    { reason: "groups: one header per group, never comma-joined (a comma-joined value is one group)", raw: { as: "jane", "as-groups": ["a", "b"] }, headers: { "impersonate-user": "jane", "impersonate-group": ["a", "b"] } },
+    {
+      reason: "groups: one header per group, never comma-joined (a comma-joined value is one group)",
+      raw: { as: "jane", "as-groups": ["a", "b"] },
+      headers: { "impersonate-user": "jane", "impersonate-group": ["a", "b"] },
+    },
     { reason: "uid", raw: { as: "jane", "as-uid": "42" }, headers: { "impersonate-user": "jane", "impersonate-uid": "42" } },
     {
       reason: "extra keys are percent-escaped outside token characters, as client-go escapes them",
@@ -79,9 +99,21 @@ describe("clusterTls: the cluster's side of TLS from client-node's Cluster", () 
   it.each([
     { reason: "inline CA data is base64", fields: { caData: Buffer.from("CA").toString("base64") }, tls: { ca: "CA", rejectUnauthorized: true } },
     { reason: "a CA file is read", fields: { caFile: "/pki/ca.pem" }, tls: { ca: "CA-FILE", rejectUnauthorized: true } },
-    { reason: "data wins over a file (client-go)", fields: { caData: Buffer.from("DATA").toString("base64"), caFile: "/missing" }, tls: { ca: "DATA", rejectUnauthorized: true } },
-    { reason: "insecure-skip-tls-verify: no verification, so no CA (an unreadable one is not read)", fields: { skipTLSVerify: true, caFile: "/missing" }, tls: { rejectUnauthorized: false } },
-    { reason: "tls-server-name names the certificate to expect", fields: { tlsServerName: "kubernetes.default" }, tls: { servername: "kubernetes.default", rejectUnauthorized: true } },
+    {
+      reason: "data wins over a file (client-go)",
+      fields: { caData: Buffer.from("DATA").toString("base64"), caFile: "/missing" },
+      tls: { ca: "DATA", rejectUnauthorized: true },
+    },
+    {
+      reason: "insecure-skip-tls-verify: no verification, so no CA (an unreadable one is not read)",
+      fields: { skipTLSVerify: true, caFile: "/missing" },
+      tls: { rejectUnauthorized: false },
+    },
+    {
+      reason: "tls-server-name names the certificate to expect",
+      fields: { tlsServerName: "kubernetes.default" },
+      tls: { servername: "kubernetes.default", rejectUnauthorized: true },
+    },
     { reason: "no CA: the system roots", fields: {}, tls: { rejectUnauthorized: true } },
   ])("$reason", ({ fields, tls }) => {
     const out = clusterTls(cluster(fields), readFile, label);
@@ -106,7 +138,11 @@ describe("checkProxyUrl", () => {
 
   it.each([
     { reason: "a scheme undici's ProxyAgent cannot speak", url: "socks4://proxy:1080", message: /scheme "socks4:" is not supported/ },
-    { reason: "not a URL, and the message does not repeat it (it may carry a password)", url: "http://u:secret@[x", message: /^kubeconfig test, context "ctx": proxy-url is not a URL$/ },
+    {
+      reason: "not a URL, and the message does not repeat it (it may carry a password)",
+      url: "http://u:secret@[x",
+      message: /^kubeconfig test, context "ctx": proxy-url is not a URL$/,
+    },
   ])("refuses $reason", ({ url, message }) => {
     expect(() => checkProxyUrl(url, label)).toThrow(message);
   });
@@ -119,7 +155,12 @@ describe("checkUser: what client-node does not check", () => {
     { reason: "a certificate file without a key", fields: { certFile: "/c.pem" }, raw: {}, message: /needs both certificate and key/ },
     { reason: "a key without a certificate", fields: { keyData: "K" }, raw: {}, message: /needs both certificate and key/ },
     { reason: "basic auth and a token", fields: { username: "a", password: "b", token: "t" }, raw: {}, message: /cannot both be set/ },
-    { reason: "basic auth and a tokenFile (client-node does not read tokenFile; we do)", fields: { username: "a" }, raw: { tokenFile: "/t" }, message: /cannot both be set/ },
+    {
+      reason: "basic auth and a tokenFile (client-node does not read tokenFile; we do)",
+      fields: { username: "a" },
+      raw: { tokenFile: "/t" },
+      message: /cannot both be set/,
+    },
     { reason: "a token alone", fields: { token: "t" }, raw: {}, message: undefined },
   ])("$reason", ({ fields, raw, message }) => {
     const check = () => checkUser(user(fields), raw, label);

@@ -118,7 +118,8 @@ export function checkProxyUrl(proxyUrl: string | undefined, label: string): stri
     // The URL may carry a proxy password: do not repeat it.
     throw new KubeConfigError(`${label}: proxy-url is not a URL`);
   }
-  if (!["http:", "https:", "socks5:"].includes(url.protocol)) throw new KubeConfigError(`${label}: proxy-url scheme "${url.protocol}" is not supported (http, https, socks5)`);
+  if (!["http:", "https:", "socks5:"].includes(url.protocol))
+    throw new KubeConfigError(`${label}: proxy-url scheme "${url.protocol}" is not supported (http, https, socks5)`);
   return proxyUrl;
 }
 
@@ -145,5 +146,4 @@ export function credentialsFromApplied(applied: AppliedOptions, impersonation: I
   return { headers: headers as KubeHeaders, ...(clientCertificate ? { clientCertificate } : {}) };
 }
 
-const toBuffer = (v: unknown): Buffer | undefined =>
-  Buffer.isBuffer(v) ? v : typeof v === "string" && v.length > 0 ? Buffer.from(v) : undefined;
+const toBuffer = (v: unknown): Buffer | undefined => (Buffer.isBuffer(v) ? v : typeof v === "string" && v.length > 0 ? Buffer.from(v) : undefined);

@@ -71,5 +71,11 @@ export const core = {
   events: { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true },
   namespaces: { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false },
   leases: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true },
-  customResourceDefinitions: { group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false },
+  customResourceDefinitions: {
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    plural: "customresourcedefinitions",
+    kind: "CustomResourceDefinition",
+    namespaced: false,
+  },
 } as const satisfies Record<string, ResourceType>;

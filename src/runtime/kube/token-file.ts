@@ -35,6 +35,8 @@ export function rereadingFile(path: string, now: () => number, fallback?: string
   load();
   return {
     read: () => (token !== undefined && now() - readAt < TOKEN_REREAD_MS ? token : load()),
-    reread: () => { load(); },
+    reread: () => {
+      load();
+    },
   };
 }

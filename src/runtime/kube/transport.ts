@@ -28,13 +28,17 @@ export class KubeTransport {
     const clientCert = await this.#config.clientCertificate?.();
     const current = this.#current;
     if (current && sameCert(current.clientCert, clientCert)) return current;
-    this.#pending ??= Promise.resolve().then(() => {
-      const transport = this.#build(clientCert);
-      const previous = this.#current;
-      this.#current = transport;
-      if (previous) void previous.dispatcher.close().catch(() => {});
-      return transport;
-    }).finally(() => { this.#pending = undefined; });
+    this.#pending ??= Promise.resolve()
+      .then(() => {
+        const transport = this.#build(clientCert);
+        const previous = this.#current;
+        this.#current = transport;
+        if (previous) void previous.dispatcher.close().catch(() => {});
+        return transport;
+      })
+      .finally(() => {
+        this.#pending = undefined;
+      });
     return this.#pending;
   }
 

@@ -101,11 +101,35 @@ describe("Cloudflare doc: list client certificates [S2]", () => {
       if (typeof ex === "string" && ex.startsWith("-----BEGIN ")) expect(String(value).startsWith(ex.slice(0, ex.indexOf("\\n"))), path).toBe(true);
       checked.push(path);
     }
-    expect(checked).toEqual(expect.arrayContaining(["certificate", "certificate_authority.id", "certificate_authority.name", "common_name", "csr", "expires_on", "fingerprint_sha256", "id", "issued_on", "serial_number", "signature", "ski", "status", "validity_days"]));
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        "certificate",
+        "certificate_authority.id",
+        "certificate_authority.name",
+        "common_name",
+        "csr",
+        "expires_on",
+        "fingerprint_sha256",
+        "id",
+        "issued_on",
+        "serial_number",
+        "signature",
+        "ski",
+        "status",
+        "validity_days",
+      ]),
+    );
     // Fields the doc's example values name exactly.
     expect(cert["certificate_authority"]).toMatchObject({ name: "Cloudflare Managed CA for account" });
     expect(cert["signature"]).toBe("SHA256WithRSA");
-    expect([cert["common_name"], cert["country"], cert["state"], cert["location"], cert["organization"], cert["organizational_unit"]]).toEqual(["Cloudflare", "US", "CA", "Somewhere", "Organization", "Organizational Unit"]);
+    expect([cert["common_name"], cert["country"], cert["state"], cert["location"], cert["organization"], cert["organizational_unit"]]).toEqual([
+      "Cloudflare",
+      "US",
+      "CA",
+      "Somewhere",
+      "Organization",
+      "Organizational Unit",
+    ]);
     expect(cert["validity_days"]).toBe(3650);
   });
 

@@ -154,7 +154,12 @@ describe("DIGEST §4 Cloudflare checklist", () => {
     const overNoAuth = await call(sim.url, "GET", zonePath(), { headers: {} });
     for (const r of [overToken, overNoAuth]) {
       expectEnvelope(r);
-      expect([r.status, r.headers.get("retry-after"), r.body.errors![0]!.code, r.body.errors![0]!.message]).toEqual([429, "1", 971, "Please wait and consider throttling your request speed"]);
+      expect([r.status, r.headers.get("retry-after"), r.body.errors![0]!.code, r.body.errors![0]!.message]).toEqual([
+        429,
+        "1",
+        971,
+        "Please wait and consider throttling your request speed",
+      ]);
     }
     expect(sim.state()["rateLimitViolations"]).toBe(0);
     await clock.advance(1_000);
@@ -167,7 +172,7 @@ describe("simulator admin", () => {
   it("state counts objects, revocations and requests per endpoint; reset clears them", async () => {
     const c = await create();
     await call(sim.url, "DELETE", `${zonePath()}/${String(c["id"])}`);
-    const st = await (await fetch(`${sim.url}/__sim/state`)).json() as Record<string, unknown>;
+    const st = (await (await fetch(`${sim.url}/__sim/state`)).json()) as Record<string, unknown>;
     expect(st).toMatchObject({
       vendor: "cloudflare",
       objects: { client_certificate: 1 },

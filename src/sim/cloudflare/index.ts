@@ -65,7 +65,10 @@ export async function startCloudflareSimulator(opts: CloudflareSimOptions = {}):
         case "rateLimit": {
           const r = v as { limit?: unknown; windowMs?: unknown; penaltyMs?: unknown };
           if (typeof r?.limit !== "number" || typeof r.windowMs !== "number") throw new Error("rateLimit needs numeric limit and windowMs");
-          limits.configure({ rules: { default: { limit: r.limit, windowMs: r.windowMs } }, ...(typeof r.penaltyMs === "number" ? { penaltyMs: r.penaltyMs } : {}) });
+          limits.configure({
+            rules: { default: { limit: r.limit, windowMs: r.windowMs } },
+            ...(typeof r.penaltyMs === "number" ? { penaltyMs: r.penaltyMs } : {}),
+          });
           break;
         }
         case "ipRateLimit": {
@@ -118,7 +121,8 @@ export async function startCloudflareSimulator(opts: CloudflareSimOptions = {}):
       // An unknown route answers 7003 [S2].
       notFound: () => fail(404, [SIM_CODES.noRoute], commonHeaders(ctx)),
       badRequest: () => fail(400, [SIM_CODES.invalidBody], commonHeaders(ctx)),
-      serverError: (status, retryAfter) => fail(status, [SIM_CODES.internal], commonHeaders(ctx, retryAfter === undefined ? {} : { "retry-after": retryAfter })),
+      serverError: (status, retryAfter) =>
+        fail(status, [SIM_CODES.internal], commonHeaders(ctx, retryAfter === undefined ? {} : { "retry-after": retryAfter })),
       tooManyRequests: (retryAfter) => fail(429, [SIM_CODES.throttled], commonHeaders(ctx, { "retry-after": retryAfter ?? String(PENALTY_MS / 1000) })),
     },
   });

@@ -16,7 +16,12 @@ afterEach(() => sim.reset());
 
 const listed = async (): Promise<number> => ((await call(sim.url, "GET", `${zonePath()}?per_page=50`)).body.result as unknown[]).length;
 const post = (signal?: AbortSignal) =>
-  fetch(`${sim.url}${zonePath()}`, { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify({ csr, validity_days: 30 }), ...(signal ? { signal } : {}) });
+  fetch(`${sim.url}${zonePath()}`, {
+    method: "POST",
+    headers: { ...bearer, "content-type": "application/json" },
+    body: JSON.stringify({ csr, validity_days: 30 }),
+    ...(signal ? { signal } : {}),
+  });
 
 describe("Cloudflare creation faults", () => {
   it("a slow create commits after the client timed out, and is not listed before", async () => {

@@ -88,7 +88,8 @@ export function cloudflareRoutes(ctx: CloudflareSimContext): SimRoute[] {
         const limit = intParam(req, "limit");
         const offset = intParam(req, "offset");
         if (page === "invalid" || (page !== undefined && page < 1)) return fail(400, [withDetail(SIM_CODES.invalidQuery, "page")], headers);
-        if (perPage === "invalid" || (perPage !== undefined && (perPage < 5 || perPage > 50))) return fail(400, [withDetail(SIM_CODES.invalidQuery, "per_page")], headers);
+        if (perPage === "invalid" || (perPage !== undefined && (perPage < 5 || perPage > 50)))
+          return fail(400, [withDetail(SIM_CODES.invalidQuery, "per_page")], headers);
         if (limit === "invalid" || offset === "invalid") return fail(400, [withDetail(SIM_CODES.invalidQuery, "limit/offset")], headers);
         let all = ctx.store.list(req.params["zone"]!).filter((c) => status === "all" || c.status === status);
         // limit/offset trim the result set first (inf); page/per_page then page through it.

@@ -81,7 +81,10 @@ export class CertificateStore {
   }
 
   list(zoneId: string): StoredCert[] {
-    return [...this.#certs.values()].filter((c) => c.zoneId === zoneId).map((c) => this.#settle(c)).sort((a, b) => a.createdSeq - b.createdSeq);
+    return [...this.#certs.values()]
+      .filter((c) => c.zoneId === zoneId)
+      .map((c) => this.#settle(c))
+      .sort((a, b) => a.createdSeq - b.createdSeq);
   }
 
   /** DELETE: active → pending_revocation; repeating while pending is harmless. */

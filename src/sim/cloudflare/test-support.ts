@@ -8,7 +8,12 @@ export const bearer = { authorization: `Bearer ${CREDS.apiToken}` };
 export interface RawResult {
   readonly status: number;
   readonly headers: Headers;
-  readonly body: Record<string, unknown> & { success?: boolean; errors?: Array<{ code: number; message: string; error_chain?: Array<{ code: number; message: string }> }>; result?: unknown; result_info?: Record<string, number> };
+  readonly body: Record<string, unknown> & {
+    success?: boolean;
+    errors?: Array<{ code: number; message: string; error_chain?: Array<{ code: number; message: string }> }>;
+    result?: unknown;
+    result_info?: Record<string, number>;
+  };
 }
 
 export async function call(base: string, method: string, path: string, opts: { headers?: Record<string, string>; json?: unknown } = {}): Promise<RawResult> {
@@ -23,7 +28,17 @@ export async function call(base: string, method: string, path: string, opts: { h
 
 export async function sampleCsr(commonName = "sample"): Promise<string> {
   const { privateKey } = await generateKey({ algorithm: "ECDSA", size: 256 });
-  return createCsr({ privateKey, subject: { commonName, organizations: ["Organization"], organizationalUnits: ["Organizational Unit"], countries: ["US"], localities: ["Somewhere"], provinces: ["CA"] } });
+  return createCsr({
+    privateKey,
+    subject: {
+      commonName,
+      organizations: ["Organization"],
+      organizationalUnits: ["Organizational Unit"],
+      countries: ["US"],
+      localities: ["Somewhere"],
+      provinces: ["CA"],
+    },
+  });
 }
 
 export const zonePath = (zone: string = CREDS.zoneId): string => `/client/v4/zones/${zone}/client_certificates`;

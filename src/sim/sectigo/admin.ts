@@ -111,7 +111,9 @@ export async function seedOrder(model: SectigoModel, input: SeedOrderInput): Pro
     seeded: true,
     ...(keyPem === undefined ? {} : { keyPem }),
     requestedVia: input.imported === true ? "IMPORTED" : "REST API",
-    ...(input.family === "smime" ? { person: { email: input.email ?? "person@example.com", firstName: "Seeded", lastName: "Person", secondaryEmails: [] } } : {}),
+    ...(input.family === "smime"
+      ? { person: { email: input.email ?? "person@example.com", firstName: "Seeded", lastName: "Person", secondaryEmails: [] } }
+      : {}),
   });
   for (const l of input.locations ?? []) model.addLocation(order, { ...l.details }, "", l.id);
   if (input.state === "requested") {

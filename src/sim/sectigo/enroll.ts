@@ -5,7 +5,20 @@
 // unset person fields (hm-edu/sectigo-client) — the real API accepts them too.
 import { faults } from "./faults.ts";
 import type { EnrollInput, Family, SectigoModel } from "./model.ts";
-import { asRecord, checkCsr, checkCustomFields, checkEmail, checkExternalRequester, checkOrg, checkProfile, checkTerm, DCV_MODES, stringField, type CheckedCsr, type Json } from "./validate.ts";
+import {
+  asRecord,
+  checkCsr,
+  checkCustomFields,
+  checkEmail,
+  checkExternalRequester,
+  checkOrg,
+  checkProfile,
+  checkTerm,
+  DCV_MODES,
+  stringField,
+  type CheckedCsr,
+  type Json,
+} from "./validate.ts";
 
 export type EnrollReader = (model: SectigoModel, body: unknown) => Promise<EnrollInput>;
 
@@ -41,7 +54,12 @@ export function dcvFields(body: Json): { dcvMode?: string; dcvEmail?: string } {
 }
 
 /** SSL: names from the CSR and `subjAltNames`; names without DCV need a `dcvMode` (else -107). */
-export function sslNames(model: SectigoModel, body: Json, csrCommonName: string | undefined, commonNameField?: string): { commonName: string; sans: string[]; dcv: { dcvMode?: string; dcvEmail?: string } } {
+export function sslNames(
+  model: SectigoModel,
+  body: Json,
+  csrCommonName: string | undefined,
+  commonNameField?: string,
+): { commonName: string; sans: string[]; dcv: { dcvMode?: string; dcvEmail?: string } } {
   const sans = nameList(body, "subjAltNames") ?? [];
   const commonName = commonNameField ?? csrCommonName ?? sans[0];
   if (commonName === undefined || commonName === "") throw faults.missing("commonName");

@@ -10,7 +10,18 @@ import type { Family, Order } from "./model.ts";
 import { normalizeSerial, statusText } from "./model.ts";
 import { readClientEnroll, readDeviceEnroll, readSslEnroll, type EnrollReader } from "./enroll.ts";
 import { sslOnlyRoutes, smimeOnlyRoutes } from "./routes-family-only.ts";
-import { clientDetailsView, clientListItemView, clientOrderView, deviceDetailsView, deviceListItemView, deviceOrderView, ISO_DATE, sslDetailsView, sslListItemView, US_DATE } from "./views.ts";
+import {
+  clientDetailsView,
+  clientListItemView,
+  clientOrderView,
+  deviceDetailsView,
+  deviceListItemView,
+  deviceOrderView,
+  ISO_DATE,
+  sslDetailsView,
+  sslListItemView,
+  US_DATE,
+} from "./views.ts";
 
 /** How a route's path names its order. */
 export type Lookup = "id" | "backendCertId" | "serial" | "renewId";

@@ -20,7 +20,13 @@ interface Wire {
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Wire> {
   const res = await request(sim.url + path, {
     method: method as "GET",
-    headers: { login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri, "content-type": "application/json;charset=UTF-8", ...headers },
+    headers: {
+      login: sim.credentials.login,
+      password: sim.credentials.password,
+      customerUri: sim.customerUri,
+      "content-type": "application/json;charset=UTF-8",
+      ...headers,
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.body.text();
@@ -122,7 +128,15 @@ describe("DIGEST §4 Sectigo fidelity checklist", () => {
 
   it("30: S/MIME v2 collect before issuance → 400 {code -183, Certificate is not collectable.}", async () => {
     sim.setIssuance({ collectsBeforeIssued: 1 });
-    const enrolled = await call("POST", "/api/smime/v1/enroll", { orgId: SEED.orgId, csr, certType: SEED.smimeProfile, term: 365, email: "a@example.com", firstName: "A", lastName: "B" });
+    const enrolled = await call("POST", "/api/smime/v1/enroll", {
+      orgId: SEED.orgId,
+      csr,
+      certType: SEED.smimeProfile,
+      term: 365,
+      email: "a@example.com",
+      firstName: "A",
+      lastName: "B",
+    });
     const res = await call("GET", `/api/smime/v2/collect/${enrolled.json()["id"]}`);
     expect([res.status, res.text]).toEqual([400, '{"code":-183,"description":"Certificate is not collectable."}']);
   });
@@ -139,7 +153,9 @@ describe("DIGEST §4 Sectigo fidelity checklist", () => {
     const dflt = await call("GET", `/api/ssl/v1/collect/${id}`);
     expect(dflt.text.startsWith("-----BEGIN PKCS7-----")).toBe(true);
     for (const f of ["x509", "x509CO", "base64", "bin", "x509IO", "x509IOR", "pem", "pemco", "pemia", "x509R"]) {
-      const res = await request(`${sim.url}/api/ssl/v1/collect/${id}?format=${f}`, { headers: { login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri } });
+      const res = await request(`${sim.url}/api/ssl/v1/collect/${id}?format=${f}`, {
+        headers: { login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri },
+      });
       const body = Buffer.from(await res.body.arrayBuffer());
       expect([f, res.statusCode]).toEqual([f, 200]);
       expect(readCertificates(body).length).toBeGreaterThan(0);
@@ -166,7 +182,10 @@ describe("DIGEST §4 Sectigo fidelity checklist", () => {
     }
     sim.setIssuance({ approvalRequired: true });
     const early = (await call("POST", "/api/ssl/v1/enroll", sslEnroll())).json()["sslId"];
-    expect((await call("POST", `/api/ssl/v1/revoke/${early}`, { reasonCode: 0, reason: "x" })).json()).toEqual({ code: -102, description: "Only issued certificates could be revoked." });
+    expect((await call("POST", `/api/ssl/v1/revoke/${early}`, { reasonCode: 0, reason: "x" })).json()).toEqual({
+      code: -102,
+      description: "Only issued certificates could be revoked.",
+    });
   });
 
   it("34: approve/decline need message 1..512 → 204; approving a cert not awaiting approval → -1112", async () => {
@@ -197,20 +216,43 @@ describe("DIGEST §4 Sectigo fidelity checklist", () => {
   it("36: no valid DCV and no dcvMode → -107; with dcvMode the cert waits and /dcv returns instructions", async () => {
     const other = await makeCsr("portal.not-validated.test");
     const refused = await call("POST", "/api/ssl/v1/enroll", sslEnroll({ csr: other, subjAltNames: "" }));
-    expect(refused.json()).toEqual({ code: -107, description: "Domain Control Validation is either incomplete or expired for portal.not-validated.test. Please complete it before requesting a certificate." });
+    expect(refused.json()).toEqual({
+      code: -107,
+      description:
+        "Domain Control Validation is either incomplete or expired for portal.not-validated.test. Please complete it before requesting a certificate.",
+    });
     const waiting = (await call("POST", "/api/ssl/v1/enroll", sslEnroll({ csr: other, subjAltNames: "", dcvMode: "TXT" }))).json()["sslId"];
     const dcv = (await call("GET", `/api/ssl/v1/${waiting}/dcv`)).json() as { instructions: Array<Record<string, string>> };
-    expect(dcv.instructions).toEqual([{ domainName: "portal.not-validated.test", dcvMode: "TXT", host: "_pki-validation.portal.not-validated.test.", point: expect.stringMatching(/\.sectigo\.com\.$/) }]);
+    expect(dcv.instructions).toEqual([
+      {
+        domainName: "portal.not-validated.test",
+        dcvMode: "TXT",
+        host: "_pki-validation.portal.not-validated.test.",
+        point: expect.stringMatching(/\.sectigo\.com\.$/),
+      },
+    ]);
     expect((await call("GET", `/api/ssl/v1/collect/${waiting}`)).json().code).toBe(0);
   });
 
   it("37: missing mandatory custom field → -62; term not in terms → -36; invalid CSR → -10, bad signature → -138", async () => {
-    expect((await call("POST", "/api/ssl/v1/enroll", sslEnroll({ customFields: [] }))).json()).toEqual({ code: -62, description: "Missing mandatory custom field!" });
-    expect((await call("POST", "/api/ssl/v1/enroll", sslEnroll({ term: 100 }))).json()).toEqual({ code: -36, description: "The validity period (term) is invalid for this certificate profile." });
-    expect((await call("POST", "/api/ssl/v1/enroll", sslEnroll({ csr: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----" }))).json().code).toBe(-10);
+    expect((await call("POST", "/api/ssl/v1/enroll", sslEnroll({ customFields: [] }))).json()).toEqual({
+      code: -62,
+      description: "Missing mandatory custom field!",
+    });
+    expect((await call("POST", "/api/ssl/v1/enroll", sslEnroll({ term: 100 }))).json()).toEqual({
+      code: -36,
+      description: "The validity period (term) is invalid for this certificate profile.",
+    });
+    expect(
+      (await call("POST", "/api/ssl/v1/enroll", sslEnroll({ csr: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----" }))).json()
+        .code,
+    ).toBe(-10);
     const der = pemToDer(csr);
     der[der.length - 5] = der[der.length - 5]! ^ 0xff; // inside the signature
-    expect((await call("POST", "/api/ssl/v1/enroll", sslEnroll({ csr: toPem("CERTIFICATE REQUEST", der) }))).json()).toEqual({ code: -138, description: "Invalid CSR." });
+    expect((await call("POST", "/api/ssl/v1/enroll", sslEnroll({ csr: toPem("CERTIFICATE REQUEST", der) }))).json()).toEqual({
+      code: -138,
+      description: "Invalid CSR.",
+    });
   });
 
   it("38: DELETE succeeds only for imported or discovered certificates", async () => {
@@ -229,7 +271,17 @@ describe("DIGEST §4 Sectigo fidelity checklist", () => {
     expect((await call("GET", `/api/ssl/v1/${id}?dateFormat=ISO_HMS`)).json()["expires"]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect((await call("GET", `/api/ssl/v1/${id}?dateFormat=dd.MM.yyyy`)).json()["expires"]).toMatch(/^\d{2}\.\d{2}\.\d{4}$/);
     expect((await call("GET", `/api/ssl/v1/${id}?dateFormat=someday`)).status).toBe(400);
-    const person = (await call("POST", "/api/smime/v1/enroll", { orgId: SEED.orgId, csr, certType: SEED.smimeProfile, term: 365, email: "a@example.com", firstName: "A", lastName: "B" })).json()["id"];
+    const person = (
+      await call("POST", "/api/smime/v1/enroll", {
+        orgId: SEED.orgId,
+        csr,
+        certType: SEED.smimeProfile,
+        term: 365,
+        email: "a@example.com",
+        firstName: "A",
+        lastName: "B",
+      })
+    ).json()["id"];
     await call("GET", `/api/smime/v2/collect/${person}`);
     const list = JSON.parse((await call("GET", "/api/smime/v2?size=10")).text) as Array<Record<string, string>>;
     expect(list[0]?.["expires"]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -238,7 +290,15 @@ describe("DIGEST §4 Sectigo fidelity checklist", () => {
   it("40: device status upper-case in enroll/list/renew, title-case in details; client states lower-case", async () => {
     sim.setIssuance({ delayMs: 60_000 });
     const deviceCsr = await makeCsr("dev-1");
-    const enrolled = (await call("POST", "/api/device/v1/enroll", { orgId: SEED.orgId, csr: deviceCsr, certType: SEED.deviceProfile, term: 365, customFields: SEED.deviceCustomFields })).json();
+    const enrolled = (
+      await call("POST", "/api/device/v1/enroll", {
+        orgId: SEED.orgId,
+        csr: deviceCsr,
+        certType: SEED.deviceProfile,
+        term: 365,
+        customFields: SEED.deviceCustomFields,
+      })
+    ).json();
     expect(enrolled["status"]).toBe("APPROVED");
     const id = enrolled["deviceCertId"];
     expect((await call("GET", `/api/device/v1/${id}`)).json()["status"]).toBe("Approved");
@@ -246,7 +306,17 @@ describe("DIGEST §4 Sectigo fidelity checklist", () => {
     expect((JSON.parse((await call("GET", "/api/device/v1?size=10")).text) as Array<Record<string, string>>)[0]?.["status"]).toBe("ISSUED");
     expect((await call("GET", `/api/device/v1/${id}`)).json()["status"]).toBe("Issued");
     expect((await call("POST", `/api/device/v1/renew/order/${id}`)).json()["status"]).toBe("APPROVED");
-    const person = (await call("POST", "/api/smime/v1/enroll", { orgId: SEED.orgId, csr, certType: SEED.smimeProfile, term: 365, email: "a@example.com", firstName: "A", lastName: "B" })).json()["id"];
+    const person = (
+      await call("POST", "/api/smime/v1/enroll", {
+        orgId: SEED.orgId,
+        csr,
+        certType: SEED.smimeProfile,
+        term: 365,
+        email: "a@example.com",
+        firstName: "A",
+        lastName: "B",
+      })
+    ).json()["id"];
     expect((await call("GET", `/api/smime/v1/${person}`)).json()["status"]).toBe("requested");
     await sim.issueNow(person as number);
     expect((await call("GET", `/api/smime/v1/${person}`)).json()["status"]).toBe("issued");

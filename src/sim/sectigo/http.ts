@@ -38,7 +38,10 @@ export function loggedIn(ctx: Pick<RouteContext, "customerUri" | "credentials">,
   if (req.headers["customeruri"] !== ctx.customerUri) return false;
   if (req.path.startsWith(`${PRIVATE_PREFIX}/`)) {
     const presented = req.clientCertificate;
-    return presented !== undefined && ctx.credentials.some((c) => c.login === login && c.certificatePem !== undefined && pemToDer(c.certificatePem).equals(presented));
+    return (
+      presented !== undefined &&
+      ctx.credentials.some((c) => c.login === login && c.certificatePem !== undefined && pemToDer(c.certificatePem).equals(presented))
+    );
   }
   return ctx.credentials.some((c) => c.login === login && c.password === req.headers["password"]);
 }
@@ -57,7 +60,11 @@ export function scm(ctx: RouteContext, handler: SimHandler): SimHandler {
       if (!d.ok) {
         ctx.model.counters.rateLimitViolations++;
         // SCM documents no limit and no throttling body; this one is inferred.
-        return { status: 429, headers: { "retry-after": String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))) }, json: { code: -1, description: "Unknown error." } };
+        return {
+          status: 429,
+          headers: { "retry-after": String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))) },
+          json: { code: -1, description: "Unknown error." },
+        };
       }
     }
     // Both logins count as the same endpoint.

@@ -10,7 +10,12 @@ import { makeCsr, multipartFile, SEED, zipOf } from "./testing.ts";
 let sim: SectigoSimulator;
 let outside: TestCa;
 
-async function send(method: string, path: string, body?: string | Buffer, contentType = "application/json"): Promise<{ status: number; headers: Record<string, unknown>; json: <T>() => T }> {
+async function send(
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  contentType = "application/json",
+): Promise<{ status: number; headers: Record<string, unknown>; json: <T>() => T }> {
   const res = await request(sim.url + path, {
     method: method as "GET",
     headers: { login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri, "content-type": contentType },
@@ -28,8 +33,19 @@ afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
 describe("imports", () => {
-  const der = async (names: { readonly commonName: string; readonly dnsNames?: readonly string[]; readonly emailAddresses?: readonly string[] }): Promise<string> => {
-    const leaf = await outside.issue({ commonName: names.commonName }, { ...(names.dnsNames === undefined ? {} : { dnsNames: [...names.dnsNames] }), ...(names.emailAddresses === undefined ? {} : { emailAddresses: [...names.emailAddresses] }) }, { usage: names.emailAddresses === undefined ? "server" : "client", validityDays: 90 });
+  const der = async (names: {
+    readonly commonName: string;
+    readonly dnsNames?: readonly string[];
+    readonly emailAddresses?: readonly string[];
+  }): Promise<string> => {
+    const leaf = await outside.issue(
+      { commonName: names.commonName },
+      {
+        ...(names.dnsNames === undefined ? {} : { dnsNames: [...names.dnsNames] }),
+        ...(names.emailAddresses === undefined ? {} : { emailAddresses: [...names.emailAddresses] }),
+      },
+      { usage: names.emailAddresses === undefined ? "server" : "client", validityDays: 90 },
+    );
     return pemToDer(leaf.leafPem).toString("base64");
   };
 
@@ -50,13 +66,21 @@ describe("imports", () => {
   });
 
   it.each([
-    ["a CA certificate", "/api/ssl/v2/import", async () => pemToDer(outside.intermediate.certPem).toString("base64"), /Cannot bring certificate SN=''[0-9A-F]+'' under management/],
+    [
+      "a CA certificate",
+      "/api/ssl/v2/import",
+      async () => pemToDer(outside.intermediate.certPem).toString("base64"),
+      /Cannot bring certificate SN=''[0-9A-F]+'' under management/,
+    ],
     ["a client certificate without an e-mail", "/api/smime/v2/import", async () => der({ commonName: "no-mail" }), /CN must contain email\.$/],
     ["bytes that are no certificate", "/api/device/v1/import", async () => Buffer.from("nope").toString("base64"), /Certificate is corrupted/],
   ])("%s is refused in its element, the call itself succeeds", async (_why, path, cert, message) => {
     const res = await send("POST", path, JSON.stringify([{ orgID: SEED.orgId, cert: await cert() }]));
     expect(res.status).toBe(200);
-    expect(res.json<Array<{ successful: boolean; errorMessage: string }>>()[0]).toMatchObject({ successful: false, errorMessage: expect.stringMatching(message) });
+    expect(res.json<Array<{ successful: boolean; errorMessage: string }>>()[0]).toMatchObject({
+      successful: false,
+      errorMessage: expect.stringMatching(message),
+    });
   });
 
   it("an empty or oversized array is refused (-1601)", async () => {
@@ -117,7 +141,18 @@ describe("locations", () => {
 
 describe("keys SCM generates (enroll-keygen)", () => {
   it("PK agent: the order issues for the generated key and its keystore link is offered; a CSR order has no keystore", async () => {
-    const body = { orgId: SEED.orgId, subjAltNames: "gen.example.com", certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields, commonName: "gen.example.com", passPhrase: "password", keyParam: "2048", algorithm: "RSA", keyGenerationMethod: "PK_AGENT" };
+    const body = {
+      orgId: SEED.orgId,
+      subjAltNames: "gen.example.com",
+      certType: SEED.sslProfile,
+      term: 365,
+      customFields: SEED.sslCustomFields,
+      commonName: "gen.example.com",
+      passPhrase: "password",
+      keyParam: "2048",
+      algorithm: "RSA",
+      keyGenerationMethod: "PK_AGENT",
+    };
     const placed = (await send("POST", "/api/ssl/v1/enroll-keygen", JSON.stringify(body))).json<{ sslId: number }>();
     expect((await send("GET", `/api/ssl/v1/collect/${placed.sslId}`)).status).toBe(200);
     const link = await send("POST", `/api/ssl/v1/keystore/${placed.sslId}/p12`, JSON.stringify({ passphrase: "123" }));
@@ -133,7 +168,18 @@ describe("keys SCM generates (enroll-keygen)", () => {
     ["an EC curve SCM does not offer", { algorithm: "EC", keyParam: "P-521" }, -1601],
     ["no common name", { commonName: undefined }, -7],
   ])("refused: %s", async (_why, over, code) => {
-    const body = { orgId: SEED.orgId, certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields, commonName: "gen.example.com", passPhrase: "password", algorithm: "RSA", keyParam: "2048", keyGenerationMethod: "PK_AGENT", ...over };
+    const body = {
+      orgId: SEED.orgId,
+      certType: SEED.sslProfile,
+      term: 365,
+      customFields: SEED.sslCustomFields,
+      commonName: "gen.example.com",
+      passPhrase: "password",
+      algorithm: "RSA",
+      keyParam: "2048",
+      keyGenerationMethod: "PK_AGENT",
+      ...over,
+    };
     expect((await send("POST", "/api/ssl/v1/enroll-keygen", JSON.stringify(body))).json()).toMatchObject({ code });
   });
 });

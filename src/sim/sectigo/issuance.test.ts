@@ -9,7 +9,11 @@ import { clientFor, makeCsr, SEED } from "./testing.ts";
 import type { SectigoClient } from "../../vendors/sectigo/client.ts";
 
 async function admin(sim: SectigoSimulator, method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await request(sim.url + path, { method, headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await request(sim.url + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> };
 }
 
@@ -58,7 +62,13 @@ describe("pending → issued with a real delay, polled like a controller would",
   afterAll(() => sim.close());
 
   it("needs both the delay and N collects; polling every 40 ms gets the certificate", async () => {
-    const { sslId } = await scm.ssl.enroll({ orgId: SEED.orgId, csr: await makeCsr("poll.example.com"), certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields });
+    const { sslId } = await scm.ssl.enroll({
+      orgId: SEED.orgId,
+      csr: await makeCsr("poll.example.com"),
+      certType: SEED.sslProfile,
+      term: 365,
+      customFields: SEED.sslCustomFields,
+    });
     const started = Date.now();
     let polls = 0;
     for (;;) {
@@ -93,7 +103,15 @@ describe("admin routes under /__sim/sectigo/", () => {
   it("approval mode set over HTTP holds every family in requested until an admin approves", async () => {
     expect((await admin(sim, "POST", "/__sim/sectigo/issuance", { approvalRequired: true })).json).toMatchObject({ approvalRequired: true });
     const ssl = await scm.ssl.enroll({ orgId: SEED.orgId, csr, certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields });
-    const smime = await scm.smime.enroll({ orgId: SEED.orgId, csr, certType: SEED.smimeProfile, term: 365, email: "p@example.com", firstName: "P", lastName: "Q" });
+    const smime = await scm.smime.enroll({
+      orgId: SEED.orgId,
+      csr,
+      certType: SEED.smimeProfile,
+      term: 365,
+      email: "p@example.com",
+      firstName: "P",
+      lastName: "Q",
+    });
     expect(await kindOf(scm.ssl.collect(ssl.sslId))).toBe("pending");
     expect(await kindOf(scm.smime.collect(smime.id!))).toBe("pending");
     for (const id of [ssl.sslId, smime.id!]) {
@@ -128,7 +146,14 @@ describe("admin routes under /__sim/sectigo/", () => {
     expect(await kindOf(scm.ssl.collect(sslId))).toBe("pending");
     expect((await admin(sim, "POST", `/__sim/sectigo/orders/${sslId}/issue`)).json["status"]).toBe("Issued");
     sim.setIssuance({ delayMs: 0 });
-    const dcv = await scm.ssl.enroll({ orgId: SEED.orgId, csr: await makeCsr("www.newdomain.test"), certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields, dcvMode: "HTTP" });
+    const dcv = await scm.ssl.enroll({
+      orgId: SEED.orgId,
+      csr: await makeCsr("www.newdomain.test"),
+      certType: SEED.sslProfile,
+      term: 365,
+      customFields: SEED.sslCustomFields,
+      dcvMode: "HTTP",
+    });
     expect(await kindOf(scm.ssl.collect(dcv.sslId))).toBe("pending");
     expect((await admin(sim, "POST", "/__sim/sectigo/domains/validate", { domain: "newdomain.test" })).status).toBe(200);
     expect(await kindOf(scm.ssl.collect(dcv.sslId))).toBe("ok");
@@ -152,9 +177,17 @@ describe("admin routes under /__sim/sectigo/", () => {
   });
 
   it("POST /__sim/config sets issuance knobs too, and rejects nonsense", async () => {
-    const res = await request(`${sim.url}/__sim/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ collectsBeforeIssued: 3 }) });
+    const res = await request(`${sim.url}/__sim/config`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ collectsBeforeIssued: 3 }),
+    });
     expect(((await res.body.json()) as { issuance: { collectsBeforeIssued: number } }).issuance.collectsBeforeIssued).toBe(3);
-    const bad = await request(`${sim.url}/__sim/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ delayMs: -1 }) });
+    const bad = await request(`${sim.url}/__sim/config`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ delayMs: -1 }),
+    });
     expect(bad.statusCode).toBe(400);
     await bad.body.dump();
   });

@@ -12,9 +12,7 @@ export function testCaIssuer(ca: TestCa): Issuer {
   return async (req) => {
     const names = [...new Set([req.commonName, ...req.sans].filter((n) => n !== ""))];
     const sans =
-      req.family === "smime"
-        ? { emailAddresses: req.sans }
-        : { dnsNames: names.filter((n) => !IP.test(n)), ipAddresses: names.filter((n) => IP.test(n)) };
+      req.family === "smime" ? { emailAddresses: req.sans } : { dnsNames: names.filter((n) => !IP.test(n)), ipAddresses: names.filter((n) => IP.test(n)) };
     const signed = await ca.signCsr(req.csrPem, {
       usage: req.family === "ssl" ? "server" : req.family === "smime" ? "client" : "device",
       notBefore: req.notBefore,

@@ -17,12 +17,31 @@ const fakeIssuer: Issuer = async (req) => ({
   sha256: "BB",
 });
 
-function newModel(over: Partial<{ delayMs: number; collectsBeforeIssued: number; approvalRequired: boolean }> = {}, clock = { t: 1_700_000_000_000 }): SectigoModel {
-  return new SectigoModel({ seed: DEFAULT_SEED, issuance: { delayMs: 0, collectsBeforeIssued: 0, approvalRequired: false, ...over }, issuer: fakeIssuer, now: () => clock.t });
+function newModel(
+  over: Partial<{ delayMs: number; collectsBeforeIssued: number; approvalRequired: boolean }> = {},
+  clock = { t: 1_700_000_000_000 },
+): SectigoModel {
+  return new SectigoModel({
+    seed: DEFAULT_SEED,
+    issuance: { delayMs: 0, collectsBeforeIssued: 0, approvalRequired: false, ...over },
+    issuer: fakeIssuer,
+    now: () => clock.t,
+  });
 }
 
 function order(m: SectigoModel, family: Family = "ssl"): Order {
-  return m.enroll(family, { orgId: 8932, profile: DEFAULT_SEED.profiles[family][0]!, term: 365, commonName: "a.example.com", sans: [], csrPem: "csr", keyAlgorithm: "EC", keySize: 256, comments: "", customFields: [] });
+  return m.enroll(family, {
+    orgId: 8932,
+    profile: DEFAULT_SEED.profiles[family][0]!,
+    term: 365,
+    commonName: "a.example.com",
+    sans: [],
+    csrPem: "csr",
+    keyAlgorithm: "EC",
+    keySize: 256,
+    comments: "",
+    customFields: [],
+  });
 }
 
 function codeOf(fn: () => unknown): number | "ok" {
@@ -104,7 +123,12 @@ describe("SectigoModel transitions", () => {
 
   it("concurrent reads issue once", async () => {
     let calls = 0;
-    const m = new SectigoModel({ seed: DEFAULT_SEED, issuance: { delayMs: 0, collectsBeforeIssued: 0, approvalRequired: false }, now: Date.now, issuer: async (r) => (calls++, fakeIssuer(r)) });
+    const m = new SectigoModel({
+      seed: DEFAULT_SEED,
+      issuance: { delayMs: 0, collectsBeforeIssued: 0, approvalRequired: false },
+      now: Date.now,
+      issuer: async (r) => (calls++, fakeIssuer(r)),
+    });
     const o = order(m);
     await Promise.all([m.refresh(o), m.refresh(o), m.collect(o)]);
     expect(calls).toBe(1);
@@ -129,7 +153,18 @@ describe("SectigoModel transitions", () => {
 
   it("a profile that forbids renew answers -180", async () => {
     const m = newModel();
-    const o = m.enroll("ssl", { orgId: 8932, profile: DEFAULT_SEED.profiles.ssl[1]!, term: 365, commonName: "a", sans: [], csrPem: "c", keyAlgorithm: "EC", keySize: 256, comments: "", customFields: [] });
+    const o = m.enroll("ssl", {
+      orgId: 8932,
+      profile: DEFAULT_SEED.profiles.ssl[1]!,
+      term: 365,
+      commonName: "a",
+      sans: [],
+      csrPem: "c",
+      keyAlgorithm: "EC",
+      keySize: 256,
+      comments: "",
+      customFields: [],
+    });
     await m.collect(o);
     expect(codeOf(() => m.renew(o))).toBe(-180);
   });

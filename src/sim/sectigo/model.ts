@@ -328,7 +328,8 @@ export class SectigoModel {
     };
     if (input.keyPem !== undefined) order.keyPem = input.keyPem;
     this.orders.set(id, order);
-    if (input.person !== undefined && !this.#persons.has(input.person.email.toLowerCase())) this.#persons.set(input.person.email.toLowerCase(), this.#persons.size + 1);
+    if (input.person !== undefined && !this.#persons.has(input.person.email.toLowerCase()))
+      this.#persons.set(input.person.email.toLowerCase(), this.#persons.size + 1);
     if (input.imported !== true && input.seeded !== true) this.counters.enrolls[family]++;
     return order;
   }
@@ -345,7 +346,16 @@ export class SectigoModel {
    * Replace: the same order is issued again for a new CSR (and, for SSL, possibly new names); until
    * then collect answers "not yet". The certificate it held is kept, and revoked when asked to.
    */
-  replace(order: Order, next: { csr: { pem: string; keyAlgorithm: string; keySize: number }; commonName?: string; sans?: readonly string[]; dcvMode?: string; revokePrevious: boolean }): void {
+  replace(
+    order: Order,
+    next: {
+      csr: { pem: string; keyAlgorithm: string; keySize: number };
+      commonName?: string;
+      sans?: readonly string[];
+      dcvMode?: string;
+      revokePrevious: boolean;
+    },
+  ): void {
     if (order.phase !== "issued" || order.material === undefined) throw faults.sslNotIssued(statusText(order));
     const mutable = order as { -readonly [K in keyof Order]: Order[K] };
     mutable.replacedMaterial = [...(order.replacedMaterial ?? []), order.material];
@@ -358,7 +368,8 @@ export class SectigoModel {
     if (next.commonName !== undefined) mutable.commonName = next.commonName;
     if (next.sans !== undefined) mutable.sans = [...new Set(next.sans)];
     if (next.dcvMode !== undefined) mutable.dcvMode = next.dcvMode;
-    mutable.dcvPending = order.family === "ssl" && order.dcvMode !== undefined ? [order.commonName, ...order.sans].filter((n) => n !== "" && !this.isValidated(n)) : [];
+    mutable.dcvPending =
+      order.family === "ssl" && order.dcvMode !== undefined ? [order.commonName, ...order.sans].filter((n) => n !== "" && !this.isValidated(n)) : [];
     mutable.pendingCollects = 0;
     const now = this.#now();
     mutable.needsApproval = this.issuance.approvalRequired;
@@ -497,7 +508,10 @@ export class SectigoModel {
 
 /** Serial numbers compare without separators, case and leading zeros. */
 export function normalizeSerial(serial: string): string {
-  return serial.replace(/[^0-9a-f]/gi, "").toUpperCase().replace(/^0+(?=.)/, "");
+  return serial
+    .replace(/[^0-9a-f]/gi, "")
+    .toUpperCase()
+    .replace(/^0+(?=.)/, "");
 }
 
 /** Colon-separated upper-case hex, as SCM shows serials. */

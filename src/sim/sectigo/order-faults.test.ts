@@ -14,7 +14,14 @@ beforeEach(() => sim.reset());
 
 async function enroll(timeoutMs?: number): Promise<void> {
   const scm = clientFor(sim, timeoutMs === undefined ? {} : { timeoutMs });
-  await scm.ssl.enroll({ orgId: SEED.orgId, csr: await makeCsr("slow.example.com"), certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields, marker: { uid: "u-1", revision: 1 } });
+  await scm.ssl.enroll({
+    orgId: SEED.orgId,
+    csr: await makeCsr("slow.example.com"),
+    certType: SEED.sslProfile,
+    term: 365,
+    customFields: SEED.sslCustomFields,
+    marker: { uid: "u-1", revision: 1 },
+  });
 }
 const searched = async (): Promise<number> => (await clientFor(sim).ssl.findOrders("slow.example.com", { uid: "u-1", revision: 1 })).length;
 

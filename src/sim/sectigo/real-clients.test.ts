@@ -46,7 +46,12 @@ afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
 async function sslOrder(name = "app.example.com"): Promise<number> {
-  const res = await send("POST", "/api/ssl/v1/enroll", JSON.stringify({ orgId: SEED.orgId, csr: await makeCsr(name), certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields }), PYTHON);
+  const res = await send(
+    "POST",
+    "/api/ssl/v1/enroll",
+    JSON.stringify({ orgId: SEED.orgId, csr: await makeCsr(name), certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields }),
+    PYTHON,
+  );
   expect(res.status, res.text).toBe(200);
   return res.json<{ sslId: number }>().sslId;
 }
@@ -57,7 +62,12 @@ interface ClientOrder {
 }
 
 async function clientOrder(email = "jane.doe@example.com"): Promise<ClientOrder> {
-  const res = await send("POST", "/api/smime/v1/enroll", JSON.stringify({ orgId: SEED.orgId, csr: await makeCsr("x"), certType: SEED.smimeProfile, term: 365, email, firstName: "Jane", lastName: "Doe" }), PYTHON);
+  const res = await send(
+    "POST",
+    "/api/smime/v1/enroll",
+    JSON.stringify({ orgId: SEED.orgId, csr: await makeCsr("x"), certType: SEED.smimeProfile, term: 365, email, firstName: "Jane", lastName: "Doe" }),
+    PYTHON,
+  );
   expect(res.status, res.text).toBe(200);
   return res.json<ClientOrder>();
 }
@@ -67,13 +77,36 @@ describe("SSL enroll bodies as clients build them", () => {
     [
       "python-cert_manager (_certificates.py enroll): SANs joined with commas, numberServers/serverType, its own comment, a null externalRequester, dcvMode CNAME by default",
       PYTHON,
-      (csr) => ({ orgId: SEED.orgId, csr: csr.trimEnd(), subjAltNames: "app.example.com,www.example.com", certType: SEED.sslProfile, numberServers: 1, serverType: -1, term: 365, comments: "Enrolled by cert_manager/2.0.0 (Python 3.12.3)", externalRequester: null, dcvMode: "CNAME", customFields: SEED.sslCustomFields }),
+      (csr) => ({
+        orgId: SEED.orgId,
+        csr: csr.trimEnd(),
+        subjAltNames: "app.example.com,www.example.com",
+        certType: SEED.sslProfile,
+        numberServers: 1,
+        serverType: -1,
+        term: 365,
+        comments: "Enrolled by cert_manager/2.0.0 (Python 3.12.3)",
+        externalRequester: null,
+        dcvMode: "CNAME",
+        customFields: SEED.sslCustomFields,
+      }),
       ["app.example.com", "www.example.com"],
     ],
     [
       "python-cert_manager before 2.0 (_certificates.py enroll): the SAN list passed through as a JSON array",
       PYTHON,
-      (csr) => ({ orgId: SEED.orgId, csr, subjAltNames: ["app.example.com", "api.example.com"], certType: SEED.sslProfile, numberServers: 1, serverType: -1, term: 365, comments: "Enrolled by cert_manager", externalRequester: null, customFields: SEED.sslCustomFields }),
+      (csr) => ({
+        orgId: SEED.orgId,
+        csr,
+        subjAltNames: ["app.example.com", "api.example.com"],
+        certType: SEED.sslProfile,
+        numberServers: 1,
+        serverType: -1,
+        term: 365,
+        comments: "Enrolled by cert_manager",
+        externalRequester: null,
+        customFields: SEED.sslCustomFields,
+      }),
       ["app.example.com", "api.example.com"],
     ],
     [
@@ -101,7 +134,7 @@ describe("SSL enroll bodies as clients build them", () => {
 });
 
 describe("SSL calls after enroll", () => {
-  it("python-cert_manager and Keyfactor renew by id with a body that is the JSON string \"\" (ssl.py renew, SectigoClient.cs Renew)", async () => {
+  it('python-cert_manager and Keyfactor renew by id with a body that is the JSON string "" (ssl.py renew, SectigoClient.cs Renew)', async () => {
     const id = await sslOrder();
     await send("GET", `/api/ssl/v1/collect/${id}`);
     const res = await send("POST", `/api/ssl/v1/renewById/${id}`, '""', PYTHON);
@@ -124,9 +157,21 @@ describe("SSL calls after enroll", () => {
   });
 
   it.each([
-    ["Keyfactor (API/Reissue.cs)", DOTNET, (csr: string) => ({ csr, reason: "rekey", commonName: "app.example.com", subjectAlternativeNames: ["app.example.com", "www.example.com"] })],
-    ["python-cert_manager (_certificates.py replace)", PYTHON, (csr: string) => ({ csr, commonName: "app.example.com", subjectAlternativeNames: ["app.example.com"], reason: "rekey" })],
-    ["python-cert_manager before 2.0: SANs as one comma-separated string", PYTHON, (csr: string) => ({ csr, commonName: "app.example.com", subjectAlternativeNames: "app.example.com,www.example.com", reason: "rekey" })],
+    [
+      "Keyfactor (API/Reissue.cs)",
+      DOTNET,
+      (csr: string) => ({ csr, reason: "rekey", commonName: "app.example.com", subjectAlternativeNames: ["app.example.com", "www.example.com"] }),
+    ],
+    [
+      "python-cert_manager (_certificates.py replace)",
+      PYTHON,
+      (csr: string) => ({ csr, commonName: "app.example.com", subjectAlternativeNames: ["app.example.com"], reason: "rekey" }),
+    ],
+    [
+      "python-cert_manager before 2.0: SANs as one comma-separated string",
+      PYTHON,
+      (csr: string) => ({ csr, commonName: "app.example.com", subjectAlternativeNames: "app.example.com,www.example.com", reason: "rekey" }),
+    ],
   ])("replace as %s sends it: 204, the same order is issued again for the new key", async (_who, headers, body) => {
     const id = await sslOrder();
     const before = await send("GET", `/api/ssl/v1/collect/${id}/x509CO`);
@@ -134,7 +179,10 @@ describe("SSL calls after enroll", () => {
     expect((await send("POST", `/api/ssl/v1/replace/${id}`, JSON.stringify(body(csr)), headers)).status).toBe(204);
     const after = await send("GET", `/api/ssl/v1/collect/${id}/x509CO`);
     expect(after.status).toBe(200);
-    const [was, now] = [await inspectCertificate(readCertificates(Buffer.from(before.text))[0]!), await inspectCertificate(readCertificates(Buffer.from(after.text))[0]!)];
+    const [was, now] = [
+      await inspectCertificate(readCertificates(Buffer.from(before.text))[0]!),
+      await inspectCertificate(readCertificates(Buffer.from(after.text))[0]!),
+    ];
     expect(now.serialHex).not.toBe(was.serialHex);
     expect(now.publicKeyPem).not.toBe(was.publicKeyPem);
   });
@@ -149,21 +197,51 @@ describe("SSL calls after enroll", () => {
 
 describe("client (S/MIME) calls, older v1 paths included", () => {
   it("python-cert_manager enroll (smime.py): unset person fields sent as null", async () => {
-    const body = { orgId: SEED.orgId, csr: await makeCsr("x"), certType: SEED.smimeProfile, term: 365, email: "jane.doe@example.com", phone: null, secondaryEmails: null, firstName: "Jane", middleName: null, lastName: "Doe", commonName: null, eppn: null, upn: null };
+    const body = {
+      orgId: SEED.orgId,
+      csr: await makeCsr("x"),
+      certType: SEED.smimeProfile,
+      term: 365,
+      email: "jane.doe@example.com",
+      phone: null,
+      secondaryEmails: null,
+      firstName: "Jane",
+      middleName: null,
+      lastName: "Doe",
+      commonName: null,
+      eppn: null,
+      upn: null,
+    };
     const res = await send("POST", "/api/smime/v1/enroll", JSON.stringify(body), PYTHON);
     expect(res.status, res.text).toBe(200);
     expect((await send("GET", `/api/smime/v1/${res.json<ClientOrder>().id}`)).json()["commonName"]).toBe("Jane Doe");
   });
 
   it("sectigo-client enroll (client/requests.go): unset person fields sent as empty strings, secondaryEmails null", async () => {
-    const body = { orgId: SEED.orgId, firstName: "Jane", middleName: "", commonName: "", lastName: "Doe", email: "jane.doe@example.com", phone: "", secondaryEmails: null, csr: await makeCsr("x"), certType: SEED.smimeProfile, term: 365, eppn: "" };
+    const body = {
+      orgId: SEED.orgId,
+      firstName: "Jane",
+      middleName: "",
+      commonName: "",
+      lastName: "Doe",
+      email: "jane.doe@example.com",
+      phone: "",
+      secondaryEmails: null,
+      csr: await makeCsr("x"),
+      certType: SEED.smimeProfile,
+      term: 365,
+      eppn: "",
+    };
     const res = await send("POST", "/api/smime/v1/enroll", JSON.stringify(body), GO);
     expect(res.status, res.text).toBe(200);
     expect((await send("GET", `/api/smime/v1/${res.json<ClientOrder>().id}`)).json()["commonName"]).toBe("Jane Doe");
   });
 
   it.each([
-    ["sectigo-client Collect (client.go): the v1 path by order number, with a format", (o: ClientOrder) => `/api/smime/v1/collect/${o.backendCertId}?format=x509`],
+    [
+      "sectigo-client Collect (client.go): the v1 path by order number, with a format",
+      (o: ClientOrder) => `/api/smime/v1/collect/${o.backendCertId}?format=x509`,
+    ],
     ["python-cert_manager collect (smime.py): the v1 path, no format (base64 PKCS#7)", (o: ClientOrder) => `/api/smime/v1/collect/${o.backendCertId}`],
   ])("%s: -183 before issuance, then the certificate", async (_who, path) => {
     sim.setIssuance({ collectsBeforeIssued: 1 });
@@ -197,7 +275,12 @@ describe("client (S/MIME) calls, older v1 paths included", () => {
     const order = await clientOrder("first.person@example.com");
     await send("GET", `/api/smime/v2/collect/${order.id}`);
     const v2 = await send("GET", "/api/smime/v2/byPersonId/1");
-    expect(v2.json<Array<Record<string, unknown>>>()[0]).toMatchObject({ id: order.id, state: "issued", backendCertId: order.backendCertId, serialNumber: expect.any(String) });
+    expect(v2.json<Array<Record<string, unknown>>>()[0]).toMatchObject({
+      id: order.id,
+      state: "issued",
+      backendCertId: order.backendCertId,
+      serialNumber: expect.any(String),
+    });
     const v1 = await send("GET", "/api/smime/v1/byPersonId/1");
     expect(Object.keys(v1.json<Array<Record<string, unknown>>>()[0]!).sort()).toEqual(["certificateDetails", "id", "state"]);
     const unknown = await send("GET", "/api/smime/v2/byPersonId/99");
@@ -218,7 +301,12 @@ describe("client (S/MIME) calls, older v1 paths included", () => {
   it("python-cert_manager replace (smime.py replace, v2 order path) with revoke true: issued again, the old certificate revoked", async () => {
     const order = await clientOrder();
     await send("GET", `/api/smime/v2/collect/${order.id}`);
-    const res = await send("POST", `/api/smime/v2/replace/order/${order.id}`, JSON.stringify({ csr: await makeCsr("x"), reason: "new key", revoke: true }), PYTHON);
+    const res = await send(
+      "POST",
+      `/api/smime/v2/replace/order/${order.id}`,
+      JSON.stringify({ csr: await makeCsr("x"), reason: "new key", revoke: true }),
+      PYTHON,
+    );
     expect(res.status, res.text).toBe(204);
     expect(sim.state().revocations.smime).toBe(1);
     expect((await send("GET", `/api/smime/v2/collect/${order.id}`)).status).toBe(200);
@@ -226,7 +314,11 @@ describe("client (S/MIME) calls, older v1 paths included", () => {
 
   it("the PKCS#12 of an escrowed key loads with the passphrase and not without it", async () => {
     const order = await sim.seedOrder({ family: "smime", email: "escrow@example.com", state: "issued", keyEscrow: true });
-    const res = await request(`${sim.url}/api/smime/v1/keystore/${order.id}`, { method: "POST", headers: { login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri, "content-type": "application/json" }, body: JSON.stringify({ passphrase: "12345678" }) });
+    const res = await request(`${sim.url}/api/smime/v1/keystore/${order.id}`, {
+      method: "POST",
+      headers: { login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri, "content-type": "application/json" },
+      body: JSON.stringify({ passphrase: "12345678" }),
+    });
     const pfx = Buffer.from(await res.body.arrayBuffer());
     expect(res.statusCode).toBe(200);
     expect(() => createSecureContext({ pfx, passphrase: "12345678" })).not.toThrow();

@@ -21,13 +21,21 @@ export function commonRoutes(ctx: RouteContext): SimRoute[] {
       handler: scm(ctx, (req) => {
         const org = req.query.get("organizationId");
         if (org !== null && org !== "" && (!/^\d+$/.test(org) || !model.orgExists(Number(org)))) return json(200, []);
-        return json(200, model.seed.profiles[family].map((p) => profileView(p, family)));
+        return json(
+          200,
+          model.seed.profiles[family].map((p) => profileView(p, family)),
+        );
       }),
     },
     {
       method: "GET",
       path: `/api/${family}/v1/customFields`,
-      handler: scm(ctx, () => json(200, model.seed.customFields[family].map((f) => ({ id: f.id, name: f.name, mandatory: f.mandatory })))),
+      handler: scm(ctx, () =>
+        json(
+          200,
+          model.seed.customFields[family].map((f) => ({ id: f.id, name: f.name, mandatory: f.mandatory })),
+        ),
+      ),
     },
   ];
   return [

@@ -129,7 +129,12 @@ function dcvInstruction(order: Order, domainName: string): Record<string, unknow
       return { domainName, dcvMode: mode, dcvEmail: order.dcvEmail ?? `admin@${domainName}` };
     case "HTTP":
     case "HTTPS":
-      return { domainName, dcvMode: mode, url: `${mode.toLowerCase()}://${domainName}/.well-known/pki-validation/${order.backendCertId}.txt`, file: `${order.backendCertId}\nsectigo.com` };
+      return {
+        domainName,
+        dcvMode: mode,
+        url: `${mode.toLowerCase()}://${domainName}/.well-known/pki-validation/${order.backendCertId}.txt`,
+        file: `${order.backendCertId}\nsectigo.com`,
+      };
     case "TXT":
       return { domainName, dcvMode: mode, host: `_pki-validation.${domainName}.`, point: `${order.backendCertId}.sectigo.com.` };
     default:
@@ -187,8 +192,17 @@ export function smimeOnlyRoutes(ctx: RouteContext): SimRoute[] {
         await model.refresh(order);
         // (inf) only an escrowed key can be downloaded; the simulator writes AES-256 either way.
         if (order.keyPem === undefined || order.material === undefined) throw faults.notAvailable();
-        const pfx = await toPkcs12({ keyPem: order.keyPem, certificatePems: [order.material.leafPem, ...order.material.chainPems], password: passphrase, friendlyName: order.commonName });
-        return { status: 200, headers: { "content-type": "application/octet-stream", "content-disposition": 'attachment; filename="key_vault.p12"' }, body: pfx };
+        const pfx = await toPkcs12({
+          keyPem: order.keyPem,
+          certificatePems: [order.material.leafPem, ...order.material.chainPems],
+          password: passphrase,
+          friendlyName: order.commonName,
+        });
+        return {
+          status: 200,
+          headers: { "content-type": "application/octet-stream", "content-disposition": 'attachment; filename="key_vault.p12"' },
+          body: pfx,
+        };
       }),
     },
   ];

@@ -19,7 +19,11 @@ import { US_DATE } from "./views.ts";
 export function familyRoutes(ctx: RouteContext, table: FamilyTable): SimRoute[] {
   const { model } = ctx;
   const find = (req: SimRequest, r: OrderRoute): Order => lookup(ctx, table, req, r.by);
-  const route = (method: SimRoute["method"], path: string, handler: (req: SimRequest) => SimResponse | Promise<SimResponse>): SimRoute => ({ method, path, handler: scm(ctx, handler) });
+  const route = (method: SimRoute["method"], path: string, handler: (req: SimRequest) => SimResponse | Promise<SimResponse>): SimRoute => ({
+    method,
+    path,
+    handler: scm(ctx, handler),
+  });
 
   const list = table.lists.map((l) =>
     route("GET", l.path, async (req) => {
@@ -46,7 +50,10 @@ export function familyRoutes(ctx: RouteContext, table: FamilyTable): SimRoute[] 
       const out = collectBody(await model.collect(order), format);
       return {
         status: 200,
-        headers: { "content-type": table.collectContentType, "content-disposition": `attachment; filename="${order.commonName.replace(/[^A-Za-z0-9.-]/g, "_") || "certificate"}.${out.fileExtension}"` },
+        headers: {
+          "content-type": table.collectContentType,
+          "content-disposition": `attachment; filename="${order.commonName.replace(/[^A-Za-z0-9.-]/g, "_") || "certificate"}.${out.fileExtension}"`,
+        },
         body: out.body,
       };
     }),
@@ -93,7 +100,13 @@ export function familyRoutes(ctx: RouteContext, table: FamilyTable): SimRoute[] 
       const commonName = stringField(body, "commonName", { max: 64 });
       const sans = nameList(body, "subjectAlternativeNames");
       const dcv = dcvFields(body);
-      model.replace(order, { csr, ...(commonName === undefined || commonName === "" ? {} : { commonName }), ...(sans === undefined ? {} : { sans }), ...(dcv.dcvMode === undefined ? {} : { dcvMode: dcv.dcvMode }), revokePrevious: false });
+      model.replace(order, {
+        csr,
+        ...(commonName === undefined || commonName === "" ? {} : { commonName }),
+        ...(sans === undefined ? {} : { sans }),
+        ...(dcv.dcvMode === undefined ? {} : { dcvMode: dcv.dcvMode }),
+        revokePrevious: false,
+      });
     } else {
       const revokePrevious = body["revoke"];
       if (typeof revokePrevious !== "boolean") throw revokePrevious == null ? faults.missing("revoke") : faults.invalidField("revoke");
@@ -104,7 +117,10 @@ export function familyRoutes(ctx: RouteContext, table: FamilyTable): SimRoute[] 
 
   const update = route("PUT", table.update.path, async (req) => {
     const body = asRecord(req.body);
-    const order = table.update.idInBody === undefined ? find(req, { path: table.update.path, by: "id" }) : (model.get(table.family, intField(body, table.update.idInBody, true)!) ?? raise(table.notFound(String(body[table.update.idInBody]))));
+    const order =
+      table.update.idInBody === undefined
+        ? find(req, { path: table.update.path, by: "id" })
+        : (model.get(table.family, intField(body, table.update.idInBody, true)!) ?? raise(table.notFound(String(body[table.update.idInBody]))));
     await model.refresh(order);
     if (table.family === "ssl") await applySslCoreUpdate(model, order, body);
     applyCommonUpdate(model, table.family, order, body);

@@ -25,7 +25,9 @@ interface Parsed {
 function parseCertificate(data: Buffer): Parsed | undefined {
   try {
     const text = data.toString("latin1");
-    const cert = text.includes("-----BEGIN CERTIFICATE-----") ? new x509.X509Certificate(text.slice(text.indexOf("-----BEGIN CERTIFICATE-----"))) : new x509.X509Certificate(data);
+    const cert = text.includes("-----BEGIN CERTIFICATE-----")
+      ? new x509.X509Certificate(text.slice(text.indexOf("-----BEGIN CERTIFICATE-----")))
+      : new x509.X509Certificate(data);
     return { cert, material: materialOf(cert.toString("pem"), []) };
   } catch {
     return undefined;
@@ -53,7 +55,12 @@ function namesOf(c: Parsed["cert"]): { commonName: string; dns: string[]; emails
   return { commonName: cn ?? dns[0] ?? emails[0] ?? "imported", dns, emails: subjectEmail === undefined ? emails : [...emails, subjectEmail] };
 }
 
-function importOne(model: SectigoModel, family: Family, p: Parsed, fields: { orgId: number; comments: string; customFields: { name: string; value: string }[] }): Order {
+function importOne(
+  model: SectigoModel,
+  family: Family,
+  p: Parsed,
+  fields: { orgId: number; comments: string; customFields: { name: string; value: string }[] },
+): Order {
   const names = namesOf(p.cert);
   const profile = model.seed.profiles[family][0]!;
   const key = p.cert.publicKey.algorithm as { name?: string; modulusLength?: number; namedCurve?: string };
@@ -71,7 +78,9 @@ function importOne(model: SectigoModel, family: Family, p: Parsed, fields: { org
       comments: fields.comments,
       customFields: fields.customFields,
       requestedVia: "IMPORTED",
-      ...(family === "smime" && names.emails[0] !== undefined ? { person: { email: names.emails[0], firstName: names.commonName, lastName: "", secondaryEmails: [] } } : {}),
+      ...(family === "smime" && names.emails[0] !== undefined
+        ? { person: { email: names.emails[0], firstName: names.commonName, lastName: "", secondaryEmails: [] } }
+        : {}),
     },
     p.material,
   );
@@ -95,10 +104,15 @@ function importElement(model: SectigoModel, family: Family, raw: unknown): Recor
   if (!Number.isInteger(orgId) || !model.orgExists(orgId)) return refuse("Supplied orgid invalid..");
   if (isCa(parsed.cert)) return refuse(`Cannot bring certificate SN=''${certInfo.serialNumber}'' under management. Contact support`);
   if (family === "smime" && namesOf(parsed.cert).emails.length === 0) {
-    return refuse(`Certificate under serial number ''${certInfo.serialNumber}'' cannot be managed as a certificate of ''${model.seed.profiles.smime[0]!.name}'' type. CN must contain email.`);
+    return refuse(
+      `Certificate under serial number ''${certInfo.serialNumber}'' cannot be managed as a certificate of ''${model.seed.profiles.smime[0]!.name}'' type. CN must contain email.`,
+    );
   }
   const comments = typeof e["comments"] === "string" ? e["comments"].slice(0, 1024) : "";
-  const customFields = (Array.isArray(e["customFields"]) ? e["customFields"] : []).map((f) => asRecord(f)).filter((f) => typeof f["name"] === "string").map((f) => ({ name: f["name"] as string, value: typeof f["value"] === "string" ? f["value"] : "" }));
+  const customFields = (Array.isArray(e["customFields"]) ? e["customFields"] : [])
+    .map((f) => asRecord(f))
+    .filter((f) => typeof f["name"] === "string")
+    .map((f) => ({ name: f["name"] as string, value: typeof f["value"] === "string" ? f["value"] : "" }));
   const existing = known(model, family, parsed);
   if (existing !== undefined) {
     if (e["force"] === true) {

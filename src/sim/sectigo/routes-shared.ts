@@ -25,7 +25,8 @@ export function messageField(body: Json): string {
 export function manualRevoke(model: SectigoModel, family: Family, body: Json): SimResponse {
   const reasonCode = revokeFields({ reasonCode: body["reasonCode"], reason: "manual" }, false).reasonCode;
   const certId = intField(body, "certId", false);
-  const serial = typeof body["serialNumber"] === "string" ? body["serialNumber"] : typeof body["serialNumber"] === "number" ? String(body["serialNumber"]) : undefined;
+  const serial =
+    typeof body["serialNumber"] === "string" ? body["serialNumber"] : typeof body["serialNumber"] === "number" ? String(body["serialNumber"]) : undefined;
   let order;
   if (certId !== undefined) order = model.get(family, certId);
   else if (serial !== undefined && body["issuer"] != null) order = model.bySerial(family, serial);

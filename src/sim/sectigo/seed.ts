@@ -63,7 +63,15 @@ export const DEFAULT_SEED: SectigoSeed = {
   profiles: {
     ssl: [
       { id: 5153, name: "OV SSL", description: "Organization validated SSL", terms: [365, 730], keyTypes: RSA_KEYS, useSecondaryOrgName: false },
-      { id: 5154, name: "OV SSL (no renew)", description: "A profile that refuses renew", terms: [365], keyTypes: RSA_KEYS, useSecondaryOrgName: false, allowRenew: false },
+      {
+        id: 5154,
+        name: "OV SSL (no renew)",
+        description: "A profile that refuses renew",
+        terms: [365],
+        keyTypes: RSA_KEYS,
+        useSecondaryOrgName: false,
+        allowRenew: false,
+      },
     ],
     smime: [{ id: 5254, name: "Client cert", description: "S/MIME client certificate", terms: [365, 730], keyTypes: RSA_KEYS, useSecondaryOrgName: false }],
     device: [

@@ -19,7 +19,13 @@ describe("startSectigoSimulator", () => {
   });
 
   it("accepts several credentials and a custom customerUri", async () => {
-    const sim = await startSectigoSimulator({ customerUri: "cst42", credentials: [{ login: "a", password: "pa" }, { login: "b", password: "pb" }] });
+    const sim = await startSectigoSimulator({
+      customerUri: "cst42",
+      credentials: [
+        { login: "a", password: "pa" },
+        { login: "b", password: "pb" },
+      ],
+    });
     try {
       const b = clientFor({ url: sim.url, customerUri: "cst42", credentials: { login: "b", password: "pb" } });
       expect(await b.ssl.listProfiles()).toHaveLength(2);
@@ -31,7 +37,9 @@ describe("startSectigoSimulator", () => {
   it("unknown routes answer a plain 404 without an SCM code (the client reads notFound)", async () => {
     const sim = await startSectigoSimulator();
     try {
-      const res = await request(`${sim.url}/api/ssl/v9/nothing`, { headers: { login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri } });
+      const res = await request(`${sim.url}/api/ssl/v9/nothing`, {
+        headers: { login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri },
+      });
       const body = (await res.body.json()) as Record<string, unknown>;
       expect([res.statusCode, body["code"]]).toEqual([404, undefined]);
     } finally {

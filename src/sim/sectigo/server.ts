@@ -88,9 +88,16 @@ export const SIM_DEFAULT_CUSTOMER_URI = "cst-sim";
 
 // Unknown routes look like a Spring Boot 404 (no SCM code: the client must not read one into it).
 const renderers: SimRenderers = {
-  notFound: (req, allowed) => ({ status: allowed.length > 0 ? 405 : 404, json: { status: allowed.length > 0 ? 405 : 404, error: allowed.length > 0 ? "Method Not Allowed" : "Not Found", path: req.path } }),
+  notFound: (req, allowed) => ({
+    status: allowed.length > 0 ? 405 : 404,
+    json: { status: allowed.length > 0 ? 405 : 404, error: allowed.length > 0 ? "Method Not Allowed" : "Not Found", path: req.path },
+  }),
   badRequest: () => ({ status: 400, json: { code: -1601, description: "Field ''body'' has invalid value." } }),
-  serverError: (status, retryAfter) => ({ status, json: { code: -2, description: "Internal error. Please contact Support for details." }, ...(retryAfter === undefined ? {} : { headers: { "retry-after": retryAfter } }) }),
+  serverError: (status, retryAfter) => ({
+    status,
+    json: { code: -2, description: "Internal error. Please contact Support for details." },
+    ...(retryAfter === undefined ? {} : { headers: { "retry-after": retryAfter } }),
+  }),
   tooManyRequests: (retryAfter) => ({ status: 429, headers: { "retry-after": retryAfter ?? "1" }, json: { code: -1, description: "Unknown error." } }),
   error: (e): SimResponse | undefined => (e instanceof ScmFault ? faultResponse(e) : undefined),
 };
@@ -101,9 +108,15 @@ export async function startSectigoSimulator(opts: SectigoSimulatorOptions = {}):
   const seed = opts.seed ?? DEFAULT_SEED;
   const initialIssuance: IssuanceSettings = { delayMs: 0, collectsBeforeIssued: 0, approvalRequired: false, ...opts.issuance };
   const model = new SectigoModel({ seed, issuance: { ...initialIssuance }, issuer: testCaIssuer(ca), now });
-  let credentials = opts.credentials === undefined ? [SIM_DEFAULT_CREDENTIALS] : Array.isArray(opts.credentials) ? (opts.credentials as readonly SimCredentials[]) : [opts.credentials as SimCredentials];
+  let credentials =
+    opts.credentials === undefined
+      ? [SIM_DEFAULT_CREDENTIALS]
+      : Array.isArray(opts.credentials)
+        ? (opts.credentials as readonly SimCredentials[])
+        : [opts.credentials as SimCredentials];
   const customerUri = opts.customerUri ?? SIM_DEFAULT_CUSTOMER_URI;
-  const limiter = opts.rateLimit === undefined ? undefined : new RateLimitEnforcer({ rules: { default: opts.rateLimit }, clock: { now, sleep: async () => undefined } });
+  const limiter =
+    opts.rateLimit === undefined ? undefined : new RateLimitEnforcer({ rules: { default: opts.rateLimit }, clock: { now, sleep: async () => undefined } });
 
   let tls: { certPem: string; keyPem: string } | undefined;
   let caPem: string | undefined;

@@ -33,8 +33,18 @@ export async function makeWeakRsaCsr(commonName: string): Promise<string> {
   return createCsr({ privateKey: pair.privateKey, subject: { commonName } });
 }
 
-export function clientFor(sim: Pick<SectigoSimulator, "url" | "credentials" | "customerUri">, overrides: Partial<SectigoConnectionOptions> = {}): SectigoClient {
-  return createSectigoClient({ baseUrl: sim.url, login: sim.credentials.login, password: sim.credentials.password, customerUri: sim.customerUri, backoffBaseMs: 5, ...overrides });
+export function clientFor(
+  sim: Pick<SectigoSimulator, "url" | "credentials" | "customerUri">,
+  overrides: Partial<SectigoConnectionOptions> = {},
+): SectigoClient {
+  return createSectigoClient({
+    baseUrl: sim.url,
+    login: sim.credentials.login,
+    password: sim.credentials.password,
+    customerUri: sim.customerUri,
+    backoffBaseMs: 5,
+    ...overrides,
+  });
 }
 
 /** A ZIP archive of stored (uncompressed) entries: what an SSL import uploads. */

@@ -109,7 +109,8 @@ export function checkCustomFields(model: SectigoModel, family: Family, body: Jso
   });
   const defs = model.seed.customFields[family];
   for (const g of given) if (!defs.some((d) => d.name === g.name)) throw faults.customFieldUnknown();
-  if (requireMandatory) for (const d of defs) if (d.mandatory && !given.some((g) => g.name === d.name && g.value.trim() !== "")) throw faults.missingCustomField();
+  if (requireMandatory)
+    for (const d of defs) if (d.mandatory && !given.some((g) => g.name === d.name && g.value.trim() !== "")) throw faults.missingCustomField();
   return given;
 }
 

@@ -19,7 +19,12 @@ export const FaultSpecSchema = z.strictObject({
   malformedJsonRate: rate.optional(),
   htmlErrorRate: rate.optional(),
   oversizedRate: rate.optional(),
-  oversizeBytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+  oversizeBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .optional(),
   /** Retry-After header value for injected 5xx/429 (vendor default when absent). */
   retryAfter: z.string().max(64).optional(),
   /** Regular expression matched against "METHOD /path" (for example "^POST /zones/"). */

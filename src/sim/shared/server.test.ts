@@ -93,7 +93,11 @@ describe("startSimServer", () => {
 
   it("caps request bodies", async () => {
     const { sim } = await start({ maxBodyBytes: 100 });
-    const res = await fetch(`${sim.url}/things`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ x: "y".repeat(500) }) });
+    const res = await fetch(`${sim.url}/things`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ x: "y".repeat(500) }),
+    });
     expect(res.status).toBe(413);
   });
 
@@ -102,7 +106,12 @@ describe("startSimServer", () => {
     await fetch(`${sim.url}/things`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     await fetch(`${sim.url}/things/1`);
     const st = await (await fetch(`${sim.url}/__sim/state`)).json();
-    expect(st).toMatchObject({ widgets: 1, requests: { "POST /things": 1, "GET /things/:id": 1 }, counters: { "created.thing": 1 }, responses: { "POST /things → 200": 1 } });
+    expect(st).toMatchObject({
+      widgets: 1,
+      requests: { "POST /things": 1, "GET /things/:id": 1 },
+      counters: { "created.thing": 1 },
+      responses: { "POST /things → 200": 1 },
+    });
     expect(sim.state().widgets).toBe(1);
     const cfg = await fetch(`${sim.url}/__sim/config`, { method: "POST", body: JSON.stringify({ issuanceDelayMs: 50 }) });
     expect(await cfg.json()).toEqual({ issuanceDelayMs: 50 });
@@ -115,7 +124,10 @@ describe("startSimServer", () => {
   describe("faults", () => {
     it("injects 5xx for a path pattern and a count, then retires", async () => {
       const { sim } = await start();
-      const res = await fetch(`${sim.url}/__sim/faults`, { method: "POST", body: JSON.stringify({ fail5xxRate: 1, pathPattern: "^GET /things/", count: 2, retryAfter: "3" }) });
+      const res = await fetch(`${sim.url}/__sim/faults`, {
+        method: "POST",
+        body: JSON.stringify({ fail5xxRate: 1, pathPattern: "^GET /things/", count: 2, retryAfter: "3" }),
+      });
       expect(res.status).toBe(200);
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await fetch(`${sim.url}/things/1`)).status);
@@ -132,9 +144,21 @@ describe("startSimServer", () => {
 
     const kinds: Array<{ spec: Record<string, unknown>; check: (r: Response) => Promise<void>; reason: string }> = [
       { spec: { rate429Rate: 1 }, check: async (r) => expect([r.status, r.headers.get("retry-after")]).toEqual([429, "1"]), reason: "429 with retry-after" },
-      { spec: { htmlErrorRate: 1 }, check: async (r) => expect([r.status, (await r.text()).startsWith("<!DOCTYPE html>")]).toEqual([502, true]), reason: "proxy HTML page" },
-      { spec: { malformedJsonRate: 1 }, check: async (r) => expect([r.status, r.headers.get("content-type")]).toEqual([200, "application/json"]), reason: "truncated JSON keeps status and type" },
-      { spec: { oversizedRate: 1, oversizeBytes: 300_000 }, check: async (r) => expect((await r.text()).length).toBeGreaterThan(300_000), reason: "oversized body" },
+      {
+        spec: { htmlErrorRate: 1 },
+        check: async (r) => expect([r.status, (await r.text()).startsWith("<!DOCTYPE html>")]).toEqual([502, true]),
+        reason: "proxy HTML page",
+      },
+      {
+        spec: { malformedJsonRate: 1 },
+        check: async (r) => expect([r.status, r.headers.get("content-type")]).toEqual([200, "application/json"]),
+        reason: "truncated JSON keeps status and type",
+      },
+      {
+        spec: { oversizedRate: 1, oversizeBytes: 300_000 },
+        check: async (r) => expect((await r.text()).length).toBeGreaterThan(300_000),
+        reason: "oversized body",
+      },
       { spec: { latencyMs: 120 }, check: async (r) => expect(r.status).toBe(200), reason: "latency only" },
     ];
     it.each(kinds)("$reason", async ({ spec, check }) => {

@@ -108,7 +108,8 @@ export function emptyResponse(status: number, headers?: Record<string, string>):
   return headers === undefined ? { status } : { status, headers };
 }
 
-const HTML_ERROR = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>upstream hiccup (simulated)</p></body></html>\n";
+const HTML_ERROR =
+  "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>upstream hiccup (simulated)</p></body></html>\n";
 
 export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
   const router = new Router(opts.routes);
@@ -221,9 +222,17 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
   function injectedResponse(a: FaultAction): SimResponse | undefined {
     switch (a.kind) {
       case "5xx":
-        return render.serverError?.(a.status, a.retryAfter) ?? { status: a.status, json: { error: "simulated server error" }, ...(a.retryAfter === undefined ? {} : { headers: { "retry-after": a.retryAfter } }) };
+        return (
+          render.serverError?.(a.status, a.retryAfter) ?? {
+            status: a.status,
+            json: { error: "simulated server error" },
+            ...(a.retryAfter === undefined ? {} : { headers: { "retry-after": a.retryAfter } }),
+          }
+        );
       case "429":
-        return render.tooManyRequests?.(a.retryAfter) ?? { status: 429, json: { error: "simulated rate limit" }, headers: { "retry-after": a.retryAfter ?? "1" } };
+        return (
+          render.tooManyRequests?.(a.retryAfter) ?? { status: 429, json: { error: "simulated rate limit" }, headers: { "retry-after": a.retryAfter ?? "1" } }
+        );
       case "html":
         return { status: 502, headers: { "content-type": "text/html; charset=utf-8" }, body: HTML_ERROR };
       default:
@@ -239,7 +248,12 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
 
   function admin(method: string, path: string, raw: Buffer | undefined): SimResponse {
     const body = raw === undefined ? { ok: false as const, reason: "too large" } : parseBody(raw, "application/json");
-    const obj = body.ok && typeof body.value === "object" && body.value !== null ? (body.value as Record<string, unknown>) : body.ok && body.value === undefined ? {} : undefined;
+    const obj =
+      body.ok && typeof body.value === "object" && body.value !== null
+        ? (body.value as Record<string, unknown>)
+        : body.ok && body.value === undefined
+          ? {}
+          : undefined;
     switch (`${method} ${path}`) {
       case "GET /__sim/state":
         return { status: 200, json: snapshot() };
@@ -249,7 +263,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
       case "POST /__sim/faults": {
         if (obj === undefined) return { status: 400, json: { error: "expected a JSON object" } };
         const parsed = FaultSpecSchema.safeParse(obj);
-        if (!parsed.success) return { status: 400, json: { error: "invalid fault spec", issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) } };
+        if (!parsed.success)
+          return { status: 400, json: { error: "invalid fault spec", issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) } };
         return { status: 200, json: { id: faults.add(parsed.data), faults: faults.list() } };
       }
       case "DELETE /__sim/faults":
@@ -272,7 +287,14 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
   const server: Server =
     opts.tls === undefined
       ? createHttpServer(listener)
-      : createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, ...(opts.tls.requestClientCertificate === true ? { requestCert: true, rejectUnauthorized: false } : {}) }, listener);
+      : createHttpsServer(
+          {
+            cert: opts.tls.certPem,
+            key: opts.tls.keyPem,
+            ...(opts.tls.requestClientCertificate === true ? { requestCert: true, rejectUnauthorized: false } : {}),
+          },
+          listener,
+        );
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

@@ -44,7 +44,9 @@ describe("ZPA simulator admin hooks", () => {
 
   test("POST /__sim/zpa/provisioning-keys/{id}/alter changes config (drift) and stamps modifiedTime", async () => {
     skewMs = 5_000;
-    const r = await raw(sim, "POST", `/__sim/zpa/provisioning-keys/${keyId}/alter`, { json: { name: "changed in UI", maxUsage: 50, enabled: false, rotateKey: true } });
+    const r = await raw(sim, "POST", `/__sim/zpa/provisioning-keys/${keyId}/alter`, {
+      json: { name: "changed in UI", maxUsage: 50, enabled: false, rotateKey: true },
+    });
     expect(r.status).toBe(200);
     const k = (await raw(sim, "GET", keyUrl(), { token })).json as Record<string, unknown>;
     expect(k).toMatchObject({ name: "changed in UI", maxUsage: "50", enabled: false });
@@ -95,7 +97,10 @@ describe("ZPA simulator admin hooks", () => {
 
   test("the state report lets a test assert 'exactly one key created' and never shows key values", async () => {
     const st = (await raw(sim, "GET", "/__sim/state")).json as Record<string, unknown>;
-    expect(st).toMatchObject({ created: { provisioningKey: { CONNECTOR_GRP: 1, SERVICE_EDGE_GRP: 0 }, certificate: 0 }, endpointCalls: { "POST provisioningKey": 1 } });
+    expect(st).toMatchObject({
+      created: { provisioningKey: { CONNECTOR_GRP: 1, SERVICE_EDGE_GRP: 0 }, certificate: 0 },
+      endpointCalls: { "POST provisioningKey": 1 },
+    });
     expect(JSON.stringify(st)).not.toContain(keyValue);
   });
 });

@@ -249,7 +249,9 @@ export class ZpaApi {
       route("GET", "enrollmentCert", `${v2}/enrollmentCert`, (c) => page(c, s.listEnrollmentCerts())),
       route("GET", "enrollmentCert/{id}", `${v1}/enrollmentCert/:id`, (c) => ok(s.getEnrollmentCert(c.params["id"]!))),
       route("GET", "certificate", `${v1}/certificate`, (c) => page(c, s.listCertificates(c.tenant))),
-      route("POST", "certificate", `${v1}/certificate`, async (c) => ok(await s.createCertificate(c.body, c.tenant, parseCertBlob), s.facts.certificateCreateStatus)),
+      route("POST", "certificate", `${v1}/certificate`, async (c) =>
+        ok(await s.createCertificate(c.body, c.tenant, parseCertBlob), s.facts.certificateCreateStatus),
+      ),
       route("GET", "certificate/{id}", `${v1}/certificate/:id`, (c) => ok(s.getCertificate(c.params["id"]!, c.tenant))),
       route("PUT", "certificate/{id}", `${v1}/certificate/:id`, (c) => {
         s.updateCertificate(c.params["id"]!, c.body, c.tenant);
@@ -269,7 +271,12 @@ export class ZpaApi {
       route("GET", "serviceEdgeGroup/{id}", `${v1}/serviceEdgeGroup/:id`, (c) => ok(s.getGroup("SERVICE_EDGE_GRP", c.params["id"]!, c.tenant))),
       // Application segments (app-segments.ts). getAppsByType before /application/{id}: first match wins.
       route("GET", "application", `${v1}/application`, (c) => page(c, seg.listApplications(c.tenant))),
-      route("POST", "application", `${v1}/application`, (c) => ok(write(() => seg.createApplication(c.body, c.tenant)), 201)),
+      route("POST", "application", `${v1}/application`, (c) =>
+        ok(
+          write(() => seg.createApplication(c.body, c.tenant)),
+          201,
+        ),
+      ),
       route("GET", "application/getAppsByType", `${v1}/application/getAppsByType`, (c) =>
         page(c, seg.appsByType(c.req.query.get("applicationType") ?? undefined, c.tenant, c.req.query.get("expandAll") === "true"), {
           // Recorded: "totalCount":"0" beside a non-empty list (TestApplicationSegmentInspection.yaml).
@@ -287,7 +294,12 @@ export class ZpaApi {
         return noContent();
       }),
       route("GET", "segmentGroup", `${v1}/segmentGroup`, (c) => page(c, seg.listSegmentGroups(c.tenant))),
-      route("POST", "segmentGroup", `${v1}/segmentGroup`, (c) => ok(write(() => seg.createSegmentGroup(c.body, c.tenant)), 201)),
+      route("POST", "segmentGroup", `${v1}/segmentGroup`, (c) =>
+        ok(
+          write(() => seg.createSegmentGroup(c.body, c.tenant)),
+          201,
+        ),
+      ),
       route("GET", "segmentGroup/{id}", `${v1}/segmentGroup/:id`, (c) => ok(seg.getSegmentGroup(c.params["id"]!, c.tenant))),
       route("PUT", "segmentGroup/{id}", `${v1}/segmentGroup/:id`, (c) => {
         write(() => seg.updateSegmentGroup(c.params["id"]!, c.body, c.tenant));
@@ -298,7 +310,12 @@ export class ZpaApi {
         return noContent();
       }),
       route("GET", "serverGroup", `${v1}/serverGroup`, (c) => page(c, seg.listServerGroups(c.tenant))),
-      route("POST", "serverGroup", `${v1}/serverGroup`, (c) => ok(write(() => seg.createServerGroup(c.body, c.tenant)), 201)),
+      route("POST", "serverGroup", `${v1}/serverGroup`, (c) =>
+        ok(
+          write(() => seg.createServerGroup(c.body, c.tenant)),
+          201,
+        ),
+      ),
       route("GET", "serverGroup/{id}", `${v1}/serverGroup/:id`, (c) => ok(seg.getServerGroup(c.params["id"]!, c.tenant))),
       route("PUT", "serverGroup/{id}", `${v1}/serverGroup/:id`, (c) => {
         write(() => seg.updateServerGroup(c.params["id"]!, c.body, c.tenant));
@@ -328,7 +345,9 @@ export class ZpaApi {
         if (typeof b["zcomponentId"] === "string") change.zcomponentId = b["zcomponentId"];
         if (typeof b["enrollmentCertId"] === "string") change.enrollmentCertId = b["enrollmentCertId"];
         const k = s.alterKeyOutOfBand(c.params["id"]!, change);
-        return k === undefined ? adminError(404, "no such key") : ok({ id: k.id, usageCount: k.usageCount, enabled: k.enabled, maxUsage: k.maxUsage, name: k.name });
+        return k === undefined
+          ? adminError(404, "no such key")
+          : ok({ id: k.id, usageCount: k.usageCount, enabled: k.enabled, maxUsage: k.maxUsage, name: k.name });
       }),
       route("POST", "keyUsage", "/__sim/zpa/provisioning-keys/:id/usage", (c) => {
         const b = obj(c.body);

@@ -60,7 +60,13 @@ describe("the seeded tenant", () => {
     const r = await get(`/application/getAppsByType?applicationType=BROWSER_ACCESS&expandAll=false`);
     expect(r["totalCount"]).toBe("0");
     expect(r["list"]).toEqual([
-      expect.objectContaining({ id: SEED_IDS.clientlessApps.portal, appId: SEED_IDS.applications.portal, domain: "portal.sim.example", certificateId: SEED_IDS.browserCertificate, certificateName: "portal.sim.example" }),
+      expect.objectContaining({
+        id: SEED_IDS.clientlessApps.portal,
+        appId: SEED_IDS.applications.portal,
+        domain: "portal.sim.example",
+        certificateId: SEED_IDS.browserCertificate,
+        certificateName: "portal.sim.example",
+      }),
       expect.objectContaining({ id: SEED_IDS.clientlessApps.apps, appId: SEED_IDS.applications.portal, domain: "apps.sim.example" }),
     ]);
     const searched = await get(`/application/getAppsByType?search=name%2BEQ%2Bapps.sim.example&applicationType=BROWSER_ACCESS&expandAll=true`);
@@ -81,7 +87,10 @@ describe("the seeded tenant", () => {
   test("search by name works on segments in every form", async () => {
     for (const q of ["name%2BEQ%2BSim+Portal", "name%20EQ%20Sim%20Portal", "name+LIKE+portal"]) {
       const r = await get(`/application?search=${q}`);
-      expect((r["list"] as Obj[]).map((a) => a["id"]), q).toEqual([SEED_IDS.applications.portal]);
+      expect(
+        (r["list"] as Obj[]).map((a) => a["id"]),
+        q,
+      ).toEqual([SEED_IDS.applications.portal]);
     }
   });
 });
@@ -91,7 +100,10 @@ describe("the SDK's browser-access workflow", () => {
     const sg = await raw(sim, "POST", `${base()}/segmentGroup`, { token, json: { name: "tests-appseg", enabled: true } });
     expect(sg.status).toBe(201);
     expect(sg.json).toMatchObject({ configSpace: "DEFAULT", tcpKeepAliveEnabled: "0", readOnly: false, zscalerManaged: false });
-    const srv = await raw(sim, "POST", `${base()}/serverGroup`, { token, json: { name: "tests-srv", dynamicDiscovery: true, appConnectorGroups: [{ id: SEED_IDS.connectorGroups.a }] } });
+    const srv = await raw(sim, "POST", `${base()}/serverGroup`, {
+      token,
+      json: { name: "tests-srv", dynamicDiscovery: true, appConnectorGroups: [{ id: SEED_IDS.connectorGroups.a }] },
+    });
     expect(srv.status).toBe(201);
     expect(srv.json).toMatchObject({ dynamicDiscovery: true, appConnectorGroups: [{ id: SEED_IDS.connectorGroups.a, name: "Connector Group A" }] });
     expect(srv.json).not.toHaveProperty("enabled"); // created without it: reads false (recorded)
@@ -109,7 +121,9 @@ describe("the SDK's browser-access workflow", () => {
         segmentGroupId: sgId,
         serverGroups: [{ id: srvId }],
         tcpPortRanges: ["443", "443"],
-        clientlessApps: [{ name: "wiki", domain: "wiki.sim.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: oldCert, trustUntrustedCert: true }],
+        clientlessApps: [
+          { name: "wiki", domain: "wiki.sim.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: oldCert, trustUntrustedCert: true },
+        ],
       },
     });
     expect(created.status).toBe(201);
@@ -131,9 +145,13 @@ describe("the SDK's browser-access workflow", () => {
 
     expect((await raw(sim, "DELETE", `${base()}/certificate/${oldCert}`, { token })).status).toBe(204);
     expect((await raw(sim, "DELETE", `${base()}/certificate/${newCert}`, { token })).status).toBe(400);
-    expect((await raw(sim, "DELETE", `${base()}/segmentGroup/${sgId}`, { token })).json).toMatchObject({ id: "resource.referenced", params: ["Application", "Wiki"] });
+    expect((await raw(sim, "DELETE", `${base()}/segmentGroup/${sgId}`, { token })).json).toMatchObject({
+      id: "resource.referenced",
+      params: ["Application", "Wiki"],
+    });
     expect((await raw(sim, "DELETE", `${base()}/application/${appId}?forceDelete=true`, { token })).status).toBe(204);
-    for (const p of [`/serverGroup/${srvId}`, `/segmentGroup/${sgId}`, `/certificate/${newCert}`]) expect((await raw(sim, "DELETE", `${base()}${p}`, { token })).status, p).toBe(204);
+    for (const p of [`/serverGroup/${srvId}`, `/segmentGroup/${sgId}`, `/certificate/${newCert}`])
+      expect((await raw(sim, "DELETE", `${base()}${p}`, { token })).status, p).toBe(204);
     expect(sim.state().segments.counters).toEqual({
       application: { created: 1, updated: 1, deleted: 1 },
       segmentGroup: { created: 1, updated: 0, deleted: 1 },
@@ -158,7 +176,13 @@ describe("the SDK's browser-access workflow", () => {
     const path = `${base()}/application/${SEED_IDS.applications.portal}`;
     expect((await raw(sim, "PUT", path, { token, json: { name: "Sim Portal (renamed)" } })).status).toBe(204);
     const after = await get(`/application/${SEED_IDS.applications.portal}`);
-    expect(after).toMatchObject({ name: "Sim Portal (renamed)", healthReporting: "CONTINUOUS", icmpAccessType: "PING", selectConnectorCloseToApp: true, domainNames: ["portal.sim.example", "apps.sim.example"] });
+    expect(after).toMatchObject({
+      name: "Sim Portal (renamed)",
+      healthReporting: "CONTINUOUS",
+      icmpAccessType: "PING",
+      selectConnectorCloseToApp: true,
+      domainNames: ["portal.sim.example", "apps.sim.example"],
+    });
     expect((after["clientlessApps"] as Entry[]).map((a) => a.id)).toEqual([SEED_IDS.clientlessApps.portal, SEED_IDS.clientlessApps.apps]);
     expect(after).not.toHaveProperty("description");
     const sgPath = `${base()}/segmentGroup/${SEED_IDS.segmentGroups.browserAccess}`;
@@ -176,7 +200,18 @@ describe("the SDK's browser-access workflow", () => {
       udpPortRanges: [],
       udpPortRange: [],
       commonAppsDto: {
-        appsConfig: [{ appTypes: ["BROWSER_ACCESS"], domain: "portal.sim.example", name: "portal.sim.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: newCert, baAppId: SEED_IDS.clientlessApps.portal, appId: SEED_IDS.applications.portal }],
+        appsConfig: [
+          {
+            appTypes: ["BROWSER_ACCESS"],
+            domain: "portal.sim.example",
+            name: "portal.sim.example",
+            applicationProtocol: "HTTPS",
+            applicationPort: "443",
+            certificateId: newCert,
+            baAppId: SEED_IDS.clientlessApps.portal,
+            appId: SEED_IDS.applications.portal,
+          },
+        ],
         deletedBaApps: [SEED_IDS.clientlessApps.apps],
       },
     };
@@ -187,11 +222,50 @@ describe("the SDK's browser-access workflow", () => {
 
   const invalid: Array<{ reason: string; body: Obj; id: string }> = [
     { reason: "no segment group", body: { name: "x", domainNames: ["x.example"], serverGroups: [{ id: SEED_IDS.serverGroups.portal }] }, id: "invalid.input" },
-    { reason: "an unknown segment group", body: { name: "x", domainNames: ["x.example"], segmentGroupId: "1", serverGroups: [{ id: SEED_IDS.serverGroups.portal }] }, id: "resource.not.found" },
-    { reason: "no server group (the field table marks it required)", body: { name: "x", domainNames: ["x.example"], segmentGroupId: SEED_IDS.segmentGroups.internal }, id: "invalid.input" },
-    { reason: "an app whose certificate does not exist", body: { name: "x", domainNames: ["x.example"], segmentGroupId: SEED_IDS.segmentGroups.internal, serverGroups: [{ id: SEED_IDS.serverGroups.portal }], clientlessApps: [{ name: "x", domain: "x.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: "42" }] }, id: "resource.not.found" },
-    { reason: "browser access with matchStyle INCLUSIVE (the field table forbids it)", body: { name: "x", matchStyle: "INCLUSIVE", domainNames: ["x.example"], segmentGroupId: SEED_IDS.segmentGroups.internal, serverGroups: [{ id: SEED_IDS.serverGroups.portal }], clientlessApps: [{ name: "x", domain: "x.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: SEED_IDS.browserCertificate }] }, id: "invalid.input" },
-    { reason: "a protocol other than HTTP/HTTPS", body: { name: "x", domainNames: ["x.example"], segmentGroupId: SEED_IDS.segmentGroups.internal, serverGroups: [{ id: SEED_IDS.serverGroups.portal }], clientlessApps: [{ name: "x", domain: "x.example", applicationProtocol: "FTP", applicationPort: "21", certificateId: SEED_IDS.browserCertificate }] }, id: "invalid.input" },
+    {
+      reason: "an unknown segment group",
+      body: { name: "x", domainNames: ["x.example"], segmentGroupId: "1", serverGroups: [{ id: SEED_IDS.serverGroups.portal }] },
+      id: "resource.not.found",
+    },
+    {
+      reason: "no server group (the field table marks it required)",
+      body: { name: "x", domainNames: ["x.example"], segmentGroupId: SEED_IDS.segmentGroups.internal },
+      id: "invalid.input",
+    },
+    {
+      reason: "an app whose certificate does not exist",
+      body: {
+        name: "x",
+        domainNames: ["x.example"],
+        segmentGroupId: SEED_IDS.segmentGroups.internal,
+        serverGroups: [{ id: SEED_IDS.serverGroups.portal }],
+        clientlessApps: [{ name: "x", domain: "x.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: "42" }],
+      },
+      id: "resource.not.found",
+    },
+    {
+      reason: "browser access with matchStyle INCLUSIVE (the field table forbids it)",
+      body: {
+        name: "x",
+        matchStyle: "INCLUSIVE",
+        domainNames: ["x.example"],
+        segmentGroupId: SEED_IDS.segmentGroups.internal,
+        serverGroups: [{ id: SEED_IDS.serverGroups.portal }],
+        clientlessApps: [{ name: "x", domain: "x.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: SEED_IDS.browserCertificate }],
+      },
+      id: "invalid.input",
+    },
+    {
+      reason: "a protocol other than HTTP/HTTPS",
+      body: {
+        name: "x",
+        domainNames: ["x.example"],
+        segmentGroupId: SEED_IDS.segmentGroups.internal,
+        serverGroups: [{ id: SEED_IDS.serverGroups.portal }],
+        clientlessApps: [{ name: "x", domain: "x.example", applicationProtocol: "FTP", applicationPort: "21", certificateId: SEED_IDS.browserCertificate }],
+      },
+      id: "invalid.input",
+    },
   ];
   test.each(invalid)("create refused: $reason → 400 $id", async ({ body, id }) => {
     const r = await raw(sim, "POST", `${base()}/application`, { token, json: body });

@@ -221,7 +221,11 @@ export class AppSegmentStore {
     this.#d = deps;
   }
 
-  load(seed: { segmentGroups?: readonly StoredSegmentGroup[]; serverGroups?: readonly StoredServerGroup[]; applications?: readonly StoredApplication[] }): void {
+  load(seed: {
+    segmentGroups?: readonly StoredSegmentGroup[];
+    serverGroups?: readonly StoredServerGroup[];
+    applications?: readonly StoredApplication[];
+  }): void {
     this.segmentGroups.clear();
     this.serverGroups.clear();
     this.applications.clear();
@@ -275,7 +279,14 @@ export class AppSegmentStore {
     o["enabled"] = g.enabled;
     const apps = [...this.applications.values()].filter((a) => a.segmentGroupId === g.id);
     if (view === "read" && apps.length > 0)
-      o["applications"] = apps.map((a) => ({ id: a.id, creationTime: String(a.creationTime), modifiedBy: a.modifiedBy, name: a.name, domainNames: [...a.domainNames], enabled: a.enabled }));
+      o["applications"] = apps.map((a) => ({
+        id: a.id,
+        creationTime: String(a.creationTime),
+        modifiedBy: a.modifiedBy,
+        name: a.name,
+        domainNames: [...a.domainNames],
+        enabled: a.enabled,
+      }));
     o["configSpace"] = "DEFAULT";
     o["tcpKeepAliveEnabled"] = "0";
     this.#audit(o);
@@ -531,7 +542,16 @@ export class AppSegmentStore {
       if (!visibleIn(a.microtenantId, scope)) continue;
       if (type === "BROWSER_ACCESS")
         for (const c of a.clientlessApps) {
-          const e: Wire = { id: c.id, appId: a.id, name: c.name, enabled: c.enabled, domain: c.domain, applicationPort: c.applicationPort, applicationProtocol: c.applicationProtocol, certificateId: c.certificateId };
+          const e: Wire = {
+            id: c.id,
+            appId: a.id,
+            name: c.name,
+            enabled: c.enabled,
+            domain: c.domain,
+            applicationPort: c.applicationPort,
+            applicationProtocol: c.applicationProtocol,
+            certificateId: c.certificateId,
+          };
           put(e, "certificateName", this.#d.certificate(c.certificateId)?.name);
           e["trustUntrustedCert"] = c.trustUntrustedCert;
           // (inf) expandAll adds the entry's remaining fields.
@@ -541,7 +561,16 @@ export class AppSegmentStore {
         }
       else
         for (const c of a.commonApps.filter((x) => x.appType === type)) {
-          const e: Wire = { id: c.id, name: c.name, enabled: c.enabled, applicationPort: c.applicationPort, applicationProtocol: c.applicationProtocol, domain: c.domain, appId: a.id, trustUntrustedCert: c.trustUntrustedCert };
+          const e: Wire = {
+            id: c.id,
+            name: c.name,
+            enabled: c.enabled,
+            applicationPort: c.applicationPort,
+            applicationProtocol: c.applicationProtocol,
+            domain: c.domain,
+            appId: a.id,
+            trustUntrustedCert: c.trustUntrustedCert,
+          };
           if (c.certificateId !== undefined) {
             e["certificateId"] = c.certificateId;
             put(e, "certificateName", this.#d.certificate(c.certificateId)?.name);
@@ -593,7 +622,8 @@ export class AppSegmentStore {
     };
     const protocol = oneOf(entry, "applicationProtocol", ["HTTP", "HTTPS"] as const);
     const port = optionalString(entry, "applicationPort");
-    if (port !== undefined && !/^\d{1,5}$/.test(port)) throw zpaErrors.invalid("clientlessApps.applicationPort must be a port", "clientlessApps.applicationPort");
+    if (port !== undefined && !/^\d{1,5}$/.test(port))
+      throw zpaErrors.invalid("clientlessApps.applicationPort must be a port", "clientlessApps.applicationPort");
     const base: StoredClientlessApp = {
       id: existing?.id ?? this.#d.newId(),
       name: pick(present(entry, "name") ? requiredString(entry, "name") : undefined, existing?.name, "name"),
@@ -661,7 +691,8 @@ export class AppSegmentStore {
     if (others.length === 0) return undefined;
     return others.map((c) => {
       const appType = (optionalStringList(c, "appTypes") ?? [])[0] as StoredCommonApp["appType"];
-      if (appType !== "INSPECT" && appType !== "SECURE_REMOTE_ACCESS") throw zpaErrors.invalid("appTypes must be BROWSER_ACCESS, INSPECT or SECURE_REMOTE_ACCESS", "appTypes");
+      if (appType !== "INSPECT" && appType !== "SECURE_REMOTE_ACCESS")
+        throw zpaErrors.invalid("appTypes must be BROWSER_ACCESS, INSPECT or SECURE_REMOTE_ACCESS", "appTypes");
       const keepId = optionalId(c, appType === "INSPECT" ? "inspectAppId" : "praAppId");
       const existing = current.find((x) => x.id === keepId);
       return {
@@ -682,7 +713,8 @@ export class AppSegmentStore {
     if (a.domainNames.length === 0) throw zpaErrors.invalid("domainNames is required", "domainNames");
     if (a.serverGroupIds.length === 0) throw zpaErrors.invalid("serverGroups is required", "serverGroups");
     // Field table: "If a list of Browser Access applications are provided, then the field matchStyle must be set to EXCLUSIVE."
-    if (a.clientlessApps.length > 0 && a.text.matchStyle !== "EXCLUSIVE") throw zpaErrors.invalid("Browser Access applications need matchStyle EXCLUSIVE", "matchStyle");
+    if (a.clientlessApps.length > 0 && a.text.matchStyle !== "EXCLUSIVE")
+      throw zpaErrors.invalid("Browser Access applications need matchStyle EXCLUSIVE", "matchStyle");
   }
 
   createApplication(raw: unknown, tenantQuery: string | undefined): Wire {

@@ -79,7 +79,8 @@ export function optionalBoolean(body: Body, field: string): boolean | undefined 
 export function optionalStringList(body: Body, field: string): string[] | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "string" || typeof x === "number")) throw zpaErrors.invalid(`${field} must be a list of strings`, field);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string" || typeof x === "number"))
+    throw zpaErrors.invalid(`${field} must be a list of strings`, field);
   return v.map(String);
 }
 
@@ -87,7 +88,8 @@ export function optionalStringList(body: Body, field: string): string[] | undefi
 export function optionalObjectList(body: Body, field: string): Body[] | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => x !== null && typeof x === "object" && !Array.isArray(x))) throw zpaErrors.invalid(`${field} must be a list of objects`, field);
+  if (!Array.isArray(v) || !v.every((x) => x !== null && typeof x === "object" && !Array.isArray(x)))
+    throw zpaErrors.invalid(`${field} must be a list of objects`, field);
   return v as Body[];
 }
 

@@ -40,14 +40,17 @@ describe("parseCertBlob", () => {
     { reason: "certificate without its private key", blob: async () => (await ca.issue({ commonName: "x" }, {}, { usage: "server" })).leafPem },
     {
       reason: "a private key that belongs to another certificate",
-      blob: async () => (await ca.issue({ commonName: "x" }, {}, { usage: "server" })).leafPem + exportPrivateKeyPem((await generateKey({ algorithm: "ECDSA" })).privateKey),
+      blob: async () =>
+        (await ca.issue({ commonName: "x" }, {}, { usage: "server" })).leafPem + exportPrivateKeyPem((await generateKey({ algorithm: "ECDSA" })).privateKey),
     },
     { reason: "the documented sample with its mangled armor, as printed", blob: async () => docSampleBlob().mangled },
     { reason: "garbage inside the armor", blob: async () => "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n" },
     { reason: "plain text", blob: async () => "hello" },
     {
       reason: "an encrypted PKCS#8 key",
-      blob: async () => (await ca.issue({ commonName: "x" }, {}, { usage: "server" })).leafPem + "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+      blob: async () =>
+        (await ca.issue({ commonName: "x" }, {}, { usage: "server" })).leafPem +
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
     },
   ];
   test.each(rejects)("rejects with 400 invalid.input: $reason", async ({ blob }) => {

@@ -91,14 +91,23 @@ describe("documented writes replay", () => {
     const seed = mergeSeeds(emptySeed(), {
       ...emptySeed(),
       groups: [{ id: body["zcomponentId"]!, type: "CONNECTOR_GRP", name: "g", enabled: true, microtenantId: "0", creationTime: 1, modifiedBy: "1" }],
-      enrollmentCerts: [{ id: body["enrollmentCertId"]!, name: "c", creationTime: 1, modifiedBy: "1", allowSigning: true, privateKeyPresent: true, clientCertType: "NONE" }],
+      enrollmentCerts: [
+        { id: body["enrollmentCertId"]!, name: "c", creationTime: 1, modifiedBy: "1", allowSigning: true, privateKeyPresent: true, clientCertType: "NONE" },
+      ],
     });
     const { sim, token } = await simFor(customerOf(payload.exampleUrl!), seed);
     const r = await raw(sim, "POST", payload.exampleUrl!, { token, json: body });
     expect(r.status).toBe(201);
     const got = r.json as Record<string, unknown>;
     expect(Object.keys(got).sort()).toEqual(Object.keys(response).sort());
-    expect(got).toMatchObject({ name: body["name"], maxUsage: body["maxUsage"], enrollmentCertId: body["enrollmentCertId"], zcomponentId: body["zcomponentId"], usageCount: "0", enabled: true });
+    expect(got).toMatchObject({
+      name: body["name"],
+      maxUsage: body["maxUsage"],
+      enrollmentCertId: body["enrollmentCertId"],
+      zcomponentId: body["zcomponentId"],
+      usageCount: "0",
+      enabled: true,
+    });
     expect(got["provisioningKey"]).toMatch(PROVISIONING_KEY_FORMAT);
     expect(response["provisioningKey"]).toMatch(PROVISIONING_KEY_FORMAT);
     expect(sim.state().created.provisioningKey).toEqual({ CONNECTOR_GRP: 1, SERVICE_EDGE_GRP: 0 });
@@ -123,7 +132,9 @@ describe("documented writes replay", () => {
     const seed = mergeSeeds(seedFromExample("provisioningKey", getExample.json), {
       ...emptySeed(),
       groups: [{ id: sample["zcomponentId"]!, type: "CONNECTOR_GRP", name: "g2", enabled: true, microtenantId: "0", creationTime: 1, modifiedBy: "1" }],
-      enrollmentCerts: [{ id: sample["enrollmentCertId"]!, name: "c2", creationTime: 1, modifiedBy: "1", allowSigning: true, privateKeyPresent: true, clientCertType: "NONE" }],
+      enrollmentCerts: [
+        { id: sample["enrollmentCertId"]!, name: "c2", creationTime: 1, modifiedBy: "1", allowSigning: true, privateKeyPresent: true, clientCertType: "NONE" },
+      ],
     });
     const { sim, token } = await simFor(customerOf(getExample.exampleUrl!), seed);
     const url = getExample.exampleUrl!;
@@ -131,7 +142,13 @@ describe("documented writes replay", () => {
     const u = await raw(sim, "PUT", url, { token, json: sample });
     expect([u.status, u.text]).toEqual([204, ""]);
     const after = (await raw(sim, "GET", url, { token })).json as Record<string, unknown>;
-    expect(after).toMatchObject({ name: sample["name"], maxUsage: sample["maxUsage"], zcomponentId: sample["zcomponentId"], provisioningKey: before["provisioningKey"], usageCount: before["usageCount"] });
+    expect(after).toMatchObject({
+      name: sample["name"],
+      maxUsage: sample["maxUsage"],
+      zcomponentId: sample["zcomponentId"],
+      provisioningKey: before["provisioningKey"],
+      usageCount: before["usageCount"],
+    });
     const d = await raw(sim, "DELETE", url, { token });
     expect([d.status, d.text]).toEqual([204, ""]);
     expect((await raw(sim, "GET", url, { token })).status).toBe(400);
@@ -146,7 +163,8 @@ describe("documented writes replay", () => {
     expect(r.status).toBe(200);
     const got = r.json as Record<string, unknown>;
     expect(Object.keys(got).sort()).toEqual(Object.keys(response).sort());
-    for (const f of ["cName", "microtenantName", "validFromInEpochSec", "validToInEpochSec", "issuedTo", "issuedBy", "serialNo", "san"]) expect(got[f], f).toEqual(response[f]);
+    for (const f of ["cName", "microtenantName", "validFromInEpochSec", "validToInEpochSec", "issuedTo", "issuedBy", "serialNo", "san"])
+      expect(got[f], f).toEqual(response[f]);
     expect(got["name"]).toBe((payload.json as Record<string, unknown>)["name"]);
     expect(r.text).not.toContain("PRIVATE KEY");
   });

@@ -92,7 +92,11 @@ export function extractExamples(doc: ZpaDoc): DocExample[] {
     const line = lines[li]!;
     const url = URL_LINE.exec(line);
     if (url !== null) exampleUrl = url[1];
-    if (/View (an|the)/i.test(line)) label = line.replace(/^[-\s[\]]*/, "").replace(/\]\(.*$/, "").trim();
+    if (/View (an|the)/i.test(line))
+      label = line
+        .replace(/^[-\s[\]]*/, "")
+        .replace(/\]\(.*$/, "")
+        .trim();
     const braceAt = line.search(/^\s*(\[\]|`)?\{/) === 0 ? line.indexOf("{") : -1;
     if (braceAt < 0) continue;
     const raw = balanced(text, offsets[li]! + braceAt);

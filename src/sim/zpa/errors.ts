@@ -52,8 +52,7 @@ export const zpaErrors = {
       { "retry-after": `${retryAfterSeconds}s` },
     ),
   /** (inf) no source shows ZPA's validation body; the shape follows the documented error bodies. */
-  invalid: (reason: string, field?: string) =>
-    new ZpaSimError(400, { id: "invalid.input", reason, ...(field !== undefined ? { params: [field] } : {}) }),
+  invalid: (reason: string, field?: string) => new ZpaSimError(400, { id: "invalid.input", reason, ...(field !== undefined ? { params: [field] } : {}) }),
   /**
    * A search ZPA cannot parse. Recorded bodies (zscaler/zscaler-sdk-go, zpa/services/trustednetwork,
    * GetByName comment): `Invalid operand:- in Filtering criteria.` with params ["-"], and for
@@ -75,6 +74,5 @@ export const zpaErrors = {
       reason: `Resource is being referenced in ${referrerKind} : ${referrerName}.`,
     }),
   /** (inf) what ZPA answers for an id whose type does not match the path. */
-  invalidAssociation: (reason: string, field: string) =>
-    new ZpaSimError(400, { id: "invalid.association", reason, params: [field] }),
+  invalidAssociation: (reason: string, field: string) => new ZpaSimError(400, { id: "invalid.association", reason, params: [field] }),
 } as const;

@@ -41,7 +41,17 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
       expect(body.totalPages).toMatch(numericString);
       expect(Array.isArray(body.list)).toBe(true);
       for (const o of body.list) {
-        for (const f of ["id", "creationTime", "usageCount", "maxUsage", "zcomponentId", "enrollmentCertId", "validFromInEpochSec", "validToInEpochSec", "modifiedTime"]) {
+        for (const f of [
+          "id",
+          "creationTime",
+          "usageCount",
+          "maxUsage",
+          "zcomponentId",
+          "enrollmentCertId",
+          "validFromInEpochSec",
+          "validToInEpochSec",
+          "modifiedTime",
+        ]) {
           if (f in o) expect(typeof o[f], f).toBe("string");
         }
         for (const f of ["enabled", "allowSigning", "privateKeyPresent"]) if (f in o) expect(typeof o[f], f).toBe("boolean");
@@ -50,7 +60,18 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
   });
 
   test("2. page is 1-based, pagesize defaults to 20 and is capped at 500", async () => {
-    for (let i = 0; i < 25; i++) sim.zpa.putKey({ id: String(9000 + i), associationType: "SERVICE_EDGE_GRP", name: `k${i}`, maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge, zcomponentId: SEED_IDS.serviceEdgeGroups.a, microtenantId: "0" });
+    for (let i = 0; i < 25; i++)
+      sim.zpa.putKey({
+        id: String(9000 + i),
+        associationType: "SERVICE_EDGE_GRP",
+        name: `k${i}`,
+        maxUsage: 1,
+        usageCount: 0,
+        enabled: true,
+        enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge,
+        zcomponentId: SEED_IDS.serviceEdgeGroups.a,
+        microtenantId: "0",
+      });
     const first = (await raw(sim, "GET", keyPath("SERVICE_EDGE_GRP"), { token })).json as { totalPages: string; list: unknown[] };
     expect(first.list).toHaveLength(20);
     expect(first.totalPages).toBe("2");
@@ -70,7 +91,9 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
 
   test("4. LIKE matches substrings, EQ matches exactly, %20 spaces accepted", async () => {
     const names = async (q: string) =>
-      (((await raw(sim, "GET", `${mgmt(sim.customerId, 2)}/enrollmentCert?search=${q}`, { token })).json as { list?: Array<{ name: string }> }).list ?? []).map((c) => c.name).sort();
+      (((await raw(sim, "GET", `${mgmt(sim.customerId, 2)}/enrollmentCert?search=${q}`, { token })).json as { list?: Array<{ name: string }> }).list ?? [])
+        .map((c) => c.name)
+        .sort();
     expect(await names("name%20LIKE%20Client")).toEqual(["Client", "Isolation Client"]);
     expect(await names("name%20EQ%20Client")).toEqual(["Client"]);
     expect(await names("privateKeyPresent%20EQ%20false")).toEqual(["Imported Partner Root"]);
@@ -94,7 +117,10 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
     expect((await raw(sim, "PUT", keyPath("CONNECTOR_GRP", created.id), { token, json: createBody({ name: "renamed" }) })).status).toBe(204);
     const after = (await raw(sim, "GET", keyPath("CONNECTOR_GRP", created.id), { token })).json as Record<string, unknown>;
     expect(after["modifiedTime"]).toMatch(numericString);
-    const csrOnly = (await raw(sim, "GET", `${mgmt(sim.customerId)}/enrollmentCert/${SEED_IDS.enrollmentCerts.csrOnly}`, { token })).json as Record<string, unknown>;
+    const csrOnly = (await raw(sim, "GET", `${mgmt(sim.customerId)}/enrollmentCert/${SEED_IDS.enrollmentCerts.csrOnly}`, { token })).json as Record<
+      string,
+      unknown
+    >;
     for (const f of ["certificate", "cName", "validFromInEpochSec", "validToInEpochSec", "modifiedTime"]) expect(csrOnly).not.toHaveProperty(f);
     expect(csrOnly["csr"]).toMatch(/BEGIN CERTIFICATE REQUEST/);
     for (const [k, v] of Object.entries(csrOnly)) expect(v, k).not.toBeNull();
@@ -102,7 +128,12 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
 
   test("7. fixtures may carry a 13-digit (millisecond) validFromInEpochSec", async () => {
     const seeded = sim.zpa.store.certificates.get(SEED_IDS.browserCertificate)!;
-    sim.zpa.store.certificates.set("217246660303022109", { ...seeded, id: "217246660303022109", validFromInEpochSec: 1519963049000, validToInEpochSec: 1551499049000 });
+    sim.zpa.store.certificates.set("217246660303022109", {
+      ...seeded,
+      id: "217246660303022109",
+      validFromInEpochSec: 1519963049000,
+      validToInEpochSec: 1551499049000,
+    });
     const got = (await raw(sim, "GET", `${mgmt(sim.customerId)}/certificate/217246660303022109`, { token })).json as Record<string, string>;
     expect(got["validFromInEpochSec"]).toBe("1519963049000");
   });
@@ -118,11 +149,18 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
     expect([u.status, u.text]).toEqual([204, ""]);
     const d = await raw(sim, "DELETE", keyPath("CONNECTOR_GRP", String(key["id"])), { token });
     expect([d.status, d.text]).toEqual([204, ""]);
-    expect(sim.state()).toMatchObject({ created: { provisioningKey: { CONNECTOR_GRP: 1 } }, updated: { provisioningKey: { CONNECTOR_GRP: 1 } }, deleted: { provisioningKey: { CONNECTOR_GRP: 1 } } });
+    expect(sim.state()).toMatchObject({
+      created: { provisioningKey: { CONNECTOR_GRP: 1 } },
+      updated: { provisioningKey: { CONNECTOR_GRP: 1 } },
+      deleted: { provisioningKey: { CONNECTOR_GRP: 1 } },
+    });
   });
 
   test("9. a key exists only under its associationType; numeric fields accepted as strings or numbers", async () => {
-    const c = (await raw(sim, "POST", keyPath("CONNECTOR_GRP"), { token, json: createBody({ maxUsage: 7, enrollmentCertId: 2860 }) })).json as { id: string; maxUsage: string };
+    const c = (await raw(sim, "POST", keyPath("CONNECTOR_GRP"), { token, json: createBody({ maxUsage: 7, enrollmentCertId: 2860 }) })).json as {
+      id: string;
+      maxUsage: string;
+    };
     expect(c.maxUsage).toBe("7");
     expect((await raw(sim, "GET", keyPath("CONNECTOR_GRP", c.id), { token })).status).toBe(200);
     const other = await raw(sim, "GET", keyPath("SERVICE_EDGE_GRP", c.id), { token });
@@ -131,11 +169,26 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
   });
 
   const invalidCreates: Array<{ reason: string; type: string; body: Record<string, unknown>; id: string }> = [
-    { reason: "enrollment cert without a private key", type: "CONNECTOR_GRP", body: createBodyStatic({ enrollmentCertId: SEED_IDS.enrollmentCerts.importedNoKey }), id: "invalid.association" },
-    { reason: "a service-edge group under CONNECTOR_GRP", type: "CONNECTOR_GRP", body: createBodyStatic({ zcomponentId: SEED_IDS.serviceEdgeGroups.a }), id: "invalid.association" },
+    {
+      reason: "enrollment cert without a private key",
+      type: "CONNECTOR_GRP",
+      body: createBodyStatic({ enrollmentCertId: SEED_IDS.enrollmentCerts.importedNoKey }),
+      id: "invalid.association",
+    },
+    {
+      reason: "a service-edge group under CONNECTOR_GRP",
+      type: "CONNECTOR_GRP",
+      body: createBodyStatic({ zcomponentId: SEED_IDS.serviceEdgeGroups.a }),
+      id: "invalid.association",
+    },
     { reason: "a connector group under SERVICE_EDGE_GRP", type: "SERVICE_EDGE_GRP", body: createBodyStatic({}), id: "invalid.association" },
     { reason: "missing name", type: "CONNECTOR_GRP", body: createBodyStatic({ name: undefined }), id: "invalid.input" },
-    { reason: "non-numeric maxUsage (the payload template)", type: "CONNECTOR_GRP", body: createBodyStatic({ maxUsage: "<max usage for this key>" }), id: "invalid.input" },
+    {
+      reason: "non-numeric maxUsage (the payload template)",
+      type: "CONNECTOR_GRP",
+      body: createBodyStatic({ maxUsage: "<max usage for this key>" }),
+      id: "invalid.input",
+    },
     { reason: "unknown enrollment cert", type: "CONNECTOR_GRP", body: createBodyStatic({ enrollmentCertId: "1" }), id: "resource.not.found" },
   ];
   test.each(invalidCreates)("10. create rejected with 400 $id: $reason", async ({ type, body, id }) => {
@@ -147,7 +200,10 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
 
   test("10. update with an invalid reference is rejected too, and leaves the key unchanged", async () => {
     const c = (await raw(sim, "POST", keyPath("CONNECTOR_GRP"), { token, json: createBody() })).json as { id: string };
-    const r = await raw(sim, "PUT", keyPath("CONNECTOR_GRP", c.id), { token, json: createBody({ enrollmentCertId: SEED_IDS.enrollmentCerts.importedNoKey, name: "x" }) });
+    const r = await raw(sim, "PUT", keyPath("CONNECTOR_GRP", c.id), {
+      token,
+      json: createBody({ enrollmentCertId: SEED_IDS.enrollmentCerts.importedNoKey, name: "x" }),
+    });
     expect(r.status).toBe(400);
     const got = (await raw(sim, "GET", keyPath("CONNECTOR_GRP", c.id), { token })).json as { name: string };
     expect(got.name).toBe("fidelity key");
@@ -155,8 +211,15 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
 
   test("11. POST certificate → 200 with parsed cName, san, validity, issuedTo/By, serialNo, publicKey; never the key; no key → 400", async () => {
     const ca = await createTestCa({ name: "fidelity" });
-    const leaf = await ca.issue({ commonName: "app.sim.example", organizations: ["Sim"] }, { dnsNames: ["app.sim.example", "alt.sim.example"] }, { usage: "server" });
-    const r = await raw(sim, "POST", `${mgmt(sim.customerId)}/certificate?microtenantId=0`, { token, json: { certBlob: leaf.leafPem + leaf.keyPem, name: "app" } });
+    const leaf = await ca.issue(
+      { commonName: "app.sim.example", organizations: ["Sim"] },
+      { dnsNames: ["app.sim.example", "alt.sim.example"] },
+      { usage: "server" },
+    );
+    const r = await raw(sim, "POST", `${mgmt(sim.customerId)}/certificate?microtenantId=0`, {
+      token,
+      json: { certBlob: leaf.leafPem + leaf.keyPem, name: "app" },
+    });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({
       cName: "app.sim.example",
@@ -176,7 +239,10 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
   test("12. PUT certificate changes only name/description → 204; DELETE → 204", async () => {
     const id = SEED_IDS.browserCertificate;
     const before = (await raw(sim, "GET", `${mgmt(sim.customerId)}/certificate/${id}`, { token })).json as Record<string, unknown>;
-    const u = await raw(sim, "PUT", `${mgmt(sim.customerId)}/certificate/${id}`, { token, json: { name: "renamed", description: "d", cName: "evil.example", certBlob: "ignored" } });
+    const u = await raw(sim, "PUT", `${mgmt(sim.customerId)}/certificate/${id}`, {
+      token,
+      json: { name: "renamed", description: "d", cName: "evil.example", certBlob: "ignored" },
+    });
     expect([u.status, u.text]).toEqual([204, ""]);
     const after = (await raw(sim, "GET", `${mgmt(sim.customerId)}/certificate/${id}`, { token })).json as Record<string, unknown>;
     expect(after).toMatchObject({ name: "renamed", description: "d", cName: before["cName"], certificate: before["certificate"] });
@@ -230,7 +296,11 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
     sim.zpa.injectFault("concurrentAccess");
     const c = await raw(sim, "POST", keyPath("CONNECTOR_GRP"), { token, json: createBody() });
     expect(c.status).toBe(409);
-    expect(c.json).toEqual({ params: ["com.zscaler.zpn.model.PolicySet"], id: "api.concurrent.access.error", reason: "Unable to modify the resource due to concurrent change requests. Try again" });
+    expect(c.json).toEqual({
+      params: ["com.zscaler.zpn.model.PolicySet"],
+      id: "api.concurrent.access.error",
+      reason: "Unable to modify the resource due to concurrent change requests. Try again",
+    });
     const admin = await raw(sim, "POST", "/__sim/zpa/faults", { json: { kind: "retryableServerError" } });
     expect(admin.status).toBe(204);
     const s = await raw(sim, "GET", keyPath("CONNECTOR_GRP"), { token });
@@ -265,7 +335,13 @@ describe("ZPA fidelity checklist (DIGEST §4)", () => {
 });
 
 function createBodyStatic(over: Record<string, unknown>): Record<string, unknown> {
-  const base: Record<string, unknown> = { name: "fidelity key", maxUsage: "5", enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a, ...over };
+  const base: Record<string, unknown> = {
+    name: "fidelity key",
+    maxUsage: "5",
+    enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+    zcomponentId: SEED_IDS.connectorGroups.a,
+    ...over,
+  };
   for (const k of Object.keys(base)) if (base[k] === undefined) delete base[k];
   return base;
 }

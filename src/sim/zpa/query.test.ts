@@ -14,7 +14,12 @@ describe("parseSearch (the value is already form-decoded, as the servlet stack d
     { reason: "EQ on a boolean, as privateKeyPresent EQ true", search: "privateKeyPresent EQ true", wire: item(), match: true },
     { reason: "EQ false on a true boolean", search: "privateKeyPresent EQ false", wire: item(), match: false },
     { reason: "EQ with spaces in the value takes the rest of the string", search: "name EQ Connector Group A", wire: item(), match: true },
-    { reason: "EQ ignores case (inf), so near-duplicates come back and clients must compare names themselves", search: "name EQ connector group a", wire: item(), match: true },
+    {
+      reason: "EQ ignores case (inf), so near-duplicates come back and clients must compare names themselves",
+      search: "name EQ connector group a",
+      wire: item(),
+      match: true,
+    },
     { reason: "the SDKs' form: '+' separators (name%2BEQ%2B… decodes to name+EQ+…)", search: "name+EQ+Connector Group A", wire: item(), match: true },
     { reason: "the SDK form with a '+' in the value: the value is the rest of the string", search: "name+EQ+a+b", wire: item({ name: "a+b" }), match: true },
     { reason: "the documented form with a '+' in the value (our client's %2B)", search: "name EQ a+b", wire: item({ name: "a+b" }), match: true },
@@ -25,7 +30,12 @@ describe("parseSearch (the value is already form-decoded, as the servlet stack d
     { reason: "STARTSWITH (an operator the SDKs list)", search: "name+STARTSWITH+Connector", wire: item(), match: true },
     { reason: "NE", search: "name+NE+Connector Group A", wire: item(), match: false },
     { reason: "GT compares numbers", search: "maxUsage+GT+1", wire: item(), match: true },
-    { reason: "a list field matches by any element (inf)", search: "domainNames+EQ+b.example", wire: item({ domainNames: ["a.example", "b.example"] }), match: true },
+    {
+      reason: "a list field matches by any element (inf)",
+      search: "domainNames+EQ+b.example",
+      wire: item({ domainNames: ["a.example", "b.example"] }),
+      match: true,
+    },
     { reason: "a single bare word is matched against the name (inf; older SDKs sent one)", search: "group", wire: item(), match: true },
     { reason: "a bare word that is not in the name", search: "edge", wire: item(), match: false },
     { reason: "an unknown field matches nothing (inf)", search: "colour EQ red", wire: item(), match: false },
@@ -57,7 +67,11 @@ describe("parseSearch (the value is already form-decoded, as the servlet stack d
     })();
     expect(e).toBeInstanceOf(ZpaSimError);
     expect((e as ZpaSimError).status).toBe(400);
-    expect((e as ZpaSimError).body).toEqual({ params: [operand], id: "filtering.input.invalid.operand", reason: `Invalid operand:${operand} in Filtering criteria.` });
+    expect((e as ZpaSimError).body).toEqual({
+      params: [operand],
+      id: "filtering.input.invalid.operand",
+      reason: `Invalid operand:${operand} in Filtering criteria.`,
+    });
   });
 });
 
@@ -68,8 +82,20 @@ describe("pageOf", () => {
     { reason: "page is 1-based", q: { page: "3" }, totalPages: "3", ids: ["41", "42", "43", "44", "45"] },
     { reason: "a page past the end is empty (list omitted)", q: { page: "9" }, totalPages: "3", ids: [] },
     { reason: "pagesize is honoured", q: { pagesize: "10", page: "2" }, totalPages: "5", ids: items.slice(10, 20).map((i) => i.id) },
-    { reason: "search adds totalCount as a string", q: { search: "name LIKE item-4" }, totalPages: "1", ids: ["4", "40", "41", "42", "43", "44", "45"], totalCount: "7" },
-    { reason: "the SDK search form pages the same way", q: { search: "name+LIKE+item-4", pagesize: "5" }, totalPages: "2", ids: ["4", "40", "41", "42", "43"], totalCount: "7" },
+    {
+      reason: "search adds totalCount as a string",
+      q: { search: "name LIKE item-4" },
+      totalPages: "1",
+      ids: ["4", "40", "41", "42", "43", "44", "45"],
+      totalCount: "7",
+    },
+    {
+      reason: "the SDK search form pages the same way",
+      q: { search: "name+LIKE+item-4", pagesize: "5" },
+      totalPages: "2",
+      ids: ["4", "40", "41", "42", "43"],
+      totalCount: "7",
+    },
   ];
   test.each(cases)("$reason", ({ q, totalPages, ids, totalCount }) => {
     const p = pageOf(items, q);

@@ -22,7 +22,8 @@ beforeEach(async () => {
   token = await signIn(sim);
 });
 
-const decodeJwtPayload = (jwt: string): Record<string, unknown> => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
+const decodeJwtPayload = (jwt: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
 
 describe("recorded traffic (default profile)", () => {
   test("POST provisioningKey → 200 (TestAppConnectorGroupProvisioningKey): modifiedTime = creationTime, audit flags, key '<n>|<host>|<384 base64>-<id>'", async () => {
@@ -50,7 +51,16 @@ describe("recorded traffic (default profile)", () => {
 
   test("PUT provisioningKey with the Terraform provider's whole-object body (read-only fields, associationType '') → 204", async () => {
     const k = (await raw(sim, "POST", keys(), { token, json: keyBody })).json as Record<string, unknown>;
-    const tfBody = { ...k, associationType: "", usageCount: "0", ipAcl: [], appConnectorGroupId: "", zcomponentName: "Connector Group A", maxUsage: "7", enabled: true };
+    const tfBody = {
+      ...k,
+      associationType: "",
+      usageCount: "0",
+      ipAcl: [],
+      appConnectorGroupId: "",
+      zcomponentName: "Connector Group A",
+      maxUsage: "7",
+      enabled: true,
+    };
     expect((await raw(sim, "PUT", `${keys()}/${String(k["id"])}`, { token, json: tfBody })).status).toBe(204);
     expect((await raw(sim, "GET", `${keys()}/${String(k["id"])}`, { token })).json).toMatchObject({ maxUsage: "7" });
   });

@@ -54,7 +54,17 @@ beforeAll(async () => {
   let id = 91_000;
   for (const { name, decoy } of names)
     for (const n of [name, decoy])
-      sim.zpa.putKey({ id: String(id++), associationType: "CONNECTOR_GRP", name: n, maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a, microtenantId: "0" });
+      sim.zpa.putKey({
+        id: String(id++),
+        associationType: "CONNECTOR_GRP",
+        name: n,
+        maxUsage: 1,
+        usageCount: 0,
+        enabled: true,
+        enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+        zcomponentId: SEED_IDS.connectorGroups.a,
+        microtenantId: "0",
+      });
 });
 afterAll(() => sim.close());
 

@@ -47,7 +47,8 @@ async function makeMaterial(): Promise<Material> {
   const ca = await createTestCa({ name: "ZPA Simulator Enrollment" });
   const partner = await createTestCa({ name: "Imported Partner" });
   const leaf = async (cn: string) =>
-    (await ca.issue({ commonName: cn, organizations: ["Zscaler"], organizationalUnits: ["Private Access"] }, {}, { usage: "client", validityDays: 3650 })).leafPem;
+    (await ca.issue({ commonName: cn, organizations: ["Zscaler"], organizationalUnits: ["Private Access"] }, {}, { usage: "client", validityDays: 3650 }))
+      .leafPem;
   const csrKey = await generateKey({ algorithm: "ECDSA", size: 256 });
   const browser = await ca.issue(
     { commonName: "portal.sim.example", organizations: ["certbridge simulator"] },
@@ -82,7 +83,11 @@ function enrollmentFrom(
     name,
     creationTime: created,
     modifiedBy: "217246660302995849",
-    cName: subject.split(",").find((p) => p.startsWith("CN="))?.slice(3) ?? name,
+    cName:
+      subject
+        .split(",")
+        .find((p) => p.startsWith("CN="))
+        ?.slice(3) ?? name,
     validFromInEpochSec: Math.floor(c.validFromDate.getTime() / 1000),
     validToInEpochSec: Math.floor(c.validToDate.getTime() / 1000),
     certificate: pem,
@@ -116,7 +121,17 @@ export async function defaultSeed(nowSeconds: number): Promise<SeedData> {
       description: "Uploaded without its private key",
     }),
     // A CSR-only certificate: no certificate, cName or validity fields, as in the documented example.
-    { id: ids.csrOnly, name: "Pending CSR", description: "2", creationTime: t, modifiedBy: "217246660302995849", allowSigning: false, privateKeyPresent: true, clientCertType: "NONE", csr: m.csr },
+    {
+      id: ids.csrOnly,
+      name: "Pending CSR",
+      description: "2",
+      creationTime: t,
+      modifiedBy: "217246660302995849",
+      allowSigning: false,
+      privateKeyPresent: true,
+      clientCertType: "NONE",
+      csr: m.csr,
+    },
   ];
   const group = (id: string, type: AssociationType, name: string, extra: Partial<StoredGroup> = {}): StoredGroup => ({
     id,
@@ -140,7 +155,15 @@ export async function defaultSeed(nowSeconds: number): Promise<SeedData> {
   ];
   const parsed = await parseCertBlob(m.browser.certPem + m.browser.chainPem + m.browser.keyPem);
   const certificates: StoredCertificate[] = [
-    { id: SEED_IDS.browserCertificate, name: "portal.sim.example", description: "Seeded browser-access certificate", microtenantId: "0", creationTime: t, modifiedBy: "217246660302995849", ...parsed },
+    {
+      id: SEED_IDS.browserCertificate,
+      name: "portal.sim.example",
+      description: "Seeded browser-access certificate",
+      microtenantId: "0",
+      creationTime: t,
+      modifiedBy: "217246660302995849",
+      ...parsed,
+    },
   ];
   return {
     microtenants: [{ id: SEED_IDS.microtenant, name: "Microtenant A" }],
@@ -160,11 +183,30 @@ function segmentSeed(t: number): Pick<SeedData, "segmentGroups" | "serverGroups"
   const admin = "217246660302995849";
   const ids = SEED_IDS;
   const segmentGroups: StoredSegmentGroup[] = [
-    { id: ids.segmentGroups.browserAccess, name: "Browser Access Apps", description: "Published through Browser Access", enabled: true, microtenantId: "0", creationTime: t, modifiedTime: t, modifiedBy: admin },
+    {
+      id: ids.segmentGroups.browserAccess,
+      name: "Browser Access Apps",
+      description: "Published through Browser Access",
+      enabled: true,
+      microtenantId: "0",
+      creationTime: t,
+      modifiedTime: t,
+      modifiedBy: admin,
+    },
     { id: ids.segmentGroups.internal, name: "Internal Applications", enabled: true, microtenantId: "0", creationTime: t, modifiedBy: admin },
   ];
   const serverGroups: StoredServerGroup[] = [
-    { id: ids.serverGroups.portal, name: "Portal Servers", enabled: true, dynamicDiscovery: true, appConnectorGroupIds: [ids.connectorGroups.a], microtenantId: "0", creationTime: t, modifiedTime: t, modifiedBy: admin },
+    {
+      id: ids.serverGroups.portal,
+      name: "Portal Servers",
+      enabled: true,
+      dynamicDiscovery: true,
+      appConnectorGroupIds: [ids.connectorGroups.a],
+      microtenantId: "0",
+      creationTime: t,
+      modifiedTime: t,
+      modifiedBy: admin,
+    },
   ];
   const clientless = (id: string, domain: string, n: number) => ({
     id,

@@ -118,7 +118,11 @@ export async function startZpaSimulator(opts: ZpaSimulatorOptions = {}): Promise
       // ZPA's 503 says "Refer to the Retry-After header" and carries one; other 5xx (inf) carry none.
       serverError: (status, retryAfter) => {
         if (status === 503) return { status, json: zpaErrors.serverRetryable().body, headers: { "retry-after": retryAfter ?? "10s" } };
-        return { status, json: { id: "internal.server.error", reason: "An internal error occurred" }, ...(retryAfter === undefined ? {} : { headers: { "retry-after": retryAfter } }) };
+        return {
+          status,
+          json: { id: "internal.server.error", reason: "An internal error occurred" },
+          ...(retryAfter === undefined ? {} : { headers: { "retry-after": retryAfter } }),
+        };
       },
       tooManyRequests: zpaTooMany,
     },

@@ -153,9 +153,7 @@ export class ZpaStore {
 
   // ---- groups (read-only through the API here) ----
   listGroups(type: AssociationType, scope: MicrotenantScope): Record<string, unknown>[] {
-    return [...this.groups.values()]
-      .filter((g) => g.type === type && visibleIn(g.microtenantId, scope))
-      .map((g) => groupToWire(g, this.tenants));
+    return [...this.groups.values()].filter((g) => g.type === type && visibleIn(g.microtenantId, scope)).map((g) => groupToWire(g, this.tenants));
   }
 
   getGroup(type: AssociationType, id: string, scope: MicrotenantScope): Record<string, unknown> {
@@ -193,9 +191,7 @@ export class ZpaStore {
   }
 
   listKeys(type: AssociationType, scope: MicrotenantScope): Record<string, unknown>[] {
-    return [...this.keys.values()]
-      .filter((k) => k.associationType === type && visibleIn(k.microtenantId, scope))
-      .map((k) => this.#keyWire(k, "read"));
+    return [...this.keys.values()].filter((k) => k.associationType === type && visibleIn(k.microtenantId, scope)).map((k) => this.#keyWire(k, "read"));
   }
 
   getKey(type: AssociationType, id: string, scope: MicrotenantScope): Record<string, unknown> {
@@ -222,12 +218,10 @@ export class ZpaStore {
     const cert = this.enrollmentCerts.get(enrollmentCertId);
     if (cert === undefined) throw this.#notFound(enrollmentCertId);
     // (inf) the field table says "ID of the existing enrollment certificate that has the private key".
-    if (!cert.privateKeyPresent)
-      throw zpaErrors.invalidAssociation("The enrollment certificate has no private key", "enrollmentCertId");
+    if (!cert.privateKeyPresent) throw zpaErrors.invalidAssociation("The enrollment certificate has no private key", "enrollmentCertId");
     const group = this.groups.get(zcomponentId);
     if (group === undefined) throw this.#notFound(zcomponentId);
-    if (group.type !== type)
-      throw zpaErrors.invalidAssociation(`The zcomponent is not a ${type} group`, "zcomponentId");
+    if (group.type !== type) throw zpaErrors.invalidAssociation(`The zcomponent is not a ${type} group`, "zcomponentId");
     return { name, maxUsage, enrollmentCertId, zcomponentId, enabled };
   }
 
@@ -294,11 +288,7 @@ export class ZpaStore {
     return certificateToWire(this.#certificate(id, scope), this.tenants, { ...opts, facts: this.facts });
   }
 
-  async createCertificate(
-    raw: unknown,
-    tenantQuery: string | undefined,
-    parse: (blob: string) => Promise<ParsedCertBlob>,
-  ): Promise<Record<string, unknown>> {
+  async createCertificate(raw: unknown, tenantQuery: string | undefined, parse: (blob: string) => Promise<ParsedCertBlob>): Promise<Record<string, unknown>> {
     let parsed: ParsedCertBlob;
     let body: Record<string, unknown>;
     try {
@@ -404,9 +394,10 @@ export class ZpaStore {
       counts: {
         groups: this.groups.size,
         enrollmentCerts: this.enrollmentCerts.size,
-        provisioningKeys: Object.fromEntries(
-          associationTypes.map((t) => [t, [...this.keys.values()].filter((k) => k.associationType === t).length]),
-        ) as Record<AssociationType, number>,
+        provisioningKeys: Object.fromEntries(associationTypes.map((t) => [t, [...this.keys.values()].filter((k) => k.associationType === t).length])) as Record<
+          AssociationType,
+          number
+        >,
         certificates: this.certificates.size,
       },
       ...structuredClone(this.counters),

@@ -17,7 +17,14 @@ const signal = new AbortController().signal;
 
 beforeAll(async () => {
   sim = await startCloudflareSimulator({ transitionDelayMs: 0 });
-  ca = new CloudflareCertificateAuthority(new CloudflareClient({ zoneId: sim.credentials.zoneId, auth: { kind: "apiToken", token: sim.credentials.apiToken }, baseUrl: sim.apiBaseUrl, maxAttempts: 2 }));
+  ca = new CloudflareCertificateAuthority(
+    new CloudflareClient({
+      zoneId: sim.credentials.zoneId,
+      auth: { kind: "apiToken", token: sim.credentials.apiToken },
+      baseUrl: sim.apiBaseUrl,
+      maxAttempts: 2,
+    }),
+  );
 });
 afterAll(() => sim.close());
 afterEach(() => sim.reset());
@@ -25,12 +32,21 @@ afterEach(() => sim.reset());
 async function orderFor(commonName: string, key?: KeyObject, extra: Partial<CertificateOrder> = {}): Promise<{ order: CertificateOrder; key: KeyObject }> {
   const k = key ?? (await generateKey({ algorithm: "ECDSA", size: 256 })).privateKey;
   const csrPem = await createCsr({ privateKey: k, subject: { commonName } });
-  const spki = createHash("sha256").update(createPublicKey(k).export({ type: "spki", format: "der" })).digest("hex");
+  const spki = createHash("sha256")
+    .update(createPublicKey(k).export({ type: "spki", format: "der" }))
+    .digest("hex");
   return {
     key: k,
     order: {
       owner: { uid: "0b1c2d3e-0000-4000-8000-000000000001", namespace: "ns", name: commonName, revision: 1 },
-      csrPem, publicKeySha256: spki, commonName, dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [], lifetimeDays: 30,
+      csrPem,
+      publicKeySha256: spki,
+      commonName,
+      dnsNames: [],
+      ipAddresses: [],
+      emailAddresses: [],
+      uris: [],
+      lifetimeDays: 30,
       vendorOptions: { vendor: "cloudflare", options: {} },
       ...extra,
     },
@@ -40,8 +56,14 @@ async function orderFor(commonName: string, key?: KeyObject, extra: Partial<Cert
 /** The intent of `order`, recorded `recordedAt` (default: just now, before anything was sent). */
 async function intentOf(order: CertificateOrder, extra: Partial<OrderIntent> = {}): Promise<OrderIntent> {
   return {
-    owner: order.owner, specHash: "0123456789abcdef", publicKeySha256: order.publicKeySha256, fingerprint: await ca.fingerprint(order),
-    vendorOptions: order.vendorOptions, recordedAt: new Date(Date.now() - 1000), knownVendorRefs: [], ...extra,
+    owner: order.owner,
+    specHash: "0123456789abcdef",
+    publicKeySha256: order.publicKeySha256,
+    fingerprint: await ca.fingerprint(order),
+    vendorOptions: order.vendorOptions,
+    recordedAt: new Date(Date.now() - 1000),
+    knownVendorRefs: [],
+    ...extra,
   };
 }
 
@@ -68,12 +90,18 @@ describe("CloudflareCertificateAuthority", () => {
     const intent = await intentOf(order);
     const out = await ca.submit(order, signal);
     const again = sameCsr ? order : (await orderFor("device-2", key)).order;
-    expect(await ca.findOrders(await intentOf(again, { recordedAt: intent.recordedAt }), signal)).toEqual([{ vendorRef: out.vendorRef, state: "issued", placedAt: expect.any(Date) }]);
+    expect(await ca.findOrders(await intentOf(again, { recordedAt: intent.recordedAt }), signal)).toEqual([
+      { vendorRef: out.vendorRef, state: "issued", placedAt: expect.any(Date) },
+    ]);
   });
 
   it.each([
     { why: "a key that was never ordered", vary: async () => (await orderFor("device-3")).order, extra: {} },
-    { why: "the same key asking for another name (the previous spec under rotationPolicy Never)", vary: async (k: KeyObject) => (await orderFor("renamed", k)).order, extra: {} },
+    {
+      why: "the same key asking for another name (the previous spec under rotationPolicy Never)",
+      vary: async (k: KeyObject) => (await orderFor("renamed", k)).order,
+      extra: {},
+    },
     { why: "the same key and name for another validity", vary: async (k: KeyObject) => (await orderFor("device-3", k, { lifetimeDays: 90 })).order, extra: {} },
   ])("findOrders does not mistake $why for the intent", async ({ vary }) => {
     const { order, key } = await orderFor("device-3");
@@ -100,7 +128,9 @@ describe("CloudflareCertificateAuthority", () => {
     await ca.revoke(out.vendorRef, "superseded", signal);
     expect(await ca.collect(out.vendorRef, order, signal)).toMatchObject({ state: "failed", vendorRef: out.vendorRef });
     expect((sim.state() as { revocations: number }).revocations).toBe(1);
-    expect(await ca.findOrders(await intentOf(order, { recordedAt: new Date(Date.now() - 60_000) }), signal)).toEqual([{ vendorRef: out.vendorRef, state: "failed", placedAt: expect.any(Date) }]);
+    expect(await ca.findOrders(await intentOf(order, { recordedAt: new Date(Date.now() - 60_000) }), signal)).toEqual([
+      { vendorRef: out.vendorRef, state: "failed", placedAt: expect.any(Date) },
+    ]);
   });
 
   it("cancel revokes an issued certificate; cancelling again or an unknown id is done too", async () => {

@@ -87,7 +87,9 @@ function validityDaysOf(order: CertificateOrder): number {
 
 /** What an order asked for: the CSR minus its signature, and the validity. */
 export function requestFingerprint(csrPem: string, validityDays: number): string {
-  return createHash("sha256").update(`cf1\n${csrRequestInfoSha256(csrPem)}\n${validityDays}`).digest("hex");
+  return createHash("sha256")
+    .update(`cf1\n${csrRequestInfoSha256(csrPem)}\n${validityDays}`)
+    .digest("hex");
 }
 
 function matchesIntent(c: ClientCertificate, intent: OrderIntent): boolean {

@@ -108,15 +108,69 @@ describe("CloudflareClient against the simulator", () => {
 
   describe("error classes", () => {
     const cases: Array<{ name: string; run: () => Promise<unknown>; kind: VendorError["kind"]; status: number; code?: string; reason: string }> = [
-      { name: "unknown token", run: () => client({ auth: { kind: "apiToken", token: "x".repeat(40) } }).list(), kind: "credentials", status: 403, code: "10000", reason: "10000 Authentication error [P9]" },
-      { name: "malformed token", run: () => client({ auth: { kind: "apiToken", token: "short" } }).list(), kind: "credentials", status: 400, code: "6003", reason: "6003 with chain 6111 [P9]" },
-      { name: "malformed global key", run: () => client({ auth: { kind: "globalKey", email: "sim@certbridge.test", key: "nothex" } }).list(), kind: "credentials", status: 400, code: "6003", reason: "6003 with chain 6103 [P9]" },
-      { name: "wrong global key", run: () => client({ auth: { kind: "globalKey", email: "sim@certbridge.test", key: "f".repeat(37) } }).list(), kind: "credentials", status: 403, code: "10000", reason: "well-formed but unknown" },
-      { name: "read-only token writes", run: () => client({ auth: { kind: "apiToken", token: "certbridge-sim-cloudflare-readonly-00001" } }).create({ csr: csrPem, validityDays: 1 }), kind: "credentials", status: 403, code: "10000", reason: "create needs #ssl:edit" },
+      {
+        name: "unknown token",
+        run: () => client({ auth: { kind: "apiToken", token: "x".repeat(40) } }).list(),
+        kind: "credentials",
+        status: 403,
+        code: "10000",
+        reason: "10000 Authentication error [P9]",
+      },
+      {
+        name: "malformed token",
+        run: () => client({ auth: { kind: "apiToken", token: "short" } }).list(),
+        kind: "credentials",
+        status: 400,
+        code: "6003",
+        reason: "6003 with chain 6111 [P9]",
+      },
+      {
+        name: "malformed global key",
+        run: () => client({ auth: { kind: "globalKey", email: "sim@certbridge.test", key: "nothex" } }).list(),
+        kind: "credentials",
+        status: 400,
+        code: "6003",
+        reason: "6003 with chain 6103 [P9]",
+      },
+      {
+        name: "wrong global key",
+        run: () => client({ auth: { kind: "globalKey", email: "sim@certbridge.test", key: "f".repeat(37) } }).list(),
+        kind: "credentials",
+        status: 403,
+        code: "10000",
+        reason: "well-formed but unknown",
+      },
+      {
+        name: "read-only token writes",
+        run: () => client({ auth: { kind: "apiToken", token: "certbridge-sim-cloudflare-readonly-00001" } }).create({ csr: csrPem, validityDays: 1 }),
+        kind: "credentials",
+        status: 403,
+        code: "10000",
+        reason: "create needs #ssl:edit",
+      },
       { name: "unknown certificate id", run: () => client().get("0".repeat(32)), kind: "notFound", status: 404, reason: "unknown id" },
-      { name: "unknown zone", run: () => client({ zoneId: "f".repeat(32) }).list(), kind: "invalid", status: 404, code: "7003", reason: "the URI does not route: configuration error" },
-      { name: "invalid CSR", run: () => client().create({ csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", validityDays: 1 }), kind: "invalid", status: 400, reason: "our request is wrong" },
-      { name: "validity too long", run: () => client().create({ csr: csrPem, validityDays: 99_999 }), kind: "invalid", status: 400, reason: "out of range (inf)" },
+      {
+        name: "unknown zone",
+        run: () => client({ zoneId: "f".repeat(32) }).list(),
+        kind: "invalid",
+        status: 404,
+        code: "7003",
+        reason: "the URI does not route: configuration error",
+      },
+      {
+        name: "invalid CSR",
+        run: () => client().create({ csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", validityDays: 1 }),
+        kind: "invalid",
+        status: 400,
+        reason: "our request is wrong",
+      },
+      {
+        name: "validity too long",
+        run: () => client().create({ csr: csrPem, validityDays: 99_999 }),
+        kind: "invalid",
+        status: 400,
+        reason: "out of range (inf)",
+      },
       {
         name: "reactivate an active certificate",
         run: async () => {
@@ -161,7 +215,7 @@ describe("CloudflareClient against the simulator", () => {
     it("GET retries through 5xx; POST does not", async () => {
       const c = client();
       const created = await c.create({ csr: csrPem, validityDays: 1 });
-      sim.faults.set({ fail5xxRate: 1, count: 2, pathPattern: "^GET " , retryAfter: "0" });
+      sim.faults.set({ fail5xxRate: 1, count: 2, pathPattern: "^GET ", retryAfter: "0" });
       expect((await c.get(created.id)).id).toBe(created.id);
       sim.faults.set({ fail5xxRate: 1, count: 1, pathPattern: "^POST ", retryAfter: "0" });
       const e = await failure(c.create({ csr: csrPem, validityDays: 1 }));
@@ -193,8 +247,16 @@ describe("CloudflareClient against the simulator", () => {
 describe("CloudflareClient input checks (no request is sent)", () => {
   const cases: Array<{ run: () => unknown; message: RegExp; reason: string }> = [
     { run: () => new CloudflareClient({ zoneId: "../x", auth: token }), message: /zoneId/, reason: "zone id could escape the path" },
-    { run: () => new CloudflareClient({ zoneId: "abc", auth: token }).get("a/../b"), message: /invalid format/, reason: "certificate id could escape the path" },
-    { run: () => new CloudflareClient({ zoneId: "abc", auth: token }).create({ csr: "x", validityDays: 0 }), message: /validityDays/, reason: "validity must be positive" },
+    {
+      run: () => new CloudflareClient({ zoneId: "abc", auth: token }).get("a/../b"),
+      message: /invalid format/,
+      reason: "certificate id could escape the path",
+    },
+    {
+      run: () => new CloudflareClient({ zoneId: "abc", auth: token }).create({ csr: "x", validityDays: 0 }),
+      message: /validityDays/,
+      reason: "validity must be positive",
+    },
     { run: () => new CloudflareClient({ zoneId: "abc", auth: token }).list({ perPage: 4 }), message: /5\.\.50/, reason: "documented per_page bounds" },
   ];
   it.each(cases)("$reason → VendorError invalid", async ({ run, message }) => {

@@ -5,7 +5,14 @@ import { VendorError } from "../shared/errors.ts";
 import { VendorHttp, type AttemptEvent, type HttpMethod } from "../shared/http.ts";
 import { credentialKey, RateLimiter, scaledRule, type RateLimiterRegistry, type RateLimitRule } from "../shared/rate-limiter.ts";
 import { CLOUDFLARE_BLOCK_MS, classifyCloudflare } from "./errors.ts";
-import { CertificateListEnvelope, SingleCertificateEnvelope, type ClientCertificate, type CreateClientCertificateBody, type ListStatusFilter, type ResultInfo } from "./wire.ts";
+import {
+  CertificateListEnvelope,
+  SingleCertificateEnvelope,
+  type ClientCertificate,
+  type CreateClientCertificateBody,
+  type ListStatusFilter,
+  type ResultInfo,
+} from "./wire.ts";
 
 export const CLOUDFLARE_DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4";
 
@@ -145,7 +152,10 @@ export class CloudflareClient {
   async findByCsr(csrPem: string, signal?: AbortSignal): Promise<ClientCertificate | undefined> {
     const want = csrBody(csrPem);
     const all = await this.listAll({ status: "all" }, signal);
-    return all.find((c) => c.csr !== undefined && csrBody(c.csr) === want && c.status !== "revoked" && c.status !== "pending_revocation") ?? all.find((c) => c.csr !== undefined && csrBody(c.csr) === want);
+    return (
+      all.find((c) => c.csr !== undefined && csrBody(c.csr) === want && c.status !== "revoked" && c.status !== "pending_revocation") ??
+      all.find((c) => c.csr !== undefined && csrBody(c.csr) === want)
+    );
   }
 
   async #single(operation: string, method: HttpMethod, suffix: string, signal: AbortSignal | undefined, json?: unknown): Promise<ClientCertificate> {
@@ -162,9 +172,18 @@ export class CloudflareClient {
   }
 
   // A 2xx that says success:false is still a failure.
-  #checkSuccess(operation: string, res: { status: number; headers: Record<string, string>; data: { success: boolean; errors: unknown }; requestId?: string }): void {
+  #checkSuccess(
+    operation: string,
+    res: { status: number; headers: Record<string, string>; data: { success: boolean; errors: unknown }; requestId?: string },
+  ): void {
     if (res.data.success) return;
-    throw classifyCloudflare({ status: res.status, headers: res.headers, body: res.data, operation, ...(res.requestId === undefined ? {} : { requestId: res.requestId }) });
+    throw classifyCloudflare({
+      status: res.status,
+      headers: res.headers,
+      body: res.data,
+      operation,
+      ...(res.requestId === undefined ? {} : { requestId: res.requestId }),
+    });
   }
 
   #base(suffix: string): string {
@@ -187,7 +206,10 @@ function checkId(operation: string, id: string): string {
 }
 
 function csrBody(pem: string): string {
-  return pem.replace(/\\n/g, "\n").replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+  return pem
+    .replace(/\\n/g, "\n")
+    .replace(/-----[^-]+-----/g, "")
+    .replace(/\s+/g, "");
 }
 
 export type { ClientCertificate, ListStatusFilter, ResultInfo };

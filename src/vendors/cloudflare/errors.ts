@@ -43,7 +43,10 @@ export function classifyCloudflare(res: ClassifyInput): VendorError {
   const kind = kindFor(res.status, codes);
   const first = errors[0];
   const chained = first?.error_chain?.[0];
-  const text = first === undefined ? `HTTP ${res.status}` : `${first.message.slice(0, 200)} (code ${first.code}${chained === undefined ? "" : `; ${chained.message.slice(0, 200)} (code ${chained.code})`})`;
+  const text =
+    first === undefined
+      ? `HTTP ${res.status}`
+      : `${first.message.slice(0, 200)} (code ${first.code}${chained === undefined ? "" : `; ${chained.message.slice(0, 200)} (code ${chained.code})`})`;
   const retryAfterMs = kind === "rateLimited" ? (res.retryAfterMs ?? CLOUDFLARE_BLOCK_MS) : res.retryAfterMs;
   return new VendorError({
     kind,

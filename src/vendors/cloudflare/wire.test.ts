@@ -5,7 +5,8 @@ import { CertificateListEnvelope, ClientCertificateSchema, SingleCertificateEnve
 describe("Cloudflare wire schemas", () => {
   it("parse a certificate assembled from the doc's own example values [S2]", () => {
     const doc = parseCloudflareDoc();
-    const item = doc.responses["200"]!.content["application/json"].schema.allOf!.find((s) => s.properties?.["result"]?.items?.properties !== undefined)!.properties!["result"]!.items!;
+    const item = doc.responses["200"]!.content["application/json"].schema.allOf!.find((s) => s.properties?.["result"]?.items?.properties !== undefined)!
+      .properties!["result"]!.items!;
     const example: Record<string, unknown> = {};
     for (const { path, schema } of examplesUnder(item)) {
       const keys = path.split(".");
@@ -14,7 +15,13 @@ describe("Cloudflare wire schemas", () => {
       o[keys.at(-1)!] = schema.example;
     }
     const c = ClientCertificateSchema.parse(example);
-    expect(c).toMatchObject({ id: "023e105f4ecef8ad9ca31a8372d0c353", status: "active", validityDays: 3650, ski: "8e375af1389a069a0f921f8cc8e1eb12d784b949", certificateAuthority: { name: "Cloudflare Managed CA for account" } });
+    expect(c).toMatchObject({
+      id: "023e105f4ecef8ad9ca31a8372d0c353",
+      status: "active",
+      validityDays: 3650,
+      ski: "8e375af1389a069a0f921f8cc8e1eb12d784b949",
+      certificateAuthority: { name: "Cloudflare Managed CA for account" },
+    });
     expect(c.expiresOn?.toISOString()).toBe("2033-02-20T23:18:00.000Z");
     expect(c.issuedOn?.toISOString()).toBe("2023-02-23T23:18:00.000Z");
   });
@@ -23,7 +30,12 @@ describe("Cloudflare wire schemas", () => {
     const r = CertificateListEnvelope.parse({ success: true, errors: [], messages: [], result: null });
     expect(r.result).toEqual([]);
     expect(r.result_info).toBeUndefined();
-    const s = SingleCertificateEnvelope.parse({ success: true, errors: [], messages: [], result: { id: "a", status: "active", future_field: 1, documentation_url: "x" } });
+    const s = SingleCertificateEnvelope.parse({
+      success: true,
+      errors: [],
+      messages: [],
+      result: { id: "a", status: "active", future_field: 1, documentation_url: "x" },
+    });
     expect(s.result.id).toBe("a");
   });
 

@@ -50,7 +50,11 @@ export function envelope<T extends z.ZodType>(result: T) {
 }
 
 // Unknown future statuses are kept as "unknown" rather than failing the whole response.
-const StatusSchema = z.string().transform((s): ClientCertificateStatus | "unknown" => ((CLIENT_CERTIFICATE_STATUSES as readonly string[]).includes(s) ? (s as ClientCertificateStatus) : "unknown"));
+const StatusSchema = z
+  .string()
+  .transform((s): ClientCertificateStatus | "unknown" =>
+    (CLIENT_CERTIFICATE_STATUSES as readonly string[]).includes(s) ? (s as ClientCertificateStatus) : "unknown",
+  );
 
 const opt = <T extends z.ZodType>(s: T) => optionalOmitted(s);
 

@@ -21,8 +21,14 @@ const SPEC = "0123456789abcdef0123";
 
 function intentOf(order: CertificateOrder, extra: Partial<OrderIntent> = {}): OrderIntent {
   return {
-    owner: order.owner, specHash: SPEC.slice(0, 16), publicKeySha256: order.publicKeySha256, vendorOptions: order.vendorOptions,
-    lookupName: lookupNameOf(order), recordedAt: new Date(0), knownVendorRefs: [], ...extra,
+    owner: order.owner,
+    specHash: SPEC.slice(0, 16),
+    publicKeySha256: order.publicKeySha256,
+    vendorOptions: order.vendorOptions,
+    lookupName: lookupNameOf(order),
+    recordedAt: new Date(0),
+    knownVendorRefs: [],
+    ...extra,
   };
 }
 
@@ -49,7 +55,14 @@ async function orderFor(family: keyof typeof families, revision = 1): Promise<{ 
     key: privateKey,
     order: {
       owner: { uid: UID, namespace: "ns", name: family, revision, specHash: SPEC },
-      csrPem, publicKeySha256: "0".repeat(64), commonName: cn, dnsNames, ipAddresses: [], emailAddresses, uris: [], lifetimeDays: 90,
+      csrPem,
+      publicKeySha256: "0".repeat(64),
+      commonName: cn,
+      dnsNames,
+      ipAddresses: [],
+      emailAddresses,
+      uris: [],
+      lifetimeDays: 90,
       vendorOptions: { vendor: "sectigo", options: families[family] },
     },
   };
@@ -85,7 +98,9 @@ describe("SectigoCertificateAuthority", () => {
   it.each(["ssl", "client", "device"] as const)("%s: findOrders recovers the order of exactly this UID, revision and spec", async (family) => {
     const { order } = await orderFor(family, 3);
     const placed = await ca.submit(order, signal);
-    expect(await ca.findOrders(intentOf(order), signal)).toEqual([expect.objectContaining({ vendorRef: placed.vendorRef, state: expect.stringMatching(/^(pending|issued)$/) })]);
+    expect(await ca.findOrders(intentOf(order), signal)).toEqual([
+      expect.objectContaining({ vendorRef: placed.vendorRef, state: expect.stringMatching(/^(pending|issued)$/) }),
+    ]);
     const nextRevision = { ...order, owner: { ...order.owner, revision: 4 } };
     expect(await ca.findOrders(intentOf(nextRevision), signal)).toEqual([]);
     const otherOwner = { ...order, owner: { ...order.owner, uid: "00000000-0000-4000-8000-000000000000" } };
@@ -103,7 +118,14 @@ describe("SectigoCertificateAuthority", () => {
   });
 
   it.each([
-    { why: "declined by an approver", act: (id: number) => { sim.setIssuance({ approvalRequired: true }); return () => sim.decline(id); }, approval: true },
+    {
+      why: "declined by an approver",
+      act: (id: number) => {
+        sim.setIssuance({ approvalRequired: true });
+        return () => sim.decline(id);
+      },
+      approval: true,
+    },
     { why: "rejected by the CA", act: (id: number) => () => sim.reject(id), approval: false },
   ])("an order $why collects as failed", async ({ act, approval }) => {
     if (approval) sim.setIssuance({ approvalRequired: true });
@@ -135,7 +157,9 @@ describe("SectigoCertificateAuthority", () => {
 
   it("a submit refused before the enroll left placed nothing; a lost enroll may have", async () => {
     const { order } = await orderFor("ssl");
-    const unknownProfile = await ca.submit({ ...order, vendorOptions: { vendor: "sectigo", options: { ...families.ssl, profile: { name: "none" } } } }, signal).catch((e: unknown) => e);
+    const unknownProfile = await ca
+      .submit({ ...order, vendorOptions: { vendor: "sectigo", options: { ...families.ssl, profile: { name: "none" } } } }, signal)
+      .catch((e: unknown) => e);
     expect(submitMayHavePlaced(unknownProfile)).toBe(false);
     sim.faults.set({ pathPattern: "^GET /api/ssl/v1/types", fail5xxRate: 1, count: 3 });
     const profileOutage = await new SectigoCertificateAuthority({ client: clientFor(sim), orgId: SEED.orgId }).submit(order, signal).catch((e: unknown) => e);

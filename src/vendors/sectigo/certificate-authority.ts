@@ -5,7 +5,16 @@
 // names the family ("ssl:812") because revoke gets no order to tell them apart. Only an order status
 // that can never issue (declined, rejected, revoked, …) is a failed order; any other error while
 // collecting leaves the order in place.
-import { type CancelOutcome, type CertificateAuthority, type CertificateOrder, type CertificateOrderOptions, type FoundOrder, type IssueOutcome, type OrderIntent, notPlaced } from "../../ports/certificate-authority.ts";
+import {
+  type CancelOutcome,
+  type CertificateAuthority,
+  type CertificateOrder,
+  type CertificateOrderOptions,
+  type FoundOrder,
+  type IssueOutcome,
+  type OrderIntent,
+  notPlaced,
+} from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import type { SectigoClient } from "./client.ts";
 import type { OrderMarker } from "./order-marker.ts";
@@ -37,7 +46,9 @@ const FAMILY_API = { ssl: "ssl", client: "smime", device: "device" } as const;
  */
 function sectigoOptionsOf(options: CertificateOrderOptions, operation: string): SectigoOptions {
   if (options.vendor === "sectigo") return options.options;
-  throw notPlaced(new VendorError({ kind: "invalid", vendor: "sectigo", operation, message: `a ${options.vendor} order cannot be placed through a Sectigo connection` }));
+  throw notPlaced(
+    new VendorError({ kind: "invalid", vendor: "sectigo", operation, message: `a ${options.vendor} order cannot be placed through a Sectigo connection` }),
+  );
 }
 
 export function formatVendorRef(family: SectigoFamily, id: number): string {
@@ -69,8 +80,14 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
     const o = sectigoOptionsOf(order.vendorOptions, "enroll");
     const family = FAMILY_OF_TYPE[o.type];
     const orgId = o.orgId ?? this.#orgId;
-    if (orgId === undefined) throw notPlaced(new VendorError({ kind: "invalid", vendor: "sectigo", operation: "enroll", message: "no orgId: set spec.sectigo.orgId or the connection's orgId" }));
-    if (family === "client" && o.person === undefined) throw notPlaced(new VendorError({ kind: "invalid", vendor: "sectigo", operation: "smime.enroll", message: "client certificates need spec.sectigo.person" }));
+    if (orgId === undefined)
+      throw notPlaced(
+        new VendorError({ kind: "invalid", vendor: "sectigo", operation: "enroll", message: "no orgId: set spec.sectigo.orgId or the connection's orgId" }),
+      );
+    if (family === "client" && o.person === undefined)
+      throw notPlaced(
+        new VendorError({ kind: "invalid", vendor: "sectigo", operation: "smime.enroll", message: "client certificates need spec.sectigo.person" }),
+      );
     let profile: CertProfile;
     try {
       profile = await this.resolveProfile(family, o.profile, orgId, signal);
@@ -79,7 +96,15 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
     }
     const term = pickTerm(profile, o.term ?? order.lifetimeDays);
     const marker = markerOf(order);
-    const common = { orgId, csr: order.csrPem, certType: profile.id, term, marker, ...(o.comments === undefined ? {} : { comments: o.comments }), ...(o.customFields === undefined ? {} : { customFields: o.customFields }) };
+    const common = {
+      orgId,
+      csr: order.csrPem,
+      certType: profile.id,
+      term,
+      marker,
+      ...(o.comments === undefined ? {} : { comments: o.comments }),
+      ...(o.customFields === undefined ? {} : { customFields: o.customFields }),
+    };
     const call = { signal };
     switch (family) {
       case "ssl": {
@@ -88,7 +113,14 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
           {
             ...common,
             subjAltNames: sans,
-            ...(o.externalRequester === undefined ? {} : { externalRequester: o.externalRequester.split(",").map((s) => s.trim()).filter(Boolean) }),
+            ...(o.externalRequester === undefined
+              ? {}
+              : {
+                  externalRequester: o.externalRequester
+                    .split(",")
+                    .map((s) => s.trim())
+                    .filter(Boolean),
+                }),
             ...(o.dcv === undefined ? {} : { dcvMode: o.dcv.mode, ...(o.dcv.email === undefined ? {} : { dcvEmail: o.dcv.email }) }),
           },
           call,
@@ -116,7 +148,13 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
         if (res.id === undefined) {
           const found = await this.findOrders(intentOf(order, p.email), signal);
           const newest = found[found.length - 1];
-          if (newest === undefined) throw new VendorError({ kind: "transient", vendor: "sectigo", operation: "smime.enroll", message: "enroll answered without an id and the order is not listed yet" });
+          if (newest === undefined)
+            throw new VendorError({
+              kind: "transient",
+              vendor: "sectigo",
+              operation: "smime.enroll",
+              message: "enroll answered without an id and the order is not listed yet",
+            });
           return pending(newest.vendorRef);
         }
         return pending(formatVendorRef("client", res.id));
@@ -145,7 +183,13 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
     }
     if (outcome.state === "issued") {
       const c = outcome.certificate;
-      if (c.leafPem === undefined) throw new VendorError({ kind: "transient", vendor: "sectigo", operation: `${FAMILY_API[family]}.collect`, message: "collect returned no end-entity certificate" });
+      if (c.leafPem === undefined)
+        throw new VendorError({
+          kind: "transient",
+          vendor: "sectigo",
+          operation: `${FAMILY_API[family]}.collect`,
+          message: "collect returned no end-entity certificate",
+        });
       const chainPem = [c.leafPem, ...c.intermediatesPem].map((p) => p.trim() + "\n").join("");
       return { state: "issued", vendorRef, chainPem, ...(c.rootPem === undefined ? {} : { caPem: c.rootPem.trim() + "\n" }) };
     }
@@ -220,11 +264,16 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
       case "blocked":
         if (family !== "client" && /approval/i.test(progress.reason)) {
           try {
-            await (family === "ssl" ? this.#scm.ssl : this.#scm.device).decline(id, "certbridge: the requesting resource was deleted or replaced; this order is no longer wanted", { signal });
+            await (family === "ssl" ? this.#scm.ssl : this.#scm.device).decline(
+              id,
+              "certbridge: the requesting resource was deleted or replaced; this order is no longer wanted",
+              { signal },
+            );
             return { done: true, how: "declined" };
           } catch (e) {
             // The state moved on under us (approved meanwhile): look again later.
-            if (e instanceof VendorError && (e.kind === "conflict" || e.kind === "invalid")) return { done: false, message: `Sectigo order ${vendorRef} could not be declined (${e.detail.slice(0, 120)}); it is looked at again` };
+            if (e instanceof VendorError && (e.kind === "conflict" || e.kind === "invalid"))
+              return { done: false, message: `Sectigo order ${vendorRef} could not be declined (${e.detail.slice(0, 120)}); it is looked at again` };
             throw e;
           }
         }
@@ -262,7 +311,12 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
             : undefined;
     if (found === undefined) {
       const what = ref.id !== undefined ? `id ${ref.id}` : ref.name !== undefined ? `"${ref.name.slice(0, 64)}"` : "(none given)";
-      throw new VendorError({ kind: "invalid", vendor: "sectigo", operation: `${FAMILY_API[family]}.listProfiles`, message: `no ${family} certificate profile ${what}` });
+      throw new VendorError({
+        kind: "invalid",
+        vendor: "sectigo",
+        operation: `${FAMILY_API[family]}.listProfiles`,
+        message: `no ${family} certificate profile ${what}`,
+      });
     }
     return found;
   }
@@ -283,7 +337,15 @@ function markerOf(order: CertificateOrder): OrderMarker {
 
 /** The intent of an order just placed (the 25.5 enroll answered without an id). */
 function intentOf(order: CertificateOrder, email: string): OrderIntent {
-  return { owner: order.owner, specHash: (order.owner.specHash ?? "").slice(0, 16), publicKeySha256: order.publicKeySha256, lookupName: email, vendorOptions: order.vendorOptions, recordedAt: new Date(0), knownVendorRefs: [] };
+  return {
+    owner: order.owner,
+    specHash: (order.owner.specHash ?? "").slice(0, 16),
+    publicKeySha256: order.publicKeySha256,
+    lookupName: email,
+    vendorOptions: order.vendorOptions,
+    recordedAt: new Date(0),
+    knownVendorRefs: [],
+  };
 }
 
 function foundState(api: "ssl" | "smime" | "device", status: string | undefined): FoundOrder["state"] {

@@ -14,7 +14,6 @@ import { vendorFailure } from "../contract/failure.ts";
 
 const DAY = 86_400_000;
 
-
 let sim: SectigoSimulator;
 let scm: SectigoClient;
 beforeAll(async () => {
@@ -44,11 +43,20 @@ interface Case {
   readonly unknownFormatCode: string;
 }
 
-const request = async <T,>(csrName: string, base: Omit<T, "csr">, over: Over): Promise<T> => ({ csr: await makeCsr(csrName), ...base, ...over }) as T;
+const request = async <T>(csrName: string, base: Omit<T, "csr">, over: Over): Promise<T> => ({ csr: await makeCsr(csrName), ...base, ...over }) as T;
 
 const SSL_CASE: Case = {
   family: "ssl",
-  place: async (over = {}) => (await scm.ssl.enroll(await request<SslEnrollRequest>("app.example.com", { orgId: SEED.orgId, certType: SEED.sslProfile, term: 365, subjAltNames: ["app.example.com", "www.example.com"], customFields: SEED.sslCustomFields }, over))).sslId,
+  place: async (over = {}) =>
+    (
+      await scm.ssl.enroll(
+        await request<SslEnrollRequest>(
+          "app.example.com",
+          { orgId: SEED.orgId, certType: SEED.sslProfile, term: 365, subjAltNames: ["app.example.com", "www.example.com"], customFields: SEED.sslCustomFields },
+          over,
+        ),
+      )
+    ).sslId,
   lookupName: "app.example.com",
   subjectCn: "app.example.com",
   issued: "Issued",
@@ -61,7 +69,27 @@ const SSL_CASE: Case = {
 const SMIME_CASE: Case = {
   family: "smime",
   place: async (over = {}) =>
-    (await scm.smime.enroll(await request<ClientEnrollRequest>("ignored-by-smime", { orgId: SEED.orgId, certType: SEED.smimeProfile, term: 365, email: "jane.doe@example.com", firstName: "Jane", middleName: "Q", lastName: "Doe", phone: "12345678", secondaryEmails: ["jd@example.com"], eppn: "jdoe@example.com", upn: "jdoe@corp.example.com" }, over))).id!,
+    (
+      await scm.smime.enroll(
+        await request<ClientEnrollRequest>(
+          "ignored-by-smime",
+          {
+            orgId: SEED.orgId,
+            certType: SEED.smimeProfile,
+            term: 365,
+            email: "jane.doe@example.com",
+            firstName: "Jane",
+            middleName: "Q",
+            lastName: "Doe",
+            phone: "12345678",
+            secondaryEmails: ["jd@example.com"],
+            eppn: "jdoe@example.com",
+            upn: "jdoe@corp.example.com",
+          },
+          over,
+        ),
+      )
+    ).id!,
   lookupName: "jane.doe@example.com",
   subjectCn: "Jane Q Doe",
   issued: "issued",
@@ -74,7 +102,21 @@ const SMIME_CASE: Case = {
 const DEVICE_CASE: Case = {
   family: "device",
   place: async (over = {}) =>
-    (await scm.device.enroll(await request<DeviceEnrollRequest>("device-7.fleet.example.com", { orgId: SEED.departmentId, certType: SEED.deviceProfile, term: 365, customFields: SEED.deviceCustomFields, optionalFields: [{ name: "commonName", value: "device-7" }] }, over))).deviceCertId,
+    (
+      await scm.device.enroll(
+        await request<DeviceEnrollRequest>(
+          "device-7.fleet.example.com",
+          {
+            orgId: SEED.departmentId,
+            certType: SEED.deviceProfile,
+            term: 365,
+            customFields: SEED.deviceCustomFields,
+            optionalFields: [{ name: "commonName", value: "device-7" }],
+          },
+          over,
+        ),
+      )
+    ).deviceCertId,
   lookupName: "device-7",
   subjectCn: "device-7",
   issued: "Issued",
@@ -218,12 +260,38 @@ describe("enroll errors keep their documented codes, and no order is made", () =
     ["unknown custom field", "ssl", async () => ({ customFields: [...SEED.sslCustomFields, { name: "nope", value: "x" }] }), "invalid", "-135"],
     ["profile id unknown", "ssl", async () => ({ certType: 999 }), "invalid", "-111"],
     ["organization unknown", "ssl", async () => ({ orgId: 4242 }), "invalid", "-639"],
-    ["CSR that does not decode", "ssl", async () => ({ csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----" }), "invalid", "-10"],
+    [
+      "CSR that does not decode",
+      "ssl",
+      async () => ({ csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----" }),
+      "invalid",
+      "-10",
+    ],
     ["CSR with characters outside base-64", "ssl", async () => ({ csr: "not a csr!" }), "invalid", "-9"],
     ["RSA key under 2048 bits", "ssl", async () => ({ csr: await makeWeakRsaCsr("app.example.com") }), "invalid", "-141"],
-    ["Ed25519 key", "ssl", async () => ({ csr: await createCsr({ privateKey: (await generateKey({ algorithm: "Ed25519" })).privateKey, subject: { commonName: "app.example.com" } }) }), "invalid", "-11"],
-    ["names without DCV and no dcvMode: waits on a person", "ssl", async () => ({ csr: await makeCsr("shop.unvalidated.test"), subjAltNames: [] }), "blocked", "-107"],
-    ["dcvMode EMAIL without dcvEmail", "ssl", async () => ({ csr: await makeCsr("shop.unvalidated.test"), subjAltNames: [], dcvMode: "EMAIL" }), "invalid", "-7"],
+    [
+      "Ed25519 key",
+      "ssl",
+      async () => ({
+        csr: await createCsr({ privateKey: (await generateKey({ algorithm: "Ed25519" })).privateKey, subject: { commonName: "app.example.com" } }),
+      }),
+      "invalid",
+      "-11",
+    ],
+    [
+      "names without DCV and no dcvMode: waits on a person",
+      "ssl",
+      async () => ({ csr: await makeCsr("shop.unvalidated.test"), subjAltNames: [] }),
+      "blocked",
+      "-107",
+    ],
+    [
+      "dcvMode EMAIL without dcvEmail",
+      "ssl",
+      async () => ({ csr: await makeCsr("shop.unvalidated.test"), subjAltNames: [], dcvMode: "EMAIL" }),
+      "invalid",
+      "-7",
+    ],
     ["comments over 1024 characters", "ssl", async () => ({ comments: "x".repeat(1025) }), "invalid", "-1601"],
     ["firstName missing", "smime", async () => ({ firstName: "" }), "invalid", "-7"],
     ["e-mail missing", "smime", async () => ({ email: "" }), "invalid", "-7"],
@@ -272,6 +340,12 @@ describe("the connection", () => {
 
   it("organizations list with their departments (either id is a valid orgId)", async () => {
     const orgs = await scm.organizations.list();
-    expect(orgs).toEqual([{ id: SEED.orgId, name: expect.any(String), departments: [expect.objectContaining({ id: SEED.departmentId, parentName: orgs[0]!.name }), expect.any(Object)] }]);
+    expect(orgs).toEqual([
+      {
+        id: SEED.orgId,
+        name: expect.any(String),
+        departments: [expect.objectContaining({ id: SEED.departmentId, parentName: orgs[0]!.name }), expect.any(Object)],
+      },
+    ]);
   });
 });

@@ -104,7 +104,14 @@ export class CertificateFamilyClient<F extends FamilyKey> {
 
   /** `GET …/types?organizationId=`: the profiles (with their terms) an organization may enroll with. */
   async listProfiles(orgId?: number, o?: CallOptions): Promise<CertProfile[]> {
-    const res = await this.#http.request({ operation: this.#op("listProfiles"), method: "GET", path: this.#spec.profilesPath, query: { organizationId: orgId }, schema: certProfilesSchema, ...sig(o) });
+    const res = await this.#http.request({
+      operation: this.#op("listProfiles"),
+      method: "GET",
+      path: this.#spec.profilesPath,
+      query: { organizationId: orgId },
+      schema: certProfilesSchema,
+      ...sig(o),
+    });
     return res.data;
   }
 
@@ -120,7 +127,15 @@ export class CertificateFamilyClient<F extends FamilyKey> {
       customFields: req.customFields ?? [],
       ...this.#spec.enrollFields(req),
     };
-    const res = await this.#http.request({ operation: this.#op("enroll"), method: "POST", path: this.#spec.enrollPath, headers: JSON_CONTENT_TYPE, json: body, schema: this.#spec.enrollAnswer, ...sig(o) });
+    const res = await this.#http.request({
+      operation: this.#op("enroll"),
+      method: "POST",
+      path: this.#spec.enrollPath,
+      headers: JSON_CONTENT_TYPE,
+      json: body,
+      schema: this.#spec.enrollAnswer,
+      ...sig(o),
+    });
     return res.data;
   }
 
@@ -130,7 +145,14 @@ export class CertificateFamilyClient<F extends FamilyKey> {
    */
   async collect(id: number, format: CollectFormat = "x509", o?: CallOptions): Promise<CollectedCertificate> {
     const operation = this.#op("collect");
-    const res = await this.#http.requestRaw({ operation, method: "GET", path: this.#spec.collectPath(id), query: { format }, accept: "application/octet-stream, */*", ...sig(o) });
+    const res = await this.#http.requestRaw({
+      operation,
+      method: "GET",
+      path: this.#spec.collectPath(id),
+      query: { format },
+      accept: "application/octet-stream, */*",
+      ...sig(o),
+    });
     return parseCollected(format, res.body, res.headers, operation, res.status);
   }
 
@@ -157,7 +179,14 @@ export class CertificateFamilyClient<F extends FamilyKey> {
   /** One page of the family's list, with the total from `X-Total-Count`. */
   async list(filter: ListFilter = {}, page: PageRequest = {}, o?: CallOptions): Promise<Page<ListedOrder>> {
     const { position, size } = pageParams(page);
-    const res = await this.#http.request({ operation: this.#op("list"), method: "GET", path: this.#spec.listPath, query: { ...filter, ...DATES, position, size }, schema: listedOrdersSchema, ...sig(o) });
+    const res = await this.#http.request({
+      operation: this.#op("list"),
+      method: "GET",
+      path: this.#spec.listPath,
+      query: { ...filter, ...DATES, position, size },
+      schema: listedOrdersSchema,
+      ...sig(o),
+    });
     return { items: res.data, total: totalCount(res.headers), position, size };
   }
 
@@ -166,7 +195,11 @@ export class CertificateFamilyClient<F extends FamilyKey> {
    * certificates) whose comments carry the marker, newest first. Where the list has no comments, each
    * candidate's details are read.
    */
-  async findOrders(name: string, marker: { readonly uid: string; readonly revision?: number; readonly spec?: string }, o?: CallOptions): Promise<Array<FoundCertificate<F>>> {
+  async findOrders(
+    name: string,
+    marker: { readonly uid: string; readonly revision?: number; readonly spec?: string },
+    o?: CallOptions,
+  ): Promise<Array<FoundCertificate<F>>> {
     const listed = await collectAll((position, size) => this.list({ [this.#spec.lookupFilter]: name }, { position, size }, o));
     const found: Array<ListedOrder | CertificateDetails> = [];
     for (const entry of listed) {
@@ -195,7 +228,8 @@ export class CertificateFamilyClient<F extends FamilyKey> {
   /** `POST …/decline/{id}` `{message 1..512}` → 204: an order awaiting approval will never issue. */
   async decline(id: number, message: string, o?: CallOptions): Promise<void> {
     const path = this.#spec.declinePath;
-    if (path === undefined) throw new VendorError({ kind: "invalid", vendor: "sectigo", operation: this.#op("decline"), message: `${this.family} orders cannot be declined` });
+    if (path === undefined)
+      throw new VendorError({ kind: "invalid", vendor: "sectigo", operation: this.#op("decline"), message: `${this.family} orders cannot be declined` });
     await this.#post("decline", path(id), { message: nonEmpty(message) }, o);
   }
 

@@ -50,7 +50,6 @@ function connection(credentials: Record<string, string>): ResolvedConnectionOf<"
 
 const admin = () => ({ login: sim.credentials.login, tlsCert: sim.adminCertificate!.certPem, tlsKey: sim.adminCertificate!.keyPem });
 
-
 describe("ClientCertificate connection against the simulator", () => {
   it("verify passes with the admin's certificate: the call went to /private/api, as the same endpoint", async () => {
     const before = sim.state();
@@ -67,7 +66,14 @@ describe("ClientCertificate connection against the simulator", () => {
     const ca = ports.certificateAuthority(connection(admin()));
     const order = {
       owner: { uid: "0c1d2e3f-0000-4000-8000-00000000beef", namespace: "ns", name: "mtls", revision: 1, specHash: "0123456789abcdef" },
-      csrPem, publicKeySha256: "0".repeat(64), commonName: "mtls.example.com", dnsNames: ["mtls.example.com"], ipAddresses: [], emailAddresses: [], uris: [], lifetimeDays: 90,
+      csrPem,
+      publicKeySha256: "0".repeat(64),
+      commonName: "mtls.example.com",
+      dnsNames: ["mtls.example.com"],
+      ipAddresses: [],
+      emailAddresses: [],
+      uris: [],
+      lifetimeDays: 90,
       vendorOptions: { vendor: "sectigo", options: { type: "SSL", profile: { id: SEED.sslProfile }, customFields: SEED.sslCustomFields } },
     } satisfies CertificateOrder;
     const placed = await ca.submit(order, signal());
@@ -78,7 +84,11 @@ describe("ClientCertificate connection against the simulator", () => {
   });
 
   it("a certificate SCM does not know for this admin is refused as bad credentials (401 -16), naming no key material", async () => {
-    const stranger = await (await createTestCa({ name: "Stranger CA" })).issue({ commonName: sim.credentials.login }, {}, { usage: "client", validityDays: 30 });
+    const stranger = await (await createTestCa({ name: "Stranger CA" })).issue(
+      { commonName: sim.credentials.login },
+      {},
+      { usage: "client", validityDays: 30 },
+    );
     const err = await vendorFailure(ports.verify(connection({ login: sim.credentials.login, tlsCert: stranger.leafPem, tlsKey: stranger.keyPem }), signal()));
     expect([err.kind, err.vendorCode, err.httpStatus]).toEqual(["credentials", "-16", 401]);
     expect(JSON.stringify(err.toJSON()) + err.message).not.toMatch(/BEGIN|PRIVATE/);
@@ -107,7 +117,10 @@ describe("ClientCertificate connection against the simulator", () => {
   });
 
   it("password login to the same simulator still works beside it (the listener asks, does not insist)", async () => {
-    const conn: ResolvedConnection = { ...connection({ login: sim.credentials.login, password: sim.credentials.password }), settings: { authMode: "Password", baseUrl: sim.url, customerUri: sim.customerUri } };
+    const conn: ResolvedConnection = {
+      ...connection({ login: sim.credentials.login, password: sim.credentials.password }),
+      settings: { authMode: "Password", baseUrl: sim.url, customerUri: sim.customerUri },
+    };
     await expect(ports.verify(conn, signal())).resolves.toBeUndefined();
   });
 });

@@ -90,7 +90,13 @@ export function fileNameOf(contentDisposition: string | undefined): string | und
 }
 
 /** Reads a 200 collect body; an empty or unreadable body is a typed error, never a crash. */
-export function parseCollected(format: CollectFormat, body: Buffer, headers: Record<string, string>, operation: string, httpStatus: number): CollectedCertificate {
+export function parseCollected(
+  format: CollectFormat,
+  body: Buffer,
+  headers: Record<string, string>,
+  operation: string,
+  httpStatus: number,
+): CollectedCertificate {
   // Some public clients treat an empty 200 as "not ready yet" [P14, P15]; so do we, as a poll.
   if (body.length === 0 || body.toString("utf8").trim() === "") {
     return pendingError(operation, httpStatus);
@@ -109,7 +115,8 @@ export function parseCollected(format: CollectFormat, body: Buffer, headers: Rec
   }
   const { ordered, leaf } = orderLeafFirst(pems);
   // A "leaf" that is a CA means the end-entity certificate is missing (truncated or wrong format).
-  if (leaf === undefined || isCa(leaf)) throw new VendorError({ kind: "transient", vendor: "sectigo", operation, httpStatus, message: `collect body (${format}) holds no end-entity certificate` });
+  if (leaf === undefined || isCa(leaf))
+    throw new VendorError({ kind: "transient", vendor: "sectigo", operation, httpStatus, message: `collect body (${format}) holds no end-entity certificate` });
   return { format, certificatesPem: ordered, leafPem: leaf, chainPem: ordered.slice(1), ...splitRoot(ordered.slice(1)), fileName };
 }
 

@@ -70,7 +70,17 @@ describe("documented response bodies parse with the client's schemas", () => {
 
   it("line 861: details read into the domain shape (US dates, odd serial kept verbatim)", () => {
     const d = toCertificateDetails(orderDetailsSchema.parse(JSON.parse(byLine(861).response.body!)), "ssl.get");
-    expect(d).toMatchObject({ id: 811, status: "Issued", commonName: "ccmqa.com", orgId: 8928, term: 365, backendCertId: "7344326", serialNumber: "00:0::11::2:2::33", comments: "some comments", renewed: false });
+    expect(d).toMatchObject({
+      id: 811,
+      status: "Issued",
+      commonName: "ccmqa.com",
+      orgId: 8928,
+      term: 365,
+      backendCertId: "7344326",
+      serialNumber: "00:0::11::2:2::33",
+      comments: "some comments",
+      renewed: false,
+    });
     expect(d.requested?.toISOString()).toBe("2025-12-04T00:00:00.000Z");
     expect(d.expires?.toISOString()).toBe("2026-12-04T00:00:00.000Z");
   });
@@ -89,7 +99,12 @@ describe("documented response bodies parse with the client's schemas", () => {
     expect(pems).toHaveLength(4);
     const { ordered, leaf } = orderLeafFirst(pems);
     expect(new x509.X509Certificate(leaf!).subject).toContain("CN=test crop");
-    expect(ordered.map((p) => new x509.X509Certificate(p).subject.match(/CN=([^,]+)/)?.[1])).toEqual(["test crop", "Sectigo RSA Code Signing CA", "USERTrust RSA Certification Authority", "AddTrust External CA Root"]);
+    expect(ordered.map((p) => new x509.X509Certificate(p).subject.match(/CN=([^,]+)/)?.[1])).toEqual([
+      "test crop",
+      "Sectigo RSA Code Signing CA",
+      "USERTrust RSA Certification Authority",
+      "AddTrust External CA Root",
+    ]);
   });
 
   it("line 4523: the documented device download (PKCS#7 PEM) reads into certificates", () => {

@@ -31,14 +31,14 @@ describe("SCM error code table", () => {
 });
 
 const DUPLICATED: ReadonlyArray<readonly [number, string, VendorErrorKind, string]> = [
-    [-9, "Unknown notification type: X", "invalid", "notification type"],
-    [-9, "The CSR is not valid Base-64 data!", "invalid", "CSR base-64"],
-    [-62, "Missing mandatory custom field!", "invalid", "custom field"],
-    [-62, "Invalid IP address 10.0.0.300", "invalid", "SAN IP"],
-    [-105, "Person not found.", "notFound", "person lookups"],
-    [-105, "Error was occurred while renewing cert. Status = Requested", "conflict", "renew in the wrong state"],
-    [-159, "Your certificate already revoked", "conflict", "already revoked (revoke maps it to success)"],
-    [-159, "Custom fields limit has been exceeded for this customer. Only 5 custom fields or fewer are allowed.", "permanent", "custom field quota"],
+  [-9, "Unknown notification type: X", "invalid", "notification type"],
+  [-9, "The CSR is not valid Base-64 data!", "invalid", "CSR base-64"],
+  [-62, "Missing mandatory custom field!", "invalid", "custom field"],
+  [-62, "Invalid IP address 10.0.0.300", "invalid", "SAN IP"],
+  [-105, "Person not found.", "notFound", "person lookups"],
+  [-105, "Error was occurred while renewing cert. Status = Requested", "conflict", "renew in the wrong state"],
+  [-159, "Your certificate already revoked", "conflict", "already revoked (revoke maps it to success)"],
+  [-159, "Custom fields limit has been exceeded for this customer. Only 5 custom fields or fewer are allowed.", "permanent", "custom field quota"],
 ];
 
 describe("codes documented twice are told apart by their text", () => {

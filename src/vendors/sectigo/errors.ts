@@ -43,7 +43,8 @@ export interface SectigoErrorBody {
 export function readErrorBody(body: unknown): SectigoErrorBody | undefined {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
   const rec = body as Record<string, unknown>;
-  const code = typeof rec["code"] === "number" ? rec["code"] : typeof rec["code"] === "string" && /^-?\d+$/.test(rec["code"].trim()) ? Number(rec["code"]) : undefined;
+  const code =
+    typeof rec["code"] === "number" ? rec["code"] : typeof rec["code"] === "string" && /^-?\d+$/.test(rec["code"].trim()) ? Number(rec["code"]) : undefined;
   if (code === undefined || !Number.isInteger(code)) return undefined;
   const description = typeof rec["description"] === "string" ? rec["description"] : undefined;
   return description === undefined ? { code } : { code, description };

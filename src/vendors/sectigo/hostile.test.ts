@@ -29,7 +29,14 @@ afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
 const enroll = (scm: SectigoClient, marker?: { uid: string; revision: number }) =>
-  scm.ssl.enroll({ orgId: SEED.orgId, csr, certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields, ...(marker === undefined ? {} : { marker }) });
+  scm.ssl.enroll({
+    orgId: SEED.orgId,
+    csr,
+    certType: SEED.sslProfile,
+    term: 365,
+    customFields: SEED.sslCustomFields,
+    ...(marker === undefined ? {} : { marker }),
+  });
 
 describe("hostile responses → typed errors", () => {
   // Persistent faults on a GET: the transport retries (maxAttempts 2 here), then gives up typed.

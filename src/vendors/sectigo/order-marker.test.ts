@@ -34,7 +34,12 @@ describe("order marker", () => {
   const SPEC = "0123456789abcdef";
   it.each([
     ["same uid, revision and spec", { uid: UID, revision: 3, spec: SPEC }, `[certbridge uid=${UID} rev=3 spec=${SPEC}]`, true],
-    ["same revision, another spec (the spec changed while the order was in flight)", { uid: UID, revision: 3, spec: "fedcba9876543210" }, `[certbridge uid=${UID} rev=3 spec=${SPEC}]`, false],
+    [
+      "same revision, another spec (the spec changed while the order was in flight)",
+      { uid: UID, revision: 3, spec: "fedcba9876543210" },
+      `[certbridge uid=${UID} rev=3 spec=${SPEC}]`,
+      false,
+    ],
     ["no spec asked for: any spec of that revision", { uid: UID, revision: 3 }, `[certbridge uid=${UID} rev=3 spec=${SPEC}]`, true],
     ["a marker written before spec hashes: uid and revision decide", { uid: UID, revision: 3, spec: SPEC }, `[certbridge uid=${UID} rev=3]`, true],
   ])("spec hash: %s", (_why, want, comments, ok) => {

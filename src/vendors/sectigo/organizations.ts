@@ -12,7 +12,13 @@ export class OrganizationClient {
 
   /** GET /api/organization/v1 → `[{id, name, departments: [{id, name, parentName}]}]`. */
   async list(o?: CallOptions): Promise<Organization[]> {
-    const res = await this.#http.request({ operation: "organization.list", method: "GET", path: "/api/organization/v1", schema: organizationsSchema, ...sig(o) });
+    const res = await this.#http.request({
+      operation: "organization.list",
+      method: "GET",
+      path: "/api/organization/v1",
+      schema: organizationsSchema,
+      ...sig(o),
+    });
     return res.data;
   }
 }

@@ -6,31 +6,31 @@ import type { SectigoClient } from "./client.ts";
 import { progressOf, type OrderProgress, type PollOutcome } from "./progress.ts";
 
 const STATUSES: ReadonlyArray<readonly ["ssl" | "smime" | "device", string, OrderProgress["state"], string]> = [
-    ["ssl", "Issued", "issued", "collect it"],
-    ["ssl", "Requested", "blocked", "an SCM approver must act"],
-    ["ssl", "Approved", "pending", "on its way to the CA"],
-    ["ssl", "SAApproved", "pending", "same, enum spelling"],
-    ["ssl", "SA Approved", "pending", "same, 25.9 OpenAPI spelling"],
-    ["ssl", "Applied", "pending", "at the CA"],
-    ["ssl", "Init", "pending", "being initialised"],
-    ["ssl", "Declined", "failed", "an approver said no"],
-    ["ssl", "Rejected", "failed", "the CA said no"],
-    ["ssl", "Invalid", "failed", "bad data"],
-    ["ssl", "Revoked", "failed", "gone"],
-    ["ssl", "Expired", "failed", "gone"],
-    ["ssl", "Replaced", "failed", "superseded"],
-    ["ssl", "Unmanaged", "failed", "deprecated, no longer managed"],
-    ["smime", "issued", "issued", "client states are lower-case"],
-    ["smime", "requested", "pending", "client certificates have no approval step in the API"],
-    ["smime", "created", "pending", "not yet submitted"],
-    ["smime", "pre_revoked", "failed", "being revoked"],
-    ["smime", "rejected", "failed", "the CA said no"],
-    ["device", "APPROVED", "pending", "list/enroll spelling"],
-    ["device", "Approved", "pending", "details spelling"],
-    ["device", "REQUESTED", "blocked", "awaiting approval"],
-    ["device", "AWAITING_APPROVAL", "blocked", "deprecated, falls back to REQUESTED"],
-    ["device", "DECLINED", "failed", "an approver said no"],
-    ["ssl", "SomethingNew", "pending", "unknown statuses never fail silently"],
+  ["ssl", "Issued", "issued", "collect it"],
+  ["ssl", "Requested", "blocked", "an SCM approver must act"],
+  ["ssl", "Approved", "pending", "on its way to the CA"],
+  ["ssl", "SAApproved", "pending", "same, enum spelling"],
+  ["ssl", "SA Approved", "pending", "same, 25.9 OpenAPI spelling"],
+  ["ssl", "Applied", "pending", "at the CA"],
+  ["ssl", "Init", "pending", "being initialised"],
+  ["ssl", "Declined", "failed", "an approver said no"],
+  ["ssl", "Rejected", "failed", "the CA said no"],
+  ["ssl", "Invalid", "failed", "bad data"],
+  ["ssl", "Revoked", "failed", "gone"],
+  ["ssl", "Expired", "failed", "gone"],
+  ["ssl", "Replaced", "failed", "superseded"],
+  ["ssl", "Unmanaged", "failed", "deprecated, no longer managed"],
+  ["smime", "issued", "issued", "client states are lower-case"],
+  ["smime", "requested", "pending", "client certificates have no approval step in the API"],
+  ["smime", "created", "pending", "not yet submitted"],
+  ["smime", "pre_revoked", "failed", "being revoked"],
+  ["smime", "rejected", "failed", "the CA said no"],
+  ["device", "APPROVED", "pending", "list/enroll spelling"],
+  ["device", "Approved", "pending", "details spelling"],
+  ["device", "REQUESTED", "blocked", "awaiting approval"],
+  ["device", "AWAITING_APPROVAL", "blocked", "deprecated, falls back to REQUESTED"],
+  ["device", "DECLINED", "failed", "an approver said no"],
+  ["ssl", "SomethingNew", "pending", "unknown statuses never fail silently"],
 ];
 
 describe("progressOf: status text → what the operator does", () => {
@@ -54,7 +54,14 @@ describe("poll() against the simulator", () => {
   let scm: SectigoClient;
   let csr: string;
   const enroll = (over: { csr?: string; dcvMode?: "CNAME" } = {}) =>
-    scm.ssl.enroll({ orgId: SEED.orgId, csr: over.csr ?? csr, certType: SEED.sslProfile, term: 365, customFields: SEED.sslCustomFields, ...(over.dcvMode === undefined ? {} : { dcvMode: over.dcvMode }) });
+    scm.ssl.enroll({
+      orgId: SEED.orgId,
+      csr: over.csr ?? csr,
+      certType: SEED.sslProfile,
+      term: 365,
+      customFields: SEED.sslCustomFields,
+      ...(over.dcvMode === undefined ? {} : { dcvMode: over.dcvMode }),
+    });
   beforeAll(async () => {
     sim = await startSectigoSimulator();
     scm = clientFor(sim);
@@ -107,7 +114,15 @@ describe("poll() against the simulator", () => {
 
   it("client certificates: -183 pending, then issued", async () => {
     sim.setIssuance({ collectsBeforeIssued: 2 });
-    const order = await scm.smime.enroll({ orgId: SEED.orgId, csr, certType: SEED.smimeProfile, term: 365, email: "p@example.com", firstName: "P", lastName: "Q" });
+    const order = await scm.smime.enroll({
+      orgId: SEED.orgId,
+      csr,
+      certType: SEED.smimeProfile,
+      term: 365,
+      email: "p@example.com",
+      firstName: "P",
+      lastName: "Q",
+    });
     expect(await scm.smime.poll(order.id!)).toEqual({ state: "pending", reason: "submitted to the CA", status: "requested" });
     expect((await until(() => scm.smime.poll(order.id!))).state).toBe("issued");
   });

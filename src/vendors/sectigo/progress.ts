@@ -60,7 +60,9 @@ export function progressOf(family: "ssl" | "smime" | "device", status: string): 
   return TABLES[family][status.trim().toLowerCase()] ?? { state: "pending", reason: `unrecognised status "${status.slice(0, 40)}"` };
 }
 
-export type PollOutcome = { readonly state: "issued"; readonly certificate: CollectedCertificate } | { readonly state: "pending" | "blocked"; readonly reason: string; readonly status: string | undefined };
+export type PollOutcome =
+  | { readonly state: "issued"; readonly certificate: CollectedCertificate }
+  | { readonly state: "pending" | "blocked"; readonly reason: string; readonly status: string | undefined };
 
 export interface PollSteps {
   readonly collect: () => Promise<CollectedCertificate>;

@@ -64,7 +64,9 @@ export function createSectigoHttp(opts: SectigoConnectionOptions): VendorHttp {
   if (!certificate && (opts.password === undefined || opts.password === "")) {
     throw new VendorError({ kind: "invalid", vendor: "sectigo", operation: "configure", message: "password login needs a password" });
   }
-  const headers: Record<string, string> = certificate ? { login: opts.login, customerUri: opts.customerUri } : { login: opts.login, password: opts.password!, customerUri: opts.customerUri };
+  const headers: Record<string, string> = certificate
+    ? { login: opts.login, customerUri: opts.customerUri }
+    : { login: opts.login, password: opts.password!, customerUri: opts.customerUri };
   return new VendorHttp({
     vendor: "sectigo",
     baseUrl: certificate ? privateBase(opts.baseUrl) : opts.baseUrl,

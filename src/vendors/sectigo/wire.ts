@@ -87,7 +87,13 @@ export const organizationsSchema = z.array(organizationSchema);
 
 // --- orders (every family) ----------------------------------------------------------------------
 
-export const customFieldValueSchema = z.object({ name: z.string(), value: z.string().nullish().transform((v) => v ?? "") });
+export const customFieldValueSchema = z.object({
+  name: z.string(),
+  value: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
+});
 export type CustomFieldValue = { readonly name: string; readonly value: string };
 
 /** Enroll answers differ per family: SSL `{sslId, renewId}`. */

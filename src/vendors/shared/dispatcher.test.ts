@@ -16,25 +16,44 @@ beforeAll(async () => {
   const ca = await createTestCa({ name: "Dispatcher" });
   caPem = ca.root.certPem;
   const leaf = await ca.issue({ commonName: "localhost" }, { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] }, { usage: "server" });
-  const server = createServer({ key: leaf.keyPem, cert: leaf.leafPem + leaf.chainPem }, (_q, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
+  const server = createServer({ key: leaf.keyPem, cert: leaf.leafPem + leaf.chainPem }, (_q, res) =>
+    res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'),
+  );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  close = () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); });
+  close = () =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
 });
 afterAll(() => close());
 
 function http(dispatcher: ReturnType<typeof createDispatcher>): VendorHttp {
-  return new VendorHttp({ vendor: "zpa", baseUrl: url, dispatcher, maxAttempts: 1, classify: (r) => new VendorError({ kind: "permanent", vendor: "zpa", operation: r.operation, message: "x" }) });
+  return new VendorHttp({
+    vendor: "zpa",
+    baseUrl: url,
+    dispatcher,
+    maxAttempts: 1,
+    classify: (r) => new VendorError({ kind: "permanent", vendor: "zpa", operation: r.operation, message: "x" }),
+  });
 }
 
 describe("createDispatcher", () => {
   it("trusts the given CA bundle for the upstream TLS connection", async () => {
-    const res = await http(createDispatcher({ caBundlePem: caPem })).request({ operation: "get", method: "GET", path: "/", schema: z.object({ ok: z.boolean() }) });
+    const res = await http(createDispatcher({ caBundlePem: caPem })).request({
+      operation: "get",
+      method: "GET",
+      path: "/",
+      schema: z.object({ ok: z.boolean() }),
+    });
     expect(res.data.ok).toBe(true);
   });
 
   it("without the CA the handshake fails as a typed permanent error naming the caBundle (retrying cannot fix trust)", async () => {
-    const err = await http(createDispatcher()).request({ operation: "get", method: "GET", path: "/", schema: z.unknown() }).catch((e: unknown) => e);
+    const err = await http(createDispatcher())
+      .request({ operation: "get", method: "GET", path: "/", schema: z.unknown() })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VendorError);
     expect(err).toMatchObject({ kind: "permanent" });
     expect((err as Error).message).toContain("caBundle");
@@ -61,7 +80,12 @@ describe("createDispatcher", () => {
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     try {
       const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-      const res = await http(createDispatcher({ caBundlePem: caPem, proxyUrl })).request({ operation: "get", method: "GET", path: "/", schema: z.object({ ok: z.boolean() }) });
+      const res = await http(createDispatcher({ caBundlePem: caPem, proxyUrl })).request({
+        operation: "get",
+        method: "GET",
+        path: "/",
+        schema: z.object({ ok: z.boolean() }),
+      });
       expect(res.data.ok).toBe(true);
       expect(connects).toEqual([new URL(url).host]);
     } finally {

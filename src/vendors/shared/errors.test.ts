@@ -4,11 +4,29 @@ import { isRetryable, isVendorError, VendorError, type VendorErrorKind } from ".
 describe("VendorError", () => {
   it("carries classified context and prefixes the message with vendor and operation", () => {
     const cause = new Error("socket hang up");
-    const e = new VendorError({ kind: "rateLimited", vendor: "cloudflare", operation: "list", message: "too many", httpStatus: 429, vendorCode: "971", requestId: "abc", retryAfterMs: 5000, cause });
+    const e = new VendorError({
+      kind: "rateLimited",
+      vendor: "cloudflare",
+      operation: "list",
+      message: "too many",
+      httpStatus: 429,
+      vendorCode: "971",
+      requestId: "abc",
+      retryAfterMs: 5000,
+      cause,
+    });
     expect(e).toBeInstanceOf(Error);
     expect(e.message).toBe("cloudflare list: too many");
     expect(e.detail).toBe("too many");
-    expect([e.kind, e.vendor, e.operation, e.httpStatus, e.vendorCode, e.requestId, e.retryAfterMs]).toEqual(["rateLimited", "cloudflare", "list", 429, "971", "abc", 5000]);
+    expect([e.kind, e.vendor, e.operation, e.httpStatus, e.vendorCode, e.requestId, e.retryAfterMs]).toEqual([
+      "rateLimited",
+      "cloudflare",
+      "list",
+      429,
+      "971",
+      "abc",
+      5000,
+    ]);
     expect(e.cause).toBe(cause);
     expect(isVendorError(e)).toBe(true);
     expect(isVendorError(new Error("x"))).toBe(false);

@@ -71,7 +71,14 @@ describe("VendorHttp", () => {
       json(res, 200, { id: "a", n: 1, extra: true }, { "x-request-id": "req-42" });
     });
     const http = client({ authHeaders: async () => ({ authorization: "Bearer t0k" }) });
-    const res = await http.request({ operation: "create", method: "POST", path: "/things", query: { page: 2, skip: undefined, on: true }, json: { csr: "x" }, schema: Thing });
+    const res = await http.request({
+      operation: "create",
+      method: "POST",
+      path: "/things",
+      query: { page: 2, skip: undefined, on: true },
+      json: { csr: "x" },
+      schema: Thing,
+    });
     expect(res).toMatchObject({ status: 200, data: { id: "a", n: 1 }, requestId: "req-42" });
     expect(seen).toEqual({ method: "POST", url: "/api/v1/things?page=2&on=true", auth: "Bearer t0k", ct: "application/json", body: '{"csr":"x"}' });
   });
@@ -88,7 +95,9 @@ describe("VendorHttp", () => {
 
   it("hands non-success responses to classify with parsed JSON, request id and retry-after", async () => {
     handlers.set("/api/v1/missing", (_q, res) => json(res, 404, { code: 7003 }, { "cf-ray": "ray-1", "retry-after": "2" }));
-    const err = await client().request({ operation: "get", method: "GET", path: "/missing", schema: Thing }).catch((e: unknown) => e);
+    const err = await client()
+      .request({ operation: "get", method: "GET", path: "/missing", schema: Thing })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VendorError);
     expect(err).toMatchObject({ kind: "notFound", httpStatus: 404, requestId: "ray-1", retryAfterMs: 2000 });
     expect(classified[0]).toMatchObject({ status: 404, body: { code: 7003 }, operation: "get", requestId: "ray-1" });
@@ -96,7 +105,9 @@ describe("VendorHttp", () => {
 
   it("honours expectStatus", async () => {
     handlers.set("/api/v1/created", (_q, res) => json(res, 200, { id: "a", n: 1 }));
-    const err = await client().request({ operation: "create", method: "POST", path: "/created", schema: Thing, expectStatus: [201] }).catch((e: unknown) => e);
+    const err = await client()
+      .request({ operation: "create", method: "POST", path: "/created", schema: Thing, expectStatus: [201] })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "invalid", httpStatus: 200 });
   });
 
@@ -109,11 +120,41 @@ describe("VendorHttp", () => {
   describe("hostile responses become typed errors", () => {
     const secret = "-----BEGIN PRIVATE KEY-----SECRET";
     const cases: Array<{ name: string; handler: Handler; kind: VendorError["kind"]; message: RegExp; reason: string }> = [
-      { name: "HTML on 200", handler: (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(`<html>${secret}</html>`), kind: "transient", message: /HTML/, reason: "a proxy or captive portal answered" },
-      { name: "HTML without content type", handler: (_q, res) => res.writeHead(200).end(`<!DOCTYPE html><p>${secret}`), kind: "transient", message: /HTML/, reason: "sniffed by its first tag" },
-      { name: "malformed JSON", handler: (_q, res) => res.writeHead(200, { "content-type": "application/json" }).end(`{"id": "${secret}`), kind: "transient", message: /not valid JSON/, reason: "truncated body" },
-      { name: "schema mismatch", handler: (_q, res) => json(res, 200, { id: 5, n: secret }), kind: "permanent", message: /expected schema \(id: invalid_type; n: invalid_type\)/, reason: "names paths, not values" },
-      { name: "oversized with content-length", handler: (_q, res) => res.writeHead(200, { "content-type": "application/json", "content-length": "2048" }).end("x".repeat(2048)), kind: "permanent", message: /1024-byte limit/, reason: "refused before reading" },
+      {
+        name: "HTML on 200",
+        handler: (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(`<html>${secret}</html>`),
+        kind: "transient",
+        message: /HTML/,
+        reason: "a proxy or captive portal answered",
+      },
+      {
+        name: "HTML without content type",
+        handler: (_q, res) => res.writeHead(200).end(`<!DOCTYPE html><p>${secret}`),
+        kind: "transient",
+        message: /HTML/,
+        reason: "sniffed by its first tag",
+      },
+      {
+        name: "malformed JSON",
+        handler: (_q, res) => res.writeHead(200, { "content-type": "application/json" }).end(`{"id": "${secret}`),
+        kind: "transient",
+        message: /not valid JSON/,
+        reason: "truncated body",
+      },
+      {
+        name: "schema mismatch",
+        handler: (_q, res) => json(res, 200, { id: 5, n: secret }),
+        kind: "permanent",
+        message: /expected schema \(id: invalid_type; n: invalid_type\)/,
+        reason: "names paths, not values",
+      },
+      {
+        name: "oversized with content-length",
+        handler: (_q, res) => res.writeHead(200, { "content-type": "application/json", "content-length": "2048" }).end("x".repeat(2048)),
+        kind: "permanent",
+        message: /1024-byte limit/,
+        reason: "refused before reading",
+      },
       {
         name: "oversized chunked",
         handler: (_q, res) => {
@@ -128,7 +169,9 @@ describe("VendorHttp", () => {
     ];
     it.each(cases)("$name ($reason)", async ({ handler, kind, message }) => {
       handlers.set("/api/v1/hostile", handler);
-      const err = await client({ maxResponseBytes: 1024, maxAttempts: 1 }).request({ operation: "get", method: "GET", path: "/hostile", schema: Thing }).catch((e: unknown) => e);
+      const err = await client({ maxResponseBytes: 1024, maxAttempts: 1 })
+        .request({ operation: "get", method: "GET", path: "/hostile", schema: Thing })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VendorError);
       expect(err).toMatchObject({ kind, httpStatus: 200 });
       expect((err as Error).message).toMatch(message);
@@ -137,7 +180,9 @@ describe("VendorHttp", () => {
 
     it("an HTML error page on 502 reaches classify as text", async () => {
       handlers.set("/api/v1/gw", (_q, res) => res.writeHead(502, { "content-type": "text/html" }).end("<html>Bad gateway</html>"));
-      const err = await client({ maxAttempts: 1 }).request({ operation: "get", method: "GET", path: "/gw", schema: Thing }).catch((e: unknown) => e);
+      const err = await client({ maxAttempts: 1 })
+        .request({ operation: "get", method: "GET", path: "/gw", schema: Thing })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "transient", httpStatus: 502 });
       expect(classified[0]!.body).toBe("<html>Bad gateway</html>");
     });
@@ -146,7 +191,9 @@ describe("VendorHttp", () => {
   describe("timeouts and aborts", () => {
     it("a slow server yields a transient timeout error", async () => {
       handlers.set("/api/v1/slow", (_q, res) => setTimeout(() => json(res, 200, { id: "a", n: 1 }), 500));
-      const err = await client({ maxAttempts: 1 }).request({ operation: "get", method: "GET", path: "/slow", schema: Thing, timeoutMs: 50 }).catch((e: unknown) => e);
+      const err = await client({ maxAttempts: 1 })
+        .request({ operation: "get", method: "GET", path: "/slow", schema: Thing, timeoutMs: 50 })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "transient" });
       expect((err as Error).message).toMatch(/timed out after 50 ms/);
     });
@@ -155,7 +202,9 @@ describe("VendorHttp", () => {
       handlers.set("/api/v1/slow", (_q, res) => setTimeout(() => json(res, 200, { id: "a", n: 1 }), 500));
       const ac = new AbortController();
       setTimeout(() => ac.abort(new Error("reconcile cancelled")), 30);
-      const err = await client().request({ operation: "get", method: "GET", path: "/slow", schema: Thing, signal: ac.signal }).catch((e: unknown) => e);
+      const err = await client()
+        .request({ operation: "get", method: "GET", path: "/slow", schema: Thing, signal: ac.signal })
+        .catch((e: unknown) => e);
       expect(err).not.toBeInstanceOf(VendorError);
       expect((err as Error).message).toBe("reconcile cancelled");
       expect(hits.get("/api/v1/slow")).toBe(1);
@@ -166,7 +215,9 @@ describe("VendorHttp", () => {
         res.writeHead(200, { "content-type": "application/json" });
         res.write('{"id":');
       });
-      const err = await client({ maxAttempts: 1 }).request({ operation: "get", method: "GET", path: "/stall", schema: Thing, timeoutMs: 80 }).catch((e: unknown) => e);
+      const err = await client({ maxAttempts: 1 })
+        .request({ operation: "get", method: "GET", path: "/stall", schema: Thing, timeoutMs: 80 })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "transient" });
     });
   });
@@ -183,7 +234,9 @@ describe("VendorHttp", () => {
 
     it("gives up after maxAttempts", async () => {
       handlers.set("/api/v1/down", (_q, res) => json(res, 500, {}));
-      const err = await client({ maxAttempts: 2 }).request({ operation: "get", method: "GET", path: "/down", schema: Thing }).catch((e: unknown) => e);
+      const err = await client({ maxAttempts: 2 })
+        .request({ operation: "get", method: "GET", path: "/down", schema: Thing })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "transient", httpStatus: 500 });
       expect(hits.get("/api/v1/down")).toBe(2);
     });
@@ -220,7 +273,9 @@ describe("VendorHttp", () => {
     it("does not sit out a Retry-After longer than the cap: the error goes up with retryAfterMs", async () => {
       const seen: VendorError[] = [];
       handlers.set("/api/v1/rl", (_q, res) => json(res, 429, {}, { "retry-after": "300" }));
-      const err = await client({ maxRetryAfterMs: 1000, onVendorError: (e) => seen.push(e) }).request({ operation: "get", method: "GET", path: "/rl", schema: Thing }).catch((e: unknown) => e);
+      const err = await client({ maxRetryAfterMs: 1000, onVendorError: (e) => seen.push(e) })
+        .request({ operation: "get", method: "GET", path: "/rl", schema: Thing })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "rateLimited", retryAfterMs: 300_000 });
       expect(hits.get("/api/v1/rl")).toBe(1);
       expect(seen).toHaveLength(1);
@@ -230,7 +285,9 @@ describe("VendorHttp", () => {
       handlers.set("/api/v1/p", (_q, res) => json(res, 200, { id: "p", n: 1 }));
       const limiter = new RateLimiter({ rules: { default: { limit: 10, windowMs: 1000 } } });
       limiter.pauseFor(300_000);
-      const err = await client({ limiter }).request({ operation: "get", method: "GET", path: "/p", schema: Thing }).catch((e: unknown) => e);
+      const err = await client({ limiter })
+        .request({ operation: "get", method: "GET", path: "/p", schema: Thing })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "rateLimited" });
       expect((err as VendorError).retryAfterMs).toBeGreaterThan(290_000);
       expect(hits.get("/api/v1/p")).toBeUndefined();
@@ -248,7 +305,9 @@ describe("VendorHttp", () => {
       handlers.set("/api/v1/reset", (req, res, _b, n) => (n === 1 ? req.socket.destroy() : json(res, 200, { id: "x", n })));
       expect((await client().request({ operation: "get", method: "GET", path: "/reset", schema: Thing })).data.n).toBe(2);
       hits.clear();
-      const err = await client().request({ operation: "create", method: "POST", path: "/reset", schema: Thing }).catch((e: unknown) => e);
+      const err = await client()
+        .request({ operation: "create", method: "POST", path: "/reset", schema: Thing })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "transient" });
       expect((err as Error).message).toMatch(/network error/);
       expect(hits.get("/api/v1/reset")).toBe(1);
@@ -272,7 +331,9 @@ describe("VendorHttp", () => {
       const res = await client().requestRaw({ operation: "collect", method: "GET", path: "/collect" });
       expect(res.body.toString()).toBe(pem);
       handlers.set("/api/v1/collect", (_q, res) => res.writeHead(200).end("z".repeat(5000)));
-      await expect(client({ maxResponseBytes: 1000 }).requestRaw({ operation: "collect", method: "GET", path: "/collect" })).rejects.toMatchObject({ kind: "permanent" });
+      await expect(client({ maxResponseBytes: 1000 }).requestRaw({ operation: "collect", method: "GET", path: "/collect" })).rejects.toMatchObject({
+        kind: "permanent",
+      });
       handlers.set("/api/v1/collect", (_q, res) => json(res, 400, { code: 0, description: "Being processed" }));
       await expect(client().requestRaw({ operation: "collect", method: "GET", path: "/collect" })).rejects.toMatchObject({ kind: "invalid", httpStatus: 400 });
       expect(classified[0]!.body).toEqual({ code: 0, description: "Being processed" });

@@ -271,12 +271,26 @@ export class VendorHttp {
   }
 
   // Turns what the network threw into a typed error; caller aborts pass through untouched.
-  #transportError(req: VendorRequestBase, e: unknown, timeout: AbortSignal, timeoutMs: number, status: number | undefined, requestId: string | undefined): unknown {
+  #transportError(
+    req: VendorRequestBase,
+    e: unknown,
+    timeout: AbortSignal,
+    timeoutMs: number,
+    status: number | undefined,
+    requestId: string | undefined,
+  ): unknown {
     if (isVendorError(e)) return e;
     if (req.signal?.aborted) return abortReason(req.signal);
     const ctx = { ...(status === undefined ? {} : { httpStatus: status }), ...(requestId === undefined ? {} : { requestId }) };
     if (timeout.aborted) {
-      return new VendorError({ kind: "transient", vendor: this.vendor, operation: req.operation, message: `timed out after ${timeoutMs} ms`, ...ctx, cause: e });
+      return new VendorError({
+        kind: "transient",
+        vendor: this.vendor,
+        operation: req.operation,
+        message: `timed out after ${timeoutMs} ms`,
+        ...ctx,
+        cause: e,
+      });
     }
     // Network failures carry a string code (ECONNRESET, UND_ERR_SOCKET, …); anything else is a bug.
     const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
@@ -284,7 +298,14 @@ export class VendorHttp {
       const label = code;
       // A certificate the endpoint presents that we do not trust is configuration (caBundle), not weather.
       if (TLS_TRUST_CODES.has(code) || code.startsWith("ERR_TLS_CERT")) {
-        return new VendorError({ kind: "permanent", vendor: this.vendor, operation: req.operation, message: `TLS verification of the vendor endpoint failed (${label}); check the connection's caBundle`, ...ctx, cause: e });
+        return new VendorError({
+          kind: "permanent",
+          vendor: this.vendor,
+          operation: req.operation,
+          message: `TLS verification of the vendor endpoint failed (${label}); check the connection's caBundle`,
+          ...ctx,
+          cause: e,
+        });
       }
       return new VendorError({ kind: "transient", vendor: this.vendor, operation: req.operation, message: `network error (${label})`, ...ctx, cause: e });
     }
@@ -351,9 +372,17 @@ export class VendorHttp {
 
 /** Node's TLS trust failures: retrying cannot fix them. */
 const TLS_TRUST_CODES = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID",
-  "CERT_SIGNATURE_FAILURE", "CERT_UNTRUSTED", "CERT_REJECTED", "HOSTNAME_MISMATCH",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
 ]);
 
 function encodeBody(req: VendorRequestBase): { body?: string; contentType?: string } {

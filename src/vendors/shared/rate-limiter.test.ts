@@ -179,7 +179,10 @@ describe("warm-up after a restart", () => {
     const clock = new ManualClock();
     const rules = { default: { limit: 4, windowMs: 1000 } };
     let warm = 0;
-    void new RateLimiterRegistry({ clock }).forCredential("a", rules).acquire("default").then(() => warm++);
+    void new RateLimiterRegistry({ clock })
+      .forCredential("a", rules)
+      .acquire("default")
+      .then(() => warm++);
     await new RateLimiterRegistry({ clock, warmUp: false }).forCredential("a", rules).acquire("default");
     await clock.advance(0);
     expect(warm).toBe(0);
@@ -203,7 +206,11 @@ describe("warm-up after a restart", () => {
     for (let restart = 0; restart < 30; restart++) {
       const life = new AbortController();
       const limiter = new RateLimiter({ rules, clock, ...(warmUp === undefined ? {} : { warmUp }) });
-      for (let i = 0; i < 40; i++) limiter.acquire("read", life.signal).then(() => grants.push(clock.now()), () => undefined);
+      for (let i = 0; i < 40; i++)
+        limiter.acquire("read", life.signal).then(
+          () => grants.push(clock.now()),
+          () => undefined,
+        );
       await clock.advance(lifeMs);
       life.abort(new Error("killed"));
     }

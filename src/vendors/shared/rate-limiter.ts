@@ -177,7 +177,11 @@ export class RateLimiter {
       b.prune(now);
       const warm = b.warmUpEndsAt;
       buckets[name] = {
-        limit: b.rule.limit, windowMs: b.rule.windowMs, inWindow: b.grants.length, queued: b.queue.length, granted: b.granted,
+        limit: b.rule.limit,
+        windowMs: b.rule.windowMs,
+        inWindow: b.grants.length,
+        queued: b.queue.length,
+        granted: b.granted,
         ...(warm !== undefined && warm > now ? { warmingUpUntil: warm } : {}),
       };
     }

@@ -29,10 +29,7 @@ export const idString = z.union([
 ]);
 
 /** A boolean, or "true"/"false". */
-export const booleanish = z.union([
-  z.boolean(),
-  z.enum(["true", "false"]).transform((s) => s === "true"),
-]);
+export const booleanish = z.union([z.boolean(), z.enum(["true", "false"]).transform((s) => s === "true")]);
 
 /** Values above this are treated as epoch milliseconds (1e11 s is the year 5138). */
 export const EPOCH_MS_THRESHOLD = 1e11;

@@ -17,7 +17,9 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-const fast = { rateLimitRules: { read: { limit: 100_000, windowMs: 1000 }, write: { limit: 100_000, windowMs: 1000 }, default: { limit: 100_000, windowMs: 1000 } } };
+const fast = {
+  rateLimitRules: { read: { limit: 100_000, windowMs: 1000 }, write: { limit: 100_000, windowMs: 1000 }, default: { limit: 100_000, windowMs: 1000 } },
+};
 const signal = new AbortController().signal;
 const P = SEED_IDS.applications.portal;
 const OLD = SEED_IDS.browserCertificate;
@@ -60,8 +62,18 @@ describe("select", () => {
     { reason: "a name differing in case is not the segment", selectors: [{ name: "sim portal" }], ids: [], unmatched: 1 },
     { reason: "by an app's domain", selectors: [{ domain: "apps.sim.example" }], ids: [P], unmatched: 0 },
     { reason: "by a wildcard domain", selectors: [{ domain: "*.sim.example" }], ids: [P], unmatched: 0 },
-    { reason: "a segment without browser access is never selected", selectors: [{ id: SEED_IDS.applications.internal }, { domain: "tools.internal.sim.example" }], ids: [], unmatched: 2 },
-    { reason: "several selectors for one segment select it once", selectors: [{ id: P }, { name: "Sim Portal" }, { domain: "portal.sim.example" }], ids: [P], unmatched: 0 },
+    {
+      reason: "a segment without browser access is never selected",
+      selectors: [{ id: SEED_IDS.applications.internal }, { domain: "tools.internal.sim.example" }],
+      ids: [],
+      unmatched: 2,
+    },
+    {
+      reason: "several selectors for one segment select it once",
+      selectors: [{ id: P }, { name: "Sim Portal" }, { domain: "portal.sim.example" }],
+      ids: [P],
+      unmatched: 0,
+    },
   ])("$reason", async ({ selectors, ids, unmatched }) => {
     const r = await adapters().segments.select(selectors, undefined, signal);
     expect(r.segments.map((s) => s.id)).toEqual(ids);
@@ -101,14 +113,17 @@ describe("repoint → confirm → delete the old certificate", () => {
     const { clientlessApps: sentApps, ...sentRest } = sent;
     const { clientlessApps: beforeApps, ...beforeRest } = before;
     expect(sentRest).toEqual(beforeRest);
-    expect(sentApps).toEqual(
-      (beforeApps as Array<Record<string, unknown>>).map(({ certificateName: _n, ...e }) => ({ ...e, certificateId: NEW })),
-    );
+    expect(sentApps).toEqual((beforeApps as Array<Record<string, unknown>>).map(({ certificateName: _n, ...e }) => ({ ...e, certificateId: NEW })));
     // …and the segment reads back the same but for the certificate and the modification stamps.
     const after = await segmentJson();
     const strip = (o: Record<string, unknown>) => {
       const { modifiedTime: _t, modifiedBy: _b, clientlessApps, ...rest } = o;
-      return { ...rest, clientlessApps: (clientlessApps as Array<Record<string, unknown>>).map(({ certificateId: _c, certificateName: _n, modifiedTime: _m, modifiedBy: _mb, ...e }) => e) };
+      return {
+        ...rest,
+        clientlessApps: (clientlessApps as Array<Record<string, unknown>>).map(
+          ({ certificateId: _c, certificateName: _n, modifiedTime: _m, modifiedBy: _mb, ...e }) => e,
+        ),
+      };
     };
     expect(strip(after)).toEqual(strip(before));
     expect((after["clientlessApps"] as Array<Record<string, unknown>>).map((e) => [e["certificateId"], e["certificateName"]])).toEqual([
@@ -149,7 +164,9 @@ describe("repoint → confirm → delete the old certificate", () => {
       ["portal.sim.example", OLD],
       ["apps.sim.example", NEW],
     ]);
-    expect(await segments.confirm({ segmentId: P, toCertificateId: NEW, fromCertificateIds: [OLD], domains: ["apps.sim.example"] }, signal)).toMatchObject({ confirmed: true });
+    expect(await segments.confirm({ segmentId: P, toCertificateId: NEW, fromCertificateIds: [OLD], domains: ["apps.sim.example"] }, signal)).toMatchObject({
+      confirmed: true,
+    });
     // Over the whole segment the old certificate is still served: not confirmed, and not deletable.
     const whole = await segments.confirm({ segmentId: P, toCertificateId: NEW, fromCertificateIds: [OLD] }, signal);
     expect(whole).toMatchObject({ confirmed: false });
@@ -181,7 +198,13 @@ describe("repoint → confirm → delete the old certificate", () => {
     const sg = (await raw(sim, "POST", `${base}/segmentGroup?microtenantId=${SEED_IDS.microtenant}`, { token, json: { name: "mt" } })).json as { id: string };
     const app = await raw(sim, "POST", `${base}/application?microtenantId=${SEED_IDS.microtenant}`, {
       token,
-      json: { name: "mt portal", domainNames: ["mt.sim.example"], segmentGroupId: sg.id, serverGroups: [{ id: SEED_IDS.serverGroups.portal }], clientlessApps: [{ name: "mt", domain: "mt.sim.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: OLD }] },
+      json: {
+        name: "mt portal",
+        domainNames: ["mt.sim.example"],
+        segmentGroupId: sg.id,
+        serverGroups: [{ id: SEED_IDS.serverGroups.portal }],
+        clientlessApps: [{ name: "mt", domain: "mt.sim.example", applicationProtocol: "HTTPS", applicationPort: "443", certificateId: OLD }],
+      },
     });
     const id = (app.json as { id: string }).id;
     const { segments } = adapters();
@@ -201,8 +224,16 @@ test("the client's getAppsByType lists browser-access apps with their segment (a
 });
 
 test("repointed: entries not chosen and non-object entries pass through untouched", () => {
-  const json = { id: "1", extra: { nested: [1, 2] }, clientlessApps: [{ id: "a", certificateId: "old", certificateName: "old" }, { id: "b", certificateId: "old" }, null] };
+  const json = {
+    id: "1",
+    extra: { nested: [1, 2] },
+    clientlessApps: [{ id: "a", certificateId: "old", certificateName: "old" }, { id: "b", certificateId: "old" }, null],
+  };
   const out = repointed(json, new Set(["a"]), "1", "new");
-  expect(out).toEqual({ id: "1", extra: { nested: [1, 2] }, clientlessApps: [{ id: "a", certificateId: "new", appId: "1" }, { id: "b", certificateId: "old" }, null] });
+  expect(out).toEqual({
+    id: "1",
+    extra: { nested: [1, 2] },
+    clientlessApps: [{ id: "a", certificateId: "new", appId: "1" }, { id: "b", certificateId: "old" }, null],
+  });
   expect(json.clientlessApps[0]).toEqual({ id: "a", certificateId: "old", certificateName: "old" }); // input not mutated
 });

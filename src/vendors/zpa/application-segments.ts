@@ -106,7 +106,9 @@ export class ZpaApplicationSegments implements ApplicationSegmentService {
     const apps = chosen(segment.clientlessApps.map(toApp), r, false);
     const serving = apps.filter((a) => a.certificateId === r.toCertificateId);
     const stale = apps.filter((a) =>
-      r.fromCertificateIds === undefined ? a.certificateId !== r.toCertificateId : a.certificateId !== undefined && r.fromCertificateIds.includes(a.certificateId),
+      r.fromCertificateIds === undefined
+        ? a.certificateId !== r.toCertificateId
+        : a.certificateId !== undefined && r.fromCertificateIds.includes(a.certificateId),
     );
     return { segmentId: segment.id, segmentName: segment.name, serving, stale, confirmed: stale.length === 0 && serving.length > 0 };
   }
@@ -138,5 +140,10 @@ export function repointed(json: JsonObject, entryIds: ReadonlySet<string>, segme
 }
 
 function noBrowserAccess(segmentId: string, name: string): VendorError {
-  return new VendorError({ kind: "invalid", vendor: "zpa", operation: "repointApplication", message: `segment ${segmentId} (${name}) has no browser-access apps` });
+  return new VendorError({
+    kind: "invalid",
+    vendor: "zpa",
+    operation: "repointApplication",
+    message: `segment ${segmentId} (${name}) has no browser-access apps`,
+  });
 }

@@ -58,7 +58,12 @@ describe("token lifecycle", () => {
     const zpa = legacyClient(s);
     await zpa.listConnectorGroups();
     s.zpa.injectFault("sessionInvalid", { pathPattern: "^POST " });
-    await zpa.createProvisioningKey("CONNECTOR_GRP", { name: "k", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a });
+    await zpa.createProvisioningKey("CONNECTOR_GRP", {
+      name: "k",
+      maxUsage: 1,
+      enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+      zcomponentId: SEED_IDS.connectorGroups.a,
+    });
     expect(s.state().created.provisioningKey.CONNECTOR_GRP).toBe(1);
   });
 

@@ -24,7 +24,10 @@ describe("browser certificates", () => {
     const leaf = await ca.issue({ commonName: "app.example.test" }, { dnsNames: ["app.example.test"] }, { usage: "server" });
     const s = store();
     // No trailing newline on the certificate: the blob must still be two well-formed PEM blocks.
-    const ref = await s.upload({ name: "ns-app", description: "certbridge", certificatePem: (leaf.leafPem + leaf.chainPem).trimEnd(), privateKeyPem: leaf.keyPem }, signal);
+    const ref = await s.upload(
+      { name: "ns-app", description: "certbridge", certificatePem: (leaf.leafPem + leaf.chainPem).trimEnd(), privateKeyPem: leaf.keyPem },
+      signal,
+    );
     expect(ref.name).toBe("ns-app");
     const stored = sim.zpa.store.certificates.get(ref.id);
     expect(stored?.cName).toBe("app.example.test");

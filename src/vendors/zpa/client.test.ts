@@ -15,11 +15,25 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-const fast = { rateLimitRules: { read: { limit: 100_000, windowMs: 1000 }, write: { limit: 100_000, windowMs: 1000 }, default: { limit: 100_000, windowMs: 1000 } } };
+const fast = {
+  rateLimitRules: { read: { limit: 100_000, windowMs: 1000 }, write: { limit: 100_000, windowMs: 1000 }, default: { limit: 100_000, windowMs: 1000 } },
+};
 
 const keyFlows: Array<{ reason: string; type: AssociationType; cert: string; group: string; groupName: string }> = [
-  { reason: "App Connector group key", type: "CONNECTOR_GRP", cert: SEED_IDS.enrollmentCerts.connector, group: SEED_IDS.connectorGroups.a, groupName: "Connector Group A" },
-  { reason: "Private Service Edge group key", type: "SERVICE_EDGE_GRP", cert: SEED_IDS.enrollmentCerts.serviceEdge, group: SEED_IDS.serviceEdgeGroups.a, groupName: "Service Edge Group A" },
+  {
+    reason: "App Connector group key",
+    type: "CONNECTOR_GRP",
+    cert: SEED_IDS.enrollmentCerts.connector,
+    group: SEED_IDS.connectorGroups.a,
+    groupName: "Connector Group A",
+  },
+  {
+    reason: "Private Service Edge group key",
+    type: "SERVICE_EDGE_GRP",
+    cert: SEED_IDS.enrollmentCerts.serviceEdge,
+    group: SEED_IDS.serviceEdgeGroups.a,
+    groupName: "Service Edge Group A",
+  },
 ];
 
 describe.each(keyFlows)("provisioning keys: $reason", ({ type, cert, group, groupName }) => {
@@ -74,7 +88,17 @@ describe.each(keyFlows)("provisioning keys: $reason", ({ type, cert, group, grou
 describe("provisioning keys: paging and errors", () => {
   test("lists every page with pagesize 500, driven by totalPages", async () => {
     for (let i = 0; i < 1203; i++)
-      sim.zpa.putKey({ id: String(50_000 + i), associationType: "CONNECTOR_GRP", name: `bulk-${i}`, maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.b, microtenantId: "0" });
+      sim.zpa.putKey({
+        id: String(50_000 + i),
+        associationType: "CONNECTOR_GRP",
+        name: `bulk-${i}`,
+        maxUsage: 1,
+        usageCount: 0,
+        enabled: true,
+        enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+        zcomponentId: SEED_IDS.connectorGroups.b,
+        microtenantId: "0",
+      });
     const zpa = legacyClient(sim, fast);
     const all = await zpa.listProvisioningKeys("CONNECTOR_GRP");
     expect(all).toHaveLength(1203);
@@ -84,17 +108,57 @@ describe("provisioning keys: paging and errors", () => {
 
   test("a smaller page size pages more", async () => {
     for (let i = 0; i < 12; i++)
-      sim.zpa.putKey({ id: String(60_000 + i), associationType: "SERVICE_EDGE_GRP", name: `p-${i}`, maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge, zcomponentId: SEED_IDS.serviceEdgeGroups.b, microtenantId: "0" });
+      sim.zpa.putKey({
+        id: String(60_000 + i),
+        associationType: "SERVICE_EDGE_GRP",
+        name: `p-${i}`,
+        maxUsage: 1,
+        usageCount: 0,
+        enabled: true,
+        enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge,
+        zcomponentId: SEED_IDS.serviceEdgeGroups.b,
+        microtenantId: "0",
+      });
     const zpa = legacyClient(sim, { ...fast, pageSize: 5 });
     expect(await zpa.listProvisioningKeys("SERVICE_EDGE_GRP")).toHaveLength(12);
     expect(sim.state().endpointCalls["GET provisioningKey"]).toBe(3);
   });
 
-  const invalid: Array<{ reason: string; type: AssociationType; input: { name: string; maxUsage: number; enrollmentCertId: string; zcomponentId: string }; kind: string; code: string }> = [
-    { reason: "enrollment certificate without a private key", type: "CONNECTOR_GRP", input: { name: "x", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.importedNoKey, zcomponentId: SEED_IDS.connectorGroups.a }, kind: "invalid", code: "invalid.association" },
-    { reason: "group of the other association type", type: "SERVICE_EDGE_GRP", input: { name: "x", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge, zcomponentId: SEED_IDS.connectorGroups.a }, kind: "invalid", code: "invalid.association" },
-    { reason: "maxUsage 0", type: "CONNECTOR_GRP", input: { name: "x", maxUsage: 0, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a }, kind: "invalid", code: "invalid.input" },
-    { reason: "a group that does not exist", type: "CONNECTOR_GRP", input: { name: "x", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: "1" }, kind: "notFound", code: "resource.not.found" },
+  const invalid: Array<{
+    reason: string;
+    type: AssociationType;
+    input: { name: string; maxUsage: number; enrollmentCertId: string; zcomponentId: string };
+    kind: string;
+    code: string;
+  }> = [
+    {
+      reason: "enrollment certificate without a private key",
+      type: "CONNECTOR_GRP",
+      input: { name: "x", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.importedNoKey, zcomponentId: SEED_IDS.connectorGroups.a },
+      kind: "invalid",
+      code: "invalid.association",
+    },
+    {
+      reason: "group of the other association type",
+      type: "SERVICE_EDGE_GRP",
+      input: { name: "x", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge, zcomponentId: SEED_IDS.connectorGroups.a },
+      kind: "invalid",
+      code: "invalid.association",
+    },
+    {
+      reason: "maxUsage 0",
+      type: "CONNECTOR_GRP",
+      input: { name: "x", maxUsage: 0, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a },
+      kind: "invalid",
+      code: "invalid.input",
+    },
+    {
+      reason: "a group that does not exist",
+      type: "CONNECTOR_GRP",
+      input: { name: "x", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: "1" },
+      kind: "notFound",
+      code: "resource.not.found",
+    },
   ];
   test.each(invalid)("create refused: $reason → $kind", async ({ type, input, kind, code }) => {
     const e = await rejection(legacyClient(sim, fast).createProvisioningKey(type, input));
@@ -104,7 +168,12 @@ describe("provisioning keys: paging and errors", () => {
 
   test("microtenantId is sent and scopes what the client sees", async () => {
     const mt = legacyClient(sim, { ...fast, microtenantId: SEED_IDS.microtenant });
-    const created = await mt.createProvisioningKey("CONNECTOR_GRP", { name: "mt", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.microtenant });
+    const created = await mt.createProvisioningKey("CONNECTOR_GRP", {
+      name: "mt",
+      maxUsage: 1,
+      enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+      zcomponentId: SEED_IDS.connectorGroups.microtenant,
+    });
     expect(created.microtenantId).toBe(SEED_IDS.microtenant);
     const dflt = legacyClient(sim, { ...fast, microtenantId: "0" });
     expect((await rejection(dflt.getProvisioningKey("CONNECTOR_GRP", created.id))) as VendorError).toMatchObject({ kind: "notFound" });
@@ -119,7 +188,15 @@ describe("provisioning keys: paging and errors", () => {
 describe("enrollment certificates", () => {
   test("list (v2) returns all, with CSR-only and key-less certificates tolerated", async () => {
     const certs = await legacyClient(sim, fast).listEnrollmentCerts();
-    expect(certs.map((c) => c.name).sort()).toEqual(["Client", "Connector", "Imported Partner Root", "Isolation Client", "Pending CSR", "Root", "Service Edge"]);
+    expect(certs.map((c) => c.name).sort()).toEqual([
+      "Client",
+      "Connector",
+      "Imported Partner Root",
+      "Isolation Client",
+      "Pending CSR",
+      "Root",
+      "Service Edge",
+    ]);
     const csrOnly = certs.find((c) => c.id === SEED_IDS.enrollmentCerts.csrOnly)!;
     expect(csrOnly.certificate).toBeUndefined();
     expect(csrOnly.validToInEpochSec).toBeUndefined();
@@ -202,7 +279,12 @@ describe("groups", () => {
 describe("OneAPI mode", () => {
   test("client-credentials token with audience; calls carry the /zpa prefix", async () => {
     const zpa = oneApiClient(sim, fast);
-    const k = await zpa.createProvisioningKey("CONNECTOR_GRP", { name: "oneapi", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a });
+    const k = await zpa.createProvisioningKey("CONNECTOR_GRP", {
+      name: "oneapi",
+      maxUsage: 1,
+      enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+      zcomponentId: SEED_IDS.connectorGroups.a,
+    });
     expect((await zpa.getProvisioningKey("CONNECTOR_GRP", k.id)).name).toBe("oneapi");
     const st = sim.state();
     expect(st.tokens.issued).toEqual({ legacy: 0, oneapi: 1 });
@@ -213,7 +295,9 @@ describe("OneAPI mode", () => {
     const c = sim.credentials[0]!;
     const legacy = legacyClient(sim, fast);
     await legacy.listConnectorGroups();
-    const e = await rejection(oneApiClient(sim, { ...fast, auth: { mode: "oneapi", clientId: c.clientId, clientSecret: "wrong", identityBaseUrl: sim.url } }).listConnectorGroups());
+    const e = await rejection(
+      oneApiClient(sim, { ...fast, auth: { mode: "oneapi", clientId: c.clientId, clientSecret: "wrong", identityBaseUrl: sim.url } }).listConnectorGroups(),
+    );
     expect(e).toMatchObject({ kind: "credentials", operation: "oauthToken", vendorCode: "invalid_client", httpStatus: 401 });
   });
 });

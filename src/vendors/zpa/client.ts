@@ -167,24 +167,18 @@ export class ZpaClient {
 
   /** Answers 201 with the key value. Not retried by the transport: a retry could create a second key. */
   createProvisioningKey(type: AssociationType, input: ProvisioningKeyInput, o: CallOptions = {}): Promise<ProvisioningKey> {
-    return this.#call(
-      "createProvisioningKey",
-      { method: "POST", path: this.#paths.provisioningKeys(type) },
-      provisioningKeySchema,
-      o,
-      { json: provisioningKeyPayload(input), expectStatus: [201, 200] },
-    );
+    return this.#call("createProvisioningKey", { method: "POST", path: this.#paths.provisioningKeys(type) }, provisioningKeySchema, o, {
+      json: provisioningKeyPayload(input),
+      expectStatus: [201, 200],
+    });
   }
 
   /** PUT takes the full payload (as create) and answers 204. */
   async updateProvisioningKey(type: AssociationType, id: string, input: ProvisioningKeyInput, o: CallOptions = {}): Promise<void> {
-    await this.#call(
-      "updateProvisioningKey",
-      { method: "PUT", path: this.#paths.provisioningKey(type, id) },
-      ignoredBody,
-      o,
-      { json: provisioningKeyPayload(input), expectStatus: [204, 200] },
-    );
+    await this.#call("updateProvisioningKey", { method: "PUT", path: this.#paths.provisioningKey(type, id) }, ignoredBody, o, {
+      json: provisioningKeyPayload(input),
+      expectStatus: [204, 200],
+    });
   }
 
   /** Throws a notFound VendorError when the key is already gone; the caller decides if that is success. */
@@ -312,7 +306,12 @@ export class ZpaClient {
     const json = await this.#call("getApplication", { method: "GET", path: this.#paths.application(id) }, jsonObjectSchema, o);
     const parsed = applicationSegmentSchema.safeParse(json);
     if (!parsed.success)
-      throw new VendorError({ kind: "permanent", vendor: "zpa", operation: "getApplication", message: `unexpected segment shape at ${parsed.error.issues[0]?.path.join(".") ?? "?"}` });
+      throw new VendorError({
+        kind: "permanent",
+        vendor: "zpa",
+        operation: "getApplication",
+        message: `unexpected segment shape at ${parsed.error.issues[0]?.path.join(".") ?? "?"}`,
+      });
     return { json, segment: parsed.data };
   }
 

@@ -20,7 +20,12 @@ const GET_CERTS = "^GET /mgmtconfig/v1/admin/customers/\\d+/certificate$";
 
 type Case = { reason: string; fault: FaultSpec; kind: string; message: RegExp; status?: number };
 const cases: Case[] = [
-  { reason: "a body beyond the size cap", fault: { oversizedRate: 1, oversizeBytes: 2 * 1024 * 1024, pathPattern: GET_CERTS }, kind: "permanent", message: /exceeds/ },
+  {
+    reason: "a body beyond the size cap",
+    fault: { oversizedRate: 1, oversizeBytes: 2 * 1024 * 1024, pathPattern: GET_CERTS },
+    kind: "permanent",
+    message: /exceeds/,
+  },
   { reason: "truncated JSON", fault: { malformedJsonRate: 1, pathPattern: GET_CERTS }, kind: "transient", message: /not valid JSON/ },
   { reason: "an HTML error page from a proxy", fault: { htmlErrorRate: 1, pathPattern: GET_CERTS }, kind: "transient", message: /HTTP 502/, status: 502 },
   { reason: "a connection reset", fault: { resetRate: 1, pathPattern: GET_CERTS }, kind: "transient", message: /network error/ },
@@ -56,7 +61,11 @@ describe("hostile responses", () => {
     await zpa.updateProvisioningKey("CONNECTOR_GRP", k.id, { ...input, maxUsage: 2 });
     expect((await zpa.getProvisioningKey("CONNECTOR_GRP", k.id)).maxUsage).toBe(2);
     sim.zpa.injectFault("concurrentAccess", { pathPattern: "^POST " });
-    expect(await rejection(zpa.createProvisioningKey("CONNECTOR_GRP", input))).toMatchObject({ kind: "transient", vendorCode: "api.concurrent.access.error", httpStatus: 409 });
+    expect(await rejection(zpa.createProvisioningKey("CONNECTOR_GRP", input))).toMatchObject({
+      kind: "transient",
+      vendorCode: "api.concurrent.access.error",
+      httpStatus: 409,
+    });
     expect(sim.state().created.provisioningKey.CONNECTOR_GRP).toBe(1);
   });
 
@@ -69,7 +78,18 @@ describe("hostile responses", () => {
   });
 
   test("a response that breaks the schema (empty key value) → permanent, naming the field but not the value", async () => {
-    sim.zpa.putKey({ id: "777", associationType: "CONNECTOR_GRP", name: "broken", maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a, microtenantId: "0", provisioningKey: "" });
+    sim.zpa.putKey({
+      id: "777",
+      associationType: "CONNECTOR_GRP",
+      name: "broken",
+      maxUsage: 1,
+      usageCount: 0,
+      enabled: true,
+      enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+      zcomponentId: SEED_IDS.connectorGroups.a,
+      microtenantId: "0",
+      provisioningKey: "",
+    });
     const e = await rejection(legacyClient(sim).getProvisioningKey("CONNECTOR_GRP", "777"));
     expect(e).toMatchObject({ kind: "permanent" });
     expect((e as Error).message).toMatch(/provisioningKey/);

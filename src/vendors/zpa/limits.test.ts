@@ -31,7 +31,9 @@ describe("ZPA client rate limiting", () => {
   test("100 concurrent GETs → all succeed, the simulator sees 0 violations", async () => {
     const s = await start({ seed: "default", rateLimits: serverLimits });
     const zpa = legacyClient(s, { rateLimitRules: scaled });
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? zpa.listConnectorGroups() : zpa.getEnrollmentCert(SEED_IDS.enrollmentCerts.root))));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? zpa.listConnectorGroups() : zpa.getEnrollmentCert(SEED_IDS.enrollmentCerts.root))),
+    );
     expect(results).toHaveLength(100);
     expect(s.state().rateLimit.violations).toBe(0);
     expect(s.state().endpointCalls["GET appConnectorGroup"]).toBe(50);
@@ -42,7 +44,12 @@ describe("ZPA client rate limiting", () => {
     const zpa = legacyClient(s, { rateLimitRules: scaled });
     await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        zpa.createProvisioningKey("CONNECTOR_GRP", { name: `k${i}`, maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a }),
+        zpa.createProvisioningKey("CONNECTOR_GRP", {
+          name: `k${i}`,
+          maxUsage: 1,
+          enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+          zcomponentId: SEED_IDS.connectorGroups.a,
+        }),
       ),
     );
     expect(s.state().created.provisioningKey.CONNECTOR_GRP).toBe(30);
@@ -70,7 +77,9 @@ describe("ZPA client rate limiting", () => {
 
   test("a 429 (another process spent the budget) is waited out for GETs: retry-after '<n>s' honoured, then success", async () => {
     const s = await start({ seed: "empty", rateLimits: { get: 3, write: 10, windowMs: 1000 } });
-    const zpa = legacyClient(s, { rateLimitRules: { read: { limit: 100, windowMs: 1000 }, write: { limit: 100, windowMs: 1000 }, default: { limit: 100, windowMs: 1000 } } });
+    const zpa = legacyClient(s, {
+      rateLimitRules: { read: { limit: 100, windowMs: 1000 }, write: { limit: 100, windowMs: 1000 }, default: { limit: 100, windowMs: 1000 } },
+    });
     const started = Date.now();
     await Promise.all(Array.from({ length: 6 }, () => zpa.listCertificates()));
     expect(s.state().rateLimit.violations).toBeGreaterThan(0);
@@ -81,7 +90,14 @@ describe("ZPA client rate limiting", () => {
     const s = await start({ seed: "default", rateLimits: false });
     s.faults.add({ rate429Rate: 1, retryAfter: "13s", pathPattern: "^POST /mgmtconfig/", count: 1 });
     const zpa = legacyClient(s);
-    const e = await rejection(zpa.createProvisioningKey("CONNECTOR_GRP", { name: "k", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a }));
+    const e = await rejection(
+      zpa.createProvisioningKey("CONNECTOR_GRP", {
+        name: "k",
+        maxUsage: 1,
+        enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+        zcomponentId: SEED_IDS.connectorGroups.a,
+      }),
+    );
     expect(e).toMatchObject({ kind: "rateLimited", retryAfterMs: 13_000, httpStatus: 429, vendorCode: "invalid.toomanyrequests" });
     expect(s.state().created.provisioningKey.CONNECTOR_GRP).toBe(0);
     expect(zpa.limiter.stats().pausedUntil).toBeGreaterThan(Date.now() + 10_000);

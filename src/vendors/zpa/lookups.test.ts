@@ -16,7 +16,9 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-const fast = { rateLimitRules: { read: { limit: 100_000, windowMs: 1000 }, write: { limit: 100_000, windowMs: 1000 }, default: { limit: 100_000, windowMs: 1000 } } };
+const fast = {
+  rateLimitRules: { read: { limit: 100_000, windowMs: 1000 }, write: { limit: 100_000, windowMs: 1000 }, default: { limit: 100_000, windowMs: 1000 } },
+};
 
 const names: Array<{ reason: string; name: string; searched: boolean }> = [
   { reason: "the operator's default key name", name: "certbridge.team-a.edge-keys", searched: true },
@@ -33,7 +35,15 @@ const names: Array<{ reason: string; name: string; searched: boolean }> = [
 
 /** Near-duplicates of a name: case, '+'↔space, trimmed, doubled blanks. */
 function decoys(name: string): string[] {
-  const d = new Set([name.toUpperCase(), name.toLowerCase(), name.replaceAll("+", " "), name.replaceAll(" ", "+"), name.trim(), name.replaceAll("  ", " "), `${name} copy`]);
+  const d = new Set([
+    name.toUpperCase(),
+    name.toLowerCase(),
+    name.replaceAll("+", " "),
+    name.replaceAll(" ", "+"),
+    name.trim(),
+    name.replaceAll("  ", " "),
+    `${name} copy`,
+  ]);
   d.delete(name);
   return [...d];
 }
@@ -77,8 +87,28 @@ test.each(names)("browser-access certificate named with $reason is found again a
 
 test("a name found on a later page is still found (the scan pages until the end)", async () => {
   for (let i = 0; i < 1100; i++)
-    sim.zpa.putKey({ id: String(70_000 + i), associationType: "SERVICE_EDGE_GRP", name: `bulk ${i}`, maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge, zcomponentId: SEED_IDS.serviceEdgeGroups.a, microtenantId: "0" });
-  sim.zpa.putKey({ id: "79999", associationType: "SERVICE_EDGE_GRP", name: "last & least", maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge, zcomponentId: SEED_IDS.serviceEdgeGroups.a, microtenantId: "0" });
+    sim.zpa.putKey({
+      id: String(70_000 + i),
+      associationType: "SERVICE_EDGE_GRP",
+      name: `bulk ${i}`,
+      maxUsage: 1,
+      usageCount: 0,
+      enabled: true,
+      enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge,
+      zcomponentId: SEED_IDS.serviceEdgeGroups.a,
+      microtenantId: "0",
+    });
+  sim.zpa.putKey({
+    id: "79999",
+    associationType: "SERVICE_EDGE_GRP",
+    name: "last & least",
+    maxUsage: 1,
+    usageCount: 0,
+    enabled: true,
+    enrollmentCertId: SEED_IDS.enrollmentCerts.serviceEdge,
+    zcomponentId: SEED_IDS.serviceEdgeGroups.a,
+    microtenantId: "0",
+  });
   const found = await legacyClient(sim, fast).findProvisioningKeyByName("SERVICE_EDGE_GRP", "last & least");
   expect(found?.id).toBe("79999");
   expect(sim.state().endpointCalls["GET provisioningKey"]).toBe(3);
@@ -99,7 +129,12 @@ test("clients accept both create codes: 200/201 for keys and certificates in eit
   try {
     for (const s of [sim, doc]) {
       const zpa = legacyClient(s, fast);
-      const k = await zpa.createProvisioningKey("CONNECTOR_GRP", { name: "codes", maxUsage: 1, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a });
+      const k = await zpa.createProvisioningKey("CONNECTOR_GRP", {
+        name: "codes",
+        maxUsage: 1,
+        enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+        zcomponentId: SEED_IDS.connectorGroups.a,
+      });
       expect(k.name).toBe("codes");
       const ca = await createTestCa({ name: "codes" });
       const leaf = await ca.issue({ commonName: "codes.sim.example" }, {}, { usage: "server" });

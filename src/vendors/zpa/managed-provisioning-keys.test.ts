@@ -30,27 +30,55 @@ describe("usageExhausted", () => {
 /** A ProvisioningKeyService made of function fields; every call is logged with the scope it was given. */
 function fakeService(over: Partial<ProvisioningKeyService> = {}) {
   const calls: string[] = [];
-  const groups: NamedRef[] = [{ id: "2", name: "Connector Group A" }, { id: "7", name: "Connector Group B" }];
+  const groups: NamedRef[] = [
+    { id: "2", name: "Connector Group A" },
+    { id: "7", name: "Connector Group B" },
+  ];
   const certs: NamedRef[] = [{ id: "1", name: "Connector" }];
-  const find = (list: NamedRef[], ref: { id?: string; name?: string } | undefined) => list.find((x) => (ref?.id !== undefined ? x.id === ref.id : x.name === (ref?.name ?? "Connector")));
+  const find = (list: NamedRef[], ref: { id?: string; name?: string } | undefined) =>
+    list.find((x) => (ref?.id !== undefined ? x.id === ref.id : x.name === (ref?.name ?? "Connector")));
   const service: ProvisioningKeyService = {
-    findByName: async (type, name, mt) => { calls.push(`findByName ${type} ${name} ${mt}`); return undefined; },
-    get: async (type, id, mt) => { calls.push(`get ${type} ${id} ${mt}`); return undefined; },
-    create: async (d) => { calls.push(`create ${d.associationType} ${d.name} ${d.microtenantId}`); return record({ ...d, id: "10" }); },
-    update: async (id, d) => { calls.push(`update ${id} ${d.maxUsage}`); },
-    delete: async (type, id, mt) => { calls.push(`delete ${type} ${id} ${mt}`); },
-    resolveGroup: async (type, ref, mt) => { calls.push(`resolveGroup ${type} ${ref.id ?? ref.name} ${mt}`); return find(groups, ref); },
-    resolveEnrollmentCertificate: async (type, ref) => { calls.push(`resolveCert ${type} ${ref?.id ?? ref?.name ?? "default"}`); return find(certs, ref); },
+    findByName: async (type, name, mt) => {
+      calls.push(`findByName ${type} ${name} ${mt}`);
+      return undefined;
+    },
+    get: async (type, id, mt) => {
+      calls.push(`get ${type} ${id} ${mt}`);
+      return undefined;
+    },
+    create: async (d) => {
+      calls.push(`create ${d.associationType} ${d.name} ${d.microtenantId}`);
+      return record({ ...d, id: "10" });
+    },
+    update: async (id, d) => {
+      calls.push(`update ${id} ${d.maxUsage}`);
+    },
+    delete: async (type, id, mt) => {
+      calls.push(`delete ${type} ${id} ${mt}`);
+    },
+    resolveGroup: async (type, ref, mt) => {
+      calls.push(`resolveGroup ${type} ${ref.id ?? ref.name} ${mt}`);
+      return find(groups, ref);
+    },
+    resolveEnrollmentCertificate: async (type, ref) => {
+      calls.push(`resolveCert ${type} ${ref?.id ?? ref?.name ?? "default"}`);
+      return find(certs, ref);
+    },
     ...over,
   };
   return { service, calls };
 }
 
-const connection = (microtenantId?: string): ResolvedConnection => ({
-  kind: "VendorConnection", namespace: "team", name: "zpa", vendor: "zpa",
-  settings: { authMode: "Legacy", customerId: "1", ...(microtenantId === undefined ? {} : { microtenantId }) },
-  credentials: {}, fingerprint: "f",
-} as ResolvedConnection);
+const connection = (microtenantId?: string): ResolvedConnection =>
+  ({
+    kind: "VendorConnection",
+    namespace: "team",
+    name: "zpa",
+    vendor: "zpa",
+    settings: { authMode: "Legacy", customerId: "1", ...(microtenantId === undefined ? {} : { microtenantId }) },
+    credentials: {},
+    fingerprint: "f",
+  }) as ResolvedConnection;
 const scope = (over: Partial<ProvisioningKeyScope["spec"]> = {}): ProvisioningKeyScope => ({
   name: "edge",
   spec: { associationType: "CONNECTOR_GRP", group: { name: "Connector Group A" }, enabled: true, maxUsage: 5, ...over },
@@ -73,14 +101,30 @@ describe("zpaProvisioningKeyClient", () => {
     const resolved = await zpaProvisioningKeyClient(service, connection("55"), scope({ maxUsage: 3 })).resolve(signal);
     expect(resolved).toEqual({
       ok: true,
-      desired: { key: { ...desired, name: "edge", maxUsage: 3, microtenantId: "55" }, group: { id: "2", name: "Connector Group A" }, enrollmentCertificate: { id: "1", name: "Connector" } },
+      desired: {
+        key: { ...desired, name: "edge", maxUsage: 3, microtenantId: "55" },
+        group: { id: "2", name: "Connector Group A" },
+        enrollmentCertificate: { id: "1", name: "Connector" },
+      },
     });
   });
 
   const missing = [
-    { reason: "an App Connector group that does not exist", spec: scope({ group: { name: "nope" } }).spec, says: 'App Connector group "nope" does not exist in ZPA' },
-    { reason: "a Service Edge group by id", spec: scope({ associationType: "SERVICE_EDGE_GRP", group: { id: "404" } }).spec, says: "Service Edge group id 404 does not exist in ZPA" },
-    { reason: "a certificate named in the spec", spec: scope({ enrollmentCertificate: { name: "Old" } }).spec, says: 'enrollment certificate "Old" does not exist in ZPA or has no private key' },
+    {
+      reason: "an App Connector group that does not exist",
+      spec: scope({ group: { name: "nope" } }).spec,
+      says: 'App Connector group "nope" does not exist in ZPA',
+    },
+    {
+      reason: "a Service Edge group by id",
+      spec: scope({ associationType: "SERVICE_EDGE_GRP", group: { id: "404" } }).spec,
+      says: "Service Edge group id 404 does not exist in ZPA",
+    },
+    {
+      reason: "a certificate named in the spec",
+      spec: scope({ enrollmentCertificate: { name: "Old" } }).spec,
+      says: 'enrollment certificate "Old" does not exist in ZPA or has no private key',
+    },
   ];
   test.each(missing)("resolve names what is missing: $reason", async ({ spec, says }) => {
     const { service } = fakeService();
@@ -89,7 +133,10 @@ describe("zpaProvisioningKeyClient", () => {
 
   test("the default certificate, when missing, is named by its association type", async () => {
     const { service } = fakeService({ resolveEnrollmentCertificate: async () => undefined });
-    expect(await zpaProvisioningKeyClient(service, connection(), scope()).resolve(signal)).toEqual({ ok: false, message: "enrollment certificate (default for CONNECTOR_GRP) does not exist in ZPA or has no private key" });
+    expect(await zpaProvisioningKeyClient(service, connection(), scope()).resolve(signal)).toEqual({
+      ok: false,
+      message: "enrollment certificate (default for CONNECTOR_GRP) does not exist in ZPA or has no private key",
+    });
   });
 
   test("diff names managed fields only; update returns the desired fields on ZPA's id, value and usage", async () => {
@@ -109,7 +156,15 @@ describe("zpaProvisioningKeyClient", () => {
     const client = zpaProvisioningKeyClient(service, connection(), scope());
     const observed = record({ groupId: "7", usageCount: 2 });
     const observedOnly = await client.report(observed, undefined, signal);
-    expect(observedOnly).toEqual({ id: "9", name: "k", usageCount: 2, maxUsage: 5, enabled: true, group: { id: "7", name: "Connector Group B" }, enrollmentCertificate: { id: "1", name: "Connector" } });
+    expect(observedOnly).toEqual({
+      id: "9",
+      name: "k",
+      usageCount: 2,
+      maxUsage: 5,
+      enabled: true,
+      group: { id: "7", name: "Connector Group B" },
+      enrollmentCertificate: { id: "1", name: "Connector" },
+    });
     expect(calls).toEqual(["resolveGroup CONNECTOR_GRP 7 undefined", "resolveCert CONNECTOR_GRP 1"]);
     const unknown = await client.report(record({ groupId: "8", enrollmentCertId: "3" }), undefined, signal);
     expect([unknown.group, unknown.enrollmentCertificate]).toEqual([{ id: "8" }, { id: "3" }]);

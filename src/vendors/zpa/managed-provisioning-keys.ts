@@ -68,12 +68,18 @@ export function zpaProvisioningKeyClient(service: ProvisioningKeyService, connec
     },
     delete: (id, signal) => service.delete(type, id, microtenantId, signal),
     availability(k): Availability {
-      if (usageExhausted(k)) return { usable: false, reason: USAGE_EXHAUSTED, message: `usageCount ${k.usageCount} has reached maxUsage ${k.maxUsage}: no more enrollments with this key; raise maxUsage or rotate` };
+      if (usageExhausted(k))
+        return {
+          usable: false,
+          reason: USAGE_EXHAUSTED,
+          message: `usageCount ${k.usageCount} has reached maxUsage ${k.maxUsage}: no more enrollments with this key; raise maxUsage or rotate`,
+        };
       return k.enabled ? { usable: true } : { usable: true, note: "the key is disabled in ZPA" };
     },
     async report(k, desired, signal): Promise<ProvisioningKeyReport> {
       const group: NamedRef | undefined = desired?.group ?? (await service.resolveGroup(type, { id: k.groupId }, microtenantId, signal));
-      const cert: NamedRef | undefined = desired?.enrollmentCertificate ?? (await service.resolveEnrollmentCertificate(type, { id: k.enrollmentCertId }, signal));
+      const cert: NamedRef | undefined =
+        desired?.enrollmentCertificate ?? (await service.resolveEnrollmentCertificate(type, { id: k.enrollmentCertId }, signal));
       return {
         id: k.id,
         name: k.name,

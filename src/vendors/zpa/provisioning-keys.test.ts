@@ -17,12 +17,20 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-const fast = { rateLimitRules: { read: { limit: 100_000, windowMs: 1000 }, write: { limit: 100_000, windowMs: 1000 }, default: { limit: 100_000, windowMs: 1000 } } };
+const fast = {
+  rateLimitRules: { read: { limit: 100_000, windowMs: 1000 }, write: { limit: 100_000, windowMs: 1000 }, default: { limit: 100_000, windowMs: 1000 } },
+};
 const signal = new AbortController().signal;
 
 function manualClock(start = 1_000_000): Clock & { advance(ms: number): void } {
   let now = start;
-  return { now: () => now, sleep: async () => {}, advance: (ms) => { now += ms; } };
+  return {
+    now: () => now,
+    sleep: async () => {},
+    advance: (ms) => {
+      now += ms;
+    },
+  };
 }
 
 function service(over: { clock?: Clock; cacheTtlMs?: number; missRefreshMs?: number } = {}) {
@@ -45,7 +53,15 @@ describe("keys", () => {
   test("create returns the record with the secret value; get and findByName see the same key", async () => {
     const s = service();
     const created = await s.create(desired(), signal);
-    expect(created).toMatchObject({ name: "certbridge-ns-a", associationType: "CONNECTOR_GRP", enabled: true, maxUsage: 3, usageCount: 0, groupId: SEED_IDS.connectorGroups.a, enrollmentCertId: SEED_IDS.enrollmentCerts.connector });
+    expect(created).toMatchObject({
+      name: "certbridge-ns-a",
+      associationType: "CONNECTOR_GRP",
+      enabled: true,
+      maxUsage: 3,
+      usageCount: 0,
+      groupId: SEED_IDS.connectorGroups.a,
+      enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+    });
     expect(created.value).toMatch(PROVISIONING_KEY_FORMAT);
     expect(await s.get("CONNECTOR_GRP", created.id, undefined, signal)).toEqual(created);
     expect((await s.findByName("CONNECTOR_GRP", "certbridge-ns-a", undefined, signal))?.id).toBe(created.id);
@@ -98,12 +114,38 @@ describe("findByName: names compared without blanks at either end, after every p
   // ZPA stores names verbatim but trims the search value: a padded key must still be found, or a
   // second key with the same name gets created (issue 9, finding 6).
   const put = (id: string, name: string) =>
-    sim.zpa.putKey({ id, associationType: "CONNECTOR_GRP", name, maxUsage: 1, usageCount: 0, enabled: true, enrollmentCertId: SEED_IDS.enrollmentCerts.connector, zcomponentId: SEED_IDS.connectorGroups.a, microtenantId: "0" });
+    sim.zpa.putKey({
+      id,
+      associationType: "CONNECTOR_GRP",
+      name,
+      maxUsage: 1,
+      usageCount: 0,
+      enabled: true,
+      enrollmentCertId: SEED_IDS.enrollmentCerts.connector,
+      zcomponentId: SEED_IDS.connectorGroups.a,
+      microtenantId: "0",
+    });
   const cases: Array<{ reason: string; stored: Array<[string, string]>; asked: string; want: string | undefined }> = [
     { reason: "a key stored with blanks is found by its bare name", stored: [["9001", "  padded-key "]], asked: "padded-key", want: "9001" },
     { reason: "a bare key is found by a padded name", stored: [["9001", "bare-key"]], asked: " bare-key\t", want: "9001" },
-    { reason: "the exact name wins over a padded twin", stored: [["9001", " twin"], ["9002", "twin"]], asked: "twin", want: "9002" },
-    { reason: "among padded twins, the lowest id (the same answer every time)", stored: [["12", "twin "], ["9", " twin"]], asked: "twin", want: "9" },
+    {
+      reason: "the exact name wins over a padded twin",
+      stored: [
+        ["9001", " twin"],
+        ["9002", "twin"],
+      ],
+      asked: "twin",
+      want: "9002",
+    },
+    {
+      reason: "among padded twins, the lowest id (the same answer every time)",
+      stored: [
+        ["12", "twin "],
+        ["9", " twin"],
+      ],
+      asked: "twin",
+      want: "9",
+    },
     { reason: "a longer name containing it is another key", stored: [["9001", "twin-2"]], asked: "twin", want: undefined },
     { reason: "case matters", stored: [["9001", "Twin"]], asked: "twin", want: undefined },
     { reason: "a name of blanks only names nothing", stored: [["9001", " "]], asked: "  ", want: undefined },
@@ -142,12 +184,22 @@ describe("lookups", () => {
     expect((await service().resolveGroup(type, ref, undefined, signal))?.id).toBe(want);
   });
 
-  const certs: Array<{ reason: string; type: "CONNECTOR_GRP" | "SERVICE_EDGE_GRP"; ref: { id?: string; name?: string } | undefined; want: string | undefined }> = [
+  const certs: Array<{
+    reason: string;
+    type: "CONNECTOR_GRP" | "SERVICE_EDGE_GRP";
+    ref: { id?: string; name?: string } | undefined;
+    want: string | undefined;
+  }> = [
     { reason: "default for CONNECTOR_GRP is Connector", type: "CONNECTOR_GRP", ref: undefined, want: SEED_IDS.enrollmentCerts.connector },
     { reason: "default for SERVICE_EDGE_GRP is Service Edge", type: "SERVICE_EDGE_GRP", ref: undefined, want: SEED_IDS.enrollmentCerts.serviceEdge },
     { reason: "by name", type: "CONNECTOR_GRP", ref: { name: "Root" }, want: SEED_IDS.enrollmentCerts.root },
     { reason: "by id", type: "CONNECTOR_GRP", ref: { id: SEED_IDS.enrollmentCerts.client }, want: SEED_IDS.enrollmentCerts.client },
-    { reason: "a certificate without a private key cannot sign enrollments", type: "CONNECTOR_GRP", ref: { id: SEED_IDS.enrollmentCerts.importedNoKey }, want: undefined },
+    {
+      reason: "a certificate without a private key cannot sign enrollments",
+      type: "CONNECTOR_GRP",
+      ref: { id: SEED_IDS.enrollmentCerts.importedNoKey },
+      want: undefined,
+    },
     { reason: "an unknown name resolves nothing", type: "CONNECTOR_GRP", ref: { name: "Nope" }, want: undefined },
   ];
   test.each(certs)("enrollment certificate: $reason", async ({ type, ref, want }) => {

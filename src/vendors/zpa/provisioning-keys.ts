@@ -2,7 +2,13 @@
 // Name → id lookups for groups and enrollment certificates are cached per type and microtenant: a
 // whole list is fetched once per TTL (one GET serves every key in the tenant), concurrent callers
 // share the one request in flight, and a miss refreshes at most once per `missRefreshMs`.
-import { normalizeKeyName, type NamedRef, type ProvisioningKeyDesired, type ProvisioningKeyRecord, type ProvisioningKeyService } from "../../ports/provisioning-keys.ts";
+import {
+  normalizeKeyName,
+  type NamedRef,
+  type ProvisioningKeyDesired,
+  type ProvisioningKeyRecord,
+  type ProvisioningKeyService,
+} from "../../ports/provisioning-keys.ts";
 import { systemClock, type Clock } from "../shared/clock.ts";
 import { isVendorError } from "../shared/errors.ts";
 import { search, type CallOptions, type ZpaClient } from "./client.ts";
@@ -135,7 +141,11 @@ export class ZpaProvisioningKeyService implements ProvisioningKeyService {
     const match = matcher<EnrollmentCert>(ref ?? { name: DEFAULT_ENROLLMENT_CERT_NAMES[type] });
     if (match === undefined) return undefined;
     // Only certificates with a private key can sign enrollments; ZPA filters them server-side.
-    const found = await this.#certs.find("signing", () => this.#client.listSigningEnrollmentCerts({ signal }), (c) => c.privateKeyPresent && match(c));
+    const found = await this.#certs.find(
+      "signing",
+      () => this.#client.listSigningEnrollmentCerts({ signal }),
+      (c) => c.privateKeyPresent && match(c),
+    );
     return found === undefined ? undefined : { id: found.id, name: found.name };
   }
 }

@@ -27,7 +27,11 @@ describe("provisioningKeySchema", () => {
     { reason: "an omitted modifiedTime reads as undefined", wire: key(), expect: { modifiedTime: undefined } },
     { reason: "an omitted boolean reads as false (documented drift cause)", wire: key({ enabled: undefined }), expect: { enabled: false } },
     { reason: "an omitted usageCount reads as 0", wire: key({ usageCount: undefined }), expect: { usageCount: 0 } },
-    { reason: "null optional fields read as undefined", wire: key({ zcomponentName: null, modifiedTime: null }), expect: { zcomponentName: undefined, modifiedTime: undefined } },
+    {
+      reason: "null optional fields read as undefined",
+      wire: key({ zcomponentName: null, modifiedTime: null }),
+      expect: { zcomponentName: undefined, modifiedTime: undefined },
+    },
     { reason: "unknown extra fields are ignored", wire: key({ ipAcl: ["10.0.0.0/8"], uiConfig: "x" }), expect: { name: "k" } },
   ];
   test.each(cases)("$reason", ({ wire, expect: want }) => {

@@ -29,7 +29,18 @@ const say = (line: string) => process.stdout.write(`[e2e:kind ${((Date.now() - s
 /** The chart values the e2e installs with: the loaded image (never pulled), the demo, one replica. */
 export function chartValues(image = IMAGE): string[] {
   const [repository, tag] = image.split(":") as [string, string];
-  return ["--set", `image.repository=${repository}`, "--set", `image.tag=${tag}`, "--set", "image.pullPolicy=Never", "--set", "demo.enabled=true", "--set", "replicaCount=1"];
+  return [
+    "--set",
+    `image.repository=${repository}`,
+    "--set",
+    `image.tag=${tag}`,
+    "--set",
+    "image.pullPolicy=Never",
+    "--set",
+    "demo.enabled=true",
+    "--set",
+    "replicaCount=1",
+  ];
 }
 
 /** How many demo objects with a Ready condition the chart creates (connections, certificates, keys). */
@@ -126,8 +137,19 @@ async function main(argv: readonly string[]): Promise<number> {
     await step(`building ${IMAGE} from the Dockerfile`, "docker", ["build", ...secret, "-t", IMAGE, "."]);
     await step(`loading ${IMAGE} into the cluster`, kind, ["load", "docker-image", IMAGE, "--name", cluster]);
     await step("installing the chart with demo.enabled (simulators, connections, samples)", helm, [
-      "upgrade", "--install", RELEASE, "deploy/chart/certbridge", "--kubeconfig", kubeconfig, "--namespace", NAMESPACE, "--create-namespace",
-      ...chartValues(), "--wait", "--timeout", "5m",
+      "upgrade",
+      "--install",
+      RELEASE,
+      "deploy/chart/certbridge",
+      "--kubeconfig",
+      kubeconfig,
+      "--namespace",
+      NAMESPACE,
+      "--create-namespace",
+      ...chartValues(),
+      "--wait",
+      "--timeout",
+      "5m",
     ]);
     say("waiting for every demo connection, certificate and provisioning key to be Ready");
     const client = KubeClient.fromFile(kubeconfig);
@@ -140,7 +162,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (flags.keep || !created) say(`look around: kind export kubeconfig --name ${cluster}; kubectl -n ${NAMESPACE} get certbridge`);
     return 0;
   } finally {
-    if (created && !flags.keep) await step(`deleting kind cluster ${cluster} (--keep keeps it)`, kind, ["delete", "cluster", "--name", cluster]).catch(() => undefined);
+    if (created && !flags.keep)
+      await step(`deleting kind cluster ${cluster} (--keep keeps it)`, kind, ["delete", "cluster", "--name", cluster]).catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -17,7 +17,11 @@ export interface FacadeOptions {
 }
 
 export function kubeFacade(s: Scheduler, model: KubeModel, rng: Rng, ledger: Ledger, opts: FacadeOptions): KubeApi {
-  const actorOf = (task: Task | undefined): Actor => ({ kind: "operator", ...(task ? { namespace: task.info.namespace } : {}), label: task?.info.key ?? "operator" });
+  const actorOf = (task: Task | undefined): Actor => ({
+    kind: "operator",
+    ...(task ? { namespace: task.info.namespace } : {}),
+    label: task?.info.key ?? "operator",
+  });
   const path = (type: ResourceType, namespace: string | undefined, name: string) => `${type.plural}/${namespace ? `${namespace}/` : ""}${name}`;
 
   /** Checks the namespace of the call against the task's; returns the task. */
@@ -33,7 +37,10 @@ export function kubeFacade(s: Scheduler, model: KubeModel, rng: Rng, ledger: Led
   const observe = (type: ResourceType) => (task: Task, result: unknown) => {
     const o = result as KubeObject | undefined;
     if (o?.metadata?.deletionTimestamp === undefined) return;
-    if (`${o.metadata.namespace}/${o.metadata.name}` === task.info.key && type.plural === (task.info.controller === "managedcertificate" ? "managedcertificates" : "provisioningkeys")) {
+    if (
+      `${o.metadata.namespace}/${o.metadata.name}` === task.info.key &&
+      type.plural === (task.info.controller === "managedcertificate" ? "managedcertificates" : "provisioningkeys")
+    ) {
       task.sawDeletion = true;
     }
   };
@@ -41,30 +48,62 @@ export function kubeFacade(s: Scheduler, model: KubeModel, rng: Rng, ledger: Led
   return {
     get: <T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string) => {
       attribute(type, namespace, "GET");
-      return s.op<T>({ kind: "kube", label: `GET ${path(type, namespace, name)}`, effect: () => model.get<T>(type, namespace, name), fail: () => kubeRefused(rng, "GET", path(type, namespace, name)), observe: observe(type) });
+      return s.op<T>({
+        kind: "kube",
+        label: `GET ${path(type, namespace, name)}`,
+        effect: () => model.get<T>(type, namespace, name),
+        fail: () => kubeRefused(rng, "GET", path(type, namespace, name)),
+        observe: observe(type),
+      });
     },
     list: () => Promise.reject(new Error("LIST is not modelled: reconcilers read lists from their caches")),
     create: <T extends KubeObject>(type: ResourceType, object: T) => {
       const ns = object.metadata.namespace;
       const task = attribute(type, ns, "POST");
       const p = path(type, ns, object.metadata.name ?? "");
-      return s.op<T>({ kind: "kube", label: `POST ${p}`, effect: () => model.create(type, object, actorOf(task), FIELD_MANAGER), fail: () => kubeRefused(rng, "POST", p), lost: () => kubeLost(rng, "POST", p) });
+      return s.op<T>({
+        kind: "kube",
+        label: `POST ${p}`,
+        effect: () => model.create(type, object, actorOf(task), FIELD_MANAGER),
+        fail: () => kubeRefused(rng, "POST", p),
+        lost: () => kubeLost(rng, "POST", p),
+      });
     },
     apply: <T extends KubeObject>(type: ResourceType, object: T, o: { subresource?: "status" } = {}) => {
       const ns = object.metadata.namespace;
       const task = attribute(type, ns, "APPLY");
       const p = `${path(type, ns, object.metadata.name ?? "")}${o.subresource ? "/status" : ""}${object.metadata.resourceVersion ? ` rv=${object.metadata.resourceVersion}` : ""}`;
-      return s.op<T>({ kind: "kube", label: `APPLY ${p}`, effect: () => model.apply(type, object, o.subresource, actorOf(task), FIELD_MANAGER), fail: () => kubeRefused(rng, "PATCH", p), lost: () => kubeLost(rng, "PATCH", p), observe: observe(type) });
+      return s.op<T>({
+        kind: "kube",
+        label: `APPLY ${p}`,
+        effect: () => model.apply(type, object, o.subresource, actorOf(task), FIELD_MANAGER),
+        fail: () => kubeRefused(rng, "PATCH", p),
+        lost: () => kubeLost(rng, "PATCH", p),
+        observe: observe(type),
+      });
     },
     mergePatch: <T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, o: { subresource?: string } = {}) => {
       const task = attribute(type, namespace, "PATCH");
       const p = `${path(type, namespace, name)} ${JSON.stringify(patch).slice(0, 120)}`;
-      return s.op<T>({ kind: "kube", label: `PATCH ${p}`, effect: () => model.mergePatch<T>(type, namespace, name, patch, o.subresource, actorOf(task)), fail: () => kubeRefused(rng, "PATCH", p), lost: () => kubeLost(rng, "PATCH", p), observe: observe(type) });
+      return s.op<T>({
+        kind: "kube",
+        label: `PATCH ${p}`,
+        effect: () => model.mergePatch<T>(type, namespace, name, patch, o.subresource, actorOf(task)),
+        fail: () => kubeRefused(rng, "PATCH", p),
+        lost: () => kubeLost(rng, "PATCH", p),
+        observe: observe(type),
+      });
     },
     delete: (type: ResourceType, namespace: string | undefined, name: string, o: { preconditionUid?: string } = {}) => {
       const task = attribute(type, namespace, "DELETE");
       const p = path(type, namespace, name);
-      return s.op<void>({ kind: "kube", label: `DELETE ${p}`, effect: () => model.delete(type, namespace, name, o.preconditionUid, actorOf(task)), fail: () => kubeRefused(rng, "DELETE", p), lost: () => kubeLost(rng, "DELETE", p) });
+      return s.op<void>({
+        kind: "kube",
+        label: `DELETE ${p}`,
+        effect: () => model.delete(type, namespace, name, o.preconditionUid, actorOf(task)),
+        fail: () => kubeRefused(rng, "DELETE", p),
+        lost: () => kubeLost(rng, "DELETE", p),
+      });
     },
   };
 }

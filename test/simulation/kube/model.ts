@@ -53,7 +53,8 @@ function deepFreeze<T>(value: T): T {
 
 function mergePatchValue(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target !== null && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    target !== null && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
     else out[k] = mergePatchValue(out[k], v);
@@ -109,7 +110,13 @@ export class KubeModel {
 
   #emit(plural: string, type: EventType, before: Obj | undefined, after: Obj, actor: Actor): void {
     const frozen = deepFreeze(structuredClone(after));
-    (this.log(plural) as KubeEvent[]).push({ rv: this.#rv, at: this.#now(), type, key: objKey(after.metadata.namespace, after.metadata.name ?? ""), object: frozen });
+    (this.log(plural) as KubeEvent[]).push({
+      rv: this.#rv,
+      at: this.#now(),
+      type,
+      key: objKey(after.metadata.namespace, after.metadata.name ?? ""),
+      object: frozen,
+    });
     for (const hook of this.hooks) hook(plural, type, before, frozen, actor);
     if (type !== "DELETED" && (after.metadata.ownerReferences ?? []).length > 0) this.#collectIfOrphaned(plural, after);
   }
@@ -158,7 +165,13 @@ export class KubeModel {
     const ns = this.#kind(NAMESPACES).get(namespace ?? "");
     if (ns === undefined) throw this.#error(404, "NotFound", `namespaces "${namespace}" not found`, method, `${type.plural}/${name}`);
     if (ns.obj.metadata.deletionTimestamp !== undefined) {
-      throw this.#error(403, "Forbidden", `unable to create new content in namespace ${namespace} because it is being terminated`, method, `${type.plural}/${name}`);
+      throw this.#error(
+        403,
+        "Forbidden",
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        method,
+        `${type.plural}/${name}`,
+      );
     }
   }
 
@@ -205,11 +218,18 @@ export class KubeModel {
     const kind = this.#kind(type.plural);
     const current = kind.get(key);
     if (current === undefined) {
-      if (subresource === "status" || o.metadata.resourceVersion !== undefined) throw this.#error(404, "NotFound", `${type.plural} "${name}" not found`, "PATCH", path);
+      if (subresource === "status" || o.metadata.resourceVersion !== undefined)
+        throw this.#error(404, "NotFound", `${type.plural} "${name}" not found`, "PATCH", path);
       return this.create(type, { ...o, metadata: { ...o.metadata, namespace } } as unknown as T, actor, manager);
     }
     if (o.metadata.resourceVersion !== undefined && o.metadata.resourceVersion !== current.obj.metadata.resourceVersion) {
-      throw this.#error(409, "Conflict", `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`, "PATCH", path);
+      throw this.#error(
+        409,
+        "Conflict",
+        `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        "PATCH",
+        path,
+      );
     }
     const before = current.obj;
     let next: Obj;
@@ -227,7 +247,12 @@ export class KubeModel {
     return this.#commit(type, key, current, before, next, actor) as unknown as T;
   }
 
-  #applyMap(before: Record<string, string> | undefined, applied: Record<string, string> | undefined, owners: Map<string, string>, manager: string): Record<string, string> {
+  #applyMap(
+    before: Record<string, string> | undefined,
+    applied: Record<string, string> | undefined,
+    owners: Map<string, string>,
+    manager: string,
+  ): Record<string, string> {
     const out: Record<string, string> = { ...(before ?? {}) };
     for (const [k, m] of [...owners]) {
       if (m === manager && !(applied !== undefined && k in applied)) {
@@ -242,7 +267,14 @@ export class KubeModel {
     return out;
   }
 
-  mergePatch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, subresource: string | undefined, actor: Actor): T {
+  mergePatch<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    subresource: string | undefined,
+    actor: Actor,
+  ): T {
     const key = objKey(type.namespaced ? namespace : undefined, name);
     const path = `${type.plural}/${key}${subresource ? `/${subresource}` : ""}`;
     const current = this.#kind(type.plural).get(key);
@@ -250,7 +282,13 @@ export class KubeModel {
     const p = structuredClone(patch ?? {}) as { metadata?: { resourceVersion?: string; finalizers?: string[] } } & Record<string, unknown>;
     const wantRv = p.metadata?.resourceVersion;
     if (wantRv !== undefined && wantRv !== current.obj.metadata.resourceVersion) {
-      throw this.#error(409, "Conflict", `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`, "PATCH", path);
+      throw this.#error(
+        409,
+        "Conflict",
+        `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        "PATCH",
+        path,
+      );
     }
     if (p.metadata) delete p.metadata.resourceVersion;
     const before = current.obj;
@@ -269,7 +307,13 @@ export class KubeModel {
         const had = new Set(before.metadata.finalizers ?? []);
         const added = (next.metadata.finalizers ?? []).filter((f) => !had.has(f));
         if (added.length > 0) {
-          throw this.#error(422, "Invalid", `${type.plural} "${name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`, "PATCH", path);
+          throw this.#error(
+            422,
+            "Invalid",
+            `${type.plural} "${name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+            "PATCH",
+            path,
+          );
         }
       }
     }
@@ -300,7 +344,13 @@ export class KubeModel {
     const current = kind.get(key);
     if (current === undefined) throw this.#error(404, "NotFound", `${type.plural} "${name}" not found`, "DELETE", path);
     if (preconditionUid !== undefined && preconditionUid !== current.obj.metadata.uid) {
-      throw this.#error(409, "Conflict", `Operation cannot be fulfilled on ${type.plural} "${name}": Precondition failed: UID in precondition: ${preconditionUid}, UID in object meta: ${current.obj.metadata.uid}`, "DELETE", path);
+      throw this.#error(
+        409,
+        "Conflict",
+        `Operation cannot be fulfilled on ${type.plural} "${name}": Precondition failed: UID in precondition: ${preconditionUid}, UID in object meta: ${current.obj.metadata.uid}`,
+        "DELETE",
+        path,
+      );
     }
     const before = current.obj;
     if ((before.metadata.finalizers ?? []).length > 0 || type.plural === NAMESPACES) {

@@ -5,7 +5,13 @@
 // no resource refers to a deleting connection any more).
 import pino from "pino";
 import { resourceTypes } from "../../../src/api/v1alpha1/index.ts";
-import { ConnectionResolver, type ConnectionLookup, type ConnectionRef, type RetainedCredentials, type RetainedCredentialsReader } from "../../../src/controllers/shared/connections.ts";
+import {
+  ConnectionResolver,
+  type ConnectionLookup,
+  type ConnectionRef,
+  type RetainedCredentials,
+  type RetainedCredentialsReader,
+} from "../../../src/controllers/shared/connections.ts";
 import type { KubeApi } from "../../../src/runtime/kube/api.ts";
 import type { Informer } from "../../../src/runtime/informer.ts";
 import type { KubeObject } from "../../../src/runtime/kube/resource.ts";
@@ -57,10 +63,21 @@ export class ConnectionsModel {
   }
 
   /** The real resolver a process gets, over its caches; every API call it makes parks like any other. */
-  resolver(s: Scheduler, rng: Rng, client: KubeApi, caches: { vendorConnections: InformerCache; clusterVendorConnections: InformerCache; namespaces: InformerCache }): ConnectionResolverPort {
+  resolver(
+    s: Scheduler,
+    rng: Rng,
+    client: KubeApi,
+    caches: { vendorConnections: InformerCache; clusterVendorConnections: InformerCache; namespaces: InformerCache },
+  ): ConnectionResolverPort {
     const retained: RetainedCredentialsReader = {
       // A GET of the copy in the operator's namespace.
-      read: (uid) => s.op({ kind: "kube", label: `GET retained credentials of ${uid}`, fail: () => kubeRefused(rng, "GET", `secrets/${uid}`), effect: () => this.#retained.get(uid) }),
+      read: (uid) =>
+        s.op({
+          kind: "kube",
+          label: `GET retained credentials of ${uid}`,
+          fail: () => kubeRefused(rng, "GET", `secrets/${uid}`),
+          effect: () => this.#retained.get(uid),
+        }),
     };
     const real = new ConnectionResolver({
       client,
@@ -76,7 +93,12 @@ export class ConnectionsModel {
         // What the answer told the reconcile: its namespace or connection is being deleted.
         const reason = lookup.ok ? undefined : (lookup.reason as string);
         const task = currentTask();
-        if (task !== undefined && (reason === "NamespaceTerminating" || reason === "ConnectionDeleting" || (lookup.ok && (lookup.connection as { deleting?: boolean }).deleting === true))) {
+        if (
+          task !== undefined &&
+          (reason === "NamespaceTerminating" ||
+            reason === "ConnectionDeleting" ||
+            (lookup.ok && (lookup.connection as { deleting?: boolean }).deleting === true))
+        ) {
           task.sawDeletion = true;
         }
         return lookup;
@@ -94,10 +116,20 @@ export class ConnectionsModel {
         const users = [...this.#model.all(resourceTypes.managedCertificates), ...this.#model.all(resourceTypes.provisioningKeys)].filter((r) => {
           const ref = (r as { spec?: { connectionRef?: { kind?: string; name?: string } } }).spec?.connectionRef;
           const kind = ref?.kind ?? "VendorConnection";
-          return ref?.name === conn.metadata.name && (cluster ? kind === "ClusterVendorConnection" : kind === "VendorConnection" && r.metadata.namespace === conn.metadata.namespace);
+          return (
+            ref?.name === conn.metadata.name &&
+            (cluster ? kind === "ClusterVendorConnection" : kind === "VendorConnection" && r.metadata.namespace === conn.metadata.namespace)
+          );
         });
         if (users.length > 0) continue;
-        this.#model.mergePatch(type, conn.metadata.namespace, conn.metadata.name ?? "", { metadata: { finalizers: (conn.metadata.finalizers ?? []).filter((f) => f !== IN_USE_FINALIZER) } }, undefined, { kind: "system", label: "connection-controller" });
+        this.#model.mergePatch(
+          type,
+          conn.metadata.namespace,
+          conn.metadata.name ?? "",
+          { metadata: { finalizers: (conn.metadata.finalizers ?? []).filter((f) => f !== IN_USE_FINALIZER) } },
+          undefined,
+          { kind: "system", label: "connection-controller" },
+        );
         this.#retained.delete(conn.metadata.uid ?? "");
       }
     }

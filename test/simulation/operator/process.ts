@@ -87,7 +87,11 @@ export class OperatorProcess implements ProcessHandle {
     };
     const certificates = new InformerCache(d.model, { plural: resourceTypes.managedCertificates.plural }, startAt(resourceTypes.managedCertificates.plural));
     const keys = new InformerCache(d.model, { plural: resourceTypes.provisioningKeys.plural }, startAt(resourceTypes.provisioningKeys.plural));
-    const secrets = new InformerCache<Secret>(d.model, { plural: core.secrets.plural, matchLabels: { [selectorKey]: selectorValue } }, startAt(core.secrets.plural));
+    const secrets = new InformerCache<Secret>(
+      d.model,
+      { plural: core.secrets.plural, matchLabels: { [selectorKey]: selectorValue } },
+      startAt(core.secrets.plural),
+    );
     const cache = (plural: string) => new InformerCache(d.model, { plural }, startAt(plural));
     const vendorConnections = cache(resourceTypes.vendorConnections.plural);
     const clusterVendorConnections = cache(resourceTypes.clusterVendorConnections.plural);
@@ -102,7 +106,9 @@ export class OperatorProcess implements ProcessHandle {
       certificateAuthority: (c) => d.certificates.port(tenant(c), c.vendor === "sectigo" ? "sectigo" : "cloudflare"),
       provisioningKeys: (c) => d.zpa.port(tenant(c)),
       provisioningKeyClient: (c, scope) => zpaProvisioningKeyClient(d.zpa.port(tenant(c)), c, scope),
-      browserCertificates: () => { throw new Error("publish.zpa is not modelled"); },
+      browserCertificates: () => {
+        throw new Error("publish.zpa is not modelled");
+      },
       verify: async () => {},
     };
     const now = () => s.clock.now();
@@ -113,7 +119,11 @@ export class OperatorProcess implements ProcessHandle {
       certificates: {
         get: (k) => certificates.get(k),
         list: () => certificates.list(),
-        namingSecret: (ns, name) => index.keys(ns, name).map((k) => certificates.get(k)).filter((o): o is KubeObject => o !== undefined),
+        namingSecret: (ns, name) =>
+          index
+            .keys(ns, name)
+            .map((k) => certificates.get(k))
+            .filter((o): o is KubeObject => o !== undefined),
       },
       secrets,
       connections: resolver,
@@ -258,7 +268,10 @@ export class OperatorProcess implements ProcessHandle {
     const ns = o.metadata.namespace ?? "";
     if (this.caches.namespaces.get(ns)?.metadata.deletionTimestamp !== undefined) return true;
     const ref = (o as { spec?: { connectionRef?: { kind?: string; name?: string } } }).spec?.connectionRef;
-    const conn = ref?.kind === "ClusterVendorConnection" ? this.caches.clusterVendorConnections.get(ref.name ?? "") : this.caches.vendorConnections.get(`${ns}/${ref?.name ?? ""}`);
+    const conn =
+      ref?.kind === "ClusterVendorConnection"
+        ? this.caches.clusterVendorConnections.get(ref.name ?? "")
+        : this.caches.vendorConnections.get(`${ns}/${ref?.name ?? ""}`);
     return conn?.metadata.deletionTimestamp !== undefined;
   }
 

@@ -31,25 +31,50 @@ export const adoptionFamily: Family = {
   setup: (w, rng) => {
     namespace(w, "team-a", { tenant: "yes", adopt: "yes" });
     namespace(w, "team-b", { tenant: "yes" });
-    clusterVendorConnection(w, "zpa-shared", "zpa", TENANT, { tenant: "yes" }, { adoption: { namespaceSelector: { matchLabels: { adopt: "yes" } }, namePrefix: "legacy-" } });
-    const console = (name: string) => w.zpa.consoleKey(TENANT, {
-      name, associationType: "CONNECTOR_GRP", enabled: true, maxUsage: 10, enrollmentCertId: ZPA_ENROLLMENT.CONNECTOR_GRP.id, groupId: zpaGroups.CONNECTOR_GRP[0]!.id,
-    });
+    clusterVendorConnection(
+      w,
+      "zpa-shared",
+      "zpa",
+      TENANT,
+      { tenant: "yes" },
+      { adoption: { namespaceSelector: { matchLabels: { adopt: "yes" } }, namePrefix: "legacy-" } },
+    );
+    const console = (name: string) =>
+      w.zpa.consoleKey(TENANT, {
+        name,
+        associationType: "CONNECTOR_GRP",
+        enabled: true,
+        maxUsage: 10,
+        enrollmentCertId: ZPA_ENROLLMENT.CONNECTOR_GRP.id,
+        groupId: zpaGroups.CONNECTOR_GRP[0]!.id,
+      });
     console("legacy-edge-1");
     console("other-key");
     provisioningKey(w, "team-a", "adopter", spec(rng, "legacy-edge-1", "adopter-key"));
     provisioningKey(w, "team-b", "intruder", spec(rng, "legacy-edge-1", "intruder-key"));
     provisioningKey(w, "team-a", "greedy", spec(rng, "other-key", "greedy-key"));
   },
-  actions: [[pkActions.changeMaxUsage, 2], [pkActions.deleteSecret, 2], [pkActions.toggleEnabled, 1]],
+  actions: [
+    [pkActions.changeMaxUsage, 2],
+    [pkActions.deleteSecret, 2],
+    [pkActions.toggleEnabled, 1],
+  ],
   actionCount: [0, 3],
   expect: { ready: (_w, _kind, ns, name) => ns === "team-a" && name === "adopter" },
   check: (w: World) => {
     for (const k of w.zpa.keys.filter((k) => k.creator.key === "(console)")) {
       const foreignWriters = [...k.writers].filter((who) => !(k.name.startsWith("legacy-") && who === "team-a/adopter"));
-      if (foreignWriters.length > 0) w.ledger.flag(Invariant.NoCrossNamespaceAccess, `console key ${k.id} "${k.name}" was written by ${foreignWriters.join(", ")}, which the adoption policy does not allow`);
+      if (foreignWriters.length > 0)
+        w.ledger.flag(
+          Invariant.NoCrossNamespaceAccess,
+          `console key ${k.id} "${k.name}" was written by ${foreignWriters.join(", ")}, which the adoption policy does not allow`,
+        );
       const foreignSecrets = [...k.deliveredTo].filter((secret) => !(k.name.startsWith("legacy-") && secret === "team-a/adopter-key"));
-      if (foreignSecrets.length > 0) w.ledger.flag(Invariant.NoCrossNamespaceAccess, `the value of console key ${k.id} "${k.name}" reached Secret ${foreignSecrets.join(", ")}, which the adoption policy does not allow`);
+      if (foreignSecrets.length > 0)
+        w.ledger.flag(
+          Invariant.NoCrossNamespaceAccess,
+          `the value of console key ${k.id} "${k.name}" reached Secret ${foreignSecrets.join(", ")}, which the adoption policy does not allow`,
+        );
     }
   },
 };

@@ -25,16 +25,21 @@ function setupCertificates(vendor: "cloudflare" | "sectigo", opts: { deletes: bo
       const count = namespaces.length === 1 ? 1 + rng.int(2) : 1;
       for (let i = 0; i < count; i++) {
         const name = `web-${++n}`;
-        managedCertificate(w, ns, name, certificateSpec({
-          vendor,
-          secretName: `${name}-tls`,
-          connection: { kind: "VendorConnection", name: "issuer" },
-          dnsNames: [`${name}.${ns}.example.com`],
-          rotationNever: rng.chance(0.3),
-          revokeSuperseded: rng.chance(0.3),
-          ...(opts.deletes ? { revokeOnDelete: rng.chance(0.5), deleteSecret: rng.chance(0.3) } : {}),
-          ...(rng.chance(0.2) ? { renewAfter: "23h" } : {}),
-        }));
+        managedCertificate(
+          w,
+          ns,
+          name,
+          certificateSpec({
+            vendor,
+            secretName: `${name}-tls`,
+            connection: { kind: "VendorConnection", name: "issuer" },
+            dnsNames: [`${name}.${ns}.example.com`],
+            rotationNever: rng.chance(0.3),
+            revokeSuperseded: rng.chance(0.3),
+            ...(opts.deletes ? { revokeOnDelete: rng.chance(0.5), deleteSecret: rng.chance(0.3) } : {}),
+            ...(rng.chance(0.2) ? { renewAfter: "23h" } : {}),
+          }),
+        );
       }
     }
   };

@@ -57,21 +57,43 @@ const VENDOR_BLOCK: Record<Vendor, Record<string, unknown>> = {
 
 export function vendorConnection(w: World, ns: string, name: string, vendor: Vendor, tenant: string): void {
   credentials(w, ns, `${name}-credentials`, vendor, tenant);
-  const conn = w.model.create(resourceTypes.vendorConnections, {
-    metadata: { name, namespace: ns, finalizers: [IN_USE_FINALIZER] },
-    spec: { [vendor]: VENDOR_BLOCK[vendor], credentialsRef: { name: `${name}-credentials` } },
-  } as KubeObject, USER, "kubectl");
+  const conn = w.model.create(
+    resourceTypes.vendorConnections,
+    {
+      metadata: { name, namespace: ns, finalizers: [IN_USE_FINALIZER] },
+      spec: { [vendor]: VENDOR_BLOCK[vendor], credentialsRef: { name: `${name}-credentials` } },
+    } as KubeObject,
+    USER,
+    "kubectl",
+  );
   // Resources use it from the start: the connection controller has copied its credentials (C2).
   w.connections.retain(conn.metadata.uid ?? "", credentialData(vendor, tenant));
 }
 
-export function clusterVendorConnection(w: World, name: string, vendor: Vendor, tenant: string, admit: Record<string, string>, extra: Record<string, unknown> = {}): void {
+export function clusterVendorConnection(
+  w: World,
+  name: string,
+  vendor: Vendor,
+  tenant: string,
+  admit: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): void {
   namespace(w, OPERATOR_NAMESPACE);
   credentials(w, OPERATOR_NAMESPACE, `${name}-credentials`, vendor, tenant);
-  const conn = w.model.create(resourceTypes.clusterVendorConnections, {
-    metadata: { name, finalizers: [IN_USE_FINALIZER] },
-    spec: { [vendor]: VENDOR_BLOCK[vendor], credentialsRef: { name: `${name}-credentials`, namespace: OPERATOR_NAMESPACE }, namespaceSelector: { matchLabels: admit }, ...extra },
-  } as KubeObject, USER, "kubectl");
+  const conn = w.model.create(
+    resourceTypes.clusterVendorConnections,
+    {
+      metadata: { name, finalizers: [IN_USE_FINALIZER] },
+      spec: {
+        [vendor]: VENDOR_BLOCK[vendor],
+        credentialsRef: { name: `${name}-credentials`, namespace: OPERATOR_NAMESPACE },
+        namespaceSelector: { matchLabels: admit },
+        ...extra,
+      },
+    } as KubeObject,
+    USER,
+    "kubectl",
+  );
   w.connections.retain(conn.metadata.uid ?? "", credentialData(vendor, tenant));
 }
 
@@ -105,7 +127,12 @@ export function certificateSpec(c: CertificateShape): Record<string, unknown> {
 
 /** A Secret a user made (not the operator's): what a resource must never touch or take over. */
 export function foreignSecret(w: World, ns: string, name: string): void {
-  w.model.create(core.secrets, { metadata: { name, namespace: ns, labels: { app: "someone-elses" } }, type: "Opaque", data: { "tls.crt": b64("theirs") } } as KubeObject, USER, "kubectl");
+  w.model.create(
+    core.secrets,
+    { metadata: { name, namespace: ns, labels: { app: "someone-elses" } }, type: "Opaque", data: { "tls.crt": b64("theirs") } } as KubeObject,
+    USER,
+    "kubectl",
+  );
 }
 
 export function managedCertificate(w: World, ns: string, name: string, spec: Record<string, unknown>): void {
@@ -198,7 +225,13 @@ export const mcActions = {
   },
 } satisfies Record<string, UserAction>;
 
-function tryCreate(w: World, type: typeof resourceTypes.managedCertificates | typeof resourceTypes.provisioningKeys, ns: string, name: string, spec: Record<string, unknown>): void {
+function tryCreate(
+  w: World,
+  type: typeof resourceTypes.managedCertificates | typeof resourceTypes.provisioningKeys,
+  ns: string,
+  name: string,
+  spec: Record<string, unknown>,
+): void {
   if (w.model.peek(type, ns, name) !== undefined) return;
   try {
     w.model.create(type, { metadata: { name, namespace: ns }, spec } as KubeObject, USER, "kubectl");

@@ -35,34 +35,73 @@ export const foreignSecretFamily: Family = {
     vendorConnection(w, NS, "zpa", "zpa", "zpa-customer-1");
     foreignSecret(w, NS, "web-tls");
     foreignSecret(w, NS, "connector-key");
-    managedCertificate(w, NS, "web", certificateSpec({ vendor: "cloudflare", secretName: "web-tls", connection: { kind: "VendorConnection", name: "issuer" }, dnsNames: ["web.team-a.example.com"] }));
-    managedCertificate(w, NS, "self", certificateSpec({ vendor: "cloudflare", secretName: keySecretName("self"), connection: { kind: "VendorConnection", name: "issuer" }, dnsNames: ["self.team-a.example.com"] }));
+    managedCertificate(
+      w,
+      NS,
+      "web",
+      certificateSpec({
+        vendor: "cloudflare",
+        secretName: "web-tls",
+        connection: { kind: "VendorConnection", name: "issuer" },
+        dnsNames: ["web.team-a.example.com"],
+      }),
+    );
+    managedCertificate(
+      w,
+      NS,
+      "self",
+      certificateSpec({
+        vendor: "cloudflare",
+        secretName: keySecretName("self"),
+        connection: { kind: "VendorConnection", name: "issuer" },
+        dnsNames: ["self.team-a.example.com"],
+      }),
+    );
     provisioningKey(w, NS, "connector", {
-      connectionRef: { kind: "VendorConnection", name: "zpa" }, associationType: "CONNECTOR_GRP", group: { name: zpaGroups.CONNECTOR_GRP[0]!.name },
-      maxUsage: 1 + rng.int(50), secretName: "connector-key",
+      connectionRef: { kind: "VendorConnection", name: "zpa" },
+      associationType: "CONNECTOR_GRP",
+      group: { name: zpaGroups.CONNECTOR_GRP[0]!.name },
+      maxUsage: 1 + rng.int(50),
+      secretName: "connector-key",
     });
   },
-  actions: [[{
-    name: "the owner removes their Secrets",
-    run: (w) => {
-      for (const name of ["web-tls", "connector-key"]) {
-        if (w.model.peek(core.secrets, NS, name) !== undefined) w.model.delete(core.secrets, NS, name, undefined, USER);
-      }
-      return "user deletes Secrets team-a/web-tls and team-a/connector-key";
-    },
-  }, 1]],
+  actions: [
+    [
+      {
+        name: "the owner removes their Secrets",
+        run: (w) => {
+          for (const name of ["web-tls", "connector-key"]) {
+            if (w.model.peek(core.secrets, NS, name) !== undefined) w.model.delete(core.secrets, NS, name, undefined, USER);
+          }
+          return "user deletes Secrets team-a/web-tls and team-a/connector-key";
+        },
+      },
+      1,
+    ],
+  ],
   actionCount: [0, 1],
   expect: { ready: (w, kind, _ns, name) => name !== "self" && !foreignNow(w, kind, name) },
   check: (w) => {
     // A resource whose Secret stayed someone else's (or is its own key Secret) has nothing at the vendor.
-    for (const [kind, name] of [["ManagedCertificate", "web"], ["ManagedCertificate", "self"]] as const) {
+    for (const [kind, name] of [
+      ["ManagedCertificate", "web"],
+      ["ManagedCertificate", "self"],
+    ] as const) {
       if (name === "web" && !foreignNow(w, kind, name)) continue;
       const orders = w.certificates.orders.filter((o) => o.owner.namespace === NS && o.owner.name === name);
-      if (orders.length > 0) w.ledger.flag(Invariant.NoUntrackedVendorObject, `${NS}/${name} can never deliver a certificate (its Secret is not its own) yet ordered ${orders.map((o) => o.ref).join(", ")}`);
+      if (orders.length > 0)
+        w.ledger.flag(
+          Invariant.NoUntrackedVendorObject,
+          `${NS}/${name} can never deliver a certificate (its Secret is not its own) yet ordered ${orders.map((o) => o.ref).join(", ")}`,
+        );
     }
     if (foreignNow(w, "ProvisioningKey", "connector")) {
       const keys = w.zpa.keys.filter((k) => k.creator.key === `${NS}/connector`);
-      if (keys.length > 0) w.ledger.flag(Invariant.NoUntrackedVendorObject, `${NS}/connector cannot deliver a key (its Secret is someone else's) yet created ZPA key(s) ${keys.map((k) => k.id).join(", ")}`);
+      if (keys.length > 0)
+        w.ledger.flag(
+          Invariant.NoUntrackedVendorObject,
+          `${NS}/connector cannot deliver a key (its Secret is someone else's) yet created ZPA key(s) ${keys.map((k) => k.id).join(", ")}`,
+        );
     }
   },
 };

@@ -26,7 +26,8 @@ function setupKeys(w: World, rng: Rng): void {
     namespace(w, ns);
     vendorConnection(w, ns, "zpa", "zpa", TENANT);
     const count = 1 + rng.int(2);
-    for (let i = 1; i <= count; i++) provisioningKey(w, ns, `connector-${i}`, { ...keySpec(rng, { kind: "VendorConnection", name: "zpa" }), secretName: `connector-${i}-key` });
+    for (let i = 1; i <= count; i++)
+      provisioningKey(w, ns, `connector-${i}`, { ...keySpec(rng, { kind: "VendorConnection", name: "zpa" }), secretName: `connector-${i}-key` });
   }
 }
 
@@ -77,7 +78,10 @@ export const keyFamilies: readonly Family[] = [
       provisioningKey(w, "team-a", "connector", { ...keySpec(rng, ref), secretName: "connector-key" });
       const victim = defaultKeyName("team-a", "connector");
       const observe = rng.chance(0.5);
-      provisioningKey(w, "team-b", "intruder", { ...keySpec(rng, ref, { name: victim, ...(observe ? { managementPolicy: "ObserveOnly" } : {}) }), secretName: "stolen-key" });
+      provisioningKey(w, "team-b", "intruder", {
+        ...keySpec(rng, ref, { name: victim, ...(observe ? { managementPolicy: "ObserveOnly" } : {}) }),
+        secretName: "stolen-key",
+      });
     },
     actions: everyday,
     actionCount: [0, 2],

@@ -129,11 +129,29 @@ export class CertificateVendorModel {
     return o !== undefined && o.tenant === tenant && o.committedAt <= this.#now() ? o : undefined;
   }
 
-  #place(tenant: string, vendor: CaVendor, order: CertificateOrder, validityDays: number, actor: OrderRecord["actor"], sentAt: number, state: OrderState): OrderRecord {
+  #place(
+    tenant: string,
+    vendor: CaVendor,
+    order: CertificateOrder,
+    validityDays: number,
+    actor: OrderRecord["actor"],
+    sentAt: number,
+    state: OrderState,
+  ): OrderRecord {
     const ref = vendor === "cloudflare" ? `cf-${(++this.#seq).toString().padStart(4, "0")}` : `ssl:${7000 + ++this.#seq}`;
     const o: OrderRecord = {
-      ref, vendor, tenant, owner: { ...order.owner }, actor, csrPem: order.csrPem, commonName: order.commonName ?? order.dnsNames[0], dnsNames: [...order.dnsNames],
-      validityDays, sentAt, committedAt: this.#now(), state,
+      ref,
+      vendor,
+      tenant,
+      owner: { ...order.owner },
+      actor,
+      csrPem: order.csrPem,
+      commonName: order.commonName ?? order.dnsNames[0],
+      dnsNames: [...order.dnsNames],
+      validityDays,
+      sentAt,
+      committedAt: this.#now(),
+      state,
     };
     this.orders.push(o);
     this.#byRef.set(ref, o);
@@ -145,11 +163,16 @@ export class CertificateVendorModel {
     const csr = new x509.Pkcs10CertificateRequest(o.csrPem);
     const publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: "der", type: "spki" });
     const notBefore = new Date(this.#now() - 60_000);
-    const signed = await ca.signPublicKey(publicKey, { ...(o.commonName === undefined ? {} : { commonName: o.commonName }) }, { dnsNames: o.dnsNames }, {
-      usage: o.vendor === "cloudflare" ? "client" : "server",
-      notBefore,
-      notAfter: new Date(notBefore.getTime() + o.validityDays * DAY_MS),
-    });
+    const signed = await ca.signPublicKey(
+      publicKey,
+      { ...(o.commonName === undefined ? {} : { commonName: o.commonName }) },
+      { dnsNames: o.dnsNames },
+      {
+        usage: o.vendor === "cloudflare" ? "client" : "server",
+        notBefore,
+        notAfter: new Date(notBefore.getTime() + o.validityDays * DAY_MS),
+      },
+    );
     o.leafPem = signed.leafPem;
     o.chainPem = signed.leafPem + signed.chainPem;
     o.serial = new X509Certificate(signed.leafPem).serialNumber.toLowerCase();
@@ -164,7 +187,8 @@ export class CertificateVendorModel {
   }
 
   #orderAfterDelete(task: Task | undefined, what: string): void {
-    if (task?.sawDeletion) this.#ledger.flag(Invariant.NoOrderAfterDelete, `${task.info.key} ${what} after it had seen its resource, namespace or connection being deleted`);
+    if (task?.sawDeletion)
+      this.#ledger.flag(Invariant.NoOrderAfterDelete, `${task.info.key} ${what} after it had seen its resource, namespace or connection being deleted`);
   }
 
   /** The CertificateAuthority a reconciler gets for a resolved connection of this tenant. */
@@ -202,7 +226,8 @@ export class CertificateVendorModel {
       expiresOn: new Date(o.committedAt + o.validityDays * DAY_MS),
       serialNumber: o.serial,
     });
-    const notFound = (operation: string, id: string) => new VendorError({ kind: "notFound", vendor: "cloudflare", operation, message: `certificate ${id} not found`, httpStatus: 404 });
+    const notFound = (operation: string, id: string) =>
+      new VendorError({ kind: "notFound", vendor: "cloudflare", operation, message: `certificate ${id} not found`, httpStatus: 404 });
     return {
       create: (req: { csr: string; validityDays: number }) => {
         const task = currentTask();
@@ -211,9 +236,22 @@ export class CertificateVendorModel {
         const sentAt = this.#now();
         this.#orderAfterDelete(task, `created a Cloudflare certificate (rev ${order?.owner.revision})`);
         return s.op({
-          kind: "vendor", label: `cloudflare create (rev ${order?.owner.revision ?? "?"})`, ...faults("createClientCertificate"), deferMaxMs: COMMIT_DELAY_MAX_MS.cloudflare,
+          kind: "vendor",
+          label: `cloudflare create (rev ${order?.owner.revision ?? "?"})`,
+          ...faults("createClientCertificate"),
+          deferMaxMs: COMMIT_DELAY_MAX_MS.cloudflare,
           effect: async () => {
-            const fallback: CertificateOrder = { owner: { uid: "", namespace: actor.namespace, name: "", revision: -1 }, csrPem: req.csr, publicKeySha256: "", dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [], lifetimeDays: req.validityDays, vendorOptions: { vendor: "cloudflare", options: {} } };
+            const fallback: CertificateOrder = {
+              owner: { uid: "", namespace: actor.namespace, name: "", revision: -1 },
+              csrPem: req.csr,
+              publicKeySha256: "",
+              dnsNames: [],
+              ipAddresses: [],
+              emailAddresses: [],
+              uris: [],
+              lifetimeDays: req.validityDays,
+              vendorOptions: { vendor: "cloudflare", options: {} },
+            };
             const o = this.#place(tenant, "cloudflare", { ...(order ?? fallback), csrPem: req.csr }, req.validityDays, actor, sentAt, "pending");
             await this.#issue(o);
             return wire(o);
@@ -221,24 +259,47 @@ export class CertificateVendorModel {
         });
       },
       get: (id: string) =>
-        s.op({ kind: "vendor", label: `cloudflare get ${id}`, ...faults("getClientCertificate"), garble: () => vendorGarbled("cloudflare", "getClientCertificate"), effect: () => {
-          const o = this.#visible(tenant, id);
-          if (o === undefined) throw notFound("getClientCertificate", id);
-          return wire(o);
-        } }),
+        s.op({
+          kind: "vendor",
+          label: `cloudflare get ${id}`,
+          ...faults("getClientCertificate"),
+          garble: () => vendorGarbled("cloudflare", "getClientCertificate"),
+          effect: () => {
+            const o = this.#visible(tenant, id);
+            if (o === undefined) throw notFound("getClientCertificate", id);
+            return wire(o);
+          },
+        }),
       listAll: () =>
-        s.op({ kind: "vendor", label: "cloudflare list", ...faults("listClientCertificates"), effect: () => this.orders.filter((o) => o.tenant === tenant && o.committedAt <= this.#now()).map(wire) }),
+        s.op({
+          kind: "vendor",
+          label: "cloudflare list",
+          ...faults("listClientCertificates"),
+          effect: () => this.orders.filter((o) => o.tenant === tenant && o.committedAt <= this.#now()).map(wire),
+        }),
       revoke: (id: string) => {
         const task = currentTask();
         const actor = { namespace: task?.info.namespace ?? "", key: task?.info.key ?? "" };
-        return s.op({ kind: "vendor", label: `cloudflare revoke ${id}`, ...faults("revokeClientCertificate"), effect: () => {
-          const o = this.#visible(tenant, id);
-          if (o === undefined) throw notFound("revokeClientCertificate", id);
-          this.#checkForeignWrite(o, actor, "revoke");
-          if (o.state === "revoked") throw new VendorError({ kind: "invalid", vendor: "cloudflare", operation: "revokeClientCertificate", message: "certificate is already revoked", httpStatus: 400 });
-          o.state = "revoked";
-          return wire(o);
-        } });
+        return s.op({
+          kind: "vendor",
+          label: `cloudflare revoke ${id}`,
+          ...faults("revokeClientCertificate"),
+          effect: () => {
+            const o = this.#visible(tenant, id);
+            if (o === undefined) throw notFound("revokeClientCertificate", id);
+            this.#checkForeignWrite(o, actor, "revoke");
+            if (o.state === "revoked")
+              throw new VendorError({
+                kind: "invalid",
+                vendor: "cloudflare",
+                operation: "revokeClientCertificate",
+                message: "certificate is already revoked",
+                httpStatus: 400,
+              });
+            o.state = "revoked";
+            return wire(o);
+          },
+        });
       },
     };
   }
@@ -265,15 +326,18 @@ export class CertificateVendorModel {
           return { state: "failed", vendorRef: o.ref, message: `Sectigo order ${o.ref} cannot issue: ${o.state}` } as unknown as IssueOutcome;
       }
     };
-    const notFound = (operation: string, ref: string) => new VendorError({ kind: "notFound", vendor: "sectigo", operation, message: `order ${ref} not found`, httpStatus: 404 });
-    const settings = () => this.#tenants.get(tenant)?.settings ?? { approval: false, issueDelayMs: [1000, 60_000] as const, approveDelayMs: [1000, 60_000] as const };
+    const notFound = (operation: string, ref: string) =>
+      new VendorError({ kind: "notFound", vendor: "sectigo", operation, message: `order ${ref} not found`, httpStatus: 404 });
+    const settings = () =>
+      this.#tenants.get(tenant)?.settings ?? { approval: false, issueDelayMs: [1000, 60_000] as const, approveDelayMs: [1000, 60_000] as const };
     const between = (r: readonly [number, number]) => r[0] + this.#rng.int(r[1] - r[0] + 1);
     const issueLater = (o: OrderRecord) =>
       s.at(this.#now() + between(settings().issueDelayMs), `sectigo CA issues ${o.ref}`, async () => {
         if (o.state === "pending") await this.#issue(o);
       });
     const lookupName = (order: CertificateOrder) => order.commonName ?? order.dnsNames[0];
-    const markerOf = (o: OrderRecord) => `[certbridge uid=${o.owner.uid} rev=${o.owner.revision}${o.owner.specHash ? ` spec=${o.owner.specHash.slice(0, 16)}` : ""}]`;
+    const markerOf = (o: OrderRecord) =>
+      `[certbridge uid=${o.owner.uid} rev=${o.owner.revision}${o.owner.specHash ? ` spec=${o.owner.specHash.slice(0, 16)}` : ""}]`;
 
     const port = {
       submit: (order: CertificateOrder) => {
@@ -283,7 +347,10 @@ export class CertificateVendorModel {
         this.#orderAfterDelete(task, `enrolled a Sectigo order (rev ${order.owner.revision})`);
         const days = (order.vendorOptions.vendor === "sectigo" ? order.vendorOptions.options.term : undefined) ?? (order.lifetimeDays || 30);
         return s.op({
-          kind: "vendor", label: `sectigo enroll (rev ${order.owner.revision})`, ...faults("ssl.enroll"), deferMaxMs: COMMIT_DELAY_MAX_MS.sectigo,
+          kind: "vendor",
+          label: `sectigo enroll (rev ${order.owner.revision})`,
+          ...faults("ssl.enroll"),
+          deferMaxMs: COMMIT_DELAY_MAX_MS.sectigo,
           effect: (): IssueOutcome => {
             const approval = settings().approval;
             const o = this.#place(tenant, "sectigo", order, days, actor, sentAt, approval ? "awaiting-approval" : "pending");
@@ -301,56 +368,108 @@ export class CertificateVendorModel {
         });
       },
       collect: (ref: string) =>
-        s.op({ kind: "vendor", label: `sectigo collect ${ref}`, ...faults("ssl.collect"), garble: () => vendorGarbled("sectigo", "ssl.collect"), effect: () => {
-          const o = this.#visible(tenant, ref);
-          if (o === undefined) throw notFound("ssl.collect", ref);
-          return outcome(o);
-        } }),
+        s.op({
+          kind: "vendor",
+          label: `sectigo collect ${ref}`,
+          ...faults("ssl.collect"),
+          garble: () => vendorGarbled("sectigo", "ssl.collect"),
+          effect: () => {
+            const o = this.#visible(tenant, ref);
+            if (o === undefined) throw notFound("ssl.collect", ref);
+            return outcome(o);
+          },
+        }),
       /** The port before ADR 0005 (kept while the reconciler that calls it is in the tree). */
       find: (order: CertificateOrder) =>
-        s.op({ kind: "vendor", label: `sectigo find (rev ${order.owner.revision})`, ...faults("ssl.findOrders"), effect: () => {
-          const found = this.orders.filter((o) => o.tenant === tenant && o.committedAt <= this.#now() && o.commonName === lookupName(order) && markerMatches(markerOf(o), { uid: order.owner.uid, revision: order.owner.revision }));
-          return found[found.length - 1]?.ref;
-        } }),
+        s.op({
+          kind: "vendor",
+          label: `sectigo find (rev ${order.owner.revision})`,
+          ...faults("ssl.findOrders"),
+          effect: () => {
+            const found = this.orders.filter(
+              (o) =>
+                o.tenant === tenant &&
+                o.committedAt <= this.#now() &&
+                o.commonName === lookupName(order) &&
+                markerMatches(markerOf(o), { uid: order.owner.uid, revision: order.owner.revision }),
+            );
+            return found[found.length - 1]?.ref;
+          },
+        }),
       findOrders: (intent: { owner: { uid: string; revision: number }; specHash: string; lookupName?: string; knownVendorRefs: readonly string[] }) =>
-        s.op({ kind: "vendor", label: `sectigo findOrders (rev ${intent.owner.revision})`, ...faults("ssl.findOrders"), effect: () => {
-          const known = new Set(intent.knownVendorRefs);
-          return this.orders
-            .filter((o) => o.tenant === tenant && o.committedAt <= this.#now() && intent.lookupName !== undefined && o.commonName === intent.lookupName && !known.has(o.ref))
-            .filter((o) => markerMatches(markerOf(o), { uid: intent.owner.uid, revision: intent.owner.revision, ...(intent.specHash ? { spec: intent.specHash.slice(0, 16) } : {}) }))
-            .map((o) => ({ vendorRef: o.ref, state: o.state === "issued" ? "issued" : isLive(o) ? "pending" : "failed", placedAt: new Date(o.committedAt) }));
-        } }),
+        s.op({
+          kind: "vendor",
+          label: `sectigo findOrders (rev ${intent.owner.revision})`,
+          ...faults("ssl.findOrders"),
+          effect: () => {
+            const known = new Set(intent.knownVendorRefs);
+            return this.orders
+              .filter(
+                (o) =>
+                  o.tenant === tenant &&
+                  o.committedAt <= this.#now() &&
+                  intent.lookupName !== undefined &&
+                  o.commonName === intent.lookupName &&
+                  !known.has(o.ref),
+              )
+              .filter((o) =>
+                markerMatches(markerOf(o), {
+                  uid: intent.owner.uid,
+                  revision: intent.owner.revision,
+                  ...(intent.specHash ? { spec: intent.specHash.slice(0, 16) } : {}),
+                }),
+              )
+              .map((o) => ({ vendorRef: o.ref, state: o.state === "issued" ? "issued" : isLive(o) ? "pending" : "failed", placedAt: new Date(o.committedAt) }));
+          },
+        }),
       revoke: (ref: string) => {
         const actor = actorOf();
-        return s.op({ kind: "vendor", label: `sectigo revoke ${ref}`, ...faults("ssl.revoke"), effect: () => {
-          const o = this.#visible(tenant, ref);
-          if (o === undefined) throw notFound("ssl.revoke", ref);
-          this.#checkForeignWrite(o, actor, "revoke");
-          if (o.state === "revoked") return;
-          if (o.state !== "issued") throw new VendorError({ kind: "invalid", vendor: "sectigo", operation: "ssl.revoke", message: `only issued certificates can be revoked; ${ref} is ${o.state}`, httpStatus: 400 });
-          o.state = "revoked";
-        } });
+        return s.op({
+          kind: "vendor",
+          label: `sectigo revoke ${ref}`,
+          ...faults("ssl.revoke"),
+          effect: () => {
+            const o = this.#visible(tenant, ref);
+            if (o === undefined) throw notFound("ssl.revoke", ref);
+            this.#checkForeignWrite(o, actor, "revoke");
+            if (o.state === "revoked") return;
+            if (o.state !== "issued")
+              throw new VendorError({
+                kind: "invalid",
+                vendor: "sectigo",
+                operation: "ssl.revoke",
+                message: `only issued certificates can be revoked; ${ref} is ${o.state}`,
+                httpStatus: 400,
+              });
+            o.state = "revoked";
+          },
+        });
       },
       /** As the adapter's cancel: decline while awaiting approval, revoke once issued, wait while the CA works. */
       cancel: (ref: string) => {
         const actor = actorOf();
-        return s.op({ kind: "vendor", label: `sectigo cancel ${ref}`, ...faults("ssl.cancel"), effect: () => {
-          const o = this.#visible(tenant, ref);
-          if (o === undefined) return { done: true, how: "gone" };
-          this.#checkForeignWrite(o, actor, "cancel");
-          switch (o.state) {
-            case "awaiting-approval":
-              o.state = "declined";
-              return { done: true, how: "declined" };
-            case "issued":
-              o.state = "revoked";
-              return { done: true, how: "revoked" };
-            case "pending":
-              return { done: false, message: `Sectigo order ${ref} is at the CA and cannot be stopped; it is revoked once issued` };
-            default:
-              return { done: true, how: "alreadyFinal" };
-          }
-        } });
+        return s.op({
+          kind: "vendor",
+          label: `sectigo cancel ${ref}`,
+          ...faults("ssl.cancel"),
+          effect: () => {
+            const o = this.#visible(tenant, ref);
+            if (o === undefined) return { done: true, how: "gone" };
+            this.#checkForeignWrite(o, actor, "cancel");
+            switch (o.state) {
+              case "awaiting-approval":
+                o.state = "declined";
+                return { done: true, how: "declined" };
+              case "issued":
+                o.state = "revoked";
+                return { done: true, how: "revoked" };
+              case "pending":
+                return { done: false, message: `Sectigo order ${ref} is at the CA and cannot be stopped; it is revoked once issued` };
+              default:
+                return { done: true, how: "alreadyFinal" };
+            }
+          },
+        });
       },
     };
     return port as unknown as CertificateAuthority;

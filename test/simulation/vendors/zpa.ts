@@ -37,7 +37,10 @@ export interface KeyRecord {
 export const CONSOLE = "(console)";
 
 const GROUPS: Record<AssociationType, NamedRef[]> = {
-  CONNECTOR_GRP: [{ id: "72058304855015424", name: "connectors-a" }, { id: "72058304855015425", name: "connectors-b" }],
+  CONNECTOR_GRP: [
+    { id: "72058304855015424", name: "connectors-a" },
+    { id: "72058304855015425", name: "connectors-b" },
+  ],
   SERVICE_EDGE_GRP: [{ id: "72058304855015500", name: "edges-a" }],
 };
 const ENROLLMENT: Record<AssociationType, NamedRef> = {
@@ -114,8 +117,16 @@ export class ZpaModel {
     const s = this.#scheduler;
     const rng = this.#rng;
     const record = (k: KeyRecord): ProvisioningKeyRecord => ({
-      id: k.id, name: k.name, associationType: k.associationType, value: k.value, enabled: k.enabled, maxUsage: k.maxUsage,
-      usageCount: k.usageCount, enrollmentCertId: k.enrollmentCertId, groupId: k.groupId, ...(k.microtenantId === undefined ? {} : { microtenantId: k.microtenantId }),
+      id: k.id,
+      name: k.name,
+      associationType: k.associationType,
+      value: k.value,
+      enabled: k.enabled,
+      maxUsage: k.maxUsage,
+      usageCount: k.usageCount,
+      enrollmentCertId: k.enrollmentCertId,
+      groupId: k.groupId,
+      ...(k.microtenantId === undefined ? {} : { microtenantId: k.microtenantId }),
       createdAt: k.createdAt,
     });
     const actor = () => {
@@ -125,55 +136,98 @@ export class ZpaModel {
     const faults = (operation: string) => ({ fail: () => vendorRefused(rng, "zpa", operation), lost: () => vendorLost(rng, "zpa", operation) });
     return {
       findByName: (type, name, microtenantId) =>
-        s.op({ kind: "vendor", label: `zpa findByName "${name}"`, ...faults("findByName"), effect: () => {
-          const candidates = this.live(tenant).filter((x) => x.associationType === type && x.microtenantId === microtenantId);
-          const k = candidates.find((x) => x.name === name) ?? candidates.filter((x) => x.name.trim() === name.trim()).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))[0];
-          return k === undefined ? undefined : record(k);
-        } }),
+        s.op({
+          kind: "vendor",
+          label: `zpa findByName "${name}"`,
+          ...faults("findByName"),
+          effect: () => {
+            const candidates = this.live(tenant).filter((x) => x.associationType === type && x.microtenantId === microtenantId);
+            const k =
+              candidates.find((x) => x.name === name) ??
+              candidates.filter((x) => x.name.trim() === name.trim()).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))[0];
+            return k === undefined ? undefined : record(k);
+          },
+        }),
       get: (type, id, microtenantId) =>
-        s.op({ kind: "vendor", label: `zpa get ${id}`, ...faults("get"), effect: () => {
-          const k = this.#find(tenant, type, id, microtenantId);
-          return k === undefined ? undefined : record(k);
-        } }),
+        s.op({
+          kind: "vendor",
+          label: `zpa get ${id}`,
+          ...faults("get"),
+          effect: () => {
+            const k = this.#find(tenant, type, id, microtenantId);
+            return k === undefined ? undefined : record(k);
+          },
+        }),
       create: (desired) => {
         const task = currentTask();
         const who = actor();
-        if (task?.sawDeletion) this.#ledger.flag(Invariant.NoOrderAfterDelete, `${who.key} created ZPA key "${desired.name}" after it had seen its resource, namespace or connection being deleted`);
-        return s.op({ kind: "vendor", label: `zpa create "${desired.name}"`, ...faults("create"), deferMaxMs: 20_000, effect: () => record(this.#create(tenant, desired, who)) });
+        if (task?.sawDeletion)
+          this.#ledger.flag(
+            Invariant.NoOrderAfterDelete,
+            `${who.key} created ZPA key "${desired.name}" after it had seen its resource, namespace or connection being deleted`,
+          );
+        return s.op({
+          kind: "vendor",
+          label: `zpa create "${desired.name}"`,
+          ...faults("create"),
+          deferMaxMs: 20_000,
+          effect: () => record(this.#create(tenant, desired, who)),
+        });
       },
       update: (id, desired) => {
         const who = actor();
-        return s.op({ kind: "vendor", label: `zpa update ${id}`, ...faults("update"), effect: () => {
-          const k = this.#find(tenant, desired.associationType, id, desired.microtenantId);
-          if (k === undefined) throw new VendorError({ kind: "notFound", vendor: "zpa", operation: "update", message: `provisioning key ${id} not found`, httpStatus: 404 });
-          this.#foreign(k, who, "update");
-          k.writers.add(who.key);
-          k.name = desired.name;
-          k.enabled = desired.enabled;
-          k.maxUsage = desired.maxUsage;
-          k.enrollmentCertId = desired.enrollmentCertId;
-          k.groupId = desired.groupId;
-        } });
+        return s.op({
+          kind: "vendor",
+          label: `zpa update ${id}`,
+          ...faults("update"),
+          effect: () => {
+            const k = this.#find(tenant, desired.associationType, id, desired.microtenantId);
+            if (k === undefined)
+              throw new VendorError({ kind: "notFound", vendor: "zpa", operation: "update", message: `provisioning key ${id} not found`, httpStatus: 404 });
+            this.#foreign(k, who, "update");
+            k.writers.add(who.key);
+            k.name = desired.name;
+            k.enabled = desired.enabled;
+            k.maxUsage = desired.maxUsage;
+            k.enrollmentCertId = desired.enrollmentCertId;
+            k.groupId = desired.groupId;
+          },
+        });
       },
       delete: (type, id, microtenantId) => {
         const who = actor();
-        return s.op({ kind: "vendor", label: `zpa delete ${id}`, ...faults("delete"), effect: () => {
-          const k = this.#find(tenant, type, id, microtenantId);
-          if (k === undefined) return;
-          this.#foreign(k, who, "delete");
-          k.writers.add(who.key);
-          k.deletedAt = s.clock.now();
-          k.deletedBy = who.key;
-        } });
+        return s.op({
+          kind: "vendor",
+          label: `zpa delete ${id}`,
+          ...faults("delete"),
+          effect: () => {
+            const k = this.#find(tenant, type, id, microtenantId);
+            if (k === undefined) return;
+            this.#foreign(k, who, "delete");
+            k.writers.add(who.key);
+            k.deletedAt = s.clock.now();
+            k.deletedBy = who.key;
+          },
+        });
       },
       resolveGroup: (type, ref) =>
-        s.op({ kind: "vendor", label: `zpa resolveGroup ${ref.id ?? ref.name}`, ...faults("resolveGroup"), effect: () => GROUPS[type].find((g) => (ref.id !== undefined ? g.id === ref.id : g.name === ref.name)) }),
+        s.op({
+          kind: "vendor",
+          label: `zpa resolveGroup ${ref.id ?? ref.name}`,
+          ...faults("resolveGroup"),
+          effect: () => GROUPS[type].find((g) => (ref.id !== undefined ? g.id === ref.id : g.name === ref.name)),
+        }),
       resolveEnrollmentCertificate: (type, ref) =>
-        s.op({ kind: "vendor", label: `zpa resolveEnrollmentCertificate`, ...faults("resolveEnrollmentCertificate"), effect: () => {
-          const e = ENROLLMENT[type];
-          if (ref === undefined) return e;
-          return (ref.id !== undefined ? ref.id === e.id : ref.name === e.name) ? e : undefined;
-        } }),
+        s.op({
+          kind: "vendor",
+          label: `zpa resolveEnrollmentCertificate`,
+          ...faults("resolveEnrollmentCertificate"),
+          effect: () => {
+            const e = ENROLLMENT[type];
+            if (ref === undefined) return e;
+            return (ref.id !== undefined ? ref.id === e.id : ref.name === e.name) ? e : undefined;
+          },
+        }),
     };
   }
 }
