@@ -21,5 +21,5 @@ export interface Reconciler {
 }
 
 // The error classes moved to errors.ts (one module with every stable `code`); re-exported here so
-// `import { TerminalError } from "runtime/reconcile.ts"` keeps working.
+// callers that take TerminalError from this module keep working.
 export { TerminalError, type RetryHint, retryAfterOf } from "./errors.ts";
