@@ -38,12 +38,12 @@ export function pickFault(vendor: SoakVendor, rnd: Random): FaultChoice {
     [1, () => ({ name: "HTML error pages", generic: { htmlErrorRate: rnd.between(0.2, 0.6), seed } })],
     // The create is committed, then the connection drops (or the answer is cut in half): the client
     // cannot know the outcome.
-    [3, () => ({ name: "lost create responses", generic: { lostResponseRate: rnd.between(0.5, 1), pathPattern: create, seed } })],
+    [5, () => ({ name: "lost create responses", generic: { lostResponseRate: rnd.between(0.5, 1), pathPattern: create, seed } })],
     [1, () => ({ name: "truncated create responses", generic: { malformedJsonRate: rnd.between(0.5, 1), pathPattern: create, seed } })],
     [1, () => ({ name: "truncated responses", generic: { malformedJsonRate: rnd.between(0.1, 0.4), seed } })],
     [1, () => ({ name: "oversized responses", generic: { oversizedRate: rnd.between(0.1, 0.3), oversizeBytes: 2 * 1024 * 1024, seed } })],
     // Creates take seconds: a replica SIGKILLed meanwhile dies before the vendor commits.
-    [3, () => ({ name: "slow creates", generic: { latencyMs: rnd.int(2_000, 10_000), pathPattern: create, seed } })],
+    [5, () => ({ name: "slow creates", generic: { latencyMs: rnd.int(2_000, 10_000), pathPattern: create, seed } })],
     // Slower than the client's 30 s timeout: the client gives up, the vendor commits afterwards.
     [
       1,

@@ -64,8 +64,8 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
   try {
     await installCrds(client, new URL("../../crds", import.meta.url).pathname);
     sims = await SimulatorProcess.start(outDir);
-    // Sectigo takes a few seconds to issue (auto-approved): kills land while orders are pending.
-    await sims.call("sectigo", "POST", "/__sim/config", { delayMs: 3_000, approvalRequired: false });
+    // Sectigo takes seconds to issue (auto-approved): kills and deletes land while orders are pending.
+    await sims.call("sectigo", "POST", "/__sim/config", { delayMs: 8_000, approvalRequired: false });
     await setUpNamespaces(client, sims, options.vendors);
 
     replicas = new ReplicaSet({
