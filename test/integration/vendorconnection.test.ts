@@ -38,13 +38,27 @@ let sims: RunningSimulators;
 let ports: RegistryVendorPorts;
 let manager: Manager;
 
+/**
+ * The namespaces this file's tests use, made up front: the controller watches only them, so the
+ * connections other test files left on the shared API server (whose simulators are gone) do not
+ * queue ahead of ours.
+ */
+const testNamespaces: string[] = [];
+const nextNamespace = (): string => {
+  const ns = testNamespaces.shift();
+  if (ns === undefined) throw new Error("vendorconnection.test: add a namespace to the pool made in beforeAll");
+  return ns;
+};
+
 beforeAll(async () => {
   client = adminClient();
+  for (let i = 0; i < 6; i++) testNamespaces.push(await freshNamespace(client, "vc"));
+  const watched = [...testNamespaces];
   sims = await startSimulators();
   ports = createVendorPorts({ timeoutMs: 10_000 });
-  manager = new Manager({ client: adminClient("certbridge"), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }) });
+  manager = new Manager({ client: adminClient("certbridge"), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces: watched });
   provideVendorPorts(manager, ports);
-  setupVendorConnectionControllers(manager, { concurrency: 2, namespaces: [], identity: "vendorconnection-test" });
+  setupVendorConnectionControllers(manager, { concurrency: 2, namespaces: watched, identity: "vendorconnection-test" });
   await manager.start();
 });
 
@@ -106,7 +120,7 @@ function totalRequests(state: Record<string, unknown>): number {
 
 describe("VendorConnection", () => {
   it.each(["zpa", "cloudflare", "sectigo"] as const)("%s: reaches Ready/Verified against the simulator over HTTPS", async (vendor) => {
-    const ns = await freshNamespace(client, "vc");
+    const ns = nextNamespace();
     const { block, data } = vendorSetup(vendor);
     await createSecret(ns, "creds", data);
     await createConnection(ns, vendor, { ...block, credentialsRef: { name: "creds" }, caBundle: sims.caPem });
@@ -130,7 +144,7 @@ describe("VendorConnection", () => {
   });
 
   it("wrong credentials → CredentialsInvalid, without the credentials in status", async () => {
-    const ns = await freshNamespace(client, "vc");
+    const ns = nextNamespace();
     const { block } = vendorSetup("cloudflare");
     const wrongToken = "certbridge-sim-cloudflare-api-token-0bad";
     await createSecret(ns, "creds", { apiToken: wrongToken });
@@ -141,7 +155,7 @@ describe("VendorConnection", () => {
   });
 
   it("missing Secret → SecretNotFound; creating it and touching the connection → Ready", async () => {
-    const ns = await freshNamespace(client, "vc");
+    const ns = nextNamespace();
     const { block, data } = vendorSetup("sectigo");
     await createConnection(ns, "sg", { ...block, credentialsRef: { name: "later" }, caBundle: sims.caPem });
     const missing = await waitForReady(resourceTypes.vendorConnections, ns, "sg", "SecretNotFound");
@@ -154,7 +168,7 @@ describe("VendorConnection", () => {
   });
 
   it("a settled connection makes no further vendor calls or status writes on resyncs", async () => {
-    const ns = await freshNamespace(client, "vc");
+    const ns = nextNamespace();
     const { block, data } = vendorSetup("cloudflare");
     await createSecret(ns, "creds", data);
     await createConnection(ns, "quiet", { ...block, credentialsRef: { name: "creds" }, caBundle: sims.caPem });
