@@ -34,11 +34,26 @@ afterAll(async () => {
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const isReady = (o: Conditioned | undefined) => o?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
-/** Runs the operator until it SIGKILLs itself at `crashAt` (or finishes without reaching it), then a clean one until `done`. */
-async function crashThenRecover(crashAt: string, done: () => Promise<boolean>): Promise<{ killed: boolean }> {
+/**
+ * Runs the operator until it SIGKILLs itself at `crashAt` (or finishes without reaching it), then a clean one until `done`.
+ * Both watch only the test's namespace: resources other files left on the shared API server (their
+ * simulators gone) would otherwise queue ahead of the one under test.
+ */
+async function crashThenRecover(crashAt: string, namespace: string, done: () => Promise<boolean>): Promise<{ killed: boolean }> {
   // A process killed right after recording an order's intent may have sent it: the restart looks it up
   // until the settle deadline before ordering (ADR 0005); seconds here instead of the vendors' minutes.
-  const args = ["--kubeconfig", inject("kubeconfigPath"), "--leader-elect", "false", "--log-level", "info", "--debug-order-settle-ms", "3000"];
+  const args = [
+    "--kubeconfig",
+    inject("kubeconfigPath"),
+    "--leader-elect",
+    "false",
+    "--log-level",
+    "info",
+    "--debug-order-settle-ms",
+    "3000",
+    "--namespaces",
+    namespace,
+  ];
   const doomed = startOperatorProcess([...args, "--debug-crash-at", crashAt]);
   let finishedFirst = false;
   const exit = await Promise.race([
@@ -117,7 +132,7 @@ describe("SIGKILL at each await point (real operator processes)", () => {
       const secret = await client.get<KubeObject & { data?: Record<string, string> }>(core.secrets, ns, "web-tls").catch(() => undefined);
       return secret?.data?.["tls.crt"] !== undefined;
     };
-    const { killed } = await crashThenRecover(`managedcertificate:${step}`, done);
+    const { killed } = await crashThenRecover(`managedcertificate:${step}`, ns, done);
     expect(await orders()).toBe(1);
     process.stdout.write(
       `crash at managedcertificate:${step} (${vendor}): ${killed ? "SIGKILLed" : "step not on this path"} → Ready, ${await orders()} order\n`,
@@ -161,7 +176,7 @@ describe("SIGKILL at each await point (real operator processes)", () => {
       const value = secret?.data?.provisioningKey;
       return value !== undefined && keys().length === 1 && Buffer.from(value, "base64").toString() === keys()[0]?.provisioningKey;
     };
-    const { killed } = await crashThenRecover(`provisioningkey:${step}`, done);
+    const { killed } = await crashThenRecover(`provisioningkey:${step}`, ns, done);
     expect(keys()).toHaveLength(1);
     process.stdout.write(`crash at provisioningkey:${step}: ${killed ? "SIGKILLed" : "step not on this path"} → Ready, ${keys().length} key\n`);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { VendorError } from "../../ports/vendor-error.ts";
 import type { ConnectionStatus } from "../../api/v1alpha1/index.ts";
+import { CloudflareConnection, SectigoConnection, ZpaConnection } from "../../api/v1alpha1/vendorconnection.ts";
+import type { ConnectionSettings } from "../../ports/connection.ts";
 import { endpointOf, failedVerification, REVERIFY_INTERVAL_MS, verificationDue, type VerificationInput } from "./policy.ts";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
@@ -90,17 +92,31 @@ describe("failedVerification", () => {
 });
 
 describe("endpointOf", () => {
+  // Settings as the schema parses them (defaults applied), so each row is a connection that can exist.
+  const zpa = (block: Record<string, unknown>): ConnectionSettings => ({
+    vendor: "zpa",
+    settings: ZpaConnection.parse({ customerId: "216196257331281920", ...block }),
+  });
   test.each([
     {
-      vendor: "sectigo" as const,
-      settings: { baseUrl: "https://cert-manager.com/some/path?x=1" },
+      connection: {
+        vendor: "sectigo",
+        settings: SectigoConnection.parse({ baseUrl: "https://cert-manager.com/some/path?x=1", customerUri: "acme" }),
+      } as ConnectionSettings,
       want: "cert-manager.com",
       why: "host only, no path or query",
     },
-    { vendor: "zpa" as const, settings: { cloud: "ZPATWO" }, want: "the ZPATWO cloud", why: "a cloud name when no URL is set" },
-    { vendor: "zpa" as const, settings: { authMode: "OneAPI", vanityDomain: "acme" }, want: "the OneAPI gateway", why: "OneAPI default gateway" },
-    { vendor: "cloudflare" as const, settings: { baseUrl: "https://127.0.0.1:8443/client/v4" }, want: "127.0.0.1:8443", why: "port kept" },
-  ])("$why", ({ vendor, settings, want }) => {
-    expect(endpointOf(vendor, settings)).toBe(want);
+    { connection: zpa({ cloud: "ZPATWO" }), want: "the ZPATWO cloud", why: "a cloud name when no URL is set" },
+    { connection: zpa({ authMode: "OneAPI", vanityDomain: "acme" }), want: "the OneAPI gateway", why: "OneAPI default gateway" },
+    {
+      connection: {
+        vendor: "cloudflare",
+        settings: CloudflareConnection.parse({ baseUrl: "https://127.0.0.1:8443/client/v4", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" }),
+      } as ConnectionSettings,
+      want: "127.0.0.1:8443",
+      why: "port kept",
+    },
+  ])("$why", ({ connection, want }) => {
+    expect(endpointOf(connection)).toBe(want);
   });
 });

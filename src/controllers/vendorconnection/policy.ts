@@ -3,6 +3,7 @@
 import { ConditionType, type ConnectionStatus, Reason, type Vendor } from "../../api/v1alpha1/index.ts";
 import { findCondition, type ConditionInput } from "../../runtime/conditions.ts";
 import { meaningOf, vendorReason } from "../../ports/error-policy.ts";
+import type { ConnectionSettings } from "../../ports/connection.ts";
 import type { VendorError } from "../../ports/vendor-error.ts";
 
 /** Re-verify a working connection this often: enough to notice revoked credentials, cheap for the vendor. */
@@ -100,12 +101,13 @@ export function vendorLabel(vendor: Vendor): string {
 }
 
 /** The endpoint host a message names (never a path, query or credential). */
-export function endpointOf(vendor: Vendor, settings: Readonly<Record<string, unknown>>): string {
-  const host = typeof settings.baseUrl === "string" ? hostOf(settings.baseUrl) : undefined;
+export function endpointOf(connection: ConnectionSettings): string {
+  const baseUrl = connection.settings.baseUrl;
+  const host = baseUrl === undefined ? undefined : hostOf(baseUrl);
   if (host !== undefined) return host;
-  if (vendor === "zpa") {
-    if (settings.authMode === "OneAPI") return "the OneAPI gateway";
-    if (typeof settings.cloud === "string") return `the ${settings.cloud} cloud`;
+  if (connection.vendor === "zpa") {
+    if (connection.settings.authMode === "OneAPI") return "the OneAPI gateway";
+    if (connection.settings.cloud !== undefined) return `the ${connection.settings.cloud} cloud`;
   }
   return "the default endpoint";
 }

@@ -158,7 +158,7 @@ export class ConnectionReconciler implements Reconciler {
     }
 
     const connection = lookup.connection;
-    const endpoint = endpointOf(connection.vendor, connection.settings);
+    const endpoint = endpointOf(connection);
     const decision = verificationDue({
       status: raw.status,
       generation,
