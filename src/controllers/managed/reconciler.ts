@@ -188,8 +188,10 @@ export class ManagedReconciler<T extends ManagedObject, P, C extends AnyClient, 
       ? await ensureFinalizer(this.#d.api, kind.type, t.object, kind.finalizer, ctx.signal)
       : await removeFinalizer(this.#d.api, kind.type, t.object, kind.finalizer, ctx.signal);
     if (updated === undefined) return false;
-    // Being deleted since the cache saw it: the deletion path takes it from the next reconcile.
-    if (hasFinalizer(updated, kind.finalizer) !== wants) throw new ConflictError(`${kind.type.kind} ${t.key}`);
+    // Being deleted since the cache saw it (the answer may carry our finalizer and a deletionTimestamp):
+    // nothing new may be made from here; the deletion path takes it from the next reconcile.
+    if (hasFinalizer(updated, kind.finalizer) !== wants || updated.metadata.deletionTimestamp !== undefined)
+      throw new ConflictError(`${kind.type.kind} ${t.key}`);
     t.object = updated;
     tools.applier.remember(updated, basedOn);
     if (wants) await tools.checkpoint("finalizer-added", t.key);

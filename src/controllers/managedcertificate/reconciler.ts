@@ -111,6 +111,8 @@ export class ManagedCertificateReconciler implements Reconciler {
       const basedOn = obj.metadata.resourceVersion;
       const patched = await ensureFinalizer(this.deps.client, resourceTypes.managedCertificates, obj, finalizers.cleanup, rc.signal);
       this.statusApplier.remember(patched, basedOn);
+      // Deleted since the cache saw it: nothing may be ordered now; the next reconcile takes the deletion path.
+      if (patched.metadata.deletionTimestamp !== undefined) return { requeueAfterMs: 1 };
       port = this.#status.port(patched, rc.signal);
     }
     if (!lookup.ok) {
