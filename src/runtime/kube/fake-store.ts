@@ -9,7 +9,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { type Clock, systemClock } from "../clock.ts";
 import { KubeApiError } from "./errors.ts";
-import { applyMergePatch } from "./merge-patch.ts";
+import { applyMergePatch, applyOwnedMap } from "./merge-patch.ts";
 import { type KubeObject, type ResourceType, apiVersionOf } from "./resource.ts";
 
 export type StoreEventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -191,9 +191,9 @@ export class FakeStore {
     if (subresource === "status") {
       next.status = structuredClone(o.status);
     } else {
-      next.metadata.labels = owned(before.metadata.labels, o.metadata.labels, stored.owners.labels, manager);
-      next.metadata.annotations = owned(before.metadata.annotations, o.metadata.annotations, stored.owners.annotations, manager);
-      if ("data" in o || before.data !== undefined) next.data = owned(before.data, o.data, stored.owners.data, manager);
+      next.metadata.labels = applyOwnedMap(before.metadata.labels, o.metadata.labels, stored.owners.labels, manager);
+      next.metadata.annotations = applyOwnedMap(before.metadata.annotations, o.metadata.annotations, stored.owners.annotations, manager);
+      if ("data" in o || before.data !== undefined) next.data = applyOwnedMap(before.data, o.data, stored.owners.data, manager);
       if (o.type !== undefined) next.type = o.type;
       if (o.metadata.ownerReferences !== undefined) next.metadata.ownerReferences = structuredClone(o.metadata.ownerReferences);
       if (o.spec !== undefined) next.spec = structuredClone(o.spec);
@@ -325,25 +325,4 @@ function notFound(type: ResourceType, namespace: string | undefined, name: strin
     method,
     path: `${type.plural}/${storeKey(namespace, name)}`,
   });
-}
-
-/** One SSA-owned map: the manager's keys become `applied`; other managers' keys stay. */
-function owned(
-  before: Record<string, string> | undefined,
-  applied: Record<string, string> | undefined,
-  owners: Map<string, string>,
-  manager: string,
-): Record<string, string> {
-  const out: Record<string, string> = { ...(before ?? {}) };
-  for (const [k, m] of [...owners]) {
-    if (m === manager && !(applied !== undefined && k in applied)) {
-      delete out[k];
-      owners.delete(k);
-    }
-  }
-  for (const [k, v] of Object.entries(applied ?? {})) {
-    out[k] = v;
-    owners.set(k, manager);
-  }
-  return out;
 }

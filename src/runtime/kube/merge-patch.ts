@@ -9,3 +9,27 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   }
   return out;
 }
+
+/**
+ * Server-side apply over one string map (labels, annotations, Secret data): the applying manager's
+ * keys become `applied` (its keys left out are removed), other managers' keys stay. `owners` is updated.
+ */
+export function applyOwnedMap(
+  before: Record<string, string> | undefined,
+  applied: Record<string, string> | undefined,
+  owners: Map<string, string>,
+  manager: string,
+): Record<string, string> {
+  const out: Record<string, string> = { ...(before ?? {}) };
+  for (const [k, m] of [...owners]) {
+    if (m === manager && !(applied !== undefined && k in applied)) {
+      delete out[k];
+      owners.delete(k);
+    }
+  }
+  for (const [k, v] of Object.entries(applied ?? {})) {
+    out[k] = v;
+    owners.set(k, manager);
+  }
+  return out;
+}

@@ -7,6 +7,7 @@
 // Every change is appended to a per-kind event log that the informer caches (cache.ts) consume.
 import { isDeepStrictEqual } from "node:util";
 import { KubeApiError } from "../../../src/runtime/kube/errors.ts";
+import { applyMergePatch, applyOwnedMap } from "../../../src/runtime/kube/merge-patch.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/kube/resource.ts";
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -49,17 +50,6 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value as object)) deepFreeze(v);
   }
   return value;
-}
-
-function mergePatchValue(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> =
-    target !== null && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatchValue(out[k], v);
-  }
-  return out;
 }
 
 export class KubeModel {
@@ -237,34 +227,14 @@ export class KubeModel {
       next = { ...structuredClone(before), status: structuredClone(o.status) };
     } else {
       next = structuredClone(before);
-      next.metadata.labels = this.#applyMap(before.metadata.labels, o.metadata.labels, current.owners.labels, manager);
-      next.metadata.annotations = this.#applyMap(before.metadata.annotations, o.metadata.annotations, current.owners.annotations, manager);
-      if ("data" in o || before.data !== undefined) next.data = this.#applyMap(before.data, o.data, current.owners.data, manager);
+      next.metadata.labels = applyOwnedMap(before.metadata.labels, o.metadata.labels, current.owners.labels, manager);
+      next.metadata.annotations = applyOwnedMap(before.metadata.annotations, o.metadata.annotations, current.owners.annotations, manager);
+      if ("data" in o || before.data !== undefined) next.data = applyOwnedMap(before.data, o.data, current.owners.data, manager);
       if (o.type !== undefined) next.type = o.type;
       if (o.metadata.ownerReferences !== undefined) next.metadata.ownerReferences = structuredClone(o.metadata.ownerReferences);
       if ((o as { spec?: unknown }).spec !== undefined) next.spec = structuredClone((o as { spec?: unknown }).spec);
     }
     return this.#commit(type, key, current, before, next, actor) as unknown as T;
-  }
-
-  #applyMap(
-    before: Record<string, string> | undefined,
-    applied: Record<string, string> | undefined,
-    owners: Map<string, string>,
-    manager: string,
-  ): Record<string, string> {
-    const out: Record<string, string> = { ...(before ?? {}) };
-    for (const [k, m] of [...owners]) {
-      if (m === manager && !(applied !== undefined && k in applied)) {
-        delete out[k];
-        owners.delete(k);
-      }
-    }
-    for (const [k, v] of Object.entries(applied ?? {})) {
-      out[k] = v;
-      owners.set(k, manager);
-    }
-    return out;
   }
 
   mergePatch<T extends KubeObject>(
@@ -294,10 +264,10 @@ export class KubeModel {
     const before = current.obj;
     let next: Obj;
     if (subresource === "status") {
-      next = { ...structuredClone(before), status: mergePatchValue(before.status, (p as { status?: unknown }).status) };
+      next = { ...structuredClone(before), status: applyMergePatch(before.status, (p as { status?: unknown }).status) };
     } else {
       const { status: _ignored, ...rest } = p as { status?: unknown };
-      next = mergePatchValue(structuredClone(before), rest) as Obj;
+      next = applyMergePatch(structuredClone(before), rest) as Obj;
       next.status = structuredClone(before.status);
       for (const f of ["uid", "creationTimestamp", "deletionTimestamp", "generation", "resourceVersion", "name", "namespace"] as const) {
         if (before.metadata[f] === undefined) delete next.metadata[f];
