@@ -83,6 +83,33 @@ describe("LeaderElector", () => {
     expect(lease(api)?.spec).toMatchObject({ holderIdentity: "b", leaseTransitions: 4 });
   });
 
+  test("a candidate wakes when the lease it saw expires, not up to a retry period later", async () => {
+    const api = new FakeKubeApi();
+    api.seed(core.leases, {
+      metadata: { name: "certbridge", namespace: "ops" },
+      spec: { holderIdentity: "old", leaseDurationSeconds: 2, renewTime: "2020-01-01T00:00:00.000000Z" },
+    } as never);
+    // Real time here: the point is when the candidate wakes. Its retry period (6 s) is three lease
+    // durations; polling alone would first try again 6 s after it first saw the lease.
+    const b = new LeaderElector({
+      client: api,
+      log,
+      namespace: "ops",
+      name: "certbridge",
+      identity: "b",
+      random: () => 0.5,
+      retryPeriodMs: 6_000,
+      onStartedLeading: () => {},
+      onStoppedLeading: () => {},
+    });
+    running.push(b);
+    const started = Date.now();
+    b.start();
+    await until(() => b.isLeader, "b takes the expired lease", 5_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(Date.now() - started).toBeLessThan(4_500);
+  });
+
   test("a leader that keeps renewing is never displaced; when it stops, it releases and the other takes over at once", async () => {
     const api = new FakeKubeApi();
     const clock = new FakeClock();

@@ -36,6 +36,14 @@ export interface LeaderElectionOptions {
   readonly random?: () => number;
 }
 
+/**
+ * Lease timing. Shorter than client-go's 15 s / 10 s / 2 s: a standby takes over ~10 s after the
+ * leader's last renewal instead of ~15-17 s. Nothing certbridge promises rests on the lease being
+ * exclusive (every intent and status write is guarded by resourceVersion, ADR 0005), so a shorter
+ * lease trades no safety; the renew deadline still leaves the leader three retries to renew.
+ */
+export const LEASE_TIMING = { leaseDurationMs: 10_000, renewDeadlineMs: 7_000, retryPeriodMs: 2_000 } as const;
+
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 
 /**
@@ -54,9 +62,7 @@ export class LeaderElector {
 
   constructor(options: LeaderElectionOptions) {
     this.#o = {
-      leaseDurationMs: 15_000,
-      renewDeadlineMs: 10_000,
-      retryPeriodMs: 2_000,
+      ...LEASE_TIMING,
       ...options,
       log: options.log.child({ component: "leader-election", lease: `${options.namespace}/${options.name}` }),
     };
@@ -104,8 +110,21 @@ export class LeaderElector {
         this.#o.log.error({ identity: this.#o.identity }, "lost leadership: lease not renewed within the deadline");
         this.#o.onStoppedLeading();
       }
-      await sleep(this.#leading ? this.#o.retryPeriodMs : this.#o.retryPeriodMs * (0.8 + this.#random() * 0.4), signal);
+      await sleep(this.#nextAttemptInMs(now), signal);
     }
+  }
+
+  /**
+   * A candidate wakes the moment the lease it saw would expire rather than up to a retry period
+   * later, so a failover costs the lease duration and not that plus the polling slack.
+   */
+  #nextAttemptInMs(now: number): number {
+    if (this.#leading) return this.#o.retryPeriodMs;
+    const jittered = this.#o.retryPeriodMs * (0.8 + this.#random() * 0.4);
+    const seen = this.#observed;
+    if (seen === undefined || seen.holder === "" || seen.holder === this.#o.identity) return jittered;
+    const untilExpiry = seen.seenAt + seen.durationMs - now;
+    return untilExpiry > 0 ? Math.min(jittered, untilExpiry + 5) : jittered;
   }
 
   async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {

@@ -23,7 +23,7 @@ export interface LeaderGap {
   /**
    * Time from the last disturbance inside the gap (a kill, a replica starting, the API server coming
    * back) to its end: how long election took once the chaos let it. A fresh candidate must see a
-   * Lease unrenewed for a full lease duration (15 s) before it may take it, so a standby restarted
+   * Lease unrenewed for a full lease duration (10 s) before it may take it, so a standby restarted
    * in the middle of a gap starts that wait again; this is the figure bounded by 20 s.
    */
   readonly settleMs: number;
