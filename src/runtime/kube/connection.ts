@@ -34,6 +34,8 @@ export interface KubeConnectionConfig {
   /** An HTTP(S) or SOCKS5 proxy every connection to the server goes through (kubeconfig `proxy-url`). */
   readonly proxyUrl?: string;
   readonly contextName?: string;
+  /** The context's default namespace (kubeconfig `contexts[].context.namespace`), for command-line tools; the operator ignores it. */
+  readonly namespace?: string;
   /** Where the configuration came from, for the start-up log line (a path or "in-cluster"). */
   readonly source?: string;
 }

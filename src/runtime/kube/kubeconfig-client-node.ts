@@ -62,7 +62,7 @@ export function loadKubeconfigFiles(paths: readonly string[], opts: KubeconfigFi
   const tls = clusterTls(cluster.value, (p) => readFileSync(p), label);
   const proxyUrl = checkProxyUrl(cluster.value.proxyUrl, label);
   const server = trimServer(cluster.value.server);
-  const base = { server, tls, ...(proxyUrl ? { proxyUrl } : {}), contextName, source: where };
+  const base = { server, tls, ...(proxyUrl ? { proxyUrl } : {}), contextName, ...(context.namespace ? { namespace: context.namespace } : {}), source: where };
   if (user === undefined) return { ...base, auth: async () => ({}) };
 
   checkUser(user.value, user.raw, label);
