@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { KNOWN, knownProblem, type KnownProblem } from "./known.ts";
 import type { InvariantName } from "./ledger.ts";
+import { REGRESSION_SEEDS } from "./regressions.ts";
 import { runSchedule } from "./run.ts";
 import { FAMILIES, familyOfSeed, seedOf, type Family } from "./scenarios/index.ts";
 
@@ -102,6 +103,17 @@ export function simulationSuite(title: string, families: readonly string[]): voi
         }
       }
     }, 120_000);
+    const regressions = REGRESSION_SEEDS.filter((r) => families.includes(familyOfSeed(r.seed)?.name ?? ""));
+    if (regressions.length > 0) {
+      it(`${regressions.length} seed(s) that once broke an invariant still hold (regressions.ts)`, async () => {
+        const failures: string[] = [];
+        for (const { seed, why } of regressions) {
+          const r = await runSchedule({ seed, family: familyOfSeed(seed)! });
+          for (const v of r.violations) failures.push(`seed ${seed} (${why}): ${v.invariant}: ${v.detail}\n    replay: ${replay(seed)}`);
+        }
+        expect(failures).toEqual([]);
+      }, 120_000);
+    }
     for (const name of families) {
       const family = FAMILIES.get(name)!;
       const n = Math.max(1, Math.round(SCHEDULES[name]! * scale));

@@ -1,0 +1,16 @@
+// Seeds outside CI's range (found with SIM_BASE/SIM_SCALE in long local runs) whose schedules once
+// broke an invariant. Each runs in every CI run, beside its family's range, so a fix cannot quietly
+// come undone. Add a row when a long run finds something; the finding itself goes in FINDINGS.md.
+
+export interface RegressionSeed {
+  readonly seed: number;
+  /** What the schedule showed, and the commit that fixed it. */
+  readonly why: string;
+}
+
+export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
+  {
+    seed: 12_900_487,
+    why: "zpa-delete: a restart with a stale cache went on to create a ZPA key after seeing the deletion (fixed in 0aa074b)",
+  },
+];
