@@ -39,35 +39,15 @@ import {
   type Body,
   type MicrotenantScope,
 } from "./body.ts";
-import { DEFAULT_MICROTENANT, microtenantName, type Microtenant, type StoredCertificate, type StoredGroup } from "./model.ts";
+import { DEFAULT_MICROTENANT, microtenantName, type Microtenant, type StoredCertificate, type StoredGroup, type TenantGroup } from "./model.ts";
 import type { ProfileFacts } from "./profile.ts";
 
 export const APPLICATION_TYPES = ["BROWSER_ACCESS", "INSPECT", "SECURE_REMOTE_ACCESS"] as const;
 export type ApplicationType = (typeof APPLICATION_TYPES)[number];
 
-export type StoredSegmentGroup = {
-  id: string;
-  name: string;
-  description?: string;
-  enabled: boolean;
-  microtenantId: string;
-  creationTime: number;
-  modifiedTime?: number;
-  modifiedBy: string;
-};
+export type StoredSegmentGroup = TenantGroup;
 
-export type StoredServerGroup = {
-  id: string;
-  name: string;
-  description?: string;
-  enabled: boolean;
-  dynamicDiscovery: boolean;
-  appConnectorGroupIds: string[];
-  microtenantId: string;
-  creationTime: number;
-  modifiedTime?: number;
-  modifiedBy: string;
-};
+export type StoredServerGroup = TenantGroup & { dynamicDiscovery: boolean; appConnectorGroupIds: string[] };
 
 /** One browser-access application inside a segment. */
 export type StoredClientlessApp = {

@@ -1,6 +1,7 @@
 // Stored objects of the ZPA simulator and how each one renders on the wire: ids, counts and epoch
 // seconds as strings, booleans as booleans, optional fields omitted rather than null. What differs
 // between the documents and recorded traffic is decided by the profile's facts (profile.ts).
+import type { ParsedCertBlob } from "./cert-blob.ts";
 import { PROFILES, type ProfileFacts } from "./profile.ts";
 
 export const associationTypes = ["CONNECTOR_GRP", "SERVICE_EDGE_GRP"] as const;
@@ -10,18 +11,20 @@ export const DEFAULT_MICROTENANT = "0";
 
 export type Microtenant = { readonly id: string; readonly name: string };
 
-export type StoredGroup = {
+/** What every stored ZPA object carries: its identity and who changed it when. */
+export type Stamped = {
   id: string;
-  type: AssociationType;
   name: string;
   description?: string;
-  enabled: boolean;
-  microtenantId: string;
   creationTime: number;
   modifiedTime?: number;
   modifiedBy: string;
-  location?: string;
 };
+
+/** A stamped object that lives in a microtenant and can be switched off. */
+export type TenantGroup = Stamped & { enabled: boolean; microtenantId: string };
+
+export type StoredGroup = TenantGroup & { type: AssociationType; location?: string };
 
 export type StoredEnrollmentCert = {
   id: string;
@@ -60,25 +63,8 @@ export type StoredProvisioningKey = {
   modifiedBy: string;
 };
 
-export type StoredCertificate = {
-  id: string;
-  name: string;
-  description?: string;
-  microtenantId: string;
-  creationTime: number;
-  modifiedTime?: number;
-  modifiedBy: string;
-  cName: string;
-  validFromInEpochSec: number;
-  validToInEpochSec: number;
-  certificate: string;
-  issuedTo: string;
-  issuedBy: string;
-  serialNo: string;
-  publicKey: string;
-  san: string[];
-  certChain?: string;
-};
+/** A browser-access certificate: what the uploaded blob says (cert-blob.ts), stamped. */
+export type StoredCertificate = Stamped & { microtenantId: string } & ParsedCertBlob;
 
 type Wire = Record<string, unknown>;
 
