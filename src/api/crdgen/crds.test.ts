@@ -113,6 +113,22 @@ describe("CRDs generated from the zod schemas", () => {
         subresources: { status: {} },
         columns: ["Vendor", "Ready", "Reason", "Age"],
       },
+      {
+        file: "certbridge.dev_vendorissuers.yaml",
+        scope: "Namespaced",
+        shortNames: ["vissuer", "vissuers"],
+        categories: ["certbridge"],
+        subresources: { status: {} },
+        columns: ["Vendor", "Connection", "Ready", "Reason", "Age"],
+      },
+      {
+        file: "certbridge.dev_clustervendorissuers.yaml",
+        scope: "Cluster",
+        shortNames: ["cvissuer", "cvissuers"],
+        categories: ["certbridge"],
+        subresources: { status: {} },
+        columns: ["Vendor", "Connection", "Ready", "Reason", "Age"],
+      },
     ]);
   });
 

@@ -1,4 +1,4 @@
-// The four CRDs, built from the zod schemas in src/api/v1alpha1. Pure: main.ts writes them, the
+// The CRDs, built from the zod schemas in src/api/v1alpha1. Pure: main.ts writes them, the
 // unit test compares them with crds/*.yaml.
 import { dump } from "js-yaml";
 import type { z } from "zod";
@@ -17,6 +17,9 @@ import {
   ProvisioningKeyStatus,
   VendorConnectionSpec,
   VERSION,
+  ClusterVendorIssuerSpec,
+  VendorIssuerSpec,
+  VendorIssuerStatus,
 } from "../v1alpha1/index.ts";
 import { type JSONSchemaProps, lintStructural, toStructural } from "./structural.ts";
 
@@ -53,6 +56,12 @@ const reason: PrinterColumn = {
 };
 const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Age of the resource." };
 const vendor: PrinterColumn = { name: "Vendor", type: "string", jsonPath: ".status.vendor", description: "The connection's vendor." };
+const issuerConnection: PrinterColumn = {
+  name: "Connection",
+  type: "string",
+  jsonPath: ".spec.connectionRef.name",
+  description: "The connection the issuer orders through.",
+};
 
 export const definitions: readonly KindDefinition[] = [
   {
@@ -101,6 +110,22 @@ export const definitions: readonly KindDefinition[] = [
     spec: ClusterVendorConnectionSpec,
     status: ConnectionStatus,
     printerColumns: [vendor, ready, reason, age],
+  },
+  {
+    names: kinds.VendorIssuer,
+    description:
+      "VendorIssuer is a cert-manager external issuer (issuerRef group certbridge.dev): CertificateRequests naming it in this namespace are ordered from Sectigo or Cloudflare through its connection.",
+    spec: VendorIssuerSpec,
+    status: VendorIssuerStatus,
+    printerColumns: [vendor, issuerConnection, ready, reason, age],
+  },
+  {
+    names: kinds.ClusterVendorIssuer,
+    description:
+      "ClusterVendorIssuer is a cluster-scoped cert-manager external issuer: CertificateRequests in any namespace its ClusterVendorConnection admits are ordered through it.",
+    spec: ClusterVendorIssuerSpec,
+    status: VendorIssuerStatus,
+    printerColumns: [vendor, issuerConnection, ready, reason, age],
   },
 ];
 

@@ -52,6 +52,22 @@ export const kinds = {
     shortNames: ["cvconn", "cvconns"],
     scope: "Cluster",
   },
+  VendorIssuer: {
+    kind: "VendorIssuer",
+    listKind: "VendorIssuerList",
+    plural: "vendorissuers",
+    singular: "vendorissuer",
+    shortNames: ["vissuer", "vissuers"],
+    scope: "Namespaced",
+  },
+  ClusterVendorIssuer: {
+    kind: "ClusterVendorIssuer",
+    listKind: "ClusterVendorIssuerList",
+    plural: "clustervendorissuers",
+    singular: "clustervendorissuer",
+    shortNames: ["cvissuer", "cvissuers"],
+    scope: "Cluster",
+  },
 } as const satisfies Record<string, KindNames>;
 
 export type KindName = keyof typeof kinds;
@@ -65,6 +81,8 @@ export const resourceTypes = {
   provisioningKeys: resourceType(kinds.ProvisioningKey),
   vendorConnections: resourceType(kinds.VendorConnection),
   clusterVendorConnections: resourceType(kinds.ClusterVendorConnection),
+  vendorIssuers: resourceType(kinds.VendorIssuer),
+  clusterVendorIssuers: resourceType(kinds.ClusterVendorIssuer),
 } as const;
 
 function resourceType(k: KindNames) {

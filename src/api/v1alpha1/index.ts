@@ -5,4 +5,5 @@ export * from "./common.ts";
 export * from "./managedcertificate.ts";
 export * from "./provisioningkey.ts";
 export * from "./vendorconnection.ts";
+export * from "./vendorissuer.ts";
 export * from "./parse.ts";

@@ -38,6 +38,12 @@ export const annotations = {
   vendorRef: `${p}vendor-ref`,
   /** On a retained credentials copy: the connection it belongs to, as "VendorConnection <ns>/<name>" or "ClusterVendorConnection <name>". */
   retainedFor: `${p}retained-for`,
+  /**
+   * On a cert-manager CertificateRequest ordered through a VendorIssuer: the order's intent and sweep
+   * (JSON), written before the paid call with a resourceVersion guard, since that kind's status has no
+   * place for it (ADR 0014).
+   */
+  order: `${p}order`,
 } as const;
 
 export const finalizers = {

@@ -122,7 +122,8 @@ describe("parseResource rejects, saying where and why", () => {
     {
       reason: "an unknown kind",
       obj: { kind: "Certificate" },
-      problem: 'kind: expected one of ManagedCertificate, ProvisioningKey, VendorConnection, ClusterVendorConnection, got "Certificate"',
+      problem:
+        'kind: expected one of ManagedCertificate, ProvisioningKey, VendorConnection, ClusterVendorConnection, VendorIssuer, ClusterVendorIssuer, got "Certificate"',
     },
     { reason: "not an object", obj: "hello", problem: "kind: expected one of" },
   ])("$reason", ({ obj, problem }) => {

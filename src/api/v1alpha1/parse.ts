@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { ManagedCertificate } from "./managedcertificate.ts";
 import { ProvisioningKey } from "./provisioningkey.ts";
 import { ClusterVendorConnection, VendorConnection } from "./vendorconnection.ts";
+import { ClusterVendorIssuer, VendorIssuer } from "./vendorissuer.ts";
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
 
@@ -31,14 +32,18 @@ export const parseManagedCertificate = (input: unknown) => parseWith(ManagedCert
 export const parseProvisioningKey = (input: unknown) => parseWith(ProvisioningKey, input);
 export const parseVendorConnection = (input: unknown) => parseWith(VendorConnection, input);
 export const parseClusterVendorConnection = (input: unknown) => parseWith(ClusterVendorConnection, input);
+export const parseVendorIssuer = (input: unknown) => parseWith(VendorIssuer, input);
+export const parseClusterVendorIssuer = (input: unknown) => parseWith(ClusterVendorIssuer, input);
 
-export type CertbridgeResource = ManagedCertificate | ProvisioningKey | VendorConnection | ClusterVendorConnection;
+export type CertbridgeResource = ManagedCertificate | ProvisioningKey | VendorConnection | ClusterVendorConnection | VendorIssuer | ClusterVendorIssuer;
 
 const byKind = {
   ManagedCertificate,
   ProvisioningKey,
   VendorConnection,
   ClusterVendorConnection,
+  VendorIssuer,
+  ClusterVendorIssuer,
 } as const;
 
 /** Any certbridge object, dispatched on its kind. */
