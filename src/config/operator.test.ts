@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadOperatorConfig } from "./operator.ts";
+import { configHelp, loadOperatorConfig, settings } from "./operator.ts";
 
 describe("loadOperatorConfig", () => {
   it("applies defaults", () => {
@@ -12,6 +12,7 @@ describe("loadOperatorConfig", () => {
       logLevel: "info",
       concurrency: 4,
       namespaces: [],
+      provisioningKeyDriftInterval: 600_000,
     });
     expect(c.identity.length).toBeGreaterThan(0);
   });
@@ -21,6 +22,18 @@ describe("loadOperatorConfig", () => {
     { argv: [], env: { CERTBRIDGE_LEADER_ELECT: "false" }, expect: { leaderElect: false }, why: "environment variables are read" },
     { argv: ["--concurrency", "8"], env: { CERTBRIDGE_CONCURRENCY: "2" }, expect: { concurrency: 8 }, why: "a flag wins over the environment" },
     { argv: ["--metrics-port", "0"], env: {}, expect: { metricsPort: 0 }, why: "port 0 picks a free port" },
+    {
+      argv: ["--provisioningkey-drift-interval", "90s"],
+      env: {},
+      expect: { provisioningKeyDriftInterval: 90_000 },
+      why: "the drift interval is a duration",
+    },
+    {
+      argv: [],
+      env: { CERTBRIDGE_PROVISIONINGKEY_DRIFT_INTERVAL: "1h30m" },
+      expect: { provisioningKeyDriftInterval: 5_400_000 },
+      why: "the drift interval has an environment twin",
+    },
   ])("$why", ({ argv, env, expect: expected }) => {
     expect(loadOperatorConfig(argv, env)).toMatchObject(expected);
   });
@@ -30,8 +43,24 @@ describe("loadOperatorConfig", () => {
     { argv: ["--leader-elect", "maybe"], message: "--leader-elect", why: "not a boolean" },
     { argv: ["--metrics-port", "70000"], message: "--metrics-port", why: "port out of range" },
     { argv: ["--log-level", "loud"], message: "--log-level", why: "unknown level" },
+    { argv: ["--provisioningkey-drift-interval", "5s"], message: "between 10s and 24h", why: "a drift interval that would spend ZPA's read budget" },
+    { argv: ["--provisioningkey-drift-interval", "48h"], message: "--provisioningkey-drift-interval", why: "a drift interval over a day" },
+    { argv: ["--provisioningkey-drift-interval", "10"], message: "CERTBRIDGE_PROVISIONINGKEY_DRIFT_INTERVAL", why: "a bare number has no unit" },
   ])("rejects $why with the flag named", ({ argv, message }) => {
     expect(() => loadOperatorConfig(argv, {})).toThrow(message);
+  });
+
+  it("every setting is in the help, one aligned line each, with its flag, environment variable and default", () => {
+    const lines = configHelp().split("\n");
+    expect(lines).toHaveLength(Object.keys(settings).length);
+    const line = lines.find((l) => l.includes("--provisioningkey-drift-interval"));
+    expect(line).toContain("CERTBRIDGE_PROVISIONINGKEY_DRIFT_INTERVAL");
+    expect(line).toContain("(default 10m)");
+    // The longest flag and variable names set the columns: every environment variable and help text starts in the same column.
+    const envColumns = Object.values(settings).map((s, i) => lines[i]!.indexOf(` ${s.env} `));
+    const helpColumns = Object.values(settings).map((s, i) => lines[i]!.indexOf(s.help));
+    expect(new Set(envColumns).size).toBe(1);
+    expect(new Set(helpColumns).size).toBe(1);
   });
 
   it("rejects unknown flags", () => {

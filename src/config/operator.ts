@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { parseDuration } from "../api/v1alpha1/common.ts";
 
 /**
  * Every operator setting, with its flag, environment variable and default in one table: the only
@@ -39,6 +40,12 @@ export const settings = {
     help: "spend only a quarter of each vendor rate budget in its first window after a start, since a predecessor may have spent the rest: auto (when the leader Lease was renewed within the last 5 minutes, or leader election is off) | always | never",
     default: "auto",
   },
+  provisioningKeyDriftInterval: {
+    flag: "provisioningkey-drift-interval",
+    env: "CERTBRIDGE_PROVISIONINGKEY_DRIFT_INTERVAL",
+    help: "how often each ProvisioningKey's key is looked at in ZPA (drift, usage, existence), jittered by up to 20%; one GET per key per interval against ZPA's 20 GET per 10 s per tenant (10m leaves room for ~1,600 keys). Annotate a key certbridge.dev/observe-request=<new value> to look now. Between 10s and 24h",
+    default: "10m",
+  },
   orderSettleMs: {
     flag: "debug-order-settle-ms",
     env: "CERTBRIDGE_DEBUG_ORDER_SETTLE_MS",
@@ -50,6 +57,16 @@ type SettingName = keyof typeof settings;
 
 const boolish = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const port = z.coerce.number().int().min(0).max(65535);
+/** A duration such as "10m", "90s" or "1h30m" (units h, m, s, ms), in milliseconds, within [min, max]. */
+const durationMs = (min: number, max: number, words: string) =>
+  z.string().transform((v, ctx) => {
+    const ms = parseDuration(v.trim());
+    if (ms === undefined || ms < min || ms > max) {
+      ctx.addIssue({ code: "custom", message: `must be a duration such as "10m" or "90s" ${words}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 export const OperatorConfig = z.object({
   kubeconfig: z.string().min(1).optional(),
@@ -75,6 +92,7 @@ export const OperatorConfig = z.object({
     .regex(/^(managedcertificate|provisioningkey):[a-z-]+$/, "must be <controller>:<step>, e.g. managedcertificate:submitted")
     .optional(),
   rateLimitWarmUp: z.enum(["auto", "always", "never"]),
+  provisioningKeyDriftInterval: durationMs(10_000, 24 * 3_600_000, "between 10s and 24h"),
   orderSettleMs: z.coerce.number().int().min(100).max(3_600_000).optional(),
 });
 export type OperatorConfig = z.infer<typeof OperatorConfig>;
@@ -111,7 +129,8 @@ export function loadOperatorConfig(argv: string[], env: NodeJS.ProcessEnv = proc
 }
 
 export function configHelp(): string {
-  return Object.values(settings)
-    .map((s) => `  --${s.flag.padEnd(27)} ${s.env.padEnd(38)} ${s.help}${"default" in s ? ` (default ${s.default})` : ""}`)
-    .join("\n");
+  const all = Object.values(settings);
+  const flagWidth = Math.max(...all.map((s) => s.flag.length));
+  const envWidth = Math.max(...all.map((s) => s.env.length));
+  return all.map((s) => `  --${s.flag.padEnd(flagWidth)} ${s.env.padEnd(envWidth)} ${s.help}${"default" in s ? ` (default ${s.default})` : ""}`).join("\n");
 }

@@ -32,6 +32,11 @@ export const annotations = {
   renewRequest: `${p}renew-request`,
   /** Set to any new value to request rotation of a ProvisioningKey (alternative to spec.rotation). */
   rotateRequest: `${p}rotate-request`,
+  /**
+   * Set to any new value to have a ProvisioningKey's key looked at in ZPA now (usage, existence, drift)
+   * instead of at the next drift check; acknowledged in status.observedObserveRequest.
+   */
+  observeRequest: `${p}observe-request`,
   /** Revision of the ManagedCertificate that produced the certificate in the Secret. */
   revision: `${p}revision`,
   /** On a Secret: the vendor's id of the certificate or provisioning key it holds. */

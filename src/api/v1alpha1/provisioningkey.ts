@@ -84,11 +84,22 @@ const ProvisioningKeySpecBase = z
         description:
           "Name of the key in ZPA (no leading or trailing blanks). Default: certbridge.<namespace>.<name>, deterministic so a crashed create is found, not repeated; names of the form certbridge.<other namespace>.… are reserved for that namespace. Required for ObserveOnly.",
       }),
-    group: zpaObjectRef("App Connector or Service Edge group (zcomponent) the key enrolls into"),
+    group: zpaObjectRef("App Connector or Service Edge group (zcomponent) the key enrolls into")
+      .optional()
+      .meta({
+        description:
+          "The App Connector or Service Edge group (zcomponent) the key enrolls into, by id or by name. Required for Manage; ObserveOnly reports the key's own.",
+      }),
     enrollmentCertificate: zpaObjectRef("enrollment certificate (one with a private key)")
       .optional()
       .meta({ description: 'Enrollment certificate that signs enrollments. Default: "Connector" or "Service Edge" per associationType.' }),
-    maxUsage: z.number().int().min(1).max(100000).meta({ description: "How many connectors or service edges may enroll with the key." }),
+    maxUsage: z
+      .number()
+      .int()
+      .min(1)
+      .max(100000)
+      .optional()
+      .meta({ description: "How many connectors or service edges may enroll with the key. Required for Manage; ObserveOnly reports the key's own." }),
     enabled: z.boolean().default(true).meta({ description: "Whether the key may be used to enroll." }),
     microtenantId: zpaId.optional().meta({
       description: "Microtenant of the key; unset means the connection's, else the Default microtenant. Cannot change after creation.",
@@ -121,6 +132,19 @@ export const ProvisioningKeySpec = withRules(ProvisioningKeySpecBase, [
     fieldPath: ".name",
     check: (s) => s.managementPolicy !== "ObserveOnly" || s.name !== undefined,
   },
+  {
+    // ObserveOnly never writes ZPA: a group or maxUsage it would ignore need not be invented.
+    rule: "self.managementPolicy == 'ObserveOnly' || has(self.group)",
+    message: "group is required with managementPolicy Manage (the key is created in it)",
+    fieldPath: ".group",
+    check: (s) => s.managementPolicy === "ObserveOnly" || s.group !== undefined,
+  },
+  {
+    rule: "self.managementPolicy == 'ObserveOnly' || has(self.maxUsage)",
+    message: "maxUsage is required with managementPolicy Manage",
+    fieldPath: ".maxUsage",
+    check: (s) => s.managementPolicy === "ObserveOnly" || s.maxUsage !== undefined,
+  },
   // The key lives in one microtenant; "moving" it would mean an unannounced delete and re-create.
   setOnce("microtenantId", "microtenantId cannot be added, removed or changed after creation"),
 ]);
@@ -152,6 +176,11 @@ export const ProvisioningKeyStatus = z
     lastSyncTime: timestamp.optional().meta({ description: "When the key was last observed in ZPA." }),
     observedRotation: z.number().int().min(0).optional().meta({ description: "The spec.rotation value already carried out." }),
     observedRotateRequest: z.string().max(256).optional().meta({ description: "The certbridge.dev/rotate-request annotation value already carried out." }),
+    observedObserveRequest: z
+      .string()
+      .max(256)
+      .optional()
+      .meta({ description: "The certbridge.dev/observe-request annotation value already acted on (the key was looked at in ZPA)." }),
     secretName: dns1123Subdomain.optional().meta({ description: "The Secret last written (to clean up after spec.secretName changes)." }),
     createIntent: z
       .object({

@@ -9,6 +9,7 @@ describe("syncReason", () => {
     rotationRequested: false,
     secretIntact: true,
     lastSyncSucceeded: true,
+    observationRequested: false,
     now: 1000,
     nextDriftCheckAt: 2000,
   };
@@ -19,6 +20,12 @@ describe("syncReason", () => {
     { reason: "rotation asked for", over: { rotationRequested: true }, want: "RotationRequested" },
     { reason: "Secret deleted or altered", over: { secretIntact: false }, want: "SecretNeedsRepair" },
     { reason: "the last sync failed", over: { lastSyncSucceeded: false }, want: "LastSyncFailed" },
+    { reason: "an observation asked for with the annotation: now, not at the next check", over: { observationRequested: true }, want: "ObservationRequested" },
+    {
+      reason: "a failed sync says so first (the observation is made by that retry)",
+      over: { observationRequested: true, lastSyncSucceeded: false },
+      want: "LastSyncFailed",
+    },
     { reason: "the drift check is due", over: { now: 2000 }, want: "DriftCheckDue" },
   ];
   test.each(cases)("$reason", ({ over, want }) => expect(syncReason({ ...base, ...over })).toBe(want));

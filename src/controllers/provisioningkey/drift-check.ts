@@ -1,7 +1,15 @@
 // When ZPA is looked at: only when something asks for it (no key recorded, a spec change, a rotation,
-// a Secret that needs repair, a failed last sync) or at the jittered drift check; a Ready key costs
-// nothing between checks. ZPA allows 20 GET per 10 s per tenant: one GET per key per interval.
-export type SyncReason = "NoKeyRecorded" | "SpecChanged" | "RotationRequested" | "SecretNeedsRepair" | "LastSyncFailed" | "DriftCheckDue";
+// a Secret that needs repair, a failed last sync, the observe-request annotation) or at the jittered
+// drift check (--provisioningkey-drift-interval); a Ready key costs nothing between checks. ZPA allows
+// 20 GET per 10 s per tenant: one GET per key per interval.
+export type SyncReason =
+  | "NoKeyRecorded"
+  | "SpecChanged"
+  | "RotationRequested"
+  | "SecretNeedsRepair"
+  | "LastSyncFailed"
+  | "ObservationRequested"
+  | "DriftCheckDue";
 
 /** When ZPA must be looked at now, rather than at the next drift check. The first reason wins. */
 export function syncReason(input: {
@@ -11,6 +19,8 @@ export function syncReason(input: {
   readonly rotationRequested: boolean;
   readonly secretIntact: boolean;
   readonly lastSyncSucceeded: boolean;
+  /** The observe-request annotation carries a value not yet acted on. */
+  readonly observationRequested: boolean;
   readonly now: number;
   readonly nextDriftCheckAt: number;
 }): SyncReason | undefined {
@@ -19,6 +29,7 @@ export function syncReason(input: {
   if (input.rotationRequested) return "RotationRequested";
   if (!input.secretIntact) return "SecretNeedsRepair";
   if (!input.lastSyncSucceeded) return "LastSyncFailed";
+  if (input.observationRequested) return "ObservationRequested";
   if (input.now >= input.nextDriftCheckAt) return "DriftCheckDue";
   return undefined;
 }

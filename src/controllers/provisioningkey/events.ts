@@ -1,5 +1,6 @@
 // The Events a synced ProvisioningKey emits: on transitions only (a created, re-created, adopted,
-// updated or rotated key; Ready turning False for a new reason), never for an in-sync check.
+// updated or rotated key; Ready turning False for a new reason; an observation asked for with the
+// observe-request annotation), never for a routine in-sync check.
 import { ConditionType, Reason, type ProvisioningKeyStatus } from "../../api/v1alpha1/index.ts";
 import { findCondition } from "../../runtime/conditions.ts";
 import { conditionsOf } from "../managed/status.ts";
@@ -34,6 +35,17 @@ export function transitionEvents<T extends ManagedObject<ProvisioningKeyStatus>>
       break;
     case "InSync":
       break;
+  }
+  // An observation asked for with the annotation is answered where the asker looks (kubectl describe).
+  if (outcome.observation?.requested === true) {
+    const r = outcome.report;
+    tools.event(
+      t,
+      "Normal",
+      "Observed",
+      "Observe",
+      `looked at ${keyText} in ZPA on request: usageCount ${r.usageCount} of maxUsage ${r.maxUsage}, ${r.enabled ? "enabled" : "disabled"}`,
+    );
   }
   // After a sync, Ready is False only because the key cannot serve (used up) or cannot be delivered.
   const wasReady = findCondition(conditionsOf(before), ConditionType.Ready);

@@ -26,6 +26,7 @@ import { syncReason, type DriftChecks } from "./drift-check.ts";
 import type { UsageMetrics } from "./metrics.ts";
 import { keyNameOf, reservedNameProblem, sameKeyName } from "./names.ts";
 import { recordSync } from "./record.ts";
+import { observationRequest } from "./observation.ts";
 import { rotationRequest } from "./rotation.ts";
 import { secretIntact } from "./secret.ts";
 import { withoutRecordedKey } from "./status.ts";
@@ -99,6 +100,7 @@ export function provisioningKeyKind(d: ProvisioningKeyKindDeps): ManagedKind<Raw
           rotationRequested: rotationRequest(pk).requested && pk.spec.managementPolicy !== "ObserveOnly",
           secretIntact: d.delivery.pending(secretKey, now) || secretIntact(d.secrets.get(secretKey), ownerOf(pk), pk.spec, status?.id),
           lastSyncSucceeded: findCondition(conditionsOf(status), ConditionType.Synced)?.status === "True",
+          observationRequested: observationRequest(pk).requested,
           now,
           nextDriftCheckAt: nextAt,
         });

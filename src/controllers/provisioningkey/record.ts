@@ -11,6 +11,7 @@ import type { Delivered } from "./delivery.ts";
 import type { DriftChecks } from "./drift-check.ts";
 import { transitionEvents } from "./events.ts";
 import type { UsageMetrics } from "./metrics.ts";
+import { observationRequest } from "./observation.ts";
 import { rotationRequest } from "./rotation.ts";
 import { nextStatus, onlySyncTimeChanged, type SyncedOutcome } from "./status.ts";
 
@@ -40,6 +41,7 @@ export async function recordSync(
     secret: delivered.secret,
     secretName: pk.spec.secretName,
     rotation: rotationRequest(pk),
+    observation: observationRequest(pk),
     now: tools.date(),
     observeOnly: pk.spec.managementPolicy === "ObserveOnly",
   };

@@ -18,7 +18,7 @@ import { PrometheusUsageMetrics } from "./metrics.ts";
 import { CONTROLLER_NAME, ProvisioningKeyReconciler, type Checkpoint } from "./reconciler.ts";
 import { CachedTenancy } from "./tenancy.ts";
 
-/** ZPA allows 20 GET per 10 s per tenant; one GET per key per 10 min leaves room for ~1,600 keys. */
+/** ZPA allows 20 GET per 10 s per tenant; one GET per key per 10 min leaves room for ~1,600 keys (`--provisioningkey-drift-interval`). */
 export const DEFAULT_DRIFT_INTERVAL_MS = 10 * 60_000;
 
 export interface ProvisioningKeyControllerOptions {
@@ -109,5 +109,5 @@ export function setupProvisioningKeyController(
 /** For controllerSetups: the operator's defaults. */
 export function provisioningKeySetup(manager: Manager, config: OperatorConfig): void {
   const crash = crashHook(config.crashAt, "provisioningkey");
-  setupProvisioningKeyController(manager, config, crash ? { checkpoint: crash } : {});
+  setupProvisioningKeyController(manager, config, { driftIntervalMs: config.provisioningKeyDriftInterval, ...(crash ? { checkpoint: crash } : {}) });
 }

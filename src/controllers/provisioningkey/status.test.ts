@@ -90,6 +90,26 @@ describe("nextStatus", () => {
     expect(after.id).toBe("9");
   });
 
+  test.each([
+    { why: "Manage", observeOnly: false },
+    { why: "ObserveOnly (which acknowledges no rotation)", observeOnly: true },
+  ])("a sync acknowledges the observe-request annotation it acted on ($why)", ({ observeOnly }) => {
+    const st = nextStatus({ observedObserveRequest: "a" }, 1, synced({ observeOnly, observation: { requested: true, value: "b" } }));
+    expect(st.observedObserveRequest).toBe("b");
+    expect(nextStatus(st, 1, synced({ observeOnly, observation: { requested: false, value: undefined } })).observedObserveRequest).toBe("b");
+  });
+
+  test("a failed sync does not acknowledge an observation: it is made again with the retry", () => {
+    const after = nextStatus({ observedObserveRequest: "a" }, 1, {
+      kind: "failed",
+      reason: "VendorError",
+      message: "zpa getProvisioningKey: 503",
+      keepReady: true,
+      now,
+    });
+    expect(after.observedObserveRequest).toBe("a");
+  });
+
   test("a disabled key is delivered and Ready, and the message says it is disabled", () => {
     const st = nextStatus(undefined, 1, synced({ availability: { usable: true, note: "the key is disabled in ZPA" } }));
     expect(cond(st, "Ready")).toMatchObject({ status: "True", message: "key delivered to Secret s (the key is disabled in ZPA)" });

@@ -7,6 +7,7 @@ import type { Availability } from "../../ports/managed-resource.ts";
 import { findCondition, setCondition, type Condition, type ConditionInput } from "../../runtime/conditions.ts";
 import type { SyncAction } from "../managed/decide.ts";
 import { conditionsOf, failedStatus, type Failure } from "../managed/status.ts";
+import type { ObservationRequest } from "./observation.ts";
 import type { RotationRequest } from "./rotation.ts";
 
 export interface SyncedOutcome {
@@ -17,6 +18,8 @@ export interface SyncedOutcome {
   readonly secret: "delivered" | "conflict";
   readonly secretName: string;
   readonly rotation: RotationRequest;
+  /** The observe-request annotation now: ZPA was just looked at, so any value is acted on. */
+  readonly observation?: ObservationRequest | undefined;
   readonly now: Date;
   readonly observeOnly: boolean;
 }
@@ -106,6 +109,7 @@ export function nextStatus(current: ProvisioningKeyStatus | undefined, generatio
     lastSyncTime: stamp(now),
     secretName: outcome.secretName,
   };
+  if (outcome.observation?.value !== undefined) status.observedObserveRequest = outcome.observation.value;
   if (!outcome.observeOnly) {
     status.observedRotation = outcome.rotation.rotation;
     if (outcome.rotation.rotateRequest !== undefined) status.observedRotateRequest = outcome.rotation.rotateRequest;

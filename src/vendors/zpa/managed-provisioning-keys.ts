@@ -38,8 +38,12 @@ export function zpaProvisioningKeyClient(service: ProvisioningKeyService, connec
 
   return {
     async resolve(signal): Promise<Resolution<DesiredProvisioningKey>> {
-      const group = await service.resolveGroup(type, refOf(spec.group), microtenantId, signal);
-      if (group === undefined) return { ok: false, message: `${GROUP_WORDS[type]} group ${describeRef(spec.group)} does not exist in ZPA` };
+      // Only Manage resolves (ObserveOnly reports the key's own group and maxUsage); its schema requires both.
+      const { group: groupRef, maxUsage } = spec;
+      if (groupRef === undefined || maxUsage === undefined)
+        return { ok: false, message: "spec.group and spec.maxUsage are required with managementPolicy Manage" };
+      const group = await service.resolveGroup(type, refOf(groupRef), microtenantId, signal);
+      if (group === undefined) return { ok: false, message: `${GROUP_WORDS[type]} group ${describeRef(groupRef)} does not exist in ZPA` };
       const certRef = spec.enrollmentCertificate === undefined ? undefined : refOf(spec.enrollmentCertificate);
       const enrollmentCertificate = await service.resolveEnrollmentCertificate(type, certRef, signal);
       if (enrollmentCertificate === undefined) {
@@ -50,7 +54,7 @@ export function zpaProvisioningKeyClient(service: ProvisioningKeyService, connec
         name: scope.name,
         associationType: type,
         enabled: spec.enabled,
-        maxUsage: spec.maxUsage,
+        maxUsage,
         enrollmentCertId: enrollmentCertificate.id,
         groupId: group.id,
         ...(microtenantId === undefined ? {} : { microtenantId }),
