@@ -84,12 +84,10 @@ const ProvisioningKeySpecBase = z
         description:
           "Name of the key in ZPA (no leading or trailing blanks). Default: certbridge.<namespace>.<name>, deterministic so a crashed create is found, not repeated; names of the form certbridge.<other namespace>.… are reserved for that namespace. Required for ObserveOnly.",
       }),
-    group: zpaObjectRef("App Connector or Service Edge group (zcomponent) the key enrolls into")
-      .optional()
-      .meta({
-        description:
-          "The App Connector or Service Edge group (zcomponent) the key enrolls into, by id or by name. Required for Manage; ObserveOnly reports the key's own.",
-      }),
+    group: zpaObjectRef("App Connector or Service Edge group (zcomponent) the key enrolls into").optional().meta({
+      description:
+        "The App Connector or Service Edge group (zcomponent) the key enrolls into, by id or by name. Required for Manage; ObserveOnly reports the key's own.",
+    }),
     enrollmentCertificate: zpaObjectRef("enrollment certificate (one with a private key)")
       .optional()
       .meta({ description: 'Enrollment certificate that signs enrollments. Default: "Connector" or "Service Edge" per associationType.' }),
