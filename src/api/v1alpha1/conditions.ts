@@ -53,6 +53,11 @@ export const Reason = {
   Backoff: "Backoff",
   /** The connection's paid-issuance budget per hour is spent. */
   BudgetExhausted: "BudgetExhausted",
+  /**
+   * The vendor cannot issue the requested lifetime (spec.duration, or the vendor's days) within 10 %
+   * (at least a day): e.g. a Sectigo profile offers only other terms. Nothing is ordered.
+   */
+  DurationUnavailable: "DurationUnavailable",
   Published: "Published",
   PublishFailed: "PublishFailed",
   // ProvisioningKey

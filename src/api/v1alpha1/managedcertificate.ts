@@ -414,6 +414,9 @@ const sha256Hex = z
   .regex(/^[0-9a-f]{64}$/);
 const lookupName = z.string().min(1).max(320);
 
+/** Why a revision is issued (the trigger's reasons, PascalCase). */
+const issuanceReason = z.string().min(1).max(64);
+
 export const PendingIssuance = z
   .object({
     revision: z.number().int().min(1).meta({ description: "The revision this issuance will produce." }),
@@ -454,8 +457,21 @@ export const PendingIssuance = z
       .default(0)
       .meta({ description: "How many times the pending order (or, outcome unknown, the vendor's order list) was asked about." }),
     nextPollTime: timestamp.optional().meta({ description: "When the operator will next ask the vendor about the order." }),
+    reason: issuanceReason.optional().meta({ description: "Why this revision is issued (see lastIssuance.reason); kept so a restart still knows." }),
   })
   .meta({ description: "The issuance in flight, persisted before the vendor is called so a restart looks it up instead of ordering again." });
+
+export const LastIssuance = z
+  .object({
+    revision: z.number().int().min(1).meta({ description: "The revision issued." }),
+    serialNumber: z.string().max(128).meta({ description: "Its certificate's serial number (hex)." }),
+    reason: issuanceReason.meta({
+      description:
+        "Why it was issued: NotIssued (the first), Renewing (renewal due), Expired, SpecChanged, KeyChanged (spec.privateKey changed: key rotation), RenewRequested (certbridge.dev/renew-request), SecretMissing or SecretMismatch (the Secret was lost or damaged and its key with it).",
+    }),
+    time: timestamp.meta({ description: "When the certificate was written to the Secret." }),
+  })
+  .meta({ description: "The last issuance: which revision and certificate, and why. A Normal Event (Reissued) says the same for every re-issue." });
 
 export const OrderSweep = z
   .object({
@@ -529,6 +545,7 @@ export const ManagedCertificateStatus = z
       description: "Why the last issuance failed (vendor, operation, error class and the vendor's message); kept while backing off so the cause stays visible.",
     }),
     observedRenewRequest: z.string().max(256).optional().meta({ description: "The certbridge.dev/renew-request annotation value already acted on." }),
+    lastIssuance: LastIssuance.optional(),
     publish: z
       .object({
         zpa: z
