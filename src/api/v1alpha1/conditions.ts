@@ -60,6 +60,15 @@ export const Reason = {
   DurationUnavailable: "DurationUnavailable",
   Published: "Published",
   PublishFailed: "PublishFailed",
+  /** spec.publish.zpa.applicationSegments: a selector matches no browser-access application segment. */
+  SegmentNotFound: "SegmentNotFound",
+  /**
+   * A selected application segment is left alone: the certificate covers none of its browser-access
+   * names, or (through a ClusterVendorConnection) the segment serves names the certificate does not cover.
+   */
+  SegmentNotPermitted: "SegmentNotPermitted",
+  /** A ZPA copy of the certificate is kept because application segments still serve it (ZPA refuses, and it would break them). */
+  UnpublishBlocked: "UnpublishBlocked",
   // ProvisioningKey
   Created: "Created",
   Adopted: "Adopted",

@@ -20,6 +20,7 @@ import {
   timestamp,
   uniqueSet,
   withRules,
+  zpaId,
 } from "./common.ts";
 import { API_VERSION } from "./group.ts";
 
@@ -279,14 +280,42 @@ export const OutputFormat = withRules(
   ],
 );
 
+/** A domain selector: a DNS name, or "*." and a DNS name for every name under it. */
+const segmentDomain = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\.?$/);
+
+export const ZpaSegmentSelector = withRules(
+  z
+    .object({
+      id: zpaId.optional().meta({ description: "The application segment's ZPA id." }),
+      name: z.string().min(1).max(255).optional().meta({ description: "The application segment's exact name." }),
+      domain: segmentDomain.optional().meta({
+        description:
+          'Every browser-access segment with this name among its domain names or browser-access apps (case-insensitive); "*.example.com" matches every name under example.com.',
+      }),
+    })
+    .meta({ description: "Browser-access application segments, by id, by name or by domain (exactly one)." }),
+  [exactlyOne(["id", "name", "domain"], "set exactly one of id, name and domain")],
+);
+export type ZpaSegmentSelector = z.infer<typeof ZpaSegmentSelector>;
+
 export const ZpaPublish = z
   .object({
     connectionRef: ConnectionReference.meta({ description: "The ZPA connection to upload through." }),
     name: z.string().min(1).max(255).optional().meta({ description: "Name of the certificate in ZPA; default <namespace>-<name>." }),
     description: z.string().max(1024).optional().meta({ description: "Description stored in ZPA." }),
+    applicationSegments: z.array(ZpaSegmentSelector).min(1).max(16).optional().meta({
+      description:
+        "Browser-access application segments that serve this certificate. On every revision their browser-access apps for names the certificate covers are re-pointed to the new upload and confirmed before the previous one is deleted. Through a ClusterVendorConnection only segments whose every name the certificate covers are re-pointed.",
+      "x-kubernetes-list-type": "atomic",
+    }),
   })
   .meta({
-    description: "Upload the certificate and key to ZPA as a browser-access certificate; rotation uploads the new one before deleting the old.",
+    description:
+      "Upload the certificate and key to ZPA as a browser-access certificate; rotation uploads the new one, re-points the named application segments, and deletes the old one once no segment serves it.",
   });
 
 export const Publish = z.object({ zpa: ZpaPublish.optional() }).meta({ description: "Where else to deliver the issued certificate." });
@@ -501,6 +530,26 @@ export const PendingRevocation = z
   })
   .meta({ description: "A certificate to revoke per the revocation policy." });
 
+export const PublishedSegment = z
+  .object({
+    id: z.string().max(20).meta({ description: "The application segment's ZPA id." }),
+    name: z.string().max(255).meta({ description: "Its name." }),
+    apps: z.number().int().min(0).meta({ description: "Its browser-access apps serving the certificate." }),
+  })
+  .meta({ description: "An application segment serving the published certificate." });
+
+export const RetiredZpaCopy = z
+  .object({
+    certificateId: z.string().max(20).meta({ description: "ZPA id of the earlier upload." }),
+    name: z.string().max(255).optional().meta({ description: "Its name in ZPA." }),
+    heldBy: z
+      .array(z.string().max(255))
+      .max(8)
+      .optional()
+      .meta({ description: "Application segments that still served it when last checked.", "x-kubernetes-list-type": "atomic" }),
+  })
+  .meta({ description: "An earlier upload waiting to be deleted from ZPA." });
+
 export const ManagedCertificateStatus = z
   .object({
     conditions: Conditions.optional(),
@@ -553,7 +602,25 @@ export const ManagedCertificateStatus = z
             certificateId: z.string().max(20).optional().meta({ description: "ZPA id of the uploaded certificate." }),
             name: z.string().max(255).optional().meta({ description: "Its name in ZPA." }),
             serialNumber: z.string().max(128).optional().meta({ description: "Serial number of the uploaded certificate." }),
+            revision: z.number().int().min(1).optional().meta({ description: "The revision uploaded." }),
             lastPublishTime: timestamp.optional().meta({ description: "When it was uploaded." }),
+            connectionRef: ConnectionReference.optional().meta({
+              description: "The connection the copies were uploaded through (they are removed through it after spec.publish.zpa changes or goes).",
+            }),
+            segments: z
+              .array(PublishedSegment)
+              .max(32)
+              .optional()
+              .meta({ description: "Application segments confirmed serving the uploaded certificate.", "x-kubernetes-list-type": "atomic" }),
+            segmentSelectorsHash: z
+              .string()
+              .max(64)
+              .optional()
+              .meta({ description: "Hash of spec.publish.zpa.applicationSegments when every selected segment was last confirmed serving the certificate." }),
+            retired: z.array(RetiredZpaCopy).max(32).optional().meta({
+              description: "Earlier uploads still in ZPA: each is deleted once no application segment serves it.",
+              "x-kubernetes-list-type": "atomic",
+            }),
           })
           .meta({ description: "The certificate as uploaded to ZPA." })
           .optional(),
