@@ -1,3 +1,4 @@
+import type { ApplicationSegmentService } from "./application-segments.ts";
 import type { CertificateAuthority } from "./certificate-authority.ts";
 import type { ConnectionVerifier, ResolvedConnection } from "./connection.ts";
 import type { ProvisioningKeyClients } from "./managed-provisioning-keys.ts";
@@ -11,4 +12,5 @@ export interface VendorPorts extends ConnectionVerifier, ProvisioningKeyClients 
   certificateAuthority(connection: ResolvedConnection): CertificateAuthority;
   provisioningKeys(connection: ResolvedConnection): ProvisioningKeyService;
   browserCertificates(connection: ResolvedConnection): BrowserCertificateStore;
+  applicationSegments(connection: ResolvedConnection): ApplicationSegmentService;
 }

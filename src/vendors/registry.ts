@@ -4,6 +4,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
+import type { ApplicationSegmentService } from "../ports/application-segments.ts";
 import type { CertificateAuthority } from "../ports/certificate-authority.ts";
 import type { ResolvedConnection, ResolvedConnectionOf } from "../ports/connection.ts";
 import type { BrowserCertificateStore, ProvisioningKeyService } from "../ports/provisioning-keys.ts";
@@ -17,6 +18,7 @@ import { systemClock, type Clock } from "./shared/clock.ts";
 import { createDispatcher } from "./shared/dispatcher.ts";
 import { VendorError, type VendorName } from "./shared/errors.ts";
 import { RateLimiterRegistry, type RateLimitRule } from "./shared/rate-limiter.ts";
+import { ZpaApplicationSegments } from "./zpa/application-segments.ts";
 import { ZpaBrowserCertificateStore } from "./zpa/browser-certificates.ts";
 import { ZpaProvisioningKeyService } from "./zpa/provisioning-keys.ts";
 import { zpaProvisioningKeyClient } from "./zpa/managed-provisioning-keys.ts";
@@ -74,7 +76,7 @@ interface Entry {
   /** Set when this registry made the dispatcher (and so must close it). */
   readonly ownDispatcher?: Dispatcher;
   /** Adapters keep caches of their own (profiles, groups): one of each per client. */
-  readonly adapters: { ca?: CertificateAuthority; keys?: ProvisioningKeyService; browser?: BrowserCertificateStore };
+  readonly adapters: { ca?: CertificateAuthority; keys?: ProvisioningKeyService; browser?: BrowserCertificateStore; segments?: ApplicationSegmentService };
 }
 
 export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendorPorts {
@@ -173,6 +175,11 @@ export function createVendorPorts(opts: VendorPortsOptions = {}): RegistryVendor
       const { adapters, client: vc } = entryFor(connection);
       if (vc.vendor !== "zpa") throw notSupported(vc.vendor, "browserCertificates", "browser-access certificates need a zpa connection");
       return (adapters.browser ??= new ZpaBrowserCertificateStore(vc.client));
+    },
+    applicationSegments(connection): ApplicationSegmentService {
+      const { adapters, client: vc } = entryFor(connection);
+      if (vc.vendor !== "zpa") throw notSupported(vc.vendor, "applicationSegments", "application segments need a zpa connection");
+      return (adapters.segments ??= new ZpaApplicationSegments(vc.client));
     },
     async close() {
       const owned = [...cache.values()].map((e) => e.ownDispatcher).filter((d): d is Dispatcher => d !== undefined);

@@ -26,8 +26,8 @@ export interface ManagedCertificateDeps {
   readonly secrets: { get(key: string): Secret | undefined };
   /** C1: purpose "provision" refuses a deleting connection or namespace; "cleanup" is for the deletion path. */
   readonly connections: Connections;
-  /** browserCertificates only for spec.publish.zpa. */
-  readonly ports: Pick<VendorPorts, "certificateAuthority"> & Partial<Pick<VendorPorts, "browserCertificates">>;
+  /** browserCertificates and applicationSegments only for spec.publish.zpa. */
+  readonly ports: Pick<VendorPorts, "certificateAuthority"> & Partial<Pick<VendorPorts, "browserCertificates" | "applicationSegments">>;
   readonly budget: IssuanceBudget;
   readonly events?: EventRecorder;
   readonly metrics?: CertificateMetrics;

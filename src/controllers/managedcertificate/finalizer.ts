@@ -21,7 +21,7 @@ import { classifySecret, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, ResourcePort, SecretAccess } from "./context.ts";
 import { keySecretName } from "./keys.ts";
 import { knownVendorRefs } from "./order.ts";
-import { type PublishPorts, unpublishZpa } from "./publish.ts";
+import { type PublishPorts, unpublishOnDelete } from "./publish.ts";
 import { withConditions } from "./readiness.ts";
 import { revocationsOnDelete, revokeOnDelete } from "./revocation.ts";
 
@@ -96,6 +96,9 @@ export class CertificateDeletion {
         });
       }
     }
+    // A ZPA copy an application segment still serves is neither deleted nor revoked yet: a bounded wait (publish-unpublish.ts).
+    const heldInZpa = await unpublishOnDelete(ctx, port, ports.publish, status);
+    if (heldInZpa !== undefined) return { result: heldInZpa, released: false };
     const toRevoke = revocationsOnDelete(status, ctx.mc.spec.revocationPolicy.onDelete);
     if (toRevoke.length > 0 && ca === undefined) {
       // Without a usable connection nothing can be revoked; holding the object forever would not help.
@@ -107,7 +110,6 @@ export class CertificateDeletion {
       });
     }
     if (ca !== undefined) await revokeOnDelete(ctx, ca, toRevoke);
-    await unpublishZpa(ctx, ports.publish, status, (e) => port.record(e));
     if (ctx.mc.spec.secretPolicy.onDelete === "Delete") await deleteIfOurs(ctx, ports.io, ctx.mc.spec.secretName);
     await deleteIfOurs(ctx, ports.io, keySecretName(ctx.owner.name));
     await removeFinalizer(ports.io.client, resourceTypes.managedCertificates, port.obj, finalizers.cleanup, ctx.signal);

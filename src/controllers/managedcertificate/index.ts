@@ -24,7 +24,7 @@ export type { IssuanceStep } from "./context.ts";
 export type { ManagedCertificateDeps, ReconcilerHooks } from "./deps.ts";
 
 export interface ManagedCertificateOptions {
-  readonly ports?: Pick<VendorPorts, "certificateAuthority"> & Partial<Pick<VendorPorts, "browserCertificates">>;
+  readonly ports?: Pick<VendorPorts, "certificateAuthority"> & Partial<Pick<VendorPorts, "browserCertificates" | "applicationSegments">>;
   readonly hooks?: ReconcilerHooks;
   readonly budget?: IssuanceBudget;
   readonly concurrency?: number;

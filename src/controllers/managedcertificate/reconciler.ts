@@ -31,7 +31,7 @@ import { restoreSecret, writeCertificateSecret } from "./issuing.ts";
 import { repairKeySecret } from "./key-repair.ts";
 import { KEYSTORE_RECHECK_MS } from "./keystore.ts";
 import { knownVendorRefs } from "./order.ts";
-import { publishZpa } from "./publish.ts";
+import { publishPortsOf, publishZpa } from "./publish.ts";
 import { type ConditionValue, issuedCondition, issuedStatus, notIssuing, whileOrdering, withConditions, withRenewalTime } from "./readiness.ts";
 import { CONFLICT_RECHECK_MS, type RequestOutcome, type RequestPorts, continueIssuance, startIssuance } from "./request.ts";
 import { processRevocations, withRevocations } from "./revocation.ts";
@@ -251,12 +251,7 @@ export class ManagedCertificateReconciler implements Reconciler {
       issuedCondition(status, ctx.mc.spec),
       notIssuing(),
     );
-    const published = await publishZpa(
-      ctx,
-      { connections: this.deps.connections, browserCertificates: this.deps.ports.browserCertificates, io: this.deps },
-      next,
-      port.obj.metadata.generation,
-    );
+    const published = await publishZpa(ctx, publishPortsOf(this.deps), next, port.obj.metadata.generation);
     await port.save(published.status);
     if ((port.status.pendingRevocations ?? []).length > 0) await this.#revoke(w);
     this.deps.metrics?.setExpiration(ctx.owner.namespace, ctx.owner.name, ctx.mc.spec.secretName, status.notAfter);
@@ -315,7 +310,7 @@ export class ManagedCertificateReconciler implements Reconciler {
     const ca = lookup.ok ? this.deps.ports.certificateAuthority(lookup.connection) : undefined;
     const ports = {
       io: this.deps,
-      publish: { connections: this.deps.connections, browserCertificates: this.deps.ports.browserCertificates, io: this.deps },
+      publish: publishPortsOf(this.deps),
       windowMs: this.#timing(ctx.vendor).windowMs,
     };
     const outcome = await this.#deletion.run(ctx, port, ports, ca);

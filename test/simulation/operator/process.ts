@@ -109,6 +109,9 @@ export class OperatorProcess implements ProcessHandle {
       browserCertificates: () => {
         throw new Error("publish.zpa is not modelled");
       },
+      applicationSegments: () => {
+        throw new Error("publish.zpa is not modelled");
+      },
       verify: async () => {},
     };
     const now = () => s.clock.now();
