@@ -46,6 +46,12 @@ export const settings = {
     help: "how often each ProvisioningKey's key is looked at in ZPA (drift, usage, existence), jittered by up to 20%; one GET per key per interval against ZPA's 20 GET per 10 s per tenant (10m leaves room for ~1,600 keys). Annotate a key certbridge.dev/observe-request=<new value> to look now. Between 10s and 24h",
     default: "10m",
   },
+  certManager: {
+    flag: "cert-manager",
+    env: "CERTBRIDGE_CERT_MANAGER",
+    help: "serve cert-manager CertificateRequests for VendorIssuers once cert-manager's CRDs are installed (true|false)",
+    default: "true",
+  },
   orderSettleMs: {
     flag: "debug-order-settle-ms",
     env: "CERTBRIDGE_DEBUG_ORDER_SETTLE_MS",
@@ -89,9 +95,10 @@ export const OperatorConfig = z.object({
   identity: z.string().min(1),
   crashAt: z
     .string()
-    .regex(/^(managedcertificate|provisioningkey):[a-z-]+$/, "must be <controller>:<step>, e.g. managedcertificate:submitted")
+    .regex(/^(managedcertificate|provisioningkey|certificaterequest):[a-z-]+$/, "must be <controller>:<step>, e.g. managedcertificate:submitted")
     .optional(),
   rateLimitWarmUp: z.enum(["auto", "always", "never"]),
+  certManager: boolish,
   provisioningKeyDriftInterval: durationMs(10_000, 24 * 3_600_000, "between 10s and 24h"),
   orderSettleMs: z.coerce.number().int().min(100).max(3_600_000).optional(),
 });

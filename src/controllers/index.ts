@@ -3,6 +3,7 @@ import type { Manager } from "../runtime/manager.ts";
 import { provisioningKeySetup } from "./provisioningkey/index.ts";
 import { setupVendorConnectionControllers } from "./vendorconnection/index.ts";
 import { managedCertificateSetup } from "./managedcertificate/index.ts";
+import { certManagerSetup } from "./certificaterequest/index.ts";
 
 /**
  * The controllers the operator runs, each registering its informers and reconciler on the manager.
@@ -10,7 +11,7 @@ import { managedCertificateSetup } from "./managedcertificate/index.ts";
  */
 export type ControllerSetup = (manager: Manager, config: OperatorConfig) => void;
 
-export const controllerSetups: readonly ControllerSetup[] = [setupVendorConnectionControllers, managedCertificateSetup, provisioningKeySetup];
+export const controllerSetups: readonly ControllerSetup[] = [setupVendorConnectionControllers, managedCertificateSetup, provisioningKeySetup, certManagerSetup];
 
 export function registerControllers(manager: Manager, config: OperatorConfig): void {
   for (const setup of controllerSetups) setup(manager, config);

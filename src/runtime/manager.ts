@@ -41,6 +41,7 @@ export class Manager {
   #elector: LeaderElector | undefined;
   #health: { port: number; close(): Promise<void> } | undefined;
   #controllersStarted = false;
+  #informersStarted = false;
   #stopping = false;
   #stopAbort = new AbortController();
 
@@ -83,6 +84,8 @@ export class Manager {
       log: this.log,
     });
     this.#informers.push(informer as unknown as Informer<KubeObject>);
+    // A kind whose CRD appeared after start (cert-manager's; issue 14): its informer starts at once.
+    if (this.#informersStarted && !this.#stopping) informer.start();
     return informer;
   }
 
@@ -95,6 +98,8 @@ export class Manager {
       queue: { clock: this.clock, ...options.queue, onDepthChange: (depth) => this.metrics.queueDepth.set({ controller: name }, depth) },
     });
     this.#controllers.push(controller);
+    // Added while this replica leads (after its informers synced, by the caller): it runs at once.
+    if (this.#controllersStarted && !this.#stopping) controller.start();
     return controller;
   }
 
@@ -103,6 +108,7 @@ export class Manager {
   }
 
   async start(): Promise<void> {
+    this.#informersStarted = true;
     for (const informer of this.#informers) informer.start();
     if (this.#options.healthPort !== undefined) {
       this.#health = await startHealthServer({

@@ -10,7 +10,7 @@ import { sharedConnectionResolver } from "../shared/connections.ts";
 import { sharedConnectionConsumers } from "../shared/connection-consumers.ts";
 import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts";
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
-import { IssuanceBudget } from "../ordering/budget.ts";
+import { type IssuanceBudget, sharedIssuanceBudget } from "../ordering/budget.ts";
 import { CertificateMetrics } from "./metrics.ts";
 import type { OrderVendor, PollBackoff } from "../ordering/timing.ts";
 import { crashHook } from "../shared/crash.ts";
@@ -64,7 +64,7 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
     secrets,
     connections: resolver,
     ports: options.ports ?? vendorPortsOf(manager),
-    budget: options.budget ?? new IssuanceBudget(),
+    budget: options.budget ?? sharedIssuanceBudget(manager),
     events: new KubeEventRecorder({
       client: manager.client,
       log: manager.log,

@@ -3,6 +3,8 @@
 // connection, counted when a paid submit is about to go out. The default (no issuanceBudget on the
 // connection) is the documented one: 100 per hour, the same as the API default of maxPerHour.
 
+import type { Manager } from "../../runtime/manager.ts";
+
 export const DEFAULT_ISSUANCES_PER_HOUR = 100;
 const WINDOW_MS = 3_600_000;
 
@@ -36,4 +38,9 @@ export class IssuanceBudget {
     const now = this.#now();
     return (this.#spent.get(connection) ?? []).filter((t) => now - t < WINDOW_MS).length;
   }
+}
+
+/** The manager's one budget: ManagedCertificates and cert-manager CertificateRequests spend from the same connection's hour. */
+export function sharedIssuanceBudget(manager: Pick<Manager, "shared" | "clock">): IssuanceBudget {
+  return manager.shared("issuance-budget", () => new IssuanceBudget({ now: () => manager.clock.now().getTime() }));
 }

@@ -1,0 +1,66 @@
+// A finished request (issued, failed or denied) may still carry what its order left behind: the record,
+// when the process died between writing the outcome and releasing it, and a sweep, when a call went
+// unanswered (ADR 0005: its extra orders, committed late, are cancelled). Both are finished here; the
+// finalizer goes with the last of them.
+import type { Result } from "../../runtime/reconcile.ts";
+import { sweepWhenEnded } from "../ordering/decide.ts";
+import { runSweeps } from "../ordering/sweeps.ts";
+import { SETTLE_WINDOW_MS, settleWindowMs } from "../ordering/timing.ts";
+import type { IssuerKind } from "../vendorissuer/issuer.ts";
+import { lookUpIssuer, vendorAccess } from "./access.ts";
+import type { CertificateRequestDeps, RequestContext } from "./context.ts";
+import { ownerOf } from "./order.ts";
+import { sweepResult } from "./outcome.ts";
+
+export async function finishLeftovers(
+  deps: CertificateRequestDeps,
+  c: RequestContext,
+  outcome: "issued" | "failed" | "denied",
+  ref: { kind: IssuerKind; name: string },
+): Promise<Result> {
+  const namespace = c.port.obj.metadata.namespace ?? "";
+  const found = lookUpIssuer(deps, ref.kind, namespace, ref.name, c.issuerLabel);
+  const vendor = found.ok ? found.issuer.options.vendor : undefined;
+  const record = c.port.record;
+  if (record.order !== undefined) {
+    // The outcome is written; the record was not yet released. The issued order is the one delivered.
+    const order = record.order;
+    const keep = outcome === "issued" && order.vendorRef !== undefined ? [order.vendorRef] : [];
+    const windowMs = vendor === undefined ? Math.max(...Object.values(SETTLE_WINDOW_MS)) : settleWindowMs(vendor, deps.settleWindowMs);
+    const sweep = sweepWhenEnded(order, keep, c.now, windowMs) ?? record.sweep;
+    await c.port.saveRecord(sweep === undefined ? {} : { sweep });
+    await c.step("released");
+  }
+  const sweep = c.port.record.sweep;
+  if (sweep === undefined) return {};
+  if (sweep.nextTime !== undefined && Date.parse(sweep.nextTime) > c.now.getTime()) return sweepResult(sweep, c.now);
+  if (!found.ok) {
+    c.log.info({ problem: found.message }, "the sweep of this request's order waits for its issuer");
+    return { requeueAfterMs: 60_000 };
+  }
+  const access = await vendorAccess(deps, found.issuer, namespace, "cleanup", c.signal);
+  if (!access.ok) {
+    c.log.info({ reason: access.reason }, "the sweep of this request's order waits for its connection");
+    return { requeueAfterMs: 60_000 };
+  }
+  const { ca, timing, issuer } = access.access;
+  const swept = await runSweeps(
+    {
+      owner: ownerOf(c.port.obj),
+      ca,
+      vendorOptions: issuer.options,
+      vendor: issuer.options.vendor,
+      now: c.now,
+      windowMs: timing.windowMs,
+      signal: c.signal,
+      log: c.log,
+      notify: c.record,
+      onCall: (operation) => deps.countCall?.(issuer.options.vendor, operation),
+    },
+    [sweep],
+    [],
+  );
+  const remaining = swept.remaining[0];
+  await c.port.saveRecord(remaining === undefined ? {} : { sweep: remaining });
+  return sweepResult(remaining, c.now);
+}

@@ -1,0 +1,157 @@
+// Wiring of the cert-manager front end: the CertificateRequest informer (only requests naming our
+// group are queued), the reconciler and its queue, woken when the issuer a request names changes; and
+// the detection that starts it (and the issuer controllers) once their kinds are served.
+import type { OperatorConfig } from "../../config/operator.ts";
+import { resourceTypes } from "../../api/v1alpha1/group.ts";
+import type { VendorPorts } from "../../ports/vendors.ts";
+import type { Controller } from "../../runtime/controller.ts";
+import { KubeEventRecorder } from "../../runtime/events.ts";
+import type { Informer } from "../../runtime/informer.ts";
+import type { KubeObject } from "../../runtime/kube/resource.ts";
+import type { Manager } from "../../runtime/manager.ts";
+import { type IssuanceBudget, sharedIssuanceBudget } from "../ordering/budget.ts";
+import type { OrderVendor, PollBackoff } from "../ordering/timing.ts";
+import { sharedConnectionResolver } from "../shared/connections.ts";
+import { crashHook } from "../shared/crash.ts";
+import { vendorPortsOf } from "../shared/vendor-ports.ts";
+import { issuerKey, setupVendorIssuers, sharedIssuerInformers } from "../vendorissuer/index.ts";
+import type { IssuerKind } from "../vendorissuer/issuer.ts";
+import { certificateRequests, ourIssuerRef } from "./cert-manager.ts";
+import type { RequestStep } from "./context.ts";
+import { DETECTION_KEY, type Discovery, OptionalStart, discoveryOver } from "./detection.ts";
+import { CertificateRequestReconciler } from "./reconciler.ts";
+
+export { CertificateRequestReconciler } from "./reconciler.ts";
+export { certificateRequests } from "./cert-manager.ts";
+export type { RequestStep } from "./context.ts";
+
+export interface CertificateRequestOptions {
+  readonly ports?: Pick<VendorPorts, "certificateAuthority">;
+  readonly budget?: IssuanceBudget;
+  readonly concurrency?: number;
+  readonly identity?: string;
+  readonly step?: (step: RequestStep, key: string) => void | Promise<void>;
+  readonly settleWindowMs?: Partial<Record<OrderVendor, number>>;
+  readonly lookupFirstMs?: number;
+  readonly pollBackoff?: PollBackoff;
+}
+
+const ISSUER_INDEX = "issuer";
+const issuerIndexValue = (kind: IssuerKind, key: string) => `${kind} ${key}`;
+
+/** The requests an issuer serves (an index on the request informer), by the issuer's kind and key. */
+function indexByIssuer(requests: Informer<KubeObject>): void {
+  requests.addIndex(ISSUER_INDEX, (o) => {
+    const ref = ourIssuerRef(o);
+    return ref === undefined ? [] : [issuerIndexValue(ref.kind, issuerKey(ref.kind, o.metadata.namespace, ref.name))];
+  });
+}
+
+/** Registers the CertificateRequest controller; its kind and our issuer kinds must be served (see certManagerSetup). */
+export function setupCertificateRequests(
+  manager: Manager,
+  options: CertificateRequestOptions = {},
+): { controller: Controller; reconciler: CertificateRequestReconciler; requests: Informer<KubeObject> } {
+  const requests = manager.shared("informer/certificaterequests", () => {
+    const informer = manager.informer<KubeObject>({ type: certificateRequests });
+    indexByIssuer(informer);
+    return informer;
+  });
+  const issuers = sharedIssuerInformers(manager);
+  const resolver = sharedConnectionResolver(manager);
+  const reconciler = new CertificateRequestReconciler({
+    api: manager.client,
+    requests,
+    issuers: (kind, key) => issuers[kind].get(key),
+    connections: resolver,
+    ports: options.ports ?? vendorPortsOf(manager),
+    budget: options.budget ?? sharedIssuanceBudget(manager),
+    events: new KubeEventRecorder({
+      client: manager.client,
+      log: manager.log,
+      controller: "certbridge.dev/certificaterequest",
+      instance: options.identity ?? "certbridge",
+      clock: manager.clock,
+    }),
+    clock: manager.clock,
+    ...(options.step ? { step: options.step } : {}),
+    ...(options.settleWindowMs ? { settleWindowMs: options.settleWindowMs } : {}),
+    ...(options.lookupFirstMs ? { lookupFirstMs: options.lookupFirstMs } : {}),
+    ...(options.pollBackoff ? { pollBackoff: options.pollBackoff } : {}),
+  });
+  const controller = manager.controller({ reconciler, concurrency: options.concurrency ?? 4 });
+  requests.onChange((key, current, previous) => {
+    if (ourIssuerRef(current ?? previous) !== undefined) controller.enqueue(key);
+  });
+  // An issuer turning Ready (or being edited) wakes the requests waiting on it.
+  for (const kind of ["VendorIssuer", "ClusterVendorIssuer"] as const) {
+    issuers[kind].onChange((key) => {
+      for (const request of requests.indexKeys(ISSUER_INDEX, issuerIndexValue(kind, key))) controller.enqueue(request);
+    });
+  }
+  return { controller, reconciler, requests };
+}
+
+export interface CertManagerSetupOptions extends CertificateRequestOptions {
+  readonly discover?: Discovery;
+  readonly detectionIntervalMs?: number;
+}
+
+/**
+ * The ControllerSetup registered in controllers/index.ts: the issuer controllers once our issuer kinds
+ * are served, the CertificateRequest controller once cert-manager's are too. `--cert-manager=false`
+ * turns the whole front end off.
+ */
+export function certManagerFrontEnd(manager: Manager, options: CertManagerSetupOptions & { enabled?: boolean } = {}): OptionalStart | undefined {
+  if (options.enabled === false) {
+    manager.log.info("cert-manager integration is off (--cert-manager=false): VendorIssuers and CertificateRequests are not served");
+    return undefined;
+  }
+  // Shared pieces made now, so their informers start and sync with the manager's.
+  sharedConnectionResolver(manager);
+  sharedIssuanceBudget(manager);
+  const detection = new OptionalStart({
+    discover: options.discover ?? discoveryOver(manager.client),
+    log: manager.log,
+    ...(options.detectionIntervalMs ? { intervalMs: options.detectionIntervalMs } : {}),
+    parts: [
+      {
+        name: "VendorIssuer controllers",
+        needs: [resourceTypes.vendorIssuers, resourceTypes.clusterVendorIssuers],
+        absent: "the VendorIssuer CRDs are not installed: VendorIssuers and cert-manager CertificateRequests are not served until they are (apply crds/)",
+        start: async (signal) => {
+          const informers = sharedIssuerInformers(manager);
+          setupVendorIssuers(manager, options.concurrency === undefined ? {} : { concurrency: options.concurrency });
+          await Promise.all([informers.VendorIssuer.waitForSync(signal), informers.ClusterVendorIssuer.waitForSync(signal)]);
+        },
+      },
+      {
+        name: "CertificateRequest controller",
+        needs: [certificateRequests],
+        absent:
+          "cert-manager's CertificateRequest API is not served: the CertificateRequest controller is not started (it starts when cert-manager's CRDs are installed)",
+        start: async (signal) => {
+          const { requests } = setupCertificateRequests(manager, options);
+          await requests.waitForSync(signal);
+        },
+      },
+    ],
+  });
+  manager.controller({ reconciler: detection, concurrency: 1 }).enqueue(DETECTION_KEY);
+  return detection;
+}
+
+/** The ControllerSetup registered in controllers/index.ts. */
+export function certManagerSetup(manager: Manager, config: OperatorConfig): void {
+  const step = crashHook(config.crashAt, "certificaterequest");
+  const settle = config.orderSettleMs;
+  certManagerFrontEnd(manager, {
+    enabled: config.certManager,
+    concurrency: config.concurrency,
+    identity: config.identity,
+    ...(step ? { step } : {}),
+    ...(settle === undefined
+      ? {}
+      : { settleWindowMs: { cloudflare: settle, sectigo: settle }, lookupFirstMs: Math.min(5_000, Math.max(200, Math.floor(settle / 5))) }),
+  });
+}
