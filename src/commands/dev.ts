@@ -332,6 +332,7 @@ function summary(info: DevReadyInfo, crdCount: number, noOperator: boolean, took
       "",
       "  look around:",
       "    kubectl get certbridge -A",
+      `    npx certbridge status managedcertificate/shop-tls -n ${info.namespace}   # one sample's chain, start to end, and what to do next`,
       `    kubectl -n ${info.namespace} get vendorconnections,managedcertificates,provisioningkeys`,
       "    kubectl explain managedcertificate.spec",
       "",

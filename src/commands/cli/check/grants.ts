@@ -1,0 +1,60 @@
+// What the Helm chart grants the operator (deploy/chart/certbridge/templates/rbac.yaml, rendered into
+// deploy/manifests/operator/certbridge.yaml), as data: `certbridge check` asks the API server whether
+// the current identity may do each of these. grants.test.ts fails when the rendered manifests and this
+// table differ, so a change to the chart's RBAC is made here too.
+
+export interface Grant {
+  readonly group: string;
+  /** Plural resource name; "x/status" for a subresource. */
+  readonly resource: string;
+  readonly verbs: readonly string[];
+  /** cluster: the ClusterRole (a namespace given with -n narrows the check to it); operator: a Role in the operator's namespace. */
+  readonly scope: "cluster" | "operator";
+  /** Only this object (the leader Lease); "lease" stands for the Lease name passed to check. */
+  readonly resourceName?: "lease";
+}
+
+const C = "certbridge.dev";
+
+export const operatorGrants: readonly Grant[] = [
+  { group: C, resource: "clustervendorconnections", verbs: ["get", "list", "watch", "patch"], scope: "cluster" },
+  { group: C, resource: "clustervendorconnections/status", verbs: ["patch"], scope: "cluster" },
+  { group: "", resource: "namespaces", verbs: ["get", "list", "watch"], scope: "cluster" },
+  { group: C, resource: "managedcertificates", verbs: ["get", "list", "watch", "patch"], scope: "cluster" },
+  { group: C, resource: "provisioningkeys", verbs: ["get", "list", "watch", "patch"], scope: "cluster" },
+  { group: C, resource: "vendorconnections", verbs: ["get", "list", "watch", "patch"], scope: "cluster" },
+  { group: C, resource: "managedcertificates/status", verbs: ["patch"], scope: "cluster" },
+  { group: C, resource: "provisioningkeys/status", verbs: ["patch"], scope: "cluster" },
+  { group: C, resource: "vendorconnections/status", verbs: ["patch"], scope: "cluster" },
+  { group: "", resource: "secrets", verbs: ["get", "list", "watch", "create", "patch", "delete"], scope: "cluster" },
+  { group: "events.k8s.io", resource: "events", verbs: ["create"], scope: "cluster" },
+  { group: "coordination.k8s.io", resource: "leases", verbs: ["create"], scope: "operator" },
+  { group: "coordination.k8s.io", resource: "leases", verbs: ["get", "update"], scope: "operator", resourceName: "lease" },
+];
+
+/** Kinds that are cluster-scoped: their checks carry no namespace even with -n. */
+export const CLUSTER_SCOPED = new Set(["clustervendorconnections", "clustervendorconnections/status", "namespaces"]);
+
+/** One question per verb, flattened: "may I <verb> <resource>?" */
+export interface Access {
+  readonly group: string;
+  readonly resource: string;
+  readonly subresource?: string;
+  readonly verb: string;
+  readonly scope: Grant["scope"];
+  readonly resourceName?: "lease";
+}
+
+export function accessesOf(grants: readonly Grant[]): Access[] {
+  return grants.flatMap((g) => {
+    const [resource, subresource] = g.resource.split("/") as [string, string | undefined];
+    return g.verbs.map((verb) => ({
+      group: g.group,
+      resource,
+      ...(subresource ? { subresource } : {}),
+      verb,
+      scope: g.scope,
+      ...(g.resourceName ? { resourceName: g.resourceName } : {}),
+    }));
+  });
+}
