@@ -52,7 +52,8 @@ function nextOf(kind: KindName, o: ResourceObject, ready: Condition | undefined,
   if (ready === undefined) return { next: "not reconciled yet" };
   const mc = kind === "ManagedCertificate" ? (o as CertificateObject) : undefined;
   if (ready.status !== "True") {
-    const step = personStep(ready.reason, kind);
+    // Backoff's step points at the message ("the cause named there"), which a table cell cannot show: the timer says more.
+    const step = ready.reason === "Backoff" ? undefined : personStep(ready.reason, kind);
     return step ? { next: step } : ((mc && certificateTimer(mc, now)) ?? { next: "wait" });
   }
   for (const type of ["Issuing", "Synced", "Published"]) {
