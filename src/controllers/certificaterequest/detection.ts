@@ -34,7 +34,7 @@ export interface OptionalPart {
 }
 
 /** Looked at again this often while a part is missing (cert-manager installed later starts within it). */
-export const DETECTION_INTERVAL_MS = 30_000;
+export const DETECTION_INTERVAL_MS = 10_000;
 export const DETECTION_KEY = "optional-apis";
 
 export class OptionalStart implements Reconciler {
