@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "test/harness/**/*.test.ts", "test/simulation/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "test/harness/**/*.test.ts", "test/simulation/**/*.test.ts", "test/bench/**/*.test.ts"],
           environment: "node",
           testTimeout: 20_000,
         },
