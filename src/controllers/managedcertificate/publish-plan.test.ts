@@ -5,7 +5,7 @@ import type { BrowserAccessSegment } from "../../ports/application-segments.ts";
 import { createTestCa } from "../../pki/test-ca.ts";
 import {
   certificateCovers,
-  certificateDnsNames,
+  certificateFacts,
   copiesOf,
   judgeSegment,
   publishedCondition,
@@ -120,14 +120,13 @@ describe("certificate names", () => {
     expect(certificateCovers(names, name)).toBe(covered);
   });
 
-  it("certificateDnsNames reads the leaf's dNSName SANs, not the CN", async () => {
+  it("certificateFacts reads the leaf's dNSName SANs (not the CN) and whether it may serve TLS", async () => {
     const ca = await createTestCa({ name: "plan" });
-    const leaf = await ca.issue(
-      { commonName: "cn-only.example.com" },
-      { dnsNames: ["App.example.com", "*.apps.example.com"], ipAddresses: ["10.0.0.1"] },
-      { usage: "server" },
-    );
-    expect(certificateDnsNames(leaf.leafPem)).toEqual(["app.example.com", "*.apps.example.com"]);
+    const sans = { dnsNames: ["App.example.com", "*.apps.example.com"], ipAddresses: ["10.0.0.1"] };
+    const server = await ca.issue({ commonName: "cn-only.example.com" }, sans, { usage: "server" });
+    expect(certificateFacts(server.leafPem)).toEqual({ dnsNames: ["app.example.com", "*.apps.example.com"], serverAuth: true });
+    const client = await ca.issue({ commonName: "cn-only.example.com" }, sans, { usage: "client" });
+    expect(certificateFacts(client.leafPem).serverAuth).toBe(false);
   });
 });
 
@@ -182,8 +181,17 @@ describe("judgeSegment (which segments a certificate may be pointed at)", () => 
       shared: false,
       out: { kind: "refused", why: expect.stringMatching(/no DNS names/) },
     },
-  ])("$why", ({ seg, names, shared, out }) => {
-    expect(judgeSegment(seg, names, shared)).toEqual(out);
+    {
+      why: "a client certificate (Cloudflare mTLS: its names were never validated, browsers reject it) is pointed at nothing",
+      seg: segment(["a.example.com"], ["a.example.com"]),
+      names: ["a.example.com"],
+      shared: false,
+      serverAuth: false,
+      out: { kind: "refused", why: expect.stringMatching(/lacks serverAuth/) },
+    },
+  ])("$why", ({ seg, names, shared, out, ...rest }) => {
+    const serverAuth = "serverAuth" in rest ? (rest.serverAuth as boolean) : true;
+    expect(judgeSegment(seg, { dnsNames: names, serverAuth }, shared)).toEqual(out);
   });
 });
 

@@ -94,13 +94,24 @@ export function skippedRevisions(recorded: number | undefined, current: number, 
 // ---------------------------------------------------------------------------------------------------
 // Which segments a certificate may be pointed at
 
-/** The DNS names a certificate serves: its subjectAltName dNSName entries, lower-case (browsers ignore the CN). */
-export function certificateDnsNames(certPem: string): string[] {
-  const san = new X509Certificate(certPem).subjectAltName ?? "";
-  return san
+/** What decides where a certificate may serve: its DNS SANs, and whether it is for TLS servers at all. */
+export interface CertificateFacts {
+  /** subjectAltName dNSName entries, lower-case (browsers ignore the CN, so it is not used). */
+  readonly dnsNames: readonly string[];
+  /** extendedKeyUsage allows serverAuth (or the extension is absent: any use, RFC 5280 §4.2.1.12). */
+  readonly serverAuth: boolean;
+}
+
+const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+
+export function certificateFacts(certPem: string): CertificateFacts {
+  const cert = new X509Certificate(certPem);
+  const dnsNames = (cert.subjectAltName ?? "")
     .split(/,\s*/)
     .filter((e) => e.startsWith("DNS:"))
     .map((e) => normalise(e.slice(4)));
+  const eku = cert.keyUsage as string[] | undefined;
+  return { dnsNames, serverAuth: eku === undefined || eku.length === 0 || eku.includes(SERVER_AUTH) || eku.includes("2.5.29.37.0") };
 }
 
 const normalise = (name: string): string => name.trim().toLowerCase().replace(/\.$/, "");
@@ -124,11 +135,14 @@ export type SegmentVerdict = { readonly kind: "repoint"; readonly domains: reado
 
 /**
  * May this certificate be pointed at this segment, and which of its browser-access apps move?
- * Only apps whose domain the certificate covers ever move (an app given a certificate for other
- * names breaks). Through a shared ClusterVendorConnection the namespace must also cover every name
+ * Only a server certificate, and only apps whose domain it covers, ever move (an app given a
+ * client certificate, or one for other names, breaks). Through a shared ClusterVendorConnection the namespace must also cover every name
  * the segment serves: it may not take over a segment that serves someone else's names.
  */
-export function judgeSegment(segment: BrowserAccessSegment, certNames: readonly string[], shared: boolean): SegmentVerdict {
+export function judgeSegment(segment: BrowserAccessSegment, cert: CertificateFacts, shared: boolean): SegmentVerdict {
+  // A client certificate (Cloudflare mTLS) cannot serve browsers, and its names were never validated.
+  if (!cert.serverAuth) return { kind: "refused", why: "the certificate is not for TLS servers (its extendedKeyUsage lacks serverAuth)" };
+  const certNames = cert.dnsNames;
   if (certNames.length === 0) return { kind: "refused", why: "the certificate has no DNS names (spec.dnsNames)" };
   const covered = segment.apps.filter((a) => certificateCovers(certNames, a.domain)).map((a) => a.domain);
   if (covered.length === 0) return { kind: "refused", why: "the certificate covers none of its browser-access apps' names" };

@@ -6,7 +6,7 @@ import { type ResolvedConnection, zpaMicrotenantOf } from "../../ports/connectio
 import type { BrowserCertificateStore } from "../../ports/provisioning-keys.ts";
 import type { ConnectionRef } from "../shared/connections.ts";
 import type { CertificateContext, Connections, SecretAccess } from "./context.ts";
-import { certificateDnsNames } from "./publish-plan.ts";
+import { type CertificateFacts, certificateFacts } from "./publish-plan.ts";
 import { leafOf, readTargetSecret, serialOf } from "./secret.ts";
 
 /** A publish that failed for a reason time may fix is tried again this often. */
@@ -83,8 +83,8 @@ export interface Publishable {
   /** tls.crt as written (leaf and chain) and tls.key: what ZPA's certBlob holds. */
   readonly certificatePem: string;
   readonly privateKeyPem: string;
-  /** The leaf's DNS names. */
-  readonly certNames: string[];
+  /** The leaf's DNS names and usage. */
+  readonly certificate: CertificateFacts;
 }
 
 /**
@@ -101,7 +101,7 @@ export async function readPublishable(ctx: CertificateContext, io: SecretAccess,
     const certificatePem = Buffer.from(crt, "base64").toString("utf8");
     const leaf = leafOf(certificatePem);
     if (leaf === undefined || !sameSerial(leaf, serialNumber)) continue;
-    return { certificatePem, privateKeyPem: Buffer.from(key, "base64").toString("utf8"), certNames: certificateDnsNames(leaf) };
+    return { certificatePem, privateKeyPem: Buffer.from(key, "base64").toString("utf8"), certificate: certificateFacts(leaf) };
   }
   return undefined;
 }

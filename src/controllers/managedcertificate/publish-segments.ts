@@ -4,7 +4,7 @@
 // writes nothing, so a crash anywhere here is recovered by running it again.
 import type { ZpaSegmentSelector } from "../../api/v1alpha1/managedcertificate.ts";
 import type { ApplicationSegmentService } from "../../ports/application-segments.ts";
-import { describeSelector, judgeSegment, type PublishedSegmentRef, toPortSelector } from "./publish-plan.ts";
+import { type CertificateFacts, describeSelector, judgeSegment, type PublishedSegmentRef, toPortSelector } from "./publish-plan.ts";
 
 export interface SegmentPass {
   readonly serving: PublishedSegmentRef[];
@@ -15,8 +15,8 @@ export interface SegmentPass {
 
 export interface SegmentTarget {
   readonly certificateId: string;
-  /** The certificate's DNS names (publish-plan.ts certificateDnsNames). */
-  readonly certNames: readonly string[];
+  /** The certificate's names and usage (publish-plan.ts certificateFacts). */
+  readonly certificate: CertificateFacts;
   /** Through a ClusterVendorConnection (tenancy: publish-plan.ts judgeSegment). */
   readonly shared: boolean;
   readonly microtenantId: string | undefined;
@@ -36,7 +36,7 @@ export async function pointSegments(
   onCall("listSegments");
   pass.unmatched.push(...selection.unmatched.map(describeSelector));
   for (const segment of selection.segments) {
-    const verdict = judgeSegment(segment, target.certNames, target.shared);
+    const verdict = judgeSegment(segment, target.certificate, target.shared);
     if (verdict.kind === "refused") {
       pass.refused.push({ segment: segment.name, why: verdict.why });
       continue;

@@ -11,7 +11,7 @@
 // Until 5 the status still names the earlier copy, so a crash between any two steps, or inside one,
 // is recovered by running the pass again: every step is a look-up or a repeatable write. Decisions
 // are in publish-plan.ts; segments in publish-segments.ts; deletion in publish-retire.ts; removal
-// (spec gone, connection changed, resource deleted) in publish-unpublish.ts. ADR 0014.
+// (spec gone, connection changed, resource deleted) in publish-unpublish.ts. ADR 0015.
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import { iso } from "../ordering/record.ts";
@@ -87,7 +87,7 @@ async function publishCurrent(
   try {
     const copy = await uploaded(ctx, link, status, want, name, publishable);
     const onCall = (operation: string) => ctx.countCall("zpa", operation);
-    const target = { certificateId: copy.certificateId, certNames: publishable.certNames, shared: link.shared, microtenantId: link.microtenantId };
+    const target = { certificateId: copy.certificateId, certificate: publishable.certificate, shared: link.shared, microtenantId: link.microtenantId };
     const segments = await pointSegments(link.segments, selectors, target, ctx.signal, onCall);
     // Only after the segments were read back on the new copy: earlier copies no segment serves go.
     const retire = await retireCopies(
