@@ -2,7 +2,7 @@
 // `--debug-crash-at certificaterequest:<step>` fault injection) while cert-manager's real controller
 // drives a Certificate through a VendorIssuer; a fresh process then finishes. Each row must end with the
 // Certificate Ready, one CertificateRequest and exactly one vendor order for it: the intent lives on
-// the request (annotation, ADR 0015), so a restart looks the order up instead of ordering again.
+// the request (annotation, ADR 0017), so a restart looks the order up instead of ordering again.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { certificateRequests } from "../../src/controllers/certificaterequest/index.ts";
 import type { RequestStep } from "../../src/controllers/certificaterequest/context.ts";

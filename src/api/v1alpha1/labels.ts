@@ -46,7 +46,7 @@ export const annotations = {
   /**
    * On a cert-manager CertificateRequest ordered through a VendorIssuer: the order's intent and sweep
    * (JSON), written before the paid call with a resourceVersion guard, since that kind's status has no
-   * place for it (ADR 0014).
+   * place for it (ADR 0017).
    */
   order: `${p}order`,
 } as const;

@@ -1,4 +1,4 @@
-// Where a CertificateRequest's order intent lives (ADR 0014). cert-manager's status has only conditions,
+// Where a CertificateRequest's order intent lives (ADR 0017). cert-manager's status has only conditions,
 // certificate, ca and failureTime, so the engine's record (the same fields a ManagedCertificate keeps in
 // status.pendingIssuance) and its sweep are kept, as JSON, in the annotation certbridge.dev/order,
 // beside the finalizer certbridge.dev/cleanup while either exists (a request deleted with its order in

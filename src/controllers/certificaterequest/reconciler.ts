@@ -1,6 +1,6 @@
 // The CertificateRequest controller for `issuerRef.group: certbridge.dev`: guard clauses in
 // cert-manager's order (ours? deleted? approved? finished?), then the ordering engine with the request
-// as the place the intent lives (an annotation, ADR 0014). A newcomer follows one request through
+// as the place the intent lives (an annotation, ADR 0017). A newcomer follows one request through
 // reconcile → issue → ordering/engine.ts → outcome.ts.
 import { VendorError } from "../../ports/vendor-error.ts";
 import { type Clock, systemClock } from "../../runtime/clock.ts";

@@ -99,4 +99,22 @@ namespaces are watched, else by a Role in each watched namespace.
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create]
+{{- if .Values.certManager.enabled }}
+# cert-manager external issuer: VendorIssuers through an informer, their Ready by server-side apply;
+# cert-manager's CertificateRequests through an informer (only those naming certbridge.dev are acted
+# on), the order record (annotation certbridge.dev/order and finalizer certbridge.dev/cleanup) by a
+# merge patch, and Ready/certificate/ca/failureTime by server-side apply on the status subresource.
+- apiGroups: [certbridge.dev]
+  resources: [vendorissuers]
+  verbs: [list, watch]
+- apiGroups: [certbridge.dev]
+  resources: [vendorissuers/status]
+  verbs: [patch]
+- apiGroups: [cert-manager.io]
+  resources: [certificaterequests]
+  verbs: [list, watch, patch]
+- apiGroups: [cert-manager.io]
+  resources: [certificaterequests/status]
+  verbs: [patch]
+{{- end }}
 {{- end }}
