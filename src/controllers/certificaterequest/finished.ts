@@ -23,11 +23,16 @@ export async function finishLeftovers(
   const vendor = found.ok ? found.issuer.options.vendor : undefined;
   const record = c.port.record;
   if (record.order !== undefined) {
-    // The outcome is written; the record was not yet released. The issued order is the one delivered.
+    // The outcome is written; the record was not yet released. An issued order is the one delivered: it
+    // is kept. Its vendorRef is on record whenever a sweep follows (outcome.ts); without one, the single
+    // answered call placed exactly the delivered order and nothing is left to sweep.
     const order = record.order;
-    const keep = outcome === "issued" && order.vendorRef !== undefined ? [order.vendorRef] : [];
     const windowMs = vendor === undefined ? Math.max(...Object.values(SETTLE_WINDOW_MS)) : settleWindowMs(vendor, deps.settleWindowMs);
-    const sweep = sweepWhenEnded(order, keep, c.now, windowMs) ?? record.sweep;
+    const delivered = outcome === "issued";
+    const sweep =
+      delivered && order.vendorRef === undefined
+        ? record.sweep
+        : (sweepWhenEnded(order, delivered && order.vendorRef !== undefined ? [order.vendorRef] : [], c.now, windowMs) ?? record.sweep);
     await c.port.saveRecord(sweep === undefined ? {} : { sweep });
     await c.step("released");
   }

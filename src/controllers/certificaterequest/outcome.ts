@@ -4,6 +4,7 @@
 // when its Certificate asks again, with a new request. Waiting and a spent budget: Pending.
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import type { Result } from "../../runtime/reconcile.ts";
+import { needsSweep } from "../ordering/decide.ts";
 import type { OrderingOutcome } from "../ordering/engine.ts";
 import type { OrderSweep } from "../ordering/record.ts";
 import { nextSweepDue } from "../ordering/sweeps.ts";
@@ -24,6 +25,10 @@ export async function afterOrdering(c: RequestContext, outcome: OrderingOutcome,
     }
     case "issued": {
       const { issued } = outcome;
+      // The delivered order must be known before delivery when a sweep will follow (a call went unanswered
+      // or was repeated): a crash after delivery must not leave a sweep that cancels the certificate it
+      // delivered. With one answered call there is nothing to sweep, and no extra write.
+      if (needsSweep(outcome.record) && c.port.record.order?.vendorRef === undefined) await c.port.saveRecord({ ...c.port.record, order: outcome.record });
       await c.port.writeStatus({
         ready: { status: "True", reason: CrReason.Issued, message: ISSUED_MESSAGE },
         certificatePem: issued.chainPem,
