@@ -205,6 +205,21 @@ describe("publishZpa: rotation with application segments", () => {
   });
 });
 
+describe("publishZpa: another connection", () => {
+  it("spec.publish.zpa names another connection: the copies behind the recorded one go first, then the certificate is published through the new one", async () => {
+    const cert = await issued(1);
+    const first = await pass(cert, undefined, zpaPorts(), {});
+    const before = first.status.publish!.zpa!;
+    const moved = { ...first.status, publish: { zpa: { ...before, connectionRef: { kind: "VendorConnection" as const, name: "zpa-old" } } } };
+    const p = zpaPorts();
+    const out = await pass(cert, moved, p, {});
+    expect(p.calls).toEqual(["using ns-web-r1", "delete ns-web-r1", "find ns-web-r1", "upload ns-web-r1"]);
+    expect(ourCopies()).toEqual(["ns-web-r1"]);
+    expect(out.status.publish?.zpa).toMatchObject({ name: "ns-web-r1", connectionRef: { kind: "VendorConnection", name: "zpa" } });
+    expect(out.status.publish?.zpa?.certificateId).not.toBe(before.certificateId);
+  });
+});
+
 describe("publishZpa: which segments a namespace may re-point", () => {
   it.each([
     {
