@@ -9,7 +9,10 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-/** JSON logs with secret material scrubbed from every record, whatever the caller passed. */
+/**
+ * JSON logs with secret material scrubbed from every record, whatever the caller passed. One line per
+ * record on stdout unless a destination is given: the stream the README names (ADR 0016).
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {

@@ -109,6 +109,13 @@ export type IssueOutcome =
       readonly message: string;
     };
 
+/** What a vendor would issue for a requested lifetime (CertificateAuthority.validityDays). */
+export interface ValidityAnswer {
+  readonly days: number;
+  /** What the vendor offers, for a message: e.g. `terms of 365, 730 days (profile "OV SSL")`. */
+  readonly offered: string;
+}
+
 /** What `cancel` achieved. */
 export type CancelOutcome =
   | { readonly done: true; readonly how: "declined" | "revoked" | "alreadyFinal" | "gone" }
@@ -132,6 +139,12 @@ export interface CertificateAuthority {
   findOrders(intent: OrderIntent, signal: AbortSignal): Promise<readonly FoundOrder[]>;
   /** A fingerprint of what `order` asks for, stable across re-signed CSRs (stored with the intent). */
   fingerprint?(order: CertificateOrder): Promise<string | undefined>;
+  /**
+   * The validity, in days, this vendor would give an order with these options asking for
+   * `lifetimeDays` (its rounding to a profile's terms, say), and what it offers, in words. Reads only;
+   * nothing is ordered. A vendor without it gives whole days as asked (the caller rounds up to a day).
+   */
+  validityDays?(options: CertificateOrderOptions, lifetimeDays: number, signal: AbortSignal): Promise<ValidityAnswer>;
   /** Revokes; an already revoked certificate is success. */
   revoke(vendorRef: string, reason: "superseded" | "cessationOfOperation" | "keyCompromise" | "unspecified", signal: AbortSignal): Promise<void>;
   /**

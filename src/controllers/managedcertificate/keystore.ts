@@ -27,25 +27,35 @@ export async function keystoreData(
   key: KeyObject,
   signal?: AbortSignal,
 ): Promise<KeystoreData> {
+  const password = await keystorePassword(client, namespace, spec, signal);
+  if (!password.ok) return { ok: false, message: `${password.problem}; ${KEYSTORE_KEY} was not written.` };
+  if (password.value === undefined) return { ok: true, data: {} };
+  const pfx = await toPkcs12({
+    keyPem: exportPrivateKeyPem(key, "PKCS8"),
+    certificatePems: splitCertificates(chainPem),
+    password: password.value,
+    friendlyName: name,
+  });
+  return { ok: true, data: { [KEYSTORE_KEY]: pfx.toString("base64") } };
+}
+
+/** The keystore password (undefined: no PKCS12 asked for), or what is wrong with its Secret. Never in a message. */
+export type KeystorePassword = { readonly ok: true; readonly value: string | undefined } | { readonly ok: false; readonly problem: string };
+
+/** Reads the password Secret live; also checked before anything is ordered (preflight.ts). */
+export async function keystorePassword(client: KubeApi, namespace: string, spec: ManagedCertificateSpec, signal?: AbortSignal): Promise<KeystorePassword> {
   const format = (spec.additionalOutputFormats ?? []).find((f) => f.type === "PKCS12");
-  if (format === undefined) return { ok: true, data: {} };
+  if (format === undefined) return { ok: true, value: undefined };
   const ref = format.passwordSecretRef;
-  if (ref === undefined) return { ok: false, message: "PKCS12 output needs passwordSecretRef" };
+  if (ref === undefined) return { ok: false, problem: "PKCS12 output needs passwordSecretRef" };
   let secret: Secret | undefined;
   try {
     secret = await client.get<Secret>(core.secrets, namespace, ref.name, signal);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
-  if (secret === undefined) return { ok: false, message: `PKCS12 password Secret ${namespace}/${ref.name} does not exist; ${KEYSTORE_KEY} was not written.` };
+  if (secret === undefined) return { ok: false, problem: `PKCS12 password Secret ${namespace}/${ref.name} does not exist` };
   const value = secret.data?.[ref.key];
-  if (value === undefined || value === "")
-    return { ok: false, message: `PKCS12 password Secret ${namespace}/${ref.name} lacks key "${ref.key}"; ${KEYSTORE_KEY} was not written.` };
-  const pfx = await toPkcs12({
-    keyPem: exportPrivateKeyPem(key, "PKCS8"),
-    certificatePems: splitCertificates(chainPem),
-    password: Buffer.from(value, "base64").toString("utf8"),
-    friendlyName: name,
-  });
-  return { ok: true, data: { [KEYSTORE_KEY]: pfx.toString("base64") } };
+  if (value === undefined || value === "") return { ok: false, problem: `PKCS12 password Secret ${namespace}/${ref.name} lacks key "${ref.key}"` };
+  return { ok: true, value: Buffer.from(value, "base64").toString("utf8") };
 }

@@ -20,16 +20,21 @@ export async function buildOrder(
   const commonName = spec.commonName ?? spec.dnsNames?.[0] ?? spec.ipAddresses?.[0] ?? spec.emailAddresses?.[0];
   const sans = { dnsNames: spec.dnsNames ?? [], ipAddresses: spec.ipAddresses ?? [], emailAddresses: spec.emailAddresses ?? [], uris: spec.uris ?? [] };
   const csrPem = await createCsr({ privateKey: key, subject: { ...(spec.subject ?? {}), ...(commonName === undefined ? {} : { commonName }) }, sans });
-  const lifetime = requestedLifetimeMs(spec);
   return {
     owner: { uid: owner.uid, namespace: owner.namespace, name: owner.name, revision, specHash: specHash.slice(0, 16) },
     csrPem,
     publicKeySha256: publicKeySha256(key),
     ...(commonName === undefined ? {} : { commonName }),
     ...sans,
-    lifetimeDays: lifetime === undefined ? 0 : Math.max(1, Math.ceil(lifetime / 86_400_000)),
+    lifetimeDays: lifetimeDaysOf(spec),
     vendorOptions: orderOptionsOf(spec),
   };
+}
+
+/** The lifetime an order asks for, in whole days (rounded up); 0 = the vendor's default. */
+export function lifetimeDaysOf(spec: ManagedCertificateSpec): number {
+  const lifetime = requestedLifetimeMs(spec);
+  return lifetime === undefined ? 0 : Math.max(1, Math.ceil(lifetime / 86_400_000));
 }
 
 /** The revision a new attempt orders: failed attempts move it on, so a dead order is never "found" again. */

@@ -80,12 +80,15 @@ export interface Issuance {
   readonly sweep?: OrderSweep | undefined;
   /** The renew-request annotation now, when set. */
   readonly renewRequest: string | undefined;
+  /** When the certificate was written to the Secret (lastIssuance.time). */
+  readonly issuedAt: Date;
 }
 
 /**
  * The status once the certificate of `i.record` is in the Secret: revision, serial, times, the
  * intent cleared, failures forgotten, the superseded certificate queued for revocation when the
- * policy says so, and the revision's sweep when its calls may have left extra orders.
+ * policy says so, the revision's sweep when its calls may have left extra orders, and lastIssuance
+ * (revision, serial, why — the reason the intent carried — and when).
  */
 export function issuedStatus(status: Status, i: Issuance): Status {
   const cert = new X509Certificate(i.leafPem);
@@ -115,7 +118,14 @@ export function issuedStatus(status: Status, i: Issuance): Status {
     renewalTime: iso(renewalTime(notBefore, notAfter, i.spec.renewBefore)),
     vendorRef: i.vendorRef,
     issuedSpecHash: intentHash === undefined || i.specHash.startsWith(intentHash) ? i.specHash : intentHash,
-    secretName: i.spec.secretName,
+    // The Secret written before stays on record until its cleanup (secret-cleanup.ts, in the steady pass).
+    secretName: status.secretName ?? i.spec.secretName,
+    lastIssuance: {
+      revision: i.record.revision,
+      serialNumber: cert.serialNumber.toLowerCase(),
+      reason: status.pendingIssuance?.reason ?? (status.revision === undefined ? "NotIssued" : "Unknown"),
+      time: iso(i.issuedAt),
+    },
     ...(i.renewRequest !== undefined
       ? { observedRenewRequest: i.renewRequest }
       : status.observedRenewRequest !== undefined

@@ -36,6 +36,7 @@ import { type ConditionValue, issuedCondition, issuedStatus, notIssuing, whileOr
 import { CONFLICT_RECHECK_MS, type RequestOutcome, type RequestPorts, continueIssuance, startIssuance } from "./request.ts";
 import { processRevocations, withRevocations } from "./revocation.ts";
 import { SecretReader, leafOf, readTargetSecret } from "./secret.ts";
+import { settledSecretName } from "./secret-cleanup.ts";
 import { CertificateStatus } from "./status.ts";
 import { ReissueReason, certificateSpecHash, needsIssuance } from "./trigger.ts";
 
@@ -227,6 +228,7 @@ export class ManagedCertificateReconciler implements Reconciler {
       leafPem: leafOf(issued.chainPem) ?? "",
       sweep: outcome.sweep,
       renewRequest: port.obj.metadata.annotations?.[annotations.renewRequest],
+      issuedAt: ctx.now,
     });
     await port.save(withConditions(next, port.obj.metadata.generation, ctx.now, issuedCondition(next, ctx.mc.spec), notIssuing()));
     await this.#step("status-written", ctx.key);
@@ -244,13 +246,9 @@ export class ManagedCertificateReconciler implements Reconciler {
     const { ctx, port } = w;
     if (opts.keyCurrent !== true) await repairKeySecret(ctx, this.deps, port.status, this.deps.secrets.get(`${ctx.owner.namespace}/${ctx.mc.spec.secretName}`));
     const status = withRenewalTime(port.status, ctx.mc.spec.renewBefore);
-    const next = withConditions(
-      { ...status, secretName: ctx.mc.spec.secretName },
-      port.obj.metadata.generation,
-      ctx.now,
-      issuedCondition(status, ctx.mc.spec),
-      notIssuing(),
-    );
+    // After spec.secretName changed, the earlier Secrets go before status names the new one (secret-cleanup.ts).
+    const secretName = await settledSecretName(ctx, this.deps, port);
+    const next = withConditions({ ...status, secretName }, port.obj.metadata.generation, ctx.now, issuedCondition(status, ctx.mc.spec), notIssuing());
     const published = await publishZpa(ctx, publishPortsOf(this.deps), next, port.obj.metadata.generation);
     await port.save(published.status);
     if ((port.status.pendingRevocations ?? []).length > 0) await this.#revoke(w);

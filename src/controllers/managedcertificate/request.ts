@@ -9,6 +9,7 @@ import { Reason } from "../../api/v1alpha1/conditions.ts";
 import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
 import { orderOptionsOf } from "../../ports/certificate-authority.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
+import { meaningOf, vendorConditionMessage } from "../../ports/error-policy.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
 import type { Result } from "../../runtime/reconcile.ts";
 import type { IssuanceBudget } from "../ordering/budget.ts";
@@ -20,7 +21,8 @@ import { classifySecret, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
 import { keyForRevision, keySecretName, loadKey } from "./keys.ts";
 import { buildOrder, connectionKey, knownVendorRefs, nextRevision } from "./order.ts";
-import { readyWhileIssuing, whileOrdering, withConditions } from "./readiness.ts";
+import { type Preflight, preflight } from "./preflight.ts";
+import { type ConditionValue, readyWhileIssuing, whileOrdering, withConditions } from "./readiness.ts";
 import { keyInSecret } from "./secret.ts";
 import { backoffRemainingMs, businessBackoffMs, type Decision, ReissueReason } from "./trigger.ts";
 
@@ -69,6 +71,10 @@ export async function startIssuance(
     );
     return done({ requeueAfterMs: wait });
   }
+  // A missing or broken Secret is not Ready, whatever the certificate on record says.
+  const secretBroken = decision.reason === ReissueReason.SecretMissing || decision.reason === ReissueReason.SecretMismatch;
+  const checked = await checkBeforeOrdering(ctx, port, ports, secretBroken);
+  if (!checked.ok) return done(checked.result);
   const revision = nextRevision(status);
   const keyed = await keyForRevision(
     ports.io,
@@ -94,15 +100,44 @@ export async function startIssuance(
   await ports.step("key-persisted");
   const keys = new KeyMemo(ports.io, ctx, { revision, key: keyed.key });
   const order = await buildOrder(ctx.mc.spec, ctx.owner, ctx.specHash, keyed.key, revision);
-  // A missing or broken Secret is not Ready, whatever the certificate on record says.
-  const secretBroken = decision.reason === ReissueReason.SecretMissing || decision.reason === ReissueReason.SecretMismatch;
-  const message = `${decision.message} Ordering revision ${revision} from ${ctx.vendor}.`;
+  const message = `${decision.message} Ordering revision ${revision} from ${ctx.vendor}.${checked.rounded === undefined ? "" : ` ${checked.rounded}`}`;
+  if (checked.rounded !== undefined) port.record({ type: "Normal", reason: "DurationRounded", action: "Issue", note: checked.rounded });
   const outcome = await startOrder(orderJob(ctx, port, ports, keys, { secretBroken }), order, {
     reason: Reason.Pending,
     message,
     startedBecause: decision.reason,
   });
   return afterOrdering(ctx, port, ports, keys, outcome);
+}
+
+/**
+ * preflight.ts before anything is paid: a refusal is shown (Ready kept while a valid certificate is in
+ * place and its Secret intact) and nothing is ordered. A vendor error while asking is shown and, unless
+ * the error policy says the same request can never pass, returned for the queue's backoff.
+ */
+async function checkBeforeOrdering(
+  ctx: CertificateContext,
+  port: ResourcePort,
+  ports: RequestPorts,
+  secretBroken: boolean,
+): Promise<{ readonly ok: true; readonly rounded?: string | undefined } | { readonly ok: false; readonly result: Result }> {
+  const show = async (value: ConditionValue) => {
+    const ready = secretBroken ? value : readyWhileIssuing(port.status, ctx.now, value);
+    await port.save(withConditions(port.status, port.obj.metadata.generation, ctx.now, ready, value));
+  };
+  let checked: Preflight;
+  try {
+    checked = await preflight(ctx, ports.io, ports.ca);
+  } catch (error) {
+    if (!(error instanceof VendorError)) throw error;
+    const meaning = meaningOf(error);
+    await show({ status: "False", reason: meaning.reason, message: vendorConditionMessage(error, meaning) });
+    if (meaning.action === "stop") return { ok: false, result: {} };
+    throw error;
+  }
+  if (checked.ok) return checked;
+  await show({ status: "False", reason: checked.reason, message: checked.message });
+  return { ok: false, result: { requeueAfterMs: checked.requeueAfterMs } };
 }
 
 /** The issuance in flight (status.pendingIssuance) moves on. */
@@ -118,7 +153,10 @@ function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPor
   const store: IntentStore = {
     read: () => port.status.pendingIssuance,
     write: async (record, note) => {
-      const status: Status = { ...port.status, pendingIssuance: record };
+      // Why this revision is issued rides with its intent, so the issuance reports it even after a restart.
+      const current = port.status.pendingIssuance;
+      const reason = note?.startedBecause ?? (current?.revision === record.revision ? current.reason : undefined);
+      const status: Status = { ...port.status, pendingIssuance: reason === undefined ? record : { ...record, reason } };
       await port.save(note === undefined ? status : whileOrdering(status, port.obj.metadata.generation, ctx.now, note, opts));
     },
   };

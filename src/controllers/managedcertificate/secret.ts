@@ -3,7 +3,7 @@
 import { X509Certificate, type KeyObject } from "node:crypto";
 import { annotations } from "../../api/v1alpha1/labels.ts";
 import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
-import { exportPrivateKeyPem, importPrivateKeyPem } from "../../pki/keys.ts";
+import { exportPrivateKeyPem, importPrivateKeyPem, type KeySpec, keySpecOf } from "../../pki/keys.ts";
 import { splitCertificates } from "../../pki/pem.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
@@ -60,12 +60,21 @@ function readView(secret: Secret): SecretView {
     if (leaf === undefined) return { hasCertificate: false, hasKey, keyMatchesCertificate: false };
     const cert = new X509Certificate(leaf);
     let matches = false;
+    let keySpec: KeySpec | undefined;
     try {
-      matches = cert.checkPrivateKey(importPrivateKeyPem(unb64(key)!));
+      const privateKey = importPrivateKeyPem(unb64(key)!);
+      matches = cert.checkPrivateKey(privateKey);
+      keySpec = keySpecOf(privateKey);
     } catch {
-      matches = false;
+      // A key that does not parse (or of a kind we never make) matches nothing.
     }
-    return { hasCertificate: true, hasKey: true, keyMatchesCertificate: matches, serialNumber: cert.serialNumber.toLowerCase() };
+    return {
+      hasCertificate: true,
+      hasKey: true,
+      keyMatchesCertificate: matches,
+      serialNumber: cert.serialNumber.toLowerCase(),
+      ...(keySpec === undefined ? {} : { keySpec }),
+    };
   } catch {
     return { hasCertificate: false, hasKey, keyMatchesCertificate: false };
   }

@@ -1,8 +1,9 @@
 // Status writes go through the toolkit's StatusApplier (runtime/status.ts): once, through the status
 // subresource, skipped when nothing changed, always conditional on the resourceVersion we read (a
 // stale cache fails with 409 instead of ordering twice or erasing a recorded intent), remembered for
-// read-your-writes. What a write tells others is added here: the Ready metric, and an Event when
-// Ready flips or changes reason. (The conditions themselves are computed in readiness.ts.)
+// read-your-writes. What a write tells others is added here: the Ready metric, an Event when Ready
+// flips or changes reason, and one Event per re-issue (the write that records a new lastIssuance over
+// an earlier certificate: revision, serial, why). (The conditions themselves are computed in readiness.ts.)
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
@@ -27,6 +28,12 @@ export class CertificateStatus {
     const applied = await this.#applier.apply(obj, status, { signal });
     const after = readyOf(status);
     if (after !== undefined) this.#metrics?.setReady(obj.metadata.namespace ?? "", obj.metadata.name ?? "", after.status);
+    const reissue = applied.written ? reissueNote(obj.status, status) : undefined;
+    if (reissue !== undefined)
+      this.#events?.record(
+        { type: resourceTypes.managedCertificates, object: applied.object },
+        { type: "Normal", reason: "Reissued", action: "Issue", note: reissue },
+      );
     if (after !== undefined && applied.written && (before?.status !== after.status || before.reason !== after.reason)) {
       this.#events?.record(
         { type: resourceTypes.managedCertificates, object: applied.object },
@@ -58,4 +65,24 @@ export class CertificateStatus {
       record: (event) => events?.record({ type: resourceTypes.managedCertificates, object: current }, event),
     };
   }
+}
+
+/** Why a revision was issued, in the words a person uses. */
+const REISSUE_WORDS: Readonly<Record<string, string>> = {
+  NotIssued: "first issuance",
+  Renewing: "renewal due",
+  Expired: "the certificate had expired",
+  SpecChanged: "the spec changed",
+  KeyChanged: "key rotation (spec.privateKey changed)",
+  RenewRequested: "manual renewal (certbridge.dev/renew-request)",
+  SecretMissing: "the Secret was lost, with its key",
+  SecretMismatch: "the Secret was damaged or replaced",
+};
+
+/** The note of the Reissued Event when `next` records a new issuance over an earlier certificate; undefined otherwise. */
+export function reissueNote(before: Status | undefined, next: Status): string | undefined {
+  const issued = next.lastIssuance;
+  if (issued === undefined || issued.revision === before?.lastIssuance?.revision || before?.serialNumber === undefined) return undefined;
+  const why = REISSUE_WORDS[issued.reason] ?? issued.reason;
+  return `Re-issued as revision ${issued.revision} (serial ${issued.serialNumber}, replacing ${before.serialNumber}): ${why}.`;
 }

@@ -58,6 +58,41 @@ describe("needsIssuance", () => {
     { why: "past the renewal time", in: { now: new Date("2026-06-20T00:00:00Z") }, want: ReissueReason.Renewing },
     { why: "past expiry (reported as such, not as renewal)", in: { now: new Date("2026-08-01T00:00:00Z") }, want: ReissueReason.Expired },
     {
+      why: "spec.privateKey changed to RSA and the Secret's key is ECDSA: a key rotation, not just a spec change",
+      in: {
+        spec: spec({ privateKey: { algorithm: "RSA", encoding: "PKCS8", rotationPolicy: "Always" } }),
+        specHash: certificateSpecHash(spec({ privateKey: { algorithm: "RSA", encoding: "PKCS8", rotationPolicy: "Always" } })),
+        secret: { ...goodSecret, keySpec: { algorithm: "ECDSA", size: 256 } },
+      },
+      want: ReissueReason.KeyChanged,
+    },
+    {
+      why: "ECDSA P-256 to P-384 is a key rotation too",
+      in: {
+        spec: spec({ privateKey: { algorithm: "ECDSA", size: 384, encoding: "PKCS8", rotationPolicy: "Always" } }),
+        specHash: certificateSpecHash(spec({ privateKey: { algorithm: "ECDSA", size: 384, encoding: "PKCS8", rotationPolicy: "Always" } })),
+        secret: { ...goodSecret, keySpec: { algorithm: "ECDSA", size: 256 } },
+      },
+      want: ReissueReason.KeyChanged,
+    },
+    {
+      why: "names changed while the key still fits spec.privateKey: a spec change",
+      in: {
+        specHash: certificateSpecHash(spec({ dnsNames: ["b.example.com"] })),
+        secret: { ...goodSecret, keySpec: { algorithm: "ECDSA", size: 256 } },
+      },
+      want: ReissueReason.SpecChanged,
+    },
+    {
+      why: "an unset size means the default (ECDSA P-256): no key rotation when the key is P-256",
+      in: {
+        spec: spec({ privateKey: { algorithm: "ECDSA", encoding: "PKCS8", rotationPolicy: "Always" } }),
+        specHash: certificateSpecHash(spec({ privateKey: { algorithm: "ECDSA", encoding: "PKCS8", rotationPolicy: "Always" } })),
+        secret: { ...goodSecret, keySpec: { algorithm: "ECDSA", size: 256 } },
+      },
+      want: ReissueReason.SpecChanged,
+    },
+    {
       why: "missing Secret wins over renewal (first policy decides)",
       in: { secret: undefined, now: new Date("2026-06-20T00:00:00Z") },
       want: ReissueReason.SecretMissing,

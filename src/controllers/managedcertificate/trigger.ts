@@ -4,7 +4,8 @@
 // tested alone. Also here: the spec hash, the renewal time and the business backoff between failed
 // attempts (kept in status), all pure.
 import { createHash } from "node:crypto";
-import type { ManagedCertificateSpec, ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
+import { DEFAULT_KEY_SIZE, type ManagedCertificateSpec, type ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
+import type { KeySpec } from "../../pki/keys.ts";
 import { parseDuration } from "../../api/v1alpha1/common.ts";
 
 export interface Decision {
@@ -17,6 +18,8 @@ export const ReissueReason = {
   SecretMissing: "SecretMissing",
   SecretMismatch: "SecretMismatch",
   SpecChanged: "SpecChanged",
+  /** A spec change that needs a new kind of key (spec.privateKey algorithm or size): a key rotation. */
+  KeyChanged: "KeyChanged",
   RenewRequested: "RenewRequested",
   Renewing: "Renewing",
   Expired: "Expired",
@@ -31,6 +34,8 @@ export interface SecretView {
   readonly keyMatchesCertificate: boolean;
   /** Serial of the leaf in tls.crt (lowercase hex), if it parsed. */
   readonly serialNumber?: string;
+  /** Algorithm and size of tls.key, if it parsed. */
+  readonly keySpec?: KeySpec;
 }
 
 export interface PolicyInput {
@@ -67,6 +72,28 @@ export const secretMismatch: Policy = ({ secret, status, spec }) => {
   return undefined;
 };
 
+/** A spec change that the key in the Secret no longer fits: reported as a key rotation, not any spec change. */
+export const keyChanged: Policy = ({ status, specHash, secret, spec }) => {
+  const have = secret?.keySpec;
+  if (status.issuedSpecHash === undefined || status.issuedSpecHash === specHash || have === undefined) return undefined;
+  const want = wantedKeySpec(spec);
+  if (want.algorithm === have.algorithm && sizeOf(want) === sizeOf(have)) return undefined;
+  return {
+    reason: ReissueReason.KeyChanged,
+    message: `spec.privateKey asks for a ${describeKey(want)} key; the certificate's key is ${describeKey(have)}: a new key and certificate.`,
+  };
+};
+
+const sizeOf = (k: KeySpec): number | undefined => ("size" in k ? k.size : undefined);
+const describeKey = (k: KeySpec): string => (k.algorithm === "ECDSA" ? `ECDSA P-${k.size}` : k.algorithm === "RSA" ? `RSA ${k.size}` : k.algorithm);
+
+function wantedKeySpec(spec: ManagedCertificateSpec): KeySpec {
+  const k = spec.privateKey;
+  if (k.algorithm === "Ed25519") return { algorithm: "Ed25519" };
+  if (k.algorithm === "ECDSA") return { algorithm: "ECDSA", size: (k.size ?? DEFAULT_KEY_SIZE.ECDSA) as 256 | 384 };
+  return { algorithm: "RSA", size: (k.size ?? DEFAULT_KEY_SIZE.RSA) as 2048 | 3072 | 4096 };
+}
+
 export const specChanged: Policy = ({ status, specHash }) =>
   status.issuedSpecHash !== undefined && status.issuedSpecHash !== specHash
     ? { reason: ReissueReason.SpecChanged, message: "The spec changed in a way that affects the certificate." }
@@ -88,7 +115,16 @@ export const nearingRenewal: Policy = ({ status, now }) =>
     : undefined;
 
 /** In order: the first policy that answers decides. */
-export const REISSUE_POLICIES: readonly Policy[] = [neverIssued, secretMissing, secretMismatch, specChanged, renewRequested, expired, nearingRenewal];
+export const REISSUE_POLICIES: readonly Policy[] = [
+  neverIssued,
+  secretMissing,
+  secretMismatch,
+  keyChanged,
+  specChanged,
+  renewRequested,
+  expired,
+  nearingRenewal,
+];
 
 export function needsIssuance(input: PolicyInput, policies: readonly Policy[] = REISSUE_POLICIES): Decision | undefined {
   for (const policy of policies) {

@@ -204,6 +204,48 @@ describe("SectigoCertificateAuthority", () => {
   });
 
   it.each([
+    {
+      why: "a request between terms: the shortest covering term",
+      family: "ssl" as const,
+      days: 400,
+      extra: {},
+      term: 730,
+      offered: 'terms of 365, 730 days (profile "OV SSL")',
+    },
+    {
+      why: "a term of the profile, as asked",
+      family: "client" as const,
+      days: 730,
+      extra: {},
+      term: 730,
+      offered: 'terms of 365, 730 days (profile "Client cert")',
+    },
+    {
+      why: "spec.sectigo.term wins over the requested days",
+      family: "ssl" as const,
+      days: 90,
+      extra: { term: 730 },
+      term: 730,
+      offered: 'terms of 365, 730 days (profile "OV SSL")',
+    },
+    { why: "longer than every term: the longest", family: "device" as const, days: 1000, extra: {}, term: 365, offered: "terms of 365 days" },
+  ])("validityDays: the term submit would ask for, read from the profile, nothing ordered ($why)", async ({ family, days, extra, term, offered }) => {
+    const options = { vendor: "sectigo" as const, options: { ...families[family], ...extra } };
+    const answer = await ca.validityDays(options, days, signal);
+    expect(answer.days).toBe(term);
+    expect(answer.offered).toContain(offered);
+    expect(sim.orders()).toEqual([]);
+  });
+
+  it("validityDays names a profile that does not exist as an invalid spec", async () => {
+    const options = { vendor: "sectigo" as const, options: { ...families.ssl, profile: { name: "Nope" } } };
+    await expect(ca.validityDays(options, 90, signal)).rejects.toMatchObject({
+      kind: "invalid",
+      message: expect.stringMatching(/no ssl certificate profile "Nope"/),
+    });
+  });
+
+  it.each([
     { terms: [365, 730], want: 90, term: 365, reason: "the shortest term covering the request" },
     { terms: [365, 730], want: 400, term: 730, reason: "rounds up to the next allowed term" },
     { terms: [365], want: 1000, term: 365, reason: "the longest term when none covers it" },

@@ -13,6 +13,7 @@ import {
   type FoundOrder,
   type IssueOutcome,
   type OrderIntent,
+  type ValidityAnswer,
   notPlaced,
 } from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
@@ -73,6 +74,24 @@ export class SectigoCertificateAuthority implements CertificateAuthority {
     this.#orgId = opts.orgId;
     this.#ttlMs = opts.profileTtlMs ?? 10 * 60_000;
     this.#now = opts.now ?? Date.now;
+  }
+
+  /** The term submit would ask for (SCM terms are discrete per profile), read from the profile before anything is ordered. */
+  async validityDays(options: CertificateOrderOptions, lifetimeDays: number, signal: AbortSignal): Promise<ValidityAnswer> {
+    const o = sectigoOptionsOf(options, "listProfiles");
+    const family = FAMILY_OF_TYPE[o.type];
+    const orgId = o.orgId ?? this.#orgId;
+    if (orgId === undefined)
+      throw new VendorError({
+        kind: "invalid",
+        vendor: "sectigo",
+        operation: "listProfiles",
+        message: "no orgId: set spec.sectigo.orgId or the connection's orgId",
+      });
+    const profile = await this.resolveProfile(family, o.profile, orgId, signal);
+    const terms = [...profile.terms].sort((a, b) => a - b);
+    const offered = terms.length === 0 ? `any term (profile "${profile.name}")` : `terms of ${terms.join(", ")} days (profile "${profile.name}")`;
+    return { days: pickTerm(profile, o.term ?? lifetimeDays), offered };
   }
 
   async submit(order: CertificateOrder, signal: AbortSignal): Promise<IssueOutcome> {
