@@ -54,14 +54,15 @@ async function request(spec: CommandSpec, what: Request, args: string[], io: Cli
       const ref = `${what.kind.short}/${t.name}`;
       try {
         await kube.client.mergePatch(what.kind.type, t.namespace, t.name, { metadata: { annotations: { [what.annotation]: value } } });
-        io.out(`${t.namespace}/${ref}: ${what.done} (${what.annotation}=${value})\n`);
+        io.out(`${ref} in ${t.namespace}: ${what.done} (${what.annotation}=${value})\n`);
       } catch (error) {
         if (!isNotFound(error)) throw error;
         missing++;
-        io.err(`${t.namespace}/${ref}: not found\n`);
+        io.err(`${ref} in ${t.namespace}: not found\n`);
       }
     }
-    if (missing < targets.length) io.out(ctx.style.dim(`follow with: ${io.program} status ${what.kind.short}/<name> -n <namespace>\n`));
+    const first = targets[0]!;
+    if (missing < targets.length) io.err(ctx.style.dim(`follow with: ${io.program} status ${what.kind.short}/${first.name} -n ${first.namespace}\n`));
     return missing > 0 ? ExitCode.NotFound : ExitCode.Ok;
   });
 }
