@@ -18,6 +18,7 @@ import { KubeClient } from "../runtime/kube/client.ts";
 import { core, type KubeObject, type ResourceType } from "../runtime/kube/resource.ts";
 import { type RunningSimulators, startSimulators } from "../sim/index.ts";
 import { presetZpaKeys, simulatorCatalog } from "./dev/catalog.ts";
+import { reportCertificatesReady, startDevCertManager } from "./dev/cert-manager.ts";
 import { killChildrenMentioning } from "./dev/emergency.ts";
 import { repoKubectl } from "./dev/kubectl.ts";
 import { readiness, type SampleStatus } from "./dev/readiness.ts";
@@ -25,9 +26,10 @@ import { DEV_NAMESPACE, type DevObject, devObjects, presetKeys, readSamples, typ
 import { acquireStateDir, defaultStateDir, type StateDir } from "./dev/state-dir.ts";
 import { createTeardown } from "./dev/teardown.ts";
 
-const USAGE = `usage: certbridge dev [--no-operator] [--ready-file PATH] [--state-dir DIR] [--log-level LEVEL]
+const USAGE = `usage: certbridge dev [--no-operator] [--cert-manager] [--ready-file PATH] [--state-dir DIR] [--log-level LEVEL]
 
   --no-operator       start everything but the operator (run \`npm start\` against it yourself)
+  --cert-manager      also run cert-manager's controller (built once, cached) with a VendorIssuer and Certificates
   --ready-file PATH   once everything is up, write JSON there: kubeconfig, simulator URLs, metrics port
   --state-dir DIR     where the kubeconfig and simulator CA are kept (default <cache>/certbridge/dev)
   --log-level LEVEL   operator log level (trace|debug|info|warn|error); operator logs go to stderr
@@ -103,6 +105,7 @@ export async function devCommand(
       allowPositionals: false,
       options: {
         "no-operator": { type: "boolean", default: false },
+        "cert-manager": { type: "boolean", default: false },
         "ready-file": { type: "string" },
         "state-dir": { type: "string" },
         "log-level": { type: "string" },
@@ -239,6 +242,11 @@ export async function devCommand(
     progress(`  ProvisioningKeys: ${count("ProvisioningKey").join(", ") || "none"}`);
     for (const s of applied.skipped) progress(`  skipped ${s}`);
 
+    if (flags["cert-manager"]) {
+      const certManager = { client, kubeconfig, samplesDir: `${REPO}deploy/samples`, catalog: simulatorCatalog(sims), teardown, progress };
+      await step("starting cert-manager's controller", () => startDevCertManager(certManager), "a first run builds it from the Go module proxy: minutes");
+    }
+
     let operator: OperatorHandle | undefined;
     if (!flags["no-operator"]) {
       operator = await step("starting the operator", async () => {
@@ -284,6 +292,7 @@ export async function devCommand(
     current = "running";
     io.out(summary(info, crds.length, flags["no-operator"] === true, elapsed()));
     if (operator !== undefined) void reportSamplesReady(client, stop.signal, progress);
+    if (operator !== undefined && flags["cert-manager"]) void reportCertificatesReady(client, stop.signal, progress);
     void repoKubectl(progress).then((k) => {
       if (!stop.signal.aborted && "path" in k) io.out(`kubectl 1.34 from the repo's test tooling: ${k.path}\n  alias kubectl=${k.path}\n`);
     });

@@ -61,7 +61,7 @@ export type DevObject =
   | { readonly kind: "Secret"; readonly object: SecretObject }
   | { readonly kind: "VendorConnection" | "ManagedCertificate" | "ProvisioningKey"; readonly object: KubeObject };
 
-const DEV_LABELS = { "app.kubernetes.io/part-of": "certbridge-dev" } as const;
+export const DEV_LABELS = { "app.kubernetes.io/part-of": "certbridge-dev" } as const;
 
 function field(vendor: Vendor, credentials: Record<string, unknown>, key: string): string {
   const value = credentials[key];
@@ -188,7 +188,7 @@ function sameForm<T>(ref: Ref<T>, target: { id: T; name: string }): Ref<T> {
  * the tenant has it, else the first renewable one, referenced the same way), an org the tenant has,
  * and custom fields under the tenant's names with every mandatory one filled.
  */
-function mapSectigo(block: Record<string, unknown>, catalog: SectigoCatalog): Record<string, unknown> {
+export function mapSectigo(block: Record<string, unknown>, catalog: SectigoCatalog): Record<string, unknown> {
   const type = block.type as SectigoType;
   const out: Record<string, unknown> = { ...block };
   const profiles = catalog.profiles[type] ?? [];
