@@ -28,12 +28,25 @@ export const operatorGrants: readonly Grant[] = [
   { group: C, resource: "vendorconnections/status", verbs: ["patch"], scope: "cluster" },
   { group: "", resource: "secrets", verbs: ["get", "list", "watch", "create", "patch", "delete"], scope: "cluster" },
   { group: "events.k8s.io", resource: "events", verbs: ["create"], scope: "cluster" },
+  // The cert-manager external issuer (chart value certManager.enabled, on by default).
+  { group: C, resource: "clustervendorissuers", verbs: ["list", "watch"], scope: "cluster" },
+  { group: C, resource: "clustervendorissuers/status", verbs: ["patch"], scope: "cluster" },
+  { group: C, resource: "vendorissuers", verbs: ["list", "watch"], scope: "cluster" },
+  { group: C, resource: "vendorissuers/status", verbs: ["patch"], scope: "cluster" },
+  { group: "cert-manager.io", resource: "certificaterequests", verbs: ["list", "watch", "patch"], scope: "cluster" },
+  { group: "cert-manager.io", resource: "certificaterequests/status", verbs: ["patch"], scope: "cluster" },
   { group: "coordination.k8s.io", resource: "leases", verbs: ["create"], scope: "operator" },
   { group: "coordination.k8s.io", resource: "leases", verbs: ["get", "update"], scope: "operator", resourceName: "lease" },
 ];
 
 /** Kinds that are cluster-scoped: their checks carry no namespace even with -n. */
-export const CLUSTER_SCOPED = new Set(["clustervendorconnections", "clustervendorconnections/status", "namespaces"]);
+export const CLUSTER_SCOPED = new Set([
+  "clustervendorconnections",
+  "clustervendorconnections/status",
+  "namespaces",
+  "clustervendorissuers",
+  "clustervendorissuers/status",
+]);
 
 /** One question per verb, flattened: "may I <verb> <resource>?" */
 export interface Access {
