@@ -3,7 +3,7 @@
 // (a Sectigo order the simulator takes an hour to issue), failed (a connection with a refused token)
 // and conflict (a foreign Secret at spec.secretName). Commands run in-process with piped output (as a
 // script sees them), and through the real kubectl plugin mechanism and bash completion once each.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { once } from "node:events";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -428,6 +428,30 @@ describe("the kubectl plugin and shell completion", () => {
     await completeCommandFor([{ name: "status", summary: "" }])(["status", "-o", ""], io);
     expect(answer).toBe("json\nyaml\n:4\n");
   });
+
+  it.skipIf(!has("zsh"))("zsh completion: the same answers through zsh's _describe", async () => {
+    const bin = join(scratch, "completion-bin");
+    await shim(bin, "certbridge", join(REPO, "bin", "certbridge.js"));
+    const script = join(scratch, "certbridge.zsh");
+    await writeFile(script, (await cli(completionCommand, ["zsh"])).out);
+    // compdef and _describe stand in for compinit's: print what would be offered.
+    const probe = `compdef() { : }; _describe() { shift 2; print -rl -- "\${(@P)2}" }; source ${script}; words=(certbridge renew -n ${ns} ''); CURRENT=5; __certbridge_complete`;
+    const { out } = await run("zsh", ["-c", probe], { ...process.env, KUBECONFIG: kubeconfig, PATH: `${bin}${delimiter}${process.env.PATH}` });
+    expect(out.trim().split("\n")).toEqual(["conflict", "failed", "pending", "ready"]);
+  });
+
+  it.skipIf(!has("fish"))("fish completion: the same answers through fish's complete -C", async () => {
+    const bin = join(scratch, "completion-bin");
+    await shim(bin, "certbridge", join(REPO, "bin", "certbridge.js"));
+    const script = join(scratch, "certbridge.fish");
+    await writeFile(script, (await cli(completionCommand, ["fish"])).out);
+    const { out } = await run("fish", ["-c", `source ${script}; complete -C "certbridge status -n ${ns} pkey/"`], {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      PATH: `${bin}${delimiter}${process.env.PATH}`,
+    });
+    expect(out.trim()).toBe("pkey/key");
+  });
 });
 
 /** An executable named `name` in `dir` that runs `script` with this Node (the pinned one, which runs TypeScript). */
@@ -437,6 +461,8 @@ async function shim(dir: string, name: string, script: string): Promise<void> {
   await writeFile(path, `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
   await chmod(path, 0o755);
 }
+
+const has = (shell: string): boolean => spawnSync(shell, ["--version"], { stdio: "ignore" }).status === 0;
 
 async function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
