@@ -36,8 +36,10 @@ export interface CertificateRequestDeps {
   readonly settleWindowMs?: Partial<Record<OrderVendor, number>>;
   readonly lookupFirstMs?: number;
   readonly pollBackoff?: PollBackoff;
-  /** Counts one vendor call. */
+  /** Counts one vendor call (certbridge_certificate_vendor_calls_total, shared with ManagedCertificates). */
   readonly countCall?: (vendor: string, operation: string) => void;
+  /** Counts one ended issuance (certbridge_certificate_issuances_total{result}). */
+  readonly countIssuance?: (vendor: string, result: "issued" | "failed") => void;
 }
 
 /** One reconcile of one request. */
@@ -52,4 +54,5 @@ export interface RequestContext {
   readonly step: (step: RequestStep) => Promise<void>;
   /** An Event about the request. */
   readonly record: (event: OrderEvent) => void;
+  readonly countIssuance: (vendor: string, result: "issued" | "failed") => void;
 }

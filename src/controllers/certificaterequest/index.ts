@@ -9,6 +9,7 @@ import { KubeEventRecorder } from "../../runtime/events.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
+import { CertificateMetrics } from "../managedcertificate/metrics.ts";
 import { type IssuanceBudget, sharedIssuanceBudget } from "../ordering/budget.ts";
 import type { OrderVendor, PollBackoff } from "../ordering/timing.ts";
 import { sharedConnectionResolver } from "../shared/connections.ts";
@@ -59,6 +60,8 @@ export function setupCertificateRequests(
   });
   const issuers = sharedIssuerInformers(manager);
   const resolver = sharedConnectionResolver(manager);
+  // The ManagedCertificates' counters (one registration per registry): a vendor call is a vendor call.
+  const metrics = manager.shared("metrics/managedcertificate", () => new CertificateMetrics(manager.metrics.registry));
   const reconciler = new CertificateRequestReconciler({
     api: manager.client,
     requests,
@@ -74,6 +77,8 @@ export function setupCertificateRequests(
       clock: manager.clock,
     }),
     clock: manager.clock,
+    countCall: (vendor, operation) => metrics.vendorCalls.inc({ vendor, operation }),
+    countIssuance: (vendor, result) => metrics.issuances.inc({ vendor, result }),
     ...(options.step ? { step: options.step } : {}),
     ...(options.settleWindowMs ? { settleWindowMs: options.settleWindowMs } : {}),
     ...(options.lookupFirstMs ? { lookupFirstMs: options.lookupFirstMs } : {}),

@@ -139,6 +139,8 @@ export class CertificateRequestReconciler implements Reconciler {
       if (failure.action === "waitForPerson" || failure.action === "credentials") return failure.finish();
       throw error;
     }
+    if (outcome.kind === "issued" || outcome.kind === "failed" || outcome.kind === "abandoned")
+      c.countIssuance(vendor, outcome.kind === "issued" ? "issued" : "failed");
     return afterOrdering(c, outcome, connection, vendorDisplayName(vendor));
   }
 
@@ -155,6 +157,7 @@ export class CertificateRequestReconciler implements Reconciler {
         await d.step?.(step, key);
       },
       record: (event) => d.events?.record({ type: certificateRequests, object: port.obj }, event),
+      countIssuance: (vendor, result) => d.countIssuance?.(vendor, result),
     };
   }
 }
