@@ -1,21 +1,30 @@
 // Benchmark (not a test): apply N ManagedCertificates against the Cloudflare simulator and print
-// time to all Ready, apply→Secret p50/p99, vendor calls per issuance, API writes, and operator RSS.
+// time to all Ready, apply→Secret p50/p99, vendor calls and API requests per issuance, and operator RSS.
 //
 //   node test/bench/managedcertificates.ts [--n 1000] [--connections 4] [--concurrency 8] [--idle-seconds 30] [--steady 100]
+//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--node-options "..."] [--heap-snapshot DIR]
 //
-// Phases: a burst (N applied at once: time to all Ready, and apply→Secret under a full queue), an idle
-// window (vendor calls and object changes must be 0), then a steady phase (one apply every 200 ms:
-// apply→Secret latency when the operator is not saturated, as TARGETS P3 means it).
+// The operator runs as it ships unless told otherwise: compiled JavaScript (--build js) with in-cluster
+// service-account credentials (--auth in-cluster, when this process may give the operator a mount
+// namespace of its own; else a kubeconfig, which also loads client-node). --source runs another
+// checkout (a before/after comparison on one machine under the same load).
+//
+// Phases: idle before any resource (RSS), a burst (N applied at once: time to all Ready, apply→Secret
+// under a full queue, API requests per issuance from the audit log), an idle window (vendor calls and
+// object changes must be 0; RSS settled), then a steady phase (one apply every 200 ms: apply→Secret
+// latency when the operator is not saturated, as TARGETS P3 means it).
 //
 // Each connection is its own Cloudflare API token, hence its own vendor budget (960 requests per
 // 5 minutes at 80 % of the published limit): one token alone bounds throughput at ~3.2 issuances/s.
-import { readFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir, loadavg } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { X509Certificate } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { ControlPlane } from "../harness/control-plane.ts";
 import { installCrds } from "../harness/crds.ts";
-import { startOperatorProcess } from "../harness/operator-process.ts";
 import { KubeClient } from "../../src/runtime/kube/client.ts";
 import { Informer } from "../../src/runtime/informer.ts";
 import { type KubeObject, core } from "../../src/runtime/kube/resource.ts";
@@ -24,6 +33,18 @@ import { OWNED_SECRET_SELECTOR } from "../../src/controllers/shared/owned-secret
 import { startCloudflareSimulator } from "../../src/sim/cloudflare/index.ts";
 import { CLOUDFLARE_SIM_CREDENTIALS } from "../../src/sim/cloudflare/credentials.ts";
 import { silentLogger } from "../../src/observability/logger.ts";
+import { auditFlags, breakdown, isWrite, perUnit, readAudit, within } from "./scale-audit.ts";
+import {
+  type OperatorAuth,
+  type OperatorBuild,
+  canRunInCluster,
+  heapFigures,
+  operatorIdentity,
+  peakSampler,
+  prepareCli,
+  startOperator,
+  takeHeapSnapshot,
+} from "./scale-operator.ts";
 
 type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } };
 type Secret = KubeObject & { data?: Record<string, string> };
@@ -36,27 +57,43 @@ const { values } = parseArgs({
     "idle-seconds": { type: "string", default: "30" },
     "timeout-minutes": { type: "string", default: "20" },
     steady: { type: "string", default: "100" },
+    source: { type: "string", default: fileURLToPath(new URL("../..", import.meta.url)) },
+    build: { type: "string", default: "js" },
+    auth: { type: "string" },
+    "node-options": { type: "string", default: "" },
+    "heap-snapshot": { type: "string" },
   },
 });
 const N = Number(values.n);
 const K = Number(values.connections);
 const NS = "bench";
+const AUTH = (values.auth ?? (canRunInCluster() ? "in-cluster" : "kubeconfig")) as OperatorAuth;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const token = (i: number) => `certbridge-sim-cloudflare-api-token-${String(i + 1).padStart(4, "0")}`;
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
+function certificate(name: string, i: number): KubeObject {
+  return {
+    metadata: { name, namespace: NS },
+    spec: {
+      connectionRef: { kind: "VendorConnection", name: `cf-${i % K}` },
+      secretName: `${name}-tls`,
+      commonName: `${name}.bench.example`,
+      privateKey: { algorithm: "ECDSA", size: 256 },
+      cloudflare: { validityDays: 30 },
+    },
+  } as KubeObject;
 }
 
 async function main(): Promise<void> {
-  const plane = await ControlPlane.start({ log });
+  const cli = prepareCli(values.source ?? ".", values.build as OperatorBuild);
+  const work = await mkdtemp(join(tmpdir(), "certbridge-bench-"));
+  const audit = await auditFlags(work);
+  const plane = await ControlPlane.start({ log, extraApiServerArgs: audit.args });
   const client = KubeClient.fromFile(plane.kubeconfigPath, { fieldManager: "bench" });
   const sim = await startCloudflareSimulator({ transitionDelayMs: 100 });
-  let operator: ReturnType<typeof startOperatorProcess> | undefined;
+  let operator: ReturnType<typeof startOperator> | undefined;
   try {
     await installCrds(client, new URL("../../crds", import.meta.url).pathname);
     await client.create(core.namespaces, { metadata: { name: NS } });
@@ -71,22 +108,25 @@ async function main(): Promise<void> {
         },
       } as KubeObject);
     }
+    const identity = await operatorIdentity(plane, client, AUTH);
     // A fresh install (leader election on, no Lease yet) does not warm its rate limiters up; without
     // leader election the operator cannot tell, so say what a fresh install would decide.
-    operator = startOperatorProcess([
-      "--kubeconfig",
-      plane.kubeconfigPath,
-      "--leader-elect",
-      "false",
-      "--rate-limit-warm-up",
-      "never",
-      "--concurrency",
-      values.concurrency ?? "8",
-      "--log-level",
-      "info",
-    ]);
-    await operator.port;
-    const pid = operator.child.pid ?? 0;
+    const snapshotDir = values["heap-snapshot"];
+    const nodeOptions = [values["node-options"], snapshotDir ? "--heapsnapshot-signal=SIGUSR2" : ""].filter(Boolean).join(" ");
+    operator = startOperator({
+      cli,
+      identity,
+      logPath: join(work, "operator.log"),
+      ...(nodeOptions ? { nodeOptions } : {}),
+      ...(snapshotDir ? { cwd: snapshotDir } : {}),
+      args: ["--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"],
+    });
+    const port = await operator.port;
+    log(
+      `operator: ${values.build} from ${values.source}, auth ${AUTH}, metrics on ${port}, load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
 
     const applied = new Map<string, number>();
     const secretAt = new Map<string, number>();
@@ -103,18 +143,13 @@ async function main(): Promise<void> {
     certs.start();
     secrets.start();
     await Promise.all([certs.waitForSync(), secrets.waitForSync()]);
+    // Connections verified, caches warm, nothing to do: what the process costs before any resource.
+    await sleep(10_000);
+    const rssIdle = await operator.rssMiB();
 
-    let peakRss = await rssMiB(pid);
-    const sampler = setInterval(() => {
-      void rssMiB(pid).then(
-        (r) => {
-          peakRss = Math.max(peakRss, r);
-        },
-        () => {},
-      );
-    }, 500);
-    const requestsBefore = client.requestCount;
+    const sampler = peakSampler(operator);
     log(`applying ${N} ManagedCertificates over ${K} Cloudflare connections`);
+    const startedWall = Date.now();
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -122,16 +157,7 @@ async function main(): Promise<void> {
         for (let i = next++; i < N; i = next++) {
           const name = `cert-${i}`;
           applied.set(`${NS}/${name}`, performance.now());
-          await client.create(resourceTypes.managedCertificates, {
-            metadata: { name, namespace: NS },
-            spec: {
-              connectionRef: { kind: "VendorConnection", name: `cf-${i % K}` },
-              secretName: `${name}-tls`,
-              commonName: `${name}.bench.example`,
-              privateKey: { algorithm: "ECDSA", size: 256 },
-              cloudflare: { validityDays: 30 },
-            },
-          } as KubeObject);
+          await client.create(resourceTypes.managedCertificates, certificate(name, i));
         }
       }),
     );
@@ -148,7 +174,9 @@ async function main(): Promise<void> {
     const allReadyMs = Math.max(...readyAt.values()) - started;
     const burstReady = readyAt.size;
     const burstSecrets = secretAt.size;
-    clearInterval(sampler);
+    // Events are sent without waiting for them: give the last ones a moment to land in the burst's count.
+    await sleep(5_000);
+    const burstEndWall = Date.now();
     const latencies = [...secretAt.entries()]
       .filter(([k]) => !k.startsWith(`${NS}/steady-`))
       .map(([k, at]) => at - (applied.get(k) ?? at))
@@ -164,10 +192,15 @@ async function main(): Promise<void> {
     const vendorBeforeIdle = vendorRequests;
     const idleWritesBefore = secrets.stats().events + certs.stats().events;
     await sleep(Number(values["idle-seconds"]) * 1000);
+    const idleEndWall = Date.now();
     const stateAfter = sim.state() as { requests?: Record<string, number> };
     const vendorIdle = Object.values(stateAfter.requests ?? {}).reduce((a, b) => a + b, 0) - vendorBeforeIdle;
     const idleWrites = secrets.stats().events + certs.stats().events - idleWritesBefore;
-    const rssEnd = await rssMiB(pid);
+    const rssSettled = await operator.rssMiB();
+    const heap = heapFigures(await operator.metrics());
+    sampler.stop();
+    if (snapshotDir) log(`heap snapshot of the settled operator: ${await takeHeapSnapshot(operator.pid, snapshotDir)}`);
+    const peakRss = Math.max(sampler.peak(), rssSettled);
 
     // Steady phase: one new resource every 200 ms, latency measured alone.
     const steadyN = Number(values.steady);
@@ -175,18 +208,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < steadyN; i++) {
       const name = `steady-${i}`;
       const key = `${NS}/${name}`;
-      const t0 = performance.now();
-      applied.set(key, t0);
-      await client.create(resourceTypes.managedCertificates, {
-        metadata: { name, namespace: NS },
-        spec: {
-          connectionRef: { kind: "VendorConnection", name: `cf-${i % K}` },
-          secretName: `${name}-tls`,
-          commonName: `${name}.bench.example`,
-          privateKey: { algorithm: "ECDSA", size: 256 },
-          cloudflare: { validityDays: 30 },
-        },
-      } as KubeObject);
+      applied.set(key, performance.now());
+      await client.create(resourceTypes.managedCertificates, certificate(name, i));
       await sleep(200);
     }
     const steadyDeadline = Date.now() + 60_000;
@@ -198,9 +221,18 @@ async function main(): Promise<void> {
     }
     steadyLatencies.sort((a, b) => a - b);
 
+    await operator.stop();
+    operator = undefined;
+    const requests = await readAudit(audit.logPath, identity.user);
+    const burst = within(requests, startedWall, burstEndWall);
+    const idle = within(requests, burstEndWall, idleEndWall);
+    const burstByKind = breakdown(burst.filter((r) => r.verb !== "watch" && r.verb !== "list"));
+
     const figures = {
       n: N,
       connections: K,
+      operator: `${values.build} ${AUTH}${values["node-options"] ? ` NODE_OPTIONS=${values["node-options"]}` : ""}`,
+      loadAverage1m: +loadavg()[0]!.toFixed(2),
       ready: burstReady,
       secrets: burstSecrets,
       appliedAllSeconds: +(appliedAll / 1000).toFixed(2),
@@ -214,24 +246,29 @@ async function main(): Promise<void> {
       vendorRequestsPerIssuance: +(vendorRequests / Math.max(1, burstReady)).toFixed(2),
       vendorCertificatesCreated: state.objects?.client_certificate ?? "n/a",
       vendorRateLimitViolations: state.rateLimitViolations ?? "n/a",
+      apiRequestsPerIssuance: +(Object.values(burstByKind).reduce((a, b) => a + b, 0) / Math.max(1, burstReady)).toFixed(2),
+      apiWritesPerIssuance: +(burst.filter(isWrite).length / Math.max(1, burstReady)).toFixed(2),
       idleSeconds: Number(values["idle-seconds"]),
       idleVendorRequests: vendorIdle,
       idleObjectChanges: idleWrites,
+      idleApiRequests: idle.length,
+      operatorIdleRssBeforeAnyResourceMiB: +rssIdle.toFixed(1),
       operatorPeakRssMiB: +peakRss.toFixed(1),
-      operatorRssAfterMiB: +rssEnd.toFixed(1),
-      benchApiRequests: client.requestCount - requestsBefore,
+      operatorRssSettledMiB: +rssSettled.toFixed(1),
+      ...heap,
       sampleLeafIssuer: leaf?.issuer.split("\n").join(", ") ?? "n/a",
     };
     log("results:");
-    for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(28)} ${v}\n`);
-    process.stdout.write(`${JSON.stringify({ benchmark: "managedcertificates", ...figures })}\n`);
+    for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(34)} ${v}\n`);
+    process.stdout.write(`  API requests per issuance, by kind (the burst; watches and lists apart):\n`);
+    for (const [k, v] of Object.entries(perUnit(burstByKind, burstReady))) process.stdout.write(`    ${k.padEnd(40)} ${v}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ benchmark: "managedcertificates", ...figures, apiRequestsPerIssuanceByKind: perUnit(burstByKind, burstReady) })}\n`,
+    );
     await certs.stop();
     await secrets.stop();
   } finally {
-    if (operator) {
-      operator.child.kill("SIGTERM");
-      await operator.exited();
-    }
+    await operator?.stop();
     await sim.close();
     await client.close();
     await plane.stop();

@@ -1,0 +1,231 @@
+// The operator as a benchmark runs it: as it ships (compiled JavaScript, in-cluster service-account
+// credentials) unless told otherwise, from this checkout or another one (a before/after comparison
+// runs both on one machine under the same load), under an identity of its own so the audit log can
+// count its requests. Benchmarks only.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ControlPlane } from "../harness/control-plane.ts";
+import type { KubeClient } from "../../src/runtime/kube/client.ts";
+import { isAlreadyExists } from "../../src/runtime/kube/errors.ts";
+import { type KubeObject, core } from "../../src/runtime/kube/resource.ts";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+
+/** js: compiled as the image runs it (tsc -p tsconfig.build.json); ts: the sources, type-stripped. */
+export type OperatorBuild = "js" | "ts";
+/** in-cluster: a service-account token, as in a pod (client-node is never loaded); kubeconfig: a client certificate. */
+export type OperatorAuth = "in-cluster" | "kubeconfig";
+
+/** The CLI entry point of `source` (a checkout), compiled first when `build` is js. */
+export function prepareCli(source: string, build: OperatorBuild): string {
+  const root = resolve(source);
+  if (build === "ts") return join(root, "src", "cli.ts");
+  const out = join(root, ".cache", "bench-dist");
+  const tsc = spawnSync(join(REPO, "node_modules", ".bin", "tsc"), ["-p", join(root, "tsconfig.build.json"), "--outDir", out], { stdio: "inherit" });
+  if (tsc.status !== 0) throw new Error(`compiling ${root} failed`);
+  return join(out, "src", "cli.js");
+}
+
+/** Can this process give a child its own mount namespace (to place a service-account token where in-cluster code reads it)? */
+export function canRunInCluster(): boolean {
+  return process.getuid?.() === 0 && spawnSync("unshare", ["--mount", "--propagation", "private", "true"]).status === 0;
+}
+
+export interface OperatorIdentity {
+  readonly auth: OperatorAuth;
+  /** The user name the audit log shows. */
+  readonly user: string;
+  readonly env: Record<string, string>;
+  readonly args: string[];
+  /** in-cluster: the directory holding token, ca.crt and namespace. */
+  readonly serviceAccountDir?: string;
+}
+
+/** An identity for the operator with full rights (a benchmark measures cost, not RBAC). */
+export async function operatorIdentity(plane: ControlPlane, client: KubeClient, auth: OperatorAuth): Promise<OperatorIdentity> {
+  if (auth === "kubeconfig") {
+    const user = "certbridge-bench-operator";
+    const kubeconfig = await plane.kubeconfigFor(user, ["system:masters"]);
+    return { auth, user, env: {}, args: ["--kubeconfig", kubeconfig] };
+  }
+  const ns = "certbridge-system";
+  const ensure = async (type: Parameters<KubeClient["create"]>[0], object: KubeObject) => {
+    try {
+      await client.create(type, object);
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+  };
+  await ensure(core.namespaces, { metadata: { name: ns } });
+  await ensure(
+    { group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true },
+    { metadata: { name: "certbridge", namespace: ns } },
+  );
+  await ensure({ group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterrolebindings", kind: "ClusterRoleBinding", namespaced: false }, {
+    metadata: { name: "certbridge-bench" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+    subjects: [{ kind: "ServiceAccount", name: "certbridge", namespace: ns }],
+  } as KubeObject);
+  const answer = await client.call<{ status: { token: string } }>("POST", `/api/v1/namespaces/${ns}/serviceaccounts/certbridge/token`, {
+    body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 86_400 } },
+  });
+  const dir = await mkdtemp(join(tmpdir(), "certbridge-bench-sa-"));
+  await writeFile(join(dir, "token"), answer.status.token, { mode: 0o600 });
+  await writeFile(join(dir, "ca.crt"), await readFile(plane.pki.caCert));
+  await writeFile(join(dir, "namespace"), ns);
+  return {
+    auth,
+    user: `system:serviceaccount:${ns}:certbridge`,
+    env: { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(plane.apiPort) },
+    args: [],
+    serviceAccountDir: dir,
+  };
+}
+
+export interface RunningOperator {
+  readonly pid: number;
+  readonly port: Promise<number>;
+  /** Resident set size now, MiB. */
+  rssMiB(): Promise<number>;
+  /** The /metrics text. */
+  metrics(): Promise<string>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly cli: string;
+  readonly identity: OperatorIdentity;
+  readonly args: readonly string[];
+  /** NODE_OPTIONS for the operator (heap settings as the chart sets them). */
+  readonly nodeOptions?: string;
+  /** The operator's stdout and stderr go here. */
+  readonly logPath: string;
+  readonly cwd?: string;
+}
+
+/** Starts `certbridge run`; in-cluster inside a private mount namespace whose /run holds the service-account files. */
+export function startOperator(o: StartOptions): RunningOperator {
+  const node = process.execPath;
+  const run = [node, o.cli, "run", "--metrics-port", "0", "--metrics-host", "127.0.0.1", ...o.identity.args, ...o.args];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.identity.env };
+  delete env.KUBECONFIG;
+  delete env.NODE_OPTIONS;
+  if (o.nodeOptions) env.NODE_OPTIONS = o.nodeOptions;
+  let child: ChildProcess;
+  if (o.identity.serviceAccountDir !== undefined) {
+    const script =
+      'mount -t tmpfs -o size=1m tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && cp "$SA_DIR"/* /run/secrets/kubernetes.io/serviceaccount/ && exec "$@"';
+    child = spawn("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", ...run], {
+      env: { ...env, SA_DIR: o.identity.serviceAccountDir },
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(o.cwd ? { cwd: o.cwd } : {}),
+    });
+  } else {
+    child = spawn(run[0]!, run.slice(1), { env, stdio: ["ignore", "pipe", "pipe"], ...(o.cwd ? { cwd: o.cwd } : {}) });
+  }
+  const log = createWriteStream(o.logPath, { flags: "a" });
+  child.stderr?.pipe(log);
+  const exited = once(child, "exit");
+  const port = new Promise<number>((resolvePort, reject) => {
+    let buffered = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      log.write(chunk);
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (!line.includes("certbridge started")) continue;
+        const record = JSON.parse(line) as { metricsPort?: number };
+        if (record.metricsPort) resolvePort(record.metricsPort);
+      }
+      if (buffered.length > 1 << 20) buffered = "";
+    });
+    void exited.then(([code]) => reject(new Error(`operator exited (${String(code)}) before it started; log: ${o.logPath}`)));
+  });
+  port.catch(() => {});
+  const pid = child.pid ?? 0;
+  return {
+    pid,
+    port,
+    rssMiB: async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024,
+    metrics: async () => {
+      const res = await fetch(`http://127.0.0.1:${await port}/metrics`);
+      return res.text();
+    },
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+      log.end();
+    },
+  };
+}
+
+/** Sum of a metric's samples whose labels include every one of `labels` (Prometheus text format). */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const have = m[2] ?? "";
+    if (Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+/** Samples RSS every `everyMs` and keeps the peak. */
+export function peakSampler(operator: RunningOperator, everyMs = 500): { peak(): number; stop(): void } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    void operator.rssMiB().then(
+      (r) => {
+        peak = Math.max(peak, r);
+      },
+      () => {},
+    );
+  }, everyMs);
+  return { peak: () => peak, stop: () => clearInterval(timer) };
+}
+
+/**
+ * Asks an operator started with --heapsnapshot-signal=SIGUSR2 (cwd `dir`) for a heap snapshot and
+ * waits until it is written; returns its path. Summarise it with test/bench/heap-summary.ts.
+ */
+export async function takeHeapSnapshot(pid: number, dir: string, timeoutMs = 120_000): Promise<string> {
+  const before = new Set(await readdir(dir));
+  process.kill(pid, "SIGUSR2");
+  const deadline = Date.now() + timeoutMs;
+  let lastSize = -1;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const file = (await readdir(dir)).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    if (file === undefined) continue;
+    const size = (await stat(join(dir, file))).size;
+    if (size > 0 && size === lastSize) return join(dir, file);
+    lastSize = size;
+  }
+  throw new Error("no heap snapshot appeared");
+}
+
+/** V8's view of the settled process from its /metrics (prom-client's default metrics): where RSS goes. */
+export function heapFigures(metrics: string): Record<string, number> {
+  const mib = (v: number) => +(v / 1048576).toFixed(1);
+  const space = (name: string, which: "total" | "used") => mib(metricSum(metrics, `certbridge_nodejs_heap_space_size_${which}_bytes`, { space: name }));
+  return {
+    heapTotalMiB: mib(metricSum(metrics, "certbridge_nodejs_heap_size_total_bytes")),
+    heapUsedMiB: mib(metricSum(metrics, "certbridge_nodejs_heap_size_used_bytes")),
+    heapOldSpaceTotalMiB: space("old", "total"),
+    heapOldSpaceUsedMiB: space("old", "used"),
+    heapNewSpaceTotalMiB: space("new", "total"),
+    heapCodeSpaceTotalMiB: space("code", "total"),
+    heapLargeObjectTotalMiB: space("large_object", "total"),
+    externalMiB: mib(metricSum(metrics, "certbridge_nodejs_external_memory_bytes")),
+  };
+}

@@ -1,0 +1,265 @@
+// Scale benchmark (not a test; issue 13 item 4): N ManagedCertificates (default 10,000) against the
+// Cloudflare simulator, then
+//   burst      time to all Ready, RSS peak and settled, API requests per issuance (audit log)
+//   steady     API requests per hour with nothing to do (every connection re-verified at least once)
+//   restart    the operator restarted: time until every resource was reconciled, vendor calls and
+//              API writes meanwhile (both must be 0), RSS of the fresh process
+//   unrelated  RSS added by Secrets the operator does not manage (created while it runs)
+//
+//   node test/bench/scale.ts [--n 10000] [--connections 16] [--steady-minutes 11] [--unrelated 30000 --unrelated-kib 10]
+//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--node-options "..."] [--skip steady,unrelated]
+//
+// The operator runs as it ships (compiled, in-cluster credentials) unless told otherwise; see
+// scale-operator.ts. Leader election is off: a Lease renewal every few seconds is a per-process cost,
+// not a per-resource one (say so beside the figure).
+import { mkdtemp } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ControlPlane } from "../harness/control-plane.ts";
+import { installCrds } from "../harness/crds.ts";
+import { KubeClient } from "../../src/runtime/kube/client.ts";
+import { Informer } from "../../src/runtime/informer.ts";
+import { type KubeObject, core } from "../../src/runtime/kube/resource.ts";
+import { resourceTypes } from "../../src/api/v1alpha1/group.ts";
+import { startCloudflareSimulator } from "../../src/sim/cloudflare/index.ts";
+import { CLOUDFLARE_SIM_CREDENTIALS } from "../../src/sim/cloudflare/credentials.ts";
+import { silentLogger } from "../../src/observability/logger.ts";
+import { auditFlags, breakdown, isWrite, perUnit, readAudit, within } from "./scale-audit.ts";
+import {
+  type OperatorAuth,
+  type OperatorBuild,
+  type RunningOperator,
+  canRunInCluster,
+  heapFigures,
+  metricSum,
+  operatorIdentity,
+  peakSampler,
+  prepareCli,
+  startOperator,
+} from "./scale-operator.ts";
+
+type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } };
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "10000" },
+    connections: { type: "string", default: "16" },
+    concurrency: { type: "string", default: "8" },
+    "steady-minutes": { type: "string", default: "11" },
+    unrelated: { type: "string", default: "30000" },
+    "unrelated-kib": { type: "string", default: "10" },
+    "timeout-minutes": { type: "string", default: "60" },
+    source: { type: "string", default: fileURLToPath(new URL("../..", import.meta.url)) },
+    build: { type: "string", default: "js" },
+    auth: { type: "string" },
+    "node-options": { type: "string", default: "" },
+    skip: { type: "string", default: "" },
+  },
+});
+const N = Number(values.n);
+const K = Number(values.connections);
+const NS = "scale";
+const AUTH = (values.auth ?? (canRunInCluster() ? "in-cluster" : "kubeconfig")) as OperatorAuth;
+const skip = new Set((values.skip ?? "").split(",").filter(Boolean));
+const log = (line: string) => process.stdout.write(`[scale] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const token = (i: number) => `certbridge-sim-cloudflare-api-token-${String(i + 1).padStart(4, "0")}`;
+const load = () => loadavg()[0]!.toFixed(2);
+
+async function createAll(count: number, make: (i: number) => Promise<unknown>, parallel = 32): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let i = next++; i < count; i = next++) await make(i);
+    }),
+  );
+}
+
+/** Every ManagedCertificate reconciled at least once since the process started, and nothing queued. */
+async function allReconciled(operator: RunningOperator, n: number): Promise<boolean> {
+  const text = await operator.metrics().catch(() => "");
+  const reconciled = metricSum(text, "certbridge_reconcile_total", { controller: "managedcertificate" });
+  const depth = metricSum(text, "certbridge_workqueue_depth", { controller: "managedcertificate" });
+  return text !== "" && reconciled >= n && depth === 0;
+}
+
+async function main(): Promise<void> {
+  const cli = prepareCli(values.source ?? ".", values.build as OperatorBuild);
+  const work = await mkdtemp(join(tmpdir(), "certbridge-scale-"));
+  const audit = await auditFlags(work);
+  const plane = await ControlPlane.start({ log, extraApiServerArgs: audit.args });
+  const client = KubeClient.fromFile(plane.kubeconfigPath, { fieldManager: "bench" });
+  const sim = await startCloudflareSimulator({ transitionDelayMs: 100 });
+  const vendorCalls = () => Object.values((sim.state() as { requests?: Record<string, number> }).requests ?? {}).reduce((a, b) => a + b, 0);
+  const figures: Record<string, unknown> = { n: N, connections: K };
+  let operator: RunningOperator | undefined;
+  const certs = new Informer<Conditioned>({ client, type: resourceTypes.managedCertificates, namespace: NS, log: silentLogger() });
+  try {
+    await installCrds(client, new URL("../../crds", import.meta.url).pathname);
+    await client.create(core.namespaces, { metadata: { name: NS } });
+    for (let i = 0; i < K; i++) {
+      await client.create(core.secrets, { metadata: { name: `cf-${i}`, namespace: NS }, stringData: { apiToken: token(i) } } as KubeObject);
+      await client.create(resourceTypes.vendorConnections, {
+        metadata: { name: `cf-${i}`, namespace: NS },
+        spec: {
+          cloudflare: { baseUrl: sim.apiBaseUrl, zoneId: CLOUDFLARE_SIM_CREDENTIALS.zoneId, authMode: "APIToken" },
+          credentialsRef: { name: `cf-${i}` },
+          issuanceBudget: { maxPerHour: 100_000 },
+        },
+      } as KubeObject);
+    }
+    const identity = await operatorIdentity(plane, client, AUTH);
+    const start = () =>
+      startOperator({
+        cli,
+        identity,
+        logPath: join(work, "operator.log"),
+        ...(values["node-options"] ? { nodeOptions: values["node-options"] } : {}),
+        args: ["--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"],
+      });
+    figures.operator = `${values.build} ${AUTH}${values["node-options"] ? ` NODE_OPTIONS=${values["node-options"]}` : ""}`;
+    operator = start();
+    await operator.port;
+    log(`operator (${figures.operator as string}) started; load ${load()}`);
+
+    const readyAt = new Map<string, number>();
+    certs.onChange((key, cur) => {
+      if (!readyAt.has(key) && cur?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) readyAt.set(key, performance.now());
+    });
+    certs.start();
+    await certs.waitForSync();
+    await sleep(10_000);
+    figures.rssBeforeAnyResourceMiB = +(await operator.rssMiB()).toFixed(1);
+
+    // Burst.
+    const sampler = peakSampler(operator);
+    const burstStartWall = Date.now();
+    const started = performance.now();
+    log(`applying ${N} ManagedCertificates over ${K} connections`);
+    await createAll(N, (i) =>
+      client.create(resourceTypes.managedCertificates, {
+        metadata: { name: `cert-${i}`, namespace: NS },
+        spec: {
+          connectionRef: { kind: "VendorConnection", name: `cf-${i % K}` },
+          secretName: `cert-${i}-tls`,
+          commonName: `cert-${i}.scale.example`,
+          privateKey: { algorithm: "ECDSA", size: 256 },
+          cloudflare: { validityDays: 30 },
+        },
+      } as KubeObject),
+    );
+    const deadline = Date.now() + Number(values["timeout-minutes"]) * 60_000;
+    let lastReport = Date.now();
+    while (readyAt.size < N && Date.now() < deadline) {
+      await sleep(500);
+      if (Date.now() - lastReport > 30_000) {
+        lastReport = Date.now();
+        log(
+          `${readyAt.size}/${N} Ready after ${((performance.now() - started) / 1000).toFixed(0)} s; RSS ${(await operator.rssMiB()).toFixed(0)} MiB; load ${load()}`,
+        );
+      }
+    }
+    figures.ready = readyAt.size;
+    figures.allReadySeconds = +((Math.max(...readyAt.values()) - started) / 1000).toFixed(1);
+    figures.loadDuringBurst = load();
+    await sleep(5_000);
+    const burstEndWall = Date.now();
+    figures.vendorCallsPerIssuance = +(vendorCalls() / Math.max(1, readyAt.size)).toFixed(2);
+    // Settled: a minute with nothing to do.
+    await sleep(60_000);
+    sampler.stop();
+    const settled = await operator.rssMiB();
+    figures.rssPeakMiB = +Math.max(sampler.peak(), settled).toFixed(1);
+    figures.rssSettledMiB = +settled.toFixed(1);
+    Object.assign(figures, heapFigures(await operator.metrics()));
+    log(`all Ready in ${figures.allReadySeconds as number} s; RSS peak ${figures.rssPeakMiB as number}, settled ${figures.rssSettledMiB as number} MiB`);
+
+    // Steady state: nothing changes; every connection's re-verification interval (10 min) passes once.
+    let steadyFrom = 0;
+    let steadyTo = 0;
+    let steadyVendor = 0;
+    if (!skip.has("steady")) {
+      const minutes = Number(values["steady-minutes"]);
+      log(`steady state for ${minutes} min`);
+      const vendorBefore = vendorCalls();
+      steadyFrom = Date.now();
+      await sleep(minutes * 60_000);
+      steadyTo = Date.now();
+      steadyVendor = vendorCalls() - vendorBefore;
+    }
+
+    // Restart.
+    let restartFrom = 0;
+    let restartTo = 0;
+    if (!skip.has("restart")) {
+      await operator.stop();
+      const vendorBefore = vendorCalls();
+      restartFrom = Date.now();
+      const t0 = performance.now();
+      operator = start();
+      await operator.port;
+      while (!(await allReconciled(operator, N)) && performance.now() - t0 < 600_000) await sleep(100);
+      figures.restartAllReconciledSeconds = +((performance.now() - t0) / 1000).toFixed(2);
+      await sleep(5_000);
+      restartTo = Date.now();
+      figures.restartVendorCalls = vendorCalls() - vendorBefore;
+      figures.rssFreshProcessHoldingNMiB = +(await operator.rssMiB()).toFixed(1);
+      log(`restart: all reconciled in ${figures.restartAllReconciledSeconds as number} s`);
+    }
+
+    // Unrelated Secrets: the operator must not hold them (its Secret watch is label-selected).
+    let unrelatedFrom = 0;
+    let unrelatedTo = 0;
+    if (!skip.has("unrelated")) {
+      const count = Number(values.unrelated);
+      const kib = Number(values["unrelated-kib"]);
+      await client.create(core.namespaces, { metadata: { name: "unrelated" } });
+      const before = await operator.rssMiB();
+      unrelatedFrom = Date.now();
+      const payload = Buffer.alloc(kib * 1024, 7).toString("base64");
+      log(`creating ${count} unrelated Secrets of ${kib} KiB`);
+      await createAll(count, (i) =>
+        client.create(core.secrets, { metadata: { name: `unrelated-${i}`, namespace: "unrelated" }, data: { blob: payload } } as KubeObject),
+      );
+      await sleep(30_000);
+      unrelatedTo = Date.now();
+      figures.unrelatedSecrets = `${count} × ${kib} KiB`;
+      figures.rssAddedByUnrelatedSecretsMiB = +((await operator.rssMiB()) - before).toFixed(1);
+    }
+
+    await operator.stop();
+    operator = undefined;
+    const requests = await readAudit(audit.logPath, identity.user);
+    const burst = within(requests, burstStartWall, burstEndWall).filter((r) => r.verb !== "watch" && r.verb !== "list");
+    figures.apiRequestsPerIssuance = +(burst.length / Math.max(1, N)).toFixed(2);
+    figures.apiRequestsPerIssuanceByKind = perUnit(breakdown(burst), N);
+    if (steadyTo > 0) {
+      const steady = within(requests, steadyFrom, steadyTo);
+      const hours = (steadyTo - steadyFrom) / 3_600_000;
+      figures.steadyApiRequestsPerHour = Math.round(steady.length / hours);
+      figures.steadyApiRequestsPerSecondPer1k = +(steady.length / (hours * 3600) / (N / 1000)).toFixed(4);
+      figures.steadyApiRequestsByKind = breakdown(steady);
+      figures.steadyVendorCalls = steadyVendor;
+    }
+    if (restartTo > 0) {
+      const restart = within(requests, restartFrom, restartTo);
+      figures.restartApiWrites = restart.filter(isWrite).length;
+      figures.restartApiRequestsByKind = breakdown(restart);
+    }
+    if (unrelatedTo > 0) figures.apiRequestsWhileUnrelatedSecretsCreated = within(requests, unrelatedFrom, unrelatedTo).length;
+    figures.loadAverage1mAtEnd = load();
+    log("results:");
+    for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(40)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}\n`);
+    process.stdout.write(`${JSON.stringify({ benchmark: "scale", ...figures })}\n`);
+  } finally {
+    await certs.stop();
+    await operator?.stop();
+    await sim.close();
+    await client.close();
+    await plane.stop();
+  }
+}
+
+await main();
