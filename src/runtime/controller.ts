@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { TerminalError, failureFacts, retryAfterOf } from "./errors.ts";
 import type { Reconciler } from "./reconcile.ts";
+import { deadline } from "./timers.ts";
 import { WorkQueue, type WorkQueueOptions } from "./workqueue.ts";
 
 export interface ControllerMetrics {
@@ -79,8 +80,9 @@ export class Controller {
   async #reconcileOne(key: string): Promise<void> {
     const reconcileId = `${this.#idPrefix}-${(this.#reconciles + 1).toString(36)}`;
     const log = this.#log.child({ key, reconcileId });
-    const timeout = AbortSignal.timeout(this.#o.reconcileTimeoutMs ?? 120_000);
-    const signal = AbortSignal.any([this.#stop.signal, timeout]);
+    // Released when the reconcile ends: no timer outlives it, no dependant piles up on the stop signal.
+    const limit = deadline(this.#stop.signal, this.#o.reconcileTimeoutMs ?? 120_000, "reconcile");
+    const signal = limit.signal;
     const started = performance.now();
     this.#reconciles++;
     const observe = (result: "success" | "requeue" | "error" | "terminal") =>
@@ -107,6 +109,8 @@ export class Controller {
       const facts = failureFacts(error);
       log.warn({ ...facts, err: facts.message, retryInMs: Math.round(delay) }, "reconcile failed; will retry");
       observe("error");
+    } finally {
+      limit.dispose();
     }
   }
 }

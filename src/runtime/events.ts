@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "./clock.ts";
 import type { KubeApi } from "./kube/api.ts";
@@ -39,7 +40,8 @@ export class KubeEventRecorder implements EventRecorder {
   record(regarding: { type: ResourceType; object: KubeObject }, event: { type: EventType; reason: string; action: string; note: string }): void {
     const meta = regarding.object.metadata;
     const note = scrubString(event.note).slice(0, MAX_NOTE);
-    const dedupKey = `${meta.uid}|${event.reason}|${note}`;
+    // A digest of the note, not the note: 10,000 resources' recent Events are remembered for ten minutes.
+    const dedupKey = `${meta.uid}|${event.reason}|${createHash("sha256").update(note).digest("base64url").slice(0, 16)}`;
     const now = this.#clock.now().getTime();
     const last = this.#recent.get(dedupKey);
     if (last !== undefined && now - last < DEDUP_WINDOW_MS) return;

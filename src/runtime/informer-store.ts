@@ -17,6 +17,8 @@ export interface ReadCache<T> {
   onChange(listener: ChangeListener<T>): void;
 }
 
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
 export class InformerStore<T extends KubeObject> {
   readonly #objects = new Map<string, T>();
   readonly #listeners: ChangeListener<T>[] = [];
@@ -108,11 +110,19 @@ export class InformerStore<T extends KubeObject> {
     this.#emit(key, current, previous);
   }
 
-  /** managedFields are never kept; the owner's transform trims the rest. */
+  /**
+   * managedFields and kubectl's last-applied-configuration (a second copy of the whole object, as
+   * large as it) are never kept: no reconcile reads them. The owner's transform trims the rest.
+   */
   #trim(object: T): T {
-    if (object.metadata.managedFields) {
+    const annotations = object.metadata.annotations;
+    if (object.metadata.managedFields || (annotations !== undefined && LAST_APPLIED in annotations)) {
       object = { ...object, metadata: { ...object.metadata } };
       delete object.metadata.managedFields;
+      if (annotations !== undefined && LAST_APPLIED in annotations) {
+        const { [LAST_APPLIED]: _dropped, ...rest } = annotations;
+        object.metadata.annotations = rest;
+      }
     }
     return this.#transform ? this.#transform(object) : object;
   }

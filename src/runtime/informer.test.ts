@@ -89,13 +89,16 @@ function start(client: ListWatchClient, over: Partial<ConstructorParameters<type
 }
 
 describe("Informer", () => {
-  test("lists, syncs, then follows the watch from the list's resourceVersion; managedFields are never kept", async () => {
+  test("lists, syncs, then follows the watch from the list's resourceVersion; managedFields and kubectl's last-applied copy are never kept", async () => {
     const s = apiServer();
-    s.state.items = [{ ...w("a", "5"), metadata: { ...w("a", "5").metadata, managedFields: [{ manager: "x" }] } }];
+    const lastApplied = { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(w("a", "1")), team: "payments" };
+    s.state.items = [{ ...w("a", "5"), metadata: { ...w("a", "5").metadata, managedFields: [{ manager: "x" }], annotations: lastApplied } }];
     const { informer, heard } = start(s.client);
     informer.start();
     await informer.waitForSync();
     expect(informer.get("team/a")?.metadata.managedFields).toBeUndefined();
+    // Other annotations stay: a touch through one is how a user asks for a look now.
+    expect(informer.get("team/a")?.metadata.annotations).toEqual({ team: "payments" });
     await until(() => s.watches.length === 1, "a watch opens");
     expect(s.watches[0]!.opts.resourceVersion).toBe("10");
     s.watches[0]!.push({ type: "MODIFIED", object: w("a", "11", { size: 2 }) });

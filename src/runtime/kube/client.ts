@@ -3,6 +3,7 @@ import { type Dispatcher, request } from "undici";
 import { type KubeConnectionConfig, type KubeHeaders, loadKubeConfig } from "./config.ts";
 import { KubeApiError } from "./errors.ts";
 import { KubeTransport } from "./transport.ts";
+import { deadline } from "../timers.ts";
 import { type KubeList, type KubeObject, type ResourceType, apiVersionOf, collectionPath, objectPath } from "./resource.ts";
 
 export interface WatchEvent<T> {
@@ -127,7 +128,6 @@ export class KubeClient {
       body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
       headers["content-type"] = init.contentType ?? "application/json";
     }
-    const signals = [init.signal, init.timeoutMs ? AbortSignal.timeout(init.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
     this.#requests++;
     try {
       const res = await request(url, {
@@ -135,7 +135,7 @@ export class KubeClient {
         headers,
         body,
         dispatcher: dedicated ?? transport.dispatcher,
-        signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
+        signal: init.signal,
         headersTimeout: init.headersTimeoutMs ?? init.timeoutMs ?? 0,
         bodyTimeout: 0,
       });
@@ -176,9 +176,16 @@ export class KubeClient {
     path: string,
     init: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<T> {
-    const res = await this.#send(method, path, { timeoutMs: 30_000, ...init });
-    if (res.statusCode >= 400) return this.#fail(res, method, path);
-    return (await res.body.json()) as T;
+    // One deadline for the whole exchange (headers and body), released as soon as it is over.
+    const timeoutMs = init.timeoutMs ?? 30_000;
+    const limit = deadline(init.signal, timeoutMs, `${method} ${path}`);
+    try {
+      const res = await this.#send(method, path, { ...init, signal: limit.signal, timeoutMs });
+      if (res.statusCode >= 400) return await this.#fail(res, method, path);
+      return (await res.body.json()) as T;
+    } finally {
+      limit.dispose();
+    }
   }
 
   get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<T> {

@@ -139,8 +139,8 @@ export class FakeKubeApi implements KubeApi {
     this.store.delete(type, namespace, name, opts.preconditionUid);
   }
 
-  /** An informer-like cache of one kind that follows this store (see FakeCache). */
-  cache<T extends KubeObject>(type: ResourceType, opts: { labelSelector?: string } = {}): FakeCache<T> {
+  /** An informer-like cache of one kind that follows this store (see FakeCache); `transform` as the Informer's. */
+  cache<T extends KubeObject>(type: ResourceType, opts: { labelSelector?: string; transform?: (object: T) => T } = {}): FakeCache<T> {
     return new FakeCache<T>(this.store, type, opts);
   }
 }
@@ -163,11 +163,12 @@ export class FakeCache<T extends KubeObject> extends InformerStore<T> {
   readonly #pending: StoreEvent[] = [];
   #held = false;
 
-  constructor(store: FakeStore, type: ResourceType, opts: { labelSelector?: string } = {}) {
+  constructor(store: FakeStore, type: ResourceType, opts: { labelSelector?: string; transform?: (object: T) => T } = {}) {
     super({
       onListenerError: (error) => {
         throw error;
       },
+      ...(opts.transform ? { transform: opts.transform } : {}),
     });
     this.type = type;
     this.#selector = parseSelector(opts.labelSelector);
