@@ -5,7 +5,7 @@
 //
 //   intent + this call's time and settle deadline (one guarded write)  → "intent-recorded"
 //   the paid submit, taken from the budget                             → "submitted"
-//   vendorRef recorded right after                                     → "vendor-ref-recorded"
+//   vendorRef recorded right after (unless issued at once)             → "vendor-ref-recorded"
 //   collect on the doubling poll backoff                               → "collected"
 //   → issued (the front end writes its Secret and clears the record) | failed | waiting
 //
@@ -142,8 +142,12 @@ async function submit(job: OrderJob, p: PendingOrder, order: CertificateOrder, n
   }
   job.onCall?.("submit");
   await job.step?.("submitted");
+  // Issued at once: the front end's next writes (the certificate delivered, then the record cleared with
+  // the vendorRef kept) follow straight away, so recording the vendorRef first would only add a write
+  // per issuance (issue 13). A crash in between leaves the intent with its settle deadline, and the
+  // next pass finds the order by it, exactly as after a lost answer: never a second order.
+  if (placed.state === "issued") return issued(job, placedOrder(attempt, placed.vendorRef, "Pending"), placed, order);
   const recorded = await recordVendorRef(job, attempt, placed.vendorRef, placed.state === "pending" ? placed.reason : "Pending");
-  if (placed.state === "issued") return issued(job, recorded, placed, order);
   if (placed.state === "failed") return ended(job, recorded, placed.message);
   return collect(job, recorded);
 }
