@@ -1,14 +1,23 @@
-import { createHash } from "node:crypto";
 import { API_VERSION, MANAGED_LABEL_VALUE, annotations, labels } from "../../api/v1alpha1/index.ts";
 import type { KubeApi } from "../../runtime/kube/api.ts";
-import { isAlreadyExists } from "../../runtime/kube/errors.ts";
+import { isAlreadyExists, isConflict, isNotFound } from "../../runtime/kube/errors.ts";
 import { type KubeObject, core } from "../../runtime/kube/resource.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
+import { dataHashOf, digestSecret, type SecretDigest, type SecretFacts } from "./secret-digest.ts";
+import { contentHash } from "./secret-hash.ts";
 
+export { contentHash } from "./secret-hash.ts";
+export { dataHashOf, dataKeysOf, hasData, hasDataValue, type SecretDigest, type SecretFacts } from "./secret-digest.ts";
+
+/**
+ * A Secret as read from the API server (`data`), or as the owned-Secret cache keeps it (`digest`
+ * instead of `data`: see secret-digest.ts). Code that needs the data of a cached Secret GETs it.
+ */
 export interface Secret extends KubeObject {
   type?: string;
   data?: Record<string, string>;
+  digest?: SecretDigest;
 }
 
 export interface SecretOwner {
@@ -30,13 +39,6 @@ export function classifySecret(secret: Secret | undefined, owner: SecretOwner): 
   const ours =
     l[labels.managed] === MANAGED_LABEL_VALUE && l[labels.ownerKind] === owner.kind && l[labels.ownerName] === owner.name && l[labels.ownerUid] === owner.uid;
   return ours ? "ours" : "foreign";
-}
-
-/** sha256 over the sorted data keys and values: what workload reloaders watch, and how we skip no-op writes. */
-export function contentHash(data: Readonly<Record<string, string>>): string {
-  const h = createHash("sha256");
-  for (const key of Object.keys(data).sort()) h.update(`${key}\0${data[key]}\0`);
-  return h.digest("hex");
 }
 
 export interface OwnedSecretInput {
@@ -76,13 +78,10 @@ export function buildOwnedSecret(owner: SecretOwner, input: OwnedSecretInput): S
   };
 }
 
-/** True when the live Secret already holds what `desired` says (data, type, our labels and annotations). */
+/** True when the Secret (live, or digested in the cache) already holds what `desired` says (data, type, our labels and annotations). */
 export function secretUpToDate(current: Secret, desired: Secret): boolean {
   if (current.type !== desired.type) return false;
-  const cur = current.data ?? {};
-  const want = desired.data ?? {};
-  if (Object.keys(cur).length !== Object.keys(want).length) return false;
-  for (const [k, v] of Object.entries(want)) if (cur[k] !== v) return false;
+  if (dataHashOf(current) !== contentHash(desired.data ?? {})) return false;
   for (const [k, v] of Object.entries(desired.metadata.labels ?? {})) if (current.metadata.labels?.[k] !== v) return false;
   for (const [k, v] of Object.entries(desired.metadata.annotations ?? {})) if (current.metadata.annotations?.[k] !== v) return false;
   const wantOwners = desired.metadata.ownerReferences ?? [];
@@ -93,9 +92,12 @@ export function secretUpToDate(current: Secret, desired: Secret): boolean {
 export type SecretWrite = "created" | "updated" | "unchanged" | "conflict";
 
 /**
- * Writes an owned Secret: create when absent (POST, so a Secret someone else created meanwhile is
- * never taken over), server-side apply when ours and different, nothing when unchanged, and nothing
- * at all for a foreign Secret ("conflict"; it stays byte-identical).
+ * Writes an owned Secret, judged against `current` (the cache's copy, digested, or a live read): create
+ * when absent (POST, so a Secret someone else created meanwhile is never taken over), server-side apply
+ * when ours and different, nothing when unchanged, and nothing at all for a foreign Secret ("conflict";
+ * it stays byte-identical). The apply carries the resourceVersion it was judged on: when `current` was
+ * behind (AlreadyExists, 409, 404), the live Secret is read once and judged again, so a cached copy
+ * saves the read in the common case without ever overwriting what it did not see.
  */
 export async function writeOwnedSecret(
   client: KubeApi,
@@ -104,28 +106,58 @@ export async function writeOwnedSecret(
   current: Secret | undefined,
   signal?: AbortSignal,
 ): Promise<SecretWrite> {
-  const ownership = classifySecret(current, owner);
-  if (ownership === "foreign") return "conflict";
-  if (ownership === "ours" && current && secretUpToDate(current, desired)) return "unchanged";
-  if (ownership === "absent") {
+  let judged = current;
+  for (let attempt = 0; ; attempt++) {
+    const ownership = classifySecret(judged, owner);
+    if (ownership === "foreign") return "conflict";
+    if (ownership === "ours" && judged !== undefined && secretUpToDate(judged, desired)) return "unchanged";
     try {
-      await client.create(core.secrets, desired, signal);
-      return "created";
+      if (ownership === "absent") {
+        await client.create(core.secrets, desired, signal);
+        return "created";
+      }
+      const basedOn = judged?.metadata.resourceVersion;
+      const guarded = basedOn === undefined ? desired : { ...desired, metadata: { ...desired.metadata, resourceVersion: basedOn } };
+      await client.apply(core.secrets, guarded, { force: true, ...(signal ? { signal } : {}) });
+      return "updated";
     } catch (error) {
-      if (!isAlreadyExists(error)) throw error;
-      // Our cache was behind: judge the live object instead of overwriting it.
-      const live = await client.get<Secret>(core.secrets, owner.namespace, desired.metadata.name ?? "", signal);
-      if (classifySecret(live, owner) !== "ours") return "conflict";
-      if (secretUpToDate(live, desired)) return "unchanged";
+      if (attempt > 0 || !(isAlreadyExists(error) || isConflict(error) || isNotFound(error))) throw error;
     }
+    judged = await readLive(client, owner.namespace, desired.metadata.name ?? "", signal);
   }
-  await client.apply(core.secrets, desired, { force: true, ...(signal ? { signal } : {}) });
-  return "updated";
 }
 
-/** The informer on operator-owned Secrets (label-selected), one per manager. */
+async function readLive(client: KubeApi, namespace: string, name: string, signal: AbortSignal | undefined): Promise<Secret | undefined> {
+  try {
+    return await client.get<Secret>(core.secrets, namespace, name, signal);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The informer on operator-owned Secrets (label-selected), one per manager. It keeps each Secret's
+ * metadata and digest, never its data (secret-digest.ts); an owner kind registers the facts its
+ * policies read (registerSecretFacts) before the manager starts.
+ */
 export function sharedOwnedSecretInformer(manager: Manager): Informer<Secret> {
   return manager.shared("informer/owned-secrets", () => manager.informer<Secret>({ type: core.secrets, labelSelector: OWNED_SECRET_SELECTOR }));
+}
+
+/** The facts `kind`'s policies read of its Secrets, computed once per Secret change instead of the data being kept. */
+export function registerSecretFacts(manager: Manager, kind: SecretOwner["kind"], facts: SecretFacts): void {
+  ownedSecretFacts(manager).set(kind, facts);
+}
+
+function ownedSecretFacts(manager: Manager): Map<string, SecretFacts> {
+  return manager.shared("owned-secret-facts", () => new Map<string, SecretFacts>());
+}
+
+/** The owned-Secret cache's form of a Secret: its owner kind's facts, then the data dropped. */
+export function digestOwnedSecret(secret: Secret, facts: ReadonlyMap<string, SecretFacts>): Secret {
+  const kind = secret.metadata.labels?.[labels.ownerKind];
+  return digestSecret(secret, kind === undefined ? undefined : facts.get(kind));
 }
 
 /** Maps an owned Secret event to its owner's queue key ("ns/name"), if it belongs to `kind`. */
