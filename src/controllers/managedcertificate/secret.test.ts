@@ -143,3 +143,30 @@ describe("key Secret", () => {
     expect(name.endsWith("-certbridge-key")).toBe(true);
   });
 });
+
+describe("SecretReader over a cache that keeps no data (a digest instead)", () => {
+  const withMeta = (data: Record<string, string> | undefined, extra: Record<string, unknown> = {}): Secret =>
+    ({
+      metadata: { name: "web-tls", namespace: "ns", uid: "s-1", resourceVersion: "7" },
+      type: "kubernetes.io/tls",
+      ...(data ? { data } : {}),
+      ...extra,
+    }) as Secret;
+
+  it("reads the view, key kind included, from the data; from the digest's facts when the data is not there", async () => {
+    const { key, chainPem } = await issued();
+    const live = desiredTlsSecret(owner, spec(), { chainPem, vendorRef: "r", revision: 1 }, key);
+    const fromData = new SecretReader().view(withMeta(live.data));
+    expect(fromData).toMatchObject({ hasCertificate: true, hasKey: true, keyMatchesCertificate: true, keySpec: { algorithm: "ECDSA", size: 256 } });
+    expect(new SecretReader().view(withMeta(undefined, { digest: { facts: fromData } }))).toEqual(fromData);
+  });
+
+  it("a copy without data or facts reads as lacking the certificate, and is not remembered for the same version with its data", async () => {
+    const { key, chainPem } = await issued();
+    const live = desiredTlsSecret(owner, spec(), { chainPem, vendorRef: "r", revision: 1 }, key);
+    const reader = new SecretReader();
+    expect(reader.view(withMeta(undefined, { digest: { sizes: {}, hash: "h" } }))).toMatchObject({ hasCertificate: false });
+    // The reconciler then reads the Secret live: the same uid and resourceVersion, with its data.
+    expect(reader.view(withMeta(live.data))).toMatchObject({ hasCertificate: true, keyMatchesCertificate: true });
+  });
+});

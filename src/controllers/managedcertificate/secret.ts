@@ -33,23 +33,41 @@ export function leafOf(chainPem: string): string | undefined {
 
 /**
  * Reads a Secret into the facts the policies need. Hostile content (garbage, huge fields) reads as
- * "mismatch", never as a crash. Cached by uid + resourceVersion: a resync does not re-parse.
+ * "mismatch", never as a crash. Cached by uid + resourceVersion: a resync does not re-parse. A copy
+ * without its data (a cache that keeps only a digest) is read from the digest's facts when they are
+ * this view, and is never cached: a copy of the same version with its data must not be judged by it.
  */
 export class SecretReader {
   readonly #cache = new Map<string, SecretView>();
 
   view(secret: Secret): SecretView {
+    if (secret.data === undefined) {
+      const facts = (secret as { digest?: { facts?: unknown } }).digest?.facts;
+      return isSecretView(facts) ? facts : tlsSecretView(secret);
+    }
     const cacheKey = `${secret.metadata.uid ?? ""}/${secret.metadata.resourceVersion ?? ""}`;
     const hit = this.#cache.get(cacheKey);
     if (hit !== undefined) return hit;
-    const view = readView(secret);
+    const view = tlsSecretView(secret);
     if (this.#cache.size > 50_000) this.#cache.clear();
     this.#cache.set(cacheKey, view);
     return view;
   }
 }
 
-function readView(secret: Secret): SecretView {
+function isSecretView(v: unknown): v is SecretView {
+  const o = v as Partial<SecretView> | null | undefined;
+  return (
+    typeof o === "object" &&
+    o !== null &&
+    typeof o.hasCertificate === "boolean" &&
+    typeof o.hasKey === "boolean" &&
+    typeof o.keyMatchesCertificate === "boolean"
+  );
+}
+
+/** What the trigger's policies read of a TLS Secret's data (pure, never throws): also what a digesting cache may keep as its facts. */
+export function tlsSecretView(secret: { readonly data?: Readonly<Record<string, string>> | undefined }): SecretView {
   const crt = secret.data?.["tls.crt"];
   const key = secret.data?.["tls.key"];
   const hasCertificate = crt !== undefined && crt.length > 0 && crt.length < MAX_FIELD_BYTES * 2;
