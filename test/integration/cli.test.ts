@@ -203,7 +203,7 @@ describe("certbridge status", () => {
     for (const label of ["not before", "not after", "renews at", "none pending"]) expect(out).toContain(label);
     expect(out).toMatch(new RegExp(`connection +VendorConnection ${ns}/cf: cloudflare, Ready \\(Verified, `));
     expect(out).toMatch(
-      /budget +100 paid issuances per hour \(default; the operator counts them in memory\); 0 placed within the hour still in flight; none reports BudgetExhausted/,
+      /budget +100 paid issuances per hour \(default; the operator counts them in memory\); in flight through it: 0 orders placed within the hour; none reports BudgetExhausted/,
     );
     expect(out).toMatch(new RegExp(`secret +${ns}/ready-tls: present \\(kubernetes.io/tls\\), owned by ManagedCertificate ready \\(this resource\\)`));
     expect(out).toMatch(/content hash [0-9a-f]{12}… \(matches the data\), revision 1/);

@@ -2,6 +2,7 @@
 // deploy/manifests/operator/certbridge.yaml), as data: `certbridge check` asks the API server whether
 // the current identity may do each of these. grants.test.ts fails when the rendered manifests and this
 // table differ, so a change to the chart's RBAC is made here too.
+import { GROUP, kinds } from "../../../api/v1alpha1/group.ts";
 
 export interface Grant {
   readonly group: string;
@@ -14,7 +15,7 @@ export interface Grant {
   readonly resourceName?: "lease";
 }
 
-const C = "certbridge.dev";
+const C = GROUP;
 
 export const operatorGrants: readonly Grant[] = [
   { group: C, resource: "clustervendorconnections", verbs: ["get", "list", "watch", "patch"], scope: "cluster" },
@@ -39,13 +40,12 @@ export const operatorGrants: readonly Grant[] = [
   { group: "coordination.k8s.io", resource: "leases", verbs: ["get", "update"], scope: "operator", resourceName: "lease" },
 ];
 
-/** Kinds that are cluster-scoped: their checks carry no namespace even with -n. */
-export const CLUSTER_SCOPED = new Set([
-  "clustervendorconnections",
-  "clustervendorconnections/status",
+/** Resources that are cluster-scoped (our cluster kinds, from the API's kind table, and namespaces): their checks carry no namespace even with -n. */
+export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   "namespaces",
-  "clustervendorissuers",
-  "clustervendorissuers/status",
+  ...Object.values(kinds)
+    .filter((k) => k.scope === "Cluster")
+    .flatMap((k) => [k.plural, `${k.plural}/status`]),
 ]);
 
 /** One question per verb, flattened: "may I <verb> <resource>?" */

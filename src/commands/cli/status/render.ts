@@ -189,7 +189,8 @@ function credentialsLine(c: SecretView, s: Style): string {
 
 function budgetLine(b: BudgetView, s: Style): string {
   const limit = `${b.perHour} paid issuances per hour (${b.fromSpec ? "issuanceBudget.maxPerHour" : "default"}; the operator counts them in memory)`;
-  const seen = b.placedWithinHour === undefined ? "" : `; ${b.placedWithinHour} placed within the hour still in flight`;
+  const seen =
+    b.placedWithinHour === undefined ? "" : `; in flight through it: ${b.placedWithinHour} order${b.placedWithinHour === 1 ? "" : "s"} placed within the hour`;
   const spent = b.exhaustedOn.length > 0 ? `; ${s.red(`spent: BudgetExhausted on ${b.exhaustedOn.join(", ")}`)}` : "; none reports BudgetExhausted";
   return `${limit}${seen}${spent}`;
 }
