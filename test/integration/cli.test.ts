@@ -388,7 +388,7 @@ describe("certbridge renew and rotate", () => {
 });
 
 describe("the kubectl plugin and shell completion", () => {
-  it("`kubectl certbridge …` runs the CLI through kubectl's plugin mechanism, with exit codes and plain output when piped", async () => {
+  it("`kubectl certbridge …` runs the CLI through kubectl's plugin mechanism, with exit codes, plain output when piped, and completion", async () => {
     const kubectl = await ensureKubectl();
     const bin = join(scratch, "plugin-bin");
     await shim(bin, "kubectl-certbridge", join(REPO, "bin", "kubectl-certbridge.js"));
@@ -399,6 +399,10 @@ describe("the kubectl plugin and shell completion", () => {
     expect(get.out).not.toMatch(ANSI);
     expect((await run(kubectl, ["certbridge", "status", "mcert/pending", "-n", ns], env)).code).toBe(1);
     expect((await run(kubectl, ["certbridge", "--help"], env)).err).toMatch(/^usage: kubectl certbridge <command>/);
+    // kubectl's own completion of `kubectl certbridge …` asks kubectl_complete-certbridge (Cobra's protocol).
+    await shim(bin, "kubectl_complete-certbridge", join(REPO, "bin", "kubectl_complete-certbridge.js"));
+    const completed = await run(kubectl, ["__complete", "certbridge", "rotate", "-n", ns, ""], env);
+    expect(completed.out).toBe("key\n:4\n");
   });
 
   it("bash completion from the command table: commands, kinds, and names from the cluster", async () => {
