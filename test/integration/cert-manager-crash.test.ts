@@ -20,6 +20,7 @@ import {
   createCertificate,
   createConnections,
   createIssuer,
+  liveOrdersFor,
   ordersFor,
   unb64,
 } from "./cert-manager-fixtures.ts";
@@ -107,6 +108,8 @@ describe.skipIf(!cm.available)("SIGKILL at each step of a CertificateRequest's o
     const request = all[0]!;
     const orders = await ordersFor(sims, flavour, request.metadata.uid ?? "", (await parseCsr(unb64(request.spec.request))).publicKeyPem);
     expect(orders).toBe(1);
+    // …and the delivered certificate stands: nothing cancelled or revoked it after the restart.
+    expect(await liveOrdersFor(sims, flavour, request.metadata.uid ?? "", (await parseCsr(unb64(request.spec.request))).publicKeyPem)).toBe(1);
     expect(request.metadata.finalizers ?? []).not.toContain("certbridge.dev/cleanup");
     log(`crash at certificaterequest:${step} (${flavour}): ${killed ? "SIGKILLed" : "step not on this path"} → Ready, ${orders} order`);
   });

@@ -146,6 +146,23 @@ export function expectChainToSimRoot(chainPem: string, trust: { roots: string; i
   return new X509Certificate(leaf!);
 }
 
+/** The request's orders that still stand (not revoked or declined): the delivered certificate must be one. */
+export async function liveOrdersFor(sims: RunningSimulators, flavour: IssuerFlavour, crUid: string, publicKeyPem: string): Promise<number> {
+  if (flavour !== "cloudflare")
+    return (sims.sims.sectigo as unknown as SectigoSimulator)
+      .orders()
+      .filter((o) => o.comments.includes(`uid=${crUid} `) && o.revokedAt === undefined && o.declinedAt === undefined).length;
+  const cf = sims.credentials.cloudflare as { apiToken: string; zoneId: string };
+  const res = await fetch(`${sims.urls.cloudflare}/zones/${cf.zoneId}/client_certificates?per_page=50&status=all`, {
+    headers: { authorization: `Bearer ${cf.apiToken}` },
+  });
+  const body = (await res.json()) as { result: Array<{ certificate: string; status: string }> };
+  const wanted = publicKeyPem.trim();
+  return body.result.filter(
+    (c) => c.status === "active" && new X509Certificate(c.certificate).publicKey.export({ type: "spki", format: "pem" }).toString().trim() === wanted,
+  ).length;
+}
+
 /** Orders the simulators hold for one CertificateRequest (Sectigo: its marker's uid; Cloudflare: its CSR's public key). */
 export async function ordersFor(sims: RunningSimulators, flavour: IssuerFlavour, crUid: string, publicKeyPem: string): Promise<number> {
   if (flavour !== "cloudflare") return (sims.sims.sectigo as unknown as SectigoSimulator).orders().filter((o) => o.comments.includes(`uid=${crUid} `)).length;
