@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { Cluster, Context, KubeConfig, User } from "@kubernetes/client-node";
-import { load } from "js-yaml";
 import { KubeConfigError, type KubeConnectionConfig, trimServer } from "./connection.ts";
 import { CachedCredentials } from "./credentials.ts";
 import { type ExecClusterInfo, type ExecConfig, ExecCredentialError, describeExecFailure, prepareExec } from "./exec-credential.ts";
@@ -20,6 +19,9 @@ let clientNode: ClientNode | undefined;
  * right away. require() of an ES module works in the Node we pin (no top-level await in client-node).
  */
 const loadClientNode = (): ClientNode => (clientNode ??= createRequire(import.meta.url)("@kubernetes/client-node") as ClientNode);
+/** js-yaml likewise: only a kubeconfig is YAML (in the cluster nothing is parsed). */
+let yaml: typeof import("js-yaml") | undefined;
+const loadYaml = (): typeof import("js-yaml") => (yaml ??= createRequire(import.meta.url)("js-yaml") as typeof import("js-yaml"));
 
 interface Defined<T> {
   readonly value: T;
@@ -168,7 +170,7 @@ function readFile(path: string): { kc: KubeConfig; raw: Record<string, unknown> 
   }
   let doc: unknown;
   try {
-    doc = load(text);
+    doc = loadYaml().load(text);
   } catch {
     // js-yaml's message quotes the offending line, which may hold a credential: name the file only.
     throw new KubeConfigError(`kubeconfig ${path} could not be read as YAML`);
