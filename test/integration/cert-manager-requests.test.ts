@@ -81,6 +81,13 @@ describe.skipIf(!cm.available)("CertificateRequests for VendorIssuers (cert-mana
     expect((issuer.status as { vendor?: string }).vendor).toBe("cloudflare");
   });
 
+  it("an issuer's Sectigo type and its vendor block cannot change (orders in flight are found again by them)", async () => {
+    await createIssuer(client, ns, "ssl", "sectigo-ssl");
+    const change = (spec: Record<string, unknown>) => client.mergePatch(resourceTypes.vendorIssuers, ns, "ssl", { spec });
+    await expect(change({ sectigo: { type: "Device" } })).rejects.toThrow(/sectigo.type cannot change/);
+    await expect(change({ sectigo: null, cloudflare: {} })).rejects.toThrow(/the vendor block cannot change; create a new issuer/);
+  });
+
   it("orders nothing before approval; once approved, one order, and the certificate is for the requester's key", async () => {
     const { uid, publicKeyPem } = await request("approved-1", "approved-1.example.com");
     // Not approved: two seconds of nothing (the controller has seen it: it is in its namespace and names our group).
