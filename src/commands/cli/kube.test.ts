@@ -1,12 +1,18 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { KubeApiError } from "../../runtime/kube/errors.ts";
 import { connect, describeFailure } from "./kube.ts";
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function kubeconfig(namespace?: string): string {
   const dir = mkdtempSync(join(tmpdir(), "cli-kube-"));
+  dirs.push(dir);
   const path = join(dir, "config");
   const ctx = (name: string, ns?: string) => `- name: ${name}\n  context: { cluster: c, user: u${ns ? `, namespace: ${ns}` : ""} }`;
   writeFileSync(
