@@ -28,10 +28,18 @@ export interface Delivery {
   readonly key: KeyObject;
 }
 
-/** The TLS Secret for an issued certificate (a live read first: the cache may lag our own writes). */
+/**
+ * The TLS Secret for an issued certificate. Our Secret or none at all is judged from the cache: the
+ * write is guarded (create, or an apply carrying the resourceVersion judged), so a cache behind our own
+ * writes costs one read then, and the common case none (issue 13). Anything else is read live first.
+ */
 export async function writeCertificateSecret(ctx: CertificateContext, io: SecretAccess, d: Delivery): Promise<DeliveryOutcome> {
   const spec = ctx.mc.spec;
-  const target = await readTargetSecret(io, ctx.owner, spec.secretName, true, ctx.signal);
+  const cached = io.secrets.get(`${ctx.owner.namespace}/${spec.secretName}`);
+  const target =
+    classifySecret(cached, ctx.owner) === "foreign"
+      ? await readTargetSecret(io, ctx.owner, spec.secretName, true, ctx.signal)
+      : { secret: cached, ownership: classifySecret(cached, ctx.owner) };
   // No Secret without the keystore asked for.
   const keystore = await keystoreData(io.client, ctx.owner.namespace, ctx.owner.name, spec, d.chainPem, d.key, ctx.signal);
   if (!keystore.ok) return { kind: "keystoreMissing", message: keystore.message };

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { keyMatchesCertificate } from "../../pki/inspect.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
-import { classifySecret, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
+import { classifySecret, hasData, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
 import type { SecretAccess, Status } from "./context.ts";
 import { desiredKeySecret, keySecretCurrent, keySecretName } from "./keys.ts";
 import { keyInSecret, leafOf } from "./secret.ts";
@@ -25,15 +25,13 @@ export async function repairKeySecret(
   if (keySecretCurrent(io.secrets.get(`${w.owner.namespace}/${name}`), w.owner, status.revision)) return false;
   if (classifySecret(tls, w.owner) !== "ours") return false;
   // The cache may lag our own write: judge the live object.
-  let live: Secret | undefined;
-  try {
-    live = await io.client.get<Secret>(core.secrets, w.owner.namespace, name, w.signal);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+  const live = await readLive(io, w.owner.namespace, name, w.signal);
   if (keySecretCurrent(live, w.owner, status.revision) || classifySecret(live, w.owner) === "foreign") return false;
-  const key = keyInSecret(tls);
-  const leaf = leafOf(Buffer.from(tls?.data?.["tls.crt"] ?? "", "base64").toString("utf8"));
+  // The owned-Secret cache keeps no data: the key to write back is read from the API server.
+  const source = hasData(tls) ? tls : await readLive(io, w.owner.namespace, tls?.metadata.name ?? "", w.signal);
+  if (classifySecret(source, w.owner) !== "ours") return false;
+  const key = keyInSecret(source);
+  const leaf = leafOf(Buffer.from(source?.data?.["tls.crt"] ?? "", "base64").toString("utf8"));
   if (key === undefined || leaf === undefined) return false;
   let serial: string;
   try {
@@ -46,4 +44,13 @@ export async function repairKeySecret(
   if (wrote === "conflict") return false;
   w.log.info({ secret: name, revision: status.revision }, "key Secret written back from the TLS Secret");
   return true;
+}
+
+async function readLive(io: SecretAccess, namespace: string, name: string, signal: AbortSignal): Promise<Secret | undefined> {
+  try {
+    return await io.client.get<Secret>(core.secrets, namespace, name, signal);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }

@@ -10,9 +10,9 @@ import { createHash, type KeyObject } from "node:crypto";
 import { annotations } from "../../api/v1alpha1/labels.ts";
 import { keySecretNameOf, type ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
 import { exportPrivateKeyPem, generateKey, importPrivateKeyPem, keySpecOf, publicKeyOf, type KeySpec } from "../../pki/keys.ts";
-import { isNotFound } from "../../runtime/kube/errors.ts";
+import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
-import { buildOwnedSecret, classifySecret, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
+import { buildOwnedSecret, classifySecret, hasDataValue, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
 import type { SecretAccess } from "./context.ts";
 
 /** `<name>-certbridge-key` (the API forbids spec.secretName to be this name). */
@@ -82,9 +82,7 @@ export async function chooseKey(spec: ManagedCertificateSpec, current: KeyObject
  */
 export function keySecretCurrent(secret: Secret | undefined, owner: SecretOwner, revision: number): boolean {
   return (
-    classifySecret(secret, owner) === "ours" &&
-    secret?.metadata.annotations?.[annotations.revision] === String(revision) &&
-    (secret.data?.["tls.key"] ?? "") !== ""
+    classifySecret(secret, owner) === "ours" && secret?.metadata.annotations?.[annotations.revision] === String(revision) && hasDataValue(secret, "tls.key")
   );
 }
 
@@ -122,6 +120,17 @@ export async function keyForRevision(
   current: KeyObject | undefined,
   signal: AbortSignal,
 ): Promise<{ key: KeyObject } | { conflict: true }> {
+  if (io.secrets.get(`${owner.namespace}/${keySecretName(owner.name)}`) === undefined) {
+    // Nothing cached, as for every new resource: create it, with no read first (issue 13). If one
+    // exists after all (the cache is behind), it is read and judged below: its key is used, never replaced.
+    const key = await chooseKey(spec, current);
+    try {
+      await io.client.create(core.secrets, desiredKeySecret(owner, key, revision), signal);
+      return { key };
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+  }
   const stored = await loadKey(io, owner, revision, spec, signal);
   if (stored.key !== undefined) return { key: stored.key };
   const key = await chooseKey(spec, current);

@@ -17,13 +17,13 @@ import { withSweep } from "../ordering/decide.ts";
 import { type IssuedOrder, type OrderJob, type OrderingOutcome, advanceOrder, startOrder } from "../ordering/engine.ts";
 import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec, iso } from "../ordering/record.ts";
 import type { OrderTiming } from "../ordering/timing.ts";
-import { classifySecret, type Secret } from "../shared/owned-secret.ts";
+import { classifySecret, hasData, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
 import { keyForRevision, keySecretName, loadKey } from "./keys.ts";
 import { buildOrder, connectionKey, knownVendorRefs, nextRevision } from "./order.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { type ConditionValue, readyWhileIssuing, whileOrdering, withConditions } from "./readiness.ts";
-import { keyInSecret } from "./secret.ts";
+import { keyInSecret, readTargetSecret } from "./secret.ts";
 import { backoffRemainingMs, businessBackoffMs, type Decision, ReissueReason } from "./trigger.ts";
 
 /** A foreign Secret in the way is looked at again this often (foreign Secrets are not watched). */
@@ -76,14 +76,7 @@ export async function startIssuance(
   const checked = await checkBeforeOrdering(ctx, port, ports, secretBroken);
   if (!checked.ok) return done(checked.result);
   const revision = nextRevision(status);
-  const keyed = await keyForRevision(
-    ports.io,
-    ctx.owner,
-    ctx.mc.spec,
-    revision,
-    classifySecret(currentTls, ctx.owner) === "ours" ? keyInSecret(currentTls) : undefined,
-    ctx.signal,
-  );
+  const keyed = await keyForRevision(ports.io, ctx.owner, ctx.mc.spec, revision, await keptKey(ctx, ports.io, currentTls), ctx.signal);
   if ("conflict" in keyed) {
     const message = `Secret ${keySecretName(ctx.owner.name)} (where the operator keeps the private key) exists and is not managed by this ManagedCertificate; it is left untouched.`;
     await port.save(
@@ -138,6 +131,16 @@ async function checkBeforeOrdering(
   if (checked.ok) return checked;
   await show({ status: "False", reason: checked.reason, message: checked.message });
   return { ok: false, result: { requeueAfterMs: checked.requeueAfterMs } };
+}
+
+/**
+ * rotationPolicy Never: the key in the TLS Secret, for the new revision to keep. The owned-Secret cache
+ * keeps no data (issue 13), so only then is the Secret read from the API server.
+ */
+async function keptKey(ctx: CertificateContext, io: SecretAccess, currentTls: Secret | undefined): Promise<KeyObject | undefined> {
+  if (ctx.mc.spec.privateKey.rotationPolicy !== "Never" || classifySecret(currentTls, ctx.owner) !== "ours") return undefined;
+  const source = hasData(currentTls) ? currentTls : (await readTargetSecret(io, ctx.owner, ctx.mc.spec.secretName, true, ctx.signal)).secret;
+  return classifySecret(source, ctx.owner) === "ours" ? keyInSecret(source) : undefined;
 }
 
 /** The issuance in flight (status.pendingIssuance) moves on. */
