@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { createTestCa } from "../../pki/test-ca.ts";
 import type { Status } from "./context.ts";
-import { issuedStatus } from "./readiness.ts";
+import { issuedStatus, notIssuing, withConditions } from "./readiness.ts";
 import { reissueNote } from "./status.ts";
 import { certificateFixture, at } from "./testing.ts";
 
@@ -117,5 +117,33 @@ describe("the Reissued Event", () => {
     expect(f.events.filter((e) => e.reason === "Reissued")).toEqual([
       { type: "Normal", reason: "Reissued", action: "Issue", note: "Re-issued as revision 2 (serial 02, replacing 01): renewal due." },
     ]);
+  });
+});
+
+describe("Ready Events", () => {
+  const ready = (base: Status, seconds: number, status: "True" | "False", reason: string): Status =>
+    withConditions(base, 1, at(seconds), { status, reason, message: `${reason} message` }, notIssuing());
+
+  it("none for a new resource's first status, Pending (where every resource starts); one when Ready turns True, one per later flip", async () => {
+    const f = certificateFixture();
+    const pending = withConditions(
+      {},
+      1,
+      at(0),
+      { status: "False", reason: "Pending", message: "Ordering revision 1." },
+      { status: "True", reason: "NotIssued", message: "m" },
+    );
+    await f.port.save(pending);
+    expect(f.events).toEqual([]);
+    const issued = ready(pending, 1, "True", "Issued");
+    await f.port.save(issued);
+    await f.port.save(ready(issued, 2, "False", "SecretNotFound"));
+    expect(f.events.map((e) => `${e.type} ${e.reason}`)).toEqual(["Normal Issued", "Warning SecretNotFound"]);
+  });
+
+  it("a first status that refuses (not Pending) is told at once", async () => {
+    const f = certificateFixture();
+    await f.port.save(ready({}, 0, "False", "ConnectionNotFound"));
+    expect(f.events.map((e) => `${e.type} ${e.reason}`)).toEqual(["Warning ConnectionNotFound"]);
   });
 });

@@ -2,7 +2,7 @@
 // subresource, skipped when nothing changed, always conditional on the resourceVersion we read (a
 // stale cache fails with 409 instead of ordering twice or erasing a recorded intent), remembered for
 // read-your-writes. What a write tells others is added here: the Ready metric, an Event when Ready
-// flips or changes reason, and one Event per re-issue (the write that records a new lastIssuance over
+// flips or changes reason (not for a new resource's first Pending), and one Event per re-issue (the write that records a new lastIssuance over
 // an earlier certificate: revision, serial, why). (The conditions themselves are computed in readiness.ts.)
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
@@ -34,7 +34,10 @@ export class CertificateStatus {
         { type: resourceTypes.managedCertificates, object: applied.object },
         { type: "Normal", reason: "Reissued", action: "Issue", note: reissue },
       );
-    if (after !== undefined && applied.written && (before?.status !== after.status || before.reason !== after.reason)) {
+    // Pending is where every new resource starts: its first status is no transition worth an Event
+    // (Ready and Issuing say it), so a first issuance records one Event, when Ready turns True (issue 13).
+    const firstPending = before === undefined && after?.reason === Reason.Pending;
+    if (after !== undefined && applied.written && !firstPending && (before?.status !== after.status || before.reason !== after.reason)) {
       this.#events?.record(
         { type: resourceTypes.managedCertificates, object: applied.object },
         {
