@@ -8,7 +8,7 @@ import type { Manager } from "../../runtime/manager.ts";
 import type { Controller } from "../../runtime/controller.ts";
 import { sharedConnectionResolver } from "../shared/connections.ts";
 import { sharedConnectionConsumers } from "../shared/connection-consumers.ts";
-import { ownerKeyOf, sharedOwnedSecretInformer } from "../shared/owned-secret.ts";
+import { ownerKeyOf, registerSecretFacts, sharedOwnedSecretInformer } from "../shared/owned-secret.ts";
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
 import { type IssuanceBudget, sharedIssuanceBudget } from "../ordering/budget.ts";
 import { CertificateMetrics } from "./metrics.ts";
@@ -17,6 +17,7 @@ import { crashHook } from "../shared/crash.ts";
 import { SecretNameIndex } from "./conflicts.ts";
 import type { ReconcilerHooks } from "./deps.ts";
 import { ManagedCertificateReconciler } from "./reconciler.ts";
+import { tlsSecretView } from "./secret.ts";
 
 export { ManagedCertificateReconciler } from "./reconciler.ts";
 export { SecretNameIndex } from "./conflicts.ts";
@@ -47,6 +48,9 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
   const certificates = manager.shared("informer/managedcertificates", () =>
     manager.informer<KubeObject>({ type: resourceTypes.managedCertificates, ...(options.namespace ? { namespace: options.namespace } : {}) }),
   );
+  // The owned-Secret cache keeps each TLS Secret's digest, not its key and certificate: what the
+  // trigger's policies read is computed once per change of the Secret (issue 13).
+  registerSecretFacts(manager, "ManagedCertificate", tlsSecretView);
   const secrets = sharedOwnedSecretInformer(manager);
   const resolver = sharedConnectionResolver(manager);
   const metrics = manager.shared("metrics/managedcertificate", () => new CertificateMetrics(manager.metrics.registry));

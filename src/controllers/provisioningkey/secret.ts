@@ -1,7 +1,7 @@
 // The Secret a ProvisioningKey delivers: one data key holding the provisioning key, owner labels, a
 // content hash and the ZPA id of the key it holds.
 import { annotations, type ProvisioningKeySpec } from "../../api/v1alpha1/index.ts";
-import { buildOwnedSecret, classifySecret, contentHash, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
+import { buildOwnedSecret, classifySecret, dataHashOf, dataKeysOf, hasDataValue, type Secret, type SecretOwner } from "../shared/owned-secret.ts";
 
 export const SECRET_TYPE = "Opaque";
 
@@ -33,9 +33,9 @@ export function secretIntact(
   recordedId: string | undefined,
 ): boolean {
   if (secret === undefined || recordedId === undefined || classifySecret(secret, owner) !== "ours") return false;
-  const data = secret.data ?? {};
-  const keys = Object.keys(data);
-  if (keys.length !== 1 || keys[0] !== spec.secretKey || !data[spec.secretKey]) return false;
+  // From the data, or from the digest the owned-Secret cache keeps instead (the key value is never cached).
+  const keys = dataKeysOf(secret);
+  if (keys.length !== 1 || keys[0] !== spec.secretKey || !hasDataValue(secret, spec.secretKey)) return false;
   const a = secret.metadata.annotations ?? {};
-  return a[annotations.vendorRef] === recordedId && a[annotations.contentHash] === contentHash(data);
+  return a[annotations.vendorRef] === recordedId && a[annotations.contentHash] === dataHashOf(secret);
 }
