@@ -35,6 +35,8 @@ export interface RequestCounts {
   readonly refused: number;
   /** "verb resource[/subresource]" → count, largest first. */
   readonly byKind: Record<string, number>;
+  /** The same for the refused ones alone. */
+  readonly refusedByKind: Record<string, number>;
 }
 
 interface AuditEvent {
@@ -52,6 +54,7 @@ const READS = new Set(["get", "list", "watch"]);
 export function countEvents(events: Iterable<AuditEvent>, user: string, from: number, to: number): RequestCounts {
   const seen = new Set<string>();
   const byKind = new Map<string, number>();
+  const refusedByKind = new Map<string, number>();
   let writes = 0;
   let refused = 0;
   for (const e of events) {
@@ -64,13 +67,18 @@ export function countEvents(events: Iterable<AuditEvent>, user: string, from: nu
     }
     const verb = e.verb ?? "?";
     if (!READS.has(verb)) writes++;
-    if ((e.responseStatus?.code ?? 0) >= 400) refused++;
     const kind = `${verb} ${e.objectRef?.resource ?? "?"}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}`;
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    if ((e.responseStatus?.code ?? 0) >= 400) {
+      refused++;
+      refusedByKind.set(kind, (refusedByKind.get(kind) ?? 0) + 1);
+    }
   }
-  const sorted = [...byKind].sort((a, b) => b[1] - a[1]);
-  return { requests: sorted.reduce((n, [, c]) => n + c, 0), writes, refused, byKind: Object.fromEntries(sorted) };
+  const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]));
+  return { requests: seenCount(byKind), writes, refused, byKind: sorted(byKind), refusedByKind: sorted(refusedByKind) };
 }
+
+const seenCount = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 /** Reads the audit log at `logPath` and counts `user`'s requests received in [from, to). */
 export async function countRequests(logPath: string, user: string, from: number, to: number): Promise<RequestCounts> {

@@ -63,16 +63,19 @@ export function table(nameA: string, nameB: string, a: readonly RoundFigures[], 
   return [header, ...rows];
 }
 
-/** Requests per issuance by "verb resource", summed over rounds: where each system's requests go. */
-export function requestKinds(rounds: readonly RoundFigures[], top = 8): string[] {
+/** Requests per issuance by "verb resource" (refused ones apart), summed over rounds: where each system's requests go. */
+export function requestKinds(rounds: readonly RoundFigures[], top = 10): string[] {
   const sum = new Map<string, number>();
+  const refused = new Map<string, number>();
   let ready = 0;
   for (const f of rounds) {
     ready += f.ready;
     for (const [kind, count] of Object.entries(f.api.byKind)) sum.set(kind, (sum.get(kind) ?? 0) + count);
+    for (const [kind, count] of Object.entries(f.api.refusedByKind)) refused.set(kind, (refused.get(kind) ?? 0) + count);
   }
+  const per = (count: number) => (count / Math.max(1, ready)).toFixed(2);
   return [...sum]
     .sort((x, y) => y[1] - x[1])
     .slice(0, top)
-    .map(([kind, count]) => `${kind.padEnd(48)} ${(count / Math.max(1, ready)).toFixed(2)}`);
+    .map(([kind, count]) => `${kind.padEnd(48)} ${per(count).padStart(6)}${refused.has(kind) ? `  (${per(refused.get(kind)!)} refused)` : ""}`);
 }

@@ -37,8 +37,10 @@ describe("countEvents", () => {
     expect({ requests: counts.requests, writes: counts.writes, refused: counts.refused }).toEqual({ requests, writes, refused });
   });
 
-  it("breaks requests down by verb and resource, subresource included", () => {
-    expect(countEvents(events, "cm", T0, T0 + 1_000).byKind).toEqual({
+  it("breaks requests down by verb and resource, subresource included, and the refused ones apart", () => {
+    const counts = countEvents(events, "cm", T0, T0 + 1_000);
+    expect(counts.refusedByKind).toEqual({ "update certificates/status": 1 });
+    expect(counts.byKind).toEqual({
       "create certificaterequests": 1,
       "update certificates/status": 1,
       "get secrets": 1,
@@ -74,7 +76,7 @@ describe("compare", () => {
     allReadySeconds: seconds,
     applyToSecretP50Seconds: 1,
     applyToSecretP99Seconds: 2,
-    api: { requests, writes: requests / 2, refused: 0, byKind: {} },
+    api: { requests, writes: requests / 2, refused: 0, byKind: {}, refusedByKind: {} },
     cpuSeconds: 1,
     rssBeforeMiB: rss,
     rssPeakMiB: rss,
