@@ -18,7 +18,6 @@ export interface CertManagerSettings {
 export function certManagerSystem(settings: CertManagerSettings = {}): SystemUnderTest {
   return {
     name: "cert-manager",
-    user: "cert-manager-controller",
     kind: certManagerTypes.certificates,
     async start({ plane, client, workDir, log }: RoundContext): Promise<RunningController> {
       await installCertManagerCrds(client);
@@ -29,8 +28,9 @@ export function certManagerSystem(settings: CertManagerSettings = {}): SystemUnd
         stringData: { "tls.crt": ca.certPem, "tls.key": ca.keyPem },
       } as KubeObject);
       await client.create(certManagerTypes.issuers, { metadata: { name: ISSUER, namespace: NAMESPACE }, spec: { ca: { secretName: ISSUER } } } as KubeObject);
+      const user = "cert-manager-controller";
       const proc = await startCertManager({
-        kubeconfig: await plane.kubeconfigFor("cert-manager-controller", ["system:masters"]),
+        kubeconfig: await plane.kubeconfigFor(user, ["system:masters"]),
         logPath: join(workDir, "cert-manager.log"),
         ...(settings.workers ? { workers: settings.workers } : {}),
       });
@@ -39,7 +39,7 @@ export function certManagerSystem(settings: CertManagerSettings = {}): SystemUnd
         return issuer.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
       });
       log(`cert-manager: pid ${proc.pid}, ${settings.workers ?? 5} workers per controller, CA Issuer Ready`);
-      return proc;
+      return { pid: proc.pid, user, stop: () => proc.stop() };
     },
     resource(name: string): KubeObject {
       return {

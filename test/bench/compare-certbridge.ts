@@ -1,15 +1,17 @@
-// certbridge in the side-by-side benchmark: `certbridge run` as a child process issuing ManagedCertificates
+// certbridge in the side-by-side benchmark: `certbridge run` as it ships (compiled JavaScript, in-cluster
+// service-account credentials, through scale-operator.ts as npm run bench runs it) issuing ManagedCertificates
 // from the Cloudflare simulator (in the bench's process, so its CPU is not the operator's).
 //
 // Each VendorConnection is its own Cloudflare API token with its own vendor budget (80 % of 1,200 requests
 // per 5 minutes, ~3.2 issuances/s): the connection count bounds certbridge's throughput, so the default is
 // high enough that the operator, not Cloudflare's published limit, is what the round measures.
+import { join } from "node:path";
 import { resourceTypes } from "../../src/api/v1alpha1/group.ts";
 import { type KubeObject, core } from "../../src/runtime/kube/resource.ts";
 import { startCloudflareSimulator } from "../../src/sim/cloudflare/index.ts";
 import { CLOUDFLARE_SIM_CREDENTIALS } from "../../src/sim/cloudflare/credentials.ts";
 import { installCrds } from "../harness/crds.ts";
-import { startOperatorProcess } from "../harness/operator-process.ts";
+import { type OperatorAuth, type OperatorBuild, operatorIdentity, startOperator } from "./scale-operator.ts";
 import { NAMESPACE, type RoundContext, type RunningController, type SystemUnderTest, eventuallyTrue } from "./compare-round.ts";
 
 export interface CertbridgeSettings {
@@ -17,6 +19,10 @@ export interface CertbridgeSettings {
   readonly connections: number;
   /** Workers per controller; empty: the operator's default. */
   readonly concurrency?: number;
+  /** The CLI to run (scale-operator.ts's prepareCli: compiled once for the whole benchmark). */
+  readonly cli: string;
+  readonly build: OperatorBuild;
+  readonly auth: OperatorAuth;
 }
 
 type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } };
@@ -27,9 +33,8 @@ export function certbridgeSystem(settings: CertbridgeSettings): SystemUnderTest 
   const k = settings.connections;
   return {
     name: "certbridge",
-    user: "certbridge-operator",
     kind: resourceTypes.managedCertificates,
-    async start({ plane, client, log }: RoundContext): Promise<RunningController> {
+    async start({ plane, client, workDir, log }: RoundContext): Promise<RunningController> {
       const sim = await startCloudflareSimulator({ transitionDelayMs: 100 });
       await installCrds(client, new URL("../../crds", import.meta.url).pathname);
       for (let i = 0; i < k; i++) {
@@ -44,29 +49,27 @@ export function certbridgeSystem(settings: CertbridgeSettings): SystemUnderTest 
         } as KubeObject);
       }
       // No leader election (as cert-manager here), and a fresh install's full vendor budget from the start.
-      const operator = startOperatorProcess([
-        "--kubeconfig",
-        await plane.kubeconfigFor("certbridge-operator", ["system:masters"]),
-        "--leader-elect",
-        "false",
-        "--rate-limit-warm-up",
-        "never",
-        "--log-level",
-        "info",
-        ...(settings.concurrency ? ["--concurrency", String(settings.concurrency)] : []),
-      ]);
+      const identity = await operatorIdentity(plane, client, settings.auth);
+      const operator = startOperator({
+        cli: settings.cli,
+        identity,
+        logPath: join(workDir, "certbridge.log"),
+        args: [
+          "--leader-elect",
+          "false",
+          "--rate-limit-warm-up",
+          "never",
+          "--log-level",
+          "info",
+          ...(settings.concurrency ? ["--concurrency", String(settings.concurrency)] : []),
+        ],
+      });
       const stop = async () => {
-        if (operator.child.exitCode === null) {
-          operator.child.kill("SIGTERM");
-          await operator.exited();
-        }
+        await operator.stop();
         await sim.close();
       };
       try {
-        await Promise.race([
-          operator.port,
-          operator.exited().then((code) => Promise.reject(new Error(`certbridge exited (${code}):\n${operator.logs.slice(-10).join("\n")}`))),
-        ]);
+        await operator.port;
         await eventuallyTrue(`${k} VendorConnections Ready`, async () => {
           const { items } = await client.listAll<Conditioned>(resourceTypes.vendorConnections, { namespace: NAMESPACE });
           return items.filter((c) => c.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True")).length === k;
@@ -75,8 +78,8 @@ export function certbridgeSystem(settings: CertbridgeSettings): SystemUnderTest 
         await stop();
         throw error;
       }
-      log(`certbridge: pid ${operator.child.pid}, ${k} Cloudflare connections Ready (TypeScript sources, kubeconfig auth)`);
-      return { pid: operator.child.pid ?? 0, stop };
+      log(`certbridge: pid ${operator.pid}, ${settings.build} build, ${settings.auth} auth, ${k} Cloudflare connections Ready`);
+      return { pid: operator.pid, user: identity.user, stop };
     },
     resource(name: string): KubeObject {
       const i = Number(name.slice(name.lastIndexOf("-") + 1));

@@ -11,13 +11,16 @@ import { Informer } from "../../src/runtime/informer.ts";
 import { KubeClient } from "../../src/runtime/kube/client.ts";
 import { type KubeObject, type ResourceType, core } from "../../src/runtime/kube/resource.ts";
 import { silentLogger } from "../../src/observability/logger.ts";
-import { auditTo, countRequests, type RequestCounts } from "./compare-audit.ts";
+import { countRequests, type RequestCounts } from "./compare-audit.ts";
+import { auditFlags } from "./scale-audit.ts";
 import { cpuMs, rssMiB, sampleRss } from "./compare-process.ts";
 
 export const NAMESPACE = "bench";
 
 export interface RunningController {
   readonly pid: number;
+  /** The user it authenticates as; the audit log counts its requests by this name. */
+  readonly user: string;
   stop(): Promise<void>;
 }
 
@@ -32,10 +35,8 @@ export interface RoundContext {
 /** What the round needs from a system: its kind, how to start it, and the object for resource `name`. */
 export interface SystemUnderTest {
   readonly name: string;
-  /** The user the controller authenticates as; the audit log counts its requests by this name. */
-  readonly user: string;
   readonly kind: ResourceType;
-  /** Installs its CRDs and issuer (ready to sign), then starts the controller as `user`, caches synced. */
+  /** Installs its CRDs and issuer (ready to sign), then starts the controller under a user of its own, caches synced. */
   start(ctx: RoundContext): Promise<RunningController>;
   /** The resource to create; its Secret must be named `${name}-tls` in NAMESPACE. */
   resource(name: string): KubeObject;
@@ -106,15 +107,15 @@ function track(client: KubeClient, kind: ResourceType) {
 
 export async function runRound(system: SystemUnderTest, o: RoundOptions): Promise<RoundFigures> {
   const workDir = await mkdtemp(join(tmpdir(), "certbridge-compare-"));
-  const audit = await auditTo(workDir);
-  const plane = await ControlPlane.start({ extraApiServerArgs: audit.apiServerArgs });
+  const audit = await auditFlags(workDir);
+  const plane = await ControlPlane.start({ extraApiServerArgs: audit.args });
   const client = KubeClient.fromFile(plane.kubeconfigPath, { fieldManager: "bench" });
   let controller: RunningController | undefined;
   let tracker: ReturnType<typeof track> | undefined;
   try {
     await client.create(core.namespaces, { metadata: { name: NAMESPACE } });
     controller = await system.start({ plane, client, workDir, log: o.log });
-    const pid = controller.pid;
+    const { pid, user } = controller;
     tracker = track(client, system.kind);
     await tracker.synced();
     await sleep(o.settleSeconds * 1000);
@@ -169,7 +170,7 @@ export async function runRound(system: SystemUnderTest, o: RoundOptions): Promis
       allReadySeconds: allReadyMs / 1000,
       applyToSecretP50Seconds: percentile(latencies, 50) / 1000,
       applyToSecretP99Seconds: percentile(latencies, 99) / 1000,
-      api: await countRequests(audit.logPath, system.user, from, to),
+      api: await countRequests(audit.logPath, user, from, to),
       cpuSeconds: (cpuAfter - cpuBefore) / 1000,
       rssBeforeMiB: rssBefore,
       rssPeakMiB: rssPeak,

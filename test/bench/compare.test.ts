@@ -1,51 +1,39 @@
 // The side-by-side benchmark's counting: what it prints is only as good as these readings.
 import { describe, expect, it } from "vitest";
-import { countEvents } from "./compare-audit.ts";
+import { requestCounts } from "./compare-audit.ts";
+import type { AuditedRequest } from "./scale-audit.ts";
 import { cpuMsFromStat, rssMiBFromStatus } from "./compare-process.ts";
 import { compare } from "./compare-report.ts";
 import type { RoundFigures } from "./compare-round.ts";
 
-const T0 = Date.parse("2026-12-05T10:00:00Z");
-const at = (ms: number) => new Date(T0 + ms).toISOString();
-const event = (auditID: string, user: string, verb: string, ms: number, resource = "certificates", subresource?: string, code = 200) => ({
-  auditID,
-  user: { username: user },
-  verb,
-  objectRef: { resource, ...(subresource ? { subresource } : {}) },
-  requestReceivedTimestamp: at(ms),
-  responseStatus: { code },
-});
+const request = (verb: string, resource: string, code = 200, at = 0): AuditedRequest => ({ at, verb, resource, code });
 
-describe("countEvents", () => {
-  const events = [
-    event("1", "cm", "create", 10, "certificaterequests"),
-    event("2", "cm", "update", 20, "certificates", "status", 409),
-    event("2", "cm", "update", 20, "certificates", "status", 409), // the same request logged at another stage
-    event("3", "cm", "get", 30, "secrets"),
-    event("4", "cm", "watch", 40, "secrets"),
-    event("5", "admin", "create", 50, "certificates"), // the bench's own client
-    event("6", "cm", "patch", 5_000, "secrets"), // after the window
-    event("7", "cm", "patch", -1, "secrets"), // before it
+describe("requestCounts", () => {
+  const requests = [
+    request("create", "certificaterequests"),
+    request("update", "certificates/status", 409),
+    request("update", "certificates/status"),
+    request("get", "secrets", 404),
+    request("watch", "secrets"),
+    request("list", "secrets"),
   ];
 
   it.each([
-    { what: "the user's requests in [from, to), each audit ID once", user: "cm", requests: 4, writes: 2, refused: 1 },
-    { what: "another user's requests are theirs alone", user: "admin", requests: 1, writes: 1, refused: 0 },
-    { what: "a user with no requests counts zero", user: "nobody", requests: 0, writes: 0, refused: 0 },
-  ])("$what", ({ user, requests, writes, refused }) => {
-    const counts = countEvents(events, user, T0, T0 + 1_000);
-    expect({ requests: counts.requests, writes: counts.writes, refused: counts.refused }).toEqual({ requests, writes, refused });
+    { what: "reads (get, list, watch) are requests but not writes", field: "writes", value: 3 },
+    { what: "every request counts once, refused or not", field: "requests", value: 6 },
+    { what: "refused = answered 4xx/5xx (a conflict, a 404 look-up)", field: "refused", value: 2 },
+  ] as const)("$what", ({ field, value }) => {
+    expect(requestCounts(requests)[field]).toBe(value);
   });
 
-  it("breaks requests down by verb and resource, subresource included, and the refused ones apart", () => {
-    const counts = countEvents(events, "cm", T0, T0 + 1_000);
-    expect(counts.refusedByKind).toEqual({ "update certificates/status": 1 });
-    expect(counts.byKind).toEqual({
-      "create certificaterequests": 1,
-      "update certificates/status": 1,
-      "get secrets": 1,
-      "watch secrets": 1,
-    });
+  it("breaks requests down by verb and resource, and the refused ones apart", () => {
+    const counts = requestCounts(requests);
+    expect(counts.byKind["update certificates/status"]).toBe(2);
+    expect(counts.refusedByKind).toEqual({ "update certificates/status": 1, "get secrets": 1 });
+  });
+
+  it("counts nothing for a user with no requests", () => {
+    expect(requestCounts([])).toEqual({ requests: 0, writes: 0, refused: 0, byKind: {}, refusedByKind: {} });
   });
 });
 
