@@ -142,7 +142,10 @@ async function readLive(client: KubeApi, namespace: string, name: string, signal
  * policies read (registerSecretFacts) before the manager starts.
  */
 export function sharedOwnedSecretInformer(manager: Manager): Informer<Secret> {
-  return manager.shared("informer/owned-secrets", () => manager.informer<Secret>({ type: core.secrets, labelSelector: OWNED_SECRET_SELECTOR }));
+  const facts = ownedSecretFacts(manager);
+  return manager.shared("informer/owned-secrets", () =>
+    manager.informer<Secret>({ type: core.secrets, labelSelector: OWNED_SECRET_SELECTOR, transform: (s) => digestOwnedSecret(s, facts) }),
+  );
 }
 
 /** The facts `kind`'s policies read of its Secrets, computed once per Secret change instead of the data being kept. */

@@ -12,12 +12,15 @@ export interface CacheOptions {
   readonly plural: string;
   /** matchLabels only (the operator selects owned Secrets by one label). */
   readonly matchLabels?: Readonly<Record<string, string>>;
+  /** What the real informer keeps of each object (runtime/informer.ts `transform`), e.g. owned Secrets digested. */
+  readonly transform?: (object: KubeObject) => KubeObject;
 }
 
 export class InformerCache<T extends KubeObject = KubeObject> {
   readonly plural: string;
   readonly #model: KubeModel;
   readonly #matchLabels: Readonly<Record<string, string>> | undefined;
+  readonly #transform: ((object: KubeObject) => KubeObject) | undefined;
   readonly #map = new Map<string, T>();
   readonly #listeners: ChangeListener<T>[] = [];
   /** Index into the model's event log of the next event to deliver. */
@@ -30,6 +33,7 @@ export class InformerCache<T extends KubeObject = KubeObject> {
     this.plural = options.plural;
     this.#model = model;
     this.#matchLabels = options.matchLabels;
+    this.#transform = options.transform;
     const log = model.log(this.plural);
     this.#cursor = Math.max(0, Math.min(startAt, log.length));
     for (let i = 0; i < this.#cursor; i++) this.#fold(log[i]!);
@@ -41,7 +45,7 @@ export class InformerCache<T extends KubeObject = KubeObject> {
 
   #fold(e: KubeEvent): void {
     if (e.type === "DELETED" || !this.#selected(e.object)) this.#map.delete(e.key);
-    else this.#map.set(e.key, e.object as T);
+    else this.#map.set(e.key, (this.#transform ? this.#transform(e.object) : e.object) as T);
   }
 
   onChange(listener: ChangeListener<T>): void {

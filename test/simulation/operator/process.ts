@@ -14,7 +14,8 @@ import { ProvisioningKeyReconciler } from "../../../src/controllers/provisioning
 import { CachedTenancy } from "../../../src/controllers/provisioningkey/tenancy.ts";
 import { namespaceStateOf } from "../../../src/controllers/shared/connections.ts";
 import { isNotFound } from "../../../src/runtime/kube/errors.ts";
-import { OWNED_SECRET_SELECTOR, ownerKeyOf, type Secret } from "../../../src/controllers/shared/owned-secret.ts";
+import { OWNED_SECRET_SELECTOR, digestOwnedSecret, ownerKeyOf, type Secret } from "../../../src/controllers/shared/owned-secret.ts";
+import { tlsSecretView } from "../../../src/controllers/managedcertificate/secret.ts";
 import type { ResolvedConnection } from "../../../src/ports/connection.ts";
 import type { VendorPorts } from "../../../src/ports/vendors.ts";
 import { zpaProvisioningKeyClient } from "../../../src/vendors/zpa/managed-provisioning-keys.ts";
@@ -34,6 +35,7 @@ import { SimWorkQueue } from "./workqueue.ts";
 
 export const OPERATOR_NAMESPACE = "certbridge-system";
 const [selectorKey, selectorValue] = OWNED_SECRET_SELECTOR.split("=") as [string, string];
+const SECRET_FACTS = new Map([["ManagedCertificate", tlsSecretView]]);
 
 export interface ProcessDeps {
   readonly scheduler: Scheduler;
@@ -89,7 +91,8 @@ export class OperatorProcess implements ProcessHandle {
     const keys = new InformerCache(d.model, { plural: resourceTypes.provisioningKeys.plural }, startAt(resourceTypes.provisioningKeys.plural));
     const secrets = new InformerCache<Secret>(
       d.model,
-      { plural: core.secrets.plural, matchLabels: { [selectorKey]: selectorValue } },
+      // As the operator keeps them: digests, no data (shared/owned-secret.ts), with the certificates' facts.
+      { plural: core.secrets.plural, matchLabels: { [selectorKey]: selectorValue }, transform: (s) => digestOwnedSecret(s as Secret, SECRET_FACTS) },
       startAt(core.secrets.plural),
     );
     const cache = (plural: string) => new InformerCache(d.model, { plural }, startAt(plural));
