@@ -16,8 +16,7 @@
 //
 // Each connection is its own Cloudflare API token, hence its own vendor budget (960 requests per
 // 5 minutes at 80 % of the published limit): one token alone bounds throughput at ~3.2 issuances/s.
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { X509Certificate } from "node:crypto";
@@ -37,6 +36,7 @@ import { auditFlags, breakdown, isWrite, perUnit, readAudit, within } from "./sc
 import {
   type OperatorAuth,
   type OperatorBuild,
+  benchWorkDir,
   canRunInCluster,
   heapFigures,
   operatorIdentity,
@@ -88,7 +88,7 @@ function certificate(name: string, i: number): KubeObject {
 
 async function main(): Promise<void> {
   const cli = prepareCli(values.source ?? ".", values.build as OperatorBuild);
-  const work = await mkdtemp(join(tmpdir(), "certbridge-bench-"));
+  const work = await benchWorkDir("managedcertificates");
   const audit = await auditFlags(work);
   const plane = await ControlPlane.start({ log, extraApiServerArgs: audit.args });
   const client = KubeClient.fromFile(plane.kubeconfigPath, { fieldManager: "bench" });

@@ -2,8 +2,8 @@
 // log sees every request of one identity, whatever the operator's code counts or forgets to count, so
 // the same figure is measured the same way before and after a change to the operator.
 import { createReadStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 
 export interface AuditedRequest {
@@ -19,18 +19,26 @@ export interface AuditedRequest {
 export async function auditFlags(dir: string): Promise<{ args: string[]; logPath: string }> {
   const policy = join(dir, "audit-policy.yaml");
   const logPath = join(dir, "audit.log");
-  // Watches are logged once, when they end; RequestReceived would log every request twice.
+  // Watches are logged once, when they end; RequestReceived would log every request twice. The log
+  // is never rotated (maxsize 0 would mean lumberjack's 100 MB); readAudit reads rotated files anyway.
   await writeFile(
     policy,
     ["apiVersion: audit.k8s.io/v1", "kind: Policy", "omitStages: [RequestReceived, ResponseStarted]", "rules:", "  - level: Metadata", ""].join("\n"),
   );
-  return { args: [`--audit-policy-file=${policy}`, `--audit-log-path=${logPath}`, "--audit-log-format=json", "--audit-log-maxsize=0"], logPath };
+  return { args: [`--audit-policy-file=${policy}`, `--audit-log-path=${logPath}`, "--audit-log-format=json", "--audit-log-maxsize=1000000"], logPath };
 }
 
 /** The requests `user` made, in the order the log holds them. */
 export async function readAudit(logPath: string, user: string): Promise<AuditedRequest[]> {
   const out: AuditedRequest[] = [];
-  const lines = createInterface({ input: createReadStream(logPath, "utf8"), crlfDelay: Infinity });
+  const stem = basename(logPath, ".log");
+  const files = (await readdir(dirname(logPath))).filter((f) => f.startsWith(stem) && f.endsWith(".log")).map((f) => join(dirname(logPath), f));
+  for (const file of files) await readOne(file, user, out);
+  return out.sort((a, b) => a.at - b.at);
+}
+
+async function readOne(file: string, user: string, out: AuditedRequest[]): Promise<void> {
+  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.includes(user)) continue;
     const e = JSON.parse(line) as {
@@ -44,7 +52,6 @@ export async function readAudit(logPath: string, user: string): Promise<AuditedR
     const resource = `${e.objectRef?.resource ?? "?"}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}`;
     out.push({ at: Date.parse(e.requestReceivedTimestamp ?? ""), verb: e.verb ?? "?", resource, code: e.responseStatus?.code ?? 0 });
   }
-  return out;
 }
 
 /** Requests received in [from, to). */

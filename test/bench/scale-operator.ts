@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,13 @@ export function prepareCli(source: string, build: OperatorBuild): string {
   const tsc = spawnSync(join(REPO, "node_modules", ".bin", "tsc"), ["-p", join(root, "tsconfig.build.json"), "--outDir", out], { stdio: "inherit" });
   if (tsc.status !== 0) throw new Error(`compiling ${root} failed`);
   return join(out, "src", "cli.js");
+}
+
+/** A directory for one run's audit log and operator log, under the checkout's .cache (kept for a look afterwards). */
+export async function benchWorkDir(prefix: string): Promise<string> {
+  const root = join(REPO, ".cache", "bench-runs");
+  await mkdir(root, { recursive: true });
+  return mkdtemp(join(root, `${prefix}-`));
 }
 
 /** Can this process give a child its own mount namespace (to place a service-account token where in-cluster code reads it)? */

@@ -12,8 +12,7 @@
 // The operator runs as it ships (compiled, in-cluster credentials) unless told otherwise; see
 // scale-operator.ts. Leader election is off: a Lease renewal every few seconds is a per-process cost,
 // not a per-resource one (say so beside the figure).
-import { mkdtemp } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -32,6 +31,7 @@ import {
   type OperatorAuth,
   type OperatorBuild,
   type RunningOperator,
+  benchWorkDir,
   canRunInCluster,
   heapFigures,
   metricSum,
@@ -67,6 +67,8 @@ const skip = new Set((values.skip ?? "").split(",").filter(Boolean));
 const log = (line: string) => process.stdout.write(`[scale] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const token = (i: number) => `certbridge-sim-cloudflare-api-token-${String(i + 1).padStart(4, "0")}`;
 const load = () => loadavg()[0]!.toFixed(2);
+/** The ManagedCertificate controller's resync period (DEFAULT_RESYNC_MS). */
+const RESYNC_HOURS = 10;
 
 async function createAll(count: number, make: (i: number) => Promise<unknown>, parallel = 32): Promise<void> {
   let next = 0;
@@ -87,7 +89,7 @@ async function allReconciled(operator: RunningOperator, n: number): Promise<bool
 
 async function main(): Promise<void> {
   const cli = prepareCli(values.source ?? ".", values.build as OperatorBuild);
-  const work = await mkdtemp(join(tmpdir(), "certbridge-scale-"));
+  const work = await benchWorkDir("scale");
   const audit = await auditFlags(work);
   const plane = await ControlPlane.start({ log, extraApiServerArgs: audit.args });
   const client = KubeClient.fromFile(plane.kubeconfigPath, { fieldManager: "bench" });
@@ -205,9 +207,12 @@ async function main(): Promise<void> {
       await sleep(5_000);
       restartTo = Date.now();
       figures.restartVendorCalls = vendorCalls() - vendorBefore;
-      figures.rssFreshProcessHoldingNMiB = +(await operator.rssMiB()).toFixed(1);
       log(`restart: all reconciled in ${figures.restartAllReconciledSeconds as number} s`);
     }
+    // A fresh process holding N, settled (the restart's allocations collected).
+    await sleep(60_000);
+    const freshRss = await operator.rssMiB();
+    figures.rssFreshProcessHoldingNMiB = +freshRss.toFixed(1);
 
     // Unrelated Secrets: the operator must not hold them (its Secret watch is label-selected).
     let unrelatedFrom = 0;
@@ -226,7 +231,15 @@ async function main(): Promise<void> {
       await sleep(30_000);
       unrelatedTo = Date.now();
       figures.unrelatedSecrets = `${count} × ${kib} KiB`;
-      figures.rssAddedByUnrelatedSecretsMiB = +((await operator.rssMiB()) - before).toFixed(1);
+      figures.rssAddedByUnrelatedSecretsRunningMiB = +((await operator.rssMiB()) - before).toFixed(1);
+      // And a fresh process started beside them, against the fresh process above (the same settle time).
+      await operator.stop();
+      operator = start();
+      await operator.port;
+      const t0 = performance.now();
+      while (!(await allReconciled(operator, N)) && performance.now() - t0 < 600_000) await sleep(100);
+      await sleep(65_000);
+      figures.rssAddedByUnrelatedSecretsFreshMiB = +((await operator.rssMiB()) - freshRss).toFixed(1);
     }
 
     await operator.stop();
@@ -247,6 +260,16 @@ async function main(): Promise<void> {
       const restart = within(requests, restartFrom, restartTo);
       figures.restartApiWrites = restart.filter(isWrite).length;
       figures.restartApiRequestsByKind = breakdown(restart);
+      // A window of minutes sees no resync (every resource reconciles again ~10 h ± 20 % after the last
+      // time): what each resync costs is what a reconcile after the restart cost, reads of every kind
+      // but the informers' LISTs and watches.
+      const perReconcile = restart.filter((r) => r.verb !== "list" && r.verb !== "watch").length / N;
+      figures.resyncApiRequestsPerReconcile = +perReconcile.toFixed(4);
+      if (steadyTo > 0) {
+        const perHour = (figures.steadyApiRequestsPerHour as number) + (N / RESYNC_HOURS) * perReconcile;
+        figures.steadyWithResyncsApiRequestsPerHour = Math.round(perHour);
+        figures.steadyWithResyncsApiRequestsPerSecondPer1k = +(perHour / 3600 / (N / 1000)).toFixed(4);
+      }
     }
     if (unrelatedTo > 0) figures.apiRequestsWhileUnrelatedSecretsCreated = within(requests, unrelatedFrom, unrelatedTo).length;
     figures.loadAverage1mAtEnd = load();
