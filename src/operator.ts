@@ -26,7 +26,18 @@ export async function startOperator(config: OperatorConfig, log: Logger, options
     namespaces: config.namespaces,
     healthPort: config.metricsPort,
     healthHost: config.metricsHost,
-    ...(config.leaderElect ? { leaderElection: { namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity: config.identity } } : {}),
+    ...(config.leaderElect
+      ? {
+          leaderElection: {
+            namespace: config.leaderElectionNamespace,
+            name: config.leaderElectionId,
+            identity: config.identity,
+            leaseDurationMs: config.leaderElectionLeaseDuration,
+            renewDeadlineMs: config.leaderElectionRenewDeadline,
+            retryPeriodMs: config.leaderElectionRetryPeriod,
+          },
+        }
+      : {}),
     ...(options.onLostLeadership ? { onLostLeadership: options.onLostLeadership } : {}),
   });
   const warmUp = shouldWarmUp({

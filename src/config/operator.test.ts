@@ -34,6 +34,18 @@ describe("loadOperatorConfig", () => {
       expect: { provisioningKeyDriftInterval: 5_400_000 },
       why: "the drift interval has an environment twin",
     },
+    {
+      argv: [],
+      env: {},
+      expect: { leaderElectionLeaseDuration: 10_000, leaderElectionRenewDeadline: 7_000, leaderElectionRetryPeriod: 2_000 },
+      why: "leader election defaults: a standby takes over 10 s after the last renewal",
+    },
+    {
+      argv: ["--leader-election-lease-duration", "15s", "--leader-election-renew-deadline", "10s"],
+      env: {},
+      expect: { leaderElectionLeaseDuration: 15_000, leaderElectionRenewDeadline: 10_000, leaderElectionRetryPeriod: 2_000 },
+      why: "client-go's timing can be asked for",
+    },
   ])("$why", ({ argv, env, expect: expected }) => {
     expect(loadOperatorConfig(argv, env)).toMatchObject(expected);
   });
@@ -46,6 +58,16 @@ describe("loadOperatorConfig", () => {
     { argv: ["--provisioningkey-drift-interval", "5s"], message: "between 10s and 24h", why: "a drift interval that would spend ZPA's read budget" },
     { argv: ["--provisioningkey-drift-interval", "48h"], message: "--provisioningkey-drift-interval", why: "a drift interval over a day" },
     { argv: ["--provisioningkey-drift-interval", "10"], message: "CERTBRIDGE_PROVISIONINGKEY_DRIFT_INTERVAL", why: "a bare number has no unit" },
+    {
+      argv: ["--leader-election-renew-deadline", "10s"],
+      message: "--leader-election-renew-deadline (CERTBRIDGE_LEADER_ELECTION_RENEW_DEADLINE): must be shorter than --leader-election-lease-duration",
+      why: "a leader that could still act after a standby took over",
+    },
+    {
+      argv: ["--leader-election-retry-period", "6s"],
+      message: "--leader-election-retry-period",
+      why: "a retry period that leaves the leader no second renewal attempt before its deadline",
+    },
   ])("rejects $why with the flag named", ({ argv, message }) => {
     expect(() => loadOperatorConfig(argv, {})).toThrow(message);
   });

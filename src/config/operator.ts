@@ -19,6 +19,24 @@ export const settings = {
     help: "namespace of the leader Lease; default: the pod's namespace, else default",
   },
   leaderElectionId: { flag: "leader-election-id", env: "CERTBRIDGE_LEADER_ELECTION_ID", help: "name of the leader Lease", default: "certbridge-leader" },
+  leaderElectionLeaseDuration: {
+    flag: "leader-election-lease-duration",
+    env: "CERTBRIDGE_LEADER_ELECTION_LEASE_DURATION",
+    help: "how long a standby waits, after it last saw the Lease renewed, before it takes over (the failover time after a crash)",
+    default: "10s",
+  },
+  leaderElectionRenewDeadline: {
+    flag: "leader-election-renew-deadline",
+    env: "CERTBRIDGE_LEADER_ELECTION_RENEW_DEADLINE",
+    help: "how long the leader keeps trying to renew before it stops acting; shorter than the lease duration",
+    default: "7s",
+  },
+  leaderElectionRetryPeriod: {
+    flag: "leader-election-retry-period",
+    env: "CERTBRIDGE_LEADER_ELECTION_RETRY_PERIOD",
+    help: "how often the leader renews and a standby looks at the Lease; a fraction of the renew deadline",
+    default: "2s",
+  },
   metricsPort: {
     flag: "metrics-port",
     env: "CERTBRIDGE_METRICS_PORT",
@@ -74,34 +92,46 @@ const durationMs = (min: number, max: number, words: string) =>
     return ms;
   });
 
-export const OperatorConfig = z.object({
-  kubeconfig: z.string().min(1).optional(),
-  namespaces: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-  leaderElect: boolish,
-  leaderElectionNamespace: z.string().min(1),
-  leaderElectionId: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS subdomain name"),
-  metricsPort: port,
-  metricsHost: z.string().min(1),
-  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
-  concurrency: z.coerce.number().int().min(1).max(256),
-  identity: z.string().min(1),
-  crashAt: z
-    .string()
-    .regex(/^(managedcertificate|provisioningkey|certificaterequest):[a-z-]+$/, "must be <controller>:<step>, e.g. managedcertificate:submitted")
-    .optional(),
-  rateLimitWarmUp: z.enum(["auto", "always", "never"]),
-  certManager: boolish,
-  provisioningKeyDriftInterval: durationMs(10_000, 24 * 3_600_000, "between 10s and 24h"),
-  orderSettleMs: z.coerce.number().int().min(100).max(3_600_000).optional(),
-});
+export const OperatorConfig = z
+  .object({
+    kubeconfig: z.string().min(1).optional(),
+    namespaces: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    leaderElect: boolish,
+    leaderElectionNamespace: z.string().min(1),
+    leaderElectionId: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS subdomain name"),
+    leaderElectionLeaseDuration: durationMs(2_000, 300_000, "between 2s and 5m"),
+    leaderElectionRenewDeadline: durationMs(1_000, 300_000, "between 1s and 5m"),
+    leaderElectionRetryPeriod: durationMs(200, 60_000, "between 200ms and 1m"),
+    metricsPort: port,
+    metricsHost: z.string().min(1),
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+    concurrency: z.coerce.number().int().min(1).max(256),
+    identity: z.string().min(1),
+    crashAt: z
+      .string()
+      .regex(/^(managedcertificate|provisioningkey|certificaterequest):[a-z-]+$/, "must be <controller>:<step>, e.g. managedcertificate:submitted")
+      .optional(),
+    rateLimitWarmUp: z.enum(["auto", "always", "never"]),
+    certManager: boolish,
+    provisioningKeyDriftInterval: durationMs(10_000, 24 * 3_600_000, "between 10s and 24h"),
+    orderSettleMs: z.coerce.number().int().min(100).max(3_600_000).optional(),
+  })
+  .superRefine((c, ctx) => {
+    // client-go's rule: a leader must give up before a standby may take over, and must get several
+    // renewal attempts (retries are jittered by up to 20 %) before it gives up.
+    if (c.leaderElectionRenewDeadline >= c.leaderElectionLeaseDuration)
+      ctx.addIssue({ code: "custom", path: ["leaderElectionRenewDeadline"], message: "must be shorter than --leader-election-lease-duration" });
+    if (c.leaderElectionRetryPeriod * 1.2 >= c.leaderElectionRenewDeadline)
+      ctx.addIssue({ code: "custom", path: ["leaderElectionRetryPeriod"], message: "must be under 1/1.2 of --leader-election-renew-deadline" });
+  });
 export type OperatorConfig = z.infer<typeof OperatorConfig>;
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
