@@ -21,7 +21,7 @@ export interface InformerOptions<T extends KubeObject> {
   /** Secrets are only ever watched through a selector: never cache unrelated Secrets. */
   readonly labelSelector?: string;
   readonly pageSize?: number;
-  /** The server ends each watch after this long (randomised ±20 %), as client-go's reflector does. */
+  /** The server ends each watch after between this long and twice as long (at random), as client-go's reflector does. */
   readonly watchTimeoutSeconds?: number;
   /** No event or bookmark for this long means the watch has stalled: abort and resume it. */
   readonly inactivityTimeoutMs?: number;
@@ -236,7 +236,8 @@ export class Informer<T extends KubeObject> {
       watchdog.unref();
     };
     this.#stats.watchesStarted++;
-    const timeoutSeconds = Math.round(jitter(this.#o.watchTimeoutSeconds * 1.2, 0.33));
+    // client-go's reflector: minWatchTimeout × (1 + rand), 5-10 min; bookmarks keep the watchdog fed meanwhile.
+    const timeoutSeconds = Math.round(this.#o.watchTimeoutSeconds * (1 + Math.random()));
     try {
       arm();
       const events = this.#o.client.watch<T>(this.#o.type, {
