@@ -198,17 +198,38 @@ describe("ClusterVendorConnection admission from the namespace informer", () => 
 });
 
 describe("credential and namespace caches are timed by the injected clock (C4)", () => {
-  test("a credentials Secret is read once per TTL, then again", async () => {
+  test("a credentials Secret is read once per TTL (10 min) for resources, then again", async () => {
     const clock = new FakeClock();
     const { resolver: r, api } = resolver({}, clock);
     const secretGets = () => api.calls.filter((c) => c.method === "get" && c.plural === "secrets").length;
     await r.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal);
-    clock.advance(29_000);
+    clock.advance(599_000);
     await r.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal);
     expect(secretGets()).toBe(1);
     clock.advance(2_000);
     await r.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal);
     expect(secretGets()).toBe(2);
+  });
+
+  test("the connection's own controller (inspect) reads afresh every time, and what it read serves the resources (issue 13: a resync reads nothing)", async () => {
+    const clock = new FakeClock();
+    const { resolver: r, api } = resolver({}, clock);
+    const secretGets = () => api.calls.filter((c) => c.method === "get" && c.plural === "secrets").length;
+    const inspect = () => r.resolve({ kind: "VendorConnection", name: "cf" }, "team", undefined, signal, { purpose: "inspect" });
+    const consumer = async () => {
+      const l = await r.resolve({ kind: "VendorConnection", name: "cf" }, "team", "cloudflare", signal);
+      return l.ok ? l.connection.credentials.apiToken : l.reason;
+    };
+    // What the connection controller does every 5 minutes, for an hour; resources resolve in between.
+    for (let minute = 0; minute < 60; minute += 5) {
+      await inspect();
+      for (let i = 0; i < 100; i++) expect(await consumer()).toBe(TOKEN);
+      clock.advance(5 * 60_000);
+    }
+    expect(secretGets()).toBe(12); // the controller's reads only: the resources' 1,200 resolutions read none
+    await api.as("user").mergePatch(core.secrets, "team", "cf-creds", { data: { apiToken: Buffer.from("rotated").toString("base64") } });
+    await inspect();
+    expect(await consumer()).toBe("rotated"); // the controller's next read is what resources use
   });
 
   test("a rotated Secret is seen after the TTL, or at once after invalidate (a connection edit)", async () => {

@@ -19,6 +19,7 @@ import { isNotFound } from "../../runtime/kube/errors.ts";
 import { type KubeObject, core } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { type ConnectionSpec, type CredentialsRead, type SecretObject, fingerprint, readCredentials } from "./connection-credentials.ts";
+import { connectionChangeMatters } from "./connection-changes.ts";
 import { type NamespaceObject, type NamespaceState, goneNamespace, namespaceStateOf, sharedNamespaceInformer } from "./connection-namespaces.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
@@ -89,7 +90,15 @@ export function connectionEdited(current: KubeObject | undefined, previous: Kube
   );
 }
 
-const DEFAULT_SECRET_TTL_MS = 30_000;
+/**
+ * How long a resource's resolution may use credentials read earlier. The connection's own controller
+ * reads its Secret afresh every SECRET_RECHECK_MS (5 min) and stores what it read here, and any change
+ * that matters to a connection (an edit, new credentials verified, Ready flipping) drops them: so a
+ * resource reconciling at a resync, or 10,000 of them, reads no credentials at all (issue 13 item 6).
+ */
+const DEFAULT_SECRET_TTL_MS = 10 * 60_000;
+/** Unwatched namespaces (no namespace informer, or one not seen yet) are read again after this long. */
+const NAMESPACE_TTL_MS = 30_000;
 
 type Refusal = Extract<ConnectionLookup, { ok: false }>;
 const refuse = (reason: ConnectionProblem, message: string): Refusal => ({ ok: false, reason, message });
@@ -138,7 +147,7 @@ export class ConnectionResolver {
     this.#log = init.log.child({ component: "connection-resolver" });
     const clock = init.clock ?? systemClock;
     this.#secrets = new TtlCache(clock, init.secretTtlMs ?? DEFAULT_SECRET_TTL_MS);
-    this.#namespaceStates = new TtlCache(clock, init.secretTtlMs ?? DEFAULT_SECRET_TTL_MS);
+    this.#namespaceStates = new TtlCache(clock, NAMESPACE_TTL_MS);
   }
 
   get vendorConnections(): ReadCache<KubeObject> {
@@ -205,7 +214,10 @@ export class ConnectionResolver {
     const deleting = raw.metadata.deletionTimestamp !== undefined;
     if (deleting && purpose === "provision")
       return refuse("ConnectionDeleting", `${described} is being deleted; it serves only the cleanup of what was made through it`);
-    const read = await readCredentials(spec, block, { cluster, namespace }, (secretNamespace, name) => this.#secret(secretNamespace, name, signal));
+    // The connection's own controller reads afresh (and refreshes what resources read); a resource reads the cache.
+    const read = await readCredentials(spec, block, { cluster, namespace }, (secretNamespace, name) =>
+      this.#secret(secretNamespace, name, signal, purpose === "inspect"),
+    );
     const creds = read.ok ? fromSecret(read) : await this.#retainedCopy(purpose, raw, spec, described, signal);
     if (creds === undefined) return refuse("SecretNotFound", (read as Extract<CredentialsRead, { ok: false }>).message);
     const connection: ResolvedConnection = {
@@ -244,9 +256,9 @@ export class ConnectionResolver {
     };
   }
 
-  async #secret(namespace: string, name: string, signal: AbortSignal): Promise<SecretObject | undefined> {
+  async #secret(namespace: string, name: string, signal: AbortSignal, fresh: boolean): Promise<SecretObject | undefined> {
     const key = `${namespace}/${name}`;
-    const cached = this.#secrets.get(key);
+    const cached = fresh ? undefined : this.#secrets.get(key);
     if (cached !== undefined) return cached.value;
     let secret: SecretObject | undefined;
     try {
@@ -303,10 +315,11 @@ export function sharedConnectionResolver(manager: Manager): ConnectionResolver {
       log: manager.log,
       clock: manager.clock,
     });
-    // An edit or a touch (annotation) means "look again now": drop the cached Secrets. A status write
-    // (a re-verification, a consumer count) is not a change.
+    // An edit or a touch (annotation) means "look again now", and so do new credentials verified or
+    // Ready flipping (the connection's controller saw the Secret change): drop the cached Secrets. A
+    // re-verification that changed nothing else, or a consumer count, is not a change.
     const onConnection = (_key: string, current: KubeObject | undefined, previous: KubeObject | undefined) => {
-      if (connectionEdited(current, previous)) resolver.invalidate();
+      if (connectionEdited(current, previous) || connectionChangeMatters(current, previous)) resolver.invalidate();
     };
     vendorConnections.onChange(onConnection);
     clusterVendorConnections.onChange(onConnection);
