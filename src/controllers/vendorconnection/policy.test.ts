@@ -3,7 +3,7 @@ import { VendorError } from "../../ports/vendor-error.ts";
 import type { ConnectionStatus } from "../../api/v1alpha1/index.ts";
 import { CloudflareConnection, SectigoConnection, ZpaConnection } from "../../api/v1alpha1/vendorconnection.ts";
 import type { ConnectionSettings } from "../../ports/connection.ts";
-import { endpointOf, failedVerification, REVERIFY_INTERVAL_MS, verificationDue, type VerificationInput } from "./policy.ts";
+import { endpointOf, failedVerification, REVERIFY_INTERVAL_MS, RETRY_REJECTED_MS, verificationDue, type VerificationInput } from "./policy.ts";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const min = 60_000;
@@ -39,7 +39,13 @@ describe("verificationDue", () => {
     { reason: "verified recently and nothing changed: no vendor call", in: input({}), due: false, nextInMs: REVERIFY_INTERVAL_MS - 3 * min },
     { reason: "spec edited since", in: input({ generation: 3 }), due: true },
     { reason: "credentials Secret rotated", in: input({ credentialsResourceVersion: "101" }), due: true },
-    { reason: "verified too long ago", in: input({ status: verified({ lastVerifiedTime: new Date(NOW - 11 * min).toISOString() }) }), due: true },
+    {
+      reason: "verified 50 minutes ago: a quiet connection is re-verified hourly, not every few minutes",
+      in: input({ status: verified({ lastVerifiedTime: new Date(NOW - 50 * min).toISOString() }) }),
+      due: false,
+      nextInMs: 10 * min,
+    },
+    { reason: "verified too long ago", in: input({ status: verified({ lastVerifiedTime: new Date(NOW - 61 * min).toISOString() }) }), due: true },
     {
       reason: "lastVerifiedTime in the future (clock skew) is not trusted",
       in: input({ status: verified({ lastVerifiedTime: new Date(NOW + 5 * min).toISOString() }) }),
@@ -52,7 +58,7 @@ describe("verificationDue", () => {
       reason: "rejected credentials wait for a change or the interval",
       in: input({ status: failed, last: { fingerprint: "fp", at: NOW - 2 * min, retryable: false } }),
       due: false,
-      nextInMs: REVERIFY_INTERVAL_MS - 2 * min,
+      nextInMs: RETRY_REJECTED_MS - 2 * min,
     },
     {
       reason: "rejected credentials are tried again after the interval",

@@ -6,8 +6,15 @@ import { meaningOf, vendorReason } from "../../ports/error-policy.ts";
 import type { ConnectionSettings } from "../../ports/connection.ts";
 import type { VendorError } from "../../ports/vendor-error.ts";
 
-/** Re-verify a working connection this often: enough to notice revoked credentials, cheap for the vendor. */
-export const REVERIFY_INTERVAL_MS = 10 * 60_000;
+/**
+ * Re-verify a working connection this often: credentials revoked at the vendor show on the connection
+ * within the hour (a resource that calls the vendor meets the refusal at once), and changed credentials
+ * are verified when the Secret is re-read (SECRET_RECHECK_MS). Each re-verification is one vendor call
+ * and one status write (lastVerifiedTime), so quiet connections cost little (issue 13 item 6).
+ */
+export const REVERIFY_INTERVAL_MS = 60 * 60_000;
+/** Credentials the vendor refused are tried again this often, or as soon as the Secret changes. */
+export const RETRY_REJECTED_MS = 10 * 60_000;
 /** Credentials Secrets are not ours and not watched: look at them again this often. */
 export const SECRET_RECHECK_MS = 5 * 60_000;
 
@@ -27,6 +34,8 @@ export interface VerificationInput {
   readonly last: LastAttempt | undefined;
   readonly now: number;
   readonly intervalMs?: number;
+  /** How long refused credentials wait (default RETRY_REJECTED_MS). */
+  readonly rejectedRetryMs?: number;
 }
 
 export type VerificationDecision = { readonly due: true; readonly why: string } | { readonly due: false; readonly nextInMs: number };
@@ -48,8 +57,9 @@ export function verificationDue(input: VerificationInput): VerificationDecision 
   // Not verified. A failure that retrying cannot fix waits for a change or the interval; anything
   // else (first sight, a restart, a retryable failure coming back from backoff) calls now.
   if (last !== undefined && !last.retryable) {
+    const wait = input.rejectedRetryMs ?? RETRY_REJECTED_MS;
     const age = now - last.at;
-    if (age >= 0 && age < interval) return { due: false, nextInMs: interval - age };
+    if (age >= 0 && age < wait) return { due: false, nextInMs: wait - age };
   }
   return { due: true, why: ready === undefined ? "not verified yet" : "not verified" };
 }

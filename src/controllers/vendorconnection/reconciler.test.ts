@@ -167,6 +167,12 @@ describe("ConnectionReconciler", () => {
     await w.run();
     expect(w.verifies).toBe(2);
     expect(w.writes.at(-1)).toMatchObject({ credentialsResourceVersion: "101" });
+    // Nothing changed: no vendor call and no status write for the rest of the hour (issue 13: quiet connections).
+    const writes = w.writes.length;
+    w.advance(50 * 60_000);
+    await w.run();
+    expect(w.verifies).toBe(2);
+    expect(w.writes).toHaveLength(writes);
     w.advance(11 * 60_000);
     await w.run();
     expect(w.verifies).toBe(3);
