@@ -5,6 +5,7 @@
 // Each VendorConnection is its own Cloudflare API token with its own vendor budget (80 % of 1,200 requests
 // per 5 minutes, ~3.2 issuances/s): the connection count bounds certbridge's throughput, so the default is
 // high enough that the operator, not Cloudflare's published limit, is what the round measures.
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { resourceTypes } from "../../src/api/v1alpha1/group.ts";
 import { type KubeObject, core } from "../../src/runtime/kube/resource.ts";
@@ -67,6 +68,8 @@ export function certbridgeSystem(settings: CertbridgeSettings): SystemUnderTest 
       const stop = async () => {
         await operator.stop();
         await sim.close();
+        // The service-account token's folder (in-cluster auth): nothing of a round outlives it.
+        if (identity.serviceAccountDir) await rm(identity.serviceAccountDir, { recursive: true, force: true });
       };
       try {
         await operator.port;
