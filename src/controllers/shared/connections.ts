@@ -97,8 +97,12 @@ export function connectionEdited(current: KubeObject | undefined, previous: Kube
  * resource reconciling at a resync, or 10,000 of them, reads no credentials at all (issue 13 item 6).
  */
 const DEFAULT_SECRET_TTL_MS = 10 * 60_000;
-/** Unwatched namespaces (no namespace informer, or one not seen yet) are read again after this long. */
-const NAMESPACE_TTL_MS = 30_000;
+/**
+ * The connection's own controller reads the Secret again when what it read is older than this: its
+ * 5-minute re-read, and a burst of recounts as new resources arrive, cost one read each (not one per
+ * recount). Unwatched namespaces (no namespace informer, or one not seen yet) are read again after as long.
+ */
+const FRESH_MS = 30_000;
 
 type Refusal = Extract<ConnectionLookup, { ok: false }>;
 const refuse = (reason: ConnectionProblem, message: string): Refusal => ({ ok: false, reason, message });
@@ -147,7 +151,7 @@ export class ConnectionResolver {
     this.#log = init.log.child({ component: "connection-resolver" });
     const clock = init.clock ?? systemClock;
     this.#secrets = new TtlCache(clock, init.secretTtlMs ?? DEFAULT_SECRET_TTL_MS);
-    this.#namespaceStates = new TtlCache(clock, NAMESPACE_TTL_MS);
+    this.#namespaceStates = new TtlCache(clock, FRESH_MS);
   }
 
   get vendorConnections(): ReadCache<KubeObject> {
@@ -214,7 +218,7 @@ export class ConnectionResolver {
     const deleting = raw.metadata.deletionTimestamp !== undefined;
     if (deleting && purpose === "provision")
       return refuse("ConnectionDeleting", `${described} is being deleted; it serves only the cleanup of what was made through it`);
-    // The connection's own controller reads afresh (and refreshes what resources read); a resource reads the cache.
+    // The connection's own controller reads afresh (within FRESH_MS), refreshing what resources read from the cache.
     const read = await readCredentials(spec, block, { cluster, namespace }, (secretNamespace, name) =>
       this.#secret(secretNamespace, name, signal, purpose === "inspect"),
     );
@@ -258,7 +262,7 @@ export class ConnectionResolver {
 
   async #secret(namespace: string, name: string, signal: AbortSignal, fresh: boolean): Promise<SecretObject | undefined> {
     const key = `${namespace}/${name}`;
-    const cached = fresh ? undefined : this.#secrets.get(key);
+    const cached = this.#secrets.get(key, fresh ? FRESH_MS : undefined);
     if (cached !== undefined) return cached.value;
     let secret: SecretObject | undefined;
     try {

@@ -13,13 +13,16 @@ export class TtlCache<V> {
     this.#ttlMs = ttlMs;
   }
 
-  /** The value, if it was set less than the TTL ago (`{ value }`, so an undefined value is a hit too). */
-  get(key: string): { readonly value: V } | undefined {
+  /**
+   * The value, if it was set less than the TTL ago (`{ value }`, so an undefined value is a hit too);
+   * `maxAgeMs`: a reader that wants it fresher than the TTL (the entry stays for others).
+   */
+  get(key: string, maxAgeMs = this.#ttlMs): { readonly value: V } | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     const age = millisOf(this.#clock) - entry.at;
-    if (age >= 0 && age < this.#ttlMs) return { value: entry.value };
-    this.#entries.delete(key);
+    if (age >= 0 && age < Math.min(maxAgeMs, this.#ttlMs)) return { value: entry.value };
+    if (!(age >= 0 && age < this.#ttlMs)) this.#entries.delete(key);
     return undefined;
   }
 
