@@ -24,6 +24,9 @@ export type VendorConnectionConfig = Pick<OperatorConfig, "concurrency" | "names
   leaderElectionNamespace?: string;
 };
 
+/** How long a held connection waits to recount its users after one came or went (their changes share one write). */
+const RECOUNT_DELAY_MS = 5_000;
+
 export function setupVendorConnectionControllers(manager: Manager, config: VendorConnectionConfig): void {
   const resolver = sharedConnectionResolver(manager);
   const consumers = sharedConnectionConsumers(manager);
@@ -41,6 +44,7 @@ export function setupVendorConnectionControllers(manager: Manager, config: Vendo
     { kind: "ClusterVendorConnection", informer: resolver.clusterVendorConnections },
   ];
   const enqueue = new Map<ConnectionKind, (key: string) => void>();
+  const recount = new Map<ConnectionKind, (key: string, stillUsed: boolean) => void>();
   for (const { kind, informer } of connectionKinds) {
     const type = kind === "VendorConnection" ? resourceTypes.vendorConnections : resourceTypes.clusterVendorConnections;
     const status = new StatusApplier<ConnectionObject>({ api: manager.client, type });
@@ -70,10 +74,17 @@ export function setupVendorConnectionControllers(manager: Manager, config: Vendo
       controller.enqueue(key);
     });
     enqueue.set(kind, (key) => controller.enqueue(key));
+    // A connection held and still used only recounts: changes within RECOUNT_DELAY_MS share one status
+    // write (a trickle of new resources wrote status.consumers once each). The first user (the in-use
+    // finalizer and the retained copy) and the last one leaving (the release) are seen at once.
+    recount.set(kind, (key, stillUsed) => {
+      if (stillUsed && (informer.get(key)?.metadata.finalizers ?? []).includes(finalizers.inUse)) controller.queue.addAfter(key, RECOUNT_DELAY_MS);
+      else controller.enqueue(key);
+    });
   }
   const wake = (id: ConnectionId) => enqueue.get(id.kind)?.(connectionQueueKey(id));
   // A resource started or stopped using a connection (or a namespace's admission moved): recount it.
-  consumers.onConsumersChanged(wake);
+  consumers.onConsumersChanged((id) => recount.get(id.kind)?.(connectionQueueKey(id), consumers.summary(id).count > 0));
   // A copy changed or vanished under us: its connection looks again. The first list brings every
   // copy here too, so one left by a connection deleted while the operator was away is swept.
   copies.onChange((_key, current, previous) => {
