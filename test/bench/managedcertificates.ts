@@ -2,7 +2,7 @@
 // time to all Ready, apply→Secret p50/p99, vendor calls and API requests per issuance, and operator RSS.
 //
 //   node test/bench/managedcertificates.ts [--n 1000] [--connections 4] [--concurrency 8] [--idle-seconds 30] [--steady 100]
-//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--node-options "..."] [--heap-snapshot DIR]
+//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--node-options="..."] [--heap-snapshot DIR] [--memory-limit-mib M]
 //
 // The operator runs as it ships unless told otherwise: compiled JavaScript (--build js) with in-cluster
 // service-account credentials (--auth in-cluster, when this process may give the operator a mount
@@ -62,6 +62,7 @@ const { values } = parseArgs({
     auth: { type: "string" },
     "node-options": { type: "string", default: "" },
     "heap-snapshot": { type: "string" },
+    "memory-limit-mib": { type: "string" },
   },
 });
 const N = Number(values.n);
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
       logPath: join(work, "operator.log"),
       ...(nodeOptions ? { nodeOptions } : {}),
       ...(snapshotDir ? { cwd: snapshotDir } : {}),
+      ...(values["memory-limit-mib"] ? { memoryLimitMiB: Number(values["memory-limit-mib"]) } : {}),
       args: ["--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"],
     });
     const port = await operator.port;
@@ -166,6 +168,8 @@ async function main(): Promise<void> {
     let lastReport = 0;
     while (readyAt.size < N && Date.now() < deadline) {
       await sleep(250);
+      const ended = operator.ended();
+      if (ended !== undefined) throw new Error(`the operator ended (${ended}) during the burst; memory: ${JSON.stringify(await operator.memoryLimit())}`);
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
         log(`${readyAt.size}/${N} Ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -198,6 +202,7 @@ async function main(): Promise<void> {
     const idleWrites = secrets.stats().events + certs.stats().events - idleWritesBefore;
     const rssSettled = await operator.rssMiB();
     const heap = heapFigures(await operator.metrics());
+    const cgroup = await operator.memoryLimit();
     sampler.stop();
     if (snapshotDir) log(`heap snapshot of the settled operator: ${await takeHeapSnapshot(operator.pid, snapshotDir)}`);
     const peakRss = Math.max(sampler.peak(), rssSettled);
@@ -256,6 +261,7 @@ async function main(): Promise<void> {
       operatorPeakRssMiB: +peakRss.toFixed(1),
       operatorRssSettledMiB: +rssSettled.toFixed(1),
       ...heap,
+      ...(cgroup === undefined ? {} : { memoryCgroupLimitMiB: cgroup.limitMiB, memoryCgroupPeakMiB: cgroup.peakMiB, memoryCgroupOomKills: cgroup.oomKills }),
       sampleLeafIssuer: leaf?.issuer.split("\n").join(", ") ?? "n/a",
     };
     log("results:");

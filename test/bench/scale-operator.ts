@@ -4,7 +4,7 @@
 // count its requests. Benchmarks only.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -96,9 +96,13 @@ export async function operatorIdentity(plane: ControlPlane, client: KubeClient, 
 
 export interface RunningOperator {
   readonly pid: number;
+  /** With a memory limit: the cgroup's peak usage and whether the kernel OOM-killed the operator. */
+  memoryLimit(): Promise<{ limitMiB: number; peakMiB: number; oomKills: number } | undefined>;
   readonly port: Promise<number>;
   /** Resident set size now, MiB. */
   rssMiB(): Promise<number>;
+  /** How it ended, once it has (a signal name, or an exit code). */
+  ended(): string | undefined;
   /** The /metrics text. */
   metrics(): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -113,6 +117,8 @@ export interface StartOptions {
   /** The operator's stdout and stderr go here. */
   readonly logPath: string;
   readonly cwd?: string;
+  /** Run inside a memory cgroup with this limit (what a pod's resources.limits.memory does), when one can be made. */
+  readonly memoryLimitMiB?: number;
 }
 
 /** Starts `certbridge run`; in-cluster inside a private mount namespace whose /run holds the service-account files. */
@@ -157,19 +163,24 @@ export function startOperator(o: StartOptions): RunningOperator {
   });
   port.catch(() => {});
   const pid = child.pid ?? 0;
+  const cgroup = o.memoryLimitMiB === undefined ? undefined : memoryCgroup(pid, o.memoryLimitMiB);
   return {
     pid,
     port,
+    memoryLimit: async () => cgroup?.read(),
+    ended: () => (child.signalCode !== null ? child.signalCode : child.exitCode !== null ? `exit ${child.exitCode}` : undefined),
     rssMiB: async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024,
     metrics: async () => {
       const res = await fetch(`http://127.0.0.1:${await port}/metrics`);
       return res.text();
     },
     stop: async (signal = "SIGTERM") => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        await exited;
+      }
       log.end();
+      cgroup?.remove();
     },
   };
 }
@@ -235,4 +246,53 @@ export function heapFigures(metrics: string): Record<string, number> {
     heapLargeObjectTotalMiB: space("large_object", "total"),
     externalMiB: mib(metricSum(metrics, "certbridge_nodejs_external_memory_bytes")),
   };
+}
+
+/**
+ * A cgroup v1 memory cgroup beside this process's own, limited to `limitMiB`, holding `pid`: the
+ * kernel OOM-kills the operator there as a pod's memory limit would. Undefined (and said) where none
+ * can be made (no cgroup v1 memory controller, or not allowed).
+ */
+function memoryCgroup(pid: number, limitMiB: number): { read(): Promise<{ limitMiB: number; peakMiB: number; oomKills: number }>; remove(): void } | undefined {
+  try {
+    const own = /^\d+:memory:(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"))?.[1];
+    if (own === undefined) throw new Error("no cgroup v1 memory controller");
+    const dir = join("/sys/fs/cgroup/memory", own, `certbridge-bench-${pid}`);
+    mkdirSync(dir);
+    try {
+      writeFileSync(join(dir, "memory.limit_in_bytes"), String(limitMiB * 1048576));
+      // It moves within milliseconds of starting: what it allocated before is a few MiB of Node's own.
+      writeFileSync(join(dir, "cgroup.procs"), String(pid));
+    } catch (error) {
+      rmdirSync(dir);
+      throw error;
+    }
+    return {
+      read: async () => {
+        const peak = Number(readFileSync(join(dir, "memory.max_usage_in_bytes"), "utf8")) / 1048576;
+        const oom = Number(/oom_kill (\d+)/.exec(readFileSync(join(dir, "memory.oom_control"), "utf8"))?.[1] ?? 0);
+        return { limitMiB, peakMiB: +peak.toFixed(1), oomKills: oom };
+      },
+      remove: () => {
+        try {
+          rmdirSync(dir);
+        } catch {
+          /* still has a process, or already gone */
+        }
+      },
+    };
+  } catch (error) {
+    process.stdout.write(`[bench] memory limit of ${limitMiB} MiB not enforced: ${error instanceof Error ? error.message : String(error)}\n`);
+    return undefined;
+  }
+}
+
+/** The lowest RSS over `ms` (sampled every second): a figure between garbage collections, steadier than one sample. */
+export async function settledRss(operator: RunningOperator, ms: number): Promise<number> {
+  let low = Infinity;
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    low = Math.min(low, await operator.rssMiB());
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return low;
 }

@@ -7,7 +7,10 @@
 //   unrelated  RSS added by Secrets the operator does not manage (created while it runs)
 //
 //   node test/bench/scale.ts [--n 10000] [--connections 16] [--steady-minutes 11] [--unrelated 30000 --unrelated-kib 10]
-//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--node-options "..."] [--skip steady,unrelated]
+//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--node-options="..."] [--memory-limit-mib M] [--skip steady,unrelated]
+//
+// --memory-limit-mib runs the operator in a memory cgroup of that size, as a pod limit would (where
+// this process may make one): an OOM kill ends the run and is reported.
 //
 // The operator runs as it ships (compiled, in-cluster credentials) unless told otherwise; see
 // scale-operator.ts. Leader election is off: a Lease renewal every few seconds is a per-process cost,
@@ -38,6 +41,7 @@ import {
   operatorIdentity,
   peakSampler,
   prepareCli,
+  settledRss,
   startOperator,
 } from "./scale-operator.ts";
 
@@ -57,6 +61,7 @@ const { values } = parseArgs({
     auth: { type: "string" },
     "node-options": { type: "string", default: "" },
     skip: { type: "string", default: "" },
+    "memory-limit-mib": { type: "string" },
   },
 });
 const N = Number(values.n);
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
         identity,
         logPath: join(work, "operator.log"),
         ...(values["node-options"] ? { nodeOptions: values["node-options"] } : {}),
+        ...(values["memory-limit-mib"] ? { memoryLimitMiB: Number(values["memory-limit-mib"]) } : {}),
         args: ["--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"],
       });
     figures.operator = `${values.build} ${AUTH}${values["node-options"] ? ` NODE_OPTIONS=${values["node-options"]}` : ""}`;
@@ -156,6 +162,8 @@ async function main(): Promise<void> {
     let lastReport = Date.now();
     while (readyAt.size < N && Date.now() < deadline) {
       await sleep(500);
+      const ended = operator.ended();
+      if (ended !== undefined) throw new Error(`the operator ended (${ended}) during the burst; memory: ${JSON.stringify(await operator.memoryLimit())}`);
       if (Date.now() - lastReport > 30_000) {
         lastReport = Date.now();
         log(
@@ -176,6 +184,8 @@ async function main(): Promise<void> {
     figures.rssPeakMiB = +Math.max(sampler.peak(), settled).toFixed(1);
     figures.rssSettledMiB = +settled.toFixed(1);
     Object.assign(figures, heapFigures(await operator.metrics()));
+    const limit = await operator.memoryLimit();
+    if (limit !== undefined) figures.memoryCgroupBurst = limit;
     log(`all Ready in ${figures.allReadySeconds as number} s; RSS peak ${figures.rssPeakMiB as number}, settled ${figures.rssSettledMiB as number} MiB`);
 
     // Steady state: nothing changes; every connection's re-verification interval (10 min) passes once.
@@ -209,9 +219,8 @@ async function main(): Promise<void> {
       figures.restartVendorCalls = vendorCalls() - vendorBefore;
       log(`restart: all reconciled in ${figures.restartAllReconciledSeconds as number} s`);
     }
-    // A fresh process holding N, settled (the restart's allocations collected).
-    await sleep(60_000);
-    const freshRss = await operator.rssMiB();
+    // A fresh process holding N, settled (the restart's allocations collected): its lowest RSS over a minute.
+    const freshRss = await settledRss(operator, 60_000);
     figures.rssFreshProcessHoldingNMiB = +freshRss.toFixed(1);
 
     // Unrelated Secrets: the operator must not hold them (its Secret watch is label-selected).
@@ -221,25 +230,24 @@ async function main(): Promise<void> {
       const count = Number(values.unrelated);
       const kib = Number(values["unrelated-kib"]);
       await client.create(core.namespaces, { metadata: { name: "unrelated" } });
-      const before = await operator.rssMiB();
+      const before = await settledRss(operator, 20_000);
       unrelatedFrom = Date.now();
       const payload = Buffer.alloc(kib * 1024, 7).toString("base64");
       log(`creating ${count} unrelated Secrets of ${kib} KiB`);
       await createAll(count, (i) =>
         client.create(core.secrets, { metadata: { name: `unrelated-${i}`, namespace: "unrelated" }, data: { blob: payload } } as KubeObject),
       );
-      await sleep(30_000);
+      const after = await settledRss(operator, 30_000);
       unrelatedTo = Date.now();
       figures.unrelatedSecrets = `${count} × ${kib} KiB`;
-      figures.rssAddedByUnrelatedSecretsRunningMiB = +((await operator.rssMiB()) - before).toFixed(1);
+      figures.rssAddedByUnrelatedSecretsRunningMiB = +(after - before).toFixed(1);
       // And a fresh process started beside them, against the fresh process above (the same settle time).
       await operator.stop();
       operator = start();
       await operator.port;
       const t0 = performance.now();
       while (!(await allReconciled(operator, N)) && performance.now() - t0 < 600_000) await sleep(100);
-      await sleep(65_000);
-      figures.rssAddedByUnrelatedSecretsFreshMiB = +((await operator.rssMiB()) - freshRss).toFixed(1);
+      figures.rssAddedByUnrelatedSecretsFreshMiB = +((await settledRss(operator, 60_000)) - freshRss).toFixed(1);
     }
 
     await operator.stop();
