@@ -1,6 +1,8 @@
 // The shared cert-manager harness (test/harness/cert-manager.ts) on the real control plane: cert-manager
 // v1.21.2's CRDs installed and served, its controller running as its own user, and a Certificate from a
-// CA ClusterIssuer Ready with a real Secret whose leaf the CA signed. Skipped with the reason where the
+// CA Issuer Ready with a real Secret whose leaf the CA signed. The controller watches only this file's
+// namespace: cluster-wide, its approver would approve the requests other files leave unapproved on
+// purpose (cert-manager-requests.test.ts) while this file runs beside them. Skipped with the reason where the
 // controller cannot be built (never in CI, where .ci/run builds it first).
 import { randomBytes, X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -31,6 +33,7 @@ describe.skipIf(!cm.available)("cert-manager harness", () => {
   let controller: CertManagerProcess | undefined;
   let installed: string[] = [];
   let identityDir: string | undefined;
+  let ns: string;
 
   beforeAll(async () => {
     client = adminClient();
@@ -38,7 +41,8 @@ describe.skipIf(!cm.available)("cert-manager harness", () => {
     // Its own user, as the benchmark runs it (the audit log tells its requests apart by user).
     identityDir = await mkdtemp(join(tmpdir(), "cm-harness-"));
     const kubeconfig = await kubeconfigForUser(inject("kubeconfigPath"), identityDir, "cert-manager-controller", ["system:masters"]);
-    controller = await startCertManager({ kubeconfig });
+    ns = await freshNamespace(client, "cm");
+    controller = await startCertManager({ kubeconfig, namespace: ns });
   });
 
   afterAll(async () => {
@@ -58,23 +62,18 @@ describe.skipIf(!cm.available)("cert-manager harness", () => {
     ]);
   });
 
-  it("issues a Certificate from a CA ClusterIssuer into a Secret the CA signed", async () => {
-    const ns = await freshNamespace(client, "cm");
+  it("issues a Certificate from a CA Issuer into a Secret the CA signed", async () => {
     const id = randomBytes(4).toString("hex");
     const ca = (await createTestCa({ name: "cert-manager harness" })).root;
-    // A ClusterIssuer reads its Secret from the cluster resource namespace (kube-system by default).
     const caSecret = `harness-ca-${id}`;
     await client.create(core.secrets, {
-      metadata: { name: caSecret, namespace: "kube-system" },
+      metadata: { name: caSecret, namespace: ns },
       type: "kubernetes.io/tls",
       stringData: { "tls.crt": ca.certPem, "tls.key": ca.keyPem },
     } as KubeObject);
     const issuer = `harness-ca-${id}`;
-    await client.create(certManagerTypes.clusterIssuers, { metadata: { name: issuer }, spec: { ca: { secretName: caSecret } } } as KubeObject);
-    await eventually(
-      "the ClusterIssuer Ready",
-      async () => ready(await client.get<Conditioned>(certManagerTypes.clusterIssuers, undefined, issuer))?.status === "True",
-    );
+    await client.create(certManagerTypes.issuers, { metadata: { name: issuer, namespace: ns }, spec: { ca: { secretName: caSecret } } } as KubeObject);
+    await eventually("the Issuer Ready", async () => ready(await client.get<Conditioned>(certManagerTypes.issuers, ns, issuer))?.status === "True");
 
     await client.create(certManagerTypes.certificates, {
       metadata: { name: "web", namespace: ns },
@@ -83,7 +82,7 @@ describe.skipIf(!cm.available)("cert-manager harness", () => {
         commonName: "web.cm.example",
         dnsNames: ["web.cm.example"],
         privateKey: { algorithm: "ECDSA", size: 256 },
-        issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: issuer },
+        issuerRef: { group: "cert-manager.io", kind: "Issuer", name: issuer },
       },
     } as KubeObject);
     const condition = await eventually(
