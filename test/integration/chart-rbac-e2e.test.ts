@@ -112,10 +112,14 @@ describe("end to end under exactly the chart's RBAC", () => {
       },
     } as KubeObject);
 
-    // The operator as that identity, with the chart's Lease settings.
+    // The operator as that identity, with the chart's Lease settings. It watches only this test's
+    // namespace: on the shared control plane of a full run, other files' leftovers (resources whose
+    // simulators are gone) would queue ahead of ours. The chart's roles are cluster-wide either way.
     const operator = startOperatorProcess([
       "--kubeconfig",
       asUser,
+      "--namespaces",
+      apps,
       "--leader-election-namespace",
       system,
       "--leader-election-id",
