@@ -43,11 +43,12 @@ class WatchChannel {
 
 /** A scripted API server: what LIST answers now, and every watch opened. */
 function apiServer() {
-  const state = { items: [] as Widget[], rv: "10", lists: [] as Array<string | undefined> };
+  const state = { items: [] as Widget[], rv: "10", lists: [] as Array<string | undefined>, listedFrom: [] as Array<string | undefined> };
   const watches: WatchChannel[] = [];
   const client: ListWatchClient = {
-    listAll: (async (_type: unknown, opts: { namespace?: string } = {}) => {
+    listAll: (async (_type: unknown, opts: { namespace?: string; resourceVersion?: string } = {}) => {
       state.lists.push(opts.namespace);
+      state.listedFrom.push(opts.resourceVersion);
       return {
         items: state.items.filter((i) => opts.namespace === undefined || i.metadata.namespace === opts.namespace).map((i) => structuredClone(i)),
         resourceVersion: state.rv,
@@ -121,6 +122,8 @@ describe("Informer", () => {
     s.watches[0]!.push({ type: "ERROR", object: { code: 410, reason: "Expired", message: "too old" } as unknown as KubeObject });
     await until(() => s.watches.length === 2, "the watch resumes");
     expect(s.state.lists).toHaveLength(2);
+    // The first LIST from the watch cache (as client-go's reflector); the relist after 410 reads the current state.
+    expect(s.state.listedFrom).toEqual(["0", undefined]);
     expect(informer.stats().relistsAfterGone).toBe(1);
     expect(heard.sort()).toEqual(["team/b 6→20", "team/c 7→-", "team/d -→21"]);
     expect(s.watches[1]!.opts.resourceVersion).toBe("22");

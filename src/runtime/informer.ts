@@ -202,9 +202,16 @@ export class Informer<T extends KubeObject> {
 
   async #relist(stream: Stream, signal: AbortSignal): Promise<void> {
     this.#stats.lists++;
+    // The first LIST is answered from the API server's watch cache (resourceVersion "0"), as client-go's
+    // reflector asks: in one piece (the limit does not apply there) and, for custom resources, several
+    // times faster than pages read from etcd (10,000 ManagedCertificates: ~1.7 s against ~8 s; issue 13,
+    // a restart). What that answer may lag by, the watch from its resourceVersion delivers. A relist
+    // after 410 Gone reads the current state, paged.
+    const fromCache = !stream.synced;
     const { items, resourceVersion } = await this.#o.client.listAll<T>(this.#o.type, {
       ...(stream.namespace !== undefined ? { namespace: stream.namespace } : {}),
       ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
+      ...(fromCache ? { resourceVersion: "0" } : {}),
       limit: this.#o.pageSize,
       signal,
     });

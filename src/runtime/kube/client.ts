@@ -213,7 +213,12 @@ export class KubeClient {
     let resourceVersion = "";
     let token: string | undefined;
     do {
-      const page: KubeList<T> = await this.list<T>(type, { ...opts, limit: opts.limit ?? 500, ...(token ? { continue: token } : {}) });
+      // A continue token carries the snapshot: the API server refuses a resourceVersion beside it.
+      const { resourceVersion: _rv, ...rest } = opts;
+      const page: KubeList<T> = await this.list<T>(
+        type,
+        token ? { ...rest, limit: opts.limit ?? 500, continue: token } : { ...opts, limit: opts.limit ?? 500 },
+      );
       items.push(...page.items);
       if (!token) resourceVersion = page.metadata.resourceVersion ?? "";
       token = page.metadata.continue || undefined;
