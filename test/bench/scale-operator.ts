@@ -129,17 +129,20 @@ export function startOperator(o: StartOptions): RunningOperator {
   delete env.KUBECONFIG;
   delete env.NODE_OPTIONS;
   if (o.nodeOptions) env.NODE_OPTIONS = o.nodeOptions;
+  // The memory cgroup is made first and the shell enters it before it execs Node: all Node allocates is charged there.
+  const cgroup = o.memoryLimitMiB === undefined ? undefined : memoryCgroup(o.memoryLimitMiB);
+  const enter = cgroup === undefined ? "" : `echo $$ > "${cgroup.procsFile}" && `;
+  const stdio: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
   let child: ChildProcess;
   if (o.identity.serviceAccountDir !== undefined) {
-    const script =
-      'mount -t tmpfs -o size=1m tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && cp "$SA_DIR"/* /run/secrets/kubernetes.io/serviceaccount/ && exec "$@"';
+    const script = `${enter}mount -t tmpfs -o size=1m tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && cp "$SA_DIR"/* /run/secrets/kubernetes.io/serviceaccount/ && exec "$@"`;
     child = spawn("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", ...run], {
       env: { ...env, SA_DIR: o.identity.serviceAccountDir },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio,
       ...(o.cwd ? { cwd: o.cwd } : {}),
     });
   } else {
-    child = spawn(run[0]!, run.slice(1), { env, stdio: ["ignore", "pipe", "pipe"], ...(o.cwd ? { cwd: o.cwd } : {}) });
+    child = spawn("/bin/sh", ["-c", `${enter}exec "$@"`, "sh", ...run], { env, stdio, ...(o.cwd ? { cwd: o.cwd } : {}) });
   }
   const log = createWriteStream(o.logPath, { flags: "a" });
   child.stderr?.pipe(log);
@@ -163,7 +166,6 @@ export function startOperator(o: StartOptions): RunningOperator {
   });
   port.catch(() => {});
   const pid = child.pid ?? 0;
-  const cgroup = o.memoryLimitMiB === undefined ? undefined : memoryCgroup(pid, o.memoryLimitMiB);
   return {
     pid,
     port,
@@ -249,25 +251,26 @@ export function heapFigures(metrics: string): Record<string, number> {
 }
 
 /**
- * A cgroup v1 memory cgroup beside this process's own, limited to `limitMiB`, holding `pid`: the
- * kernel OOM-kills the operator there as a pod's memory limit would. Undefined (and said) where none
- * can be made (no cgroup v1 memory controller, or not allowed).
+ * A cgroup v1 memory cgroup beside this process's own, limited to `limitMiB`, for the operator to enter:
+ * the kernel OOM-kills it there as a pod's memory limit would. Undefined (and said) where none can be
+ * made (no cgroup v1 memory controller, or not allowed).
  */
-function memoryCgroup(pid: number, limitMiB: number): { read(): Promise<{ limitMiB: number; peakMiB: number; oomKills: number }>; remove(): void } | undefined {
+function memoryCgroup(
+  limitMiB: number,
+): { procsFile: string; read(): Promise<{ limitMiB: number; peakMiB: number; oomKills: number }>; remove(): void } | undefined {
   try {
     const own = /^\d+:memory:(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"))?.[1];
     if (own === undefined) throw new Error("no cgroup v1 memory controller");
-    const dir = join("/sys/fs/cgroup/memory", own, `certbridge-bench-${pid}`);
+    const dir = join("/sys/fs/cgroup/memory", own, `certbridge-bench-${process.pid}-${Date.now()}`);
     mkdirSync(dir);
     try {
       writeFileSync(join(dir, "memory.limit_in_bytes"), String(limitMiB * 1048576));
-      // It moves within milliseconds of starting: what it allocated before is a few MiB of Node's own.
-      writeFileSync(join(dir, "cgroup.procs"), String(pid));
     } catch (error) {
       rmdirSync(dir);
       throw error;
     }
     return {
+      procsFile: join(dir, "cgroup.procs"),
       read: async () => {
         const peak = Number(readFileSync(join(dir, "memory.max_usage_in_bytes"), "utf8")) / 1048576;
         const oom = Number(/oom_kill (\d+)/.exec(readFileSync(join(dir, "memory.oom_control"), "utf8"))?.[1] ?? 0);
