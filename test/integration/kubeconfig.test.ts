@@ -50,7 +50,8 @@ afterAll(async () => {
 async function runUntilReady(kubeconfig: string): Promise<{ logs: string[]; readyAfterMs: number }> {
   const ns = await freshNamespace(admin, "kc");
   const started = Date.now();
-  const operator = startOperatorProcess(["--kubeconfig", kubeconfig, "--leader-election-namespace", ns]);
+  // Only its own namespace: a leader watching every namespace would reconcile other files' resources.
+  const operator = startOperatorProcess(["--kubeconfig", kubeconfig, "--leader-election-namespace", ns, "--namespaces", ns]);
   try {
     const exited = operator.exited().then((code) => {
       throw new Error(`certbridge run exited (${code}):\n${operator.logs.join("\n")}`);

@@ -18,7 +18,9 @@ afterAll(async () => {
 describe("certbridge run (real processes)", () => {
   it("serves health and metrics, and hands the lease over on SIGTERM", async () => {
     const ns = await freshNamespace(client);
-    const args = ["--kubeconfig", inject("kubeconfigPath"), "--leader-election-namespace", ns];
+    // Only its own namespace: a leader watching every namespace would reconcile other files' resources
+    // (and cert-manager requests) while they run beside this one.
+    const args = ["--kubeconfig", inject("kubeconfigPath"), "--leader-election-namespace", ns, "--namespaces", ns];
     const a = startOperatorProcess([...args, "--identity", "replica-a"]);
     const holder = async () => (await client.get<Lease>(core.leases, ns, "certbridge-leader")).spec?.holderIdentity;
     try {
