@@ -196,6 +196,34 @@ describe("helm chart", () => {
     expect(only(objects, "ServiceMonitor")).toEqual([]);
   });
 
+  it.each([
+    { why: "the default (1,000 resources)", values: {}, limit: "212Mi", oldSpace: 84 },
+    { why: "10,000 resources expected", values: { expectedResources: 10_000 }, limit: "392Mi", oldSpace: 264 },
+    { why: "30,000 resources expected", values: { expectedResources: 30_000 }, limit: "792Mi", oldSpace: 664 },
+    { why: "a limit set by hand: the heap follows it", values: { resources: { limits: { memory: "1Gi" } } }, limit: "1Gi", oldSpace: 896 },
+    { why: "a limit in decimal units", values: { resources: { limits: { memory: "600M" } } }, limit: "600M", oldSpace: 444 },
+    { why: "a fractional limit", values: { resources: { limits: { memory: "1.5Gi" } } }, limit: "1.5Gi", oldSpace: 1408 },
+  ])("memory limit, request and Node's heap agree: $why (issue 13 item 5)", async ({ values, limit, oldSpace }) => {
+    const [container] = podSpecOf(await render("cb", "cb-system", values)).spec.containers;
+    const resources = (container as unknown as { resources: { limits: { memory: string }; requests: { memory: string; cpu: string } } }).resources;
+    expect(resources.limits.memory).toBe(limit);
+    expect(resources.requests.memory).toBe(limit);
+    expect(resources.requests.cpu).toBe("50m");
+    const nodeOptions = container!.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
+    expect(nodeOptions).toBe(`--max-old-space-size=${oldSpace} --max-semi-space-size=8`);
+    // The heap (old generation, three young semi-spaces) leaves 104 MiB of the limit for code and native memory.
+    const limitMiB = limit.endsWith("Gi")
+      ? Number.parseFloat(limit) * 1024
+      : limit.endsWith("Mi")
+        ? Number.parseInt(limit)
+        : Math.floor((Number.parseInt(limit) * 1e6) / 1048576);
+    expect(limitMiB - oldSpace - 3 * 8).toBe(104);
+  });
+
+  it("refuses a memory limit the heap cannot follow", async () => {
+    await expect(render("cb", "cb-system", { resources: { limits: { memory: "393216Ki" } } })).rejects.toThrow(/resources.limits.memory/);
+  });
+
   it("renders an optional ServiceMonitor scraping the metrics Service, and configurable NetworkPolicy egress", async () => {
     const objects = await render("cb", "cb-system", {
       metrics: { serviceMonitor: { enabled: true, labels: { release: "prom" } } },
