@@ -133,10 +133,12 @@ process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCr
   it("`as:` and `as-groups:` impersonation: the admin's client certificate acts as a restricted user whose only rights come through the impersonated group", async () => {
     const user = `impersonated-${id}`;
     const group = `certbridge-operators-${id}`;
-    // What certbridge needs, and nothing of RBAC itself: listing ClusterRoles stays forbidden.
+    // What certbridge needs, and nothing of RBAC itself: listing ClusterRoles stays forbidden. With
+    // cert-manager's CRDs installed (other files install them on the shared control plane) the operator
+    // also serves CertificateRequests, and its caches (and /readyz) wait for them.
     await admin.create(types.clusterRoles, {
       metadata: { name: `certbridge-kubeconfig-${id}` },
-      rules: [{ apiGroups: ["", "certbridge.dev", "events.k8s.io", "coordination.k8s.io"], resources: ["*"], verbs: ["*"] }],
+      rules: [{ apiGroups: ["", "certbridge.dev", "events.k8s.io", "coordination.k8s.io", "cert-manager.io"], resources: ["*"], verbs: ["*"] }],
     } as KubeObject);
     await admin.create(types.clusterRoleBindings, {
       metadata: { name: `certbridge-kubeconfig-${id}` },
