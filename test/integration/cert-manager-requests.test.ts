@@ -96,9 +96,11 @@ describe.skipIf(!cm.available)("CertificateRequests for VendorIssuers (cert-mana
     expect(await ordersFor(sims, "cloudflare", uid, publicKeyPem)).toBe(0);
 
     await decide("approved-1", "Approved");
-    const done = await eventually("approved-1 Ready", async () => {
+    // Ready is written with the certificate (status subresource); the order record and the cleanup
+    // finalizer are released by the next metadata write, a moment later.
+    const done = await eventually("approved-1 Ready and its order record released", async () => {
       const o = await get("approved-1");
-      return condition(o, "Ready")?.status === "True" ? o : undefined;
+      return condition(o, "Ready")?.status === "True" && o.metadata.annotations?.["certbridge.dev/order"] === undefined ? o : undefined;
     });
     expect(condition(done, "Ready")).toMatchObject({ reason: "Issued" });
     expect(condition(done, "Approved")).toMatchObject({ status: "True", reason: "cmctl" });
