@@ -182,6 +182,8 @@ export function startOperator(o: StartOptions): RunningOperator {
         await exited;
       }
       log.end();
+      // The kernel lets go of an exited process's cgroup a moment later.
+      if (cgroup !== undefined) await new Promise((r) => setTimeout(r, 500));
       cgroup?.remove();
     },
   };
