@@ -19,6 +19,7 @@ import {
   SecretTemplate,
   timestamp,
   uniqueSet,
+  type CelRule,
   withRules,
   zpaId,
 } from "./common.ts";
@@ -160,6 +161,22 @@ export const SectigoCustomField = z
   })
   .meta({ description: "A custom field for the enrollment." });
 
+/** What a Sectigo type allows: a person only for Client, DCV only for SSL (ManagedCertificate and VendorIssuer alike). */
+export const SECTIGO_TYPE_RULES: readonly CelRule<{ type: string; person?: unknown; dcv?: unknown }>[] = [
+  {
+    rule: "(self.type == 'Client') == has(self.person)",
+    message: "sectigo.person is required for type Client and not allowed otherwise",
+    fieldPath: ".person",
+    check: (s) => (s.type === "Client") === (s.person !== undefined),
+  },
+  {
+    rule: "self.type == 'SSL' || !has(self.dcv)",
+    message: "sectigo.dcv applies only to type SSL",
+    fieldPath: ".dcv",
+    check: (s) => s.type === "SSL" || s.dcv === undefined,
+  },
+];
+
 export const SectigoCertificate = withRules(
   z
     .object({
@@ -205,20 +222,7 @@ export const SectigoCertificate = withRules(
       ).optional(),
     })
     .meta({ description: "Issue through Sectigo Certificate Manager." }),
-  [
-    {
-      rule: "(self.type == 'Client') == has(self.person)",
-      message: "sectigo.person is required for type Client and not allowed otherwise",
-      fieldPath: ".person",
-      check: (s) => (s.type === "Client") === (s.person !== undefined),
-    },
-    {
-      rule: "self.type == 'SSL' || !has(self.dcv)",
-      message: "sectigo.dcv applies only to type SSL",
-      fieldPath: ".dcv",
-      check: (s) => s.type === "SSL" || s.dcv === undefined,
-    },
-  ],
+  SECTIGO_TYPE_RULES,
 );
 export type SectigoCertificate = z.infer<typeof SectigoCertificate>;
 

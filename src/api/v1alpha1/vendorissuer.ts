@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { Conditions, ConnectionReference, dns1123Subdomain, exactlyOne, ObjectMeta, observedGeneration, withRules } from "./common.ts";
 import { API_VERSION } from "./group.ts";
-import { CloudflareCertificate, SectigoCertificate } from "./managedcertificate.ts";
+import { CloudflareCertificate, SECTIGO_TYPE_RULES, SectigoCertificate } from "./managedcertificate.ts";
 import { Vendor } from "./vendorconnection.ts";
 
 // The vendor blocks of a ManagedCertificate, with the two fields whose meaning differs here: a
@@ -22,20 +22,7 @@ export const IssuerSectigo = withRules(
     description:
       "Issue through Sectigo Certificate Manager: SSL for servers (cert-manager's default usages), Client (S/MIME) or Device. The type cannot change.",
   }),
-  [
-    {
-      rule: "(self.type == 'Client') == has(self.person)",
-      message: "sectigo.person is required for type Client and not allowed otherwise",
-      fieldPath: ".person",
-      check: (s) => (s.type === "Client") === (s.person !== undefined),
-    },
-    {
-      rule: "self.type == 'SSL' || !has(self.dcv)",
-      message: "sectigo.dcv applies only to type SSL",
-      fieldPath: ".dcv",
-      check: (s) => s.type === "SSL" || s.dcv === undefined,
-    },
-  ],
+  SECTIGO_TYPE_RULES,
 );
 export type IssuerSectigo = z.infer<typeof IssuerSectigo>;
 
