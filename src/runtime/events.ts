@@ -76,3 +76,18 @@ export class KubeEventRecorder implements EventRecorder {
     for (const [k, at] of this.#recent) if (now - at >= DEDUP_WINDOW_MS) this.#recent.delete(k);
   }
 }
+
+/** The recorder a controller reports through: Events from `certbridge.dev/<controller>`, sent by this process. */
+export function eventRecorderFor(
+  host: { readonly client: Pick<KubeApi, "create">; readonly log: Logger; readonly clock: Clock },
+  controller: string,
+  instance: string | undefined,
+): KubeEventRecorder {
+  return new KubeEventRecorder({
+    client: host.client,
+    log: host.log,
+    controller: `certbridge.dev/${controller}`,
+    instance: instance ?? "certbridge",
+    clock: host.clock,
+  });
+}

@@ -5,7 +5,7 @@ import type { OperatorConfig } from "../../config/operator.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import type { Controller } from "../../runtime/controller.ts";
-import { KubeEventRecorder } from "../../runtime/events.ts";
+import { eventRecorderFor } from "../../runtime/events.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -69,13 +69,7 @@ export function setupCertificateRequests(
     connections: resolver,
     ports: options.ports ?? vendorPortsOf(manager),
     budget: options.budget ?? sharedIssuanceBudget(manager),
-    events: new KubeEventRecorder({
-      client: manager.client,
-      log: manager.log,
-      controller: "certbridge.dev/certificaterequest",
-      instance: options.identity ?? "certbridge",
-      clock: manager.clock,
-    }),
+    events: eventRecorderFor(manager, "certificaterequest", options.identity),
     clock: manager.clock,
     countCall: (vendor, operation) => metrics.vendorCalls.inc({ vendor, operation }),
     countIssuance: (vendor, result) => metrics.issuances.inc({ vendor, result }),

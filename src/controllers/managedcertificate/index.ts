@@ -2,7 +2,7 @@
 import type { OperatorConfig } from "../../config/operator.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
-import { KubeEventRecorder } from "../../runtime/events.ts";
+import { eventRecorderFor } from "../../runtime/events.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import type { Controller } from "../../runtime/controller.ts";
@@ -69,13 +69,7 @@ export function setupManagedCertificates(manager: Manager, options: ManagedCerti
     connections: resolver,
     ports: options.ports ?? vendorPortsOf(manager),
     budget: options.budget ?? sharedIssuanceBudget(manager),
-    events: new KubeEventRecorder({
-      client: manager.client,
-      log: manager.log,
-      controller: "certbridge.dev/managedcertificate",
-      instance: options.identity ?? "certbridge",
-      clock: manager.clock,
-    }),
+    events: eventRecorderFor(manager, "managedcertificate", options.identity),
     metrics,
     clock: manager.clock,
     ...(options.hooks ? { hooks: options.hooks } : {}),

@@ -4,7 +4,7 @@ import { resourceTypes } from "../../api/v1alpha1/index.ts";
 import type { OperatorConfig } from "../../config/operator.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
 import type { Controller } from "../../runtime/controller.ts";
-import { KubeEventRecorder } from "../../runtime/events.ts";
+import { eventRecorderFor } from "../../runtime/events.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core, type KubeObject } from "../../runtime/kube/resource.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -66,13 +66,7 @@ export function setupProvisioningKeyController(
     secrets,
     connections: resolver,
     ports,
-    events: new KubeEventRecorder({
-      client: manager.client,
-      log: manager.log,
-      controller: `certbridge.dev/${CONTROLLER_NAME}`,
-      instance: config.identity,
-      clock: manager.clock,
-    }),
+    events: eventRecorderFor(manager, CONTROLLER_NAME, config.identity),
     metrics,
     driftIntervalMs: options.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS,
     clock: manager.clock,

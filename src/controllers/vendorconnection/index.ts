@@ -1,7 +1,7 @@
 // The VendorConnection and ClusterVendorConnection controllers: one reconciler, two kinds.
 import { finalizers, kinds, resourceTypes } from "../../api/v1alpha1/index.ts";
 import type { OperatorConfig } from "../../config/operator.ts";
-import { KubeEventRecorder } from "../../runtime/events.ts";
+import { eventRecorderFor } from "../../runtime/events.ts";
 import { ensureFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import type { ReadCache } from "../../runtime/informer.ts";
 import type { KubeApi } from "../../runtime/kube/api.ts";
@@ -54,13 +54,7 @@ export function setupVendorConnectionControllers(manager: Manager, config: Vendo
       resolve: (ref, namespace, signal) => resolver.resolve(ref, namespace, undefined, signal, { purpose: "inspect" }),
       verifier,
       status,
-      events: new KubeEventRecorder({
-        client: manager.client,
-        log: manager.log,
-        controller: `certbridge.dev/${kinds[kind].singular}`,
-        instance: config.identity ?? "certbridge",
-        clock: manager.clock,
-      }),
+      events: eventRecorderFor(manager, kinds[kind].singular, config.identity),
       consumers: (id) => consumers.summary(id),
       finalizer: { set: (object, present, signal) => setInUseFinalizer(manager.client, type, status, object, present, signal) },
       retained,
