@@ -4,12 +4,11 @@
 // certificate on `/private/api/…`), or chaos runs never fault those calls.
 import { Agent } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DEVICE, PRIVATE_PREFIX, SMIME, SSL } from "../../vendors/sectigo/index.ts";
+import { DEVICE, PRIVATE_PREFIX, SMIME, SSL, type SectigoClient } from "../../vendors/sectigo/index.ts";
 import { FaultInjector } from "../shared/faults.ts";
 import { SECTIGO_ENROLL_PATTERN, enrollProcessingDelay, enrollResponseLost } from "./order-faults.ts";
 import { startSectigoSimulator, type SectigoSimulator } from "./server.ts";
 import { clientFor, makeCsr, SEED } from "./testing.ts";
-import type { SectigoClient } from "../../vendors/sectigo/index.ts";
 
 const pattern = new RegExp(SECTIGO_ENROLL_PATTERN);
 
