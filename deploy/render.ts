@@ -47,7 +47,14 @@ export function normalizeHelmOutput(text: string): string {
 }
 
 /** The kinds Argo CD should judge with health-check.lua. */
-export const healthCheckedKinds = ["ManagedCertificate", "ProvisioningKey", "VendorConnection", "ClusterVendorConnection"] as const;
+export const healthCheckedKinds = [
+  "ManagedCertificate",
+  "ProvisioningKey",
+  "VendorConnection",
+  "ClusterVendorConnection",
+  "VendorIssuer",
+  "ClusterVendorIssuer",
+] as const;
 
 function argocdConfigMap(lua: string): string {
   const body = lua

@@ -1,5 +1,6 @@
 -- Argo CD health for certbridge.dev kinds (ManagedCertificate, ProvisioningKey, VendorConnection,
--- ClusterVendorConnection), read from the Ready and Issuing conditions and observedGeneration.
+-- ClusterVendorConnection, VendorIssuer, ClusterVendorIssuer), read from the Ready and Issuing
+-- conditions and observedGeneration.
 -- Install it with argocd-cm.yaml (generated from this file by `npm run gen:deploy`).
 local hs = { status = "Progressing", message = "Waiting for certbridge to report status" }
 
@@ -11,6 +12,14 @@ local waiting = {
   Renewing = true,
   RateLimited = true,
   Deleting = true,
+}
+
+-- An issuer's Ready mirrors its connection (ADR 0017): ConnectionNotReady means it waits for the
+-- connection's verification; a broken connection shows Degraded on the connection itself. Any other
+-- issuer reason (connection missing, not permitted, wrong vendor, invalid spec) is the issuer's to fix.
+local waitingForConnection = {
+  VendorIssuer = "ConnectionNotReady",
+  ClusterVendorIssuer = "ConnectionNotReady",
 }
 
 local function condition(conditions, wanted)
@@ -57,7 +66,7 @@ if issuing ~= nil and issuing.status == "True" then
   return hs
 end
 
-if ready.status == "False" and not waiting[ready.reason] then
+if ready.status == "False" and not waiting[ready.reason] and waitingForConnection[obj.kind] ~= ready.reason then
   hs.status = "Degraded"
 end
 hs.message = describe(ready)

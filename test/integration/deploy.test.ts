@@ -633,6 +633,21 @@ describe("Argo CD health check", () => {
     expect((code.match(/\bend\b/g) ?? []).length).toBe(opens);
   });
 
+  it("every kind the CRDs define is health-checked (a new kind without a check is Unknown in Argo CD)", () => {
+    const kinds = readdirSync(join(repoRoot, "crds"))
+      .filter((n) => n.endsWith(".yaml"))
+      .map((n) => (load(readFileSync(join(repoRoot, "crds", n), "utf8")) as { spec: { names: { kind: string } } }).spec.names.kind);
+    expect([...healthCheckedKinds].sort()).toEqual(kinds.sort());
+  });
+
+  it("the issuers' wait-for-connection reason is a real reason, for both issuer kinds", () => {
+    const entries = [...lua.matchAll(/^\s+(\w+) = "(\w+)",$/gm)].map((m) => [m[1]!, m[2]!]);
+    expect(entries).toEqual([
+      ["VendorIssuer", Reason.ConnectionNotReady],
+      ["ClusterVendorIssuer", Reason.ConnectionNotReady],
+    ]);
+  });
+
   it("argocd-cm.yaml carries the script for every certbridge kind", () => {
     const cm = load(readFileSync(join(repoRoot, "deploy", "argocd", "argocd-cm.yaml"), "utf8")) as { data: Record<string, string> };
     expect(Object.keys(cm.data).sort()).toEqual(healthCheckedKinds.map((k) => `resource.customizations.health.certbridge.dev_${k}`).sort());
@@ -676,8 +691,45 @@ describe("Argo CD health check", () => {
     },
     { why: "rejected needs a person", status: { conditions: [cond("Ready", "False", "Rejected")] }, want: "Degraded" },
     { why: "Ready=Unknown", status: { conditions: [cond("Ready", "Unknown", "Pending")] }, want: "Progressing" },
-  ])("evaluated by a Lua interpreter: $why → $want", async ({ status, want }) => {
-    const obj = { metadata: { name: "x", generation: 2 }, ...(status ? { status } : {}) };
+    {
+      why: "a ManagedCertificate whose connection is not Ready needs a person",
+      status: { conditions: [cond("Ready", "False", "ConnectionNotReady")] },
+      want: "Degraded",
+    },
+    { why: "VendorIssuer: its connection is Ready", kind: "VendorIssuer", status: { conditions: [cond("Ready", "True", "Verified")] }, want: "Healthy" },
+    {
+      why: "VendorIssuer: waits for its connection's verification (a broken one is Degraded itself)",
+      kind: "VendorIssuer",
+      status: { conditions: [cond("Ready", "False", "ConnectionNotReady")] },
+      want: "Progressing",
+    },
+    {
+      why: "ClusterVendorIssuer: waits for its connection too",
+      kind: "ClusterVendorIssuer",
+      status: { conditions: [cond("Ready", "False", "ConnectionNotReady")] },
+      want: "Progressing",
+    },
+    {
+      why: "VendorIssuer: the connection it names does not exist",
+      kind: "VendorIssuer",
+      status: { conditions: [cond("Ready", "False", "ConnectionNotFound")] },
+      want: "Degraded",
+    },
+    {
+      why: "ClusterVendorIssuer: the connection is for another vendor",
+      kind: "ClusterVendorIssuer",
+      status: { conditions: [cond("Ready", "False", "ConnectionVendorMismatch")] },
+      want: "Degraded",
+    },
+    { why: "VendorIssuer: an invalid spec", kind: "VendorIssuer", status: { conditions: [cond("Ready", "False", "InvalidSpec")] }, want: "Degraded" },
+    {
+      why: "ClusterVendorIssuer: Ready=True for an older generation",
+      kind: "ClusterVendorIssuer",
+      status: { conditions: [cond("Ready", "True", "Verified", 1)] },
+      want: "Progressing",
+    },
+  ])("evaluated by a Lua interpreter: $why → $want", async ({ kind, status, want }) => {
+    const obj = { kind: kind ?? "ManagedCertificate", metadata: { name: "x", generation: 2 }, ...(status ? { status } : {}) };
     const file = join(cacheDir, `eval-${suffix()}.lua`);
     writeFileSync(
       file,
