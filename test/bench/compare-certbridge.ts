@@ -1,5 +1,6 @@
 // certbridge in the side-by-side benchmark: `certbridge run` as it ships (compiled JavaScript, in-cluster
-// service-account credentials, through scale-operator.ts as npm run bench runs it) issuing ManagedCertificates
+// service-account credentials, the chart's NODE_OPTIONS and memory limit for N resources, through
+// scale-operator.ts as npm run bench runs it) issuing ManagedCertificates
 // from the Cloudflare simulator (in the bench's process, so its CPU is not the operator's).
 //
 // Each VendorConnection is its own Cloudflare API token with its own vendor budget (80 % of 1,200 requests
@@ -13,6 +14,7 @@ import { startCloudflareSimulator } from "../../src/sim/cloudflare/index.ts";
 import { CLOUDFLARE_SIM_CREDENTIALS } from "../../src/sim/cloudflare/credentials.ts";
 import { installCrds } from "../harness/crds.ts";
 import { type OperatorAuth, type OperatorBuild, operatorIdentity, startOperator } from "./scale-operator.ts";
+import type { ProcessSettings } from "./chart-settings.ts";
 import { NAMESPACE, type RoundContext, type RunningController, type SystemUnderTest, eventuallyTrue } from "./compare-round.ts";
 
 export interface CertbridgeSettings {
@@ -24,6 +26,8 @@ export interface CertbridgeSettings {
   readonly cli: string;
   readonly build: OperatorBuild;
   readonly auth: OperatorAuth;
+  /** The chart's process settings (NODE_OPTIONS, memory limit) for N resources, as it ships: chart-settings.ts. */
+  readonly process: ProcessSettings;
 }
 
 type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } };
@@ -55,6 +59,8 @@ export function certbridgeSystem(settings: CertbridgeSettings): SystemUnderTest 
         cli: settings.cli,
         identity,
         logPath: join(workDir, "certbridge.log"),
+        env: settings.process.env,
+        ...(settings.process.memoryLimitMiB === undefined ? {} : { memoryLimitMiB: settings.process.memoryLimitMiB }),
         args: [
           "--leader-elect",
           "false",

@@ -2,14 +2,17 @@
 //
 //   npm run bench:compare -- [--n 1000] [--rounds 4] [--connections 32] [--concurrency N] [--cert-manager-workers 5]
 //                            [--settle-seconds 10] [--timeout-minutes 20] [--build js|ts] [--auth in-cluster|kubeconfig]
+//                            [--expected-resources N|none] [--node-options="..."] [--memory-limit-mib M] [--env NAME=VALUE]
 //
 // Rounds alternate A, B, A, B (cert-manager first), each on a fresh control plane (the same kube-apiserver
 // and etcd binaries), so drift in the machine's load falls on both systems alike. Per round: N resources
 // created at once; time to all Ready and apply→Secret; the controller's API requests and writes, counted
 // by the API server's audit log under the controller's own user; its CPU time and RSS from /proc (before
 // the burst, the peak, and settled after it). cert-manager signs with a CA Issuer (locally); certbridge
-// issues from its Cloudflare simulator, running as it ships (compiled JavaScript, in-cluster credentials:
-// --build ts / --auth kubeconfig run the sources / load client-node instead). Figures are printed, not asserted.
+// issues from its Cloudflare simulator, running as it ships (compiled JavaScript, in-cluster credentials,
+// the chart's NODE_OPTIONS and memory limit for N resources — chart-settings.ts renders the chart —:
+// --build ts / --auth kubeconfig / --expected-resources none run the sources / load client-node / run
+// Node's defaults instead). Figures are printed, not asserted.
 // cert-manager is skipped, with the reason, when its controller cannot be built (test/harness/cert-manager.ts).
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -20,6 +23,7 @@ import { certManagerSystem } from "./compare-cert-manager.ts";
 import { type RoundFigures, type SystemUnderTest, runRound } from "./compare-round.ts";
 import { requestKinds, roundLine, table } from "./compare-report.ts";
 import { type OperatorAuth, type OperatorBuild, canRunInCluster, prepareCli } from "./scale-operator.ts";
+import { describeSettings, processSettingsOptions, resolveProcessSettings } from "./chart-settings.ts";
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     auth: { type: "string" },
     "settle-seconds": { type: "string", default: "10" },
     "timeout-minutes": { type: "string", default: "20" },
+    ...processSettingsOptions,
   },
 });
 const log = (line: string) => process.stdout.write(`[bench:compare] ${line}\n`);
@@ -44,8 +49,11 @@ async function main(): Promise<void> {
   // process can give the operator a mount namespace of its own (root), else a kubeconfig.
   const build = values.build as OperatorBuild;
   const auth = (values.auth ?? (canRunInCluster() ? "in-cluster" : "kubeconfig")) as OperatorAuth;
+  const source = fileURLToPath(new URL("../..", import.meta.url));
+  const processSettings = await resolveProcessSettings(source, n, values);
   const certbridge = certbridgeSystem({
-    cli: prepareCli(fileURLToPath(new URL("../..", import.meta.url)), build),
+    cli: prepareCli(source, build),
+    process: processSettings,
     build,
     auth,
     connections: Number(values.connections),
@@ -54,7 +62,7 @@ async function main(): Promise<void> {
   const certManager = cm.available ? certManagerSystem(values["cert-manager-workers"] ? { workers: Number(values["cert-manager-workers"]) } : {}) : undefined;
   const order: SystemUnderTest[] = Array.from({ length: Number(values.rounds) }, (_, i) => (i % 2 === 0 ? (certManager ?? certbridge) : certbridge));
   log(
-    `N=${n}, rounds ${order.map((s) => s.name).join(", ")}, certbridge ${build} with ${auth} auth over ${values.connections} Cloudflare connections, ` +
+    `N=${n}, rounds ${order.map((s) => s.name).join(", ")}, certbridge ${build} with ${auth} auth (${describeSettings(processSettings)}) over ${values.connections} Cloudflare connections, ` +
       `load ${loadavg()
         .map((l) => l.toFixed(2))
         .join(" ")}`,
@@ -82,7 +90,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${name}: API requests per issuance by kind\n`);
     for (const line of requestKinds(of(name))) process.stdout.write(`  ${line}\n`);
   }
-  process.stdout.write(`${JSON.stringify({ benchmark: "compare", n, rounds: results })}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: "compare", n, certbridgeProcess: processSettings, rounds: results })}\n`);
 }
 
 await main();

@@ -2,12 +2,15 @@
 // time to all Ready, apply→Secret p50/p99, vendor calls and API requests per issuance, and operator RSS.
 //
 //   node test/bench/managedcertificates.ts [--n 1000] [--connections 4] [--concurrency 8] [--idle-seconds 30] [--steady 100]
-//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--node-options="..."] [--heap-snapshot DIR] [--memory-limit-mib M]
+//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--heap-snapshot DIR]
+//     [--expected-resources N|none] [--node-options="..."] [--memory-limit-mib M] [--env NAME=VALUE]
 //
 // The operator runs as it ships unless told otherwise: compiled JavaScript (--build js) with in-cluster
 // service-account credentials (--auth in-cluster, when this process may give the operator a mount
-// namespace of its own; else a kubeconfig, which also loads client-node). --source runs another
-// checkout (a before/after comparison on one machine under the same load).
+// namespace of its own; else a kubeconfig, which also loads client-node), with the chart's process
+// settings for --expected-resources (default N: its NODE_OPTIONS and env, in a memory cgroup of its
+// limit; chart-settings.ts). --source runs another checkout (a before/after comparison on one machine
+// under the same load).
 //
 // Phases: idle before any resource (RSS), a burst (N applied at once: time to all Ready, apply→Secret
 // under a full queue, API requests per issuance from the audit log), an idle window (vendor calls and
@@ -45,6 +48,7 @@ import {
   startOperator,
   takeHeapSnapshot,
 } from "./scale-operator.ts";
+import { describeSettings, processSettingsOptions, resolveProcessSettings } from "./chart-settings.ts";
 
 type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } };
 type Secret = KubeObject & { data?: Record<string, string> };
@@ -60,9 +64,8 @@ const { values } = parseArgs({
     source: { type: "string", default: fileURLToPath(new URL("../..", import.meta.url)) },
     build: { type: "string", default: "js" },
     auth: { type: "string" },
-    "node-options": { type: "string", default: "" },
     "heap-snapshot": { type: "string" },
-    "memory-limit-mib": { type: "string" },
+    ...processSettingsOptions,
   },
 });
 const N = Number(values.n);
@@ -113,14 +116,15 @@ async function main(): Promise<void> {
     // A fresh install (leader election on, no Lease yet) does not warm its rate limiters up; without
     // leader election the operator cannot tell, so say what a fresh install would decide.
     const snapshotDir = values["heap-snapshot"];
-    const nodeOptions = [values["node-options"], snapshotDir ? "--heapsnapshot-signal=SIGUSR2" : ""].filter(Boolean).join(" ");
+    const settings = await resolveProcessSettings(values.source ?? ".", N, values);
+    const nodeOptions = [settings.env.NODE_OPTIONS, snapshotDir ? "--heapsnapshot-signal=SIGUSR2" : ""].filter(Boolean).join(" ");
     operator = startOperator({
       cli,
       identity,
       logPath: join(work, "operator.log"),
-      ...(nodeOptions ? { nodeOptions } : {}),
+      env: { ...settings.env, NODE_OPTIONS: nodeOptions },
       ...(snapshotDir ? { cwd: snapshotDir } : {}),
-      ...(values["memory-limit-mib"] ? { memoryLimitMiB: Number(values["memory-limit-mib"]) } : {}),
+      ...(settings.memoryLimitMiB === undefined ? {} : { memoryLimitMiB: settings.memoryLimitMiB }),
       args: ["--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"],
     });
     const port = await operator.port;
@@ -236,7 +240,7 @@ async function main(): Promise<void> {
     const figures = {
       n: N,
       connections: K,
-      operator: `${values.build} ${AUTH}${values["node-options"] ? ` NODE_OPTIONS=${values["node-options"]}` : ""}`,
+      operator: `${values.build} ${AUTH}, ${describeSettings(settings)}`,
       loadAverage1m: +loadavg()[0]!.toFixed(2),
       ready: burstReady,
       secrets: burstSecrets,

@@ -112,8 +112,8 @@ export interface StartOptions {
   readonly cli: string;
   readonly identity: OperatorIdentity;
   readonly args: readonly string[];
-  /** NODE_OPTIONS for the operator (heap settings as the chart sets them). */
-  readonly nodeOptions?: string;
+  /** Process settings for the operator (NODE_OPTIONS and the like, as the chart sets them: chart-settings.ts); empty values are left out. */
+  readonly env?: Readonly<Record<string, string>>;
   /** The operator's stdout and stderr go here. */
   readonly logPath: string;
   readonly cwd?: string;
@@ -128,7 +128,7 @@ export function startOperator(o: StartOptions): RunningOperator {
   const env: NodeJS.ProcessEnv = { ...process.env, ...o.identity.env };
   delete env.KUBECONFIG;
   delete env.NODE_OPTIONS;
-  if (o.nodeOptions) env.NODE_OPTIONS = o.nodeOptions;
+  for (const [name, value] of Object.entries(o.env ?? {})) if (value !== "") env[name] = value;
   // The memory cgroup is made first and the shell enters it before it execs Node: all Node allocates is charged there.
   const cgroup = o.memoryLimitMiB === undefined ? undefined : memoryCgroup(o.memoryLimitMiB);
   const enter = cgroup === undefined ? "" : `echo $$ > "${cgroup.procsFile}" && `;

@@ -7,10 +7,13 @@
 //   unrelated  RSS added by Secrets the operator does not manage (created while it runs)
 //
 //   node test/bench/scale.ts [--n 10000] [--connections 16] [--steady-minutes 11] [--unrelated 30000 --unrelated-kib 10]
-//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--node-options="..."] [--memory-limit-mib M] [--resync-sample 40 --resync-spacing-ms MS] [--skip steady,resync,restart,unrelated]
+//     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--expected-resources N|none] [--node-options="..."]
+//     [--memory-limit-mib M] [--env NAME=VALUE] [--resync-sample 40 --resync-spacing-ms MS] [--skip steady,resync,restart,unrelated]
 //
-// --memory-limit-mib runs the operator in a memory cgroup of that size, as a pod limit would (where
-// this process may make one): an OOM kill ends the run and is reported.
+// The operator runs with the chart's process settings for --expected-resources (default N): its
+// NODE_OPTIONS and other env, in a memory cgroup of its memory limit, as a pod would (where this
+// process may make one): an OOM kill ends the run and is reported. --node-options, --memory-limit-mib
+// and --env replace or add to them; --expected-resources none runs Node's defaults without a limit.
 //
 // The operator runs as it ships (compiled, in-cluster credentials) unless told otherwise; see
 // scale-operator.ts. Leader election is off: a Lease renewal every few seconds is a per-process cost,
@@ -44,6 +47,7 @@ import {
   settledRss,
   startOperator,
 } from "./scale-operator.ts";
+import { describeSettings, processSettingsOptions, resolveProcessSettings } from "./chart-settings.ts";
 
 type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } };
 
@@ -59,9 +63,8 @@ const { values } = parseArgs({
     source: { type: "string", default: fileURLToPath(new URL("../..", import.meta.url)) },
     build: { type: "string", default: "js" },
     auth: { type: "string" },
-    "node-options": { type: "string", default: "" },
     skip: { type: "string", default: "" },
-    "memory-limit-mib": { type: "string" },
+    ...processSettingsOptions,
     "resync-sample": { type: "string", default: "40" },
     "resync-spacing-ms": { type: "string" },
   },
@@ -120,16 +123,17 @@ async function main(): Promise<void> {
       } as KubeObject);
     }
     const identity = await operatorIdentity(plane, client, AUTH);
+    const settings = await resolveProcessSettings(values.source ?? ".", N, values);
     const start = () =>
       startOperator({
         cli,
         identity,
         logPath: join(work, "operator.log"),
-        ...(values["node-options"] ? { nodeOptions: values["node-options"] } : {}),
-        ...(values["memory-limit-mib"] ? { memoryLimitMiB: Number(values["memory-limit-mib"]) } : {}),
+        env: settings.env,
+        ...(settings.memoryLimitMiB === undefined ? {} : { memoryLimitMiB: settings.memoryLimitMiB }),
         args: ["--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"],
       });
-    figures.operator = `${values.build} ${AUTH}${values["node-options"] ? ` NODE_OPTIONS=${values["node-options"]}` : ""}`;
+    figures.operator = `${values.build} ${AUTH}, ${describeSettings(settings)}`;
     operator = start();
     await operator.port;
     log(`operator (${figures.operator as string}) started; load ${load()}`);
