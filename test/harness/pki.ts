@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -25,6 +26,13 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   await run("openssl", args, { cwd });
 }
 
+/** 16 random bytes, top bit clear: a positive serial well within RFC 5280's 20 octets. */
+function randomSerial(): string {
+  const bytes = randomBytes(16);
+  bytes[0]! &= 0x7f;
+  return `0x${bytes.toString("hex")}`;
+}
+
 async function issue(dir: string, name: string, subject: string, extensions: string): Promise<void> {
   await openssl(
     ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject],
@@ -41,7 +49,10 @@ async function issue(dir: string, name: string, subject: string, extensions: str
       "ca.crt",
       "-CAkey",
       "ca.key",
-      "-CAcreateserial",
+      // A random serial per certificate, not -CAcreateserial: that one rewrites a shared ca.srl, and test
+      // files issuing identities at the same moment read it half-written ("a2i_ASN1_INTEGER: short line").
+      "-set_serial",
+      randomSerial(),
       "-days",
       "7",
       "-out",
