@@ -1,6 +1,6 @@
 // The shared control plane's CA issues identities to test files running in parallel
 // (kubeconfigForUser, ControlPlane.kubeconfigFor): issuing must not share mutable state between calls.
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,5 +20,11 @@ describe("issueClientCredentials", () => {
     expect(certs.map((c) => c.subject)).toEqual(users.map((u) => `O=team\nCN=${u}`));
     expect(certs.every((c) => c.verify(ca.publicKey))).toBe(true);
     expect(new Set(certs.map((c) => c.serialNumber)).size).toBe(users.length);
+  });
+
+  it("the same user issued twice at once gets two matching key pairs (no shared file names)", async () => {
+    const pki = await createPki(join(dir, "same-user"));
+    const issued = await Promise.all([1, 2, 3, 4].map(() => issueClientCredentials(pki, "twice", [])));
+    for (const c of issued) expect(new X509Certificate(c.certPem).checkPrivateKey(createPrivateKey(c.keyPem))).toBe(true);
   });
 });

@@ -108,11 +108,12 @@ export async function createPki(dir: string): Promise<ControlPlanePki> {
 
 /** A client certificate: CN is the user name, each O a group (system:masters bypasses RBAC). */
 export async function issueClientCredentials(pki: ControlPlanePki, user: string, groups: readonly string[]): Promise<ClientCredentials> {
-  const safe = user.replace(/[^a-zA-Z0-9_.-]/g, "_");
+  // One file stem per call: the same user issued twice at once must not swap keys between the two.
+  const stem = `client-${user.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${randomBytes(4).toString("hex")}`;
   const subject = `${groups.map((g) => `/O=${g}`).join("")}/CN=${user}`;
-  await issue(pki.dir, `client-${safe}`, subject, "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
+  await issue(pki.dir, stem, subject, "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
   return {
-    certPem: await readFile(join(pki.dir, `client-${safe}.crt`), "utf8"),
-    keyPem: await readFile(join(pki.dir, `client-${safe}.key`), "utf8"),
+    certPem: await readFile(join(pki.dir, `${stem}.crt`), "utf8"),
+    keyPem: await readFile(join(pki.dir, `${stem}.key`), "utf8"),
   };
 }
