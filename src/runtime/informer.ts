@@ -20,6 +20,8 @@ export interface InformerOptions<T extends KubeObject> {
   readonly namespaces?: readonly string[];
   /** Secrets are only ever watched through a selector: never cache unrelated Secrets. */
   readonly labelSelector?: string;
+  /** Narrows the list+watch on the server, e.g. `metadata.name=<name>` for one object (RBAC may then grant it by resourceNames). */
+  readonly fieldSelector?: string;
   readonly pageSize?: number;
   /** The server ends each watch after between this long and twice as long (at random), as client-go's reflector does. */
   readonly watchTimeoutSeconds?: number;
@@ -58,8 +60,8 @@ interface Stream {
  * Listeners receive keys level-style: "this key may have changed", with current and previous state.
  */
 export class Informer<T extends KubeObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "namespaces" | "labelSelector" | "transform" | "onRestart">> &
-    Pick<InformerOptions<T>, "labelSelector" | "transform" | "onRestart">;
+  readonly #o: Required<Omit<InformerOptions<T>, "namespace" | "namespaces" | "labelSelector" | "fieldSelector" | "transform" | "onRestart">> &
+    Pick<InformerOptions<T>, "labelSelector" | "fieldSelector" | "transform" | "onRestart">;
   /** One stream per watched namespace; `undefined` = all namespaces (or a cluster-scoped kind). */
   readonly #streams: Array<{ namespace: string | undefined; resourceVersion: string; synced: boolean }>;
   readonly #store: InformerStore<T>;
@@ -211,6 +213,7 @@ export class Informer<T extends KubeObject> {
     const { items, resourceVersion } = await this.#o.client.listAll<T>(this.#o.type, {
       ...(stream.namespace !== undefined ? { namespace: stream.namespace } : {}),
       ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
+      ...(this.#o.fieldSelector ? { fieldSelector: this.#o.fieldSelector } : {}),
       ...(fromCache ? { resourceVersion: "0" } : {}),
       limit: this.#o.pageSize,
       signal,
@@ -252,6 +255,7 @@ export class Informer<T extends KubeObject> {
         timeoutSeconds,
         ...(stream.namespace !== undefined ? { namespace: stream.namespace } : {}),
         ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
+        ...(this.#o.fieldSelector ? { fieldSelector: this.#o.fieldSelector } : {}),
         signal: abort.signal,
       });
       for await (const event of events) {

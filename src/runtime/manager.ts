@@ -103,6 +103,23 @@ export class Manager {
     return controller;
   }
 
+  /**
+   * Stops a controller and then informers added for an optional API that went away (its CRD was
+   * deleted), and forgets them: readiness no longer waits for them, their caches are freed.
+   */
+  async discard(parts: { controller?: Controller; informers?: readonly Informer<KubeObject>[] }): Promise<void> {
+    if (parts.controller) {
+      const at = this.#controllers.indexOf(parts.controller);
+      if (at >= 0) this.#controllers.splice(at, 1);
+      await parts.controller.stop();
+    }
+    for (const informer of parts.informers ?? []) {
+      const at = this.#informers.indexOf(informer);
+      if (at >= 0) this.#informers.splice(at, 1);
+      await informer.stop();
+    }
+  }
+
   cachesSynced(): boolean {
     return this.#informers.every((i) => i.hasSynced);
   }

@@ -52,7 +52,11 @@ const render = async (release: string, namespace: string, extra: string[] = []) 
 const frontEndRules = (docs: Rendered[]) =>
   docs
     .flatMap((d) => d.rules ?? [])
-    .filter((r) => r.apiGroups.includes("cert-manager.io") || r.resources.some((x) => x.startsWith("vendorissuers") || x.startsWith("clustervendorissuers")));
+    .filter(
+      (r) =>
+        r.apiGroups.includes("cert-manager.io") ||
+        r.resources.some((x) => x.startsWith("vendorissuers") || x.startsWith("clustervendorissuers") || x === "customresourcedefinitions"),
+    );
 const envOf = (docs: Rendered[], name: string) =>
   docs.find((d) => d.kind === "Deployment")?.spec?.template?.spec?.containers?.[0]?.env?.find((e) => e.name === name)?.value;
 
@@ -79,6 +83,7 @@ describe.skipIf(!cm.available)("the chart's certManager toggle", () => {
         .map((r) => `${r.apiGroups.join(",")} ${r.resources.join(",")}: ${r.verbs.join(",")}`)
         .sort(),
     ).toEqual([
+      "apiextensions.k8s.io customresourcedefinitions: list,watch",
       "cert-manager.io certificaterequests/status: patch",
       "cert-manager.io certificaterequests: list,watch,patch",
       "certbridge.dev clustervendorissuers/status: patch",

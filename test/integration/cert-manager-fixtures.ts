@@ -33,7 +33,7 @@ export const condition = (o: Conditioned | undefined, type: string) => o?.status
 /** certbridge in this process, watching only `namespace`: the connection controllers and the cert-manager front end. */
 export async function startCertbridge(
   namespace: string,
-  opts: { step?: (step: RequestStep, key: string) => void; detectionIntervalMs?: number } = {},
+  opts: { step?: (step: RequestStep, key: string) => void } = {},
 ): Promise<{ manager: Manager; stop: () => Promise<void> }> {
   const manager = new Manager({ client: adminClient(), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces: [namespace] });
   const ports = createVendorPorts();
@@ -49,7 +49,6 @@ export async function startCertbridge(
       AwaitingApproval: { firstMs: 200, maxMs: 1_000 },
       AwaitingValidation: { firstMs: 200, maxMs: 1_000 },
     },
-    detectionIntervalMs: opts.detectionIntervalMs ?? 500,
     ...(opts.step ? { step: opts.step } : {}),
   });
   await manager.start();

@@ -152,8 +152,10 @@ describe("end to end under exactly the chart's RBAC", () => {
       expect(Buffer.from(key.data.provisioningKey ?? "", "base64").toString()).toBe(simKey?.provisioningKey);
       expect(ready(mc)?.reason).toBe("Issued");
       expect(ready(pk)?.status).toBe("True");
-      // Nothing the operator tried was refused by RBAC.
+      // Nothing the operator tried was refused by RBAC: its watches on the cert-manager front end's CRDs
+      // (by name) included, which started the issuer controllers.
       expect(operator.logs.filter((l) => /forbidden|403/i.test(l))).toEqual([]);
+      expect(operator.logs.some((l) => l.includes('"VendorIssuer controllers started"'))).toBe(true);
       const lease = await client.get<KubeObject & { spec: { holderIdentity: string } }>(core.leases, system, "certbridge-leader");
       expect(lease.spec.holderIdentity).toBe(`${release}-0`);
     } finally {

@@ -459,6 +459,10 @@ describe("least privilege, proved as an identity bound only to the chart's roles
     ["escalate", "clusterroles.rbac.authorization.k8s.io", "", "no", "no RBAC self-service"],
     ["impersonate", "users", "", "no", "no impersonation"],
     ["update", "customresourcedefinitions.apiextensions.k8s.io", "", "no", "CRDs are installed by the deployer"],
+    ["watch", "customresourcedefinitions.apiextensions.k8s.io/certificaterequests.cert-manager.io", "", "yes", "is cert-manager installed? (detection)"],
+    ["list", "customresourcedefinitions.apiextensions.k8s.io/vendorissuers.certbridge.dev", "", "yes", "are the issuer kinds served? (detection)"],
+    ["list", "customresourcedefinitions.apiextensions.k8s.io", "", "no", "only the CRDs detection needs, by name"],
+    ["get", "customresourcedefinitions.apiextensions.k8s.io/certificaterequests.cert-manager.io", "", "no", "read through the watch only"],
     ["*", "*", "*", "no", "no wildcard"],
   ];
 

@@ -135,10 +135,20 @@ process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCr
     const group = `certbridge-operators-${id}`;
     // What certbridge needs, and nothing of RBAC itself: listing ClusterRoles stays forbidden. With
     // cert-manager's CRDs installed (other files install them on the shared control plane) the operator
-    // also serves CertificateRequests, and its caches (and /readyz) wait for them.
+    // also serves CertificateRequests, and its caches (and /readyz) wait for them, and for the watches
+    // on the CRDs that say whether they are served.
     await admin.create(types.clusterRoles, {
       metadata: { name: `certbridge-kubeconfig-${id}` },
-      rules: [{ apiGroups: ["", "certbridge.dev", "events.k8s.io", "coordination.k8s.io", "cert-manager.io"], resources: ["*"], verbs: ["*"] }],
+      rules: [
+        { apiGroups: ["", "certbridge.dev", "events.k8s.io", "coordination.k8s.io", "cert-manager.io"], resources: ["*"], verbs: ["*"] },
+        // The cert-manager front end's detection watches these CRDs, by name (as the chart grants).
+        {
+          apiGroups: ["apiextensions.k8s.io"],
+          resources: ["customresourcedefinitions"],
+          resourceNames: ["vendorissuers.certbridge.dev", "clustervendorissuers.certbridge.dev", "certificaterequests.cert-manager.io"],
+          verbs: ["list", "watch"],
+        },
+      ],
     } as KubeObject);
     await admin.create(types.clusterRoleBindings, {
       metadata: { name: `certbridge-kubeconfig-${id}` },

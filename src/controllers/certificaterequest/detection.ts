@@ -1,57 +1,44 @@
-// cert-manager is optional: the CertificateRequest controller starts only once the API server serves
-// certificaterequests.cert-manager.io, and the issuer controllers only once it serves our issuer
+// cert-manager is optional: the CertificateRequest controller runs only while the API server serves
+// certificaterequests.cert-manager.io, and the issuer controllers start once it serves our issuer
 // kinds (a Helm upgrade does not install new CRDs; an informer on a kind nobody serves would never
-// sync and hold every controller back). One small controller looks, on the leader, until both are
-// found: absent, it says so once and looks again; present, it starts what they enable, once.
+// sync and hold every controller back). One small controller decides, on the leader, from watches on
+// exactly those CRDs (crd-watch.ts): nothing is polled, a CRD's change wakes it. Absent, it says so
+// once; served, it starts what they enable; a part that can stop is stopped once its CRD is gone.
 import type { Logger } from "pino";
-import { isNotFound } from "../../runtime/kube/errors.ts";
 import type { ResourceType } from "../../runtime/kube/resource.ts";
 import type { Key, ReconcileContext, Reconciler, Result } from "../../runtime/reconcile.ts";
+import { type ServedKinds, crdNameOf } from "./crd-watch.ts";
 
-/** Is this kind served? (discovery: GET /apis/<group>/<version>, which every authenticated user may read) */
-export type Discovery = (type: ResourceType, signal: AbortSignal) => Promise<boolean>;
-
-export function discoveryOver(client: { call<T>(method: string, path: string, init?: { signal?: AbortSignal }): Promise<T> }): Discovery {
-  return async (type, signal) => {
-    try {
-      const list = await client.call<{ resources?: Array<{ name: string }> }>("GET", `/apis/${type.group}/${type.version}`, { signal });
-      return (list.resources ?? []).some((r) => r.name === type.plural);
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  };
-}
-
-/** One optional part: what it needs served, how to start it, and what to say while it is missing. */
+/** One optional part: what it needs served, how to start (and maybe stop) it, and what to say while it is missing. */
 export interface OptionalPart {
   readonly name: string;
   readonly needs: readonly ResourceType[];
-  /** Starts the part (informers synced, controllers running); called once. */
+  /** Starts the part (informers synced, controllers running); on failure it leaves nothing running. */
   start(signal: AbortSignal): Promise<void>;
-  /** Said once while a kind it needs is not served. */
+  /**
+   * Stops the part once a kind it needs is no longer served (its CRD deleted); it may start again
+   * later. A part without `stop` runs for the process's life, and its kinds stop being watched.
+   */
+  stop?(): Promise<void>;
+  /** Said once each time a kind it needs is found not served. */
   readonly absent: string;
 }
 
-/** Looked at again this often while a part is missing (cert-manager installed later starts within it). */
-export const DETECTION_INTERVAL_MS = 10_000;
 export const DETECTION_KEY = "optional-apis";
 
 export class OptionalStart implements Reconciler {
   readonly name = "optional-apis";
   readonly #parts: readonly OptionalPart[];
-  readonly #discover: Discovery;
+  readonly #kinds: ServedKinds;
   readonly #log: Logger;
-  readonly #intervalMs: number;
   readonly #started = new Set<string>();
   readonly #said = new Set<string>();
 
   /** Parts start in order; a part waits while an earlier one is missing. */
-  constructor(init: { parts: readonly OptionalPart[]; discover: Discovery; log: Logger; intervalMs?: number }) {
+  constructor(init: { parts: readonly OptionalPart[]; kinds: ServedKinds; log: Logger }) {
     this.#parts = init.parts;
-    this.#discover = init.discover;
+    this.#kinds = init.kinds;
     this.#log = init.log;
-    this.#intervalMs = init.intervalMs ?? DETECTION_INTERVAL_MS;
   }
 
   get started(): readonly string[] {
@@ -59,21 +46,45 @@ export class OptionalStart implements Reconciler {
   }
 
   async reconcile(ctx: ReconcileContext, _key: Key): Promise<Result> {
+    let earlierMissing = false;
     for (const part of this.#parts) {
-      if (this.#started.has(part.name)) continue;
-      const missing: ResourceType[] = [];
-      for (const type of part.needs) if (!(await this.#discover(type, ctx.signal))) missing.push(type);
-      if (missing.length > 0) {
-        if (!this.#said.has(part.name)) {
-          this.#said.add(part.name);
-          this.#log.info({ part: part.name, missing: missing.map((t) => `${t.plural}.${t.group}`) }, part.absent);
-        }
-        return { requeueAfterMs: this.#intervalMs };
+      const running = this.#started.has(part.name);
+      if (running && part.stop === undefined) continue; // started for good; its kinds are no longer watched
+      const missing = await this.#missing(part, ctx.signal);
+      if (running) {
+        if (missing.length > 0) await this.#stop(part, missing);
+        continue;
+      }
+      if (earlierMissing || missing.length > 0) {
+        if (missing.length > 0) this.#sayAbsent(part, missing);
+        earlierMissing = true;
+        continue; // a CRD's change wakes this controller: no poll
       }
       await part.start(ctx.signal);
       this.#started.add(part.name);
+      this.#said.delete(part.name);
       this.#log.info({ part: part.name }, `${part.name} started`);
+      if (part.stop === undefined) for (const type of part.needs) await this.#kinds.forget(type);
     }
     return {};
+  }
+
+  async #missing(part: OptionalPart, signal: AbortSignal): Promise<string[]> {
+    const missing: string[] = [];
+    for (const type of part.needs) if (!(await this.#kinds.served(type, signal))) missing.push(crdNameOf(type));
+    return missing;
+  }
+
+  #sayAbsent(part: OptionalPart, missing: readonly string[]): void {
+    if (this.#said.has(part.name)) return;
+    this.#said.add(part.name);
+    this.#log.info({ part: part.name, missing }, part.absent);
+  }
+
+  async #stop(part: OptionalPart, missing: readonly string[]): Promise<void> {
+    await part.stop?.();
+    this.#started.delete(part.name);
+    this.#log.info({ part: part.name, missing }, `${part.name} stopped: its CRD is no longer served`);
+    this.#sayAbsent(part, missing);
   }
 }

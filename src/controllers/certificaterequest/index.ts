@@ -1,6 +1,7 @@
 // Wiring of the cert-manager front end: the CertificateRequest informer (only requests naming our
 // group are queued), the reconciler and its queue, woken when the issuer a request names changes; and
-// the detection that starts it (and the issuer controllers) once their kinds are served.
+// the detection that starts it (and the issuer controllers) once their kinds are served, and stops it
+// when cert-manager's CRD goes.
 import type { OperatorConfig } from "../../config/operator.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import type { VendorPorts } from "../../ports/vendors.ts";
@@ -19,7 +20,8 @@ import { issuerKey, setupVendorIssuers, sharedIssuerInformers } from "../vendori
 import type { IssuerKind } from "../vendorissuer/issuer.ts";
 import { certificateRequests, ourIssuerRef } from "./cert-manager.ts";
 import type { RequestStep } from "./context.ts";
-import { DETECTION_KEY, type Discovery, OptionalStart, discoveryOver } from "./detection.ts";
+import { CrdWatches, type ServedKinds } from "./crd-watch.ts";
+import { DETECTION_KEY, OptionalStart } from "./detection.ts";
 import { CertificateRequestReconciler } from "./reconciler.ts";
 
 export { CertificateRequestReconciler } from "./reconciler.ts";
@@ -48,16 +50,20 @@ function indexByIssuer(requests: Informer<KubeObject>): void {
   });
 }
 
+/** The CertificateRequest controller as it runs: stopped (and forgotten) when cert-manager's CRD goes. */
+export interface RunningCertificateRequests {
+  readonly controller: Controller;
+  readonly reconciler: CertificateRequestReconciler;
+  readonly requests: Informer<KubeObject>;
+  /** Stops the controller, then its informer, and stops listening to the issuers. */
+  stop(): Promise<void>;
+}
+
 /** Registers the CertificateRequest controller; its kind and our issuer kinds must be served (see certManagerSetup). */
-export function setupCertificateRequests(
-  manager: Manager,
-  options: CertificateRequestOptions = {},
-): { controller: Controller; reconciler: CertificateRequestReconciler; requests: Informer<KubeObject> } {
-  const requests = manager.shared("informer/certificaterequests", () => {
-    const informer = manager.informer<KubeObject>({ type: certificateRequests });
-    indexByIssuer(informer);
-    return informer;
-  });
+export function setupCertificateRequests(manager: Manager, options: CertificateRequestOptions = {}): RunningCertificateRequests {
+  // Not shared: a controller stopped because cert-manager's CRD went starts again with a fresh informer.
+  const requests = manager.informer<KubeObject>({ type: certificateRequests });
+  indexByIssuer(requests);
   const issuers = sharedIssuerInformers(manager);
   const resolver = sharedConnectionResolver(manager);
   // The ManagedCertificates' counters (one registration per registry): a vendor call is a vendor call.
@@ -79,21 +85,31 @@ export function setupCertificateRequests(
     ...(options.pollBackoff ? { pollBackoff: options.pollBackoff } : {}),
   });
   const controller = manager.controller({ reconciler, concurrency: options.concurrency ?? 4 });
+  let running = true;
   requests.onChange((key, current, previous) => {
     if (ourIssuerRef(current ?? previous) !== undefined) controller.enqueue(key);
   });
   // An issuer turning Ready (or being edited) wakes the requests waiting on it.
   for (const kind of ["VendorIssuer", "ClusterVendorIssuer"] as const) {
     issuers[kind].onChange((key) => {
+      if (!running) return; // the issuer informers outlive a stopped request controller
       for (const request of requests.indexKeys(ISSUER_INDEX, issuerIndexValue(kind, key))) controller.enqueue(request);
     });
   }
-  return { controller, reconciler, requests };
+  return {
+    controller,
+    reconciler,
+    requests,
+    stop: async () => {
+      running = false;
+      await manager.discard({ controller, informers: [requests] });
+    },
+  };
 }
 
 export interface CertManagerSetupOptions extends CertificateRequestOptions {
-  readonly discover?: Discovery;
-  readonly detectionIntervalMs?: number;
+  /** Whether a kind is served (tests); by default, watches on the CRDs (crd-watch.ts). */
+  readonly kinds?: ServedKinds;
 }
 
 /**
@@ -109,10 +125,11 @@ export function certManagerFrontEnd(manager: Manager, options: CertManagerSetupO
   // Shared pieces made now, so their informers start and sync with the manager's.
   sharedConnectionResolver(manager);
   sharedIssuanceBudget(manager);
+  let wake = () => {};
+  let running: RunningCertificateRequests | undefined;
   const detection = new OptionalStart({
-    discover: options.discover ?? discoveryOver(manager.client),
+    kinds: options.kinds ?? new CrdWatches(manager, () => wake()),
     log: manager.log,
-    ...(options.detectionIntervalMs ? { intervalMs: options.detectionIntervalMs } : {}),
     parts: [
       {
         name: "VendorIssuer controllers",
@@ -130,13 +147,27 @@ export function certManagerFrontEnd(manager: Manager, options: CertManagerSetupO
         absent:
           "cert-manager's CertificateRequest API is not served: the CertificateRequest controller is not started (it starts when cert-manager's CRDs are installed)",
         start: async (signal) => {
-          const { requests } = setupCertificateRequests(manager, options);
-          await requests.waitForSync(signal);
+          const started = setupCertificateRequests(manager, options);
+          try {
+            await started.requests.waitForSync(signal);
+          } catch (error) {
+            await started.stop();
+            throw error;
+          }
+          running = started;
+        },
+        // cert-manager uninstalled: its requests are gone (a CRD's deletion waits for our finalizers on
+        // them, which this controller releases meanwhile); nothing is left to watch until it returns.
+        stop: async () => {
+          await running?.stop();
+          running = undefined;
         },
       },
     ],
   });
-  manager.controller({ reconciler: detection, concurrency: 1 }).enqueue(DETECTION_KEY);
+  const controller = manager.controller({ reconciler: detection, concurrency: 1 });
+  wake = () => controller.enqueue(DETECTION_KEY);
+  wake();
   return detection;
 }
 

@@ -127,7 +127,7 @@ export async function checkOperator(client: KubeClient, namespace: string, lease
 }
 
 const describeAccess = (a: Access, where: string): string =>
-  `${a.verb} ${a.group ? `${a.group}/` : ""}${a.resource}${a.subresource ? `/${a.subresource}` : ""}${a.resourceName ? ` (the Lease only)` : ""} ${where}`;
+  `${a.verb} ${a.group ? `${a.group}/` : ""}${a.resource}${a.subresource ? `/${a.subresource}` : ""}${a.resourceName ? ` (the Lease only)` : ""}${a.name ? ` ${a.name}` : ""} ${where}`;
 
 /** SelfSubjectAccessReview for every verb the chart grants: can the current identity do what the operator does? */
 export async function checkRbac(client: KubeClient, o: { namespace: string | undefined; operatorNamespace: string; leaseName: string }): Promise<CheckResult> {
@@ -147,7 +147,7 @@ export async function checkRbac(client: KubeClient, o: { namespace: string | und
               resource: a.resource,
               ...(a.subresource ? { subresource: a.subresource } : {}),
               ...(namespace ? { namespace } : {}),
-              ...(a.resourceName ? { name: o.leaseName } : {}),
+              ...(a.resourceName ? { name: o.leaseName } : a.name ? { name: a.name } : {}),
             },
           },
         },

@@ -13,9 +13,14 @@ export interface Grant {
   readonly scope: "cluster" | "operator";
   /** Only this object (the leader Lease); "lease" stands for the Lease name passed to check. */
   readonly resourceName?: "lease";
+  /** Only these objects, by their fixed names (resourceNames). */
+  readonly names?: readonly string[];
 }
 
 const C = GROUP;
+
+/** The CRDs the cert-manager front end watches to know whether its kinds are served. */
+export const FRONT_END_CRDS = ["vendorissuers.certbridge.dev", "clustervendorissuers.certbridge.dev", "certificaterequests.cert-manager.io"] as const;
 
 export const operatorGrants: readonly Grant[] = [
   { group: C, resource: "clustervendorconnections", verbs: ["get", "list", "watch", "patch"], scope: "cluster" },
@@ -36,6 +41,8 @@ export const operatorGrants: readonly Grant[] = [
   { group: C, resource: "vendorissuers/status", verbs: ["patch"], scope: "cluster" },
   { group: "cert-manager.io", resource: "certificaterequests", verbs: ["list", "watch", "patch"], scope: "cluster" },
   { group: "cert-manager.io", resource: "certificaterequests/status", verbs: ["patch"], scope: "cluster" },
+  // Whether the front end's kinds are served: a watch on each of these CRDs by name (ADR 0017).
+  { group: "apiextensions.k8s.io", resource: "customresourcedefinitions", verbs: ["list", "watch"], scope: "cluster", names: FRONT_END_CRDS },
   { group: "coordination.k8s.io", resource: "leases", verbs: ["create"], scope: "operator" },
   { group: "coordination.k8s.io", resource: "leases", verbs: ["get", "update"], scope: "operator", resourceName: "lease" },
 ];
@@ -43,6 +50,7 @@ export const operatorGrants: readonly Grant[] = [
 /** Resources that are cluster-scoped (our cluster kinds, from the API's kind table, and namespaces): their checks carry no namespace even with -n. */
 export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   "namespaces",
+  "customresourcedefinitions",
   ...Object.values(kinds)
     .filter((k) => k.scope === "Cluster")
     .flatMap((k) => [k.plural, `${k.plural}/status`]),
@@ -56,18 +64,24 @@ export interface Access {
   readonly verb: string;
   readonly scope: Grant["scope"];
   readonly resourceName?: "lease";
+  /** A fixed object name the grant is narrowed to. */
+  readonly name?: string;
 }
 
 export function accessesOf(grants: readonly Grant[]): Access[] {
   return grants.flatMap((g) => {
     const [resource, subresource] = g.resource.split("/") as [string, string | undefined];
-    return g.verbs.map((verb) => ({
-      group: g.group,
-      resource,
-      ...(subresource ? { subresource } : {}),
-      verb,
-      scope: g.scope,
-      ...(g.resourceName ? { resourceName: g.resourceName } : {}),
-    }));
+    const names: ReadonlyArray<string | undefined> = g.names ?? [undefined];
+    return g.verbs.flatMap((verb) =>
+      names.map((name) => ({
+        group: g.group,
+        resource,
+        ...(subresource ? { subresource } : {}),
+        verb,
+        scope: g.scope,
+        ...(g.resourceName ? { resourceName: g.resourceName } : {}),
+        ...(name ? { name } : {}),
+      })),
+    );
   });
 }
