@@ -9,10 +9,13 @@
 //   node test/bench/scale.ts [--n 10000] [--connections 16] [--steady-minutes 11] [--unrelated 30000 --unrelated-kib 10]
 //     [--source DIR] [--build js|ts] [--auth in-cluster|kubeconfig] [--expected-resources N|none] [--node-options="..."]
 //     [--memory-limit-mib M] [--env NAME=VALUE] [--resync-sample 40 --resync-spacing-ms MS] [--skip steady,resync,restart,unrelated]
+//     [--heap-snapshot DIR]
 //
 // The operator runs with the chart's process settings for --expected-resources (default N): its
 // NODE_OPTIONS and other env, in a memory cgroup of its memory limit, as a pod would (where this
-// process may make one): an OOM kill ends the run and is reported. --node-options, --memory-limit-mib
+// process may make one): an OOM kill ends the run and is reported. --heap-snapshot writes a heap
+// snapshot of the settled operator into DIR after the settled figures are taken (summarise it with
+// heap-summary.ts; writing one needs memory beyond the heap, so under a tight limit it may be OOM-killed). --node-options, --memory-limit-mib
 // and --env replace or add to them; --expected-resources none runs Node's defaults without a limit.
 //
 // The operator runs as it ships (compiled, in-cluster credentials) unless told otherwise; see
@@ -46,6 +49,7 @@ import {
   prepareCli,
   settledRss,
   startOperator,
+  takeHeapSnapshot,
 } from "./scale-operator.ts";
 import { describeSettings, processSettingsOptions, resolveProcessSettings } from "./chart-settings.ts";
 
@@ -65,6 +69,7 @@ const { values } = parseArgs({
     auth: { type: "string" },
     skip: { type: "string", default: "" },
     ...processSettingsOptions,
+    "heap-snapshot": { type: "string" },
     "resync-sample": { type: "string", default: "40" },
     "resync-spacing-ms": { type: "string" },
   },
@@ -124,12 +129,16 @@ async function main(): Promise<void> {
     }
     const identity = await operatorIdentity(plane, client, AUTH);
     const settings = await resolveProcessSettings(values.source ?? ".", N, values);
+    const snapshotDir = values["heap-snapshot"];
     const start = () =>
       startOperator({
         cli,
         identity,
         logPath: join(work, "operator.log"),
-        env: settings.env,
+        env: snapshotDir
+          ? { ...settings.env, NODE_OPTIONS: [settings.env.NODE_OPTIONS, "--heapsnapshot-signal=SIGUSR2"].filter(Boolean).join(" ") }
+          : settings.env,
+        ...(snapshotDir ? { cwd: snapshotDir } : {}),
         ...(settings.memoryLimitMiB === undefined ? {} : { memoryLimitMiB: settings.memoryLimitMiB }),
         args: ["--leader-elect", "false", "--rate-limit-warm-up", "never", "--concurrency", values.concurrency ?? "8", "--log-level", "info"],
       });
@@ -193,6 +202,7 @@ async function main(): Promise<void> {
     const limit = await operator.memoryLimit();
     if (limit !== undefined) figures.memoryCgroupBurst = limit;
     log(`all Ready in ${figures.allReadySeconds as number} s; RSS peak ${figures.rssPeakMiB as number}, settled ${figures.rssSettledMiB as number} MiB`);
+    if (snapshotDir) log(`heap snapshot of the settled operator: ${await takeHeapSnapshot(operator.pid, snapshotDir)}`);
 
     // Steady state: nothing changes; every connection's re-verification interval (10 min) passes once.
     let steadyFrom = 0;

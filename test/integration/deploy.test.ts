@@ -167,7 +167,9 @@ describe("helm chart", () => {
     const env = container!.env ?? [];
     expect(env.find((e) => e.name === "POD_NAME")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.name");
     expect(env.find((e) => e.name === "POD_NAMESPACE")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.namespace");
-    expect(env.find((e) => e.name === "NODE_OPTIONS")?.value).toBe("--max-old-space-size=384");
+    // The user's NODE_OPTIONS replaces the chart's (one entry: the kubelet would take the last of two).
+    expect(env.filter((e) => e.name === "NODE_OPTIONS").map((e) => e.value)).toEqual(["--max-old-space-size=384"]);
+    expect(env.find((e) => e.name === "MALLOC_ARENA_MAX")?.value).toBe("2");
     // Every CERTBRIDGE_* variable the chart sets is one the operator reads (src/config/operator.ts).
     const known = new Set<string>(Object.values(settings).map((s) => s.env));
     const ours = env.filter((e) => e.name.startsWith("CERTBRIDGE_")).map((e) => e.name);
@@ -197,12 +199,12 @@ describe("helm chart", () => {
   });
 
   it.each([
-    { why: "the default (1,000 resources)", values: {}, limit: "212Mi", oldSpace: 84 },
-    { why: "10,000 resources expected", values: { expectedResources: 10_000 }, limit: "392Mi", oldSpace: 264 },
-    { why: "30,000 resources expected", values: { expectedResources: 30_000 }, limit: "792Mi", oldSpace: 664 },
-    { why: "a limit set by hand: the heap follows it", values: { resources: { limits: { memory: "1Gi" } } }, limit: "1Gi", oldSpace: 896 },
-    { why: "a limit in decimal units", values: { resources: { limits: { memory: "600M" } } }, limit: "600M", oldSpace: 444 },
-    { why: "a fractional limit", values: { resources: { limits: { memory: "1.5Gi" } } }, limit: "1.5Gi", oldSpace: 1408 },
+    { why: "the default (1,000 resources)", values: {}, limit: "212Mi", oldSpace: 96 },
+    { why: "10,000 resources expected", values: { expectedResources: 10_000 }, limit: "392Mi", oldSpace: 276 },
+    { why: "30,000 resources expected", values: { expectedResources: 30_000 }, limit: "792Mi", oldSpace: 676 },
+    { why: "a limit set by hand: the heap follows it", values: { resources: { limits: { memory: "1Gi" } } }, limit: "1Gi", oldSpace: 908 },
+    { why: "a limit in decimal units", values: { resources: { limits: { memory: "600M" } } }, limit: "600M", oldSpace: 456 },
+    { why: "a fractional limit", values: { resources: { limits: { memory: "1.5Gi" } } }, limit: "1.5Gi", oldSpace: 1420 },
   ])("memory limit, request and Node's heap agree: $why (issue 13 item 5)", async ({ values, limit, oldSpace }) => {
     const [container] = podSpecOf(await render("cb", "cb-system", values)).spec.containers;
     const resources = (container as unknown as { resources: { limits: { memory: string }; requests: { memory: string; cpu: string } } }).resources;
@@ -210,14 +212,16 @@ describe("helm chart", () => {
     expect(resources.requests.memory).toBe(limit);
     expect(resources.requests.cpu).toBe("50m");
     const nodeOptions = container!.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
-    expect(nodeOptions).toBe(`--max-old-space-size=${oldSpace} --max-semi-space-size=8`);
-    // The heap (old generation, three young semi-spaces) leaves 104 MiB of the limit for code and native memory.
+    expect(nodeOptions).toBe(`--max-old-space-size=${oldSpace} --max-semi-space-size=4`);
+    // The heap (old generation, three 4 MiB young semi-spaces) leaves 104 MiB of the limit for code and native memory.
     const limitMiB = limit.endsWith("Gi")
       ? Number.parseFloat(limit) * 1024
       : limit.endsWith("Mi")
         ? Number.parseInt(limit)
         : Math.floor((Number.parseInt(limit) * 1e6) / 1048576);
-    expect(limitMiB - oldSpace - 3 * 8).toBe(104);
+    expect(limitMiB - oldSpace - 3 * 4).toBe(104);
+    // glibc's malloc kept to 2 arenas (ADR 0019).
+    expect(container!.env?.find((e) => e.name === "MALLOC_ARENA_MAX")?.value).toBe("2");
   });
 
   it("refuses a memory limit the heap cannot follow", async () => {

@@ -124,9 +124,9 @@ Memory (README "Memory sizing"; issue 13): the pod's memory limit and Node's hea
 from expectedResources (ManagedCertificates and ProvisioningKeys together) unless
 resources.limits.memory is set, in which case the heap follows that limit:
   limit            = 192 MiB + 20 MiB per 1,000 expected resources
-  young generation = semi-spaces of 8 MiB (--max-semi-space-size)
-  old generation   = limit - 104 MiB (code, native memory, buffers) - 3 x 8 MiB (--max-old-space-size)
-Measured (test/bench/scale.ts, compiled, in-cluster): 1,000 resources peak at ~150 MiB, 10,000 at ~335 MiB.
+  young generation = semi-spaces of 4 MiB (--max-semi-space-size; 8 cost ~8 MiB RSS, no throughput)
+  old generation   = limit - 104 MiB (code, native memory, buffers) - 3 x 4 MiB (--max-old-space-size)
+Measured (test/bench, compiled, in-cluster, in a memory cgroup of the limit): see ADR 0019.
 */}}
 {{- define "certbridge.memoryLimitMiB" -}}
 {{- $limit := "" -}}
@@ -148,10 +148,33 @@ Measured (test/bench/scale.ts, compiled, in-cluster): 1,000 resources peak at ~1
 {{- end -}}
 {{- end }}
 
+{{- define "certbridge.semiSpaceMiB" -}}4{{- end }}
+
 {{- define "certbridge.nodeOptions" -}}
 {{- $limit := include "certbridge.memoryLimitMiB" . | int -}}
-{{- $old := max 64 (sub (sub $limit 104) 24) -}}
-{{- printf "--max-old-space-size=%d --max-semi-space-size=8" $old -}}
+{{- $semi := include "certbridge.semiSpaceMiB" . | int -}}
+{{- $old := max 64 (sub (sub $limit 104) (mul 3 $semi)) -}}
+{{- printf "--max-old-space-size=%d --max-semi-space-size=%d" $old $semi -}}
+{{- end }}
+
+{{/*
+The process's environment beyond the operator's flags, each left out when extraEnv names it (the
+user's wins): NODE_OPTIONS (the heap, above) and MALLOC_ARENA_MAX. glibc gives each thread that
+allocates (libuv's pool generating keys, V8's workers) an arena of its own, up to 8 per core, and
+returns little of them; 2 arenas measured ~8 MiB less RSS at 1,000 resources (ADR 0019). musl (the
+alpine image) has no arenas and ignores it.
+*/}}
+{{- define "certbridge.processEnv" -}}
+{{- $taken := dict -}}
+{{- range .Values.extraEnv }}{{- $_ := set $taken .name true -}}{{- end -}}
+{{- if not (hasKey $taken "NODE_OPTIONS") }}
+- name: NODE_OPTIONS
+  value: {{ include "certbridge.nodeOptions" . | quote }}
+{{- end }}
+{{- if not (hasKey $taken "MALLOC_ARENA_MAX") }}
+- name: MALLOC_ARENA_MAX
+  value: "2"
+{{- end }}
 {{- end }}
 
 {{/* resources with the memory limit (and an equal request: the heap is sized to use it) filled in. */}}
