@@ -208,7 +208,10 @@ async function main(): Promise<void> {
     const heap = heapFigures(await operator.metrics());
     const cgroup = await operator.memoryLimit();
     sampler.stop();
-    if (snapshotDir) log(`heap snapshot of the settled operator: ${await takeHeapSnapshot(operator.pid, snapshotDir)}`);
+    if (snapshotDir) {
+      operator.liftMemoryLimit();
+      log(`heap snapshot of the settled operator (memory limit lifted): ${await takeHeapSnapshot(operator.pid, snapshotDir)}`);
+    }
     const peakRss = Math.max(sampler.peak(), rssSettled);
 
     // Steady phase: one new resource every 200 ms, latency measured alone.

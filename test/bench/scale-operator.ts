@@ -98,6 +98,8 @@ export interface RunningOperator {
   readonly pid: number;
   /** With a memory limit: the cgroup's peak usage and whether the kernel OOM-killed the operator. */
   memoryLimit(): Promise<{ limitMiB: number; peakMiB: number; oomKills: number } | undefined>;
+  /** Lifts the memory limit (a heap snapshot needs memory beyond the heap; take the figures first). */
+  liftMemoryLimit(): void;
   readonly port: Promise<number>;
   /** Resident set size now, MiB. */
   rssMiB(): Promise<number>;
@@ -170,6 +172,7 @@ export function startOperator(o: StartOptions): RunningOperator {
     pid,
     port,
     memoryLimit: async () => cgroup?.read(),
+    liftMemoryLimit: () => cgroup?.lift(),
     ended: () => (child.signalCode !== null ? child.signalCode : child.exitCode !== null ? `exit ${child.exitCode}` : undefined),
     rssMiB: async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024,
     metrics: async () => {
@@ -259,7 +262,7 @@ export function heapFigures(metrics: string): Record<string, number> {
  */
 function memoryCgroup(
   limitMiB: number,
-): { procsFile: string; read(): Promise<{ limitMiB: number; peakMiB: number; oomKills: number }>; remove(): void } | undefined {
+): { procsFile: string; read(): Promise<{ limitMiB: number; peakMiB: number; oomKills: number }>; lift(): void; remove(): void } | undefined {
   try {
     const own = /^\d+:memory:(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"))?.[1];
     if (own === undefined) throw new Error("no cgroup v1 memory controller");
@@ -278,6 +281,7 @@ function memoryCgroup(
         const oom = Number(/oom_kill (\d+)/.exec(readFileSync(join(dir, "memory.oom_control"), "utf8"))?.[1] ?? 0);
         return { limitMiB, peakMiB: +peak.toFixed(1), oomKills: oom };
       },
+      lift: () => writeFileSync(join(dir, "memory.limit_in_bytes"), "-1"),
       remove: () => {
         try {
           rmdirSync(dir);

@@ -15,7 +15,7 @@
 // NODE_OPTIONS and other env, in a memory cgroup of its memory limit, as a pod would (where this
 // process may make one): an OOM kill ends the run and is reported. --heap-snapshot writes a heap
 // snapshot of the settled operator into DIR after the settled figures are taken (summarise it with
-// heap-summary.ts; writing one needs memory beyond the heap, so under a tight limit it may be OOM-killed). --node-options, --memory-limit-mib
+// heap-summary.ts; writing one needs memory beyond the heap, so the memory limit is lifted first). --node-options, --memory-limit-mib
 // and --env replace or add to them; --expected-resources none runs Node's defaults without a limit.
 //
 // The operator runs as it ships (compiled, in-cluster credentials) unless told otherwise; see
@@ -202,7 +202,10 @@ async function main(): Promise<void> {
     const limit = await operator.memoryLimit();
     if (limit !== undefined) figures.memoryCgroupBurst = limit;
     log(`all Ready in ${figures.allReadySeconds as number} s; RSS peak ${figures.rssPeakMiB as number}, settled ${figures.rssSettledMiB as number} MiB`);
-    if (snapshotDir) log(`heap snapshot of the settled operator: ${await takeHeapSnapshot(operator.pid, snapshotDir)}`);
+    if (snapshotDir) {
+      operator.liftMemoryLimit();
+      log(`heap snapshot of the settled operator (memory limit lifted): ${await takeHeapSnapshot(operator.pid, snapshotDir)}`);
+    }
 
     // Steady state: nothing changes; every connection's re-verification interval (10 min) passes once.
     let steadyFrom = 0;
