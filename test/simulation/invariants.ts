@@ -1,6 +1,8 @@
 // The invariants, checked on the final state of a schedule (after faults stopped and everything
 // that was due ran), in addition to the violations the models flagged while it ran. Each check says
 // what it found in words a reader of the trace can follow.
+import type { CertificateObject } from "../../src/controllers/managedcertificate/context.ts";
+import { intentOf } from "../../src/controllers/managedcertificate/intent.ts";
 import { keySecretName } from "../../src/controllers/managedcertificate/keys.ts";
 import { keyNameOf } from "../../src/controllers/provisioningkey/names.ts";
 import { ConditionType, resourceTypes } from "../../src/api/v1alpha1/index.ts";
@@ -82,7 +84,8 @@ function checkConvergence(w: World, l: Ledger, expect: Expectations): void {
       if (wantReady && r.status !== "True")
         l.flag(Invariant.Converges, `${kind} ${keyOf(o)} did not become Ready: ${r.reason}: ${r.message.slice(0, 200)}${failing}`);
       // A renewal may be under way when the schedule ends; one that started long before is stuck.
-      const started = Date.parse((o.status as McStatus | undefined)?.pendingIssuance?.startedTime ?? "");
+      // The intent in flight wherever it is kept (status, or a first intent in its annotation).
+      const started = kind === "ManagedCertificate" ? Date.parse(intentOf(o as CertificateObject)?.record.startedTime ?? "") : Number.NaN;
       if (kind === "ManagedCertificate" && wantReady && Number.isFinite(started) && w.clock.now() - started > STUCK_ISSUANCE_MS) {
         l.flag(Invariant.Converges, `ManagedCertificate ${keyOf(o)} has had an issuance in progress since ${new Date(started).toISOString()}`);
       }
@@ -128,7 +131,7 @@ function checkCertificates(w: World, l: Ledger): void {
     // The resource of that namespace/name now (a re-created one may have re-adopted the certificate).
     const mc = live.get(ownerKey(o));
     const status = mc?.status as McStatus | undefined;
-    if (status?.vendorRef === o.ref || status?.pendingIssuance?.vendorRef === o.ref) continue;
+    if (status?.vendorRef === o.ref || (mc !== undefined && intentOf(mc as CertificateObject)?.record.vendorRef === o.ref)) continue;
     if (o.state !== "issued") {
       l.flag(Invariant.NoUntrackedVendorObject, `pending order ${describe(o)} is not awaited by any resource`);
       continue;

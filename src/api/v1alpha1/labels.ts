@@ -49,6 +49,12 @@ export const annotations = {
    * place for it (ADR 0017).
    */
   order: `${p}order`,
+  /**
+   * On a ManagedCertificate: the first intent of an issuance (JSON: id, the order record), written with
+   * the cleanup finalizer in one guarded patch, so a first issuance costs no separate finalizer write.
+   * Write-once: status.orderIntentTaken says when status has taken it over (ADR 0020).
+   */
+  orderIntent: `${p}order-intent`,
 } as const;
 
 export const finalizers = {

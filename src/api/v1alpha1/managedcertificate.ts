@@ -573,6 +573,10 @@ export const ManagedCertificateStatus = z
       .meta({ description: "Hash of the spec fields that shape the certificate, as issued; a different hash means re-issue." }),
     secretName: dns1123Subdomain.optional().meta({ description: "The Secret last written (to clean up after spec.secretName changes)." }),
     pendingIssuance: PendingIssuance.optional(),
+    orderIntentTaken: z.string().max(64).optional().meta({
+      description:
+        "The id of the certbridge.dev/order-intent annotation whose intent status has taken over (continued in pendingIssuance, or ended): that annotation is history from then on (ADR 0020).",
+    }),
     orderSweeps: z
       .array(OrderSweep)
       .max(8)

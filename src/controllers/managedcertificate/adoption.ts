@@ -25,6 +25,7 @@ import { core } from "../../runtime/kube/resource.ts";
 import { iso } from "../ordering/record.ts";
 import { contentHash, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, ResourcePort, SecretAccess, Status } from "./context.ts";
+import { intentOf } from "./intent.ts";
 import { keyFitsSpec } from "./keys.ts";
 import { buildOrder } from "./order.ts";
 import { issuedCondition, notIssuing, withConditions } from "./readiness.ts";
@@ -104,7 +105,7 @@ export async function adoptRetainedSecret(
   secret: Secret | undefined,
 ): Promise<AdoptionOutcome> {
   const status = port.status;
-  if (status.revision !== undefined || status.pendingIssuance !== undefined || secret === undefined) return "notOurs";
+  if (status.revision !== undefined || intentOf(port.obj) !== undefined || secret === undefined) return "notOurs";
   const local = await retainedByPreviousIncarnation(secret, ctx.owner, ctx.mc.spec, ctx.now);
   if (!local.ok) {
     if (local.why !== "absent" && local.why !== "not written by certbridge for this name")
@@ -112,6 +113,9 @@ export async function adoptRetainedSecret(
     return "notOurs";
   }
   const usable = local.usable ? await vendorConfirms(ctx, ca, secret, local) : false;
+  // An adopted certificate is revoked on delete per policy: the finalizer first (a deleting resource adopts nothing).
+  await port.ensureFinalizer();
+  if (port.obj.metadata.deletionTimestamp !== undefined) return "takenOver";
   await takeOver(ctx, io, secret);
   if (!local.usable || !usable) {
     const why = local.usable ? "the vendor does not confirm its certificate (revoked, or not this connection's)" : local.why;

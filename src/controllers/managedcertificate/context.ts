@@ -45,6 +45,13 @@ export interface ResourcePort {
   readonly obj: CertificateObject;
   readonly status: Status;
   save(status: Status): Promise<void>;
+  /** One JSON merge patch of the object itself (metadata; guarded by the resourceVersion the patch carries). */
+  patch(body: Record<string, unknown>): Promise<void>;
+  /**
+   * The cleanup finalizer on the object, guarded by its resourceVersion (a conflict throws: decisions
+   * were made on this copy). No-op when present; never added to an object being deleted: check `obj`.
+   */
+  ensureFinalizer(): Promise<void>;
   record(event: OrderEvent): void;
 }
 

@@ -18,7 +18,8 @@ import type { Result } from "../../runtime/reconcile.ts";
 import { iso } from "../ordering/record.ts";
 import { cancelOrdersInFlight, giveUpTime } from "../ordering/teardown.ts";
 import { classifySecret, type Secret } from "../shared/owned-secret.ts";
-import type { CertificateContext, ResourcePort, SecretAccess } from "./context.ts";
+import type { CertificateContext, CertificateObject, ResourcePort, SecretAccess } from "./context.ts";
+import { intentOf } from "./intent.ts";
 import { keySecretName } from "./keys.ts";
 import { knownVendorRefs } from "./order.ts";
 import { type PublishPorts, unpublishOnDelete } from "./publish.ts";
@@ -48,14 +49,16 @@ export class CertificateDeletion {
     if (!(port.obj.metadata.finalizers ?? []).includes(finalizers.cleanup)) return idle;
     if (this.#finished.has(ctx.owner.uid)) return idle;
     const status = port.status;
-    const inFlight = { record: status.pendingIssuance, sweeps: status.orderSweeps ?? [], known: knownVendorRefs(status) };
+    // The intent in flight wherever it is (status, or a first intent still in its annotation: intent.ts).
+    const record = intentOf(port.obj)?.record;
+    const inFlight = { record, sweeps: status.orderSweeps ?? [], known: knownVendorRefs(port.obj) };
     const unsettled = inFlight.record !== undefined || inFlight.sweeps.length > 0;
     if (unsettled && ca === undefined) {
       port.record({
         type: "Warning",
         reason: "CancelSkipped",
         action: "Delete",
-        note: `Could not cancel the order in flight${status.pendingIssuance?.vendorRef ? ` (${status.pendingIssuance.vendorRef})` : ""}: the connection is unavailable. Check the vendor for an order of this resource.`,
+        note: `Could not cancel the order in flight${record?.vendorRef ? ` (${record.vendorRef})` : ""}: the connection is unavailable. Check the vendor for an order of this resource.`,
       });
     } else if (unsettled && ca !== undefined) {
       const waiting = await cancelOrdersInFlight(
@@ -136,4 +139,22 @@ async function deleteIfOurs(ctx: CertificateContext, io: SecretAccess, name: str
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
+}
+
+/**
+ * Whether deletion would have anything to undo that garbage collection does not (the key Secret and a
+ * secretPolicy Delete TLS Secret carry ownerReferences): an intent or order in flight, stray orders
+ * to sweep, a certificate to revoke, a ZPA copy. Until then a resource needs no cleanup finalizer: a
+ * first issuance adds it with its first intent, in one write (intent.ts, ADR 0020).
+ */
+export function needsCleanupFinalizer(obj: CertificateObject): boolean {
+  const s = obj.status ?? {};
+  return (
+    intentOf(obj) !== undefined ||
+    s.revision !== undefined ||
+    s.vendorRef !== undefined ||
+    (s.pendingRevocations ?? []).length > 0 ||
+    (s.orderSweeps ?? []).length > 0 ||
+    s.publish?.zpa !== undefined
+  );
 }

@@ -9,7 +9,8 @@ import { keyMatchesCertificate } from "../../pki/inspect.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
 import { classifySecret, hasData, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
-import type { SecretAccess, Status } from "./context.ts";
+import type { CertificateObject, SecretAccess } from "./context.ts";
+import { intentOf } from "./intent.ts";
 import { desiredKeySecret, keySecretCurrent, keySecretName } from "./keys.ts";
 import { keyInSecret, leafOf } from "./secret.ts";
 
@@ -17,10 +18,11 @@ import { keyInSecret, leafOf } from "./secret.ts";
 export async function repairKeySecret(
   w: { readonly owner: SecretOwner; readonly signal: AbortSignal; readonly log: Logger },
   io: SecretAccess,
-  status: Status,
+  obj: CertificateObject,
   tls: Secret | undefined,
 ): Promise<boolean> {
-  if (status.revision === undefined || status.serialNumber === undefined || status.pendingIssuance !== undefined) return false;
+  const status = obj.status ?? {};
+  if (status.revision === undefined || status.serialNumber === undefined || intentOf(obj) !== undefined) return false;
   const name = keySecretName(w.owner.name);
   if (keySecretCurrent(io.secrets.get(`${w.owner.namespace}/${name}`), w.owner, status.revision)) return false;
   if (classifySecret(tls, w.owner) !== "ours") return false;

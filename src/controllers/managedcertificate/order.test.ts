@@ -19,7 +19,7 @@ describe("a ManagedCertificate's orders", () => {
         { revision: 1, marker: "m", publicKeySha256: "a".repeat(64), since: "2026-03-01T10:00:00Z", until: "2026-03-01T10:00:01Z", keep: ["kept"] },
       ],
     };
-    expect(knownVendorRefs(status).sort()).toEqual(["current", "kept", "old", "pending"]);
+    expect(knownVendorRefs({ metadata: { uid: "0000-web" }, status }).sort()).toEqual(["current", "kept", "old", "pending"]);
   });
 
   it.each([

@@ -6,7 +6,8 @@ import { type CertificateOrder, orderOptionsOf } from "../../ports/certificate-a
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import { createCsr } from "../../pki/csr.ts";
 import type { SecretOwner } from "../shared/owned-secret.ts";
-import type { Status } from "./context.ts";
+import type { CertificateObject, Status } from "./context.ts";
+import { intentOf } from "./intent.ts";
 import { publicKeySha256 } from "./keys.ts";
 
 /** The order for `revision` of this spec, with a CSR signed by `key` (the one place an order is made). */
@@ -48,10 +49,12 @@ export function connectionKey(c: ResolvedConnection): string {
 }
 
 /** Vendor references the resource accounts for: a lookup never "finds" them, a sweep never cancels them. */
-export function knownVendorRefs(status: Status): string[] {
+export function knownVendorRefs(obj: CertificateObject): string[] {
+  const status = obj.status ?? {};
   const refs = new Set<string>();
+  const inFlight = intentOf(obj)?.record.vendorRef;
   if (status.vendorRef !== undefined) refs.add(status.vendorRef);
-  if (status.pendingIssuance?.vendorRef !== undefined) refs.add(status.pendingIssuance.vendorRef);
+  if (inFlight !== undefined) refs.add(inFlight);
   for (const r of status.pendingRevocations ?? []) refs.add(r.vendorRef);
   for (const s of status.orderSweeps ?? []) for (const k of s.keep) refs.add(k);
   return [...refs];

@@ -75,6 +75,8 @@ export interface Issuance {
   /** The spec hash now (the intent's may be older: a spec edited meanwhile still triggers a re-issue). */
   readonly specHash: string;
   readonly record: PendingOrder;
+  /** Why the intent was started (its recorded reason, wherever it lived: intent.ts); status.pendingIssuance's otherwise. */
+  readonly startedBecause?: string | undefined;
   readonly vendorRef: string;
   readonly leafPem: string;
   readonly sweep?: OrderSweep | undefined;
@@ -123,7 +125,7 @@ export function issuedStatus(status: Status, i: Issuance): Status {
     lastIssuance: {
       revision: i.record.revision,
       serialNumber: cert.serialNumber.toLowerCase(),
-      reason: status.pendingIssuance?.reason ?? (status.revision === undefined ? "NotIssued" : "Unknown"),
+      reason: i.startedBecause ?? status.pendingIssuance?.reason ?? (status.revision === undefined ? "NotIssued" : "Unknown"),
       time: iso(i.issuedAt),
     },
     ...(i.renewRequest !== undefined

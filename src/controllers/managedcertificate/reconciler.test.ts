@@ -1,157 +1,13 @@
-// The reconciler with in-memory fakes (function fields, no API server): the whole issuance path,
-// then the no-op pass, InvalidSpec, and business backoff after a refused order.
+// The reconciler with in-memory fakes (test-support.ts): the whole issuance path and what it costs in
+// API requests, then the no-op pass, InvalidSpec, business backoff, and ordering under unknown outcomes.
 import { describe, expect, it } from "vitest";
-import pino from "pino";
 import { createSecureContext } from "node:tls";
-import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
-import type { ResolvedConnection } from "../../ports/connection.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
-import { createTestCa, type TestCa } from "../../pki/test-ca.ts";
-import type { KubeClient } from "../../runtime/kube/client.ts";
-import { KubeApiError } from "../../runtime/kube/errors.ts";
-import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
-import type { Secret } from "../shared/owned-secret.ts";
-import { IssuanceBudget } from "../ordering/budget.ts";
+import { createTestCa } from "../../pki/test-ca.ts";
 import { SETTLE_WINDOW_MS } from "../ordering/timing.ts";
 import { ManagedCertificateReconciler } from "./reconciler.ts";
-import type { CertificateObject } from "./context.ts";
-
-const log = pino({ level: "silent" });
-const signal = new AbortController().signal;
-const ctx = { log, signal };
-
-/** An in-memory API server for one namespace: objects, status subresource, Secrets; counts writes. */
-function fakeCluster() {
-  const certs = new Map<string, CertificateObject>();
-  const secrets = new Map<string, Secret>();
-  let rv = 100;
-  const writes: string[] = [];
-  const notFound = (path: string) => new KubeApiError({ status: 404, reason: "NotFound", message: "not found", method: "GET", path });
-  const client = {
-    get: async (type: { plural: string }, ns: string, name: string) => {
-      const hit = type.plural === "secrets" ? secrets.get(`${ns}/${name}`) : certs.get(`${ns}/${name}`);
-      if (!hit) throw notFound(name);
-      return structuredClone(hit);
-    },
-    create: async (_type: unknown, obj: Secret) => {
-      writes.push(`create secret ${obj.metadata.name}`);
-      const key = keyOf(obj.metadata);
-      if (secrets.has(key)) throw new KubeApiError({ status: 409, reason: "AlreadyExists", message: "exists", method: "POST", path: key });
-      const stored = { ...structuredClone(obj), metadata: { ...obj.metadata, uid: `uid-${rv}`, resourceVersion: String(++rv) } };
-      secrets.set(key, stored);
-      return stored;
-    },
-    apply: async (type: { plural: string }, obj: KubeObject & { status?: unknown }, opts: { subresource?: string } = {}) => {
-      const key = keyOf(obj.metadata);
-      if (type.plural === "secrets") {
-        writes.push(`apply secret ${obj.metadata.name}`);
-        const stored = { ...structuredClone(obj), metadata: { ...secrets.get(key)?.metadata, ...obj.metadata, resourceVersion: String(++rv) } } as Secret;
-        secrets.set(key, stored);
-        return stored;
-      }
-      writes.push(`apply ${opts.subresource ?? "object"} ${obj.metadata.name}`);
-      const current = certs.get(key)!;
-      if (obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
-        throw new KubeApiError({ status: 409, reason: "Conflict", message: "stale", method: "PATCH", path: key });
-      }
-      const next = {
-        ...current,
-        status: structuredClone(obj.status) as CertificateObject["status"],
-        metadata: { ...current.metadata, resourceVersion: String(++rv) },
-      };
-      certs.set(key, next);
-      return structuredClone(next);
-    },
-    mergePatch: async (_type: unknown, ns: string, name: string, patch: { metadata: { finalizers: string[] } }) => {
-      writes.push(`patch finalizers ${name}`);
-      const current = certs.get(`${ns}/${name}`)!;
-      const next = { ...current, metadata: { ...current.metadata, finalizers: patch.metadata.finalizers, resourceVersion: String(++rv) } };
-      certs.set(`${ns}/${name}`, next);
-      return structuredClone(next);
-    },
-    delete: async () => {
-      writes.push("delete");
-    },
-  } as unknown as KubeClient;
-  return { certs, secrets, writes, client };
-}
-
-/** A CertificateAuthority of function fields that issues from a test CA at once. */
-function fakeCa(ca: TestCa, over: Partial<CertificateAuthority> = {}) {
-  const calls: string[] = [];
-  const impl: CertificateAuthority = {
-    submit: async (order) => {
-      calls.push("submit");
-      const leaf = await ca.signCsr(order.csrPem, { usage: "client" });
-      return { state: "issued", vendorRef: `ref-${order.owner.revision}`, chainPem: leaf.leafPem };
-    },
-    collect: async () => {
-      calls.push("collect");
-      throw new Error("not expected");
-    },
-    findOrders: async () => {
-      calls.push("find");
-      return [];
-    },
-    revoke: async () => {
-      calls.push("revoke");
-    },
-    cancel: async () => {
-      calls.push("cancel");
-      return { done: true, how: "revoked" };
-    },
-    ...over,
-  };
-  return { impl, calls };
-}
-
-const connection: ResolvedConnection = {
-  kind: "VendorConnection",
-  namespace: "ns",
-  name: "cf",
-  vendor: "cloudflare",
-  settings: { baseUrl: "https://api.cloudflare.com/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" },
-  credentials: {},
-  fingerprint: "f",
-};
-
-/** A clock the test moves by hand (C4: the reconciler reads no other). */
-function manualClock(start = Date.now()) {
-  let at = start;
-  return {
-    now: () => new Date(at),
-    advance: (ms: number) => {
-      at += ms;
-    },
-  };
-}
-
-function setup(ca: CertificateAuthority, spec: Record<string, unknown> = {}, deps: Partial<ManagedCertificateReconciler["deps"]> = {}) {
-  const cluster = fakeCluster();
-  cluster.certs.set("ns/web", {
-    apiVersion: "certbridge.dev/v1alpha1",
-    kind: "ManagedCertificate",
-    metadata: { name: "web", namespace: "ns", uid: "0000-web", generation: 1, resourceVersion: "1", creationTimestamp: "2026-01-01T00:00:00Z" },
-    spec: {
-      connectionRef: { kind: "VendorConnection", name: "cf" },
-      secretName: "web-tls",
-      commonName: "web.example.com",
-      privateKey: { algorithm: "ECDSA", size: 256 },
-      cloudflare: { validityDays: 30 },
-      ...spec,
-    },
-  });
-  const reconciler = new ManagedCertificateReconciler({
-    client: cluster.client,
-    certificates: { get: (k) => cluster.certs.get(k), list: () => [...cluster.certs.values()] },
-    secrets: { get: (k) => cluster.secrets.get(k) },
-    connections: { resolve: async () => ({ ok: true, connection }) },
-    ports: { certificateAuthority: () => ca },
-    budget: new IssuanceBudget(),
-    ...deps,
-  });
-  return { cluster, reconciler };
-}
+import { intentOf } from "./intent.ts";
+import { connection, ctx, fakeCa, issuing, lateVendor, manualClock, setup } from "./test-support.ts";
 
 describe("ManagedCertificateReconciler (in memory)", () => {
   it("issues once, writes the Secret once, and a second pass calls nothing and writes nothing", async () => {
@@ -174,6 +30,43 @@ describe("ManagedCertificateReconciler (in memory)", () => {
     await reconciler.reconcile(ctx, "ns/web");
     expect(ca.calls).toEqual(["submit"]);
     expect(cluster.writes.slice(writesBefore)).toEqual([]);
+  });
+
+  it("API requests: a first issuance costs 6 (the finalizer rides with the first intent); a renewal no finalizer write either", async () => {
+    const ca = fakeCa(await createTestCa({ name: "unit" }));
+    const clock = manualClock();
+    const events: string[] = [];
+    const { cluster, reconciler } = setup(ca.impl, {}, { clock, events: { record: (_o, e) => events.push(e.reason) } });
+    const requestsOf = (from: number) => [...cluster.requests.slice(from), ...events.map((reason) => `POST events ${reason}`)];
+
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(requestsOf(0)).toEqual([
+      "GET secrets web-tls", // a foreign Secret of that name means nothing is ordered (404 here)
+      "POST secrets web-certbridge-key", // the key, persisted before its CSR leaves
+      "PATCH managedcertificates web", // the cleanup finalizer AND the first intent, one guarded write
+      "POST secrets web-tls", // the certificate, written once
+      "APPLY managedcertificates/status web", // revision, serial, times; the annotation's intent taken over
+      "POST events Issued", // Ready turned True
+    ]);
+    const issued = cluster.certs.get("ns/web")!;
+    expect(issued.metadata.finalizers).toEqual(["certbridge.dev/cleanup"]);
+    expect(intentOf(issued)).toBeUndefined();
+    expect(issued.status).toMatchObject({ revision: 1, lastIssuance: { reason: "NotIssued" }, orderIntentTaken: expect.any(String) });
+
+    const before = cluster.requests.length;
+    events.length = 0;
+    clock.advance(Date.parse(issued.status!.renewalTime!) - clock.now().getTime() + 1_000);
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(requestsOf(before)).toEqual([
+      "GET secrets web-certbridge-key", // the cached copy holds revision 1's key: revision 2's is looked for live first
+      "APPLY secrets web-certbridge-key", // the new key (rotationPolicy Always), guarded by the cached copy
+      "APPLY managedcertificates/status web", // the intent, in status.pendingIssuance (the finalizer is there)
+      "APPLY secrets web-tls",
+      "APPLY managedcertificates/status web",
+      "POST events Reissued",
+    ]);
+    expect(cluster.certs.get("ns/web")!.status).toMatchObject({ revision: 2, lastIssuance: { reason: "Renewing" } });
+    expect(ca.calls).toEqual(["submit", "submit"]);
   });
 
   it("PKCS12 output: keystore.p12 opens with the password from the user's Secret, written once with the rest", async () => {
@@ -272,11 +165,12 @@ describe("ManagedCertificateReconciler (in memory)", () => {
       },
     });
     await expect(crashing.reconcile(ctx, "ns/web")).rejects.toThrow("crash");
-    expect(cluster.certs.get("ns/web")!.status!.pendingIssuance).toMatchObject({
-      revision: 1,
-      state: "Submitting",
-      submits: 1,
-      settleDeadline: expect.any(String),
+    // A first intent rides with the finalizer in the object's annotation (ADR 0020).
+    const crashedObj = cluster.certs.get("ns/web")!;
+    expect(crashedObj.metadata.finalizers).toEqual(["certbridge.dev/cleanup"]);
+    expect(intentOf(crashedObj)).toMatchObject({
+      from: "annotation",
+      record: { revision: 1, state: "Submitting", submits: 1, settleDeadline: expect.any(String), reason: "NotIssued" },
     });
     // The crash may have come after the order left: not found yet means "look again", never "order again".
     const restarted = new ManagedCertificateReconciler(reconciler.deps);
@@ -293,90 +187,6 @@ describe("ManagedCertificateReconciler (in memory)", () => {
 
 // ---------------------------------------------------------------------------------------------------
 // Ordering under unknown outcomes (ADR 0005), against a vendor model with late commits.
-
-interface FakeOrder {
-  ref: string;
-  uid: string;
-  revision: number;
-  spec: string;
-  visibleAt: number;
-  state: "pending" | "issued" | "failed";
-  chainPem: string;
-}
-
-/** A vendor that can lose answers and commit late: orders become visible (to lookups) at `visibleAt`. */
-async function lateVendor(clock: ReturnType<typeof manualClock>) {
-  const testCa = await createTestCa({ name: "late" });
-  const orders: FakeOrder[] = [];
-  const calls: string[] = [];
-  /** Per submit, in order: "ok", "lost" (placed, answer lost, listed 20 s later), "lostLate" (listed 200 s later: after a 3 min settle deadline), "unplaced" (timed out before the vendor saw it), "pending" (asynchronous). */
-  const plan: string[] = [];
-  const collectErrors: unknown[] = [];
-  let seq = 0;
-  const impl: CertificateAuthority = {
-    submit: async (order) => {
-      calls.push("submit");
-      const mode = plan.shift() ?? "ok";
-      if (mode === "unplaced")
-        throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "createClientCertificate", message: "timed out after 30000 ms" });
-      const leaf = await testCa.signCsr(order.csrPem, { usage: "client" });
-      const o: FakeOrder = {
-        ref: `ref-${++seq}`,
-        uid: order.owner.uid,
-        revision: order.owner.revision,
-        spec: order.owner.specHash ?? "",
-        visibleAt: clock.now().getTime() + (mode === "lostLate" ? 200_000 : mode === "lost" ? 20_000 : 0),
-        state: mode === "pending" ? "pending" : "issued",
-        chainPem: leaf.leafPem,
-      };
-      orders.push(o);
-      if (mode === "lost" || mode === "lostLate")
-        throw new VendorError({ kind: "transient", vendor: "cloudflare", operation: "createClientCertificate", message: "network error (ECONNRESET)" });
-      return o.state === "pending"
-        ? { state: "pending", vendorRef: o.ref, reason: "Pending", message: "placed" }
-        : { state: "issued", vendorRef: o.ref, chainPem: o.chainPem };
-    },
-    collect: async (ref) => {
-      calls.push(`collect ${ref}`);
-      const e = collectErrors.shift();
-      if (e !== undefined) throw e;
-      const o = orders.find((x) => x.ref === ref)!;
-      if (o.state === "failed") return { state: "failed", vendorRef: ref, message: "declined by an approver" };
-      if (o.state === "pending") {
-        o.state = "issued";
-        return { state: "pending", vendorRef: ref, reason: "Pending", message: "not yet" };
-      }
-      return { state: "issued", vendorRef: ref, chainPem: o.chainPem };
-    },
-    findOrders: async (intent) => {
-      calls.push("find");
-      return orders
-        .filter(
-          (o) =>
-            o.uid === intent.owner.uid &&
-            o.revision === intent.owner.revision &&
-            o.spec.startsWith(intent.specHash) &&
-            o.visibleAt <= clock.now().getTime() &&
-            !intent.knownVendorRefs.includes(o.ref),
-        )
-        .map((o) => ({ vendorRef: o.ref, state: o.state }));
-    },
-    revoke: async (ref) => {
-      calls.push(`revoke ${ref}`);
-    },
-    cancel: async (ref) => {
-      calls.push(`cancel ${ref}`);
-      const o = orders.find((x) => x.ref === ref);
-      if (o === undefined) return { done: true, how: "gone" };
-      const was = o.state;
-      o.state = "failed";
-      return { done: true, how: was === "failed" ? "alreadyFinal" : was === "issued" ? "revoked" : "declined" };
-    },
-  };
-  return { impl, orders, calls, plan, collectErrors };
-}
-
-const issuing = (c: ReturnType<typeof fakeCluster>) => c.certs.get("ns/web")!.status!.conditions?.find((x) => x.type === "Issuing");
 
 describe("ordering under unknown outcomes", () => {
   it("an unanswered create is looked up, never re-ordered, and used once it shows up: one paid call", async () => {

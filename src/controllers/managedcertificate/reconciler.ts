@@ -13,7 +13,7 @@ import { parseManagedCertificate, problemsMessage } from "../../api/v1alpha1/par
 import { meaningOf, vendorConditionMessage } from "../../ports/error-policy.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
 import { type Clock, systemClock } from "../../runtime/clock.ts";
-import { ensureFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
+import { hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import { splitKey } from "../../runtime/kube/resource.ts";
 import type { ReconcileContext, Reconciler, Result } from "../../runtime/reconcile.ts";
 import { StatusApplier } from "../../runtime/status.ts";
@@ -26,7 +26,8 @@ import { adoptRetainedSecret } from "./adoption.ts";
 import { olderSiblingNaming } from "./conflicts.ts";
 import type { CertificateContext, CertificateObject, IssuanceStep, ResourcePort, Status } from "./context.ts";
 import type { ManagedCertificateDeps } from "./deps.ts";
-import { CertificateDeletion } from "./finalizer.ts";
+import { CertificateDeletion, needsCleanupFinalizer } from "./finalizer.ts";
+import { intentOf, takenOver } from "./intent.ts";
 import { restoreSecret, writeCertificateSecret } from "./issuing.ts";
 import { repairKeySecret } from "./key-repair.ts";
 import { KEYSTORE_RECHECK_MS } from "./keystore.ts";
@@ -66,7 +67,7 @@ export class ManagedCertificateReconciler implements Reconciler {
     this.deps = deps;
     this.#clock = deps.clock ?? systemClock;
     this.statusApplier = new StatusApplier<CertificateObject, Status>({ api: deps.client, type: resourceTypes.managedCertificates });
-    this.#status = new CertificateStatus({ applier: this.statusApplier, events: deps.events, metrics: deps.metrics });
+    this.#status = new CertificateStatus({ api: deps.client, applier: this.statusApplier, events: deps.events, metrics: deps.metrics });
   }
 
   async reconcile(rc: ReconcileContext, key: string): Promise<Result> {
@@ -80,7 +81,7 @@ export class ManagedCertificateReconciler implements Reconciler {
       return {};
     }
     const now = this.#clock.now();
-    let port = this.#status.port(obj, rc.signal);
+    const port = this.#status.port(obj, rc.signal);
     const parsed = parseManagedCertificate(obj);
     if (!parsed.ok) {
       if (obj.metadata.deletionTimestamp) {
@@ -108,13 +109,13 @@ export class ManagedCertificateReconciler implements Reconciler {
 
     // Anything from here may pay for an order: refused while the connection or namespace is being deleted (C1).
     const lookup = await this.deps.connections.resolve(mc.spec.connectionRef, owner.namespace, ctx.vendor, rc.signal, { purpose: "provision" });
-    if (!(obj.metadata.finalizers ?? []).includes(finalizers.cleanup)) {
-      const basedOn = obj.metadata.resourceVersion;
-      const patched = await ensureFinalizer(this.deps.client, resourceTypes.managedCertificates, obj, finalizers.cleanup, rc.signal);
-      this.statusApplier.remember(patched, basedOn);
+    // The finalizer is added when there is something for deletion to undo; a first issuance adds it with
+    // its first intent, in one write (intent.ts, ADR 0020). Here: everything after that (an intent in
+    // flight, a certificate, sweeps, a ZPA copy) whose finalizer was removed by hand.
+    if (!hasFinalizer(obj, finalizers.cleanup) && needsCleanupFinalizer(obj)) {
+      await port.ensureFinalizer();
       // Deleted since the cache saw it: nothing may be ordered now; the next reconcile takes the deletion path.
-      if (patched.metadata.deletionTimestamp !== undefined) return { requeueAfterMs: 1 };
-      port = this.#status.port(patched, rc.signal);
+      if (port.obj.metadata.deletionTimestamp !== undefined) return { requeueAfterMs: 1 };
     }
     if (!lookup.ok) {
       await this.#notReady(ctx, port, {
@@ -169,7 +170,7 @@ export class ManagedCertificateReconciler implements Reconciler {
 
   async #decide(w: Work, targetSecret: Parameters<SecretReader["view"]>[0] | undefined): Promise<Result> {
     const { ctx, port } = w;
-    if (port.status.pendingIssuance !== undefined) return this.#afterRequest(w, await continueIssuance(ctx, port, w.ports));
+    if (intentOf(port.obj) !== undefined) return this.#afterRequest(w, await continueIssuance(ctx, port, w.ports));
     const status = withRenewalTime(port.status, ctx.mc.spec.renewBefore);
     const renewRequest = port.obj.metadata.annotations?.[annotations.renewRequest];
     const decide = (secret: typeof targetSecret) =>
@@ -220,10 +221,11 @@ export class ManagedCertificateReconciler implements Reconciler {
       return { requeueAfterMs: CONFLICT_RECHECK_MS };
     }
     await this.#step("secret-written", ctx.key);
-    const next = issuedStatus(port.status, {
+    const next = issuedStatus(takenOver(port.status, port.obj), {
       spec: ctx.mc.spec,
       specHash: ctx.specHash,
       record,
+      startedBecause: intentOf(port.obj)?.record.reason,
       vendorRef: issued.vendorRef,
       leafPem: leafOf(issued.chainPem) ?? "",
       sweep: outcome.sweep,
@@ -244,7 +246,7 @@ export class ManagedCertificateReconciler implements Reconciler {
    */
   async #steady(w: Work, opts: { keyCurrent?: boolean } = {}): Promise<Result> {
     const { ctx, port } = w;
-    if (opts.keyCurrent !== true) await repairKeySecret(ctx, this.deps, port.status, this.deps.secrets.get(`${ctx.owner.namespace}/${ctx.mc.spec.secretName}`));
+    if (opts.keyCurrent !== true) await repairKeySecret(ctx, this.deps, port.obj, this.deps.secrets.get(`${ctx.owner.namespace}/${ctx.mc.spec.secretName}`));
     const status = withRenewalTime(port.status, ctx.mc.spec.renewBefore);
     // After spec.secretName changed, the earlier Secrets go before status names the new one (secret-cleanup.ts).
     const secretName = await settledSecretName(ctx, this.deps, port);
@@ -273,7 +275,8 @@ export class ManagedCertificateReconciler implements Reconciler {
     const status = port.status;
     const due = nextSweepDue(status.orderSweeps);
     if (due === undefined || due.getTime() > ctx.now.getTime()) return;
-    if (status.pendingIssuance !== undefined && status.pendingIssuance.vendorRef === undefined) return;
+    const inFlight = intentOf(port.obj)?.record;
+    if (inFlight !== undefined && inFlight.vendorRef === undefined) return;
     const swept = await runSweeps(
       {
         owner: ctx.owner,
@@ -288,7 +291,7 @@ export class ManagedCertificateReconciler implements Reconciler {
         onCall: (operation) => ctx.countCall(ctx.vendor, operation),
       },
       status.orderSweeps ?? [],
-      knownVendorRefs(status),
+      knownVendorRefs(port.obj),
     );
     const { orderSweeps: _s, ...rest } = status;
     await port.save(swept.remaining.length > 0 ? { ...rest, orderSweeps: swept.remaining } : rest);
@@ -325,7 +328,7 @@ export class ManagedCertificateReconciler implements Reconciler {
    * least its Retry-After) as issuer-lib does. Nothing else is written; a failed write is ignored.
    */
   async #showVendorError(w: Work, error: unknown): Promise<void> {
-    if (!(error instanceof VendorError) || w.ctx.signal.aborted || w.port.status.pendingIssuance === undefined) return;
+    if (!(error instanceof VendorError) || w.ctx.signal.aborted || intentOf(w.port.obj) === undefined) return;
     const note = { reason: meaningOf(error).reason, message: vendorConditionMessage(error) };
     await w.port.save(whileOrdering(w.port.status, w.port.obj.metadata.generation, w.ctx.now, note)).catch((e: unknown) => {
       w.ctx.log.debug({ err: e instanceof Error ? e.message : String(e) }, "could not show the vendor error in status");

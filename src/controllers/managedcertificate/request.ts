@@ -6,11 +6,13 @@
 //   continue: engine (planned poll kept; collect; look up an unanswered call; send again)
 import type { KeyObject } from "node:crypto";
 import { Reason } from "../../api/v1alpha1/conditions.ts";
+import { finalizers } from "../../api/v1alpha1/labels.ts";
 import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
 import { orderOptionsOf } from "../../ports/certificate-authority.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import { meaningOf, vendorConditionMessage } from "../../ports/error-policy.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
+import { hasFinalizer } from "../../runtime/finalizers.ts";
 import type { Result } from "../../runtime/reconcile.ts";
 import type { IssuanceBudget } from "../ordering/budget.ts";
 import { withSweep } from "../ordering/decide.ts";
@@ -19,6 +21,7 @@ import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec
 import type { OrderTiming } from "../ordering/timing.ts";
 import { classifySecret, hasData, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
+import { firstIntentPatch, intentOf, takenOver } from "./intent.ts";
 import { keyForRevision, keySecretName, loadKey } from "./keys.ts";
 import { buildOrder, connectionKey, knownVendorRefs, nextRevision } from "./order.ts";
 import { type Preflight, preflight } from "./preflight.ts";
@@ -143,23 +146,37 @@ async function keptKey(ctx: CertificateContext, io: SecretAccess, currentTls: Se
   return classifySecret(source, ctx.owner) === "ours" ? keyInSecret(source) : undefined;
 }
 
-/** The issuance in flight (status.pendingIssuance) moves on. */
+/** The issuance in flight (intent.ts: status.pendingIssuance, or a first intent in the annotation) moves on. */
 export async function continueIssuance(ctx: CertificateContext, port: ResourcePort, ports: RequestPorts): Promise<RequestOutcome> {
-  const record = port.status.pendingIssuance;
+  const record = intentOf(port.obj)?.record;
   if (record === undefined) return done({});
   const keys = new KeyMemo(ports.io, ctx);
   return afterOrdering(ctx, port, ports, keys, await advanceOrder(orderJob(ctx, port, ports, keys, {}), record));
 }
 
-/** The engine's view of this resource: status.pendingIssuance as the intent's place, the key Secret for its orders. */
+/**
+ * The engine's view of this resource: the intent's place (intent.ts), the key Secret for its orders.
+ * Without the cleanup finalizer (a first issuance) the first attempt rides with the finalizer in one
+ * guarded patch of the object, and its note waits for the next status write (ADR 0020); otherwise the
+ * record goes to status.pendingIssuance, taking over a live annotation intent.
+ */
 function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPorts, keys: KeyMemo, opts: { secretBroken?: boolean }): OrderJob {
   const store: IntentStore = {
-    read: () => port.status.pendingIssuance,
+    read: () => intentOf(port.obj)?.record,
     write: async (record, note) => {
       // Why this revision is issued rides with its intent, so the issuance reports it even after a restart.
-      const current = port.status.pendingIssuance;
+      const current = intentOf(port.obj)?.record;
       const reason = note?.startedBecause ?? (current?.revision === record.revision ? current.reason : undefined);
-      const status: Status = { ...port.status, pendingIssuance: reason === undefined ? record : { ...record, reason } };
+      const stored = reason === undefined ? record : { ...record, reason };
+      if (!hasFinalizer(port.obj, finalizers.cleanup)) {
+        // The reconciler adds the finalizer up front whenever an intent is in flight (finalizer.ts): none is here.
+        if (current !== undefined) throw new Error("an intent in flight without the cleanup finalizer; not ordering");
+        await port.patch(firstIntentPatch(port.obj, stored));
+        // Guarded, so a deletion since our read is a conflict; checked again all the same: nothing is ordered for a deleting object.
+        if (port.obj.metadata.deletionTimestamp !== undefined) throw new Error("the resource is being deleted; not ordering");
+        return;
+      }
+      const status = takenOver({ ...port.status, pendingIssuance: stored }, port.obj);
       await port.save(note === undefined ? status : whileOrdering(status, port.obj.metadata.generation, ctx.now, note, opts));
     },
   };
@@ -170,7 +187,7 @@ function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPor
     store,
     timing: ports.timing,
     vendorOptions: orderOptionsOf(ctx.mc.spec),
-    knownVendorRefs: knownVendorRefs(port.status),
+    knownVendorRefs: knownVendorRefs(port.obj),
     order: async (record, purpose) => {
       // No paid call in flight: a spec edited since the intent was recorded needs a new intent first.
       if (purpose === "submit" && !intentMatchesSpec(record, ctx.specHash)) return { abandon: "the spec changed before the order was placed", failed: false };
@@ -215,7 +232,7 @@ async function afterOrdering(
       // A failed attempt: business backoff in status; the intent goes, and its stray orders are swept.
       const status = port.status;
       const attempts = (status.failedIssuanceAttempts ?? 0) + 1;
-      const { pendingIssuance: _p, ...rest } = status;
+      const { pendingIssuance: _p, ...rest } = takenOver(status, port.obj);
       const next: Status = {
         ...withSweepOf(rest, outcome.sweep),
         failedIssuanceAttempts: attempts,
@@ -235,7 +252,7 @@ async function afterOrdering(
     }
     case "abandoned": {
       // The intent can no longer be completed (key lost, spec edited before ordering): drop it, sweep what it may have placed.
-      const { pendingIssuance: _p, ...rest } = port.status;
+      const { pendingIssuance: _p, ...rest } = takenOver(port.status, port.obj);
       const failure = outcome.failed
         ? { failedIssuanceAttempts: (rest.failedIssuanceAttempts ?? 0) + 1, lastFailureTime: iso(ctx.now), lastFailureMessage: `${outcome.why}; starting over` }
         : {};

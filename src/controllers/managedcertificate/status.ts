@@ -6,18 +6,27 @@
 // an earlier certificate: revision, serial, why). (The conditions themselves are computed in readiness.ts.)
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
+import { finalizers } from "../../api/v1alpha1/labels.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
+import type { KubeApi } from "../../runtime/kube/api.ts";
 import type { StatusApplier } from "../../runtime/status.ts";
 import type { CertificateObject, ResourcePort, Status } from "./context.ts";
 import type { CertificateMetrics } from "./metrics.ts";
 import { readyOf } from "./readiness.ts";
 
 export class CertificateStatus {
+  readonly #api: KubeApi;
   readonly #applier: StatusApplier<CertificateObject, Status>;
   readonly #events: EventRecorder | undefined;
   readonly #metrics: CertificateMetrics | undefined;
 
-  constructor(init: { applier: StatusApplier<CertificateObject, Status>; events?: EventRecorder | undefined; metrics?: CertificateMetrics | undefined }) {
+  constructor(init: {
+    api: KubeApi;
+    applier: StatusApplier<CertificateObject, Status>;
+    events?: EventRecorder | undefined;
+    metrics?: CertificateMetrics | undefined;
+  }) {
+    this.#api = init.api;
     this.#applier = init.applier;
     this.#events = init.events;
     this.#metrics = init.metrics;
@@ -51,6 +60,17 @@ export class CertificateStatus {
     return applied.object;
   }
 
+  /** A merge patch of the object itself, remembered for read-your-writes like a status write. */
+  async #patch(obj: CertificateObject, body: Record<string, unknown>, signal: AbortSignal): Promise<CertificateObject> {
+    const basedOn = obj.metadata.resourceVersion;
+    const answer = await this.#api.mergePatch<CertificateObject>(resourceTypes.managedCertificates, obj.metadata.namespace, obj.metadata.name ?? "", body, {
+      signal,
+    });
+    const written: CertificateObject = { ...obj, ...(answer ?? {}), metadata: { ...obj.metadata, ...(answer?.metadata ?? {}) } };
+    this.#applier.remember(written, basedOn);
+    return written;
+  }
+
   /** A port for one reconcile: the object as last written, its status writer and its Events. */
   port(obj: CertificateObject, signal: AbortSignal): ResourcePort {
     let current = obj;
@@ -64,6 +84,20 @@ export class CertificateStatus {
       },
       save: async (status) => {
         current = await this.save(current, status, signal);
+      },
+      patch: async (body) => {
+        current = await this.#patch(current, body, signal);
+      },
+      // Guarded by the resourceVersion read and never retried on a fresh copy here (runtime/finalizers.ts
+      // does): the caller's decisions were made on this copy, so a conflict goes back to the queue.
+      ensureFinalizer: async () => {
+        const list = current.metadata.finalizers ?? [];
+        if (list.includes(finalizers.cleanup) || current.metadata.deletionTimestamp !== undefined) return;
+        current = await this.#patch(
+          current,
+          { metadata: { resourceVersion: current.metadata.resourceVersion, finalizers: [...list, finalizers.cleanup] } },
+          signal,
+        );
       },
       record: (event) => events?.record({ type: resourceTypes.managedCertificates, object: current }, event),
     };

@@ -54,6 +54,7 @@ export function certificateFixture(opts: { spec?: Record<string, unknown>; statu
   const counted: string[] = [];
   const recorder: EventRecorder = { record: (_regarding, event) => events.push(event) };
   const port = new CertificateStatus({
+    api,
     applier: new StatusApplier<CertificateObject, Status>({ api, type: resourceTypes.managedCertificates }),
     events: recorder,
   }).port(stored!, new AbortController().signal);

@@ -65,8 +65,10 @@ export interface OrderNote {
 }
 
 /**
- * The place an intent lives. `write` persists the record (and shows `note`, when given) in one write
- * guarded by resourceVersion; a conflict throws, and the caller retries on fresh data.
+ * The place an intent lives. `write` persists the record (and shows `note`, when given and the place
+ * can show it: a ManagedCertificate's first intent, kept beside its finalizer, shows it with the next
+ * write, ADR 0020) in one write guarded by resourceVersion; a conflict throws, and the caller retries
+ * on fresh data. A throw stops the engine before its paid call.
  */
 export interface IntentStore {
   read(): PendingOrder | undefined;
