@@ -13,12 +13,14 @@ import type { Manager } from "../../runtime/manager.ts";
 import { CertificateMetrics } from "../managedcertificate/metrics.ts";
 import { type IssuanceBudget, sharedIssuanceBudget } from "../ordering/budget.ts";
 import type { OrderVendor, PollBackoff } from "../ordering/timing.ts";
+import { sharedConnectionConsumers } from "../shared/connection-consumers.ts";
 import { sharedConnectionResolver } from "../shared/connections.ts";
 import { crashHook } from "../shared/crash.ts";
 import { vendorPortsOf } from "../shared/vendor-ports.ts";
 import { issuerKey, setupVendorIssuers, sharedIssuerInformers } from "../vendorissuer/index.ts";
 import type { IssuerKind } from "../vendorissuer/issuer.ts";
 import { certificateRequests, ourIssuerRef } from "./cert-manager.ts";
+import { requestConnections } from "./connection-use.ts";
 import type { RequestStep } from "./context.ts";
 import { CrdWatches, type ServedKinds } from "./crd-watch.ts";
 import { DETECTION_KEY, OptionalStart } from "./detection.ts";
@@ -89,11 +91,22 @@ export function setupCertificateRequests(manager: Manager, options: CertificateR
   requests.onChange((key, current, previous) => {
     if (ourIssuerRef(current ?? previous) !== undefined) controller.enqueue(key);
   });
-  // An issuer turning Ready (or being edited) wakes the requests waiting on it.
+  // A request with an order in flight holds its issuer's connection (ADR 0007): counted with the
+  // connection's other consumers, woken with them when the connection changes.
+  const consumers = sharedConnectionConsumers(manager).attach(
+    "CertificateRequest",
+    requests,
+    (key) => controller.enqueue(key),
+    requestConnections((kind, key) => issuers[kind].get(key)),
+  );
+  // An issuer turning Ready (or being edited: maybe another connection) wakes the requests naming it.
   for (const kind of ["VendorIssuer", "ClusterVendorIssuer"] as const) {
     issuers[kind].onChange((key) => {
       if (!running) return; // the issuer informers outlive a stopped request controller
-      for (const request of requests.indexKeys(ISSUER_INDEX, issuerIndexValue(kind, key))) controller.enqueue(request);
+      for (const request of requests.indexKeys(ISSUER_INDEX, issuerIndexValue(kind, key))) {
+        consumers.refresh(request);
+        controller.enqueue(request);
+      }
     });
   }
   return {
@@ -102,6 +115,7 @@ export function setupCertificateRequests(manager: Manager, options: CertificateR
     requests,
     stop: async () => {
       running = false;
+      consumers.detach();
       await manager.discard({ controller, informers: [requests] });
     },
   };

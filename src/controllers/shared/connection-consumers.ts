@@ -1,5 +1,5 @@
-// Which ManagedCertificates and ProvisioningKeys use which connection, and who must look again when
-// a connection or a namespace changes (contract C2, issue 9 finding 6).
+// Which ManagedCertificates, ProvisioningKeys and CertificateRequests use which connection, and who
+// must look again when a connection or a namespace changes (contract C2, issue 9 finding 6).
 //
 // One index per manager (consumer-index.ts), fed by the consumers' informers. It answers "how many
 // resources hold this connection?" (its in-use finalizer and status) and wakes the resources that
@@ -24,7 +24,7 @@ import {
 } from "./connection-ids.ts";
 import { namespaceStateOf } from "./connection-namespaces.ts";
 import { sharedConnectionResolver } from "./connections.ts";
-import { ConsumerIndex } from "./consumer-index.ts";
+import { type ConnectionsUsedBy, ConsumerIndex } from "./consumer-index.ts";
 
 // Callers import these from here, where they always lived.
 export { admits, connectionChangeMatters, namespaceChange, type NamespaceChange } from "./connection-changes.ts";
@@ -39,9 +39,17 @@ export {
   connectionsUsedBy,
   parseConnectionIdKey,
 } from "./connection-ids.ts";
-export { ConsumerIndex } from "./consumer-index.ts";
+export { type ConnectionsUsedBy, ConsumerIndex } from "./consumer-index.ts";
 
 type Wake = (key: string) => void;
+
+/** A consumer kind's place in the index, as `attach` returns it. */
+export interface ConsumerAttachment {
+  /** Re-reads one consumer: what decides the connections it holds changed elsewhere (its issuer). */
+  refresh(key: string): void;
+  /** The kind's consumers hold nothing any more, and are woken no more. */
+  detach(): void;
+}
 
 /**
  * The index wired to informers: consumers attach their informer and their queue; connection
@@ -76,15 +84,34 @@ export class ConnectionConsumers {
 
   /**
    * A consumer kind joins: its informer feeds the index, and `wake` enqueues one of its keys when a
-   * connection or namespace change affects it.
+   * connection or namespace change affects it. `usedBy` says which connections an object holds when
+   * that is not its own connectionRef (a CertificateRequest's is its issuer's). The answer re-reads a
+   * key when something `usedBy` reads changed (`refresh`), and lets go of the kind (`detach`: a
+   * controller stopped, its consumers no longer hold anything).
    */
-  attach(kind: ConsumerKind, informer: ReadCache<KubeObject>, wake: Wake): void {
+  attach(kind: ConsumerKind, informer: ReadCache<KubeObject>, wake: Wake, usedBy?: ConnectionsUsedBy): ConsumerAttachment {
     this.#wake.set(kind, [...(this.#wake.get(kind) ?? []), wake]);
+    const fed = new Set<string>();
+    let attached = true;
     const feed = (key: string, current: KubeObject | undefined) => {
-      for (const id of this.index.update(kind, key, current)) this.#tellChanged(id);
+      if (!attached) return;
+      if (current === undefined) fed.delete(key);
+      else fed.add(key);
+      for (const id of this.index.update(kind, key, current, usedBy)) this.#tellChanged(id);
     };
     for (const object of informer.list()) feed(keyOf(object.metadata), object);
     informer.onChange((key, current) => feed(key, current));
+    return {
+      refresh: (key) => feed(key, informer.get(key)),
+      detach: () => {
+        for (const key of [...fed]) feed(key, undefined);
+        attached = false;
+        this.#wake.set(
+          kind,
+          (this.#wake.get(kind) ?? []).filter((w) => w !== wake),
+        );
+      },
+    };
   }
 
   /** Called with each connection whose set of consumers changed (added, removed, admitted or not). */

@@ -3,7 +3,8 @@
 import { finalizers } from "../../api/v1alpha1/index.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
 
-export type ConsumerKind = "ManagedCertificate" | "ProvisioningKey";
+/** A CertificateRequest (cert-manager's) holds the connection of the issuer it names while its order is in flight. */
+export type ConsumerKind = "ManagedCertificate" | "ProvisioningKey" | "CertificateRequest";
 export type ConnectionKind = "VendorConnection" | "ClusterVendorConnection";
 
 /** A connection by identity: a VendorConnection has a namespace, a ClusterVendorConnection none. */

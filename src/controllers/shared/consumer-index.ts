@@ -12,17 +12,23 @@ import {
   parseConsumerName,
 } from "./connection-ids.ts";
 
+/** The connections a consumer object holds now (a resource's connectionRef; a request's, through its issuer). */
+export type ConnectionsUsedBy = (object: KubeObject) => ConnectionId[];
+
 export class ConsumerIndex {
   readonly #byConnection = new Map<string, Map<string, Set<string>>>();
   readonly #byConsumer = new Map<string, string[]>();
   readonly #byNamespace = new Map<string, Set<string>>();
 
-  /** The consumer is now `current` (undefined: gone); returns the connections whose consumers changed. */
-  update(kind: ConsumerKind, key: string, current: KubeObject | undefined): ConnectionId[] {
+  /**
+   * The consumer is now `current` (undefined: gone); returns the connections whose consumers changed.
+   * `usedBy` says which connections an object holds (default: its own connectionRefs).
+   */
+  update(kind: ConsumerKind, key: string, current: KubeObject | undefined, usedBy: ConnectionsUsedBy = connectionsUsedBy): ConnectionId[] {
     const consumer = `${kind} ${key}`;
     const namespace = key.slice(0, Math.max(0, key.indexOf("/")));
     const before = this.#byConsumer.get(consumer) ?? [];
-    const after = connectionsUsedBy(current).map(connectionIdKey).sort();
+    const after = (current === undefined ? [] : usedBy(current)).map(connectionIdKey).sort();
     if (before.length === after.length && before.every((k, i) => k === after[i])) return [];
     for (const k of before) if (!after.includes(k)) this.#remove(k, namespace, consumer);
     for (const k of after) {
