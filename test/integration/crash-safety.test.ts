@@ -134,6 +134,17 @@ describe("SIGKILL at each await point (real operator processes)", () => {
     };
     const { killed } = await crashThenRecover(`managedcertificate:${step}`, ns, done);
     expect(await orders()).toBe(1);
+    if (step === "intent-recorded") {
+      // On a first issuance this step follows the ONE write that added the finalizer and recorded the
+      // intent in the annotation (ADR 0020): killed there, the restart took that intent over (looked
+      // it up until its deadline, then ordered once), and status says so.
+      expect(killed).toBe(true);
+      const after = await client.get<Conditioned & { status?: { orderIntentTaken?: string } }>(resourceTypes.managedCertificates, ns, "web");
+      const first = JSON.parse(after.metadata.annotations?.["certbridge.dev/order-intent"] ?? "{}") as { id?: string; order?: { revision?: number } };
+      expect(after.metadata.finalizers).toContain("certbridge.dev/cleanup");
+      expect(first.order?.revision).toBe(1);
+      expect(after.status?.orderIntentTaken).toBe(first.id);
+    }
     process.stdout.write(
       `crash at managedcertificate:${step} (${vendor}): ${killed ? "SIGKILLed" : "step not on this path"} → Ready, ${await orders()} order\n`,
     );

@@ -14,6 +14,8 @@ import { createLogger } from "../../src/observability/logger.ts";
 import { OperatorMetrics } from "../../src/observability/metrics.ts";
 import { labels, resourceTypes } from "../../src/api/v1alpha1/index.ts";
 import { setupManagedCertificates } from "../../src/controllers/managedcertificate/index.ts";
+import type { CertificateObject } from "../../src/controllers/managedcertificate/context.ts";
+import { intentOf } from "../../src/controllers/managedcertificate/intent.ts";
 import { keySecretName } from "../../src/controllers/managedcertificate/keys.ts";
 import type { CertificateAuthority } from "../../src/ports/certificate-authority.ts";
 import type { KubeClient } from "../../src/runtime/kube/client.ts";
@@ -278,7 +280,10 @@ describe("finding 1: an order whose answer was not seen is never placed twice", 
     }
     // Killed with the order in flight and not yet listed: the intent has a deadline and no vendorRef.
     expect(await cloudflareCerts(`${ns}.example.com`)).toHaveLength(0);
-    expect((await getMc(ns, "victim")).status?.pendingIssuance).toMatchObject({ state: "Submitting" });
+    // A first issuance: the intent rides with the finalizer in the resource's annotation (ADR 0020).
+    const killed = (await getMc(ns, "victim")) as CertificateObject;
+    expect(intentOf(killed)).toMatchObject({ from: "annotation", record: { state: "Submitting", settleDeadline: expect.any(String) } });
+    expect(intentOf(killed)?.record.vendorRef).toBeUndefined();
     const fresh = startOperatorProcess(args);
     try {
       const ready = await readyMc(ns, "victim", 60_000);

@@ -4,6 +4,8 @@
 // read-your-writes. What a write tells others is added here: the Ready metric, an Event when Ready
 // flips or changes reason (not for a new resource's first Pending), and one Event per re-issue (the write that records a new lastIssuance over
 // an earlier certificate: revision, serial, why). (The conditions themselves are computed in readiness.ts.)
+// The port also patches the object itself, guarded the same way and remembered the same way: the
+// cleanup finalizer, and a first intent with it (intent.ts, ADR 0020).
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { resourceTypes } from "../../api/v1alpha1/group.ts";
 import { finalizers } from "../../api/v1alpha1/labels.ts";
