@@ -10,8 +10,8 @@ import { parseCsr } from "../../src/pki/csr.ts";
 import type { KubeClient } from "../../src/runtime/kube/client.ts";
 import { type RunningSimulators, startSimulators } from "../../src/sim/index.ts";
 import { type CertManagerProcess, certManagerAvailable, certManagerTypes, installCertManagerCrds, startCertManager } from "../harness/cert-manager.ts";
-import { adminClient, eventually, freshNamespace } from "../harness/kube.ts";
-import { startOperatorProcess } from "../harness/operator-process.ts";
+import { killAtStepThenRecover } from "../harness/crash-recovery.ts";
+import { adminClient, freshNamespace } from "../harness/kube.ts";
 import {
   type Conditioned,
   type IssuerFlavour,
@@ -52,34 +52,6 @@ describe.skipIf(!cm.available)("SIGKILL at each step of a CertificateRequest's o
     await client?.close();
   });
 
-  /** Runs the operator until it SIGKILLs itself at `crashAt` (or finishes first), then a clean one until `done`. */
-  async function crashThenRecover(crashAt: string, done: () => Promise<boolean>): Promise<{ killed: boolean }> {
-    // An order whose answer a kill swallowed is looked up until its settle deadline: seconds here.
-    const args = ["--kubeconfig", inject("kubeconfigPath"), "--leader-elect", "false", "--debug-order-settle-ms", "3000", "--namespaces", ns];
-    const doomed = startOperatorProcess([...args, "--debug-crash-at", crashAt]);
-    let finishedFirst = false;
-    const exit = await Promise.race([
-      doomed.exited().then(() => doomed.child.signalCode),
-      eventually(`${crashAt} reached or work done`, done, 60_000).then(() => {
-        finishedFirst = true;
-        return "done" as const;
-      }),
-    ]);
-    if (exit === "done") {
-      doomed.child.kill("SIGKILL");
-      await doomed.exited();
-    }
-    const killed = doomed.child.signalCode === "SIGKILL" && !finishedFirst;
-    const fresh = startOperatorProcess(args);
-    try {
-      await eventually(`recovery after ${crashAt}`, done, 60_000);
-    } finally {
-      fresh.child.kill("SIGTERM");
-      await fresh.exited();
-    }
-    return { killed };
-  }
-
   // "found" is reached only by a process that restarted after an unanswered order: the rows after intent-recorded and submitted take it.
   const steps: RequestStep[] = ["start", "intent-recorded", "submitted", "vendor-ref-recorded", "collected", "status-written", "released"];
   // Cloudflare issues on the submit: no collect; its path's other steps are the same as Sectigo's.
@@ -102,7 +74,7 @@ describe.skipIf(!cm.available)("SIGKILL at each step of a CertificateRequest's o
       const [request] = await requests();
       return request !== undefined && request.metadata.annotations?.["certbridge.dev/order"] === undefined;
     };
-    const { killed } = await crashThenRecover(`certificaterequest:${step}`, done);
+    const { killed } = await killAtStepThenRecover({ crashAt: `certificaterequest:${step}`, namespace: ns, done });
     const all = await requests();
     expect(all).toHaveLength(1);
     const request = all[0]!;

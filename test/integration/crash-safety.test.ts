@@ -1,9 +1,9 @@
 // The operator PROCESS is SIGKILLed at each await point of the create paths in turn (the
 // `--debug-crash-at` fault injection), then a fresh process finishes the job. Each row must end
 // Ready with exactly one vendor order / one ZPA key: nothing paid twice, nothing leaked.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminClient, eventually, freshNamespace } from "../harness/kube.ts";
-import { startOperatorProcess } from "../harness/operator-process.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killAtStepThenRecover } from "../harness/crash-recovery.ts";
+import { adminClient, freshNamespace } from "../harness/kube.ts";
 import { type KubeObject, core } from "../../src/runtime/kube/resource.ts";
 import type { KubeClient } from "../../src/runtime/kube/client.ts";
 import { resourceTypes } from "../../src/api/v1alpha1/group.ts";
@@ -40,42 +40,7 @@ const isReady = (o: Conditioned | undefined) => o?.status?.conditions?.some((c) 
  * simulators gone) would otherwise queue ahead of the one under test.
  */
 async function crashThenRecover(crashAt: string, namespace: string, done: () => Promise<boolean>): Promise<{ killed: boolean }> {
-  // A process killed right after recording an order's intent may have sent it: the restart looks it up
-  // until the settle deadline before ordering (ADR 0005); seconds here instead of the vendors' minutes.
-  const args = [
-    "--kubeconfig",
-    inject("kubeconfigPath"),
-    "--leader-elect",
-    "false",
-    "--log-level",
-    "info",
-    "--debug-order-settle-ms",
-    "3000",
-    "--namespaces",
-    namespace,
-  ];
-  const doomed = startOperatorProcess([...args, "--debug-crash-at", crashAt]);
-  let finishedFirst = false;
-  const exit = await Promise.race([
-    doomed.exited().then(() => doomed.child.signalCode),
-    eventually(`${crashAt} reached or work done`, done, 60_000).then(() => {
-      finishedFirst = true;
-      return "done" as const;
-    }),
-  ]);
-  if (exit === "done") {
-    doomed.child.kill("SIGKILL");
-    await doomed.exited();
-  }
-  const killed = doomed.child.signalCode === "SIGKILL" && !finishedFirst;
-  const fresh = startOperatorProcess(args);
-  try {
-    await eventually(`recovery after ${crashAt}`, done, 60_000);
-  } finally {
-    fresh.child.kill("SIGTERM");
-    await fresh.exited();
-  }
-  return { killed };
+  return killAtStepThenRecover({ crashAt, namespace, done, extraArgs: ["--log-level", "info"] });
 }
 
 describe("SIGKILL at each await point (real operator processes)", () => {
