@@ -258,9 +258,10 @@ async function main(): Promise<void> {
       figures.restartVendorCalls = vendorCalls() - vendorBefore;
       log(`restart: all reconciled in ${figures.restartAllReconciledSeconds as number} s`);
     }
-    // A fresh process holding N, settled (the restart's allocations collected): its lowest RSS over a minute.
+    // A fresh process holding N, settled (the restart's allocations collected): its lowest RSS over a
+    // minute. Without the restart it is the burst's process (a heap snapshot may have grown it since).
     const freshRss = await settledRss(operator, 60_000);
-    figures.rssFreshProcessHoldingNMiB = +freshRss.toFixed(1);
+    figures[skip.has("restart") ? "rssSameProcessLaterMiB" : "rssFreshProcessHoldingNMiB"] = +freshRss.toFixed(1);
 
     // Unrelated Secrets: the operator must not hold them (its Secret watch is label-selected).
     let unrelatedFrom = 0;
