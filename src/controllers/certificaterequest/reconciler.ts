@@ -120,6 +120,7 @@ export class CertificateRequestReconciler implements Reconciler {
       order: async () => built.order,
       spend: () => this.#d.budget.take(connectionKey(connection), connection.issuanceBudgetPerHour, c.now.getTime()),
       now: c.now,
+      clock: () => this.#clock.now(),
       signal: c.signal,
       log: c.log,
       step: (step) => c.step(step),

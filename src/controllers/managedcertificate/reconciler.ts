@@ -136,6 +136,7 @@ export class ManagedCertificateReconciler implements Reconciler {
         timing: this.#timing(ctx.vendor),
         step: (step) => this.#step(step, key),
         countFailure: () => this.deps.metrics?.issuances.inc({ vendor: ctx.vendor, result: "failed" }),
+        clock: () => this.#clock.now(),
       },
     };
     try {

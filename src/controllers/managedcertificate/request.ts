@@ -41,6 +41,8 @@ export interface RequestPorts {
   readonly step: (step: IssuanceStep) => Promise<void>;
   /** A failed attempt (certbridge_certificate_issuances_total{result="failed"}). */
   readonly countFailure: () => void;
+  /** The time now (the injected clock), read after vendor calls; absent: the reconcile's start. */
+  readonly clock?: () => Date;
 }
 
 export type RequestOutcome =
@@ -197,6 +199,7 @@ function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPor
     },
     spend: () => ports.budget.take(connectionKey(ports.connection), ports.connection.issuanceBudgetPerHour, ctx.now.getTime()),
     now: ctx.now,
+    ...(ports.clock === undefined ? {} : { clock: ports.clock }),
     signal: ctx.signal,
     log: ctx.log,
     step: (step) => ports.step(step),

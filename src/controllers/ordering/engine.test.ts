@@ -183,6 +183,25 @@ describe("ordering engine", () => {
     expect(h.record()).toMatchObject({ pollCount: 1, nextPollTime: "2026-03-01T10:01:00Z" });
   });
 
+  it("the next poll is planned from the vendor's answer, not from the reconcile's start (a slow submit must not leave it already due)", async () => {
+    const order = await anOrder();
+    let clock = at(0);
+    const h = harness(
+      order,
+      {
+        submit: async () => {
+          clock = at(7); // the submit took 7 s, longer than the first 5 s poll delay
+          return { state: "pending", vendorRef: "ssl:1", reason: "Pending", message: "accepted" };
+        },
+        collect: async () => ({ state: "pending", vendorRef: "ssl:1", reason: "Pending", message: "waiting" }),
+      },
+      { clock: () => clock },
+    );
+    const out = await startOrder(h.job, order, { reason: "Pending", message: "m" });
+    expect(h.record()).toMatchObject({ pollCount: 1, nextPollTime: "2026-03-01T10:00:12Z" }); // 7 s + 5 s, not 0 s + 5 s
+    expect(out).toEqual({ kind: "waiting", requeueAfterMs: 5_000 });
+  });
+
   it("an unanswered call is looked up (never sent again before its deadline); found, it is recorded and collected", async () => {
     const order = await anOrder();
     let placed: FoundOrder[] = [];

@@ -72,6 +72,11 @@ export interface OrderJob {
   /** One paid issuance from the connection's budget, taken right before each paid call. */
   spend(): BudgetAnswer;
   readonly now: Date;
+  /**
+   * The time now, read after a vendor call: a poll is planned from the vendor's answer, not from the
+   * reconcile's start (a slow submit would otherwise leave the first planned poll already due). Absent: `now`.
+   */
+  readonly clock?: () => Date;
   readonly signal: AbortSignal;
   readonly log: Logger;
   step?(step: OrderingStep): void | Promise<void>;
@@ -217,17 +222,19 @@ async function collect(job: OrderJob, p: PendingOrder): Promise<OrderingOutcome>
   }
   job.onCall?.("collect");
   await job.step?.("collected");
-  const verdict = afterCollect(p, out, job.now, job.timing);
+  const verdict = afterCollect(p, out, answeredAt(job), job.timing);
   if (verdict.kind === "issued") return issued(job, p, verdict.outcome, order);
   if (verdict.kind === "ended") return ended(job, p, verdict.message);
   await job.store.write(verdict.record, verdict.note);
   return { kind: "waiting", requeueAfterMs: verdict.requeueAfterMs };
 }
 
+const answeredAt = (job: OrderJob): Date => job.clock?.() ?? job.now;
+
 /** Any error while an order exists keeps the order: say why, and ask again later. */
 async function collectFailed(job: OrderJob, p: PendingOrder, error: unknown): Promise<OrderingOutcome> {
   if (job.signal.aborted) throw error;
-  const plan = afterCollectError(p, error, job.now, job.vendor, job.timing);
+  const plan = afterCollectError(p, error, answeredAt(job), job.vendor, job.timing);
   job.log.warn({ err: error instanceof VendorError ? error.toJSON() : String(error), vendorRef: p.vendorRef ?? "" }, "collecting the order failed; keeping it");
   await job.store.write(plan.record, plan.note);
   return { kind: "waiting", requeueAfterMs: plan.requeueAfterMs };
