@@ -49,14 +49,28 @@ describe("keyForRevision", () => {
     expect(w.stored()?.data).toEqual({ mine: "eA==" });
   });
 
-  it("a cached key Secret of an earlier revision: read live (its data is not cached), then replaced by the new revision's", async () => {
+  it("a cached key Secret of an earlier revision (every renewal): replaced with no read first, guarded by the cached copy", async () => {
     const w = world();
     const earlier = (await generateKey({ algorithm: "ECDSA", size: 256 })).privateKey;
     await w.api.create(core.secrets, desiredKeySecret(owner, earlier, 1));
     const out = await keyForRevision(w.io, owner, spec, 2, undefined, signal);
     expect("key" in out && publicKeySha256(out.key)).not.toBe(publicKeySha256(earlier));
     expect(w.stored()?.metadata.annotations?.["certbridge.dev/revision"]).toBe("2");
-    expect(w.calls()).toEqual(["create", "get", "apply"]);
+    expect(w.calls()).toEqual(["create", "apply"]);
+  });
+
+  it("a cache showing the earlier revision while this revision's key is stored (a crash after it was written): the guard fails, that key is used, never replaced", async () => {
+    const w = world();
+    const earlier = (await generateKey({ algorithm: "ECDSA", size: 256 })).privateKey;
+    await w.api.create(core.secrets, desiredKeySecret(owner, earlier, 1));
+    w.secrets.hold();
+    const stored = (await generateKey({ algorithm: "ECDSA", size: 256 })).privateKey;
+    await w.api.apply(core.secrets, desiredKeySecret(owner, stored, 2), { force: true });
+    const before = w.stored()?.metadata.resourceVersion;
+    const out = await keyForRevision(w.io, owner, spec, 2, undefined, signal);
+    expect("key" in out && publicKeySha256(out.key)).toBe(publicKeySha256(stored));
+    expect(w.stored()?.metadata.resourceVersion).toBe(before);
+    expect(w.calls()).toEqual(["create", "apply", "apply", "get"]);
   });
 });
 

@@ -12,7 +12,15 @@ import { keySecretNameOf, type ManagedCertificateSpec } from "../../api/v1alpha1
 import { exportPrivateKeyPem, generateKey, importPrivateKeyPem, keySpecOf, publicKeyOf, type KeySpec } from "../../pki/keys.ts";
 import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
-import { buildOwnedSecret, classifySecret, hasDataValue, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
+import {
+  buildOwnedSecret,
+  classifySecret,
+  hasDataValue,
+  type Secret,
+  type SecretOwner,
+  writeOwnedSecret,
+  writeOwnedSecretOnce,
+} from "../shared/owned-secret.ts";
 import type { SecretAccess } from "./context.ts";
 
 /** `<name>-certbridge-key` (the API forbids spec.secretName to be this name). */
@@ -120,7 +128,8 @@ export async function keyForRevision(
   current: KeyObject | undefined,
   signal: AbortSignal,
 ): Promise<{ key: KeyObject } | { conflict: true }> {
-  if (io.secrets.get(`${owner.namespace}/${keySecretName(owner.name)}`) === undefined) {
+  const cached = io.secrets.get(`${owner.namespace}/${keySecretName(owner.name)}`);
+  if (cached === undefined) {
     // Nothing cached, as for every new resource: create it, with no read first (issue 13). If one
     // exists after all (the cache is behind), it is read and judged below: its key is used, never replaced.
     const key = await chooseKey(spec, current);
@@ -130,6 +139,13 @@ export async function keyForRevision(
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }
+  } else if (classifySecret(cached, owner) === "ours" && cached.metadata.annotations?.[annotations.revision] !== String(revision)) {
+    // The cache holds an earlier revision's key, as for every renewal: replaced with no read first,
+    // guarded by the resourceVersion the cache saw. A key stored since for this revision (by a process
+    // that died before ordering with it) fails the guard and is read and judged below: used, never replaced.
+    const key = await chooseKey(spec, current);
+    const wrote = await writeOwnedSecretOnce(io.client, owner, desiredKeySecret(owner, key, revision), cached, signal);
+    if (wrote !== "stale") return wrote === "conflict" ? { conflict: true } : { key };
   }
   const stored = await loadKey(io, owner, revision, spec, signal);
   if (stored.key !== undefined) return { key: stored.key };

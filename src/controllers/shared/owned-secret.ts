@@ -106,24 +106,57 @@ export async function writeOwnedSecret(
   current: Secret | undefined,
   signal?: AbortSignal,
 ): Promise<SecretWrite> {
-  let judged = current;
-  for (let attempt = 0; ; attempt++) {
-    const ownership = classifySecret(judged, owner);
-    if (ownership === "foreign") return "conflict";
-    if (ownership === "ours" && judged !== undefined && secretUpToDate(judged, desired)) return "unchanged";
-    try {
-      if (ownership === "absent") {
-        await client.create(core.secrets, desired, signal);
-        return "created";
-      }
-      const basedOn = judged?.metadata.resourceVersion;
-      const guarded = basedOn === undefined ? desired : { ...desired, metadata: { ...desired.metadata, resourceVersion: basedOn } };
-      await client.apply(core.secrets, guarded, { force: true, ...(signal ? { signal } : {}) });
-      return "updated";
-    } catch (error) {
-      if (attempt > 0 || !(isAlreadyExists(error) || isConflict(error) || isNotFound(error))) throw error;
+  const first = await writeJudged(client, owner, desired, current, signal, "report");
+  if (first !== "stale") return first;
+  // Behind: judged again on a live read; behind again, the API's error goes back to the queue.
+  return (await writeJudged(
+    client,
+    owner,
+    desired,
+    await readLive(client, owner.namespace, desired.metadata.name ?? "", signal),
+    signal,
+    "throw",
+  )) as SecretWrite;
+}
+
+/**
+ * One write judged against `current`, as writeOwnedSecret's, without the second judgement: "stale" when
+ * `current` was behind (AlreadyExists, 409, 404) and nothing was written. For a caller whose second
+ * judgement is its own (keys.ts: a key stored meanwhile for the same revision is used, never replaced).
+ */
+export function writeOwnedSecretOnce(
+  client: KubeApi,
+  owner: SecretOwner,
+  desired: Secret,
+  current: Secret | undefined,
+  signal?: AbortSignal,
+): Promise<SecretWrite | "stale"> {
+  return writeJudged(client, owner, desired, current, signal, "report");
+}
+
+async function writeJudged(
+  client: KubeApi,
+  owner: SecretOwner,
+  desired: Secret,
+  current: Secret | undefined,
+  signal: AbortSignal | undefined,
+  whenStale: "report" | "throw",
+): Promise<SecretWrite | "stale"> {
+  const ownership = classifySecret(current, owner);
+  if (ownership === "foreign") return "conflict";
+  if (ownership === "ours" && current !== undefined && secretUpToDate(current, desired)) return "unchanged";
+  try {
+    if (ownership === "absent") {
+      await client.create(core.secrets, desired, signal);
+      return "created";
     }
-    judged = await readLive(client, owner.namespace, desired.metadata.name ?? "", signal);
+    const basedOn = current?.metadata.resourceVersion;
+    const guarded = basedOn === undefined ? desired : { ...desired, metadata: { ...desired.metadata, resourceVersion: basedOn } };
+    await client.apply(core.secrets, guarded, { force: true, ...(signal ? { signal } : {}) });
+    return "updated";
+  } catch (error) {
+    if (whenStale === "report" && (isAlreadyExists(error) || isConflict(error) || isNotFound(error))) return "stale";
+    throw error;
   }
 }
 
