@@ -18,6 +18,8 @@ import { SecretNameIndex } from "./conflicts.ts";
 import type { ReconcilerHooks } from "./deps.ts";
 import { ManagedCertificateReconciler } from "./reconciler.ts";
 import { tlsSecretView } from "./secret.ts";
+import type { CertificateObject } from "./context.ts";
+import { withoutDeadIntent } from "./intent.ts";
 
 export { ManagedCertificateReconciler } from "./reconciler.ts";
 export { SecretNameIndex } from "./conflicts.ts";
@@ -46,7 +48,11 @@ export interface ManagedCertificateController {
 export function setupManagedCertificates(manager: Manager, options: ManagedCertificateOptions = {}): ManagedCertificateController {
   const index = new SecretNameIndex();
   const certificates = manager.shared("informer/managedcertificates", () =>
-    manager.informer<KubeObject>({ type: resourceTypes.managedCertificates, ...(options.namespace ? { namespace: options.namespace } : {}) }),
+    manager.informer<KubeObject>({
+      type: resourceTypes.managedCertificates,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      transform: (obj) => withoutDeadIntent(obj as CertificateObject),
+    }),
   );
   // The owned-Secret cache keeps each TLS Secret's digest, not its key and certificate: what the
   // trigger's policies read is computed once per change of the Secret (issue 13).

@@ -2,7 +2,7 @@
 // situation a resource can be in, with the status write that brought it there.
 import { describe, expect, it } from "vitest";
 import type { CertificateObject, Status } from "./context.ts";
-import { ORDER_INTENT_ANNOTATION, annotationLiveness, firstIntentPatch, intentOf, takenOver } from "./intent.ts";
+import { ORDER_INTENT_ANNOTATION, annotationLiveness, firstIntentPatch, intentOf, takenOver, withoutDeadIntent } from "./intent.ts";
 
 const UID = "0000-web";
 const record = (over: Record<string, unknown> = {}) => ({
@@ -139,5 +139,27 @@ describe("the first intent's patch", () => {
       ),
     );
     expect(ids.size).toBe(50);
+  });
+});
+
+describe("the informer keeps an annotation intent only while it may be live (issue 13: ~0.5 KB a resource)", () => {
+  it.each([
+    { why: "live: the intent in flight", o: obj({ annotation: annotation("a1") }), kept: true },
+    {
+      why: "status holds the record for now: kept until status ends it",
+      o: obj({ annotation: annotation("a1"), status: { pendingIssuance: record(), orderIntentTaken: "a1" } }),
+      kept: true,
+    },
+    {
+      why: "taken over (every issued resource): dropped",
+      o: obj({ annotation: annotation("a1"), status: { revision: 1, orderIntentTaken: "a1" } }),
+      kept: false,
+    },
+    { why: "another object's (copied manifest): dropped", o: obj({ annotation: annotation("a1"), uid: "other" }), kept: false },
+    { why: "unreadable: dropped", o: obj({ annotation: "{" }), kept: false },
+  ])("$why", ({ o, kept }) => {
+    const trimmed = withoutDeadIntent(o);
+    expect(trimmed.metadata.annotations?.[ORDER_INTENT_ANNOTATION] !== undefined).toBe(kept);
+    expect(intentOf(trimmed)).toEqual(intentOf(o));
   });
 });
