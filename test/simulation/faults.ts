@@ -55,9 +55,9 @@ export function vendorLost(rng: Rng, vendor: VendorName, operation: string): Ven
     : new VendorError({ kind: "transient", vendor, operation, message: "bad gateway (502) after the request was forwarded", httpStatus: 502 });
 }
 
-/** A proxy returned garbage (oversized or malformed): the adapters classify it as permanent. */
+/** A proxy returned garbage (oversized or malformed) with a 200: the adapters classify it as permanent, with the status they saw. */
 export function vendorGarbled(vendor: VendorName, operation: string): VendorError {
-  return new VendorError({ kind: "permanent", vendor, operation, message: "response did not match the expected schema" });
+  return new VendorError({ kind: "permanent", vendor, operation, message: "response did not match the expected schema", httpStatus: 200 });
 }
 
 /** Fault weights while faults are on: most calls go through; every kind of fault is common enough to meet. */

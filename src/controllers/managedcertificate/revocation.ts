@@ -1,6 +1,6 @@
 // Revocation: superseded certificates waiting in status.pendingRevocations (revocationPolicy
 // .superseded), and, on delete, those plus the current one when revocationPolicy.onDelete says so.
-import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
+import { type CertificateAuthority, vendorRefused } from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import type { OrderEvent } from "../ordering/sweeps.ts";
 import type { CertificateContext, Status } from "./context.ts";
@@ -33,7 +33,7 @@ export async function processRevocations(
         note: `Revoked ${item.reason.toLowerCase()} certificate ${item.vendorRef}${item.serialNumber ? ` (serial ${item.serialNumber})` : ""}.`,
       });
     } catch (error) {
-      if (error instanceof VendorError && !isRetryable(error.kind) && error.kind !== "credentials") {
+      if (error instanceof VendorError && !isRetryable(error.kind) && error.kind !== "credentials" && vendorRefused(error)) {
         // The vendor says it can never be revoked (gone, wrong state): nothing left to do.
         ctx.log.warn({ err: error.toJSON(), vendorRef: item.vendorRef }, "revocation refused; dropping it");
         continue;
@@ -73,7 +73,7 @@ export async function revokeOnDelete(
       ctx.countCall(ctx.vendor, "revoke");
       ctx.log.info({ vendorRef: item.vendorRef, reason: item.reason }, "revoked on delete");
     } catch (error) {
-      if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "credentials")) throw error;
+      if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "credentials" || !vendorRefused(error))) throw error;
       ctx.log.warn(
         { err: error instanceof VendorError ? error.toJSON() : String(error), vendorRef: item.vendorRef },
         "revocation on delete refused; continuing",

@@ -4,7 +4,7 @@
 // one the owner does not use, so no vendor object is left untracked. Passes are planned in the sweep
 // records (`nextTime`); nothing is called when none is due.
 import type { Logger } from "pino";
-import type { CancelOutcome, CertificateAuthority, CertificateOrder } from "../../ports/certificate-authority.ts";
+import { type CancelOutcome, type CertificateAuthority, type CertificateOrder, vendorRefused } from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import { type OrderOwner, type OrderSweep, iso, orderIntentOf } from "./record.ts";
 import { STRAY_WAIT_MS, nextSweepAt } from "./timing.ts";
@@ -94,7 +94,7 @@ export async function cancelOrder(c: Pick<SweepContext, "ca" | "signal" | "log" 
     outcome = await c.ca.cancel(vendorRef, c.signal);
     c.onCall?.("cancel");
   } catch (error) {
-    if (!(error instanceof VendorError) || isRetryable(error.kind) || error.kind === "credentials") throw error;
+    if (!(error instanceof VendorError) || isRetryable(error.kind) || error.kind === "credentials" || !vendorRefused(error)) throw error;
     c.log.warn({ err: error.toJSON(), vendorRef }, "the vendor refused to cancel an order nobody uses");
     c.notify?.({
       type: "Warning",
