@@ -17,7 +17,7 @@ import { X509Certificate } from "node:crypto";
 import { Reason } from "../../api/v1alpha1/conditions.ts";
 import { API_VERSION, MANAGED_LABEL_VALUE, annotations, labels } from "../../api/v1alpha1/index.ts";
 import type { ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
-import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
+import { type CertificateAuthority, vendorRefused } from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import { inspectCertificate } from "../../pki/inspect.ts";
 import { keyMatchesCertificate } from "../../pki/inspect.ts";
@@ -170,7 +170,8 @@ async function vendorConfirms(
     const leaf = out.state === "issued" ? leafOf(out.chainPem) : undefined;
     return leaf !== undefined && new X509Certificate(leaf).serialNumber === new X509Certificate(local.leafPem).serialNumber;
   } catch (error) {
-    if (!(error instanceof VendorError) || isRetryable(error.kind) || error.kind === "credentials") throw error;
+    // Not confirmed means a new order: only the vendor's own answer may say so, never a garbled one.
+    if (!(error instanceof VendorError) || isRetryable(error.kind) || error.kind === "credentials" || !vendorRefused(error)) throw error;
     return false;
   }
 }

@@ -12,6 +12,7 @@ import { ZpaBrowserCertificateStore } from "../../vendors/zpa/browser-certificat
 import { legacyClient } from "../../vendors/zpa/testing.ts";
 import type { Status } from "./context.ts";
 import type { PublishPorts } from "./publish-ports.ts";
+import { VendorError } from "../../ports/vendor-error.ts";
 import { unpublishOnDelete } from "./publish-unpublish.ts";
 import { publishZpa } from "./publish.ts";
 import { at, certificateFixture, type Fixture } from "./testing.ts";
@@ -121,6 +122,31 @@ describe("unpublishOnDelete", () => {
     const r1 = await copyInZpa(1, false);
     const status: Status = { revision: 1, publish: { zpa: { certificateId: r1, name: "ns-web-r1", revision: 1, connectionRef: ref } } };
     const f = certificateFixture({ spec, status, deleting: true });
+    expect(await unpublishOnDelete(f.ctx, f.port, ports(f), status)).toBeUndefined();
+    expect(exists(r1)).toBe(false);
+  });
+
+  it("a garbled answer to the delete is not ZPA refusing it: the deletion is retried, the copy never left untracked", async () => {
+    const r1 = await copyInZpa(1, false);
+    const status: Status = { revision: 1, publish: { zpa: { certificateId: r1, name: "ns-web-r1", revision: 1, connectionRef: ref } } };
+    const f = certificateFixture({ spec, status, deleting: true });
+    const garbled = new VendorError({
+      kind: "permanent",
+      vendor: "zpa",
+      operation: "certificates.delete",
+      message: "response did not match the expected schema",
+      httpStatus: 200,
+    });
+    const real = ports(f);
+    const withGarbledDelete: PublishPorts = {
+      ...real,
+      browserCertificates: (c) =>
+        new Proxy(real.browserCertificates!(c), {
+          get: (target, name, receiver) => (name === "delete" ? async () => Promise.reject(garbled) : Reflect.get(target, name, receiver)),
+        }),
+    };
+    await expect(unpublishOnDelete(f.ctx, f.port, withGarbledDelete, status)).rejects.toBe(garbled);
+    expect(exists(r1)).toBe(true);
     expect(await unpublishOnDelete(f.ctx, f.port, ports(f), status)).toBeUndefined();
     expect(exists(r1)).toBe(false);
   });

@@ -5,6 +5,7 @@
 // another certificate. A deletion waits for that for a bounded grace, then lets go with a Warning
 // Event naming what it left. Copies a crash uploaded without recording are looked up by name first.
 import { Reason } from "../../api/v1alpha1/conditions.ts";
+import { vendorRefused } from "../../ports/certificate-authority.ts";
 import { VendorError, isRetryable } from "../../ports/vendor-error.ts";
 import type { Result } from "../../runtime/reconcile.ts";
 import { clampDelay } from "../../runtime/timers.ts";
@@ -117,7 +118,8 @@ export async function unpublishOnDelete(
   try {
     out = await removeCopies(ctx, ports, status, ref);
   } catch (error) {
-    if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "credentials")) throw error;
+    // Only ZPA's own refusal lets the resource go without its copies; a garbled answer is asked again.
+    if (error instanceof VendorError && (isRetryable(error.kind) || error.kind === "credentials" || !vendorRefused(error))) throw error;
     ctx.log.warn({ err: error instanceof VendorError ? error.toJSON() : String(error) }, "ZPA delete refused; continuing");
     return undefined;
   }
