@@ -4,7 +4,7 @@
 // count its requests. Benchmarks only.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -82,6 +82,8 @@ export async function operatorIdentity(plane: ControlPlane, client: KubeClient, 
     body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 86_400 } },
   });
   const dir = await mkdtemp(join(tmpdir(), "certbridge-bench-sa-"));
+  // A service-account token is a credential: it leaves with the benchmark, however the benchmark ends.
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   await writeFile(join(dir, "token"), answer.status.token, { mode: 0o600 });
   await writeFile(join(dir, "ca.crt"), await readFile(plane.pki.caCert));
   await writeFile(join(dir, "namespace"), ns);
