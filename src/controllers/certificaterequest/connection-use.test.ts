@@ -1,6 +1,6 @@
 import { describe, expect, it, test } from "vitest";
-import type { ChangeListener, ReadCache } from "../../runtime/informer.ts";
-import { type KubeObject, keyOf } from "../../runtime/kube/resource.ts";
+import { InformerStore } from "../../runtime/informer-store.ts";
+import type { KubeObject } from "../../runtime/kube/resource.ts";
 import { ConnectionConsumers } from "../shared/connection-consumers.ts";
 import type { ConnectionId } from "../shared/connection-ids.ts";
 import type { IssuerKind } from "../vendorissuer/issuer.ts";
@@ -63,27 +63,19 @@ describe("requestConnections: the connection a CertificateRequest holds", () => 
   });
 });
 
-/** A cache that tells its listeners, as an informer does. */
-class FakeInformer implements ReadCache<KubeObject> {
-  readonly #objects = new Map<string, KubeObject>();
-  readonly #listeners: Array<ChangeListener<KubeObject>> = [];
-  get = (key: string) => this.#objects.get(key);
-  list = () => [...this.#objects.values()];
-  keys = () => [...this.#objects.keys()];
-  onChange = (l: ChangeListener<KubeObject>) => void this.#listeners.push(l);
-  put(object: KubeObject): void {
-    const key = keyOf(object.metadata);
-    const previous = this.#objects.get(key);
-    this.#objects.set(key, object);
-    for (const l of this.#listeners) l(key, object, previous);
-  }
-}
+/** The informers' own store, told changes directly (a listener that throws fails the test). */
+const informerStore = () =>
+  new InformerStore<KubeObject>({
+    onListenerError: (error) => {
+      throw error;
+    },
+  });
 
 describe("CertificateRequests among a connection's consumers (ADR 0007)", () => {
   function world() {
-    const vcs = new FakeInformer();
-    const cvcs = new FakeInformer();
-    const requests = new FakeInformer();
+    const vcs = informerStore();
+    const cvcs = informerStore();
+    const requests = informerStore();
     const issuers: Record<string, KubeObject> = { "a/sectigo": issuer("a", "sectigo", { name: "scm" }) };
     const consumers = new ConnectionConsumers({ vendorConnections: vcs, clusterVendorConnections: cvcs });
     const woken: string[] = [];
@@ -95,25 +87,25 @@ describe("CertificateRequests among a connection's consumers (ADR 0007)", () => 
       (key) => woken.push(key),
       requestConnections((kind, key) => (kind === "VendorIssuer" ? issuers[key] : undefined)),
     );
-    vcs.put({ metadata: { namespace: "a", name: "scm", generation: 1 }, spec: {} } as KubeObject);
-    vcs.put({ metadata: { namespace: "a", name: "other", generation: 1 }, spec: {} } as KubeObject);
+    vcs.apply("MODIFIED", { metadata: { namespace: "a", name: "scm", generation: 1 }, spec: {} } as KubeObject);
+    vcs.apply("MODIFIED", { metadata: { namespace: "a", name: "other", generation: 1 }, spec: {} } as KubeObject);
     const held = (name: string) => consumers.summary({ kind: "VendorConnection", namespace: "a", name });
     return { vcs, requests, issuers, consumers, attachment, woken, recounted, held };
   }
 
   it("a request with its order in flight holds the connection; finished, it lets go", () => {
     const w = world();
-    w.requests.put(request());
+    w.requests.apply("MODIFIED", request());
     expect(w.held("scm")).toEqual({ count: 1, names: ["CertificateRequest a/r1"] });
     expect(w.recounted).toEqual(["scm"]);
-    w.requests.put(request({ finalizer: false }));
+    w.requests.apply("MODIFIED", request({ finalizer: false }));
     expect(w.held("scm").count).toBe(0);
     expect(w.recounted).toEqual(["scm", "scm"]);
   });
 
   it("its issuer pointed at another connection: refreshed, the request holds the new one", () => {
     const w = world();
-    w.requests.put(request());
+    w.requests.apply("MODIFIED", request());
     w.issuers["a/sectigo"] = issuer("a", "sectigo", { name: "other" });
     w.attachment.refresh("a/r1");
     expect(w.held("scm").count).toBe(0);
@@ -122,21 +114,21 @@ describe("CertificateRequests among a connection's consumers (ADR 0007)", () => 
 
   it("the connection starting to delete wakes the request (its teardown must not wait on a poll)", () => {
     const w = world();
-    w.requests.put(request());
+    w.requests.apply("MODIFIED", request());
     w.woken.length = 0;
-    w.vcs.put({ metadata: { namespace: "a", name: "scm", generation: 1, deletionTimestamp: "2026-12-01T00:00:00Z" }, spec: {} } as KubeObject);
+    w.vcs.apply("MODIFIED", { metadata: { namespace: "a", name: "scm", generation: 1, deletionTimestamp: "2026-12-01T00:00:00Z" }, spec: {} } as KubeObject);
     expect(w.woken).toEqual(["a/r1"]);
   });
 
   it("detached (cert-manager's CRD gone, its controller stopped): the requests hold nothing and are woken no more", () => {
     const w = world();
-    w.requests.put(request());
+    w.requests.apply("MODIFIED", request());
     w.attachment.detach();
     expect(w.held("scm").count).toBe(0);
     expect(w.recounted).toEqual(["scm", "scm"]);
-    w.requests.put(request({ name: "r2" }));
+    w.requests.apply("MODIFIED", request({ name: "r2" }));
     w.woken.length = 0;
-    w.vcs.put({ metadata: { namespace: "a", name: "scm", generation: 2 }, spec: {} } as KubeObject);
+    w.vcs.apply("MODIFIED", { metadata: { namespace: "a", name: "scm", generation: 2 }, spec: {} } as KubeObject);
     expect(w.held("scm").count).toBe(0);
     expect(w.woken).toEqual([]);
   });

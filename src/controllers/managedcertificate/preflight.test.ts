@@ -2,24 +2,14 @@
 // with the next step, and nothing at all happens at the vendor or in the cluster besides the status
 // (no key Secret, no intent, no budget). The real API server and simulators: test/integration/loose-ends.test.ts.
 import { describe, expect, it } from "vitest";
-import type { ResolvedConnection } from "../../ports/connection.ts";
 import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
 import { core } from "../../runtime/kube/resource.ts";
 import { IssuanceBudget } from "../ordering/budget.ts";
 import { type RequestPorts, startIssuance } from "./request.ts";
+import { connection } from "./test-support.ts";
 import { certificateFixture, vendorOf } from "./testing.ts";
 import { ReissueReason } from "./trigger.ts";
-
-const connection: ResolvedConnection = {
-  kind: "VendorConnection",
-  namespace: "ns",
-  name: "cf",
-  vendor: "cloudflare",
-  settings: { baseUrl: "https://api.cloudflare.com/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" },
-  credentials: {},
-  fingerprint: "f",
-};
 
 function portsOf(f: ReturnType<typeof certificateFixture>, ca: CertificateAuthority, budget = new IssuanceBudget()): RequestPorts {
   return {

@@ -14,6 +14,7 @@ import type { Secret } from "../shared/owned-secret.ts";
 import { IssuanceBudget } from "../ordering/budget.ts";
 import { ManagedCertificateReconciler } from "./reconciler.ts";
 import type { CertificateObject } from "./context.ts";
+import { WEB_SPEC } from "./testing.ts";
 
 export const log = pino({ level: "silent" });
 export const signal = new AbortController().signal;
@@ -142,14 +143,7 @@ export function setup(ca: CertificateAuthority, spec: Record<string, unknown> = 
     apiVersion: "certbridge.dev/v1alpha1",
     kind: "ManagedCertificate",
     metadata: { name: "web", namespace: "ns", uid: "0000-web", generation: 1, resourceVersion: "1", creationTimestamp: "2026-01-01T00:00:00Z" },
-    spec: {
-      connectionRef: { kind: "VendorConnection", name: "cf" },
-      secretName: "web-tls",
-      commonName: "web.example.com",
-      privateKey: { algorithm: "ECDSA", size: 256 },
-      cloudflare: { validityDays: 30 },
-      ...spec,
-    },
+    spec: { ...WEB_SPEC, ...spec },
   });
   const reconciler = new ManagedCertificateReconciler({
     client: cluster.client,

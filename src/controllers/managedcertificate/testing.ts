@@ -25,6 +25,15 @@ export interface Fixture {
   readonly counted: string[];
 }
 
+/** The spec of the tests' resource ns/web: a Cloudflare certificate for web.example.com into web-tls. */
+export const WEB_SPEC = {
+  connectionRef: { kind: "VendorConnection", name: "cf" },
+  secretName: "web-tls",
+  commonName: "web.example.com",
+  privateKey: { algorithm: "ECDSA", size: 256 },
+  cloudflare: { validityDays: 30 },
+} as const;
+
 /** A Cloudflare ManagedCertificate `ns/web` (spec overrides merged in), stored with `status`, seen at `now`. */
 export function certificateFixture(opts: { spec?: Record<string, unknown>; status?: Status; deleting?: boolean; now?: Date } = {}): Fixture {
   const api = new FakeKubeApi();
@@ -38,14 +47,7 @@ export function certificateFixture(opts: { spec?: Record<string, unknown>; statu
       finalizers: [finalizers.cleanup],
       ...(opts.deleting ? { deletionTimestamp: iso(opts.now ?? at(0)) } : {}),
     },
-    spec: {
-      connectionRef: { kind: "VendorConnection", name: "cf" },
-      secretName: "web-tls",
-      commonName: "web.example.com",
-      privateKey: { algorithm: "ECDSA", size: 256 },
-      cloudflare: { validityDays: 30 },
-      ...opts.spec,
-    },
+    spec: { ...WEB_SPEC, ...opts.spec },
     ...(opts.status ? { status: opts.status } : {}),
   });
   const parsed = parseManagedCertificate(stored);
