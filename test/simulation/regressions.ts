@@ -4,6 +4,8 @@
 
 export interface RegressionSeed {
   readonly seed: number;
+  /** The family, when it is not the one the seed names (a seed found with SIM_BASE ≥ 1,000,000). */
+  readonly family?: string;
   /** What the schedule showed, and the commit that fixed it. */
   readonly why: string;
 }
@@ -12,5 +14,10 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
   {
     seed: 12_900_487,
     why: "zpa-delete: a restart with a stale cache went on to create a ZPA key after seeing the deletion (fixed in 0aa074b)",
+  },
+  {
+    seed: 2_300_818,
+    family: "cloudflare",
+    why: "cloudflare: the key Secret deleted after the certificate reached the TLS Secret but before status recorded it; a new key was stored for the revision and the order could never be collected (FINDINGS F4)",
   },
 ];

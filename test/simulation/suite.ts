@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { KNOWN, knownProblem, type KnownProblem } from "./known.ts";
 import type { InvariantName } from "./ledger.ts";
-import { REGRESSION_SEEDS } from "./regressions.ts";
+import { REGRESSION_SEEDS, type RegressionSeed } from "./regressions.ts";
 import { runSchedule } from "./run.ts";
 import { FAMILIES, familyOfSeed, seedOf, type Family } from "./scenarios/index.ts";
 
@@ -32,7 +32,9 @@ export const SCHEDULES: Readonly<Record<string, number>> = {
 const scale = Number(process.env["SIM_SCALE"] ?? "1");
 const base = Number(process.env["SIM_BASE"] ?? "0");
 const only = process.env["SIM_SEED"];
-const replay = (seed: number) => `npm run sim:replay -- --seed ${seed}`;
+/** The replay command; it names the family when SIM_BASE pushed the seed into another family's range. */
+const replay = (seed: number, family?: Family) =>
+  `npm run sim:replay -- --seed ${seed}${family !== undefined && familyOfSeed(seed) !== family ? ` --family ${family.name}` : ""}`;
 
 interface Hit {
   readonly seed: number;
@@ -64,7 +66,7 @@ async function runFamily(family: Family, count: number): Promise<void> {
   }
   const lines = [`${family.name}: ${count} schedules, ${steps} steps, ${crashes} crashes, ${Math.round(performance.now() - started)} ms`];
   for (const [k, list] of known) {
-    lines.push(`  known (${k.owner}) ${k.invariant}: ${list.length} schedule(s) — ${k.finding}\n    e.g. ${replay(list[0]!.seed)}: ${list[0]!.detail}`);
+    lines.push(`  known (${k.owner}) ${k.invariant}: ${list.length} schedule(s) — ${k.finding}\n    e.g. ${replay(list[0]!.seed, family)}: ${list[0]!.detail}`);
   }
   for (const k of KNOWN.filter((k) => k.families.includes(family.name) && !known.has(k))) {
     lines.push(
@@ -73,7 +75,7 @@ async function runFamily(family: Family, count: number): Promise<void> {
   }
   const failures = [...unknown].map(
     ([invariant, list]) =>
-      `  ${invariant}: ${list.length} schedule(s), e.g. seed ${list[0]!.seed}: ${list[0]!.detail}\n    replay: ${replay(list[0]!.seed)}\n    other seeds: ${
+      `  ${invariant}: ${list.length} schedule(s), e.g. seed ${list[0]!.seed}: ${list[0]!.detail}\n    replay: ${replay(list[0]!.seed, family)}\n    other seeds: ${
         list
           .slice(1, 6)
           .map((h) => h.seed)
@@ -103,13 +105,15 @@ export function simulationSuite(title: string, families: readonly string[]): voi
         }
       }
     }, 120_000);
-    const regressions = REGRESSION_SEEDS.filter((r) => families.includes(familyOfSeed(r.seed)?.name ?? ""));
+    const familyOfRegression = (r: RegressionSeed) => (r.family === undefined ? familyOfSeed(r.seed) : FAMILIES.get(r.family));
+    const regressions = REGRESSION_SEEDS.filter((r) => families.includes(familyOfRegression(r)?.name ?? ""));
     if (regressions.length > 0) {
       it(`${regressions.length} seed(s) that once broke an invariant still hold (regressions.ts)`, async () => {
         const failures: string[] = [];
-        for (const { seed, why } of regressions) {
-          const r = await runSchedule({ seed, family: familyOfSeed(seed)! });
-          for (const v of r.violations) failures.push(`seed ${seed} (${why}): ${v.invariant}: ${v.detail}\n    replay: ${replay(seed)}`);
+        for (const r of regressions) {
+          const family = familyOfRegression(r)!;
+          const result = await runSchedule({ seed: r.seed, family });
+          for (const v of result.violations) failures.push(`seed ${r.seed} (${r.why}): ${v.invariant}: ${v.detail}\n    replay: ${replay(r.seed, family)}`);
         }
         expect(failures).toEqual([]);
       }, 120_000);

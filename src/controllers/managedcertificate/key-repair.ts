@@ -3,15 +3,18 @@
 // the next loss. Only a key that belongs to the certificate on record is written back (same serial,
 // key matches the leaf). In the steady path this costs a cache look-up; the API is called only when
 // the cache says the key Secret is not what it should be.
-import { X509Certificate } from "node:crypto";
+// The same holds for an issuance still in flight (keyOfIntent): its certificate may already be in the
+// TLS Secret when the record of it was lost with a crash, and then that is where its key survives.
+import { X509Certificate, type KeyObject } from "node:crypto";
+import { annotations } from "../../api/v1alpha1/labels.ts";
 import type { Logger } from "pino";
 import { keyMatchesCertificate } from "../../pki/inspect.ts";
 import { isNotFound } from "../../runtime/kube/errors.ts";
 import { core } from "../../runtime/kube/resource.ts";
-import { classifySecret, hasData, type Secret, type SecretOwner, writeOwnedSecret } from "../shared/owned-secret.ts";
+import { classifySecret, hasData, type Secret, type SecretOwner, writeOwnedSecret, writeOwnedSecretOnce } from "../shared/owned-secret.ts";
 import type { CertificateObject, SecretAccess } from "./context.ts";
 import { intentOf } from "./intent.ts";
-import { desiredKeySecret, keySecretCurrent, keySecretName } from "./keys.ts";
+import { desiredKeySecret, keySecretCurrent, keySecretName, loadKey, publicKeySha256 } from "./keys.ts";
 import { keyInSecret, leafOf } from "./secret.ts";
 
 /** Writes the key Secret back from `tls` when it lost the current key; returns whether it wrote. */
@@ -46,6 +49,44 @@ export async function repairKeySecret(
   if (wrote === "conflict") return false;
   w.log.info({ secret: name, revision: status.revision }, "key Secret written back from the TLS Secret");
   return true;
+}
+
+/** What an intent's orders were made for: its revision and (recorded with it) the SHA-256 of its public key. */
+export interface IntentKeyRef {
+  readonly revision: number;
+  readonly publicKeySha256?: string | undefined;
+}
+
+/**
+ * The key an intent's orders were made for. The key Secret's when it holds that very key; otherwise the
+ * TLS Secret's when that holds it (the certificate was delivered, then the record was lost with a crash
+ * and the key Secret deleted), written back to the key Secret first. Undefined: the key is lost, and no
+ * order can be sent or collected with another key (a resubmit with a different key could not be found
+ * again by the intent, and the certificate collected would not match it).
+ */
+export async function keyOfIntent(
+  io: SecretAccess,
+  owner: SecretOwner,
+  tlsSecretName: string,
+  intent: IntentKeyRef,
+  signal: AbortSignal,
+): Promise<KeyObject | undefined> {
+  const stored = await loadKey(io, owner, intent.revision, undefined, signal);
+  if (intent.publicKeySha256 === undefined) return stored.key;
+  if (stored.key !== undefined && publicKeySha256(stored.key) === intent.publicKeySha256) return stored.key;
+  const tls = await readLive(io, owner.namespace, tlsSecretName, signal);
+  if (classifySecret(tls, owner) !== "ours") return undefined;
+  const key = keyInSecret(tls);
+  if (key === undefined || publicKeySha256(key) !== intent.publicKeySha256) return undefined;
+  // A key Secret of a later revision means this intent was read from a stale copy of the object: leave
+  // it, and let the guarded status write that follows fail instead.
+  const storedRevision = Number(stored.secret?.metadata.annotations?.[annotations.revision] ?? "0");
+  if (classifySecret(stored.secret, owner) === "foreign" || storedRevision > intent.revision) return undefined;
+  const wrote = await writeOwnedSecretOnce(io.client, owner, desiredKeySecret(owner, key, intent.revision), stored.secret, signal);
+  if (wrote === "conflict") return undefined;
+  if (wrote === "stale")
+    throw new Error(`key Secret ${keySecretName(owner.name)} changed while the key of revision ${intent.revision} was being written back; looking again`);
+  return key;
 }
 
 async function readLive(io: SecretAccess, namespace: string, name: string, signal: AbortSignal): Promise<Secret | undefined> {

@@ -22,7 +22,8 @@ import type { OrderTiming } from "../ordering/timing.ts";
 import { classifySecret, hasData, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
 import { firstIntentPatch, intentOf, takenOver } from "./intent.ts";
-import { keyForRevision, keySecretName, loadKey } from "./keys.ts";
+import { type IntentKeyRef, keyOfIntent } from "./key-repair.ts";
+import { keyForRevision, keySecretName } from "./keys.ts";
 import { buildOrder, connectionKey, knownVendorRefs, nextRevision } from "./order.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { type ConditionValue, readyWhileIssuing, whileOrdering, withConditions } from "./readiness.ts";
@@ -193,7 +194,7 @@ function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPor
     order: async (record, purpose) => {
       // No paid call in flight: a spec edited since the intent was recorded needs a new intent first.
       if (purpose === "submit" && !intentMatchesSpec(record, ctx.specHash)) return { abandon: "the spec changed before the order was placed", failed: false };
-      const key = await keys.get(record.revision);
+      const key = await keys.get(record);
       if (key === undefined) return { abandon: "the private key for the pending order was lost", failed: true };
       return buildOrder(ctx.mc.spec, ctx.owner, ctx.specHash, key, record.revision);
     },
@@ -220,7 +221,7 @@ async function afterOrdering(
     case "waiting":
       return done({ requeueAfterMs: outcome.requeueAfterMs });
     case "issued": {
-      const key = await keys.get(outcome.record.revision);
+      const key = await keys.get(outcome.record);
       if (key === undefined) throw new Error("the key of an issued order was not loaded"); // the engine made its order from it
       return { kind: "issued", record: outcome.record, issued: outcome.issued, key, sweep: outcome.sweep };
     }
@@ -269,7 +270,7 @@ function withSweepOf(status: Status, sweep: OrderSweep | undefined): Status {
   return sweep === undefined ? status : { ...status, orderSweeps: withSweep(status.orderSweeps, sweep) };
 }
 
-/** The key of the intent's revision, read once per reconcile (the key Secret, cache first). */
+/** The key of the intent, read once per reconcile (key-repair.ts: the key Secret, cache first, or written back from the TLS Secret). */
 class KeyMemo {
   readonly #io: SecretAccess;
   readonly #ctx: CertificateContext;
@@ -281,10 +282,10 @@ class KeyMemo {
     this.#known = known;
   }
 
-  async get(revision: number): Promise<KeyObject | undefined> {
-    if (this.#known?.revision === revision) return this.#known.key;
-    const { key } = await loadKey(this.#io, this.#ctx.owner, revision, undefined, this.#ctx.signal);
-    if (key !== undefined) this.#known = { revision, key };
+  async get(intent: IntentKeyRef): Promise<KeyObject | undefined> {
+    if (this.#known?.revision === intent.revision) return this.#known.key;
+    const key = await keyOfIntent(this.#io, this.#ctx.owner, this.#ctx.mc.spec.secretName, intent, this.#ctx.signal);
+    if (key !== undefined) this.#known = { revision: intent.revision, key };
     return key;
   }
 }

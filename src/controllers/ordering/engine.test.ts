@@ -272,6 +272,28 @@ describe("ordering engine", () => {
     expect(h.trail).toEqual([]);
   });
 
+  it("an order made with another key than the intent recorded is never sent nor collected: the intent is abandoned (a lost key)", async () => {
+    const recorded = await anOrder();
+    const other = await anOrder(); // the key Secret was deleted and a new key stored for the same revision
+    const base = {
+      revision: 1,
+      startedTime: "2026-03-01T09:00:00Z",
+      marker: "uid=uid-1 rev=1 spec=0123456789abcdef",
+      publicKeySha256: recorded.publicKeySha256,
+      pollCount: 0,
+    };
+    // Collecting: the certificate could never match; sending again: a lost answer could not be found by the intent.
+    for (const record of [
+      { ...base, state: "Pending" as const, vendorRef: "cf-1", submits: 1 },
+      { ...base, state: "Submitting" as const, submits: 0 },
+    ]) {
+      const h = harness(other, { submit: async () => issue(other), collect: async () => issue(recorded) });
+      const out = await advanceOrder(h.job, record);
+      expect(out, record.state).toMatchObject({ kind: "abandoned", why: "the private key for the pending order was lost", failed: true });
+      expect(h.trail, record.state).toEqual([]);
+    }
+  });
+
   it("shutting down during the call: nothing written after it, the recorded deadline makes the next run look it up", async () => {
     const order = await anOrder();
     const stop = new AbortController();

@@ -126,7 +126,7 @@ export async function advanceOrder(job: OrderJob, record: PendingOrder): Promise
     if ("kind" in looked) return looked;
     intent = looked.notPlaced;
   }
-  const order = await job.order(intent, "submit");
+  const order = await orderOf(job, intent, "submit");
   if ("abandon" in order) return abandoned(job, intent, order);
   const message = `Ordering revision ${intent.revision} from ${job.vendor} (attempt ${(intent.submits ?? 0) + 1}).`;
   return submit(job, intent, order, { reason: Reason.Pending, message });
@@ -210,9 +210,20 @@ async function lookUp(job: OrderJob, p: PendingOrder): Promise<OrderingOutcome |
   }
 }
 
+/**
+ * The order of a recorded intent, from the front end. Its key must be the one the intent recorded: an
+ * order sent with another key could not be found again by the intent after a lost answer (and would be
+ * paid for twice), and a certificate collected for it would not match.
+ */
+async function orderOf(job: OrderJob, p: PendingOrder, purpose: "submit" | "collect"): Promise<CertificateOrder | Abandon> {
+  const order = await job.order(p, purpose);
+  if ("abandon" in order || p.publicKeySha256 === undefined || order.publicKeySha256 === p.publicKeySha256) return order;
+  return { abandon: "the private key for the pending order was lost", failed: true };
+}
+
 /** An order exists (vendorRef): collect it. Only the vendor's explicit verdict ends it. */
 async function collect(job: OrderJob, p: PendingOrder): Promise<OrderingOutcome> {
-  const order = await job.order(p, "collect");
+  const order = await orderOf(job, p, "collect");
   if ("abandon" in order) return abandoned(job, p, order);
   let out: IssueOutcome;
   try {

@@ -45,12 +45,14 @@ export async function recordSync(
     now: tools.date(),
     observeOnly: pk.spec.managementPolicy === "ObserveOnly",
   };
+  // The gauge is what was last observed, so it moves before the status write: a reader that sees the new
+  // usageCount in status also sees it in the gauge.
+  deps.metrics.set(pk.metadata.namespace ?? "", pk.metadata.name ?? "", delivered.report.usageCount, delivered.report.maxUsage);
   const before = t.object.status;
   const next = nextStatus(before, t.object.metadata.generation, outcome);
   if (!(reason === "DriftCheckDue" && onlySyncTimeChanged(before, next))) await tools.write(t, next, ctx.signal);
   transitionEvents(tools, t, outcome, before, next);
   await deps.statusWritten(t.key);
-  deps.metrics.set(pk.metadata.namespace ?? "", pk.metadata.name ?? "", delivered.report.usageCount, delivered.report.maxUsage);
   const now = tools.now();
   const nextAt = deps.drift.synced(t.key, pk.metadata.uid ?? "", now);
   return { requeueAfterMs: clampDelay(nextAt - now) };
