@@ -2,10 +2,14 @@
 // CRD at a time through the runtime's informer (ADR 0004: paged list, bookmarks, 410 → relist,
 // reconnects) with `fieldSelector=metadata.name=<crd>`, so RBAC grants list/watch on exactly those
 // names (resourceNames) and a cluster's other CRDs are never read. An idle watch costs one request
-// per 5-10 minutes; the discovery poll it replaces cost 360 an hour (ADR 0017, ADR 0019).
+// per 5-10 minutes; the discovery poll it replaces cost 360 an hour (ADR 0017, ADR 0019). RBAC may
+// refuse those names (custom RBAC, an older ClusterRole): one by-name LIST before a watch is made says
+// so, since a refused watch would retry, warn and hold readiness forever without ever syncing (ADR 0021).
+import { isForbidden } from "../../runtime/kube/errors.ts";
 import { type KubeObject, type ResourceType, core } from "../../runtime/kube/resource.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
+import type { KindState } from "./detection-plan.ts";
 
 /** The CRD that defines a kind: `<plural>.<group>`. */
 export const crdNameOf = (type: ResourceType): string => `${type.plural}.${type.group}`;
@@ -45,8 +49,11 @@ export function trimCrd(crd: KubeObject): KubeObject {
 
 /** Is each kind served? Looked at through watches made on first use (on the leader only). */
 export interface ServedKinds {
-  /** Watches the kind's CRD (first call), waits for that watch's first list, and says whether the kind is served. */
-  served(type: ResourceType, signal: AbortSignal): Promise<boolean>;
+  /**
+   * Watches the kind's CRD (first call), waits for that watch's first list, and says whether the kind
+   * is served; `forbidden` when RBAC refuses the read (no watch is left behind: the next call asks again).
+   */
+  state(type: ResourceType, signal: AbortSignal): Promise<KindState>;
   /** The kind need not be watched any more (what it enabled runs for the process's life): its watch ends. */
   forget(type: ResourceType): Promise<void>;
 }
@@ -62,11 +69,15 @@ export class CrdWatches implements ServedKinds {
     this.#changed = changed;
   }
 
-  async served(type: ResourceType, signal: AbortSignal): Promise<boolean> {
+  async state(type: ResourceType, signal: AbortSignal): Promise<KindState> {
     const name = crdNameOf(type);
-    const watch = this.#watch(name);
+    let watch = this.#watches.get(name);
+    if (watch === undefined) {
+      if (!(await this.#permitted(name, signal))) return "forbidden";
+      watch = this.#watch(name);
+    }
     await watch.waitForSync(signal);
-    return crdServes(watch.get(name), type.version);
+    return crdServes(watch.get(name), type.version) ? "served" : "absent";
   }
 
   async forget(type: ResourceType): Promise<void> {
@@ -80,6 +91,17 @@ export class CrdWatches implements ServedKinds {
   /** The names watched now (tests). */
   get watched(): readonly string[] {
     return [...this.#watches.keys()];
+  }
+
+  /** One by-name LIST from the API server's watch cache: may this CRD be read? Other failures throw (the queue retries). */
+  async #permitted(name: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.#manager.client.list(core.customResourceDefinitions, { fieldSelector: `metadata.name=${name}`, resourceVersion: "0", limit: 1, signal });
+      return true;
+    } catch (error) {
+      if (isForbidden(error)) return false;
+      throw error;
+    }
   }
 
   #watch(name: string): Informer<KubeObject> {

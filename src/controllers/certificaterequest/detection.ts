@@ -4,14 +4,19 @@
 // sync and hold every controller back). One small controller decides, on the leader, from watches on
 // exactly those CRDs (crd-watch.ts): nothing is polled, a CRD's change wakes it. Absent, it says so
 // once; served, it starts what they enable; a part that can stop is stopped once its CRD is gone.
+// RBAC refusing those CRDs makes the parts wait, never the operator: it says once what to grant and
+// tries again with a backoff (detection-plan.ts).
 import type { Logger } from "pino";
 import type { ResourceType } from "../../runtime/kube/resource.ts";
 import type { Key, ReconcileContext, Reconciler, Result } from "../../runtime/reconcile.ts";
 import { type ServedKinds, crdNameOf } from "./crd-watch.ts";
+import { type KindState, type PartStatus, crdRule, decidePart, notPermittedRetryMs, notPermittedWarning } from "./detection-plan.ts";
 
 /** One optional part: what it needs served, how to start (and maybe stop) it, and what to say while it is missing. */
 export interface OptionalPart {
   readonly name: string;
+  /** Short and stable, for the status metric's `part` label. */
+  readonly id: string;
   readonly needs: readonly ResourceType[];
   /** Starts the part (informers synced, controllers running); on failure it leaves nothing running. */
   start(signal: AbortSignal): Promise<void>;
@@ -26,19 +31,28 @@ export interface OptionalPart {
 
 export const DETECTION_KEY = "optional-apis";
 
+interface Looked {
+  readonly crd: string;
+  readonly state: KindState;
+}
+
 export class OptionalStart implements Reconciler {
   readonly name = "optional-apis";
   readonly #parts: readonly OptionalPart[];
   readonly #kinds: ServedKinds;
   readonly #log: Logger;
+  readonly #report: (part: string, status: PartStatus) => void;
   readonly #started = new Set<string>();
   readonly #said = new Set<string>();
+  /** Retries made since RBAC first refused a CRD read; undefined while nothing is refused. */
+  #refusedRetries: number | undefined;
 
   /** Parts start in order; a part waits while an earlier one is missing. */
-  constructor(init: { parts: readonly OptionalPart[]; kinds: ServedKinds; log: Logger }) {
+  constructor(init: { parts: readonly OptionalPart[]; kinds: ServedKinds; log: Logger; report?: (part: string, status: PartStatus) => void }) {
     this.#parts = init.parts;
     this.#kinds = init.kinds;
     this.#log = init.log;
+    this.#report = init.report ?? (() => {});
   }
 
   get started(): readonly string[] {
@@ -46,33 +60,53 @@ export class OptionalStart implements Reconciler {
   }
 
   async reconcile(ctx: ReconcileContext, _key: Key): Promise<Result> {
-    let earlierMissing = false;
+    let earlierWaiting = false;
+    const refused: string[] = [];
     for (const part of this.#parts) {
       const running = this.#started.has(part.name);
-      if (running && part.stop === undefined) continue; // started for good; its kinds are no longer watched
-      const missing = await this.#missing(part, ctx.signal);
-      if (running) {
-        if (missing.length > 0) await this.#stop(part, missing);
-        continue;
-      }
-      if (earlierMissing || missing.length > 0) {
-        if (missing.length > 0) this.#sayAbsent(part, missing);
-        earlierMissing = true;
-        continue; // a CRD's change wakes this controller: no poll
-      }
-      await part.start(ctx.signal);
-      this.#started.add(part.name);
-      this.#said.delete(part.name);
-      this.#log.info({ part: part.name }, `${part.name} started`);
-      if (part.stop === undefined) for (const type of part.needs) await this.#kinds.forget(type);
+      // A part started for good is not looked at again: its kinds are no longer watched.
+      const looked = running && part.stop === undefined ? [] : await this.#look(part, ctx.signal);
+      const decision = decidePart({ running, stoppable: part.stop !== undefined, earlierWaiting, kinds: looked.map((k) => k.state) });
+      const absent = looked.filter((k) => k.state === "absent").map((k) => k.crd);
+      refused.push(...looked.filter((k) => k.state === "forbidden").map((k) => k.crd));
+      if (decision.action === "start") await this.#start(part, ctx.signal);
+      if (decision.action === "stop") await this.#stop(part, absent);
+      if (decision.action === "wait" && decision.status === "not_served") this.#sayAbsent(part, absent);
+      this.#report(part.id, decision.status);
+      earlierWaiting ||= decision.action === "wait" || decision.action === "stop";
     }
-    return {};
+    return this.#afterPass(refused);
   }
 
-  async #missing(part: OptionalPart, signal: AbortSignal): Promise<string[]> {
-    const missing: string[] = [];
-    for (const type of part.needs) if (!(await this.#kinds.served(type, signal))) missing.push(crdNameOf(type));
-    return missing;
+  async #look(part: OptionalPart, signal: AbortSignal): Promise<Looked[]> {
+    const looked: Looked[] = [];
+    for (const type of part.needs) looked.push({ crd: crdNameOf(type), state: await this.#kinds.state(type, signal) });
+    return looked;
+  }
+
+  async #start(part: OptionalPart, signal: AbortSignal): Promise<void> {
+    await part.start(signal);
+    this.#started.add(part.name);
+    this.#said.delete(part.name);
+    this.#log.info({ part: part.name }, `${part.name} started`);
+    if (part.stop === undefined) for (const type of part.needs) await this.#kinds.forget(type);
+  }
+
+  /** Refused reads: one Warning for the whole episode, then retries with a backoff; said again when it ends. */
+  #afterPass(refused: readonly string[]): Result {
+    if (refused.length === 0) {
+      if (this.#refusedRetries !== undefined) this.#log.info("cert-manager support may read its CRDs now");
+      this.#refusedRetries = undefined;
+      return {};
+    }
+    const retries = this.#refusedRetries ?? 0;
+    const requeueAfterMs = notPermittedRetryMs(retries);
+    if (this.#refusedRetries === undefined) {
+      const crds = [...new Set(this.#parts.flatMap((p) => p.needs.map(crdNameOf)))];
+      this.#log.warn({ refused, missingRule: crdRule(crds), retryInMs: requeueAfterMs }, notPermittedWarning(crds));
+    }
+    this.#refusedRetries = retries + 1;
+    return { requeueAfterMs };
   }
 
   #sayAbsent(part: OptionalPart, missing: readonly string[]): void {

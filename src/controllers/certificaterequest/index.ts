@@ -25,6 +25,7 @@ import type { RequestStep } from "./context.ts";
 import { CrdWatches, type ServedKinds } from "./crd-watch.ts";
 import { DETECTION_KEY, OptionalStart } from "./detection.ts";
 import { CertificateRequestReconciler } from "./reconciler.ts";
+import { OptionalPartStatus } from "./status-metric.ts";
 
 export { CertificateRequestReconciler } from "./reconciler.ts";
 export { certificateRequests } from "./cert-manager.ts";
@@ -141,12 +142,15 @@ export function certManagerFrontEnd(manager: Manager, options: CertManagerSetupO
   sharedIssuanceBudget(manager);
   let wake = () => {};
   let running: RunningCertificateRequests | undefined;
+  const status = manager.shared("metrics/optional-controllers", () => new OptionalPartStatus(manager.metrics.registry));
   const detection = new OptionalStart({
     kinds: options.kinds ?? new CrdWatches(manager, () => wake()),
     log: manager.log,
+    report: (part, now) => status.set(part, now),
     parts: [
       {
         name: "VendorIssuer controllers",
+        id: "vendorissuer",
         needs: [resourceTypes.vendorIssuers, resourceTypes.clusterVendorIssuers],
         absent: "the VendorIssuer CRDs are not installed: VendorIssuers and cert-manager CertificateRequests are not served until they are (apply crds/)",
         start: async (signal) => {
@@ -157,6 +161,7 @@ export function certManagerFrontEnd(manager: Manager, options: CertManagerSetupO
       },
       {
         name: "CertificateRequest controller",
+        id: "certificaterequest",
         needs: [certificateRequests],
         absent:
           "cert-manager's CertificateRequest API is not served: the CertificateRequest controller is not started (it starts when cert-manager's CRDs are installed)",
