@@ -162,18 +162,8 @@ export function notPlaced<E>(error: E): E {
   return error;
 }
 
-/**
- * The vendor itself refused the call — a 4xx answer other than 408 and 429 — or our client refused to
- * send it: asking again will not change the answer. An answer it sent that could not be understood (a
- * 2xx whose body is garbled, oversized, of another shape), a 5xx or no answer at all is not a refusal:
- * the call may have worked, so a cancel or a revocation that got one is tried again, never counted as
- * done (an order left uncancelled would be paid for and tracked by nothing).
- */
-export function vendorRefused(error: VendorError): boolean {
-  const status = error.httpStatus;
-  if (status !== undefined) return status >= 400 && status < 500 && status !== 408 && status !== 429;
-  return !(error.kind === "transient" || error.kind === "pending" || error.kind === "rateLimited");
-}
+// Not CA-specific (a ZPA delete is judged the same way): it lives beside VendorError, re-exported here.
+export { vendorRefused } from "./vendor-error.ts";
 
 /**
  * Could a failed submit have placed the order? Only a vendor's refusal (a 4xx answer other than 408

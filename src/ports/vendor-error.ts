@@ -117,3 +117,17 @@ export function isRetryable(kind: VendorErrorKind): boolean {
 export function isTransportRetryable(kind: VendorErrorKind): boolean {
   return kind === "transient" || kind === "rateLimited";
 }
+
+/**
+ * The vendor itself refused the call — a 4xx answer other than 408 and 429 — or our client refused to
+ * send it: asking again will not change the answer. An answer it sent that could not be understood (a
+ * 2xx whose body is garbled, oversized, of another shape), a 5xx or no answer at all is not a refusal:
+ * the call may have worked, so a cancel, a revocation or a delete that got one is tried again, never
+ * counted as done nor as impossible (an order left uncancelled would be paid for, a ZPA key left
+ * undeleted would be tracked by nothing).
+ */
+export function vendorRefused(error: VendorError): boolean {
+  const status = error.httpStatus;
+  if (status !== undefined) return status >= 400 && status < 500 && status !== 408 && status !== 429;
+  return !(error.kind === "transient" || error.kind === "pending" || error.kind === "rateLimited");
+}

@@ -2,10 +2,11 @@
 // this resource holds, through its connection resolved for cleanup (contract C1); then release the
 // finalizer. A cleanup that truly cannot happen — connection or credentials gone, the vendor refuses
 // for good — says so (CleanupBlocked, with the way out) and holds the finalizer for a bounded grace,
-// then lets go with a Warning Event naming what was left behind. Transient trouble keeps retrying.
+// then lets go with a Warning Event naming what was left behind. Transient trouble keeps retrying, and
+// so does an answer that was not a refusal (ADR 0005): a garbled 200 may have deleted the object.
 import { Reason } from "../../api/v1alpha1/index.ts";
-import { meaningOf } from "../../ports/error-policy.ts";
-import { isVendorError } from "../../ports/vendor-error.ts";
+import { meaningOf, vendorReason } from "../../ports/error-policy.ts";
+import { type VendorError, isVendorError, vendorRefused } from "../../ports/vendor-error.ts";
 import { hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import type { KubeApi } from "../../runtime/kube/api.ts";
 import type { ReconcileContext, Result } from "../../runtime/reconcile.ts";
@@ -46,16 +47,16 @@ export async function finalizeManaged<T extends ManagedObject, P, C extends AnyC
       const lookup = await input.connections.resolve(kind.connectionRef(resource), t.object.metadata.namespace ?? "", kind.vendor, ctx.signal, {
         purpose: "cleanup",
       });
-      if (!lookup.ok) return blocked(input, lookup.message);
+      if (!lookup.ok) return blocked(input, lookup.message, RESTORE_CONNECTION);
       try {
         const client = kind.connect(lookup.connection, resource, view);
         const outcome = await cleanupExternal({ view, client, claims, ...holds, sameName: kind.sameName, now: tools.now(), signal: ctx.signal });
         if (outcome.kind === "wait") return { result: { requeueAfterMs: outcome.retryAfterMs }, released: false };
       } catch (e) {
         if (!isVendorError(e)) throw e;
-        // Credentials refused, or the vendor will never allow it: as impossible as a missing connection.
-        const action = meaningOf(e).action;
-        if (action === "credentials" || action === "stop") return blocked(input, e.message);
+        const step = cleanupErrorStep(e);
+        if (step === "blocked") return blocked(input, vendorReason(e), nextStepAfter(e, kind.words.system));
+        if (step === "retry") return await askAgain(input, e);
         return { result: await tools.vendorFailure(ctx, t, e), released: false };
       }
       // What was delivered names an object that no longer exists; do not leave it for workloads to trip over.
@@ -68,12 +69,45 @@ export async function finalizeManaged<T extends ManagedObject, P, C extends AnyC
 }
 
 /**
+ * What a vendor error on the deletion path leads to. Only the vendor's own refusal (`vendorRefused`: a
+ * 4xx other than 408/429, or our client refusing to send) or refused credentials make the cleanup
+ * impossible (`blocked`). An error the policy would stop on that is not a refusal — a 2xx garbled or
+ * too large to read — may have come with the object deleted: asked again (`retry`), never taken as
+ * deleted nor as impossible, so the finalizer keeps the object tracked. Anything else goes as the
+ * error policy says (`policy`: retry with backoff, or wait for a person).
+ */
+export function cleanupErrorStep(error: VendorError): "blocked" | "retry" | "policy" {
+  const action = meaningOf(error).action;
+  if (action === "credentials") return "blocked";
+  if (action === "stop") return vendorRefused(error) ? "blocked" : "retry";
+  return "policy";
+}
+
+const RESTORE_CONNECTION = "Restore the connection or its credentials";
+
+function nextStepAfter(error: VendorError, system: string): string {
+  if (meaningOf(error).action === "credentials") return RESTORE_CONNECTION;
+  return `${system} refused the delete: remove what it objects to (or the object) in the ${system} console`;
+}
+
+/** An answer that was no refusal: Synced says so, and the error goes back to the queue, which backs off. */
+async function askAgain<T extends ManagedObject, P, C extends AnyClient, D>(input: FinalizeInput<T, P, C, D>, error: VendorError): Promise<never> {
+  const { ctx, t, kind, tools } = input;
+  const message = `${vendorReason(error)}; not a refusal, so the ${kind.words.noun} may be deleted already: asking again with backoff, the finalizer stays until ${kind.words.system} answers.`;
+  const changed = await tools.fail(t, { reason: Reason.VendorError, message, keepReady: true }, ctx.signal);
+  if (changed) tools.event(t, "Warning", Reason.VendorError, "Delete", message);
+  ctx.log.warn({ err: error.toJSON() }, `${kind.words.system} answer to a cleanup call not understood; asking again`);
+  throw error;
+}
+
+/**
  * The object cannot be deleted. Say so, with the way out; after the grace, release the resource and
  * leave the object, said in a Warning Event.
  */
 async function blocked<T extends ManagedObject, P, C extends AnyClient, D>(
   input: FinalizeInput<T, P, C, D>,
   why: string,
+  nextStep: string,
 ): Promise<{ readonly result: Result; readonly released: boolean }> {
   const { ctx, t, kind, tools } = input;
   const words = kind.words;
@@ -92,7 +126,7 @@ async function blocked<T extends ManagedObject, P, C extends AnyClient, D>(
     return { result: {}, released: true };
   }
   const until = new Date(Date.parse(deletionTimestamp ?? "") + input.cleanupGraceMs).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const message = `cannot delete ${what}: ${why}. Restore the connection or its credentials, or set spec.deletionPolicy: Orphan to release this resource now; at ${until} it is released and the ${words.noun} left in ${words.system}`;
+  const message = `cannot delete ${what}: ${why}. ${nextStep}, or set spec.deletionPolicy: Orphan to release this resource now; at ${until} it is released and the ${words.noun} left in ${words.system}`;
   const changed = await tools.fail(t, { reason: Reason.CleanupBlocked, message, keepReady: false }, ctx.signal);
   if (changed) tools.event(t, "Warning", Reason.CleanupBlocked, "Delete", message);
   return { result: { requeueAfterMs: clampDelay(cleanupRetryMs(deletionTimestamp, tools.now(), input.cleanupGraceMs)) }, released: false };
