@@ -6,5 +6,7 @@ simulationSuite("simulation: ManagedCertificate under seeded fault schedules", [
   "cloudflare-delete",
   "sectigo",
   "sectigo-delete",
+  "cloudflare-replace",
+  "sectigo-replace",
   "certificate-teardown",
 ]);

@@ -20,4 +20,12 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
     family: "cloudflare",
     why: "cloudflare: the key Secret deleted after the certificate reached the TLS Secret but before status recorded it; a new key was stored for the revision and the order could never be collected (FINDINGS F4)",
   },
+  {
+    seed: 6_000_041,
+    why: "cloudflare-replace: a replace dropped the first intent's annotation while its order was in flight; the next pass ordered revision 1 again (FINDINGS F5)",
+  },
+  {
+    seed: 7_000_035,
+    why: "sectigo-replace: a replace dropped the first intent while its order was in flight; the order was never recorded (FINDINGS F5)",
+  },
 ];

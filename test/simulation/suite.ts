@@ -21,6 +21,8 @@ export const SCHEDULES: Readonly<Record<string, number>> = {
   sectigo: 350,
   "sectigo-delete": 300,
   "certificate-teardown": 250,
+  "cloudflare-replace": 150,
+  "sectigo-replace": 150,
   zpa: 2_900,
   "zpa-delete": 2_500,
   "zpa-teardown": 1_400,

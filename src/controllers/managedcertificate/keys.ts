@@ -115,6 +115,17 @@ export async function loadKey(
   return { secret: live, key: classifySecret(live, owner) === "ours" ? storedKey(live, revision, spec) : undefined };
 }
 
+/** The key for a new revision, and whether an earlier pass had stored it (then orders with it may exist). */
+export type RevisionKey =
+  | { readonly key: KeyObject; readonly storedEarlier?: undefined }
+  /**
+   * The key was already stored for this revision, by a pass whose intent is not on record: it died
+   * before recording one, or (a first intent, kept in an annotation) the record was lost since, e.g.
+   * to a `kubectl replace` of the resource. request.ts decides what that means.
+   */
+  | { readonly key: KeyObject; readonly storedEarlier: true }
+  | { readonly conflict: true };
+
 /**
  * The key for a new revision, persisted before its CSR leaves: the one already stored for it, or a
  * new one (rotationPolicy Never: `current`, the key in the TLS Secret). `conflict`: the key Secret's
@@ -127,7 +138,7 @@ export async function keyForRevision(
   revision: number,
   current: KeyObject | undefined,
   signal: AbortSignal,
-): Promise<{ key: KeyObject } | { conflict: true }> {
+): Promise<RevisionKey> {
   const cached = io.secrets.get(`${owner.namespace}/${keySecretName(owner.name)}`);
   if (cached === undefined) {
     // Nothing cached, as for every new resource: create it, with no read first (issue 13). If one
@@ -148,7 +159,7 @@ export async function keyForRevision(
     if (wrote !== "stale") return wrote === "conflict" ? { conflict: true } : { key };
   }
   const stored = await loadKey(io, owner, revision, spec, signal);
-  if (stored.key !== undefined) return { key: stored.key };
+  if (stored.key !== undefined) return { key: stored.key, storedEarlier: true };
   const key = await chooseKey(spec, current);
   const wrote = await writeOwnedSecret(io.client, owner, desiredKeySecret(owner, key, revision), stored.secret, signal);
   return wrote === "conflict" ? { conflict: true } : { key };

@@ -20,7 +20,7 @@ import { type IssuedOrder, type OrderJob, type OrderingOutcome, advanceOrder, st
 import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec, iso } from "../ordering/record.ts";
 import type { OrderTiming } from "../ordering/timing.ts";
 import { classifySecret, hasData, type Secret } from "../shared/owned-secret.ts";
-import type { CertificateContext, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
+import type { CertificateContext, CertificateObject, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
 import { firstIntentPatch, intentOf, takenOver } from "./intent.ts";
 import { type IntentKeyRef, keyOfIntent } from "./key-repair.ts";
 import { keyForRevision, keySecretName } from "./keys.ts";
@@ -101,12 +101,27 @@ export async function startIssuance(
   const order = await buildOrder(ctx.mc.spec, ctx.owner, ctx.specHash, keyed.key, revision);
   const message = `${decision.message} Ordering revision ${revision} from ${ctx.vendor}.${checked.rounded === undefined ? "" : ` ${checked.rounded}`}`;
   if (checked.rounded !== undefined) port.record({ type: "Normal", reason: "DurationRounded", action: "Issue", note: checked.rounded });
-  const outcome = await startOrder(orderJob(ctx, port, ports, keys, { secretBroken }), order, {
-    reason: Reason.Pending,
-    message,
-    startedBecause: decision.reason,
-  });
+  const outcome = await startOrder(
+    orderJob(ctx, port, ports, keys, { secretBroken }),
+    order,
+    { reason: Reason.Pending, message, startedBecause: decision.reason },
+    keyed.storedEarlier === true ? lostFirstIntentSince(port.obj) : undefined,
+  );
   return afterOrdering(ctx, port, ports, keys, outcome);
+}
+
+/**
+ * The revision's key was stored by an earlier pass. Where the intent lives in status, that pass died
+ * before recording one, and so before any paid call. Where it would live in the annotation (no cleanup
+ * finalizer: ADR 0020), the pass may have recorded it, sent the order, and then lost the annotation
+ * with the object's metadata (a `kubectl replace` or a GitOps replace-sync drops both annotation and
+ * finalizer, and keeps status): its orders are looked up before anything is ordered. None of them can
+ * be older than the resource, nor than the certificate it holds.
+ */
+function lostFirstIntentSince(obj: CertificateObject): Date | undefined {
+  if (hasFinalizer(obj, finalizers.cleanup)) return undefined;
+  const bounds = [obj.metadata.creationTimestamp, obj.status?.notBefore].map((t) => Date.parse(t ?? "")).filter((t) => Number.isFinite(t));
+  return new Date(bounds.length === 0 ? 0 : Math.max(...bounds));
 }
 
 /**

@@ -57,6 +57,23 @@ export function attemptOf(p: PendingOrder, now: Date, windowMs: number): Pending
   return { ...rest, state: "Submitting", submits: (p.submits ?? 0) + 1, submittedTime: iso(now), settleDeadline: iso(new Date(now.getTime() + windowMs)) };
 }
 
+/**
+ * An intent whose paid call an earlier pass may have sent without a record of it surviving (the front
+ * end knows why): treated as a call with no answer, sent as late as now, whose orders are no older than
+ * `since`. It is looked up until one settle window from now before anything is ordered, and swept after.
+ */
+export function possiblySent(intent: PendingOrder, since: Date, now: Date, windowMs: number): PendingOrder {
+  return {
+    ...intent,
+    startedTime: iso(since),
+    state: "OutcomeUnknown",
+    submits: Math.max(1, intent.submits ?? 0),
+    submittedTime: iso(now),
+    settleDeadline: iso(new Date(now.getTime() + windowMs)),
+    unknownOutcomes: (intent.unknownOutcomes ?? 0) + 1,
+  };
+}
+
 /** The vendor has the order: its reference, recorded right after the answer (or the look-up). */
 export function placedOrder(p: PendingOrder, vendorRef: string, state: PlacedState): PendingOrder {
   const { settleDeadline: _d, nextPollTime: _n, ...rest } = p;

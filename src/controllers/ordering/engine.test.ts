@@ -272,6 +272,37 @@ describe("ordering engine", () => {
     expect(h.trail).toEqual([]);
   });
 
+  it("an intent an earlier pass may have sent (its record lost): looked up first; found, it is collected and never sent again", async () => {
+    const order = await anOrder();
+    const since = at(-30);
+    let asked: Date | undefined;
+    const h = harness(order, {
+      findOrders: async (intent) => {
+        asked = intent.recordedAt;
+        return [{ vendorRef: "cf-7", state: "issued", placedAt: at(-29) }];
+      },
+      collect: async (ref, o) => issue(o, ref),
+    });
+    const out = await startOrder(h.job, order, { reason: "Pending", message: "m" }, since);
+    expect(out).toMatchObject({ kind: "issued", issued: { vendorRef: "cf-7" } });
+    expect(asked).toEqual(since);
+    expect(h.trail).toEqual(["call find", "step found", "write Pending cf-7", "step vendor-ref-recorded", "call collect", "step collected"]);
+    // Swept afterwards: a second order of the lost pass, if any, is looked for and cancelled.
+    expect(h.record()).toMatchObject({ unknownOutcomes: 1, startedTime: "2026-03-01T09:59:30Z" });
+  });
+
+  it("an intent an earlier pass may have sent, not found: looked up again until one settle window from now, only then sent", async () => {
+    const order = await anOrder();
+    const h = harness(order, { findOrders: async () => [], submit: async (o) => issue(o) });
+    const first = await startOrder(h.job, order, { reason: "Pending", message: "m" }, at(-30));
+    expect(first).toMatchObject({ kind: "waiting" });
+    expect(h.trail).toEqual(["call find", "step found", "write OutcomeUnknown (OutcomeUnknown)"]);
+    expect(h.record()?.settleDeadline).toBe("2026-03-01T10:03:00Z");
+    const late = await advanceOrder({ ...h.job, now: at(181) }, h.record()!);
+    expect(late).toMatchObject({ kind: "issued" });
+    expect(h.trail.slice(3)).toEqual(["call find", "step found", "write Submitting (Pending)", "step intent-recorded", "call submit", "step submitted"]);
+  });
+
   it("an order made with another key than the intent recorded is never sent nor collected: the intent is abandoned (a lost key)", async () => {
     const recorded = await anOrder();
     const other = await anOrder(); // the key Secret was deleted and a new key stored for the same revision

@@ -29,6 +29,7 @@ import {
   failureReason,
   nextStep,
   placedOrder,
+  possiblySent,
   settleDeadlineOf,
   sweepWhenEnded,
 } from "./decide.ts";
@@ -109,10 +110,17 @@ export type OrderingOutcome =
   /** No paid call left: the connection's budget is spent (nothing was written). */
   | { readonly kind: "budgetSpent"; readonly retryAfterMs: number; readonly limit: number };
 
-/** A new intent for `order`: recorded with this call's time and deadline (one guarded write), then sent. */
-export async function startOrder(job: OrderJob, order: CertificateOrder, note: OrderNote): Promise<OrderingOutcome> {
+/**
+ * A new intent for `order`: recorded with this call's time and deadline (one guarded write), then sent.
+ * `mayExistSince`: an earlier pass may have sent it and lost the record (the front end says when its
+ * orders could start): it is looked up first, as after a call with no answer (decide.ts possiblySent).
+ */
+export async function startOrder(job: OrderJob, order: CertificateOrder, note: OrderNote, mayExistSince?: Date): Promise<OrderingOutcome> {
   const fingerprint = await job.ca.fingerprint?.(order);
-  return submit(job, newIntent(order, job.now, fingerprint), order, note);
+  const intent = newIntent(order, job.now, fingerprint);
+  if (mayExistSince === undefined) return submit(job, intent, order, note);
+  job.log.info({ revision: intent.revision, since: iso(mayExistSince) }, "an earlier pass may have ordered this revision; looking it up before ordering");
+  return advanceOrder(job, possiblySent(intent, mayExistSince, job.now, job.timing.windowMs));
 }
 
 /** Moves a recorded intent on: keeps its planned time, collects, looks up an unanswered call, or sends it (again). */

@@ -45,6 +45,17 @@ function setupCertificates(vendor: "cloudflare" | "sectigo", opts: { deletes: bo
   };
 }
 
+/** The everyday setup, plus one replace in the first seconds, while the first orders are in flight. */
+function replacedEarly(vendor: "cloudflare" | "sectigo") {
+  return (w: World, rng: Rng) => {
+    setupCertificates(vendor, { deletes: false })(w, rng);
+    const actionRng = rng.fork("early-replace");
+    w.scheduler.at(w.start + rng.int(4_000), `user: ${mcActions.replace.name}`, () => {
+      w.scheduler.log(`  ${mcActions.replace.run(w, actionRng) ?? "(nothing to act on)"}`);
+    });
+  };
+}
+
 const everyday: ReadonlyArray<readonly [UserAction, number]> = [
   [mcActions.changeNames, 3],
   [mcActions.renew, 2],
@@ -87,6 +98,22 @@ export const certificateFamilies: readonly Family[] = [
     setup: setupCertificates("sectigo", { deletes: true }),
     actions: deletes,
     actionCount: [1, 3],
+  },
+  {
+    id: 6,
+    name: "cloudflare-replace",
+    description: "Cloudflare-like CA; the resource is replaced (kubectl replace) while its first order may be in flight",
+    setup: replacedEarly("cloudflare"),
+    actions: [...everyday, [mcActions.replace, 4]],
+    actionCount: [0, 2],
+  },
+  {
+    id: 7,
+    name: "sectigo-replace",
+    description: "Sectigo-like CA; the resource is replaced (kubectl replace) while its first order may be in flight",
+    setup: replacedEarly("sectigo"),
+    actions: [...everyday, [mcActions.replace, 4]],
+    actionCount: [0, 2],
   },
   {
     id: 5,

@@ -223,6 +223,19 @@ export const mcActions = {
       return `user deletes ${keyOf(mc)} and will apply it again (GitOps prune + re-create)`;
     },
   },
+  replace: {
+    name: "kubectl replace a ManagedCertificate",
+    run: (w, rng) => {
+      // A replace (kubectl replace, a GitOps replace-sync) PUTs the user's manifest: the operator's
+      // annotations and finalizers go, status stays. One whose first order is in flight is the one at risk.
+      const live = w.model.all<Live>(resourceTypes.managedCertificates).filter((o) => o.metadata.deletionTimestamp === undefined);
+      const inFlight = live.filter((o) => o.metadata.annotations?.[annotations.orderIntent] !== undefined);
+      const mc = inFlight.length > 0 ? rng.pick(inFlight) : live.length > 0 ? rng.pick(live) : undefined;
+      if (mc === undefined) return undefined;
+      patch(w, resourceTypes.managedCertificates, mc, { metadata: { annotations: null, finalizers: null } });
+      return `user replaces ${keyOf(mc)} (its annotations and finalizers are dropped, status kept)`;
+    },
+  },
 } satisfies Record<string, UserAction>;
 
 function tryCreate(
