@@ -170,9 +170,19 @@ describe.skipIf(!cm.available)("the CertificateRequest controller follows cert-m
     operator.child.kill("SIGTERM");
     await operator.exited();
     operator = undefined;
-    await sleep(500); // the audit log is written when each request (and watch) completes
-    const asked = await auditedRequests(auditLog, OPERATOR_USER);
-    const crdRequests = asked.filter((r) => r.uri.startsWith("/apis/apiextensions.k8s.io/v1/customresourcedefinitions"));
+    // The audit log has each request when it completes: a watch when the API server sees it end, which
+    // may be after the process has exited. Wait for the CRD watches to be there, then read it all.
+    const isCrdRequest = (r: Audited) => r.uri.startsWith("/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+    const asked = await eventually(
+      "the operator's CRD watches in the audit log",
+      async () => {
+        const all = await auditedRequests(auditLog, OPERATOR_USER);
+        return all.some((r) => isCrdRequest(r) && r.verb === "watch") ? all : undefined;
+      },
+      30_000,
+      200,
+    );
+    const crdRequests = asked.filter(isCrdRequest);
     const discovery = asked.filter((r) => /^\/apis\/[^/]+\/[^/?]+$/.test(r.uri.split("?")[0] ?? "") && r.verb === "get");
     log(
       `operator's CRD requests: ${crdRequests.map((r) => `${r.verb} ${decodeURIComponent(r.uri.split("fieldSelector=")[1]?.split("&")[0] ?? "(all)")}`).join(", ")}`,

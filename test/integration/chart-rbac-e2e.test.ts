@@ -154,8 +154,9 @@ describe("end to end under exactly the chart's RBAC", () => {
       expect(ready(pk)?.status).toBe("True");
       // Nothing the operator tried was refused by RBAC: its watches on the cert-manager front end's CRDs
       // (by name) included, which started the issuer controllers.
+      // The issuer controllers start on their own path (cert-manager's CRDs seen), not before the Ready above.
+      await eventually("the VendorIssuer controllers started", () => operator.logs.some((l) => l.includes('"VendorIssuer controllers started"')), 30_000);
       expect(operator.logs.filter((l) => /forbidden|403/i.test(l))).toEqual([]);
-      expect(operator.logs.some((l) => l.includes('"VendorIssuer controllers started"'))).toBe(true);
       const lease = await client.get<KubeObject & { spec: { holderIdentity: string } }>(core.leases, system, "certbridge-leader");
       expect(lease.spec.holderIdentity).toBe(`${release}-0`);
     } finally {

@@ -194,6 +194,16 @@ afterAll(async () => {
 describe("certbridge status", () => {
   it("Ready: walks the chain — conditions, revision, vendor ref, validity and renewal, connection, budget, Secret (owner, hash), key Secret, Events — and exits 0", async () => {
     const mc = await getMc("ready");
+    // The Issued Event is sent after the status write that made it Ready, without waiting: it may land later.
+    await eventually(
+      "the Issued Event of mcert/ready",
+      async () =>
+        (await client.list<KubeObject & { reason?: string; regarding?: { name?: string } }>(core.events, { namespace: ns })).items.some(
+          (e) => e.reason === "Issued" && e.regarding?.name === "ready",
+        ),
+      30_000,
+      200,
+    );
     const { code, out, err } = await cli(statusCommand, [`mcert/ready`, "-n", ns]);
     expect(err).toBe("");
     expect(code).toBe(0);
@@ -474,6 +484,7 @@ async function run(command: string, args: string[], env: NodeJS.ProcessEnv): Pro
   let err = "";
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const [code] = (await once(child, "exit")) as [number | null];
+  // "close", not "exit": the process can be gone while the last of its output is still in the pipe.
+  const [code] = (await once(child, "close")) as [number | null];
   return { code, out, err };
 }

@@ -83,7 +83,10 @@ describe("certbridge dev (real process)", () => {
       const info = JSON.parse(await waitForFile(readyFile, child, () => stdout + stderr, READY_WITHIN_MS)) as DevReadyInfo;
       process.stdout.write(`certbridge dev ready in ${Date.now() - startedAt} ms\n`);
 
-      // The printed block tells the user where things are.
+      // The printed block tells the user where things are. dev prints it just after writing the ready
+      // file, and a pipe delivers it when it does: wait for the block itself.
+      const blockWithin = Date.now() + 10_000;
+      while (!stdout.includes("Ctrl-C stops everything.") && Date.now() < blockWithin) await sleep(100);
       expect(stdout).toContain(`export KUBECONFIG=${info.kubeconfig}`);
       expect(stdout).toContain("kubectl get certbridge -A");
       expect(stdout).toContain("kubectl explain managedcertificate.spec");
@@ -158,8 +161,9 @@ describe("certbridge dev (real process)", () => {
         const secret = await client.get<Secret>(core.secrets, ns, k.spec.secretName);
         expect(secret.data?.[k.spec.secretKey ?? "provisioningKey"], `${k.metadata.name}: key delivered`).toBeTruthy();
       }
-      // dev says so itself, once every sample is Ready.
-      const saidReady = Date.now() + 5_000;
+      // dev says so itself, once every sample is Ready: its own look comes every second, and on a loaded
+      // machine its two LISTs and the pipe take their time.
+      const saidReady = Date.now() + 30_000;
       while (!stdout.includes("all 6 samples are Ready") && Date.now() < saidReady) await sleep(250);
       expect(stdout).toContain("all 6 samples are Ready");
 

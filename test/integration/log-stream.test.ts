@@ -18,7 +18,8 @@ function run(args: string[]) {
   const out = { stdout: "", stderr: "" };
   child.stdout.on("data", (c: Buffer) => (out.stdout += c.toString()));
   child.stderr.on("data", (c: Buffer) => (out.stderr += c.toString()));
-  const exited = once(child, "exit").then(([code]) => code as number | null);
+  // "close", not "exit": the process can be gone while its last lines are still in the pipe.
+  const exited = once(child, "close").then(([code]) => code as number | null);
   return { child, out, exited };
 }
 

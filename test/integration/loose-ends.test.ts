@@ -214,9 +214,12 @@ describe("ManagedCertificate loose ends", () => {
     // Another resource's Secret (our labels, another owner) and a user's Secret are untouched.
     expect((await getSecret(ns, "other-tls"))?.metadata.resourceVersion).toBe(other.metadata.resourceVersion);
     expect((await getSecret(ns, "user-tls"))?.metadata.resourceVersion).toBe(user.metadata.resourceVersion);
-    expect((await eventsAbout(ns, "moves", "SecretMoved")).map((e) => e.note)).toEqual([
-      "Deleted Secret moves-tls: the certificate is now in Secret moves-tls-2 (spec.secretName changed).",
-    ]);
+    // Events are sent without holding up the reconcile: the one for the deletion may land after the status write.
+    const moves = await eventually("a SecretMoved Event", async () => {
+      const list = await eventsAbout(ns, "moves", "SecretMoved");
+      return list.length > 0 ? list : undefined;
+    });
+    expect(moves.map((e) => e.note)).toEqual(["Deleted Secret moves-tls: the certificate is now in Secret moves-tls-2 (spec.secretName changed)."]);
   });
 
   it("a missing PKCS#12 password Secret: SecretNotFound with the next step and no vendor order at all; once it exists, one order", async () => {
@@ -266,7 +269,10 @@ describe("ManagedCertificate loose ends", () => {
     expect(scmOrdersFor(mc.metadata.uid!)).toBe(1);
     const lifetimeDays = (Date.parse(String(issued.status?.["notAfter"])) - Date.parse(String(issued.status?.["notBefore"]))) / 86_400_000;
     expect(Math.round(lifetimeDays)).toBe(365);
-    const rounded = await eventsAbout(ns, "term", "DurationRounded");
+    const rounded = await eventually("a DurationRounded Event", async () => {
+      const list = await eventsAbout(ns, "term", "DurationRounded");
+      return list.length > 0 ? list : undefined;
+    });
     expect(rounded.map((e) => e.note)).toEqual([
       'Sectigo issues 365 days for spec.duration 8000h (333.3 days), 31.7 days longer: it offers terms of 365, 730 days (profile "OV SSL").',
     ]);

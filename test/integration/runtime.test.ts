@@ -114,6 +114,10 @@ describe("controller", () => {
     let concurrent = 0;
     let maxConcurrent = 0;
     let lastSeen = "";
+    // A reconcile that begins during the burst lasts until the burst has been sent. Without this the burst
+    // depends on speeds: on a loaded machine each update can take longer to write than a 25 ms reconcile,
+    // and every event would then be reconciled alone however well the queue collapses them.
+    let burstSent: Promise<void> = Promise.resolve();
     const controller = manager.controller({
       concurrency: 4,
       reconciler: {
@@ -122,6 +126,7 @@ describe("controller", () => {
           reconciles++;
           maxConcurrent = Math.max(maxConcurrent, ++concurrent);
           await sleep(25); // a realistic reconcile takes time; events keep arriving meanwhile
+          await burstSent;
           lastSeen = informer.get(key)?.data?.n ?? "";
           concurrent--;
           return {};
@@ -133,7 +138,10 @@ describe("controller", () => {
     try {
       await eventually("initial reconcile", () => reconciles >= 1);
       const before = reconciles;
+      let sent = () => {};
+      burstSent = new Promise<void>((resolve) => (sent = resolve));
       for (let i = 1; i <= 100; i++) await client.mergePatch(configMaps, ns, "hot", { data: { n: String(i) } });
+      sent();
       await eventually("final state reconciled", () => lastSeen === "100");
       await sleep(300);
       const burst = reconciles - before;

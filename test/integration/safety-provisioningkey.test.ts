@@ -467,7 +467,8 @@ describe("finding 5: deletionPolicy Delete after the connection and its credenti
     expect(condition(blocked, "Ready")?.message).toContain("deletionPolicy: Orphan");
     await eventually("CleanupBlocked event", async () => (await events(ns)).some((e) => e.reason === "CleanupBlocked" && e.type === "Warning"));
     await eventually("released after the grace", () => gone(ns, "k"), graceMs + 30_000, 200);
-    const orphaned = (await events(ns)).find((e) => e.reason === "KeyOrphaned");
+    // The Event is sent just before the finalizer goes, without waiting for it: it may land after.
+    const orphaned = await eventually("a KeyOrphaned Event", async () => (await events(ns)).find((e) => e.reason === "KeyOrphaned"));
     expect(orphaned?.type).toBe("Warning");
     expect(orphaned?.note).toContain(pk.status!.id!);
     expect(simKey(pk.status?.id), "left in ZPA, and said so").toBeDefined();
