@@ -87,6 +87,12 @@ describe("the annotation's intent is live iff readable, this object's, status ho
       live: false,
       not: "otherObject",
     },
+    {
+      why: "names a vendor order: the operator writes it before any paid call, so a hand-written one (it could name another tenant's order)",
+      o: obj({ annotation: annotation("a1", { vendorRef: "ssl:1043", state: "Pending" }) }),
+      live: false,
+      not: "namesAnOrder",
+    },
   ])("$why", ({ o, live, not }) => {
     const got = annotationLiveness(o);
     expect(got.live).toBe(live);
@@ -140,6 +146,15 @@ describe("the first intent's patch", () => {
     );
     expect(ids.size).toBe(50);
   });
+});
+
+it("a live annotation's fingerprint is not read: a Cloudflare look-up by it could be pointed at another tenant's certificate", () => {
+  const got = annotationLiveness(obj({ annotation: annotation("a1", { fingerprint: "f".repeat(64), publicKeySha256: "a".repeat(64) }) }));
+  expect(got.live).toBe(true);
+  if (got.live) {
+    expect(got.record.fingerprint).toBeUndefined();
+    expect(got.record.publicKeySha256).toBe("a".repeat(64));
+  }
 });
 
 describe("the informer keeps an annotation intent only while it may be live (issue 13: ~0.5 KB a resource)", () => {

@@ -6,8 +6,15 @@
 // the same guarded merge patch that adds the finalizer: one write where there were two. The
 // annotation is write-once (clearing it would cost the request saved), so it has a liveness rule:
 //
-//   LIVE iff it is readable, it was written for this object (its marker's UID), status holds no
-//   pendingIssuance, and status.orderIntentTaken is not its id.
+//   LIVE iff it is readable, it was written for this object (its marker's UID), names no vendor
+//   order, status holds no pendingIssuance, and status.orderIntentTaken is not its id.
+//
+// Unlike status, an annotation is anyone's to write who may edit the resource, so nothing in it is
+// trusted beyond what it can prove: the operator writes it before any paid call (it never names a
+// vendor order: one that does was written by hand); its fingerprint is dropped on reading (a Cloudflare
+// look-up by fingerprint could be pointed at another tenant's certificate, and the key is evidence
+// enough); and its key must be one this resource holds before anything it names is looked up,
+// collected, swept or cancelled (intent-trust.ts, the one I/O check).
 //
 // Every status write that writes pendingIssuance or ends the intent (issued, failed, abandoned) sets
 // orderIntentTaken to the live annotation's id (`takenOver`); every other status write keeps the field
@@ -35,7 +42,7 @@ const Stored = z.object({ id: z.string().min(1).max(64), order: PendingIssuance 
 /** Why the annotation's intent is, or is not, the intent in flight (each a row of the case table in intent.test.ts). */
 export type AnnotationLiveness =
   | { readonly live: true; readonly id: string; readonly record: IntentRecord }
-  | { readonly live: false; readonly why: "absent" | "unreadable" | "otherObject" | "statusHolds" | "taken" };
+  | { readonly live: false; readonly why: "absent" | "unreadable" | "otherObject" | "namesAnOrder" | "statusHolds" | "taken" };
 
 /** The liveness rule (module comment). */
 export function annotationLiveness(obj: CertificateObject): AnnotationLiveness {
@@ -46,9 +53,12 @@ export function annotationLiveness(obj: CertificateObject): AnnotationLiveness {
   if (stored === undefined) return { live: false, why: "unreadable" };
   // Copied with the object's manifest to a new object (a restore, a re-create from `get -o yaml`): not its intent.
   if (markerUid(stored.order.marker) !== obj.metadata.uid) return { live: false, why: "otherObject" };
+  // Written before any paid call, so never with a vendor order: a name there could be anyone's order.
+  if (stored.order.vendorRef !== undefined) return { live: false, why: "namesAnOrder" };
   if (obj.status?.pendingIssuance !== undefined) return { live: false, why: "statusHolds" };
   if (obj.status?.orderIntentTaken === stored.id) return { live: false, why: "taken" };
-  return { live: true, id: stored.id, record: stored.order };
+  const { fingerprint: _untrusted, ...record } = stored.order;
+  return { live: true, id: stored.id, record };
 }
 
 /** The intent in flight: status.pendingIssuance, else a live annotation intent, else none. */
@@ -97,6 +107,20 @@ export function firstIntentPatch(obj: CertificateObject, record: IntentRecord, i
       resourceVersion: obj.metadata.resourceVersion,
       finalizers: current.includes(finalizers.cleanup) ? current : [...current, finalizers.cleanup],
       annotations: { [ORDER_INTENT_ANNOTATION]: JSON.stringify({ id, order: record }) },
+    },
+  };
+}
+
+/**
+ * The cleanup finalizer alone, guarded like firstIntentPatch: for a first intent whose record already
+ * names a vendor order (found by its look-up), which goes to status instead of the annotation.
+ */
+export function cleanupFinalizerPatch(obj: CertificateObject): Record<string, unknown> {
+  const current = obj.metadata.finalizers ?? [];
+  return {
+    metadata: {
+      resourceVersion: obj.metadata.resourceVersion,
+      finalizers: current.includes(finalizers.cleanup) ? current : [...current, finalizers.cleanup],
     },
   };
 }

@@ -28,6 +28,7 @@ import type { CertificateContext, CertificateObject, IssuanceStep, ResourcePort,
 import type { ManagedCertificateDeps } from "./deps.ts";
 import { CertificateDeletion, needsCleanupFinalizer } from "./finalizer.ts";
 import { intentOf, takenOver } from "./intent.ts";
+import { annotationIntentTrusted } from "./intent-trust.ts";
 import { restoreSecret, writeCertificateSecret } from "./issuing.ts";
 import { repairKeySecret } from "./key-repair.ts";
 import { KEYSTORE_RECHECK_MS } from "./keystore.ts";
@@ -105,6 +106,8 @@ export class ManagedCertificateReconciler implements Reconciler {
       log: rc.log,
       countCall: (vendor, operation) => this.deps.metrics?.vendorCalls.inc({ vendor, operation }),
     };
+    // A first intent in the annotation is acted on (deletion included) only with its key in hand (intent-trust.ts).
+    await annotationIntentTrusted(ctx, port, this.deps);
     if (obj.metadata.deletionTimestamp) return this.#delete(ctx, port);
 
     // Anything from here may pay for an order: refused while the connection or namespace is being deleted (C1).

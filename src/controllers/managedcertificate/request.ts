@@ -21,7 +21,7 @@ import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec
 import type { OrderTiming } from "../ordering/timing.ts";
 import { classifySecret, hasData, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, CertificateObject, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
-import { firstIntentPatch, intentOf, takenOver } from "./intent.ts";
+import { cleanupFinalizerPatch, firstIntentPatch, intentOf, takenOver } from "./intent.ts";
 import { type IntentKeyRef, keyOfIntent } from "./key-repair.ts";
 import { keyForRevision, keySecretName } from "./keys.ts";
 import { buildOrder, connectionKey, knownVendorRefs, nextRevision } from "./order.ts";
@@ -189,10 +189,12 @@ function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPor
       if (!hasFinalizer(port.obj, finalizers.cleanup)) {
         // The reconciler adds the finalizer up front whenever an intent is in flight (finalizer.ts): none is here.
         if (current !== undefined) throw new Error("an intent in flight without the cleanup finalizer; not ordering");
-        await port.patch(firstIntentPatch(port.obj, stored));
+        // A record naming a vendor order (found by a first intent's look-up) never goes to the annotation,
+        // where a name could be anyone's (intent.ts): the finalizer first, then status.
+        await port.patch(stored.vendorRef === undefined ? firstIntentPatch(port.obj, stored) : cleanupFinalizerPatch(port.obj));
         // Guarded, so a deletion since our read is a conflict; checked again all the same: nothing is ordered for a deleting object.
         if (port.obj.metadata.deletionTimestamp !== undefined) throw new Error("the resource is being deleted; not ordering");
-        return;
+        if (stored.vendorRef === undefined) return;
       }
       const status = takenOver({ ...port.status, pendingIssuance: stored }, port.obj);
       await port.save(note === undefined ? status : whileOrdering(status, port.obj.metadata.generation, ctx.now, note, opts));
