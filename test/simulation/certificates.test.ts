@@ -8,5 +8,6 @@ simulationSuite("simulation: ManagedCertificate under seeded fault schedules", [
   "sectigo-delete",
   "cloudflare-replace",
   "sectigo-replace",
+  "certificate-forgery",
   "certificate-teardown",
 ]);

@@ -23,6 +23,7 @@ export const SCHEDULES: Readonly<Record<string, number>> = {
   "certificate-teardown": 250,
   "cloudflare-replace": 150,
   "sectigo-replace": 150,
+  "certificate-forgery": 150,
   zpa: 2_900,
   "zpa-delete": 2_500,
   "zpa-teardown": 1_400,

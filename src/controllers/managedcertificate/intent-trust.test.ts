@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createTestCa } from "../../pki/test-ca.ts";
 import { generateKey, publicKeyOf } from "../../pki/keys.ts";
+import type { SecretOwner } from "../shared/owned-secret.ts";
 import { ORDER_INTENT_ANNOTATION } from "./intent.ts";
 import { desiredKeySecret, publicKeySha256 } from "./keys.ts";
 import { ctx, fakeCa, setup } from "./test-support.ts";
@@ -78,7 +79,7 @@ describe("an order-intent annotation naming a key the resource does not hold", (
     const stored = JSON.parse(obj.metadata.annotations![ORDER_INTENT_ANNOTATION]!) as { id: string; order: Record<string, unknown> };
     stored.order["publicKeySha256"] = publicKeySha256(own);
     obj.metadata.annotations![ORDER_INTENT_ANNOTATION] = JSON.stringify(stored);
-    const owner = { kind: "ManagedCertificate", namespace: "ns", name: "web", uid: "0000-web" };
+    const owner: SecretOwner = { kind: "ManagedCertificate", namespace: "ns", name: "web", uid: "0000-web" };
     cluster.secrets.set("ns/web-certbridge-key", {
       ...desiredKeySecret(owner, own, 1),
       metadata: { ...desiredKeySecret(owner, own, 1).metadata, resourceVersion: "5" },

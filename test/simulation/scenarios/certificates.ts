@@ -4,18 +4,19 @@
 // problem in one does not hide a new one in another.
 import type { Rng } from "../rng.ts";
 import type { World } from "../world.ts";
+import { forgeIntent } from "./forgery.ts";
 import { certificateSpec, managedCertificate, mcActions, namespace, sharedActions, vendorConnection, type Family, type UserAction } from "./common.ts";
 
 const TENANT = { cloudflare: "cf-zone-1", sectigo: "scm-customer-1" } as const;
 
-function setupCertificates(vendor: "cloudflare" | "sectigo", opts: { deletes: boolean }) {
+function setupCertificates(vendor: "cloudflare" | "sectigo", opts: { deletes: boolean; twoNamespaces?: boolean }) {
   return (w: World, rng: Rng) => {
     w.certificates.addTenant(TENANT[vendor], vendor, {
       approval: vendor === "sectigo" && rng.chance(0.5),
       issueDelayMs: [2_000, 90_000],
       approveDelayMs: [10_000, 240_000],
     });
-    const namespaces = rng.chance(0.5) ? ["team-a", "team-b"] : ["team-a"];
+    const namespaces = opts.twoNamespaces === true || rng.chance(0.5) ? ["team-a", "team-b"] : ["team-a"];
     let n = 0;
     for (const ns of namespaces) {
       namespace(w, ns);
@@ -114,6 +115,18 @@ export const certificateFamilies: readonly Family[] = [
     setup: replacedEarly("sectigo"),
     actions: [...everyday, [mcActions.replace, 4]],
     actionCount: [0, 2],
+  },
+  {
+    id: 8,
+    name: "certificate-forgery",
+    description: "either CA, two namespaces on one vendor account; a tenant hand-writes order intents naming the other's orders",
+    setup: (w, rng) => setupCertificates(rng.chance(0.5) ? "cloudflare" : "sectigo", { deletes: true, twoNamespaces: true })(w, rng),
+    actions: [
+      [forgeIntent, 6],
+      [mcActions.renew, 1],
+      [mcActions.deleteKeySecret, 1],
+    ],
+    actionCount: [2, 4],
   },
   {
     id: 5,
