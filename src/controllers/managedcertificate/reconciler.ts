@@ -29,6 +29,7 @@ import type { ManagedCertificateDeps } from "./deps.ts";
 import { CertificateDeletion, needsCleanupFinalizer } from "./finalizer.ts";
 import { intentOf, takenOver } from "./intent.ts";
 import { annotationIntentTrusted } from "./intent-trust.ts";
+import { UnsentKeys } from "./unsent-keys.ts";
 import { restoreSecret, writeCertificateSecret } from "./issuing.ts";
 import { repairKeySecret } from "./key-repair.ts";
 import { KEYSTORE_RECHECK_MS } from "./keystore.ts";
@@ -63,6 +64,7 @@ export class ManagedCertificateReconciler implements Reconciler {
   readonly #status: CertificateStatus;
   readonly #secretReader = new SecretReader();
   readonly #deletion = new CertificateDeletion();
+  readonly #unsent = new UnsentKeys();
 
   constructor(deps: ManagedCertificateDeps) {
     this.deps = deps;
@@ -139,6 +141,7 @@ export class ManagedCertificateReconciler implements Reconciler {
         timing: this.#timing(ctx.vendor),
         step: (step) => this.#step(step, key),
         countFailure: () => this.deps.metrics?.issuances.inc({ vendor: ctx.vendor, result: "failed" }),
+        unsent: this.#unsent,
         clock: () => this.#clock.now(),
       },
     };

@@ -21,12 +21,14 @@ import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec
 import type { OrderTiming } from "../ordering/timing.ts";
 import { classifySecret, hasData, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, CertificateObject, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
-import { cleanupFinalizerPatch, firstIntentPatch, intentOf, takenOver } from "./intent.ts";
+import { intentOf, takenOver } from "./intent.ts";
+import { intentStore } from "./intent-store.ts";
 import { type IntentKeyRef, keyOfIntent } from "./key-repair.ts";
 import { keyForRevision, keySecretName } from "./keys.ts";
 import { buildOrder, connectionKey, knownVendorRefs, nextRevision } from "./order.ts";
 import { type Preflight, preflight } from "./preflight.ts";
-import { type ConditionValue, readyWhileIssuing, whileOrdering, withConditions } from "./readiness.ts";
+import type { UnsentKeys } from "./unsent-keys.ts";
+import { type ConditionValue, readyWhileIssuing, withConditions } from "./readiness.ts";
 import { keyInSecret, readTargetSecret } from "./secret.ts";
 import { backoffRemainingMs, businessBackoffMs, type Decision, ReissueReason } from "./trigger.ts";
 
@@ -44,6 +46,8 @@ export interface RequestPorts {
   readonly countFailure: () => void;
   /** The time now (the injected clock), read after vendor calls; absent: the reconcile's start. */
   readonly clock?: () => Date;
+  /** Keys this process stored with nothing sent since (unsent-keys.ts); absent: none known. */
+  readonly unsent?: UnsentKeys;
 }
 
 export type RequestOutcome =
@@ -96,6 +100,7 @@ export async function startIssuance(
     );
     return done({ requeueAfterMs: CONFLICT_RECHECK_MS });
   }
+  if (keyed.storedEarlier !== true) ports.unsent?.stored(ctx.owner.uid, revision);
   await ports.step("key-persisted");
   const keys = new KeyMemo(ports.io, ctx, { revision, key: keyed.key });
   const order = await buildOrder(ctx.mc.spec, ctx.owner, ctx.specHash, keyed.key, revision);
@@ -105,7 +110,7 @@ export async function startIssuance(
     orderJob(ctx, port, ports, keys, { secretBroken }),
     order,
     { reason: Reason.Pending, message, startedBecause: decision.reason },
-    keyed.storedEarlier === true ? lostFirstIntentSince(port.obj) : undefined,
+    keyed.storedEarlier === true && ports.unsent?.neverSent(ctx.owner.uid, revision) !== true ? lostFirstIntentSince(port.obj) : undefined,
   );
   return afterOrdering(ctx, port, ports, keys, outcome);
 }
@@ -179,27 +184,7 @@ export async function continueIssuance(ctx: CertificateContext, port: ResourcePo
  * record goes to status.pendingIssuance, taking over a live annotation intent.
  */
 function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPorts, keys: KeyMemo, opts: { secretBroken?: boolean }): OrderJob {
-  const store: IntentStore = {
-    read: () => intentOf(port.obj)?.record,
-    write: async (record, note) => {
-      // Why this revision is issued rides with its intent, so the issuance reports it even after a restart.
-      const current = intentOf(port.obj)?.record;
-      const reason = note?.startedBecause ?? (current?.revision === record.revision ? current.reason : undefined);
-      const stored = reason === undefined ? record : { ...record, reason };
-      if (!hasFinalizer(port.obj, finalizers.cleanup)) {
-        // The reconciler adds the finalizer up front whenever an intent is in flight (finalizer.ts): none is here.
-        if (current !== undefined) throw new Error("an intent in flight without the cleanup finalizer; not ordering");
-        // A record naming a vendor order (found by a first intent's look-up) never goes to the annotation,
-        // where a name could be anyone's (intent.ts): the finalizer first, then status.
-        await port.patch(stored.vendorRef === undefined ? firstIntentPatch(port.obj, stored) : cleanupFinalizerPatch(port.obj));
-        // Guarded, so a deletion since our read is a conflict; checked again all the same: nothing is ordered for a deleting object.
-        if (port.obj.metadata.deletionTimestamp !== undefined) throw new Error("the resource is being deleted; not ordering");
-        if (stored.vendorRef === undefined) return;
-      }
-      const status = takenOver({ ...port.status, pendingIssuance: stored }, port.obj);
-      await port.save(note === undefined ? status : whileOrdering(status, port.obj.metadata.generation, ctx.now, note, opts));
-    },
-  };
+  const store = intentStore(ctx, port, ports.unsent, opts);
   return {
     vendor: ctx.vendor,
     owner: ctx.owner,
