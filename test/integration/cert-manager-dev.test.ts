@@ -44,7 +44,8 @@ describe.skipIf(!cm.available)("certbridge dev --cert-manager (real process)", (
       stdout += c.toString();
     });
     child.stderr?.on("data", () => undefined);
-    const exited = once(child, "exit").then(([code]) => code as number | null);
+    // "close", not "exit": the process can be gone while its last lines ("stopped …") are still in the pipe.
+    const exited = once(child, "close").then(([code]) => code as number | null);
     try {
       const deadline = Date.now() + 180_000;
       const issued = () => stdout.split("\n").filter((l) => /cert-manager Certificate \S+ is Ready: issued through VendorIssuer \S+ into Secret \S+/.test(l));

@@ -16,6 +16,7 @@ import { kubeconfigForUser } from "../harness/identity.ts";
 import { adminClient, eventually } from "../harness/kube.ts";
 import { startOperatorProcess } from "../harness/operator-process.ts";
 import { ensureHelm } from "../harness/tools.ts";
+import { type RbacObject, waitForGrants } from "./rbac-grants.ts";
 
 type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
 interface Rendered extends KubeObject {
@@ -74,6 +75,8 @@ describe("end to end under exactly the chart's RBAC", () => {
       await client.apply(rbac[o.kind as keyof typeof rbac], withUser);
     }
     const asUser = await kubeconfigForUser(inject("kubeconfigPath"), scratch, user);
+    // Enforced from the API server's cache: a request the operator made before that would be refused (and logged).
+    await waitForGrants(client, { user }, rbacObjects as unknown as RbacObject[]);
 
     // Tenant objects, made by the platform team (admin).
     const cf = sims.credentials.cloudflare as { apiToken: string; zoneId: string };

@@ -15,7 +15,9 @@ import { Reason } from "../../src/api/v1alpha1/conditions.ts";
 import { loadOperatorConfig, settings } from "../../src/config/operator.ts";
 import { chartDir, driftOf, healthCheckedKinds, helmTemplate, renderDeploy, repoRoot } from "../../deploy/render.ts";
 import { kubeconfigForUser } from "../harness/identity.ts";
+import { adminClient } from "../harness/kube.ts";
 import { ensureHelm, ensureKubectl } from "../harness/tools.ts";
+import { type RbacObject, waitForGrants } from "./rbac-grants.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -385,6 +387,13 @@ describe("least privilege, proved as an identity bound only to the chart's roles
       });
     await kubectl(["apply", "--server-side", "--field-manager", "certbridge-test", "-f", "-"], yamlOf(rbac));
     const asUser = await kubeconfigFor(user);
+    // Enforced from the API server's cache: ask can-i only once the bindings just applied are enforced.
+    const admin = adminClient();
+    try {
+      await waitForGrants(admin, { user }, rbac as unknown as RbacObject[], "default");
+    } finally {
+      await admin.close();
+    }
     const serviceAccount = `system:serviceaccount:${namespaces.rel}:${release}-certbridge`;
     try {
       const table = checks(namespaces);

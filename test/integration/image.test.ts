@@ -128,7 +128,8 @@ describe.skipIf(!buildahPath)(`operator image${buildahPath ? "" : " (skipped: bu
         'import { readFileSync } from "node:fs"; await import("/app/dist/operator.js"); console.log(readFileSync("/proc/self/status", "utf8").match(/VmRSS:\\s+(\\d+)/)[1]);';
       const name = `cb-import-${randomBytes(3).toString("hex")}`;
       const container = await runContainer({ name, image, args: ["--input-type=module", "-e", script], options: ["--entrypoint", "node"] });
-      const [code] = await new Promise<[number | null]>((r) => container.child.once("exit", (c) => r([c])));
+      // "close", not "exit": the RSS line may still be in the pipe when podman has exited.
+      const [code] = await new Promise<[number | null]>((r) => container.child.once("close", (c) => r([c])));
       expect(code).toBe(0);
       const mib = Number(container.logs.join("").trim().split("\n").at(-1)) / 1024;
       log(`[image] RSS after importing dist/operator.js inside the image: ${mib.toFixed(1)} MiB`);

@@ -16,6 +16,7 @@ import { isForbidden } from "../../src/runtime/kube/errors.ts";
 import { type KubeObject, type ResourceType, core } from "../../src/runtime/kube/resource.ts";
 import { adminClient, eventually, freshNamespace } from "../harness/kube.ts";
 import { startOperatorProcess } from "../harness/operator-process.ts";
+import { type RbacObject, waitForGrants } from "./rbac-grants.ts";
 
 const types = {
   serviceAccounts: { group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true },
@@ -137,7 +138,7 @@ process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCr
     // cert-manager's CRDs installed (other files install them on the shared control plane) the operator
     // also serves CertificateRequests, and its caches (and /readyz) wait for them, and for the watches
     // on the CRDs that say whether they are served.
-    await admin.create(types.clusterRoles, {
+    const role = await admin.create(types.clusterRoles, {
       metadata: { name: `certbridge-kubeconfig-${id}` },
       rules: [
         { apiGroups: ["", "certbridge.dev", "events.k8s.io", "coordination.k8s.io", "cert-manager.io"], resources: ["*"], verbs: ["*"] },
@@ -150,11 +151,16 @@ process.stdout.write(JSON.stringify({ apiVersion: info.apiVersion, kind: "ExecCr
         },
       ],
     } as KubeObject);
-    await admin.create(types.clusterRoleBindings, {
+    const binding = await admin.create(types.clusterRoleBindings, {
       metadata: { name: `certbridge-kubeconfig-${id}` },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: `certbridge-kubeconfig-${id}` },
       subjects: [{ kind: "Group", name: group, apiGroup: "rbac.authorization.k8s.io" }],
     } as KubeObject);
+    // Enforced from the API server's cache: the "allowed" below only once the binding is.
+    await waitForGrants(admin, { user, groups: [group] }, [
+      { kind: "ClusterRole", ...role },
+      { kind: "ClusterRoleBinding", ...binding },
+    ] as unknown as RbacObject[]);
     const doc = adminDoc();
     doc.users[0]!.user = { ...doc.users[0]!.user, as: user, "as-groups": [group] };
     const path = writeKubeconfig("impersonating", doc);

@@ -36,7 +36,7 @@ describe("certbridge run (real processes)", () => {
             await ready.body.dump();
             return ready.statusCode === 200;
           },
-          10_000,
+          30_000,
         );
         const metrics = await request(`http://127.0.0.1:${portA}/metrics`);
         const text = await metrics.body.text();
@@ -45,10 +45,14 @@ describe("certbridge run (real processes)", () => {
         const started = Date.now();
         a.child.kill("SIGTERM");
         expect(await a.exited()).toBe(0);
-        await eventually("replica-b leads", async () => (await holder()) === "replica-b", 10_000);
+        await eventually("replica-b leads", async () => (await holder()) === "replica-b", 15_000);
         const handoverMs = Date.now() - started;
         process.stdout.write(`rolling-update handover (SIGTERM → new holder): ${handoverMs} ms\n`);
-        expect(handoverMs).toBeLessThan(5_000);
+        // Released on SIGTERM, the Lease is taken at the standby's next try (every 2 s ± 20 %) after the
+        // stop: about 2.5 s. Not released, it would be taken only once it expired: at least the lease
+        // duration less one renew period (10 s − 2 s) after SIGTERM. The bound sits between the two, with
+        // room for a slow stop on a loaded machine.
+        expect(handoverMs).toBeLessThan(7_000);
       } finally {
         b.child.kill("SIGTERM");
         await b.exited();
