@@ -30,15 +30,16 @@ export const b64 = (s: string): string => Buffer.from(s).toString("base64");
 export const unb64 = (s: string | undefined): string => Buffer.from(s ?? "", "base64").toString("utf8");
 export const condition = (o: Conditioned | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
 
-/** certbridge in this process, watching only `namespace`: the connection controllers and the cert-manager front end. */
+/** certbridge in this process, watching only `namespace` (and `also`): the connection controllers and the cert-manager front end. */
 export async function startCertbridge(
   namespace: string,
-  opts: { step?: (step: RequestStep, key: string) => void } = {},
+  opts: { step?: (step: RequestStep, key: string) => void; also?: readonly string[] } = {},
 ): Promise<{ manager: Manager; stop: () => Promise<void> }> {
-  const manager = new Manager({ client: adminClient(), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces: [namespace] });
+  const namespaces = [namespace, ...(opts.also ?? [])];
+  const manager = new Manager({ client: adminClient(), log: testLogger(), metrics: new OperatorMetrics({ defaultMetrics: false }), namespaces });
   const ports = createVendorPorts();
   provideVendorPorts(manager, ports);
-  setupVendorConnectionControllers(manager, { concurrency: 2, namespaces: [namespace] });
+  setupVendorConnectionControllers(manager, { concurrency: 2, namespaces });
   certManagerFrontEnd(manager, {
     concurrency: 2,
     // Unanswered orders settle in seconds here; pending Sectigo orders are polled every few hundred ms.

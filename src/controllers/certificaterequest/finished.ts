@@ -1,7 +1,8 @@
 // A finished request (issued, failed or denied) may still carry what its order left behind: the record,
 // when the process died between writing the outcome and releasing it, and a sweep, when a call went
 // unanswered (ADR 0005: its extra orders, committed late, are cancelled). Both are finished here; the
-// finalizer goes with the last of them.
+// finalizer goes with the last of them. Both have passed record-check.ts (ADR 0022), so the sweep's
+// look-up can find only this request's orders.
 import type { Result } from "../../runtime/reconcile.ts";
 import { sweepWhenEnded } from "../ordering/decide.ts";
 import { runSweeps } from "../ordering/sweeps.ts";
@@ -11,6 +12,8 @@ import { lookUpIssuer, vendorAccess } from "./access.ts";
 import type { CertificateRequestDeps, RequestContext } from "./context.ts";
 import { ownerOf } from "./order.ts";
 import { sweepResult } from "./outcome.ts";
+import { expectedFingerprint } from "./own-orders.ts";
+import { withTrustedFingerprints } from "./record-check.ts";
 
 export async function finishLeftovers(
   deps: CertificateRequestDeps,
@@ -49,6 +52,8 @@ export async function finishLeftovers(
     return { requeueAfterMs: 60_000 };
   }
   const { ca, timing, issuer } = access.access;
+  // Proven by record-check.ts; its fingerprint is used only when it is the one computed now.
+  const trusted = withTrustedFingerprints({ sweep }, await expectedFingerprint(c.port.obj, issuer.options, ca)).record.sweep ?? sweep;
   const swept = await runSweeps(
     {
       owner: ownerOf(c.port.obj),
@@ -62,7 +67,7 @@ export async function finishLeftovers(
       notify: c.record,
       onCall: (operation) => deps.countCall?.(issuer.options.vendor, operation),
     },
-    [sweep],
+    [trusted],
     [],
   );
   const remaining = swept.remaining[0];

@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import type { CertificateOrder } from "../../ports/certificate-authority.ts";
 import { parseCsr } from "../../pki/csr.ts";
-import type { OrderOwner } from "../ordering/record.ts";
+import type { OrderIdentity } from "../ordering/ownership.ts";
+import { type OrderOwner, markerOf } from "../ordering/record.ts";
 import { type CertificateRequest, csrPemOf } from "./cert-manager.ts";
 import type { Mapped } from "./mapping.ts";
 
@@ -26,7 +27,12 @@ export function requestHash(cr: CertificateRequest): string {
     .digest("hex");
 }
 
-export async function buildRequestOrder(cr: CertificateRequest, mapped: Extract<Mapped, { ok: true }>): Promise<BuiltOrder> {
+type ReadCsr =
+  | { readonly ok: true; readonly pem: string; readonly csr: Awaited<ReturnType<typeof parseCsr>>; readonly publicKeySha256: string }
+  | { readonly ok: false; readonly message: string };
+
+/** The request's CSR, parsed and verified: an order is only ever made for a CSR that passes this. */
+async function readCsr(cr: CertificateRequest): Promise<ReadCsr> {
   const pem = csrPemOf(cr).trim();
   let csr: Awaited<ReturnType<typeof parseCsr>>;
   try {
@@ -36,6 +42,33 @@ export async function buildRequestOrder(cr: CertificateRequest, mapped: Extract<
   }
   if (!csr.signatureValid) return { ok: false, message: "the signature of the CSR in spec.request does not verify" };
   const spki = csr.publicKey.export({ type: "spki", format: "der" });
+  return { ok: true, pem, csr, publicKeySha256: createHash("sha256").update(spki).digest("hex") };
+}
+
+export type RequestIdentity = (OrderIdentity & { readonly ok: true; readonly createdAt?: Date | undefined }) | { readonly ok: false; readonly message: string };
+
+/**
+ * What this request's orders carry, from what the request itself proves and nobody can edit (its UID,
+ * its immutable spec): the marker and key its intent records, and its creation time (no order of it
+ * is older). The order annotation is checked against it (record-check.ts).
+ */
+export async function requestIdentity(cr: CertificateRequest): Promise<RequestIdentity> {
+  const read = await readCsr(cr);
+  if (!read.ok) return read;
+  const created = Date.parse(cr.metadata.creationTimestamp ?? "");
+  return {
+    ok: true,
+    revision: REQUEST_REVISION,
+    marker: markerOf(ownerOf(cr).uid, REQUEST_REVISION, requestHash(cr)),
+    publicKeySha256: read.publicKeySha256,
+    ...(Number.isFinite(created) ? { createdAt: new Date(created) } : {}),
+  };
+}
+
+export async function buildRequestOrder(cr: CertificateRequest, mapped: Extract<Mapped, { ok: true }>): Promise<BuiltOrder> {
+  const read = await readCsr(cr);
+  if (!read.ok) return read;
+  const { pem, csr } = read;
   const commonName = csr.subject.commonName;
   const owner = ownerOf(cr);
   return {
@@ -43,7 +76,7 @@ export async function buildRequestOrder(cr: CertificateRequest, mapped: Extract<
     order: {
       owner: { ...owner, revision: REQUEST_REVISION, specHash: requestHash(cr).slice(0, 16) },
       csrPem: `${pem}\n`,
-      publicKeySha256: createHash("sha256").update(spki).digest("hex"),
+      publicKeySha256: read.publicKeySha256,
       ...(commonName === undefined || commonName === "" ? {} : { commonName }),
       dnsNames: csr.sans.dnsNames,
       ipAddresses: csr.sans.ipAddresses,

@@ -3,28 +3,16 @@
 // around the paid submit, crash recovery from the annotation, refusals, deletion and the budget.
 import { describe, expect, it } from "vitest";
 import type { CertificateAuthority, CertificateOrder, IssueOutcome } from "../../ports/certificate-authority.ts";
-import type { ResolvedConnection } from "../../ports/connection.ts";
 import { createTestCa } from "../../pki/test-ca.ts";
-import { FakeClock } from "../../runtime/clock.ts";
+import type { FakeClock } from "../../runtime/clock.ts";
 import type { KubeObject } from "../../runtime/kube/resource.ts";
 import { IssuanceBudget } from "../ordering/budget.ts";
 import { vendorOf } from "../managedcertificate/testing.ts";
 import { type CertificateRequest, certificateRequests } from "./cert-manager.ts";
 import type { RequestStep } from "./context.ts";
 import { CLEANUP_FINALIZER, ORDER_ANNOTATION } from "./order-annotation.ts";
-import { CertificateRequestReconciler } from "./reconciler.ts";
-import { CertManagerFakeApi, T0, certificateRequest, csrFor, log, vendorIssuer } from "./testing.ts";
-
-const cloudflareConnection: ResolvedConnection = {
-  kind: "VendorConnection",
-  namespace: "ns",
-  name: "conn",
-  vendor: "cloudflare",
-  settings: { baseUrl: "https://cf.invalid/client/v4", zoneId: "0".repeat(32), authMode: "APIToken" },
-  credentials: {},
-  fingerprint: "f",
-};
-const sectigoConnection = { ...cloudflareConnection, vendor: "sectigo", settings: { customerUri: "c", authMode: "Password" } } as unknown as ResolvedConnection;
+import type { CertificateRequestReconciler } from "./reconciler.ts";
+import { type CertManagerFakeApi, T0, certificateRequest, csrFor, harness, vendorIssuer } from "./testing.ts";
 
 interface Setup {
   readonly api: CertManagerFakeApi;
@@ -44,36 +32,26 @@ async function setup(opts: {
   budget?: IssuanceBudget;
   step?: (step: RequestStep) => void;
 }): Promise<Setup> {
-  const clock = new FakeClock(new Date(T0));
-  const api = new CertManagerFakeApi();
   const csrPem = opts.request?.csrPem ?? (await csrFor({ commonName: "web.example.com", dnsNames: ["web.example.com"] }));
-  api.fake.seed(certificateRequests, certificateRequest({ csrPem, ...opts.request }));
-  const issuer = opts.issuer ?? vendorIssuer({ cloudflare: { validityDays: 30 } });
   const calls: string[] = [];
-  const steps: RequestStep[] = [];
-  const events: string[] = [];
-  const ca = vendorOf(opts.ca(calls));
-  const vendor = (issuer as KubeObject & { spec: { sectigo?: unknown } }).spec.sectigo ? "sectigo" : "cloudflare";
-  const reconciler = new CertificateRequestReconciler({
-    api,
-    requests: { get: (key) => api.fake.peek(certificateRequests, key.split("/")[0], key.split("/")[1] ?? "") },
-    issuers: (kind, key) => (kind === "VendorIssuer" && key === "ns/issuer" ? issuer : undefined),
-    connections: { resolve: async () => ({ ok: true, connection: vendor === "sectigo" ? sectigoConnection : cloudflareConnection }) },
-    ports: { certificateAuthority: () => ca },
-    budget: opts.budget ?? new IssuanceBudget(),
-    events: { record: (_r, e) => events.push(`${e.type} ${e.reason}`) },
-    clock,
-    settleWindowMs: { cloudflare: 60_000, sectigo: 60_000 },
-    lookupFirstMs: 1_000,
-    step: (step) => {
-      steps.push(step);
-      opts.step?.(step);
-    },
+  const h = harness({
+    issuer: opts.issuer ?? vendorIssuer({ cloudflare: { validityDays: 30 } }),
+    ca: vendorOf(opts.ca(calls)),
+    ...(opts.budget ? { budget: opts.budget } : {}),
+    ...(opts.step ? { step: opts.step } : {}),
   });
+  h.api.fake.seed(certificateRequests, certificateRequest({ csrPem, ...opts.request }));
   const name = opts.request?.name ?? "web-1";
-  const cr = () => api.fake.peek<CertificateRequest>(certificateRequests, "ns", name)!;
-  const run = () => reconciler.reconcile({ log, signal: new AbortController().signal }, `ns/${name}`);
-  return { api, reconciler, clock, calls, steps, events, run, cr };
+  return {
+    api: h.api,
+    reconciler: h.reconciler,
+    clock: h.clock,
+    calls,
+    steps: h.steps,
+    events: h.events,
+    run: () => h.reconcile("ns", name),
+    cr: () => h.cr("ns", name)!,
+  };
 }
 
 const ready = (cr: CertificateRequest) => cr.status?.conditions?.find((c) => c.type === "Ready");
@@ -353,6 +331,9 @@ describe("CertificateRequestReconciler: what is refused or waits", () => {
     await s.run();
     expect(ready(s.cr())).toMatchObject({ status: "False", reason: "Failed" });
     expect(s.calls).toEqual([]);
+    // Said once, and dropped: the request is not held by what is not its own (ADR 0022).
+    expect(s.events).toEqual(["Warning Failed", "Warning OrderRecordRejected"]);
+    expect(s.cr().metadata.annotations?.[ORDER_ANNOTATION]).toBeUndefined();
   });
 });
 
@@ -369,6 +350,11 @@ describe("CertificateRequestReconciler: deletion", () => {
           calls.push("collect");
           return { state: "pending", vendorRef: "ssl:9", reason: "AwaitingApproval", message: "awaiting approval" };
         },
+        // The recorded vendorRef is cancelled only once the request's own look-up returns it.
+        findOrders: async (intent) => {
+          calls.push(`findOrders uid=${intent.owner.uid} known=${intent.knownVendorRefs.length}`);
+          return [{ vendorRef: "ssl:9", state: "pending" }];
+        },
         cancel: async (ref) => {
           calls.push(`cancel ${ref}`);
           return { done: true, how: "declined" };
@@ -379,7 +365,7 @@ describe("CertificateRequestReconciler: deletion", () => {
     expect(s.cr().metadata.finalizers).toContain(CLEANUP_FINALIZER);
     await s.api.fake.delete(certificateRequests, "ns", "web-1");
     await s.run();
-    expect(s.calls).toEqual(["submit", "collect", "cancel ssl:9"]);
+    expect(s.calls).toEqual(["submit", "collect", "findOrders uid=uid-ns-web-1 known=0", "cancel ssl:9"]);
     expect(s.api.fake.peek(certificateRequests, "ns", "web-1")).toBeUndefined();
     expect(s.events).toContain("Normal OrderCancelled");
   });

@@ -8,20 +8,22 @@ import type { KubeObject } from "../../runtime/kube/resource.ts";
 import { WrittenObjects } from "../../runtime/read-your-writes.ts";
 import type { Key, ReconcileContext, Reconciler, Result } from "../../runtime/reconcile.ts";
 import { type OrderJob, type OrderingOutcome, advanceOrder, startOrder } from "../ordering/engine.ts";
+import { SETTLE_WINDOW_MS } from "../ordering/timing.ts";
 import { vendorDisplayName } from "../ordering/words.ts";
 import { connectionKey } from "../managedcertificate/order.ts";
 import { vendorFailure } from "../shared/vendor-failure.ts";
 import { type IssuerKind, issuerName } from "../vendorissuer/issuer.ts";
 import { issuerIsReady, lookUpIssuer, vendorAccess } from "./access.ts";
-import { CrReason, certificateRequests, ourIssuerRef, parseCertificateRequest } from "./cert-manager.ts";
+import { type CertificateRequest, CrReason, certificateRequests, ourIssuerRef, parseCertificateRequest } from "./cert-manager.ts";
 import type { CertificateRequestDeps, RequestContext } from "./context.ts";
 import { whileDeleting } from "./deletion.ts";
 import { finishLeftovers } from "./finished.ts";
 import { mapRequest } from "./mapping.ts";
-import { buildRequestOrder, ownerOf } from "./order.ts";
-import { readOrderAnnotation } from "./order-annotation.ts";
+import { buildRequestOrder, ownerOf, requestIdentity } from "./order.ts";
+import { ORDER_ANNOTATION, type ReadAnnotation, holdsAnything, readOrderAnnotation } from "./order-annotation.ts";
 import { afterOrdering, failRequest } from "./outcome.ts";
 import { phaseOf } from "./phase.ts";
+import { type CheckedAnnotation, checkOrderAnnotation, rejectionNote, withTrustedFingerprints } from "./record-check.ts";
 import { RequestPort } from "./request-port.ts";
 
 /** A connection that cannot be used for a request's namespace is looked at again this often (nothing else wakes it). */
@@ -51,11 +53,13 @@ export class CertificateRequestReconciler implements Reconciler {
       return {};
     }
     const cr = parsed.cr;
-    const stored = readOrderAnnotation(cr);
     const now = this.#clock.now();
+    // The annotation is user-editable: only what is proven to be this request's is acted on (record-check.ts).
+    const checked = await this.#checkRecord(cr, readOrderAnnotation(cr), now);
+    if (checked.adjusted.length > 0) ctx.log.info({ adjusted: checked.adjusted }, "the order annotation's times were bounded to what this request allows");
     const port = new RequestPort({
       obj: cr,
-      record: stored.ok ? stored.value : {},
+      record: checked.record,
       api: this.#d.api,
       written: this.#written,
       now,
@@ -63,7 +67,10 @@ export class CertificateRequestReconciler implements Reconciler {
       log: ctx.log,
     });
     const c = this.#context(ctx, key, port, now, issuerName(ref.kind, cr.metadata.namespace, ref.name));
-    if (cr.metadata.deletionTimestamp !== undefined) return stored.ok ? whileDeleting(this.#d, c, ref) : {};
+    if (cr.metadata.deletionTimestamp !== undefined) {
+      if (checked.rejected.length > 0) rejected(c, checked, "If an order was placed for this request, cancel it at the vendor.");
+      return whileDeleting(this.#d, c, ref);
+    }
     const phase = phaseOf(cr.status);
     switch (phase.kind) {
       case "awaitingApproval":
@@ -73,12 +80,49 @@ export class CertificateRequestReconciler implements Reconciler {
         c.record({ type: "Warning", reason: "Denied", action: "Issue", note: DENIED_MESSAGE });
         return {};
       case "finished":
-        return stored.ok ? finishLeftovers(this.#d, c, phase.outcome, ref) : {};
+        if (checked.rejected.length > 0) {
+          rejected(c, checked, "If an order was placed for this request, cancel it at the vendor.");
+          await c.port.saveRecord(checked.record);
+        }
+        return finishLeftovers(this.#d, c, phase.outcome, ref);
       case "approved":
-        // An order record someone edited cannot say whether an order exists: fail rather than maybe pay twice.
-        if (!stored.ok) return failRequest(c, `${stored.problem}; certbridge cannot tell whether an order was placed for this request`);
-        return this.#issue(c, ref);
+        return checked.rejected.length > 0 ? this.#rejectedWhileIssuing(c, checked, ref) : this.#issue(c, ref);
     }
+  }
+
+  /**
+   * The annotation as far as it is proven this request's (ADR 0022). Deadlines are bounded from now, or
+   * from the deletion time: a deletion never waits on a deadline written after it began.
+   */
+  async #checkRecord(cr: CertificateRequest, read: ReadAnnotation, now: Date): Promise<CheckedAnnotation> {
+    if (read.ok && !holdsAnything(read.value)) return { record: {}, rejected: [], adjusted: [] };
+    const deletedAt = Date.parse(cr.metadata.deletionTimestamp ?? "");
+    return checkOrderAnnotation(read, {
+      identity: read.ok ? await requestIdentity(cr) : undefined,
+      anchor: new Date(Number.isFinite(deletedAt) ? Math.min(deletedAt, now.getTime()) : now.getTime()),
+      windowMs: Math.max(...Object.values({ ...SETTLE_WINDOW_MS, ...this.#d.settleWindowMs }).filter((ms) => ms !== undefined)),
+    });
+  }
+
+  /**
+   * An approved request whose annotation holds something not its own. A rejected sweep is only dropped.
+   * A rejected (or unreadable) order record cannot say whether an order exists: the request fails rather
+   * than maybe pay twice — status first, then the record dropped, so a crash in between still fails it.
+   */
+  async #rejectedWhileIssuing(c: RequestContext, checked: CheckedAnnotation, ref: { kind: IssuerKind; name: string }): Promise<Result> {
+    if (checked.rejected.every((r) => r.part === "sweep")) {
+      rejected(c, checked, "The sweep was dropped; the order goes on.");
+      await c.port.saveRecord(checked.record);
+      return this.#issue(c, ref);
+    }
+    const why = checked.rejected.map((r) => r.message).join("; ");
+    const result = await failRequest(
+      c,
+      `annotation ${ORDER_ANNOTATION} was edited outside certbridge (${why}); it is ignored and certbridge cannot tell whether an order was placed for this request. cert-manager makes a new request after its backoff`,
+    );
+    rejected(c, checked, "The request is failed; cert-manager makes a new one after its backoff. Do not edit this annotation.");
+    await c.port.saveRecord(checked.record);
+    return result;
   }
 
   /** Approved and not finished: order, or move the order in flight on. */
@@ -128,10 +172,12 @@ export class CertificateRequestReconciler implements Reconciler {
     };
     let outcome: OrderingOutcome;
     try {
+      // A fingerprint is used to find orders only when it is the one computed now for this CSR and issuer.
+      const trusted = withTrustedFingerprints({ order: inFlight }, await ca.fingerprint?.(built.order)).record.order;
       outcome =
-        inFlight === undefined
+        trusted === undefined
           ? await startOrder(job, built.order, { reason: CrReason.Pending, message: `Ordering from ${vendorDisplayName(vendor)} through ${c.issuerLabel}.` })
-          : await advanceOrder(job, inFlight);
+          : await advanceOrder(job, trusted);
     } catch (error) {
       // A look-up or fingerprint failed outside the engine's own handling: say so, and retry with backoff.
       if (!(error instanceof VendorError) || c.signal.aborted) throw error;
@@ -161,4 +207,10 @@ export class CertificateRequestReconciler implements Reconciler {
       countIssuance: (vendor, result) => d.countIssuance?.(vendor, result),
     };
   }
+}
+
+/** The Warning that says what in the annotation was ignored, and what to do. */
+function rejected(c: RequestContext, checked: CheckedAnnotation, nextStep: string): void {
+  c.log.warn({ rejected: checked.rejected.map((r) => r.part) }, "the order annotation holds a record that is not this request's; ignored");
+  c.record({ type: "Warning", reason: "OrderRecordRejected", action: "Verify", note: rejectionNote(checked.rejected, nextStep) });
 }
