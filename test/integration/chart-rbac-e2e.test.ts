@@ -16,7 +16,7 @@ import { kubeconfigForUser } from "../harness/identity.ts";
 import { adminClient, eventually } from "../harness/kube.ts";
 import { startOperatorProcess } from "../harness/operator-process.ts";
 import { ensureHelm } from "../harness/tools.ts";
-import { type RbacObject, waitForGrants } from "./rbac-grants.ts";
+import { type RbacObject, refusals, waitForGrants } from "./rbac-grants.ts";
 
 type Conditioned = KubeObject & { status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
 interface Rendered extends KubeObject {
@@ -159,7 +159,7 @@ describe("end to end under exactly the chart's RBAC", () => {
       // (by name) included, which started the issuer controllers.
       // The issuer controllers start on their own path (cert-manager's CRDs seen), not before the Ready above.
       await eventually("the VendorIssuer controllers started", () => operator.logs.some((l) => l.includes('"VendorIssuer controllers started"')), 30_000);
-      expect(operator.logs.filter((l) => /forbidden|403/i.test(l))).toEqual([]);
+      expect(refusals(operator.logs)).toEqual([]);
       const lease = await client.get<KubeObject & { spec: { holderIdentity: string } }>(core.leases, system, "certbridge-leader");
       expect(lease.spec.holderIdentity).toBe(`${release}-0`);
     } finally {

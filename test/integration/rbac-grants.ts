@@ -76,3 +76,12 @@ export async function waitForGrants(admin: KubeClient, subject: Subject, objects
     );
   }
 }
+
+/**
+ * The operator's log lines that tell of an RBAC refusal: Kubernetes' reason Forbidden (in every 403's
+ * message) or a status field of 403. Not any "403": a random name, a port or a log line's milliseconds
+ * can hold those digits.
+ */
+export function refusals(logs: readonly string[]): string[] {
+  return logs.filter((l) => /forbidden/i.test(l) || /"(httpStatus|status|statusCode)":403\b/.test(l));
+}
