@@ -283,14 +283,14 @@ export async function devCommand(
       metricsPort,
       metricsUrl,
     };
+    current = "running";
+    io.out(summary(info, crds.length, flags["no-operator"] === true, elapsed()));
+    // Written after the summary is printed, so a script that waits for the file finds the summary too.
     if (readyFile !== undefined) {
       // Pushed last, so it goes first on shutdown: its absence tells scripts the environment is going away.
       teardown.push("ready file", () => rm(readyFile, { force: true }));
       await writeJsonAtomically(readyFile, info);
     }
-
-    current = "running";
-    io.out(summary(info, crds.length, flags["no-operator"] === true, elapsed()));
     if (operator !== undefined) void reportSamplesReady(client, stop.signal, progress);
     if (operator !== undefined && flags["cert-manager"]) void reportCertificatesReady(client, stop.signal, progress);
     void repoKubectl(progress).then((k) => {

@@ -17,6 +17,7 @@ import { kubeconfigForUser } from "../harness/identity.ts";
 import { adminClient, eventually } from "../harness/kube.ts";
 import { type OperatorProcess, startOperatorProcess } from "../harness/operator-process.ts";
 import { ensureHelm } from "../harness/tools.ts";
+import { type RbacObject, waitForGrants } from "./rbac-grants.ts";
 
 interface Rule {
   apiGroups?: string[];
@@ -82,6 +83,8 @@ describe("cert-manager support without the RBAC rule on its CRDs", () => {
       await client.apply(rbac[o.kind as keyof typeof rbac], withUser);
     }
     expect(removed, "the chart grants the CRD rule (taken out here)").toBe(1);
+    // RBAC is enforced from the API server's cache: act as the user only once its bindings are (rbac-grants.ts).
+    await waitForGrants(client, { user }, rendered.filter((r) => r.kind in rbac) as unknown as RbacObject[]);
     const asUser = await kubeconfigForUser(inject("kubeconfigPath"), scratch, user);
 
     const cf = sims.credentials.cloudflare as { apiToken: string; zoneId: string };
