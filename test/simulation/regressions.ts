@@ -28,4 +28,16 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
     seed: 7_000_035,
     why: "sectigo-replace: a replace dropped the first intent while its order was in flight; the order was never recorded (FINDINGS F5)",
   },
+  {
+    seed: 6_300_023,
+    why: "cloudflare-replace: the found order's finalizer patch landed, its status write failed, and the next pass took the finalizer as proof nothing was lost (FINDINGS F5)",
+  },
+  {
+    seed: 7_300_151,
+    why: "sectigo-replace: as 6300023 (FINDINGS F5)",
+  },
+  {
+    seed: 8_300_336,
+    why: "certificate-forgery: a crash with the first order in flight, then the key Secret deleted: the operator's own intent could not prove itself and its order went untracked (FINDINGS F6, the seal)",
+  },
 ];

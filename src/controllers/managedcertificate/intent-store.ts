@@ -7,11 +7,21 @@ import { hasFinalizer } from "../../runtime/finalizers.ts";
 import { isConflict } from "../../runtime/kube/errors.ts";
 import type { IntentStore } from "../ordering/record.ts";
 import type { CertificateContext, ResourcePort } from "./context.ts";
-import { cleanupFinalizerPatch, firstIntentPatch, intentOf, takenOver } from "./intent.ts";
+import { cleanupFinalizerPatch, firstIntentPatch, intentOf, newIntentId, recordAsRead, takenOver } from "./intent.ts";
+import { canSeal, sealOf } from "./intent-seal.ts";
 import { whileOrdering } from "./readiness.ts";
 import type { UnsentKeys } from "./unsent-keys.ts";
 
-export function intentStore(ctx: CertificateContext, port: ResourcePort, unsent: UnsentKeys | undefined, opts: { secretBroken?: boolean }): IntentStore {
+/**
+ * `credentials`: the connection's, to seal a first intent with (intent-seal.ts); absent, it is written
+ * unsealed and trusted only while its key is held.
+ */
+export function intentStore(
+  ctx: CertificateContext,
+  port: ResourcePort,
+  unsent: UnsentKeys | undefined,
+  opts: { secretBroken?: boolean; credentials?: Readonly<Record<string, string>> },
+): IntentStore {
   const persist: IntentStore["write"] = async (record, note) => {
     // Why this revision is issued rides with its intent, so the issuance reports it even after a restart.
     const current = intentOf(port.obj)?.record;
@@ -22,7 +32,8 @@ export function intentStore(ctx: CertificateContext, port: ResourcePort, unsent:
       if (current !== undefined) throw new Error("an intent in flight without the cleanup finalizer; not ordering");
       // A record naming a vendor order (found by a first intent's look-up) never goes to the annotation,
       // where a name could be anyone's (intent.ts): the finalizer first, then status.
-      await port.patch(stored.vendorRef === undefined ? firstIntentPatch(port.obj, stored) : cleanupFinalizerPatch(port.obj));
+      const seal = opts.credentials === undefined || !canSeal(opts.credentials) ? undefined : sealOf(opts.credentials, ctx.owner.uid, recordAsRead(stored));
+      await port.patch(stored.vendorRef === undefined ? firstIntentPatch(port.obj, stored, newIntentId(), seal) : cleanupFinalizerPatch(port.obj));
       // Guarded, so a deletion since our read is a conflict; checked again all the same: nothing is ordered for a deleting object.
       if (port.obj.metadata.deletionTimestamp !== undefined) throw new Error("the resource is being deleted; not ordering");
       if (stored.vendorRef === undefined) return;

@@ -5,9 +5,10 @@ import { describe, expect, it } from "vitest";
 import { createTestCa } from "../../pki/test-ca.ts";
 import { generateKey, publicKeyOf } from "../../pki/keys.ts";
 import type { SecretOwner } from "../shared/owned-secret.ts";
-import { ORDER_INTENT_ANNOTATION } from "./intent.ts";
+import { ORDER_INTENT_ANNOTATION, recordAsRead } from "./intent.ts";
 import { desiredKeySecret, publicKeySha256 } from "./keys.ts";
-import { ctx, fakeCa, setup } from "./test-support.ts";
+import { sealOf } from "./intent-seal.ts";
+import { connection, ctx, fakeCa, setup } from "./test-support.ts";
 
 const spkiSha256 = (key: Parameters<typeof publicKeyOf>[0]) =>
   createHash("sha256")
@@ -89,5 +90,47 @@ describe("an order-intent annotation naming a key the resource does not hold", (
     // another spec, so it is abandoned rather than sent, and its sweep recorded).
     expect(fake.calls).toEqual(["find own"]);
     expect(cluster.certs.get("ns/web")?.status?.orderSweeps?.[0]?.publicKeySha256).toBe(publicKeySha256(own));
+  });
+
+  it("sealed by the connection, its key Secret deleted since (a foreground-cascading delete): still the operator's — its order is found and cancelled", async () => {
+    const ca = await createTestCa({ name: "unit" });
+    const own = (await generateKey({ algorithm: "ECDSA", size: 256 })).privateKey;
+    const ownHash = spkiSha256(own);
+    const fake = fakeCa(ca, {
+      findOrders: async (intent) => {
+        fake.calls.push(`find ${intent.publicKeySha256 === ownHash ? "own" : "other"}`);
+        return intent.publicKeySha256 === ownHash ? [{ vendorRef: "own-1", state: "issued" }] : [];
+      },
+      cancel: async (ref) => {
+        fake.calls.push(`cancel ${ref}`);
+        return { done: true, how: "revoked" };
+      },
+    });
+    const credentials = { apiToken: "shared-connection-token" };
+    const { cluster, reconciler } = setup(fake.impl, {}, { connections: { resolve: async () => ({ ok: true, connection: { ...connection, credentials } }) } });
+    const record = {
+      revision: 1,
+      state: "Submitting" as const,
+      startedTime: "2026-01-01T00:00:00Z",
+      publicKeySha256: ownHash,
+      marker: "uid=0000-web rev=1 spec=0123456789abcdef",
+      submits: 1,
+      submittedTime: "2026-01-01T00:00:00Z",
+      settleDeadline: "2026-01-01T00:03:00Z",
+      pollCount: 0,
+    };
+    const obj = cluster.certs.get("ns/web")!;
+    const seal = sealOf(credentials, "0000-web", recordAsRead(record));
+    cluster.certs.set("ns/web", {
+      ...obj,
+      metadata: {
+        ...obj.metadata,
+        finalizers: ["certbridge.dev/cleanup"],
+        annotations: { [ORDER_INTENT_ANNOTATION]: JSON.stringify({ id: "ours", order: record, seal }) },
+        deletionTimestamp: "2026-01-01T00:00:10Z",
+      },
+    });
+    await reconciler.reconcile(ctx, "ns/web");
+    expect(fake.calls).toEqual(["find own", "cancel own-1"]);
   });
 });

@@ -35,13 +35,13 @@ export type IntentRecord = NonNullable<Status["pendingIssuance"]>;
 
 export type IntentInFlight =
   | { readonly from: "status"; readonly record: IntentRecord }
-  | { readonly from: "annotation"; readonly id: string; readonly record: IntentRecord };
+  | { readonly from: "annotation"; readonly id: string; readonly record: IntentRecord; readonly seal?: string | undefined };
 
-const Stored = z.object({ id: z.string().min(1).max(64), order: PendingIssuance });
+const Stored = z.object({ id: z.string().min(1).max(64), order: PendingIssuance, seal: z.string().max(128).optional() });
 
 /** Why the annotation's intent is, or is not, the intent in flight (each a row of the case table in intent.test.ts). */
 export type AnnotationLiveness =
-  | { readonly live: true; readonly id: string; readonly record: IntentRecord }
+  | { readonly live: true; readonly id: string; readonly record: IntentRecord; readonly seal?: string | undefined }
   | { readonly live: false; readonly why: "absent" | "unreadable" | "otherObject" | "namesAnOrder" | "statusHolds" | "taken" };
 
 /** The liveness rule (module comment). */
@@ -57,8 +57,8 @@ export function annotationLiveness(obj: CertificateObject): AnnotationLiveness {
   if (stored.order.vendorRef !== undefined) return { live: false, why: "namesAnOrder" };
   if (obj.status?.pendingIssuance !== undefined) return { live: false, why: "statusHolds" };
   if (obj.status?.orderIntentTaken === stored.id) return { live: false, why: "taken" };
-  const { fingerprint: _untrusted, ...record } = stored.order;
-  return { live: true, id: stored.id, record };
+  const record = recordAsRead(stored.order);
+  return { live: true, id: stored.id, record, ...(stored.seal === undefined ? {} : { seal: stored.seal }) };
 }
 
 /** The intent in flight: status.pendingIssuance, else a live annotation intent, else none. */
@@ -66,7 +66,7 @@ export function intentOf(obj: CertificateObject): IntentInFlight | undefined {
   const held = obj.status?.pendingIssuance;
   if (held !== undefined) return { from: "status", record: held };
   const a = annotationLiveness(obj);
-  return a.live ? { from: "annotation", id: a.id, record: a.record } : undefined;
+  return a.live ? { from: "annotation", id: a.id, record: a.record, ...(a.seal === undefined ? {} : { seal: a.seal }) } : undefined;
 }
 
 /**
@@ -100,15 +100,21 @@ export function takenOver(next: Status, obj: CertificateObject): Status {
  * A new id every time: a later first intent (the finalizer removed by hand) is never mistaken for one
  * status has taken over.
  */
-export function firstIntentPatch(obj: CertificateObject, record: IntentRecord, id = newIntentId()): Record<string, unknown> {
+export function firstIntentPatch(obj: CertificateObject, record: IntentRecord, id = newIntentId(), seal?: string): Record<string, unknown> {
   const current = obj.metadata.finalizers ?? [];
   return {
     metadata: {
       resourceVersion: obj.metadata.resourceVersion,
       finalizers: current.includes(finalizers.cleanup) ? current : [...current, finalizers.cleanup],
-      annotations: { [ORDER_INTENT_ANNOTATION]: JSON.stringify({ id, order: record }) },
+      annotations: { [ORDER_INTENT_ANNOTATION]: JSON.stringify({ id, order: record, ...(seal === undefined ? {} : { seal }) }) },
     },
   };
+}
+
+/** The record as `intentOf` reads it back from the annotation (the fingerprint is never read): what a seal covers. */
+export function recordAsRead(record: IntentRecord): IntentRecord {
+  const { fingerprint: _untrusted, ...rest } = record;
+  return rest;
 }
 
 /**
@@ -127,7 +133,7 @@ export function cleanupFinalizerPatch(obj: CertificateObject): Record<string, un
 
 export const newIntentId = (): string => randomBytes(8).toString("hex");
 
-function parse(text: string): { id: string; order: IntentRecord } | undefined {
+function parse(text: string): { id: string; order: IntentRecord; seal?: string | undefined } | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -135,7 +141,7 @@ function parse(text: string): { id: string; order: IntentRecord } | undefined {
     return undefined;
   }
   const parsed = Stored.safeParse(json);
-  return parsed.success ? (parsed.data as { id: string; order: IntentRecord }) : undefined;
+  return parsed.success ? (parsed.data as { id: string; order: IntentRecord; seal?: string | undefined }) : undefined;
 }
 
 /** The UID in an intent's marker (`uid=… rev=… spec=…`). */

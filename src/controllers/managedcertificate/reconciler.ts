@@ -108,8 +108,6 @@ export class ManagedCertificateReconciler implements Reconciler {
       log: rc.log,
       countCall: (vendor, operation) => this.deps.metrics?.vendorCalls.inc({ vendor, operation }),
     };
-    // A first intent in the annotation is acted on (deletion included) only with its key in hand (intent-trust.ts).
-    await annotationIntentTrusted(ctx, port, this.deps);
     if (obj.metadata.deletionTimestamp) return this.#delete(ctx, port);
 
     // Anything from here may pay for an order: refused while the connection or namespace is being deleted (C1).
@@ -130,6 +128,8 @@ export class ManagedCertificateReconciler implements Reconciler {
       });
       return { requeueAfterMs: CONNECTION_RECHECK_MS };
     }
+    // A first intent in the annotation is acted on only when it proves to be the operator's (intent-trust.ts).
+    await annotationIntentTrusted(ctx, port, this.deps, lookup.connection.credentials);
     const w: Work = {
       ctx,
       port,
@@ -316,6 +316,7 @@ export class ManagedCertificateReconciler implements Reconciler {
     // Cleanup may use a connection that is itself being deleted (C1).
     const lookup = await this.deps.connections.resolve(ctx.mc.spec.connectionRef, ctx.owner.namespace, ctx.vendor, ctx.signal, { purpose: "cleanup" });
     const ca = lookup.ok ? this.deps.ports.certificateAuthority(lookup.connection) : undefined;
+    await annotationIntentTrusted(ctx, port, this.deps, lookup.ok ? lookup.connection.credentials : undefined);
     const ports = {
       io: this.deps,
       publish: publishPortsOf(this.deps),

@@ -110,21 +110,26 @@ export async function startIssuance(
     orderJob(ctx, port, ports, keys, { secretBroken }),
     order,
     { reason: Reason.Pending, message, startedBecause: decision.reason },
-    keyed.storedEarlier === true && ports.unsent?.neverSent(ctx.owner.uid, revision) !== true ? lostFirstIntentSince(port.obj) : undefined,
+    keyed.storedEarlier === true && ports.unsent?.neverSent(ctx.owner.uid, revision) !== true ? lostFirstIntentSince(port.obj, revision) : undefined,
   );
   return afterOrdering(ctx, port, ports, keys, outcome);
 }
 
 /**
- * The revision's key was stored by an earlier pass. Where the intent lives in status, that pass died
- * before recording one, and so before any paid call. Where it would live in the annotation (no cleanup
- * finalizer: ADR 0020), the pass may have recorded it, sent the order, and then lost the annotation
- * with the object's metadata (a `kubectl replace` or a GitOps replace-sync drops both annotation and
- * finalizer, and keeps status): its orders are looked up before anything is ordered. None of them can
- * be older than the resource, nor than the certificate it holds.
+ * The revision's key was stored by an earlier pass (not this process with nothing sent since:
+ * unsent-keys.ts). A renewal of a resource that keeps its finalizer records every intent in status,
+ * so that pass died before recording one, and before any paid call. Otherwise the pass may have
+ * recorded its intent, sent the order, and lost the record: a first intent lives in the annotation,
+ * which a `kubectl replace` or a GitOps replace-sync drops together with the finalizer (status stays);
+ * and a first intent whose look-up found its order adds the finalizer before status records the order.
+ * Then the revision's orders are looked up before anything is ordered, unless a sweep of the revision
+ * is on record (the earlier intent ended there). None of them can be older than the resource, nor than
+ * the certificate it holds.
  */
-function lostFirstIntentSince(obj: CertificateObject): Date | undefined {
-  if (hasFinalizer(obj, finalizers.cleanup)) return undefined;
+function lostFirstIntentSince(obj: CertificateObject, revision: number): Date | undefined {
+  if (hasFinalizer(obj, finalizers.cleanup) && obj.status?.revision !== undefined) return undefined;
+  // The earlier intent of this revision ended on record (abandoned, its orders swept): nothing is lost.
+  if ((obj.status?.orderSweeps ?? []).some((s) => s.revision === revision)) return undefined;
   const bounds = [obj.metadata.creationTimestamp, obj.status?.notBefore].map((t) => Date.parse(t ?? "")).filter((t) => Number.isFinite(t));
   return new Date(bounds.length === 0 ? 0 : Math.max(...bounds));
 }
@@ -184,7 +189,7 @@ export async function continueIssuance(ctx: CertificateContext, port: ResourcePo
  * record goes to status.pendingIssuance, taking over a live annotation intent.
  */
 function orderJob(ctx: CertificateContext, port: ResourcePort, ports: RequestPorts, keys: KeyMemo, opts: { secretBroken?: boolean }): OrderJob {
-  const store = intentStore(ctx, port, ports.unsent, opts);
+  const store = intentStore(ctx, port, ports.unsent, { ...opts, credentials: ports.connection.credentials });
   return {
     vendor: ctx.vendor,
     owner: ctx.owner,
