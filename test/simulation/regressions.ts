@@ -37,6 +37,10 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
     why: "sectigo-replace: as 6300023 (FINDINGS F5)",
   },
   {
+    seed: 7_400_025,
+    why: "sectigo-replace: a replace, then the names edited: the look-up for the lost first intent searched today's name and spec, missed the earlier order and ordered again (FINDINGS F5; the key Secret's ordered-as annotation)",
+  },
+  {
     seed: 8_300_336,
     why: "certificate-forgery: a crash with the first order in flight, then the key Secret deleted: the operator's own intent could not prove itself and its order went untracked (FINDINGS F6, the seal)",
   },

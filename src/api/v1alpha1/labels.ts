@@ -55,6 +55,12 @@ export const annotations = {
    * Write-once: status.orderIntentTaken says when status has taken it over (ADR 0020).
    */
   orderIntent: `${p}order-intent`,
+  /**
+   * On a ManagedCertificate's key Secret: what orders made with the key are found by (JSON: the spec
+   * hash of their marker, the name the vendor lists them under), written with the key. A first intent
+   * whose record was lost (a replace) is looked up by it, even after the spec changed (ADR 0020).
+   */
+  orderedAs: `${p}ordered-as`,
 } as const;
 
 export const finalizers = {

@@ -44,6 +44,15 @@ describe("keyForRevision", () => {
     expect(w.calls()).toEqual(["create", "create", "get"]);
   });
 
+  it("what the key's orders are found by is stored with it, and read back when a later pass finds the key", async () => {
+    const w = world();
+    w.secrets.hold();
+    const orderedAs = { spec: "0123456789abcdef", lookupName: "web.example.com" };
+    await keyForRevision(w.io, owner, spec, 1, undefined, signal, orderedAs);
+    const again = await keyForRevision(w.io, owner, spec, 1, undefined, signal, { spec: "fedcba9876543210" });
+    expect(again).toMatchObject({ storedEarlier: true, orderedAs });
+  });
+
   it("a foreign Secret under the key Secret's name: conflict, left untouched", async () => {
     const w = world();
     await w.api.create(core.secrets, { metadata: { name: keySecretName("web"), namespace: "ns" }, data: { mine: "eA==" } } as Secret);

@@ -7,6 +7,7 @@
 // paying for a new one. A deleted key Secret is written back from the TLS Secret (the key there
 // belongs to the certificate on record), so that losing the TLS Secret later still costs nothing.
 import { createHash, type KeyObject } from "node:crypto";
+import { z } from "zod";
 import { annotations } from "../../api/v1alpha1/labels.ts";
 import { keySecretNameOf, type ManagedCertificateSpec } from "../../api/v1alpha1/managedcertificate.ts";
 import { exportPrivateKeyPem, generateKey, importPrivateKeyPem, keySpecOf, publicKeyOf, type KeySpec } from "../../pki/keys.ts";
@@ -68,12 +69,35 @@ export function storedKey(secret: Secret | undefined, revision: number, spec: Ma
   }
 }
 
-export function desiredKeySecret(owner: SecretOwner, key: KeyObject, revision: number): Secret {
+/** What a revision's orders are found by besides the key: their marker's spec hash and the name the vendor lists them under. */
+export interface OrderedAs {
+  readonly spec: string;
+  readonly lookupName?: string;
+}
+
+const OrderedAsSchema = z.object({ spec: z.string().regex(/^[0-9a-f]{16}$/), lookupName: z.string().min(1).max(320).optional() });
+
+/** The key Secret's `ordered-as` annotation, when readable (absent: written by repair, or before it existed). */
+export function orderedAsIn(secret: Secret | undefined): OrderedAs | undefined {
+  const text = secret?.metadata.annotations?.[annotations.orderedAs];
+  if (text === undefined) return undefined;
+  try {
+    const parsed = OrderedAsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? (parsed.data as OrderedAs) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function desiredKeySecret(owner: SecretOwner, key: KeyObject, revision: number, orderedAs?: OrderedAs): Secret {
   return buildOwnedSecret(owner, {
     name: keySecretName(owner.name),
     type: "Opaque",
     data: { "tls.key": Buffer.from(exportPrivateKeyPem(key, "PKCS8")).toString("base64") },
-    extraAnnotations: { [annotations.revision]: String(revision) },
+    extraAnnotations: {
+      [annotations.revision]: String(revision),
+      ...(orderedAs === undefined ? {} : { [annotations.orderedAs]: JSON.stringify(orderedAs) }),
+    },
     ownerReference: true,
   });
 }
@@ -123,7 +147,7 @@ export type RevisionKey =
    * before recording one, or (a first intent, kept in an annotation) the record was lost since, e.g.
    * to a `kubectl replace` of the resource. request.ts decides what that means.
    */
-  | { readonly key: KeyObject; readonly storedEarlier: true }
+  | { readonly key: KeyObject; readonly storedEarlier: true; readonly orderedAs?: OrderedAs | undefined }
   | { readonly conflict: true };
 
 /**
@@ -138,6 +162,7 @@ export async function keyForRevision(
   revision: number,
   current: KeyObject | undefined,
   signal: AbortSignal,
+  orderedAs?: OrderedAs,
 ): Promise<RevisionKey> {
   const cached = io.secrets.get(`${owner.namespace}/${keySecretName(owner.name)}`);
   if (cached === undefined) {
@@ -145,7 +170,7 @@ export async function keyForRevision(
     // exists after all (the cache is behind), it is read and judged below: its key is used, never replaced.
     const key = await chooseKey(spec, current);
     try {
-      await io.client.create(core.secrets, desiredKeySecret(owner, key, revision), signal);
+      await io.client.create(core.secrets, desiredKeySecret(owner, key, revision, orderedAs), signal);
       return { key };
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
@@ -155,12 +180,12 @@ export async function keyForRevision(
     // guarded by the resourceVersion the cache saw. A key stored since for this revision (by a process
     // that died before ordering with it) fails the guard and is read and judged below: used, never replaced.
     const key = await chooseKey(spec, current);
-    const wrote = await writeOwnedSecretOnce(io.client, owner, desiredKeySecret(owner, key, revision), cached, signal);
+    const wrote = await writeOwnedSecretOnce(io.client, owner, desiredKeySecret(owner, key, revision, orderedAs), cached, signal);
     if (wrote !== "stale") return wrote === "conflict" ? { conflict: true } : { key };
   }
   const stored = await loadKey(io, owner, revision, spec, signal);
-  if (stored.key !== undefined) return { key: stored.key, storedEarlier: true };
+  if (stored.key !== undefined) return { key: stored.key, storedEarlier: true, orderedAs: orderedAsIn(stored.secret) };
   const key = await chooseKey(spec, current);
-  const wrote = await writeOwnedSecret(io.client, owner, desiredKeySecret(owner, key, revision), stored.secret, signal);
+  const wrote = await writeOwnedSecret(io.client, owner, desiredKeySecret(owner, key, revision, orderedAs), stored.secret, signal);
   return wrote === "conflict" ? { conflict: true } : { key };
 }

@@ -2,13 +2,13 @@
 // block), the revision a new attempt orders, and which vendor references it already accounts for.
 import type { KeyObject } from "node:crypto";
 import { type ManagedCertificateSpec, requestedLifetimeMs } from "../../api/v1alpha1/managedcertificate.ts";
-import { type CertificateOrder, orderOptionsOf } from "../../ports/certificate-authority.ts";
+import { type CertificateOrder, lookupNameOf, orderOptionsOf } from "../../ports/certificate-authority.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import { createCsr } from "../../pki/csr.ts";
 import type { SecretOwner } from "../shared/owned-secret.ts";
 import type { CertificateObject, Status } from "./context.ts";
 import { intentOf } from "./intent.ts";
-import { publicKeySha256 } from "./keys.ts";
+import { type OrderedAs, publicKeySha256 } from "./keys.ts";
 
 /** The order for `revision` of this spec, with a CSR signed by `key` (the one place an order is made). */
 export async function buildOrder(
@@ -18,7 +18,7 @@ export async function buildOrder(
   key: KeyObject,
   revision: number,
 ): Promise<CertificateOrder> {
-  const commonName = spec.commonName ?? spec.dnsNames?.[0] ?? spec.ipAddresses?.[0] ?? spec.emailAddresses?.[0];
+  const commonName = commonNameOf(spec);
   const sans = { dnsNames: spec.dnsNames ?? [], ipAddresses: spec.ipAddresses ?? [], emailAddresses: spec.emailAddresses ?? [], uris: spec.uris ?? [] };
   const csrPem = await createCsr({ privateKey: key, subject: { ...(spec.subject ?? {}), ...(commonName === undefined ? {} : { commonName }) }, sans });
   return {
@@ -30,6 +30,17 @@ export async function buildOrder(
     lifetimeDays: lifetimeDaysOf(spec),
     vendorOptions: orderOptionsOf(spec),
   };
+}
+
+function commonNameOf(spec: ManagedCertificateSpec): string | undefined {
+  return spec.commonName ?? spec.dnsNames?.[0] ?? spec.ipAddresses?.[0] ?? spec.emailAddresses?.[0];
+}
+
+/** What orders of this spec are found by (stored with a revision's key: keys.ts OrderedAs). */
+export function orderedAsOf(spec: ManagedCertificateSpec, specHash: string): OrderedAs {
+  const commonName = commonNameOf(spec);
+  const lookupName = lookupNameOf({ vendorOptions: orderOptionsOf(spec), ...(commonName === undefined ? {} : { commonName }), dnsNames: spec.dnsNames ?? [] });
+  return { spec: specHash.slice(0, 16), ...(lookupName === undefined ? {} : { lookupName }) };
 }
 
 /** The lifetime an order asks for, in whole days (rounded up); 0 = the vendor's default. */

@@ -15,17 +15,17 @@ import { VendorError } from "../../ports/vendor-error.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
 import type { Result } from "../../runtime/reconcile.ts";
 import type { IssuanceBudget } from "../ordering/budget.ts";
-import { withSweep } from "../ordering/decide.ts";
+import { type EarlierIntent, withSweep } from "../ordering/decide.ts";
 import { type IssuedOrder, type OrderJob, type OrderingOutcome, advanceOrder, startOrder } from "../ordering/engine.ts";
-import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec, iso } from "../ordering/record.ts";
+import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec, iso, markerOf } from "../ordering/record.ts";
 import type { OrderTiming } from "../ordering/timing.ts";
 import { classifySecret, hasData, type Secret } from "../shared/owned-secret.ts";
 import type { CertificateContext, CertificateObject, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
 import { intentOf, takenOver } from "./intent.ts";
 import { intentStore } from "./intent-store.ts";
 import { type IntentKeyRef, keyOfIntent } from "./key-repair.ts";
-import { keyForRevision, keySecretName } from "./keys.ts";
-import { buildOrder, connectionKey, knownVendorRefs, nextRevision } from "./order.ts";
+import { keyForRevision, keySecretName, type OrderedAs } from "./keys.ts";
+import { buildOrder, connectionKey, knownVendorRefs, nextRevision, orderedAsOf } from "./order.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import type { UnsentKeys } from "./unsent-keys.ts";
 import { type ConditionValue, readyWhileIssuing, withConditions } from "./readiness.ts";
@@ -86,7 +86,15 @@ export async function startIssuance(
   const checked = await checkBeforeOrdering(ctx, port, ports, secretBroken);
   if (!checked.ok) return done(checked.result);
   const revision = nextRevision(status);
-  const keyed = await keyForRevision(ports.io, ctx.owner, ctx.mc.spec, revision, await keptKey(ctx, ports.io, currentTls), ctx.signal);
+  const keyed = await keyForRevision(
+    ports.io,
+    ctx.owner,
+    ctx.mc.spec,
+    revision,
+    await keptKey(ctx, ports.io, currentTls),
+    ctx.signal,
+    orderedAsOf(ctx.mc.spec, ctx.specHash),
+  );
   if ("conflict" in keyed) {
     const message = `Secret ${keySecretName(ctx.owner.name)} (where the operator keeps the private key) exists and is not managed by this ManagedCertificate; it is left untouched.`;
     await port.save(
@@ -110,7 +118,9 @@ export async function startIssuance(
     orderJob(ctx, port, ports, keys, { secretBroken }),
     order,
     { reason: Reason.Pending, message, startedBecause: decision.reason },
-    keyed.storedEarlier === true && ports.unsent?.neverSent(ctx.owner.uid, revision) !== true ? lostFirstIntentSince(port.obj, revision) : undefined,
+    keyed.storedEarlier === true && ports.unsent?.neverSent(ctx.owner.uid, revision) !== true
+      ? lostFirstIntent(port.obj, revision, keyed.orderedAs)
+      : undefined,
   );
   return afterOrdering(ctx, port, ports, keys, outcome);
 }
@@ -126,12 +136,17 @@ export async function startIssuance(
  * is on record (the earlier intent ended there). None of them can be older than the resource, nor than
  * the certificate it holds.
  */
-function lostFirstIntentSince(obj: CertificateObject, revision: number): Date | undefined {
+function lostFirstIntent(obj: CertificateObject, revision: number, orderedAs: OrderedAs | undefined): EarlierIntent | undefined {
   if (hasFinalizer(obj, finalizers.cleanup) && obj.status?.revision !== undefined) return undefined;
   // The earlier intent of this revision ended on record (abandoned, its orders swept): nothing is lost.
   if ((obj.status?.orderSweeps ?? []).some((s) => s.revision === revision)) return undefined;
   const bounds = [obj.metadata.creationTimestamp, obj.status?.notBefore].map((t) => Date.parse(t ?? "")).filter((t) => Number.isFinite(t));
-  return new Date(bounds.length === 0 ? 0 : Math.max(...bounds));
+  // Found by what the key was stored for (the spec may have changed since, with the names a vendor lists them under).
+  return {
+    since: new Date(bounds.length === 0 ? 0 : Math.max(...bounds)),
+    ...(orderedAs === undefined ? {} : { marker: markerOf(obj.metadata.uid ?? "", revision, orderedAs.spec) }),
+    ...(orderedAs?.lookupName === undefined ? {} : { lookupName: orderedAs.lookupName }),
+  };
 }
 
 /**

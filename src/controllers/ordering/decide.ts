@@ -57,15 +57,28 @@ export function attemptOf(p: PendingOrder, now: Date, windowMs: number): Pending
   return { ...rest, state: "Submitting", submits: (p.submits ?? 0) + 1, submittedTime: iso(now), settleDeadline: iso(new Date(now.getTime() + windowMs)) };
 }
 
+/** What the front end knows of an earlier pass's lost intent: since when its orders could exist, and what they are found by. */
+export interface EarlierIntent {
+  readonly since: Date;
+  /** The marker its orders carry (its spec may differ from today's), when known. */
+  readonly marker?: string;
+  /** The name the vendor lists its orders under, when known. */
+  readonly lookupName?: string;
+}
+
 /**
  * An intent whose paid call an earlier pass may have sent without a record of it surviving (the front
- * end knows why): treated as a call with no answer, sent as late as now, whose orders are no older than
- * `since`. It is looked up until one settle window from now before anything is ordered, and swept after.
+ * end knows why): treated as a call with no answer, sent as late as now, found by what the earlier pass
+ * sent (its marker and name, when known). It is looked up until one settle window from now before
+ * anything is ordered, and swept after. Should it be sent after all, a marker of another spec makes the
+ * front end abandon it for a new intent (its sweep on record) instead.
  */
-export function possiblySent(intent: PendingOrder, since: Date, now: Date, windowMs: number): PendingOrder {
+export function possiblySent(intent: PendingOrder, earlier: EarlierIntent, now: Date, windowMs: number): PendingOrder {
   return {
     ...intent,
-    startedTime: iso(since),
+    ...(earlier.marker === undefined ? {} : { marker: earlier.marker }),
+    ...(earlier.lookupName === undefined ? {} : { lookupName: earlier.lookupName }),
+    startedTime: iso(earlier.since),
     state: "OutcomeUnknown",
     submits: Math.max(1, intent.submits ?? 0),
     submittedTime: iso(now),

@@ -275,17 +275,19 @@ describe("ordering engine", () => {
   it("an intent an earlier pass may have sent (its record lost): looked up first; found, it is collected and never sent again", async () => {
     const order = await anOrder();
     const since = at(-30);
-    let asked: Date | undefined;
+    let asked: { since: Date; specHash: string; lookupName?: string | undefined } | undefined;
     const h = harness(order, {
       findOrders: async (intent) => {
-        asked = intent.recordedAt;
+        asked = { since: intent.recordedAt, specHash: intent.specHash, lookupName: intent.lookupName };
         return [{ vendorRef: "cf-7", state: "issued", placedAt: at(-29) }];
       },
       collect: async (ref, o) => issue(o, ref),
     });
-    const out = await startOrder(h.job, order, { reason: "Pending", message: "m" }, since);
+    // Found by what the earlier pass sent: its spec (the names changed since) and the name it is listed under.
+    const earlier = { since, marker: "uid=uid-1 rev=1 spec=fedcba9876543210", lookupName: "old.example.com" };
+    const out = await startOrder(h.job, order, { reason: "Pending", message: "m" }, earlier);
     expect(out).toMatchObject({ kind: "issued", issued: { vendorRef: "cf-7" } });
-    expect(asked).toEqual(since);
+    expect(asked).toEqual({ since, specHash: "fedcba9876543210", lookupName: "old.example.com" });
     expect(h.trail).toEqual(["call find", "step found", "write Pending cf-7", "step vendor-ref-recorded", "call collect", "step collected"]);
     // Swept afterwards: a second order of the lost pass, if any, is looked for and cancelled.
     expect(h.record()).toMatchObject({ unknownOutcomes: 1, startedTime: "2026-03-01T09:59:30Z" });
@@ -294,7 +296,7 @@ describe("ordering engine", () => {
   it("an intent an earlier pass may have sent, not found: looked up again until one settle window from now, only then sent", async () => {
     const order = await anOrder();
     const h = harness(order, { findOrders: async () => [], submit: async (o) => issue(o) });
-    const first = await startOrder(h.job, order, { reason: "Pending", message: "m" }, at(-30));
+    const first = await startOrder(h.job, order, { reason: "Pending", message: "m" }, { since: at(-30) });
     expect(first).toMatchObject({ kind: "waiting" });
     expect(h.trail).toEqual(["call find", "step found", "write OutcomeUnknown (OutcomeUnknown)"]);
     expect(h.record()?.settleDeadline).toBe("2026-03-01T10:03:00Z");

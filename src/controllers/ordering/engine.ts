@@ -26,6 +26,7 @@ import {
   afterLookup,
   afterSubmitError,
   attemptOf,
+  type EarlierIntent,
   failureReason,
   nextStep,
   placedOrder,
@@ -112,15 +113,15 @@ export type OrderingOutcome =
 
 /**
  * A new intent for `order`: recorded with this call's time and deadline (one guarded write), then sent.
- * `mayExistSince`: an earlier pass may have sent it and lost the record (the front end says when its
- * orders could start): it is looked up first, as after a call with no answer (decide.ts possiblySent).
+ * `earlier`: an earlier pass may have sent it and lost the record (the front end says since when, and
+ * what its orders are found by): it is looked up first, as after a call with no answer (decide.ts possiblySent).
  */
-export async function startOrder(job: OrderJob, order: CertificateOrder, note: OrderNote, mayExistSince?: Date): Promise<OrderingOutcome> {
+export async function startOrder(job: OrderJob, order: CertificateOrder, note: OrderNote, earlier?: EarlierIntent): Promise<OrderingOutcome> {
   const fingerprint = await job.ca.fingerprint?.(order);
   const intent = newIntent(order, job.now, fingerprint);
-  if (mayExistSince === undefined) return submit(job, intent, order, note);
-  job.log.info({ revision: intent.revision, since: iso(mayExistSince) }, "an earlier pass may have ordered this revision; looking it up before ordering");
-  return advanceOrder(job, possiblySent(intent, mayExistSince, job.now, job.timing.windowMs));
+  if (earlier === undefined) return submit(job, intent, order, note);
+  job.log.info({ revision: intent.revision, since: iso(earlier.since) }, "an earlier pass may have ordered this revision; looking it up before ordering");
+  return advanceOrder(job, possiblySent(intent, earlier, job.now, job.timing.windowMs));
 }
 
 /** Moves a recorded intent on: keeps its planned time, collects, looks up an unanswered call, or sends it (again). */
