@@ -6,25 +6,24 @@
 //   continue: engine (planned poll kept; collect; look up an unanswered call; send again)
 import type { KeyObject } from "node:crypto";
 import { Reason } from "../../api/v1alpha1/conditions.ts";
-import { finalizers } from "../../api/v1alpha1/labels.ts";
 import type { CertificateAuthority } from "../../ports/certificate-authority.ts";
 import { orderOptionsOf } from "../../ports/certificate-authority.ts";
 import type { ResolvedConnection } from "../../ports/connection.ts";
 import { meaningOf, vendorConditionMessage } from "../../ports/error-policy.ts";
 import { VendorError } from "../../ports/vendor-error.ts";
-import { hasFinalizer } from "../../runtime/finalizers.ts";
 import type { Result } from "../../runtime/reconcile.ts";
 import type { IssuanceBudget } from "../ordering/budget.ts";
-import { type EarlierIntent, withSweep } from "../ordering/decide.ts";
+import { withSweep } from "../ordering/decide.ts";
 import { type IssuedOrder, type OrderJob, type OrderingOutcome, advanceOrder, startOrder } from "../ordering/engine.ts";
-import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec, iso, markerOf } from "../ordering/record.ts";
+import { type IntentStore, type OrderSweep, type PendingOrder, intentMatchesSpec, iso } from "../ordering/record.ts";
 import type { OrderTiming } from "../ordering/timing.ts";
 import { classifySecret, hasData, type Secret } from "../shared/owned-secret.ts";
-import type { CertificateContext, CertificateObject, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
+import type { CertificateContext, IssuanceStep, ResourcePort, SecretAccess, Status } from "./context.ts";
 import { intentOf, takenOver } from "./intent.ts";
 import { intentStore } from "./intent-store.ts";
 import { type IntentKeyRef, keyOfIntent } from "./key-repair.ts";
-import { keyForRevision, keySecretName, type OrderedAs } from "./keys.ts";
+import { keyForRevision, keySecretName } from "./keys.ts";
+import { lostFirstIntent } from "./lost-intent.ts";
 import { buildOrder, connectionKey, knownVendorRefs, nextRevision, orderedAsOf } from "./order.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import type { UnsentKeys } from "./unsent-keys.ts";
@@ -123,30 +122,6 @@ export async function startIssuance(
       : undefined,
   );
   return afterOrdering(ctx, port, ports, keys, outcome);
-}
-
-/**
- * The revision's key was stored by an earlier pass (not this process with nothing sent since:
- * unsent-keys.ts). A renewal of a resource that keeps its finalizer records every intent in status,
- * so that pass died before recording one, and before any paid call. Otherwise the pass may have
- * recorded its intent, sent the order, and lost the record: a first intent lives in the annotation,
- * which a `kubectl replace` or a GitOps replace-sync drops together with the finalizer (status stays);
- * and a first intent whose look-up found its order adds the finalizer before status records the order.
- * Then the revision's orders are looked up before anything is ordered, unless a sweep of the revision
- * is on record (the earlier intent ended there). None of them can be older than the resource, nor than
- * the certificate it holds.
- */
-function lostFirstIntent(obj: CertificateObject, revision: number, orderedAs: OrderedAs | undefined): EarlierIntent | undefined {
-  if (hasFinalizer(obj, finalizers.cleanup) && obj.status?.revision !== undefined) return undefined;
-  // The earlier intent of this revision ended on record (abandoned, its orders swept): nothing is lost.
-  if ((obj.status?.orderSweeps ?? []).some((s) => s.revision === revision)) return undefined;
-  const bounds = [obj.metadata.creationTimestamp, obj.status?.notBefore].map((t) => Date.parse(t ?? "")).filter((t) => Number.isFinite(t));
-  // Found by what the key was stored for (the spec may have changed since, with the names a vendor lists them under).
-  return {
-    since: new Date(bounds.length === 0 ? 0 : Math.max(...bounds)),
-    ...(orderedAs === undefined ? {} : { marker: markerOf(obj.metadata.uid ?? "", revision, orderedAs.spec) }),
-    ...(orderedAs?.lookupName === undefined ? {} : { lookupName: orderedAs.lookupName }),
-  };
 }
 
 /**
