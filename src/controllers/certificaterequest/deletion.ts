@@ -13,11 +13,9 @@ import { type OrdersInFlight, cancelOrdersInFlight, giveUpTime } from "../orderi
 import type { IssuerKind } from "../vendorissuer/issuer.ts";
 import { lookUpIssuer, vendorAccess } from "./access.ts";
 import type { CertificateRequestDeps, RequestContext } from "./context.ts";
-import { ownerOf } from "./order.ts";
 import { CLEANUP_FINALIZER, ORDER_ANNOTATION, holdsAnything } from "./order-annotation.ts";
-import { confirmRecordedRef, expectedFingerprint } from "./own-orders.ts";
+import { confirmRecordedRef, sweepContextOf, withFingerprintsChecked } from "./own-orders.ts";
 import { phaseOf } from "./phase.ts";
-import { withTrustedFingerprints } from "./record-check.ts";
 
 /** While orders settle, the deletion is looked at again this often. */
 export const DELETION_RECHECK_MS = 15_000;
@@ -35,20 +33,9 @@ export async function whileDeleting(deps: CertificateRequestDeps, c: RequestCont
     const why = access === undefined ? (found.ok ? "" : found.message) : access.message;
     return release(c, [`the order could not be cancelled: ${why}`]);
   }
-  const { ca, timing, issuer } = access.access;
-  const sweepContext: SweepContext = {
-    owner: ownerOf(obj),
-    ca,
-    vendorOptions: issuer.options,
-    vendor: issuer.options.vendor,
-    now: c.now,
-    windowMs: timing.windowMs,
-    signal: c.signal,
-    log: c.log,
-    notify: c.record,
-    onCall: (operation) => deps.countCall?.(issuer.options.vendor, operation),
-  };
-  const record = withTrustedFingerprints(c.port.record, await expectedFingerprint(obj, issuer.options, ca)).record;
+  const { timing } = access.access;
+  const sweepContext = sweepContextOf(deps, c, access.access);
+  const record = await withFingerprintsChecked(c.port.record, c, access.access);
   const inFlight: OrdersInFlight = {
     record: delivered ? undefined : await ownOrder(sweepContext, c, record.order),
     sweeps: record.sweep === undefined ? [] : [record.sweep],

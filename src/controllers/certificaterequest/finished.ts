@@ -10,10 +10,8 @@ import { SETTLE_WINDOW_MS, settleWindowMs } from "../ordering/timing.ts";
 import type { IssuerKind } from "../vendorissuer/issuer.ts";
 import { lookUpIssuer, vendorAccess } from "./access.ts";
 import type { CertificateRequestDeps, RequestContext } from "./context.ts";
-import { ownerOf } from "./order.ts";
 import { sweepResult } from "./outcome.ts";
-import { expectedFingerprint } from "./own-orders.ts";
-import { withTrustedFingerprints } from "./record-check.ts";
+import { sweepContextOf, withFingerprintsChecked } from "./own-orders.ts";
 
 export async function finishLeftovers(
   deps: CertificateRequestDeps,
@@ -51,25 +49,9 @@ export async function finishLeftovers(
     c.log.info({ reason: access.reason }, "the sweep of this request's order waits for its connection");
     return { requeueAfterMs: 60_000 };
   }
-  const { ca, timing, issuer } = access.access;
   // Proven by record-check.ts; its fingerprint is used only when it is the one computed now.
-  const trusted = withTrustedFingerprints({ sweep }, await expectedFingerprint(c.port.obj, issuer.options, ca)).record.sweep ?? sweep;
-  const swept = await runSweeps(
-    {
-      owner: ownerOf(c.port.obj),
-      ca,
-      vendorOptions: issuer.options,
-      vendor: issuer.options.vendor,
-      now: c.now,
-      windowMs: timing.windowMs,
-      signal: c.signal,
-      log: c.log,
-      notify: c.record,
-      onCall: (operation) => deps.countCall?.(issuer.options.vendor, operation),
-    },
-    [trusted],
-    [],
-  );
+  const trusted = (await withFingerprintsChecked({ sweep }, c, access.access)).sweep ?? sweep;
+  const swept = await runSweeps(sweepContextOf(deps, c, access.access), [trusted], []);
   const remaining = swept.remaining[0];
   await c.port.saveRecord(remaining === undefined ? {} : { sweep: remaining });
   return sweepResult(remaining, c.now);

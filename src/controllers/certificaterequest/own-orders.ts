@@ -8,8 +8,12 @@ import { type OrderOwner, type PendingOrder, orderIntentOf } from "../ordering/r
 import type { SweepContext } from "../ordering/sweeps.ts";
 import type { IssuerOptions } from "../vendorissuer/issuer.ts";
 import type { CertificateRequest } from "./cert-manager.ts";
+import type { VendorAccess } from "./access.ts";
+import type { CertificateRequestDeps, RequestContext } from "./context.ts";
 import { mapRequest } from "./mapping.ts";
-import { buildRequestOrder } from "./order.ts";
+import { buildRequestOrder, ownerOf } from "./order.ts";
+import type { OrderAnnotation } from "./order-annotation.ts";
+import { withTrustedFingerprints } from "./record-check.ts";
 
 /** What `ca` computes for this request's order through an issuer with `options` now; undefined when it has none or the order cannot be built. */
 export async function expectedFingerprint(cr: CertificateRequest, options: IssuerOptions, ca: CertificateAuthority): Promise<string | undefined> {
@@ -32,4 +36,26 @@ export async function confirmRecordedRef(
 ): Promise<OwnRefs> {
   const intent = orderIntentOf(owner, { ...order, since: order.startedTime }, c.vendorOptions, []);
   return confirmOwnRefs({ ca: c.ca, signal: c.signal, onCall: c.onCall }, intent, [order.vendorRef]);
+}
+
+/** The annotation's record with only a fingerprint that is the one computed now for this request (record-check.ts). */
+export async function withFingerprintsChecked(record: OrderAnnotation, c: RequestContext, access: VendorAccess): Promise<OrderAnnotation> {
+  return withTrustedFingerprints(record, await expectedFingerprint(c.port.obj, access.issuer.options, access.ca)).record;
+}
+
+/** The vendor calls of this request's sweeps and teardown, through `access`. */
+export function sweepContextOf(deps: CertificateRequestDeps, c: RequestContext, access: VendorAccess): SweepContext {
+  const vendor = access.issuer.options.vendor;
+  return {
+    owner: ownerOf(c.port.obj),
+    ca: access.ca,
+    vendorOptions: access.issuer.options,
+    vendor,
+    now: c.now,
+    windowMs: access.timing.windowMs,
+    signal: c.signal,
+    log: c.log,
+    notify: c.record,
+    onCall: (operation) => deps.countCall?.(vendor, operation),
+  };
 }
