@@ -37,31 +37,41 @@ async function pass(r: ManagedCertificateReconciler): Promise<void> {
   });
 }
 
-/** Someone edits the resource (a label) once, at `step`: the operator's next guarded write conflicts. */
-function editOnceAt(step: string, cluster: ReturnType<typeof setup>["cluster"], edit: (o: NonNullable<ReturnType<typeof cluster.certs.get>>) => void) {
+type Stored = NonNullable<ReturnType<ReturnType<typeof setup>["cluster"]["certs"]["get"]>>;
+
+/**
+ * A reconciler whose resource someone edits once, at `step`: the store gets a new object, as the API
+ * server would, so the reconciler's copy is stale and its next guarded write conflicts.
+ */
+async function editedOnceAt(step: string, edit: (o: Stored) => void) {
+  const fake = await vendor();
   let done = false;
-  return {
-    step: (s: string) => {
-      if (done || s !== step) return;
-      done = true;
-      // A new object in the store, as the API server would have: the reconciler's copy is now stale.
-      const o = structuredClone(cluster.certs.get("ns/web")!);
-      edit(o);
-      o.metadata.resourceVersion = String(Number(o.metadata.resourceVersion) + 1000);
-      cluster.certs.set("ns/web", o);
+  const { cluster, reconciler } = setup(
+    fake.impl as CertificateAuthority,
+    {},
+    {
+      hooks: {
+        step: (s) => {
+          if (done || s !== step) return;
+          done = true;
+          const o = structuredClone(cluster.certs.get("ns/web")!);
+          edit(o);
+          o.metadata.resourceVersion = String(Number(o.metadata.resourceVersion) + 1000);
+          cluster.certs.set("ns/web", o);
+        },
+      },
     },
-  };
+  );
+  return { fake, cluster, reconciler };
 }
+
+const addLabel = (o: Stored) => {
+  o.metadata.labels = { team: "a" };
+};
 
 describe("a first order over a key stored by an earlier pass", () => {
   it("the intent's write met someone's edit (409): the retry in this process sends at once, no look-up", async () => {
-    const fake = await vendor();
-    const hooks: { step?: (s: string) => void } = {};
-    const { cluster, reconciler } = setup(fake.impl as CertificateAuthority, {}, { hooks: { step: (s) => hooks.step?.(s) } });
-    Object.assign(
-      hooks,
-      editOnceAt("key-persisted", cluster, (o) => (o.metadata.labels = { team: "a" })),
-    );
+    const { fake, cluster, reconciler } = await editedOnceAt("key-persisted", addLabel);
     await pass(reconciler); // the key is stored, the combined patch conflicts
     await pass(reconciler);
     expect(fake.calls).toEqual(["submit"]);
@@ -69,29 +79,17 @@ describe("a first order over a key stored by an earlier pass", () => {
   });
 
   it("after a restart nothing is known: the key stored earlier means a look-up first (the order placed before is found, never placed twice)", async () => {
-    const fake = await vendor();
-    const hooks: { step?: (s: string) => void } = {};
-    const { cluster, reconciler } = setup(fake.impl as CertificateAuthority, {}, { hooks: { step: (s) => hooks.step?.(s) } });
-    Object.assign(
-      hooks,
-      editOnceAt("key-persisted", cluster, (o) => (o.metadata.labels = { team: "a" })),
-    );
+    const { fake, reconciler } = await editedOnceAt("key-persisted", addLabel);
     await pass(reconciler);
     await pass(new ManagedCertificateReconciler(reconciler.deps));
     expect(fake.calls).toEqual(["find"]);
   });
 
   it("a kubectl replace while the first order is in flight (annotation and finalizer dropped): the next pass finds that order and collects it", async () => {
-    const fake = await vendor();
-    const hooks: { step?: (s: string) => void } = {};
-    const { cluster, reconciler } = setup(fake.impl as CertificateAuthority, {}, { hooks: { step: (s) => hooks.step?.(s) } });
-    Object.assign(
-      hooks,
-      editOnceAt("submitted", cluster, (o) => {
-        delete o.metadata.annotations;
-        delete o.metadata.finalizers;
-      }),
-    );
+    const { fake, cluster, reconciler } = await editedOnceAt("submitted", (o) => {
+      delete o.metadata.annotations;
+      delete o.metadata.finalizers;
+    });
     await pass(reconciler); // ordered; the write after the answer conflicts with the replace
     await pass(reconciler);
     await pass(reconciler);

@@ -57,6 +57,18 @@ function replacedEarly(vendor: "cloudflare" | "sectigo") {
   };
 }
 
+/** `<vendor>-replace`: the resource is replaced (kubectl replace) while its first order may be in flight. */
+function replaceFamily(id: number, vendor: "cloudflare" | "sectigo"): Family {
+  return {
+    id,
+    name: `${vendor}-replace`,
+    description: `${vendor === "cloudflare" ? "Cloudflare" : "Sectigo"}-like CA; the resource is replaced (kubectl replace) while its first order may be in flight`,
+    setup: replacedEarly(vendor),
+    actions: [...everyday, [mcActions.replace, 4]],
+    actionCount: [0, 2],
+  };
+}
+
 const everyday: ReadonlyArray<readonly [UserAction, number]> = [
   [mcActions.changeNames, 3],
   [mcActions.renew, 2],
@@ -100,22 +112,8 @@ export const certificateFamilies: readonly Family[] = [
     actions: deletes,
     actionCount: [1, 3],
   },
-  {
-    id: 6,
-    name: "cloudflare-replace",
-    description: "Cloudflare-like CA; the resource is replaced (kubectl replace) while its first order may be in flight",
-    setup: replacedEarly("cloudflare"),
-    actions: [...everyday, [mcActions.replace, 4]],
-    actionCount: [0, 2],
-  },
-  {
-    id: 7,
-    name: "sectigo-replace",
-    description: "Sectigo-like CA; the resource is replaced (kubectl replace) while its first order may be in flight",
-    setup: replacedEarly("sectigo"),
-    actions: [...everyday, [mcActions.replace, 4]],
-    actionCount: [0, 2],
-  },
+  replaceFamily(6, "cloudflare"),
+  replaceFamily(7, "sectigo"),
   {
     id: 8,
     name: "certificate-forgery",
