@@ -5,35 +5,21 @@
 // them, and could reach that account's vendor objects with them directly anyway. Credentials that
 // change after sealing leave the seal unverifiable, and the key check decides alone.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { canonicalJson } from "../shared/canonical-json.ts";
 import type { IntentRecord } from "./intent.ts";
 
 const DOMAIN = "certbridge.dev/order-intent seal v1";
 
 /** The HMAC key: a hash of the credentials, never the credentials themselves. */
 function sealKey(credentials: Readonly<Record<string, string>>): Buffer {
-  const sorted = Object.keys(credentials)
-    .sort()
-    .map((k) => [k, credentials[k]]);
-  return createHash("sha256").update(DOMAIN).update("\n").update(JSON.stringify(sorted)).digest();
-}
-
-/** JSON with keys in a fixed order, so a record reads back to the same bytes it was sealed from. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+  return createHash("sha256").update(DOMAIN).update("\n").update(canonicalJson(credentials)).digest();
 }
 
 /** A connection without credentials has no secret to seal with (none is valid then). */
 export const canSeal = (credentials: Readonly<Record<string, string>>): boolean => Object.values(credentials).some((v) => v !== "");
 
 export function sealOf(credentials: Readonly<Record<string, string>>, uid: string, record: IntentRecord): string {
-  return createHmac("sha256", sealKey(credentials)).update(uid).update("\n").update(canonical(record)).digest("base64url");
+  return createHmac("sha256", sealKey(credentials)).update(uid).update("\n").update(canonicalJson(record)).digest("base64url");
 }
 
 export function sealValid(seal: string | undefined, credentials: Readonly<Record<string, string>>, uid: string, record: IntentRecord): boolean {

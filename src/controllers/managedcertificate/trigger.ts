@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { DEFAULT_KEY_SIZE, type ManagedCertificateSpec, type ManagedCertificateStatus } from "../../api/v1alpha1/managedcertificate.ts";
 import type { KeySpec } from "../../pki/keys.ts";
 import { parseDuration } from "../../api/v1alpha1/common.ts";
+import { canonicalJson } from "../shared/canonical-json.ts";
 
 export interface Decision {
   readonly reason: ReissueReason;
@@ -163,18 +164,6 @@ export function certificateSpecHash(spec: ManagedCertificateSpec): string {
     cloudflare: spec.cloudflare === undefined ? null : { validityDays: spec.cloudflare.validityDays ?? null },
   };
   return createHash("sha256").update(canonicalJson(shape)).digest("hex").slice(0, 32);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 // ---------------------------------------------------------------------------------------------------
